@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# playgate: build, test, serve and benchmark.
+#
+#   ./build.sh setup   install what is missing (wasm target, wasm-bindgen CLI, Chromium, npm tools)
+#   ./build.sh build   release wasm -> wasm-bindgen (web, nodejs, bundler) -> wasm-opt -> pkg/
+#   ./build.sh test    setup + build + every test; the last line is "N passed, M failed"
+#   ./build.sh serve   build and serve the demo (www/) on http://127.0.0.1:8080 (PORT=... to change)
+#   ./build.sh bench   build and run the Node benchmarks (table printed and written to bench/results/)
+#   ./build.sh clean   remove build output
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$ROOT/tests/node_modules/.bin:$PATH"
+TARGET=wasm32-unknown-unknown
+PKG="$ROOT/pkg"
+WORK="$ROOT/target/pkg-work"
+# Features the Rust wasm32 target emits and wasm-opt must accept.
+WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types --enable-multivalue)
+# The size budget of the player module (gzip -9 of the optimised .wasm), enforced by `test`.
+SIZE_BUDGET_GZIP=61440
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock
+}
+
+setup() {
+  if ! rustup target list --installed | grep -qx "$TARGET"; then
+    log "adding the $TARGET target"
+    rustup target add "$TARGET"
+  fi
+  [ -f Cargo.lock ] || cargo generate-lockfile
+  local want have
+  want="$(wasm_bindgen_version)"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+  if [ "$have" != "$want" ]; then
+    log "installing wasm-bindgen-cli $want (the version in Cargo.lock; takes about 2 minutes)"
+    # --locked fails here (a locked dependency is missing from the registry): fall back.
+    cargo install wasm-bindgen-cli --version "$want" --locked --force \
+      || cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      log "installing Debian chromium and chromium-driver"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    else
+      log "chromium/chromedriver missing and apt-get unavailable: browser tests will fail"
+    fi
+  fi
+  if [ ! -f tests/node_modules/.installed ] || [ tests/package.json -nt tests/node_modules/.installed ]; then
+    log "installing npm tools and test dependencies (tests/package.json)"
+    # `npm ci` fails with workerd in the lockfile (no darwin/windows builds here): use install.
+    (cd tests && npm install --no-audit --no-fund --loglevel=error)
+    touch tests/node_modules/.installed
+  fi
+}
+
+build() {
+  log "cargo build --release --target $TARGET"
+  cargo build --release --target "$TARGET" --quiet
+  local wasm="target/$TARGET/release/playgate.wasm"
+  rm -rf "$WORK" "$PKG"
+  mkdir -p "$WORK" "$PKG"/{web,node,bundler}
+  local t
+  for t in web nodejs bundler; do
+    wasm-bindgen --target "$t" --out-dir "$WORK/$t" --out-name playgate "$wasm"
+  done
+  # The .wasm is byte-identical across targets: optimise once (npm binaryen; Debian's breaks it).
+  wasm-opt -Oz "${WASM_FEATURES[@]}" --strip-debug --strip-producers \
+    "$WORK/web/playgate_bg.wasm" -o "$WORK/playgate_bg.wasm"
+  for t in web node bundler; do cp "$WORK/playgate_bg.wasm" "$PKG/$t/playgate_bg.wasm"; done
+
+  cp "$WORK/web/playgate.js" "$PKG/web/"
+  # `[Symbol.dispose]` needs TypeScript's esnext.disposable lib, which most projects lack: keep
+  # the method at run time, drop it from the types so the .d.ts checks under an ES2022 lib.
+  grep -v '\[Symbol.dispose\]()' "$WORK/web/playgate.d.ts" > "$PKG/web/playgate.d.ts"
+  cp js/entries/web.js "$PKG/web/index.js"
+  cp js/entries/web.d.ts "$PKG/web/index.d.ts"
+
+  cp "$WORK/bundler/playgate.js" "$WORK/bundler/playgate_bg.js" "$PKG/bundler/"
+  cp js/entries/bundler.js "$PKG/bundler/index.js"
+
+  cp "$WORK/nodejs/playgate.js" "$PKG/node/playgate.cjs"
+  cp js/entries/node.cjs "$PKG/node/index.cjs"
+
+  cp js/api.mjs "$PKG/api.mjs"
+  # The CommonJS twin of api.mjs, for require() in Node: same code, other module syntax.
+  { echo "'use strict';"
+    sed -e 's/^export const /const /' -e 's/^export function /function /' js/api.mjs
+    echo 'module.exports = { DECISION_CODES, install };'
+  } > "$PKG/api.cjs"
+  # Node's ESM entry re-exports the CommonJS instance, so import and require share one module.
+  node --input-type=module -e '
+    import { createRequire } from "node:module";
+    import { writeFileSync } from "node:fs";
+    const pkg = process.argv[1];
+    const raw = createRequire(pkg + "/")("./node/index.cjs");
+    const names = Object.keys(raw).filter((n) => n !== "default" && !n.startsWith("_") && !n.startsWith("__"));
+    const lines = [
+      "// Node (import): the same instance as require(\"playgate\"), ready on import.",
+      "import { createRequire } from \"node:module\";",
+      "const raw = createRequire(import.meta.url)(\"./index.cjs\");",
+      "export default raw.default;",
+      ...names.sort().map((n) => `export const ${n} = raw.${n};`),
+    ];
+    writeFileSync(pkg + "/node/index.mjs", lines.join("\n") + "\n");
+    const json = JSON.parse(await import("node:fs").then((fs) => fs.readFileSync("pkg.json", "utf8")));
+    const cargo = await import("node:fs").then((fs) => fs.readFileSync("Cargo.toml", "utf8"));
+    json.version = /^version = "([^"]+)"/m.exec(cargo)[1];
+    writeFileSync(pkg + "/package.json", JSON.stringify(json, null, 2) + "\n");
+  ' "$PKG"
+  cp README.md "$PKG/README.md"
+  log "typecheck: tsc --noEmit tests/types/usage.ts against pkg/"
+  tsc -p tests/types/tsconfig.json
+  local raw gz
+  raw=$(wc -c < "$PKG/web/playgate_bg.wasm")
+  gz=$(gzip -9c "$PKG/web/playgate_bg.wasm" | wc -c)
+  log "pkg/ ready: playgate_bg.wasm $raw bytes, $gz gzipped"
+}
+
+# ---- tests ---------------------------------------------------------------------------------
+PASSED=0
+FAILED=0
+FAILED_STEPS=()
+
+# Runs one step, shows its output, and adds its test counts: the runner's own summary lines
+# (cargo/wasm-bindgen-test "test result:", node --test "# pass/# fail"), or 1 for a step
+# without a count. A step that exits non-zero counts at least one failure.
+step() {
+  local name="$1"; shift
+  local out="$WORK/../step.log" status=0
+  mkdir -p "$(dirname "$out")"
+  log "test step: $name"
+  "$@" 2>&1 | tee "$out" || status=$?
+  local pass fail
+  pass=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
+  fail=$(grep -Eo '[0-9]+ passed; [0-9]+ failed' "$out" | awk '{s+=$3} END {print s+0}')
+  if grep -Eq '^# (pass|fail) [0-9]+' "$out"; then
+    pass=$((pass + $(grep -E '^# pass [0-9]+' "$out" | awk '{s+=$3} END {print s+0}')))
+    fail=$((fail + $(grep -E '^# fail [0-9]+' "$out" | awk '{s+=$3} END {print s+0}')))
+  fi
+  if [ "$pass" = 0 ] && [ "$fail" = 0 ]; then
+    if [ "$status" = 0 ]; then pass=1; else fail=1; fi
+  elif [ "$status" != 0 ] && [ "$fail" = 0 ]; then
+    fail=1
+  fi
+  PASSED=$((PASSED + pass))
+  FAILED=$((FAILED + fail))
+  if [ "$fail" != 0 ]; then FAILED_STEPS+=("$name"); fi
+}
+
+size_budget() {
+  local gz
+  gz=$(gzip -9c "$PKG/web/playgate_bg.wasm" | wc -c)
+  echo "player module: $gz bytes gzipped; budget $SIZE_BUDGET_GZIP"
+  [ "$gz" -le "$SIZE_BUDGET_GZIP" ]
+}
+
+wasm_tests() {
+  # wasm-bindgen-test: the vectors through the wasm build, in Node and in headless Chromium.
+  local env=()
+  case "$1" in
+    node) ;;
+    chromium) env=(CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_USE_BROWSER=1) ;;
+  esac
+  env "${env[@]}" WASM_BINDGEN_TEST_TIMEOUT=120 cargo test --quiet --target "$TARGET" --tests
+}
+
+node_tests() {
+  node --test --test-reporter=tap --test-concurrency=1 tests/node/
+}
+
+test_all() {
+  setup
+  mkdir -p "$WORK"
+  step "rustfmt" cargo fmt --all -- --check
+  step "clippy (native, all targets)" cargo clippy --quiet --all-targets -- -D warnings
+  step "clippy (wasm32)" cargo clippy --quiet --target "$TARGET" --all-targets -- -D warnings
+  step "cargo test (native core + vectors)" cargo test --quiet
+  build
+  step "size budget" size_budget
+  step "wasm-bindgen-test in Node" wasm_tests node
+  step "wasm-bindgen-test in headless Chromium" wasm_tests chromium
+  step "node tests (package, vectors, bad input, workerd, browser page)" node_tests
+  if [ "${#FAILED_STEPS[@]}" -gt 0 ]; then
+    log "failed steps: ${FAILED_STEPS[*]}"
+  fi
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" = 0 ]
+}
+
+serve() {
+  setup
+  build
+  exec node www/server.mjs
+}
+
+bench() {
+  setup
+  build
+  node bench/bench.mjs
+}
+
+main() {
+  case "${1:-}" in
+    setup) setup ;;
+    build) setup; build ;;
+    test) test_all ;;
+    serve) serve ;;
+    bench) bench ;;
+    clean) rm -rf "$PKG" target ;;
+    *) sed -n '2,10p' "$0"; exit 2 ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,12 @@
+'use strict';
+// Node (require): the wasm is compiled synchronously on load, so it is ready on require.
+const raw = require('./playgate.cjs');
+const api = require('../api.cjs');
+
+api.install(raw);
+raw.DECISION_CODES = api.DECISION_CODES;
+raw.default = function init() {
+  return Promise.resolve();
+};
+raw.initSync = function initSync() {};
+module.exports = raw;

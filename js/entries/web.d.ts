@@ -1,0 +1,2 @@
+export * from './playgate.js';
+export { default } from './playgate.js';

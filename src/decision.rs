@@ -1,0 +1,427 @@
+//! The decision: the checks in their fixed order, the granted claims, the quality cap, and how
+//! long the answer holds. See `docs/decision-rules.md` (kept with the README's reference).
+
+use crate::claims::{ClaimSet, EntityType};
+use crate::country::Country;
+use crate::entitlement::Entitlement;
+use crate::error::{Error, ErrorCode};
+use crate::license::License;
+use crate::policy::{Policy, Resolution};
+use crate::quality::{lowest_cap, Quality};
+use crate::request::{check_entity_id, Request};
+use crate::time::Millis;
+
+/// A failed check. The discriminant is the check's position: `code` is the lowest one set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Reason {
+    /// 1: `now < valid_from`.
+    NotYetValid = 0,
+    /// 2: `now >= valid_until`.
+    Expired,
+    /// 3: a geo rule needs the country and the request has none.
+    CountryUnknown,
+    /// 4: licenses given, but none.
+    LicenseNotFound,
+    /// 4: licenses given, none valid now in this country.
+    LicenseNotValid,
+    /// 5: `allowed_content` holds neither the entity nor an ancestor.
+    ContentNotAllowed,
+    /// 6: the document uses subscriptions and none is active.
+    SubscriptionNotActive,
+    /// 7: claim rules apply and no claim is held.
+    NoClaims,
+    /// 8: claim rules apply and the entity-type claim is missing.
+    EntityTypeNotAllowed,
+    /// 9: persistence asked for, not a channel, no `ENABLE_VIDEOS_DOWNLOAD`.
+    PersistenceNotAllowed,
+    /// 10: country claims or `region` exclude the country.
+    CountryNotAllowed,
+    /// 11: `device_restriction` excludes the device.
+    DeviceNotAllowed,
+}
+
+impl Reason {
+    /// Every reason, in check order.
+    pub const ALL: [Reason; 12] = [
+        Reason::NotYetValid,
+        Reason::Expired,
+        Reason::CountryUnknown,
+        Reason::LicenseNotFound,
+        Reason::LicenseNotValid,
+        Reason::ContentNotAllowed,
+        Reason::SubscriptionNotActive,
+        Reason::NoClaims,
+        Reason::EntityTypeNotAllowed,
+        Reason::PersistenceNotAllowed,
+        Reason::CountryNotAllowed,
+        Reason::DeviceNotAllowed,
+    ];
+
+    /// The decision code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::NotYetValid => "ENTITLEMENT_NOT_YET_VALID",
+            Self::Expired => "ENTITLEMENT_EXPIRED",
+            Self::CountryUnknown => "COUNTRY_UNKNOWN",
+            Self::LicenseNotFound => "LICENSE_NOT_FOUND",
+            Self::LicenseNotValid => "LICENSE_IS_NOT_VALID",
+            Self::ContentNotAllowed => "CONTENT_NOT_ALLOWED",
+            Self::SubscriptionNotActive => "SUBSCRIPTION_NOT_ACTIVE",
+            Self::NoClaims => "NO_CLAIMS",
+            Self::EntityTypeNotAllowed => "ENTITY_TYPE_NOT_ALLOWED",
+            Self::PersistenceNotAllowed => "PERSISTENCE_NOT_ALLOWED",
+            Self::CountryNotAllowed => "COUNTRY_NOT_ALLOWED",
+            Self::DeviceNotAllowed => "DEVICE_NOT_ALLOWED",
+        }
+    }
+}
+
+/// The set of failed checks, one bit per [`Reason`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reasons(u16);
+
+impl Reasons {
+    fn add_if(&mut self, failed: bool, reason: Reason) {
+        self.0 |= u16::from(failed) << (reason as u8);
+    }
+
+    /// No check failed.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The first failed check.
+    pub fn first(self) -> Option<Reason> {
+        Reason::ALL.get(self.0.trailing_zeros() as usize).copied()
+    }
+
+    /// Every failed check, in check order.
+    pub fn iter(self) -> impl Iterator<Item = Reason> {
+        Reason::ALL
+            .into_iter()
+            .filter(move |r| self.0 & (1 << (*r as u8)) != 0)
+    }
+
+    /// The raw bits (bit `i` = `Reason::ALL[i]`).
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+}
+
+/// The claims a successful decision returns, in Mosaic's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GrantedClaims {
+    /// The entity-type claim, when held.
+    pub entity_type: Option<EntityType>,
+    /// `COUNTRY_<cc>`, when country claims exist.
+    pub country: Option<Country>,
+    /// `ENABLE_VIDEOS_DOWNLOAD`, when persistence was asked for, held, and not a channel.
+    pub download: bool,
+    /// The single highest `QUALITY_*` held.
+    pub quality: Option<Quality>,
+}
+
+impl GrantedClaims {
+    /// The claim names, in order.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = Vec::with_capacity(4);
+        names.extend(self.entity_type.map(|t| t.claim().to_owned()));
+        names.extend(
+            self.country
+                .map(|c| format!("COUNTRY_{}", c.to_code_string())),
+        );
+        if self.download {
+            names.push("ENABLE_VIDEOS_DOWNLOAD".to_owned());
+        }
+        names.extend(self.quality.map(|q| format!("QUALITY_{}", q.as_str())));
+        names
+    }
+}
+
+/// One decision. A denial is a normal value: `reasons` says why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Decision {
+    /// Every failed check.
+    pub reasons: Reasons,
+    /// Claims returned (empty when denied).
+    pub claims: GrantedClaims,
+    /// The lowest applicable quality cap; `None` = uncapped (always `None` when denied).
+    pub max_quality: Option<Quality>,
+    /// Whether a persistent license may be issued.
+    pub allow_persistence: bool,
+    /// The earliest instant after `now` at which the same inputs could decide differently.
+    pub valid_until: Option<Millis>,
+}
+
+impl Decision {
+    /// No check failed.
+    pub fn allowed(&self) -> bool {
+        self.reasons.is_empty()
+    }
+
+    /// The first failed check's code; `None` when allowed.
+    pub fn code(&self) -> Option<&'static str> {
+        self.reasons.first().map(Reason::code)
+    }
+
+    /// Packs everything but `valid_until` into 23 bits for the JS layer:
+    /// bits 0-11 reasons, 12-14 max quality rank, 15-16 type claim rank, 17 country claim,
+    /// 18 download claim, 19-21 quality claim rank, 22 allow persistence.
+    pub fn pack(&self) -> u32 {
+        let rank = |q: Option<Quality>| u32::from(q.map_or(0, Quality::rank));
+        u32::from(self.reasons.bits())
+            | rank(self.max_quality) << 12
+            | u32::from(self.claims.entity_type.map_or(0, EntityType::rank)) << 15
+            | u32::from(self.claims.country.is_some()) << 17
+            | u32::from(self.claims.download) << 18
+            | rank(self.claims.quality) << 19
+            | u32::from(self.allow_persistence) << 22
+    }
+
+    /// The inverse of [`Decision::pack`]; `country` is the request's (for `COUNTRY_<cc>`).
+    pub fn unpack(bits: u32, country: Option<Country>, valid_until: Option<Millis>) -> Decision {
+        let field = |shift: u32, width: u32| ((bits >> shift) & ((1 << width) - 1)) as u8;
+        let entity_type = match field(15, 2) {
+            1 => Some(EntityType::Movie),
+            2 => Some(EntityType::Episode),
+            3 => Some(EntityType::Channel),
+            _ => None,
+        };
+        Decision {
+            reasons: Reasons((bits & 0xfff) as u16),
+            claims: GrantedClaims {
+                entity_type,
+                country: country.filter(|_| field(17, 1) == 1),
+                download: field(18, 1) == 1,
+                quality: Quality::from_rank(field(19, 3)),
+            },
+            max_quality: Quality::from_rank(field(12, 3)),
+            allow_persistence: field(22, 1) == 1,
+            valid_until,
+        }
+    }
+
+    /// One byte for catalog pages: low 4 bits = 0 when allowed, else 1 + the first failed
+    /// check's index in [`Reason::ALL`]; high 4 bits = the max quality rank (0 = uncapped or denied).
+    pub fn catalog_byte(&self) -> u8 {
+        let code = self.reasons.first().map_or(0, |r| r as u8 + 1);
+        code | self.max_quality.map_or(0, Quality::rank) << 4
+    }
+}
+
+/// Tracks the earliest instant strictly after `now`.
+struct Horizon {
+    now: Millis,
+    earliest: Option<Millis>,
+}
+
+impl Horizon {
+    fn consider(&mut self, instant: Option<Millis>) {
+        if let Some(t) = instant.filter(|t| *t > self.now) {
+            self.earliest = Some(self.earliest.map_or(t, |e| e.min(t)));
+        }
+    }
+}
+
+/// Everything about a decision that does not depend on the entity: computed once for a
+/// request, or once for a whole catalog page sharing country, device and time.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    doc: &'a Entitlement,
+    claim_rules: bool,
+    claims: ClaimSet,
+    country: Option<Country>,
+    now: Millis,
+    allow_persistence: bool,
+    reasons: Reasons,
+    cap: Option<Quality>,
+    valid_until: Option<Millis>,
+}
+
+impl<'a> Context<'a> {
+    /// Runs every entity-independent check for `doc` (resolved by a policy) at `now`.
+    pub fn new(
+        doc: &'a Entitlement,
+        resolution: &Resolution,
+        country: Option<Country>,
+        device: Option<&str>,
+        now: Millis,
+        allow_persistence: bool,
+    ) -> Context<'a> {
+        let mut claims = resolution.fixed_claims;
+        let mut horizon = Horizon {
+            now,
+            earliest: None,
+        };
+        horizon.consider(doc.valid_from);
+        horizon.consider(doc.valid_until);
+        let mut any_active = false;
+        for (i, sub) in doc.subscriptions.iter().flatten().enumerate() {
+            if sub.status_counts {
+                horizon.consider(Some(sub.period_end));
+            }
+            if !any_active && sub.is_active(now) {
+                any_active = true;
+                if let Some(plan) = resolution.subscription_claims.get(i) {
+                    claims.union_with(plan);
+                }
+            }
+        }
+        let country_claims = claims.has_country_claims();
+        let mut reasons = Reasons::default();
+        reasons.add_if(
+            doc.valid_from.is_some_and(|from| now < from),
+            Reason::NotYetValid,
+        );
+        reasons.add_if(
+            doc.valid_until.is_some_and(|until| now >= until),
+            Reason::Expired,
+        );
+        reasons.add_if(
+            country.is_none() && (doc.region.is_some() || country_claims),
+            Reason::CountryUnknown,
+        );
+        reasons.add_if(
+            doc.subscriptions.is_some() && !any_active,
+            Reason::SubscriptionNotActive,
+        );
+        reasons.add_if(
+            resolution.claim_rules && claims.is_empty(),
+            Reason::NoClaims,
+        );
+        let country_allowed = match country {
+            None => !country_claims && doc.region.is_none(),
+            Some(c) => {
+                (!country_claims || claims.allows_country(c))
+                    && doc.region.is_none_or(|r| r.contains(c))
+            }
+        };
+        reasons.add_if(!country_allowed, Reason::CountryNotAllowed);
+        reasons.add_if(!doc.devices.allows(device), Reason::DeviceNotAllowed);
+        let cap = lowest_cap(
+            lowest_cap(claims.highest_quality(), resolution.tier_cap),
+            doc.max_quality,
+        );
+        Context {
+            doc,
+            claim_rules: resolution.claim_rules,
+            claims,
+            country,
+            now,
+            allow_persistence,
+            reasons,
+            cap,
+            valid_until: horizon.earliest,
+        }
+    }
+
+    /// Decides for one entity. Errors only when claim rules apply and the entity type can be
+    /// neither read nor derived (`INVALID_ENTITY_ID`), or the id is empty.
+    pub fn decide(
+        &self,
+        entity_id: &str,
+        entity_type: Option<EntityType>,
+        ancestors: &[Box<str>],
+        licenses: Option<&[License]>,
+    ) -> Result<Decision, Error> {
+        check_entity_id(entity_id)?;
+        let entity_type = entity_type.or_else(|| EntityType::from_id(entity_id));
+        if self.claim_rules && entity_type.is_none() {
+            return Err(Error::new(
+                ErrorCode::InvalidEntityId,
+                format!("entityId: {entity_id:?} does not start with movie-, episode- or channel- and no entityType is given"),
+            ));
+        }
+        let is_channel = entity_type == Some(EntityType::Channel);
+        let mut reasons = self.reasons;
+        let mut valid_until = self.valid_until;
+        // Channels skip licensing (Mosaic).
+        if let Some(licenses) = licenses.filter(|_| !is_channel) {
+            let mut horizon = Horizon {
+                now: self.now,
+                earliest: valid_until,
+            };
+            for license in licenses
+                .iter()
+                .filter(|l| l.counts() && l.covers(self.country))
+            {
+                horizon.consider(license.start);
+                horizon.consider(license.end);
+            }
+            valid_until = horizon.earliest;
+            let needs_country = licenses.iter().any(|l| !l.countries.is_empty());
+            reasons.add_if(
+                self.country.is_none() && needs_country,
+                Reason::CountryUnknown,
+            );
+            reasons.add_if(licenses.is_empty(), Reason::LicenseNotFound);
+            reasons.add_if(
+                !licenses.is_empty()
+                    && !licenses.iter().any(|l| l.is_valid(self.country, self.now)),
+                Reason::LicenseNotValid,
+            );
+        }
+        if let Some(allowed) = &self.doc.allowed_content {
+            let listed =
+                allowed.contains(entity_id) || ancestors.iter().any(|a| allowed.contains(a));
+            reasons.add_if(!listed, Reason::ContentNotAllowed);
+        }
+        let type_held = entity_type.is_some_and(|t| self.claims.allows_type(t));
+        reasons.add_if(self.claim_rules && !type_held, Reason::EntityTypeNotAllowed);
+        let download = self.allow_persistence && !is_channel && self.claims.allows_download();
+        reasons.add_if(
+            self.allow_persistence && !is_channel && !download,
+            Reason::PersistenceNotAllowed,
+        );
+        if !reasons.is_empty() {
+            return Ok(Decision {
+                reasons,
+                valid_until,
+                ..Decision::default()
+            });
+        }
+        Ok(Decision {
+            reasons,
+            claims: GrantedClaims {
+                entity_type: entity_type.filter(|_| type_held),
+                country: self.country.filter(|_| self.claims.has_country_claims()),
+                download,
+                quality: self.claims.highest_quality(),
+            },
+            max_quality: self.cap,
+            allow_persistence: download,
+            valid_until,
+        })
+    }
+}
+
+/// Decides one request for a document already resolved by a policy.
+pub fn evaluate(
+    doc: &Entitlement,
+    resolution: &Resolution,
+    request: &Request<'_>,
+) -> Result<Decision, Error> {
+    Context::new(
+        doc,
+        resolution,
+        request.country,
+        request.device,
+        request.now,
+        request.allow_persistence,
+    )
+    .decide(
+        request.entity_id,
+        request.entity_type,
+        request.ancestors,
+        request.licenses,
+    )
+}
+
+impl Policy {
+    /// Decides one request (resolving the document's plans and tier first; to decide many
+    /// requests for one document, resolve once with [`Policy::resolve`] and call [`evaluate`]).
+    pub fn evaluate(&self, doc: &Entitlement, request: &Request<'_>) -> Result<Decision, Error> {
+        evaluate(doc, &self.resolve(doc), request)
+    }
+}

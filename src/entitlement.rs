@@ -1,0 +1,448 @@
+//! Entitlement documents: the per-user record the auth server computes and stores in the cache,
+//! read from a JSON blob or from cache dictionary fields.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::claims::{Claim, ClaimSet};
+use crate::country::{Country, CountrySet};
+use crate::error::Error;
+use crate::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES, MAX_LIST_ITEMS};
+use crate::quality::Quality;
+use crate::time::{self, Millis};
+
+/// One Mosaic-style subscription of the viewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    /// The plan id, looked up in the policy.
+    pub plan: Box<str>,
+    /// Whether the lifecycle status is one that can be active (ACTIVE, CANCELLED, ON_HOLD).
+    pub status_counts: bool,
+    /// The end of the paid period; active while `now < period_end`.
+    pub period_end: Millis,
+}
+
+impl Subscription {
+    /// Active at `now`: a counting status and a period that has not ended.
+    pub fn is_active(&self, now: Millis) -> bool {
+        self.status_counts && now < self.period_end
+    }
+}
+
+/// Which device classes may play.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DeviceRule {
+    /// No restriction (field absent, or `"none"` anywhere in it).
+    #[default]
+    Any,
+    /// Only these classes, lower-cased (ASCII). Empty = no device.
+    Only(Vec<Box<str>>),
+}
+
+impl DeviceRule {
+    /// Whether `device` (compared ASCII case-insensitively) may play; `None` = unknown device.
+    pub fn allows(&self, device: Option<&str>) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Only(classes) => {
+                device.is_some_and(|d| classes.iter().any(|c| c.eq_ignore_ascii_case(d)))
+            }
+        }
+    }
+
+    fn from_list(items: Vec<String>) -> DeviceRule {
+        if items.iter().any(|d| d.eq_ignore_ascii_case("none")) {
+            return Self::Any;
+        }
+        Self::Only(
+            items
+                .into_iter()
+                .map(|d| d.to_ascii_lowercase().into_boxed_str())
+                .collect(),
+        )
+    }
+}
+
+/// The FxHash mixing step (as in rustc): entity ids are short and come from the auth server,
+/// so a fast non-cryptographic hash is the right trade for the per-title lookup.
+#[derive(Default)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+        }
+        let mut word = [0u8; 8];
+        let rest = chunks.remainder();
+        if let Some(head) = word.get_mut(..rest.len()) {
+            head.copy_from_slice(rest);
+        }
+        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word) ^ rest.len() as u64)
+            .wrapping_mul(SEED);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Builds [`FxHasher`]s for the crate's hash maps and sets.
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// A set of entity ids.
+pub type IdSet = HashSet<Box<str>, FxBuild>;
+
+/// A parsed entitlement document. Unknown fields are ignored (forward compatibility); a known
+/// field of the wrong type is an error; `null` means absent.
+#[derive(Debug, Clone, Default)]
+pub struct Entitlement {
+    /// Tier name, looked up in the policy's tiers.
+    pub subscription_level: Option<Box<str>>,
+    /// Mosaic plan id, looked up in the policy's plans.
+    pub plan: Option<Box<str>>,
+    /// Mosaic-style subscriptions; the first active one contributes its plan's claims.
+    pub subscriptions: Option<Vec<Subscription>>,
+    /// Claims held directly (unknown names are dropped: they grant nothing).
+    pub claims: Option<ClaimSet>,
+    /// Countries the viewer may watch from.
+    pub region: Option<CountrySet>,
+    /// Device classes that may play.
+    pub devices: DeviceRule,
+    /// Start of the entitlement window (inclusive).
+    pub valid_from: Option<Millis>,
+    /// End of the entitlement window (exclusive).
+    pub valid_until: Option<Millis>,
+    /// Entity ids (or ancestor ids) the viewer may play.
+    pub allowed_content: Option<IdSet>,
+    /// Explicit quality cap.
+    pub max_quality: Option<Quality>,
+}
+
+/// The document's known fields.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    SubscriptionLevel,
+    Plan,
+    Subscriptions,
+    Claims,
+    Region,
+    DeviceRestriction,
+    ValidFrom,
+    ValidUntil,
+    AllowedContent,
+    MaxQuality,
+}
+
+impl Field {
+    fn parse(name: &str) -> Option<Field> {
+        Some(match name {
+            "subscription_level" => Self::SubscriptionLevel,
+            "plan" => Self::Plan,
+            "subscriptions" => Self::Subscriptions,
+            "claims" => Self::Claims,
+            "region" => Self::Region,
+            "device_restriction" => Self::DeviceRestriction,
+            "valid_from" => Self::ValidFrom,
+            "valid_until" => Self::ValidUntil,
+            "allowed_content" => Self::AllowedContent,
+            "max_quality" => Self::MaxQuality,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::SubscriptionLevel => "subscription_level",
+            Self::Plan => "plan",
+            Self::Subscriptions => "subscriptions",
+            Self::Claims => "claims",
+            Self::Region => "region",
+            Self::DeviceRestriction => "device_restriction",
+            Self::ValidFrom => "valid_from",
+            Self::ValidUntil => "valid_until",
+            Self::AllowedContent => "allowed_content",
+            Self::MaxQuality => "max_quality",
+        }
+    }
+}
+
+fn status_counts(status: &str) -> bool {
+    ["ACTIVE", "CANCELLED", "ON_HOLD"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(status))
+}
+
+/// Reads `{plan, status, period_end}` (all required; other members ignored). In dictionary
+/// text, `period_end` may also be decimal epoch-milliseconds text.
+fn read_subscription(r: &mut Reader<'_>, dictionary: bool) -> json::Result<Subscription> {
+    if r.peek()? != Kind::Object {
+        return Err(r.unexpected("a subscription object {plan, status, period_end}"));
+    }
+    let start = r.position();
+    let (mut plan, mut status, mut period_end) = (None, None, None);
+    r.object(|r, key| {
+        let slot = match &*key {
+            "plan" => &mut plan,
+            "status" => &mut status,
+            "period_end" => {
+                if period_end.is_some() {
+                    return Err(r.error("duplicate field `period_end`"));
+                }
+                let at = r.position();
+                period_end = Some(if dictionary && r.peek()? == Kind::String {
+                    let text = r.string()?;
+                    text_time(&text).map_err(|m| JsonError::at(at, m))?
+                } else {
+                    r.time()?
+                });
+                return Ok(());
+            }
+            _ => return r.skip(),
+        };
+        if slot.is_some() {
+            return Err(r.error(format!("duplicate field `{key}`")));
+        }
+        *slot = Some(r.string().map_err(|e| e.within(&key))?.into_owned());
+        Ok(())
+    })?;
+    let missing = |name: &str| JsonError::at(start, format!("a subscription needs `{name}`"));
+    let status = status.ok_or_else(|| missing("status"))?;
+    Ok(Subscription {
+        plan: plan.ok_or_else(|| missing("plan"))?.into_boxed_str(),
+        status_counts: status_counts(&status),
+        period_end: period_end.ok_or_else(|| missing("period_end"))?,
+    })
+}
+
+fn read_subscriptions(r: &mut Reader<'_>, dictionary: bool) -> json::Result<Vec<Subscription>> {
+    let mut subs = Vec::new();
+    r.array(|r, i| {
+        subs.push(read_subscription(r, dictionary).map_err(|e| e.within(&format!("[{i}]")))?);
+        Ok(())
+    })?;
+    Ok(subs)
+}
+
+fn claim_set(names: &[String]) -> ClaimSet {
+    let mut set = ClaimSet::default();
+    names
+        .iter()
+        .filter_map(|n| Claim::parse(n))
+        .for_each(|c| set.insert(c));
+    set
+}
+
+fn country_set(codes: &[String]) -> Result<CountrySet, String> {
+    let mut set = CountrySet::default();
+    for code in codes {
+        let country = Country::parse(code)
+            .ok_or_else(|| format!("{code:?} is not a two-letter country code"))?;
+        set.insert(country);
+    }
+    Ok(set)
+}
+
+fn quality(name: &str) -> Result<Quality, String> {
+    Quality::parse(name).ok_or_else(|| format!("{name:?} is not one of SD, HD, UHD1, UHD2"))
+}
+
+fn id_set(ids: Vec<String>) -> IdSet {
+    ids.into_iter().map(String::into_boxed_str).collect()
+}
+
+impl Entitlement {
+    /// Reads a blob: JSON text (UTF-8, an optional byte-order mark) holding one object.
+    pub fn from_json(bytes: &[u8]) -> Result<Entitlement, Error> {
+        check_size(bytes.len())?;
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::entitlement(format!("not UTF-8 text (at byte {})", e.valid_up_to()))
+        })?;
+        json::read_text(text, read_document).map_err(|e| Error::entitlement(e.to_string()))
+    }
+
+    /// Reads cache dictionary fields (all strings). Lists may be JSON array text or
+    /// comma-separated text (items trimmed, empty items dropped); times may be RFC 3339 or
+    /// decimal epoch-milliseconds text; `subscriptions` is JSON array text.
+    pub fn from_dictionary<'a>(
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Entitlement, Error> {
+        let mut doc = Entitlement::default();
+        let mut total = 0usize;
+        for (name, value) in fields {
+            total = total.saturating_add(name.len()).saturating_add(value.len());
+            check_size(total)?;
+            let Some(field) = Field::parse(name) else {
+                continue;
+            };
+            doc.set_from_text(field, value)
+                .map_err(|m| Error::entitlement(format!("{name}: {m}")))?;
+        }
+        Ok(doc)
+    }
+
+    fn set_from_text(&mut self, field: Field, value: &str) -> Result<(), String> {
+        match field {
+            Field::SubscriptionLevel => self.subscription_level = Some(value.into()),
+            Field::Plan => self.plan = Some(value.into()),
+            Field::Subscriptions => {
+                let subs = json::read_text(value, |r| read_subscriptions(r, true))
+                    .map_err(|e| e.to_string())?;
+                self.subscriptions = Some(subs);
+            }
+            Field::Claims => self.claims = Some(claim_set(&text_list(value)?)),
+            Field::Region => self.region = Some(country_set(&text_list(value)?)?),
+            Field::DeviceRestriction => self.devices = DeviceRule::from_list(text_list(value)?),
+            Field::ValidFrom => self.valid_from = Some(text_time(value)?),
+            Field::ValidUntil => self.valid_until = Some(text_time(value)?),
+            Field::AllowedContent => self.allowed_content = Some(id_set(text_list(value)?)),
+            Field::MaxQuality => self.max_quality = Some(quality(value.trim())?),
+        }
+        Ok(())
+    }
+}
+
+fn check_size(len: usize) -> Result<(), Error> {
+    if len > MAX_JSON_BYTES {
+        return Err(Error::entitlement(format!(
+            "document is {len} bytes; the limit is {MAX_JSON_BYTES}"
+        )));
+    }
+    Ok(())
+}
+
+/// A dictionary list: JSON array text, or comma-separated text.
+fn text_list(value: &str) -> Result<Vec<String>, String> {
+    let trimmed = value.trim();
+    if trimmed.starts_with('[') {
+        return json::read_text(trimmed, |r| r.string_list()).map_err(|e| e.to_string());
+    }
+    let items: Vec<String> = trimmed
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    if items.len() > MAX_LIST_ITEMS {
+        return Err(format!("more than {MAX_LIST_ITEMS} items"));
+    }
+    Ok(items)
+}
+
+/// A dictionary time: RFC 3339 text or decimal epoch-milliseconds text.
+fn text_time(value: &str) -> Result<Millis, String> {
+    let v = value.trim();
+    time::from_epoch_text(v)
+        .or_else(|| time::parse_rfc3339(v))
+        .ok_or_else(|| format!("{v:?} is neither an RFC 3339 date-time nor epoch milliseconds"))
+}
+
+fn read_document(r: &mut Reader<'_>) -> json::Result<Entitlement> {
+    if r.peek()? != Kind::Object {
+        return Err(r.unexpected("an entitlement document (a JSON object)"));
+    }
+    let mut doc = Entitlement::default();
+    let mut seen = 0u16;
+    r.object(|r, key| {
+        let Some(field) = Field::parse(&key) else {
+            return r.skip(); // unknown fields are kept for the future: ignored, not rejected
+        };
+        let bit = 1u16 << (field as u16);
+        if seen & bit != 0 {
+            return Err(r.error(format!("duplicate field `{}`", field.name())));
+        }
+        seen |= bit;
+        if r.null()? {
+            return Ok(());
+        }
+        doc.read_field(field, r).map_err(|e| e.within(field.name()))
+    })?;
+    Ok(doc)
+}
+
+impl Entitlement {
+    fn read_field(&mut self, field: Field, r: &mut Reader<'_>) -> json::Result<()> {
+        let at = r.position();
+        let here = |message: String| JsonError::at(at, message);
+        match field {
+            Field::SubscriptionLevel => self.subscription_level = Some(r.string()?.into()),
+            Field::Plan => self.plan = Some(r.string()?.into()),
+            Field::Subscriptions => self.subscriptions = Some(read_subscriptions(r, false)?),
+            Field::Claims => self.claims = Some(claim_set(&r.string_list()?)),
+            Field::Region => self.region = Some(country_set(&r.string_or_list()?).map_err(here)?),
+            Field::DeviceRestriction => self.devices = DeviceRule::from_list(r.string_or_list()?),
+            Field::ValidFrom => self.valid_from = Some(r.time()?),
+            Field::ValidUntil => self.valid_until = Some(r.time()?),
+            Field::AllowedContent => self.allowed_content = Some(id_set(r.string_list()?)),
+            Field::MaxQuality => self.max_quality = Some(quality(&r.string()?).map_err(here)?),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_000_example_object_parses() {
+        // The example entitlement object of seed 000 (Momento MediaStore), verbatim.
+        let doc = Entitlement::from_json(
+            br#"{
+  "subscription_level": "premium",
+  "region": "US",
+  "device_restriction": "none",
+  "valid_from": "2024-10-01T00:00:00Z",
+  "valid_until": "2024-12-31T23:59:59Z",
+  "allowed_content": ["movie_id_123", "series_id_456"]
+}"#,
+        )
+        .unwrap();
+        assert_eq!(doc.subscription_level.as_deref(), Some("premium"));
+        assert!(doc.region.unwrap().contains(Country::parse("us").unwrap()));
+        assert_eq!(doc.devices, DeviceRule::Any);
+        assert_eq!(doc.valid_from, Some(1_727_740_800_000));
+        assert_eq!(doc.valid_until, Some(1_735_689_599_000));
+        assert!(doc
+            .allowed_content
+            .as_ref()
+            .unwrap()
+            .contains("series_id_456"));
+    }
+
+    #[test]
+    fn wrong_types_and_duplicates_name_the_field() {
+        for (text, field) in [
+            (r#"{"region": 5}"#, "region"),
+            (r#"{"region": "USA"}"#, "region"),
+            (r#"{"valid_until": "2024-02-30T00:00:00Z"}"#, "valid_until"),
+            (r#"{"allowed_content": "movie-1"}"#, "allowed_content"),
+            (r#"{"max_quality": "4K"}"#, "max_quality"),
+            (
+                r#"{"subscriptions": [{"plan": "p", "status": "ACTIVE"}]}"#,
+                "subscriptions",
+            ),
+            (r#"{"plan": "a", "plan": "b"}"#, "plan"),
+        ] {
+            let err = Entitlement::from_json(text.as_bytes()).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::InvalidEntitlement);
+            assert!(err.message().contains(field), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn fx_hasher_distinguishes_lengths() {
+        let hash = |s: &str| {
+            let mut h = FxHasher::default();
+            h.write(s.as_bytes());
+            h.finish()
+        };
+        assert_ne!(hash("a"), hash("a\0"));
+        assert_ne!(hash("movie-1"), hash("movie-2"));
+    }
+}

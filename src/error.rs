@@ -1,0 +1,83 @@
+//! Errors: malformed input is an [`Error`] with a stable [`ErrorCode`]; a denial is never an error.
+
+use std::fmt;
+
+/// The stable, machine-readable code of an [`Error`]. The JS layer puts
+/// [`ErrorCode::as_str`] on the thrown `Error` as its `code` property.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The policy (claim sets, plans, tiers) is malformed or names an unknown claim.
+    InvalidPolicy,
+    /// The entitlement document is malformed (bad JSON, a known field of the wrong type, a bad date).
+    InvalidEntitlement,
+    /// The request is malformed (missing entity id, bad country code, bad time, bad license).
+    InvalidRequest,
+    /// Claim rules apply and the entity type can be neither read nor derived from the id.
+    InvalidEntityId,
+}
+
+impl ErrorCode {
+    /// The code as it appears in JS (`err.code`) and in test vectors.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidPolicy => "INVALID_POLICY",
+            Self::InvalidEntitlement => "INVALID_ENTITLEMENT",
+            Self::InvalidRequest => "INVALID_REQUEST",
+            Self::InvalidEntityId => "INVALID_ENTITY_ID",
+        }
+    }
+}
+
+/// Malformed input. The message names the offending field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+}
+
+impl Error {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn policy(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidPolicy, message)
+    }
+
+    pub(crate) fn entitlement(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidEntitlement, message)
+    }
+
+    pub(crate) fn request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, message)
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The human-readable message, naming the field.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The same error with `prefix: ` in front of its message (a batch index, a field path).
+    #[must_use]
+    pub fn context(mut self, prefix: &str) -> Self {
+        self.message = format!("{prefix}: {}", self.message);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,92 @@
+//! TypeScript declarations for what the JS layer adds on top of the generated classes.
+//! wasm-bindgen writes this text into the package's `.d.ts`; interfaces named like a class
+//! merge into it, so `Policy` gets the `evaluate*` methods that `js/api.mjs` installs.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** A quality class, by the shorter side of the picture: SD < 720 < HD <= 1080 < UHD1 <= 2160 < UHD2. */
+export type Quality = 'SD' | 'HD' | 'UHD1' | 'UHD2';
+
+/** Why a decision denies, in check order. */
+export type DecisionCode =
+  | 'ENTITLEMENT_NOT_YET_VALID' | 'ENTITLEMENT_EXPIRED' | 'COUNTRY_UNKNOWN'
+  | 'LICENSE_NOT_FOUND' | 'LICENSE_IS_NOT_VALID' | 'CONTENT_NOT_ALLOWED'
+  | 'SUBSCRIPTION_NOT_ACTIVE' | 'NO_CLAIMS' | 'ENTITY_TYPE_NOT_ALLOWED'
+  | 'PERSISTENCE_NOT_ALLOWED' | 'COUNTRY_NOT_ALLOWED' | 'DEVICE_NOT_ALLOWED';
+
+/** The `code` of a thrown error. */
+export type ErrorCode = 'INVALID_POLICY' | 'INVALID_ENTITLEMENT' | 'INVALID_REQUEST' | 'INVALID_ENTITY_ID';
+
+/** An error thrown by playgate: a real `Error` with a stable `code`. */
+export interface PlaygateError extends Error { code: ErrorCode }
+
+/** An instant: epoch milliseconds, RFC 3339 text, or a Date. */
+export type Instant = number | string | Date;
+
+/** The policy: Mosaic claim sets and plans, and tiers named by `subscription_level`. */
+export interface PolicyJson {
+  claimSets?: { key: string; claims: string[] }[] | null;
+  plans?: { id: string; claimSetKeys: string[] }[] | null;
+  tiers?: Record<string, { plan?: string | null; claims?: string[] | null; maxQuality?: Quality | null }> | null;
+}
+
+/** One licensing window of an entity (Mosaic semantics). */
+export interface License { countries?: string[] | null; start?: Instant | null; end?: Instant | null }
+
+/** One decision request. */
+export interface DecisionRequest {
+  entityId: string;
+  entityType?: 'movie' | 'episode' | 'channel' | null;
+  ancestors?: string[] | null;
+  country?: string | null;
+  device?: string | null;
+  now?: Instant | null;
+  allowPersistence?: boolean | null;
+  licenses?: License[] | null;
+}
+
+/** What a catalog page shares across its titles. */
+export interface CatalogContext {
+  country?: string | null;
+  device?: string | null;
+  now?: Instant | null;
+  allowPersistence?: boolean | null;
+}
+
+/** One decision: a denial is a value, not an error. */
+export interface Decision {
+  allowed: boolean;
+  code: DecisionCode | null;
+  reasons: DecisionCode[];
+  claims: string[];
+  maxQuality: Quality | null;
+  allowPersistence: boolean;
+  validUntil: number | null;
+}
+
+/** Decisions for a catalog page, one byte per title. */
+export interface CatalogDecisions {
+  readonly length: number;
+  /** Low 4 bits: 0 = allowed, else 1 + the index of the code in DECISION_CODES; high 4 bits: max quality rank (0 = none). */
+  readonly bytes: Uint8Array;
+  readonly entityIds: readonly string[];
+  allowed(index: number): boolean;
+  code(index: number): DecisionCode | null;
+  maxQuality(index: number): Quality | null;
+  allowedIds(): string[];
+}
+
+export interface Policy {
+  /** Decides one request. Throws `INVALID_REQUEST`, `INVALID_ENTITLEMENT` or `INVALID_ENTITY_ID` for malformed input. */
+  evaluate(entitlement: Entitlement, request: DecisionRequest): Decision;
+  /** Decides each request; one malformed request throws for the whole batch, naming its index. */
+  evaluateMany(entitlement: Entitlement, requests: DecisionRequest[]): Decision[];
+  /** Decides many titles sharing one context in a single call across the boundary. */
+  evaluateCatalog(entitlement: Entitlement, entityIds: string[], context?: CatalogContext): CatalogDecisions;
+}
+
+/** Every decision code, in check order. */
+export declare const DECISION_CODES: readonly DecisionCode[];
+"#;

@@ -1,0 +1,44 @@
+// Type-checked against the generated pkg/web/index.d.ts by `./build.sh build` (tsc --noEmit).
+// It uses the API exactly as the README shows it; a drift in the generated types fails the build.
+import init, {
+  Policy, Entitlement, qualityForSize, DECISION_CODES,
+  type Decision, type DecisionRequest, type PolicyJson, type Quality, type CatalogDecisions, type PlaygateError,
+} from 'playgate';
+
+async function main(): Promise<void> {
+  await init();
+  const json: PolicyJson = {
+    claimSets: [{ key: 'hd', claims: ['ENTITY_TYPE_MOVIES', 'QUALITY_HD'] }],
+    plans: [{ id: 'basic', claimSetKeys: ['hd'] }],
+    tiers: { premium: { maxQuality: 'UHD1' } },
+  };
+  const policy: Policy = Policy.fromJson(json);
+  const empty = new Policy();
+  const ent = Entitlement.fromBlob('{"plan": "basic"}');
+  const ent2 = Entitlement.fromBlob(new TextEncoder().encode('{}'));
+  const ent3 = Entitlement.fromDictionary({ region: 'US,CA' });
+  const ent4 = Entitlement.fromDictionary(new Map([['plan', 'basic']]));
+  const request: DecisionRequest = {
+    entityId: 'movie-123', country: 'DE', device: 'web', now: Date.now(), allowPersistence: false,
+    licenses: [{ countries: ['DE'], start: '2024-01-01T00:00:00Z', end: new Date() }],
+  };
+  const d: Decision = policy.evaluate(ent, request);
+  const allowed: boolean = d.allowed;
+  const q: Quality | null = d.maxQuality;
+  const until: number | null = d.validUntil;
+  const many: Decision[] = empty.evaluateMany(ent2, [request, { entityId: 'movie-1' }]);
+  const page: CatalogDecisions = policy.evaluateCatalog(ent3, ['movie-1', 'movie-2'], { country: 'US', now: Date.now() });
+  const shown: string[] = page.allowedIds();
+  const firstCode = page.code(0);
+  const quality: Quality = qualityForSize(1920, 1080);
+  const codes: readonly string[] = DECISION_CODES;
+  try {
+    Policy.fromJson('{');
+  } catch (e) {
+    const code: string = (e as PlaygateError).code;
+    void code;
+  }
+  ent4.free();
+  void [allowed, q, until, many, shown, firstCode, quality, codes];
+}
+void main;
