@@ -42,8 +42,10 @@ pub mod quality;
 pub mod request;
 pub mod time;
 
+/// The JS binding layer (wasm32 only). Public so that wasm-bindgen tests can drive it as JS does.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;
 
 pub use claims::{Claim, ClaimSet, EntityType};
 pub use country::Country;

@@ -1,0 +1,41 @@
+// Shared by the Node tests: where the package is, and the decision vectors.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const PKG = process.env.PLAYGATE_PKG ? path.resolve(process.env.PLAYGATE_PKG) : path.join(REPO, 'pkg');
+export const VECTORS = JSON.parse(readFileSync(path.join(REPO, 'tests/vectors/decisions.json'), 'utf8'));
+
+/** Runs one vector case through a playgate module; returns the decision or `{ error: code }`. */
+export function runCase(playgate, file, c) {
+  const { Policy, Entitlement } = playgate;
+  try {
+    const policy = c.policy === undefined ? new Policy()
+      : Policy.fromJson(typeof c.policy === 'string' ? file.policies[c.policy] : c.policy);
+    let ent;
+    if (c.blobText !== undefined) ent = Entitlement.fromBlob(c.blobText);
+    else if (c.dictionary !== undefined) ent = Entitlement.fromDictionary(c.dictionary);
+    else {
+      const doc = typeof c.entitlement === 'string' ? file.documents[c.entitlement] : c.entitlement;
+      ent = Entitlement.fromBlob(JSON.stringify(doc));
+    }
+    return policy.evaluate(ent, c.request);
+  } catch (error) {
+    if (!(error instanceof Error) || typeof error.code !== 'string') throw error;
+    return { error: error.code };
+  }
+}
+
+/** The expected decision fields, with RFC 3339 `validUntil` turned into epoch ms by Date.parse. */
+export function expected(c) {
+  if (c.expectError) return { error: c.expectError };
+  const e = { ...c.expect };
+  if (typeof e.validUntil === 'string') e.validUntil = Date.parse(e.validUntil);
+  return e;
+}
+
+/** The fields of `actual` named in `expect`. */
+export function pick(actual, expect) {
+  return Object.fromEntries(Object.keys(expect).map((k) => [k, actual[k]]));
+}

@@ -1,0 +1,81 @@
+// The package as a user gets it: `npm pack` the built pkg/, install the tarball into a fresh
+// project, and use it through `import` and `require` (one shared instance), through the `web`
+// entry with initSync, and through the `bundler` entry (the .wasm imported as an ES module).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PKG } from './helpers.mjs';
+
+let dir;
+const node = (args, cwd = dir) => execFileSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 30_000 });
+
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'playgate-pack-'));
+  const out = execFileSync('npm', ['pack', PKG, '--pack-destination', dir, '--json', '--loglevel=error'], { encoding: 'utf8', timeout: 60_000 });
+  const [{ filename, files }] = JSON.parse(out);
+  const names = files.map((f) => f.path);
+  for (const must of ['package.json', 'README.md', 'api.mjs', 'api.cjs', 'web/index.js', 'web/index.d.ts', 'web/playgate.d.ts', 'web/playgate_bg.wasm', 'node/index.mjs', 'node/index.cjs', 'bundler/index.js']) {
+    assert.ok(names.includes(must), `the tarball holds ${must}`);
+  }
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', path.join(dir, filename)], { cwd: dir, timeout: 120_000 });
+  assert.ok(existsSync(path.join(dir, 'node_modules/playgate/package.json')));
+});
+
+after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+const SCRIPT_BODY = `
+  const ent = Entitlement.fromBlob(JSON.stringify({ subscription_level: 'premium', region: 'US', valid_until: '2024-12-31T23:59:59Z' }));
+  const policy = Policy.fromJson({ tiers: { premium: { maxQuality: 'UHD1' } } });
+  const d = policy.evaluate(ent, { entityId: 'movie-123', country: 'US', now: Date.parse('2024-11-15T12:00:00Z') });
+  console.log(JSON.stringify(d));`;
+const EXPECTED = { allowed: true, code: null, reasons: [], claims: [], maxQuality: 'UHD1', allowPersistence: false, validUntil: Date.parse('2024-12-31T23:59:59Z') };
+
+test('import (ESM) works in Node, ready on import', () => {
+  writeFileSync(path.join(dir, 'esm.mjs'), `import init, { Policy, Entitlement } from 'playgate';\nawait init();\n${SCRIPT_BODY}`);
+  assert.deepEqual(JSON.parse(node(['esm.mjs'])), EXPECTED);
+});
+
+test('require (CommonJS) works in Node, ready on require', () => {
+  writeFileSync(path.join(dir, 'cjs.cjs'), `const { Policy, Entitlement } = require('playgate');\n${SCRIPT_BODY}`);
+  assert.deepEqual(JSON.parse(node(['cjs.cjs'])), EXPECTED);
+});
+
+test('import and require share one module instance', () => {
+  writeFileSync(path.join(dir, 'dual.mjs'), `import { createRequire } from 'node:module';
+    import * as esm from 'playgate';
+    const cjs = createRequire(import.meta.url)('playgate');
+    console.log(esm.Policy === cjs.Policy && esm.Entitlement === cjs.Entitlement);`);
+  assert.equal(node(['dual.mjs']).trim(), 'true');
+});
+
+test('the web entry works with initSync (as in workerd and Deno)', () => {
+  writeFileSync(path.join(dir, 'web.mjs'), `import { readFileSync } from 'node:fs';
+    import { initSync, Policy, Entitlement } from 'playgate/web';
+    initSync({ module: readFileSync(new URL('./node_modules/playgate/web/playgate_bg.wasm', import.meta.url)) });
+    ${SCRIPT_BODY}`);
+  assert.deepEqual(JSON.parse(node(['web.mjs'])), EXPECTED);
+});
+
+test('the bundler entry imports the .wasm as an ES module', () => {
+  writeFileSync(path.join(dir, 'bundler.mjs'), `import init, { Policy, Entitlement } from './node_modules/playgate/bundler/index.js';
+    await init();
+    ${SCRIPT_BODY}`);
+  assert.deepEqual(JSON.parse(node(['--experimental-wasm-modules', '--no-warnings', 'bundler.mjs'])), EXPECTED);
+});
+
+test('package.json: exports map, version from Cargo.toml, types', () => {
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'node_modules/playgate/package.json'), 'utf8'));
+  const cargo = readFileSync(path.join(PKG, '../Cargo.toml'), 'utf8');
+  assert.equal(pkg.version, /^version = "([^"]+)"/m.exec(cargo)[1]);
+  const root = pkg.exports['.'];
+  assert.deepEqual(root.node, { import: './node/index.mjs', require: './node/index.cjs' });
+  for (const runtime of ['workerd', 'deno', 'browser']) assert.equal(root[runtime], './web/index.js');
+  assert.equal(root.module, './bundler/index.js');
+  assert.equal(root.types, './web/index.d.ts');
+  const keys = Object.keys(root);
+  assert.ok(keys.indexOf('node') < keys.indexOf('module') && keys.indexOf('module') < keys.indexOf('browser'), 'condition order: runtimes, then bundlers, then browsers');
+});

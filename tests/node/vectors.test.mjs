@@ -1,0 +1,74 @@
+// The decision vectors through the built package's Node entry, as a user calls it: each case is
+// one test. Expected answers come from the vectors (which cite the seeds, rules and references);
+// validUntil strings are converted with JavaScript's own Date.parse.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { PKG, VECTORS, runCase, expected, pick } from './helpers.mjs';
+
+const playgate = await import(path.join(PKG, 'node/index.mjs'));
+
+for (const c of VECTORS.cases) {
+  test(`vector: ${c.name}`, () => {
+    const want = expected(c);
+    const got = runCase(playgate, VECTORS, c);
+    assert.deepEqual(pick(got, want), want, c.source);
+  });
+}
+
+test('evaluateMany gives the same answers as evaluate one by one', () => {
+  const { Policy, Entitlement } = playgate;
+  const policy = Policy.fromJson(VECTORS.policies.mosaic);
+  const ent = Entitlement.fromBlob(JSON.stringify({ plan: 'basic', region: ['DE', 'AT', 'FR'], valid_until: '2025-01-01T00:00:00Z' }));
+  const requests = [];
+  for (const country of ['DE', 'AT', 'FR', 'US', null]) {
+    for (const entityId of ['movie-1', 'episode-2', 'channel-3']) {
+      for (const allowPersistence of [false, true]) {
+        requests.push({ entityId, country, allowPersistence, now: Date.parse('2024-11-15T12:00:00Z') });
+      }
+    }
+  }
+  const many = policy.evaluateMany(ent, requests);
+  assert.equal(many.length, requests.length);
+  assert.deepEqual(many, requests.map((r) => policy.evaluate(ent, r)));
+  assert.ok(many.some((d) => d.allowed) && many.some((d) => !d.allowed), 'the batch mixes allowed and denied');
+});
+
+test('evaluateCatalog agrees with evaluate for every title', () => {
+  const { Policy, Entitlement, DECISION_CODES } = playgate;
+  const policy = Policy.fromJson(VECTORS.policies.mosaic);
+  const doc = { subscription_level: 'silver', region: 'US', allowed_content: [] };
+  const ids = [];
+  for (let i = 0; i < 1000; i++) {
+    const id = `${['movie', 'episode', 'channel'][i % 3]}-${i}`;
+    ids.push(id);
+    if (i % 4 === 0) doc.allowed_content.push(id);
+  }
+  const ent = Entitlement.fromBlob(JSON.stringify(doc));
+  const now = Date.parse('2024-11-15T12:00:00Z');
+  for (const country of ['US', 'DE']) {
+    const page = policy.evaluateCatalog(ent, ids, { country, device: 'web', now });
+    assert.equal(page.length, ids.length);
+    const single = ids.map((entityId) => policy.evaluate(ent, { entityId, country, device: 'web', now }));
+    for (let i = 0; i < ids.length; i++) {
+      assert.equal(page.allowed(i), single[i].allowed, ids[i]);
+      assert.equal(page.code(i), single[i].code, ids[i]);
+      assert.equal(page.maxQuality(i), single[i].maxQuality, ids[i]);
+    }
+    assert.deepEqual(page.allowedIds(), ids.filter((_, i) => single[i].allowed));
+    if (country === 'US') assert.equal(page.allowedIds().length, 84, 'movies listed in allowed_content (every 12th title)');
+  }
+  assert.equal(DECISION_CODES.length, 12);
+});
+
+test('qualityForSize follows the ladder by the shorter side', () => {
+  const { qualityForSize } = playgate;
+  // Mosaic quality groups: SD < 720p, HD <= 1080p, UHD1 <= 2160p, UHD2 above.
+  assert.equal(qualityForSize(1280, 719), 'SD');
+  assert.equal(qualityForSize(1280, 720), 'HD');
+  assert.equal(qualityForSize(1080, 1920), 'HD');
+  assert.equal(qualityForSize(3840, 2160), 'UHD1');
+  assert.equal(qualityForSize(7680, 4320), 'UHD2');
+  assert.throws(() => qualityForSize(-1, 720), { code: 'INVALID_REQUEST' });
+  assert.throws(() => qualityForSize(NaN, 720), { code: 'INVALID_REQUEST' });
+});

@@ -1,0 +1,181 @@
+// Zero-dependency static server for the playgate demo page and the browser test harness.
+//
+//   /           -> www/                  (this directory)
+//   /pkg/       -> the built package     (env PLAYGATE_PKG, default <repo>/pkg)
+//   /vectors/   -> the test vectors      (env PLAYGATE_VECTORS, default <repo>/tests/vectors)
+//
+// Binds 127.0.0.1 only. `node www/server.mjs` listens on $PORT (default 8080) and prints the URL;
+// tests call `start({ port: 0, pkgDir })` and get `{ url, close }`.
+// Files are read on every request and sent with `Cache-Control: no-store`, so a rebuilt pkg/ is
+// picked up by a reload.
+
+import http from 'node:http';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HOST = '127.0.0.1';
+const WWW_DIR = path.dirname(fileURLToPath(import.meta.url));
+const REPO_DIR = path.dirname(WWW_DIR);
+
+export const DEFAULT_PKG_DIR = process.env.PLAYGATE_PKG || path.join(REPO_DIR, 'pkg');
+export const DEFAULT_VECTORS_DIR = process.env.PLAYGATE_VECTORS || path.join(REPO_DIR, 'tests', 'vectors');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.cjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.ts': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+};
+
+function mimeType(file) {
+  return MIME[path.extname(file).toLowerCase()] || 'application/octet-stream';
+}
+
+function send(res, status, body, headers = {}) {
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...headers,
+  });
+  res.end(body);
+}
+
+/**
+ * Maps a URL path to `{ root, rel }` or an HTTP status for a refused path.
+ * Refuses anything that is not a plain path below its root: `..` or `.` segments (also
+ * percent-encoded), backslashes, NUL bytes, malformed percent-encoding.
+ */
+function route(pathname, mounts) {
+  let decoded;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return 400;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return 400;
+  const segments = decoded.split('/');
+  if (segments.some((s) => s === '..' || s === '.')) return 403;
+  for (const [prefix, root] of mounts) {
+    if (decoded === prefix.slice(0, -1)) return { redirect: prefix };
+    if (decoded.startsWith(prefix)) return { root, rel: decoded.slice(prefix.length) };
+  }
+  return 404;
+}
+
+async function resolveFile(root, rel) {
+  const realRoot = await fs.realpath(root);
+  let file = path.resolve(realRoot, '.' + path.sep + rel);
+  let stat = await fs.stat(file);
+  if (stat.isDirectory()) {
+    file = path.join(file, 'index.html');
+    stat = await fs.stat(file);
+  }
+  // Symlinks must not lead out of the root either.
+  const real = await fs.realpath(file);
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) return null;
+  if (!stat.isFile()) return null;
+  return real;
+}
+
+function handler(mounts) {
+  return async (req, res) => {
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        send(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
+        return;
+      }
+      const rawPath = (req.url || '/').split(/[?#]/, 1)[0];
+      if (!rawPath.startsWith('/')) {
+        send(res, 400, 'bad request\n');
+        return;
+      }
+      const target = route(rawPath, mounts);
+      if (typeof target === 'number') {
+        send(res, target, `${http.STATUS_CODES[target].toLowerCase()}\n`);
+        return;
+      }
+      if (target.redirect) {
+        send(res, 301, '', { Location: target.redirect });
+        return;
+      }
+      let file;
+      try {
+        file = await resolveFile(target.root, target.rel);
+      } catch (error) {
+        if (error && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) file = null;
+        else throw error;
+      }
+      if (!file) {
+        send(res, 404, 'not found\n');
+        return;
+      }
+      const body = await fs.readFile(file);
+      send(res, 200, req.method === 'HEAD' ? undefined : body, {
+        'Content-Type': mimeType(file),
+        'Content-Length': body.length,
+      });
+    } catch (error) {
+      if (!res.headersSent) send(res, 500, `internal error: ${error && error.message}\n`);
+      else res.destroy();
+    }
+  };
+}
+
+/**
+ * Starts the server on 127.0.0.1. `port: 0` picks a free port.
+ * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
+ */
+export async function start({
+  port = 0, pkgDir = DEFAULT_PKG_DIR, vectorsDir = DEFAULT_VECTORS_DIR, wwwDir = WWW_DIR,
+} = {}) {
+  // Longest prefix first; '/' last.
+  const mounts = [
+    ['/pkg/', path.resolve(pkgDir)],
+    ['/vectors/', path.resolve(vectorsDir)],
+    ['/', path.resolve(wwwDir)],
+  ];
+  const server = http.createServer(handler(mounts));
+  server.keepAliveTimeout = 1000;
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actual = server.address().port;
+  return {
+    url: `http://${HOST}:${actual}/`,
+    port: actual,
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections?.();
+    }),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const port = Number.parseInt(process.env.PORT ?? '8080', 10);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}`);
+    process.exit(2);
+  }
+  const { url } = await start({ port });
+  console.log(`playgate demo: ${url}  (harness: ${url}harness.html)`);
+  console.log(`  /pkg/     -> ${path.resolve(DEFAULT_PKG_DIR)}`);
+  console.log(`  /vectors/ -> ${path.resolve(DEFAULT_VECTORS_DIR)}`);
+  const stop = () => process.exit(0);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
