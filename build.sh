@@ -137,12 +137,15 @@ step() {
   log "test step: $name"
   "$@" 2>&1 | tee "$out" || status=$?
   local pass fail
-  pass=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
-  fail=$(grep -Eo '[0-9]+ passed; [0-9]+ failed' "$out" | awk '{s+=$3} END {print s+0}')
-  if grep -Eq '^# (pass|fail) [0-9]+' "$out"; then
-    pass=$((pass + $(grep -E '^# pass [0-9]+' "$out" | awk '{s+=$3} END {print s+0}')))
-    fail=$((fail + $(grep -E '^# fail [0-9]+' "$out" | awk '{s+=$3} END {print s+0}')))
-  fi
+  # awk (not grep) so that "no summary line" is not a failing pipeline under `set -e`.
+  pass=$(awk '
+    match($0, /test result: [A-Za-z]+\. [0-9]+ passed/) { split(substr($0, RSTART, RLENGTH), w, " "); s += w[4] }
+    /^# pass [0-9]+/ { s += $3 }
+    END { print s + 0 }' "$out")
+  fail=$(awk '
+    match($0, /[0-9]+ passed; [0-9]+ failed/) { split(substr($0, RSTART, RLENGTH), w, " "); s += w[3] }
+    /^# fail [0-9]+/ { s += $3 }
+    END { print s + 0 }' "$out")
   if [ "$pass" = 0 ] && [ "$fail" = 0 ]; then
     if [ "$status" = 0 ]; then pass=1; else fail=1; fi
   elif [ "$status" != 0 ] && [ "$fail" = 0 ]; then
@@ -167,7 +170,7 @@ wasm_tests() {
     node) ;;
     chromium) env=(CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_USE_BROWSER=1) ;;
   esac
-  env "${env[@]}" WASM_BINDGEN_TEST_TIMEOUT=120 cargo test --quiet --target "$TARGET" --tests
+  env "${env[@]}" WASM_BINDGEN_TEST_TIMEOUT=120 cargo test --target "$TARGET" --tests
 }
 
 node_tests() {
@@ -181,7 +184,12 @@ test_all() {
   step "clippy (native, all targets)" cargo clippy --quiet --all-targets -- -D warnings
   step "clippy (wasm32)" cargo clippy --quiet --target "$TARGET" --all-targets -- -D warnings
   step "cargo test (native core + vectors)" cargo test --quiet
-  build
+  step "build (release wasm, pkg/, tsc --noEmit of the typed usage file)" build
+  if [ ! -f "$PKG/web/playgate_bg.wasm" ]; then
+    log "the build failed: the package tests cannot run"
+    echo "$PASSED passed, $((FAILED + 1)) failed"
+    return 1
+  fi
   step "size budget" size_budget
   step "wasm-bindgen-test in Node" wasm_tests node
   step "wasm-bindgen-test in headless Chromium" wasm_tests chromium

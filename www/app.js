@@ -47,8 +47,24 @@ const inputs = {
   allowPersistence: $('allowPersistence'), entitlement: $('entitlement'), policy: $('policy'),
 };
 
-function pretty(value) {
-  return JSON.stringify(value, null, 2);
+/** Indented JSON; arrays and objects that fit on one line are kept on one line. */
+function pretty(value, indent = '', prefix = 0) {
+  const oneLine = (v) => {
+    if (v === null || typeof v !== 'object') return JSON.stringify(v);
+    if (Array.isArray(v)) return `[${v.map(oneLine).join(', ')}]`;
+    const entries = Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${oneLine(x)}`);
+    return entries.length ? `{ ${entries.join(', ')} }` : '{}';
+  };
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const flat = oneLine(value);
+  if (indent !== '' && indent.length + prefix + flat.length <= 70) return flat;
+  const inner = `${indent}  `;
+  const items = Array.isArray(value)
+    ? value.map((v) => inner + pretty(v, inner))
+    : Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pretty(v, inner, JSON.stringify(k).length + 2)}`);
+  if (items.length === 0) return flat;
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  return `${open}\n${items.join(',\n')}\n${indent}${close}`;
 }
 
 function codedError(code, message) {

@@ -1,0 +1,218 @@
+// playgate's web build inside a real Cloudflare workerd (tests/workerd/worker.mjs), over HTTP on
+// 127.0.0.1: every decision vector gives the result the vectors say, coded errors come back as
+// 400 { code, message }, and an error leaves the isolate working.
+// Env: PLAYGATE_PKG (package dir, default <repo>/pkg), PLAYGATE_VECTORS (vectors dir, default
+// <repo>/tests/vectors).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, copyFileSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { casePolicy, caseEntitlement, checkCase } from '../../www/vectors.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PKG_DIR = path.resolve(process.env.PLAYGATE_PKG || path.join(REPO, 'pkg'));
+const VECTORS_FILE = path.join(path.resolve(process.env.PLAYGATE_VECTORS || path.join(REPO, 'tests', 'vectors')), 'decisions.json');
+const WORKERD = path.join(REPO, 'tests', 'node_modules', '.bin', 'workerd');
+const WORKER_SOURCE = path.join(REPO, 'tests', 'workerd', 'worker.mjs');
+const DECISION_FIELDS = ['allowPersistence', 'allowed', 'claims', 'code', 'maxQuality', 'reasons', 'validUntil'];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Copies the worker and the package's web build into `dir` under the module names of the bundle. */
+function writeBundle(dir, port) {
+  mkdirSync(path.join(dir, 'web'));
+  copyFileSync(WORKER_SOURCE, path.join(dir, 'worker.mjs'));
+  for (const file of ['web/index.js', 'web/playgate.js', 'web/playgate_bg.wasm', 'api.mjs']) {
+    const from = path.join(PKG_DIR, file);
+    assert.ok(existsSync(from), `package file missing: ${from} (set PLAYGATE_PKG)`);
+    copyFileSync(from, path.join(dir, file));
+  }
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .playgateWorker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+
+const playgateWorker :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "worker.mjs"),
+    (name = "web/index.js", esModule = embed "web/index.js"),
+    (name = "web/playgate.js", esModule = embed "web/playgate.js"),
+    (name = "api.mjs", esModule = embed "api.mjs"),
+    (name = "web/playgate_bg.wasm", wasm = embed "web/playgate_bg.wasm"),
+  ],
+  compatibilityDate = "2025-01-01",
+);
+`;
+  const configPath = path.join(dir, 'config.capnp');
+  writeFileSync(configPath, config);
+  return configPath;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function waitForExit(child, ms) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+test('playgate in workerd', { timeout: 60_000 }, async (t) => {
+  assert.ok(existsSync(WORKERD), `workerd binary missing: ${WORKERD}`);
+  assert.ok(existsSync(VECTORS_FILE), `vectors file missing: ${VECTORS_FILE}`);
+  const vectors = JSON.parse(readFileSync(VECTORS_FILE, 'utf8'));
+  assert.ok(Array.isArray(vectors.cases) && vectors.cases.length > 0, `${VECTORS_FILE}: no cases`);
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-workerd-'));
+  let child;
+  let output = '';
+  t.after(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      if (!(await waitForExit(child, 3000))) {
+        child.kill('SIGKILL');
+        await waitForExit(child, 3000);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const port = await freePort();
+  const configPath = writeBundle(dir, port);
+  child = spawn(WORKERD, ['serve', configPath, '--verbose'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (chunk) => { output += chunk; });
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  const base = `http://127.0.0.1:${port}`;
+
+  // Wait until the worker answers (startup includes compiling the wasm module).
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    assert.equal(child.exitCode, null, `workerd exited (${child.exitCode}):\n${output}`);
+    assert.equal(child.signalCode, null, `workerd killed by ${child.signalCode}:\n${output}`);
+    try {
+      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
+      const health = await res.json();
+      assert.equal(res.status, 200);
+      assert.equal(health.ok, true);
+      assert.equal(health.codes, 12, 'DECISION_CODES imported through web/index.js -> ../api.mjs');
+      break;
+    } catch (error) {
+      if (error instanceof assert.AssertionError) throw error;
+      assert.ok(Date.now() < deadline, `workerd did not answer on ${base} within 20 s: ${error.message}\n${output}`);
+      await sleep(100);
+    }
+  }
+
+  async function post(body) {
+    const res = await fetch(`${base}/decide`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+    const text = await res.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      assert.fail(`POST /decide -> ${res.status}, not JSON: ${text}\n${output}`);
+    }
+    return { status: res.status, json };
+  }
+
+  /** The outcome of one vector case, decided in workerd. */
+  async function decideCase(c) {
+    const body = { request: c.request };
+    const policy = casePolicy(vectors, c);
+    if (policy !== undefined) body.policy = policy;
+    const ent = caseEntitlement(vectors, c);
+    if (c.entitlement !== undefined) body.entitlement = ent.document;
+    else if (ent.kind === 'blob') body.blobText = ent.text;
+    else body.dictionary = ent.fields;
+    const { status, json } = await post(body);
+    if (status === 200) {
+      assert.deepEqual(Object.keys(json).sort(), DECISION_FIELDS, `case "${c.name}": decision fields`);
+      return { decision: json };
+    }
+    assert.equal(status, 400, `case "${c.name}": unexpected HTTP ${status} ${JSON.stringify(json)}\n${output}`);
+    assert.equal(typeof json.code, 'string', `case "${c.name}": 400 without a code`);
+    assert.equal(typeof json.message, 'string', `case "${c.name}": 400 without a message`);
+    return { error: json };
+  }
+
+  await t.test('every decision vector gives the same result in workerd', async () => {
+    const kinds = { allowed: 0, denied: 0, error: 0 };
+    const failures = [];
+    for (const c of vectors.cases) {
+      if (c.expectError !== undefined) kinds.error++;
+      else if (c.expect?.allowed === true) kinds.allowed++;
+      else if (c.expect?.allowed === false) kinds.denied++;
+      const failure = checkCase(c, await decideCase(c));
+      if (failure) failures.push(failure);
+    }
+    assert.ok(kinds.allowed > 0 && kinds.denied > 0 && kinds.error > 0,
+      `the vectors must include allowed, denied and expectError cases: ${JSON.stringify(kinds)}`);
+    assert.deepEqual(failures, [], `${failures.length} of ${vectors.cases.length} cases differ in workerd`);
+  });
+
+  await t.test('coded errors are 400 { code, message } and leave the worker working', async () => {
+    const request = { entityId: 'movie-1', country: 'US', device: 'web', now: '2024-11-15T12:00:00Z' };
+    const good = { entitlement: { region: ['US', 'CA'], valid_until: '2025-01-01T00:00:00Z' }, request };
+    const expected = {
+      allowed: true, code: null, reasons: [], claims: [], maxQuality: null, allowPersistence: false,
+      validUntil: Date.parse('2025-01-01T00:00:00Z'),
+    };
+
+    const before = await post(good);
+    assert.equal(before.status, 200);
+    assert.deepEqual(before.json, expected);
+
+    for (const bad of [
+      { entitlement: { region: 42 }, request },
+      { entitlement: { valid_until: 'next tuesday' }, request },
+      { blobText: '{"region": ', request },
+      { entitlement: 'not a document', request },
+    ]) {
+      const res = await post(bad);
+      assert.equal(res.status, 400, `${JSON.stringify(bad)} -> ${JSON.stringify(res.json)}`);
+      assert.equal(res.json.code, 'INVALID_ENTITLEMENT', JSON.stringify(res.json));
+      assert.ok(res.json.message.length > 0);
+
+      const after = await post(good);
+      assert.equal(after.status, 200, `request after ${JSON.stringify(bad)}: ${JSON.stringify(after.json)}`);
+      assert.deepEqual(after.json, expected);
+    }
+
+    const badPolicy = await post({ ...good, policy: { claimSets: [{ key: 'x', claims: ['NOT_A_CLAIM'] }] } });
+    assert.deepEqual([badPolicy.status, badPolicy.json.code], [400, 'INVALID_POLICY']);
+    const badRequest = await post({ ...good, request: { ...request, now: 'yesterday' } });
+    assert.deepEqual([badRequest.status, badRequest.json.code], [400, 'INVALID_REQUEST']);
+    const badBody = await post('{not json');
+    assert.deepEqual([badBody.status, badBody.json.code], [400, 'INVALID_BODY']);
+
+    const denied = await post({ ...good, request: { ...request, country: 'DE' } });
+    assert.equal(denied.status, 200);
+    assert.equal(denied.json.allowed, false);
+    assert.equal(denied.json.code, 'COUNTRY_NOT_ALLOWED');
+    assert.equal(child.exitCode, null, `workerd exited:\n${output}`);
+  });
+});

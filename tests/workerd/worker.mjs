@@ -1,0 +1,73 @@
+// A Cloudflare Worker (ES module syntax) deciding entitlements with playgate's web build.
+// Run by tests/node/workerd.test.mjs in a real workerd. Module names in the worker bundle mirror
+// the package layout so the package's own relative imports resolve:
+//   worker.mjs, web/index.js, web/playgate.js, api.mjs (imported as '../api.mjs'), web/playgate_bg.wasm
+//
+// POST /decide  { policy?: PolicyJson, entitlement: document object, request: DecisionRequest }
+//   -> 200 decision JSON | 400 { code, message } for a thrown coded error (INVALID_POLICY,
+//   INVALID_ENTITLEMENT, INVALID_REQUEST, INVALID_ENTITY_ID) or a body that is not a JSON object
+//   (INVALID_BODY) | 500 { code: 'INTERNAL' } for anything else (a bug)
+//   Also accepted instead of `entitlement` (for test vectors): `blobText` (raw blob text) or
+//   `dictionary` (record of strings, Entitlement.fromDictionary).
+// GET /health   -> 200 { ok: true, codes: DECISION_CODES.length }
+import wasmModule from './web/playgate_bg.wasm';
+import { initSync, Policy, Entitlement, DECISION_CODES } from './web/index.js';
+
+// Once per isolate, at startup: the module is already compiled by workerd.
+initSync({ module: wasmModule });
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+function json(status, body) {
+  return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
+}
+
+function badBody(message) {
+  return json(400, { code: 'INVALID_BODY', message });
+}
+
+function decide(body) {
+  let policy;
+  let ent;
+  try {
+    policy = body.policy === undefined || body.policy === null ? new Policy() : Policy.fromJson(body.policy);
+    if (body.entitlement !== undefined) ent = Entitlement.fromBlob(JSON.stringify(body.entitlement));
+    else if (body.blobText !== undefined) ent = Entitlement.fromBlob(body.blobText);
+    else ent = Entitlement.fromDictionary(body.dictionary);
+    return policy.evaluate(ent, body.request);
+  } finally {
+    if (ent) ent.free();
+    if (policy) policy.free();
+  }
+}
+
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === '/health') {
+      return json(200, { ok: true, codes: DECISION_CODES.length });
+    }
+    if (url.pathname !== '/decide') return json(404, { code: 'NOT_FOUND', message: `no route ${url.pathname}` });
+    if (request.method !== 'POST') return json(405, { code: 'METHOD_NOT_ALLOWED', message: 'POST only' });
+
+    let body;
+    try {
+      body = await request.json();
+    } catch (error) {
+      return badBody(`body: not JSON (${error.message})`);
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return badBody('body: expected an object');
+    const sources = ['entitlement', 'blobText', 'dictionary'].filter((k) => body[k] !== undefined);
+    if (sources.length !== 1) return badBody('body: expected exactly one of entitlement, blobText, dictionary');
+    if (body.entitlement !== undefined && (body.entitlement === null || typeof body.entitlement !== 'object' || Array.isArray(body.entitlement))) {
+      return json(400, { code: 'INVALID_ENTITLEMENT', message: 'entitlement: expected a document object' });
+    }
+
+    try {
+      return json(200, decide(body));
+    } catch (error) {
+      if (error && typeof error.code === 'string') return json(400, { code: error.code, message: error.message });
+      return json(500, { code: 'INTERNAL', message: String(error && error.stack || error) });
+    }
+  },
+};
