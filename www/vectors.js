@@ -62,7 +62,7 @@ export function runCase(lib, vectors, c) {
     return { decision: policy.evaluate(ent, c.request) };
   } catch (error) {
     if (error instanceof VectorError) throw error;
-    return { error: { code: error && error.code, message: String(error && error.message), name: error && error.name } };
+    return { error: { code: error && error.code, message: String(error && error.message), isError: error instanceof Error } };
   } finally {
     if (ent) ent.free();
     if (policy) policy.free();
@@ -100,6 +100,8 @@ export function checkCase(c, outcome) {
     if (outcome.error.code !== c.expectError) {
       return fail(`expected error ${c.expectError}, got ${outcome.error.code}`, { error: c.expectError }, outcome.error);
     }
+    // In-process outcomes say whether a real Error was thrown (over HTTP there is no such flag).
+    if (outcome.error.isError === false) return fail('thrown value is not an Error', { error: c.expectError }, outcome.error);
     return null;
   }
   if (outcome.error) return fail(`unexpected error ${outcome.error.code}: ${outcome.error.message}`, c.expect ?? {}, outcome.error);
