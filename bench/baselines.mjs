@@ -261,6 +261,10 @@ function typeRankFromId(id) {
 
 function upperCountry(country) {
   if (country == null) return null;
+  if (country.length === 2) { // already upper-case: no new string
+    const a = country.charCodeAt(0), b = country.charCodeAt(1);
+    if (a >= 65 && a <= 90 && b >= 65 && b <= 90) return country;
+  }
   const cc = country.toUpperCase();
   if (cc.length !== 2 || cc.charCodeAt(0) < 65 || cc.charCodeAt(0) > 90 || cc.charCodeAt(1) < 65 || cc.charCodeAt(1) > 90) {
     throw fail('INVALID_REQUEST', 'country: not a two-letter code');
@@ -320,6 +324,11 @@ class TunedDocument {
     this.anyDevice = devices === null || devices.some((d) => d.toLowerCase() === 'none');
     this.devices = this.anyDevice ? EMPTY_SET : new Set(devices.map((d) => d.toLowerCase()));
     this.allowed = doc.allowed_content == null ? null : new Set(doc.allowed_content);
+  }
+
+  /** Whether a device class may play (classes are stored lower-case; most requests are too). */
+  deviceAllowed(device) {
+    return device != null && (this.devices.has(device) || this.devices.has(device.toLowerCase()));
   }
 
   /** The first static instant after `now` (or null). */
@@ -401,9 +410,7 @@ class TunedDocument {
       : (claims.hasCountries && !claims.countries.has(country)) || (region !== null && !region.has(country))) {
       reasons.push('COUNTRY_NOT_ALLOWED');
     }
-    if (!this.anyDevice && (request.device == null || !this.devices.has(request.device.toLowerCase()))) {
-      reasons.push('DEVICE_NOT_ALLOWED');
-    }
+    if (!this.anyDevice && !this.deviceAllowed(request.device)) reasons.push('DEVICE_NOT_ALLOWED');
 
     if (reasons.length > 0) {
       return {
@@ -445,7 +452,7 @@ class TunedDocument {
       : (claims.hasCountries && !claims.countries.has(country)) || (region !== null && !region.has(country))) {
       base |= 1 << 10;
     }
-    if (!this.anyDevice && (context.device == null || !this.devices.has(context.device.toLowerCase()))) base |= 1 << 11;
+    if (!this.anyDevice && !this.deviceAllowed(context.device)) base |= 1 << 11;
     const allowed = this.allowed;
     const claimRules = this.claimRules;
     const flags = claims.flags;

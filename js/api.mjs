@@ -3,10 +3,11 @@
 // It does three things the wasm-bindgen glue cannot do cheaply or safely:
 // 1. checks argument types before they reach wasm (the release glue does not: a number where a
 //    string is expected traps inside wasm), turning mistakes into Errors with a stable `code`;
-// 2. keeps the request "slot" inside wasm in sync, sending a string only when it changed, so a
-//    steady decision crosses the boundary as numbers only;
+// 2. moves the request without allocating: the entity id and device are written as bytes into
+//    an I/O buffer in wasm memory (ASCII by a plain loop, anything else by TextEncoder), the
+//    country travels as two character codes in one number, so a decision is one call of numbers;
 // 3. builds the decision object from the packed u32 and static string tables.
-// The bit layout is Decision::pack in src/decision.rs.
+// The bit layout is Decision::pack in src/decision.rs; the I/O area is described in src/wasm/mod.rs.
 
 /** Every decision code, in check order (bit i of a packed decision). */
 export const DECISION_CODES = Object.freeze([
@@ -18,6 +19,7 @@ const QUALITIES = [null, 'SD', 'HD', 'UHD1', 'UHD2'];
 const TYPE_CLAIMS = [null, 'ENTITY_TYPE_MOVIES', 'ENTITY_TYPE_EPISODES', 'ENTITY_TYPE_CHANNELS'];
 const QUALITY_CLAIMS = [null, 'QUALITY_SD', 'QUALITY_HD', 'QUALITY_UHD1', 'QUALITY_UHD2'];
 const REASON_MASK = 0xfff;
+const FAILED = 0xffffffff; // what _decide and _catalog return when the error waits in _takeError
 
 function fail(code, message) {
   const error = new Error(message);
@@ -43,8 +45,46 @@ export function install(raw) {
   const { Policy, Entitlement } = raw;
   if (Policy.prototype.evaluate) return raw;
   const encoder = new TextEncoder();
-  // What the wasm request slot holds now (undefined = unknown; forces the first send).
-  let slotEntity, slotCountry, slotDevice, slotExtras = true;
+  let memory = null; // the wasm memory: asked for on first use (web targets init after import)
+  let io = null; // Uint8Array view on the I/O buffer (renewed when the buffer or memory grows)
+  let out = null; // Float64Array view on the output cell (validUntil)
+  let idInBuffer; // the entity id the buffer holds at offset 0 (skip rewriting it)
+  let idInBufferLen = 0;
+  let extrasSent = true; // whether wasm may hold request extras (forces the first clear)
+
+  /** A view on at least `len` bytes of the I/O buffer. */
+  function ioView(len) {
+    if (io === null || io.byteLength === 0 || io.length < len) {
+      if (memory === null) memory = raw._memory();
+      const [ptr, size] = raw._io(len);
+      io = new Uint8Array(memory.buffer, ptr, size);
+      out = new Float64Array(memory.buffer, raw._out(), 1);
+      idInBuffer = undefined;
+    }
+    return io;
+  }
+
+  /** Writes `text` as UTF-8 at `at`; returns the number of bytes written. */
+  function writeText(text, at) {
+    let view = ioView(at + text.length);
+    const n = text.length;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) {
+        view = ioView(at + 3 * n); // UTF-16 -> UTF-8 is at most 3 bytes per code unit
+        return encoder.encodeInto(text, view.subarray(at)).written;
+      }
+      view[at + i] = c;
+    }
+    return n;
+  }
+
+  /** The country as two UTF-16 code units in one number; 0 = none. Throws for a bad shape. */
+  function countryCode(country) {
+    if (country === null) return 0;
+    if (country.length !== 2) raw._checkCountry(country); // throws the coded error
+    return (country.charCodeAt(0) << 16) | country.charCodeAt(1);
+  }
 
   function checkEntitlement(ent) {
     if (!(ent instanceof Entitlement)) {
@@ -80,22 +120,15 @@ export function install(raw) {
     return value;
   }
 
-  function setContext(country, device) {
-    country = optionalString(country, 'country');
+  /** Writes the device after `at`; returns its byte length, or -1 for none. */
+  function writeDevice(device, at) {
     device = optionalString(device, 'device');
-    if (country !== slotCountry) {
-      raw._setCountry(country ?? undefined);
-      slotCountry = country;
-    }
-    if (device !== slotDevice) {
-      raw._setDevice(device ?? undefined);
-      slotDevice = device;
-    }
-    return country;
+    return device === null ? -1 : writeText(device, at);
   }
 
   function build(bits, country) {
-    const until = raw._validUntil();
+    if (out.byteLength === 0) out = new Float64Array(memory.buffer, raw._out(), 1); // memory grew
+    const until = out[0];
     const validUntil = until === until ? until : null; // NaN = none
     if ((bits & REASON_MASK) === 0) {
       const claims = [];
@@ -121,22 +154,29 @@ export function install(raw) {
   function evaluate(policy, ent, request) {
     if (request === null || typeof request !== 'object') throw fail('INVALID_REQUEST', 'request: expected an object');
     const id = request.entityId;
-    if (typeof id !== 'string') throw fail('INVALID_REQUEST', 'entityId: expected a non-empty string');
-    if (id !== slotEntity) {
-      raw._setEntity(id);
-      slotEntity = id;
+    if (typeof id !== 'string' || id.length === 0) throw fail('INVALID_REQUEST', 'entityId: expected a non-empty string');
+    const country = optionalString(request.country, 'country');
+    const code = countryCode(country);
+    let idLen;
+    if (id === idInBuffer && io.byteLength !== 0) {
+      idLen = idInBufferLen;
+    } else {
+      idLen = writeText(id, 0);
+      idInBuffer = id;
+      idInBufferLen = idLen;
     }
-    const country = setContext(request.country, request.device);
+    const deviceLen = writeDevice(request.device, idLen);
     const { entityType, ancestors, licenses } = request;
     if (entityType != null || ancestors != null || licenses != null) {
       // Rare: sent as JSON every time (arrays may have been mutated since the last call).
       raw._setExtras(JSON.stringify({ entityType, ancestors, licenses }));
-      slotExtras = true;
-    } else if (slotExtras) {
+      extrasSent = true;
+    } else if (extrasSent) {
       raw._setExtras(undefined);
-      slotExtras = false;
+      extrasSent = false;
     }
-    const bits = policy._evaluate(ent, readNow(request.now), readPersistence(request.allowPersistence));
+    const bits = policy._decide(ent, idLen, deviceLen, code, readNow(request.now), readPersistence(request.allowPersistence));
+    if (bits === FAILED) throw raw._takeError();
     return build(bits, country);
   }
 
@@ -174,11 +214,23 @@ export function install(raw) {
             throw fail('INVALID_REQUEST', `entityIds[${i}]: expected a string without newlines`);
           }
         }
-        setContext(context.country, context.device);
-        const bytes = this._catalog(
-          ent, encoder.encode(entityIds.join('\n')), entityIds.length,
+        const country = optionalString(context.country, 'country');
+        const code = countryCode(country);
+        // Ids separated by newlines, then the device, then one result byte per id.
+        let at = 0;
+        for (let i = 0; i < entityIds.length; i++) {
+          if (i > 0) ioView(at + 1)[at++] = 10;
+          at += writeText(entityIds[i], at);
+        }
+        idInBuffer = undefined;
+        const deviceLen = writeDevice(context.device, at);
+        ioView(at + Math.max(deviceLen, 0) + entityIds.length);
+        const offset = this._catalog(
+          ent, at, entityIds.length, deviceLen, code,
           readNow(context.now), readPersistence(context.allowPersistence),
         );
+        if (offset === FAILED) throw raw._takeError();
+        const bytes = ioView(0).slice(offset, offset + entityIds.length);
         return new CatalogDecisions(entityIds, bytes);
       },
     },

@@ -82,16 +82,19 @@ impl Reason {
 pub struct Reasons(u16);
 
 impl Reasons {
+    #[inline]
     fn add_if(&mut self, failed: bool, reason: Reason) {
         self.0 |= u16::from(failed) << (reason as u8);
     }
 
     /// No check failed.
+    #[inline]
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// The first failed check.
+    #[inline]
     pub fn first(self) -> Option<Reason> {
         Reason::ALL.get(self.0.trailing_zeros() as usize).copied()
     }
@@ -104,6 +107,7 @@ impl Reasons {
     }
 
     /// The raw bits (bit `i` = `Reason::ALL[i]`).
+    #[inline]
     pub fn bits(self) -> u16 {
         self.0
     }
@@ -168,6 +172,7 @@ impl Decision {
     /// Packs everything but `valid_until` into 23 bits for the JS layer:
     /// bits 0-11 reasons, 12-14 max quality rank, 15-16 type claim rank, 17 country claim,
     /// 18 download claim, 19-21 quality claim rank, 22 allow persistence.
+    #[inline]
     pub fn pack(&self) -> u32 {
         let rank = |q: Option<Quality>| u32::from(q.map_or(0, Quality::rank));
         u32::from(self.reasons.bits())
@@ -204,6 +209,7 @@ impl Decision {
 
     /// One byte for catalog pages: low 4 bits = 0 when allowed, else 1 + the first failed
     /// check's index in [`Reason::ALL`]; high 4 bits = the max quality rank (0 = uncapped or denied).
+    #[inline]
     pub fn catalog_byte(&self) -> u8 {
         let code = self.reasons.first().map_or(0, |r| r as u8 + 1);
         code | self.max_quality.map_or(0, Quality::rank) << 4
@@ -217,6 +223,7 @@ struct Horizon {
 }
 
 impl Horizon {
+    #[inline]
     fn consider(&mut self, instant: Option<Millis>) {
         if let Some(t) = instant.filter(|t| *t > self.now) {
             self.earliest = Some(self.earliest.map_or(t, |e| e.min(t)));
@@ -225,30 +232,31 @@ impl Horizon {
 }
 
 /// Everything about a decision that does not depend on the entity: computed once for a
-/// request, or once for a whole catalog page sharing country, device and time.
-#[derive(Debug, Clone)]
-pub struct Context<'a> {
-    doc: &'a Entitlement,
+/// request, or once for a whole catalog page sharing country, device and time. It holds for
+/// every `now` in `[computed_at, valid_until)` (see [`Context::holds_at`]), so a caller may
+/// keep it while the document, policy, country, device and persistence flag stay the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
     claim_rules: bool,
     claims: ClaimSet,
     country: Option<Country>,
-    now: Millis,
     allow_persistence: bool,
     reasons: Reasons,
     cap: Option<Quality>,
+    computed_at: Millis,
     valid_until: Option<Millis>,
 }
 
-impl<'a> Context<'a> {
+impl Context {
     /// Runs every entity-independent check for `doc` (resolved by a policy) at `now`.
     pub fn new(
-        doc: &'a Entitlement,
+        doc: &Entitlement,
         resolution: &Resolution,
         country: Option<Country>,
         device: Option<&str>,
         now: Millis,
         allow_persistence: bool,
-    ) -> Context<'a> {
+    ) -> Context {
         let mut claims = resolution.fixed_claims;
         let mut horizon = Horizon {
             now,
@@ -304,22 +312,32 @@ impl<'a> Context<'a> {
             doc.max_quality,
         );
         Context {
-            doc,
             claim_rules: resolution.claim_rules,
             claims,
             country,
-            now,
             allow_persistence,
             reasons,
             cap,
+            computed_at: now,
             valid_until: horizon.earliest,
         }
     }
 
-    /// Decides for one entity. Errors only when claim rules apply and the entity type can be
-    /// neither read nor derived (`INVALID_ENTITY_ID`), or the id is empty.
+    /// Whether this context still describes the document at `now`: nothing it depends on
+    /// changes between the instant it was computed at and its `valid_until`.
+    #[inline]
+    pub fn holds_at(&self, now: Millis) -> bool {
+        now >= self.computed_at && self.valid_until.is_none_or(|until| now < until)
+    }
+
+    /// Decides for one entity of `doc` (the document the context was computed for) at `now`
+    /// (an instant the context holds at). Errors only when claim rules apply and the entity
+    /// type can be neither read nor derived (`INVALID_ENTITY_ID`), or the id is empty.
+    #[inline]
     pub fn decide(
         &self,
+        doc: &Entitlement,
+        now: Millis,
         entity_id: &str,
         entity_type: Option<EntityType>,
         ancestors: &[Box<str>],
@@ -339,7 +357,7 @@ impl<'a> Context<'a> {
         // Channels skip licensing (Mosaic).
         if let Some(licenses) = licenses.filter(|_| !is_channel) {
             let mut horizon = Horizon {
-                now: self.now,
+                now,
                 earliest: valid_until,
             };
             for license in licenses
@@ -357,12 +375,11 @@ impl<'a> Context<'a> {
             );
             reasons.add_if(licenses.is_empty(), Reason::LicenseNotFound);
             reasons.add_if(
-                !licenses.is_empty()
-                    && !licenses.iter().any(|l| l.is_valid(self.country, self.now)),
+                !licenses.is_empty() && !licenses.iter().any(|l| l.is_valid(self.country, now)),
                 Reason::LicenseNotValid,
             );
         }
-        if let Some(allowed) = &self.doc.allowed_content {
+        if let Some(allowed) = &doc.allowed_content {
             let listed =
                 allowed.contains(entity_id) || ancestors.iter().any(|a| allowed.contains(a));
             reasons.add_if(!listed, Reason::ContentNotAllowed);
@@ -411,6 +428,8 @@ pub fn evaluate(
         request.allow_persistence,
     )
     .decide(
+        doc,
+        request.now,
         request.entity_id,
         request.entity_type,
         request.ancestors,
@@ -423,5 +442,54 @@ impl Policy {
     /// requests for one document, resolve once with [`Policy::resolve`] and call [`evaluate`]).
     pub fn evaluate(&self, doc: &Entitlement, request: &Request<'_>) -> Result<Decision, Error> {
         evaluate(doc, &self.resolve(doc), request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_rfc3339;
+
+    /// A context kept while it `holds_at` must decide exactly like a fresh one: sweep `now`
+    /// across every boundary of a document with a window and two subscriptions.
+    #[test]
+    fn a_kept_context_decides_like_a_fresh_one() {
+        let policy = Policy::from_json(
+            r#"{"claimSets": [{"key": "m", "claims": ["ENTITY_TYPE_MOVIES", "QUALITY_HD"]}],
+                "plans": [{"id": "p", "claimSetKeys": ["m"]}]}"#,
+        )
+        .unwrap();
+        let doc = Entitlement::from_json(
+            br#"{"valid_from": "2024-10-01T00:00:00Z", "valid_until": "2024-12-31T00:00:00Z",
+                 "subscriptions": [{"plan": "p", "status": "CANCELLED", "period_end": "2024-11-01T00:00:00Z"},
+                                   {"plan": "p", "status": "ACTIVE", "period_end": "2024-12-01T00:00:00Z"}]}"#,
+        )
+        .unwrap();
+        let resolution = policy.resolve(&doc);
+        let day = 86_400_000;
+        let start = parse_rfc3339("2024-09-25T00:00:00Z").unwrap();
+        let mut kept: Option<Context> = None;
+        let mut reused = 0;
+        for step in 0..(100 * 24) {
+            let now = start + step * day / 24;
+            let fresh = Context::new(&doc, &resolution, None, None, now, false);
+            let context = match kept.take() {
+                Some(c) if c.holds_at(now) => {
+                    reused += 1;
+                    c
+                }
+                _ => fresh.clone(),
+            };
+            let a = context
+                .decide(&doc, now, "movie-1", None, &[], None)
+                .unwrap();
+            let b = fresh.decide(&doc, now, "movie-1", None, &[], None).unwrap();
+            assert_eq!(a, b, "at {now}");
+            kept = Some(context);
+        }
+        assert!(
+            reused > 2000,
+            "the context is reused between boundaries ({reused})"
+        );
     }
 }

@@ -63,31 +63,50 @@ impl DeviceRule {
     }
 }
 
-/// The FxHash mixing step (as in rustc): entity ids are short and come from the auth server,
-/// so a fast non-cryptographic hash is the right trade for the per-title lookup.
+/// FxHash's mixing step (as in rustc) with a splitmix64 finaliser. Entity ids are short and
+/// come from the auth server, so a fast non-cryptographic hash is the right trade for the
+/// per-title lookup; the finaliser matters: FxHash alone leaves the low bits (the bucket
+/// index) blind to the last bytes of an id, so `movie-1` ... `movie-19` would share a bucket.
 #[derive(Default)]
 pub struct FxHasher(u64);
 
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
 impl Hasher for FxHasher {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
             let mut word = [0u8; 8];
             word.copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+            self.add(u64::from_le_bytes(word));
         }
-        let mut word = [0u8; 8];
         let rest = chunks.remainder();
+        let mut word = [0u8; 8];
         if let Some(head) = word.get_mut(..rest.len()) {
             head.copy_from_slice(rest);
         }
-        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word) ^ rest.len() as u64)
-            .wrapping_mul(SEED);
+        self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
     }
 
+    #[inline]
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }
 

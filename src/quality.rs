@@ -33,11 +33,13 @@ impl Quality {
     }
 
     /// The rank 1..=4 used in packed results.
+    #[inline]
     pub const fn rank(self) -> u8 {
         self as u8
     }
 
     /// The inverse of [`Quality::rank`].
+    #[inline]
     pub const fn from_rank(rank: u8) -> Option<Quality> {
         match rank {
             1 => Some(Self::Sd),

@@ -54,9 +54,10 @@ pub fn parse_country(code: &str) -> Result<Country, Error> {
     })
 }
 
-/// Checks a request's entity id: a non-empty string.
+/// Checks a request's entity id: not empty, not only (ASCII) white space.
+#[inline]
 pub fn check_entity_id(id: &str) -> Result<(), Error> {
-    if id.trim().is_empty() {
+    if id.bytes().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::request("entityId: must be a non-empty string"));
     }
     Ok(())
@@ -64,7 +65,7 @@ pub fn check_entity_id(id: &str) -> Result<(), Error> {
 
 /// Checks a request's device class: a non-empty string.
 pub fn check_device(device: &str) -> Result<(), Error> {
-    if device.trim().is_empty() {
+    if device.bytes().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::request(
             "device: must be a non-empty string when given",
         ));

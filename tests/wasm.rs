@@ -8,8 +8,8 @@
 use js_sys::{Map, Reflect, Uint8Array};
 use playgate::json_api::DecisionView;
 use playgate::wasm::{
-    parse_time, set_country, set_device, set_entity, set_extras, valid_until, JsEntitlement,
-    JsPolicy,
+    check_country, io_read, io_write, parse_time, set_extras, take_error, JsEntitlement, JsPolicy,
+    FAILED,
 };
 use playgate::{Country, Decision};
 use serde_json::Value;
@@ -59,10 +59,17 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
     }
     .map_err(code_of)?;
     let request = &case["request"];
-    set_entity(request["entityId"].as_str().unwrap()).map_err(code_of)?;
     let country = request["country"].as_str();
-    set_country(country.map(String::from)).map_err(code_of)?;
-    set_device(request["device"].as_str().map(String::from)).map_err(code_of)?;
+    let code = country_code(country).map_err(code_of)?;
+    let id = request["entityId"].as_str().unwrap();
+    io_write(0, id.as_bytes()).map_err(code_of)?;
+    let device_len = match request["device"].as_str() {
+        Some(device) => {
+            io_write(id.len(), device.as_bytes()).map_err(code_of)?;
+            device.len() as i32
+        }
+        None => -1,
+    };
     let mut extras = serde_json::Map::new();
     for key in ["entityType", "ancestors", "licenses"] {
         if let Some(v) = request.get(key) {
@@ -75,16 +82,32 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
         other => other.as_f64().unwrap(),
     };
     let persist = request["allowPersistence"].as_bool().unwrap_or(false);
-    let bits = policy
-        .evaluate_packed(&ent, now, persist)
-        .map_err(code_of)?;
-    let until = valid_until();
+    let bits = checked(policy.decide(&ent, id.len() as u32, device_len, code, now, persist))?;
+    let (until, _) = io_read(0, 0);
     let decision = Decision::unpack(
         bits,
         country.and_then(Country::parse),
         (!until.is_nan()).then_some(until as i64),
     );
     Ok(DecisionView::from(&decision))
+}
+
+/// What the JS layer does with a raw result: `FAILED` means "throw `_takeError()`".
+fn checked(value: u32) -> Result<u32, String> {
+    if value == FAILED {
+        return Err(code_of(take_error()));
+    }
+    Ok(value)
+}
+
+/// The country as the JS layer passes it: two UTF-16 code units in one number.
+fn country_code(country: Option<&str>) -> Result<u32, JsValue> {
+    let Some(country) = country else { return Ok(0) };
+    let units: Vec<u16> = country.encode_utf16().collect();
+    match units[..] {
+        [a, b] => Ok(u32::from(a) << 16 | u32::from(b)),
+        _ => check_country(country).map(|()| 0),
+    }
 }
 
 #[wasm_bindgen_test]
@@ -136,10 +159,50 @@ fn a_huge_blob_is_refused_and_the_module_keeps_working() {
         .map(code_of);
     assert_eq!(err.as_deref(), Some("INVALID_ENTITLEMENT"));
     let ent = JsEntitlement::from_blob(JsValue::from_str("{\"region\": \"US\"}")).unwrap();
-    set_entity("movie-1").unwrap();
-    set_country(Some("US".into())).unwrap();
-    set_device(None).unwrap();
+    io_write(0, b"movie-1").unwrap();
     set_extras(None).unwrap();
-    let bits = JsPolicy::new().evaluate_packed(&ent, 0.0, false).unwrap();
+    let us = country_code(Some("US")).unwrap();
+    let bits = checked(JsPolicy::new().decide(&ent, 7, -1, us, 0.0, false)).unwrap();
     assert!(Decision::unpack(bits, None, None).allowed());
+}
+
+#[wasm_bindgen_test]
+fn a_catalog_page_matches_single_decisions() {
+    let policy = JsPolicy::from_json(JsValue::from_str(
+        r#"{"claimSets": [{"key": "m", "claims": ["ENTITY_TYPE_MOVIES", "QUALITY_HD", "COUNTRY_DE"]}],
+            "plans": [{"id": "p", "claimSetKeys": ["m"]}]}"#,
+    ))
+    .unwrap();
+    let ent = JsEntitlement::from_blob(JsValue::from_str(
+        r#"{"plan": "p", "allowed_content": ["movie-1", "episode-2", "movie-3"]}"#,
+    ))
+    .unwrap();
+    let ids = ["movie-1", "episode-2", "movie-3", "movie-4", "channel-5"];
+    let de = country_code(Some("DE")).unwrap();
+    set_extras(None).unwrap();
+    let joined = ids.join("\n");
+    io_write(0, joined.as_bytes()).unwrap();
+    io_write(joined.len() + 3 + ids.len(), &[]).unwrap();
+    io_write(joined.len(), b"web").unwrap();
+    let offset = checked(policy.catalog(
+        &ent,
+        joined.len() as u32,
+        ids.len() as u32,
+        3,
+        de,
+        0.0,
+        false,
+    ))
+    .unwrap();
+    let (_, bytes) = io_read(offset as usize, ids.len());
+    let mut singles = Vec::new();
+    for id in ids {
+        io_write(0, id.as_bytes()).unwrap();
+        let bits = checked(policy.decide(&ent, id.len() as u32, -1, de, 0.0, false)).unwrap();
+        singles.push(Decision::unpack(bits, None, None).catalog_byte());
+    }
+    assert_eq!(bytes, singles);
+    // movie-1 and movie-3: allowed, HD (rank 2); episode-2: no type claim (check 8);
+    // movie-4: not listed (check 5); channel-5: both (check 5 first).
+    assert_eq!(bytes, [2 << 4, 9, 2 << 4, 6, 6]);
 }

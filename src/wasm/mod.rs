@@ -1,11 +1,13 @@
 //! The binding layer: the only module that imports `wasm_bindgen` and `js_sys`.
 //!
-//! Parsed policies and documents stay here as handles. The per-decision path takes numbers
-//! and, only when they change, short strings: the JS layer (`js/api.mjs`) keeps a "request
-//! slot" in sync (`_setEntity`, `_setCountry`, `_setDevice`, `_setExtras`) and calls
-//! `Policy._evaluate(ent, now, persist)`, which returns the decision packed into a `u32`
-//! ([`Decision::pack`]); `validUntil` is read with `_validUntil()`. Underscored names are
-//! internal to the package and absent from its TypeScript definitions.
+//! Parsed policies and documents stay here as handles. The per-decision path moves no JS
+//! objects and allocates nothing: the JS layer (`js/api.mjs`) writes the entity id (and the
+//! device) as bytes into a shared I/O buffer in wasm memory (`_io`), passes the country as two
+//! character codes in a number, and calls `Policy._decide`, which returns the decision packed
+//! into a `u32` ([`Decision::pack`]) and leaves `validUntil` in the output cell (`_out`).
+//! Catalog pages use the same buffer: ids in, one byte per title out. The rare request extras
+//! (`entityType`, `ancestors`, `licenses`) travel as JSON through `_setExtras`. Underscored
+//! names are internal to the package and absent from its TypeScript definitions.
 
 mod types;
 
@@ -22,8 +24,8 @@ use crate::error::Error;
 use crate::json::MAX_JSON_BYTES;
 use crate::policy::{Policy, Resolution};
 use crate::quality::Quality;
-use crate::request::{check_device, check_entity_id, parse_country, EntityExtras};
-use crate::time;
+use crate::request::{check_device, parse_country, EntityExtras};
+use crate::time::{self, Millis};
 use crate::Country;
 
 /// The one conversion of a core error into a JS `Error` carrying `code`.
@@ -55,8 +57,31 @@ pub struct JsPolicy {
 #[wasm_bindgen(js_name = Entitlement)]
 pub struct JsEntitlement {
     doc: Entitlement,
-    /// The resolution for the policy that last evaluated this document (policies are immutable).
-    resolved: RefCell<Option<(u32, Resolution)>>,
+    /// What the last decision on this document computed, kept while it still holds.
+    cache: RefCell<Cache>,
+}
+
+/// Per-document memo: the resolution under the last policy (policies are immutable, so the
+/// policy id is the key), and the last request context with the inputs it was computed for.
+#[derive(Default)]
+struct Cache {
+    resolution: Option<(u32, Resolution)>,
+    /// A few recent contexts: a player or edge function alternates between a handful of
+    /// (country, device, persistence) combinations at most.
+    contexts: Vec<CachedContext>,
+    /// The slot the next new context replaces once `contexts` is full (round robin).
+    next: usize,
+}
+
+/// How many contexts a document remembers.
+const CONTEXTS_PER_DOCUMENT: usize = 4;
+
+struct CachedContext {
+    policy: u32,
+    country: u32,
+    device: Option<Vec<u8>>,
+    allow_persistence: bool,
+    context: Context,
 }
 
 impl JsPolicy {
@@ -67,36 +92,125 @@ impl JsPolicy {
         }
     }
 
-    /// Runs `f` with the document's resolution under this policy, computing it once.
+    /// Runs `f` with the entity-independent part of a decision: reused from the document's
+    /// cache when the policy, country, device and persistence flag are the same and it still
+    /// holds at `now`; otherwise computed (resolving the document under this policy once).
     fn with_context<T>(
         &self,
         ent: &JsEntitlement,
-        now: f64,
-        allow_persistence: bool,
-        f: impl FnOnce(&Context<'_>, &Slot) -> Result<T, Error>,
+        request: &RawRequest,
+        f: impl FnOnce(&Context, Millis, &mut Io) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let now = time::from_epoch_f64(now)
+        let now = time::from_epoch_f64(request.now)
             .ok_or_else(|| Error::request("now: must be finite epoch milliseconds"))?;
-        let mut cache = ent
-            .resolved
-            .try_borrow_mut()
-            .map_err(|_| Error::request("re-entrant call"))?;
-        let resolution = match &*cache {
-            Some((id, resolution)) if *id == self.id => resolution,
-            _ => &cache.insert((self.id, self.inner.resolve(&ent.doc))).1,
-        };
-        with_slot(|slot| {
-            let ctx = Context::new(
-                &ent.doc,
-                resolution,
-                slot.country,
-                slot.device.as_deref(),
-                now,
-                allow_persistence,
-            );
-            f(&ctx, slot)
+        let mut cache = ent.cache.try_borrow_mut().map_err(|_| reentrant())?;
+        IO.with(|io| {
+            let mut io = io.try_borrow_mut().map_err(|_| reentrant())?;
+            let device = match usize::try_from(request.device_len) {
+                Ok(len) => {
+                    let start = request.ids_len as usize;
+                    Some(
+                        io.buffer
+                            .get(start..start + len)
+                            .ok_or_else(|| Error::request("device: out of bounds"))?,
+                    )
+                }
+                Err(_) => None,
+            };
+            let hit = cache.contexts.iter().position(|c| {
+                c.policy == self.id
+                    && c.country == request.country
+                    && c.allow_persistence == request.allow_persistence
+                    && c.device.as_deref() == device
+                    && c.context.holds_at(now)
+            });
+            let index = match hit {
+                Some(index) => index,
+                None => {
+                    let country = match request.country {
+                        0 => None,
+                        code => Some(country_from_code_units(code)?),
+                    };
+                    let device_text = device.map(|d| utf8(d, "device")).transpose()?;
+                    if let Some(d) = device_text {
+                        check_device(d)?;
+                    }
+                    let cache = &mut *cache;
+                    let resolution = match &cache.resolution {
+                        Some((id, resolution)) if *id == self.id => resolution,
+                        _ => {
+                            &cache
+                                .resolution
+                                .insert((self.id, self.inner.resolve(&ent.doc)))
+                                .1
+                        }
+                    };
+                    let context = Context::new(
+                        &ent.doc,
+                        resolution,
+                        country,
+                        device_text,
+                        now,
+                        request.allow_persistence,
+                    );
+                    let entry = CachedContext {
+                        policy: self.id,
+                        country: request.country,
+                        device: device.map(<[u8]>::to_vec),
+                        allow_persistence: request.allow_persistence,
+                        context,
+                    };
+                    let index = cache.next;
+                    cache.next = (index + 1) % CONTEXTS_PER_DOCUMENT;
+                    match cache.contexts.get_mut(index) {
+                        Some(slot) => *slot = entry,
+                        None => cache.contexts.push(entry),
+                    }
+                    index.min(cache.contexts.len() - 1)
+                }
+            };
+            let cached = cache.contexts.get(index).ok_or_else(reentrant)?;
+            f(&cached.context, now, &mut io)
         })
     }
+}
+
+/// What every decision call passes as numbers (strings are in the I/O buffer).
+struct RawRequest {
+    /// Bytes of entity ids at the start of the buffer.
+    ids_len: u32,
+    /// Bytes of the device class after the ids; negative = no device.
+    device_len: i32,
+    /// The country as `(first << 16) | second` UTF-16 code units; 0 = none.
+    country: u32,
+    now: f64,
+    allow_persistence: bool,
+}
+
+fn reentrant() -> Error {
+    Error::request("re-entrant call")
+}
+
+/// A country from two UTF-16 code units packed by the JS layer.
+fn country_from_code_units(code: u32) -> Result<Country, Error> {
+    let (a, b) = (code >> 16, code & 0xffff);
+    let letters = [u8::try_from(a).unwrap_or(0), u8::try_from(b).unwrap_or(0)];
+    std::str::from_utf8(&letters)
+        .ok()
+        .and_then(Country::parse)
+        .ok_or_else(|| {
+            let text: String = [a, b]
+                .iter()
+                .map(|&u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect();
+            Error::request(format!(
+                "country: {text:?} is not an ISO 3166-1 alpha-2 code"
+            ))
+        })
+}
+
+fn utf8<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, Error> {
+    std::str::from_utf8(bytes).map_err(|_| Error::request(format!("{what}: not UTF-8")))
 }
 
 #[wasm_bindgen(js_class = Policy)]
@@ -119,64 +233,102 @@ impl JsPolicy {
             .map_err(|e| js_error(&e))
     }
 
-    /// Internal: decides the request held in the slot. Returns the packed decision.
-    #[wasm_bindgen(js_name = _evaluate, skip_typescript)]
-    pub fn evaluate_packed(
+    /// Internal: decides the entity id in `_io[0..ids_len]` (device after it, when
+    /// `device_len >= 0`). Returns the packed decision, or [`FAILED`] with the error kept for
+    /// `_takeError`; `validUntil` is left in `_out`.
+    #[wasm_bindgen(js_name = _decide, skip_typescript)]
+    pub fn decide(
         &self,
         ent: &JsEntitlement,
+        ids_len: u32,
+        device_len: i32,
+        country: u32,
         now: f64,
         allow_persistence: bool,
-    ) -> Result<u32, JsValue> {
-        let result = self.with_context(ent, now, allow_persistence, |ctx, slot| {
-            ctx.decide(
-                &slot.entity,
-                slot.extras.entity_type,
-                &slot.extras.ancestors,
-                slot.extras.licenses.as_deref(),
-            )
+    ) -> u32 {
+        let request = RawRequest {
+            ids_len,
+            device_len,
+            country,
+            now,
+            allow_persistence,
+        };
+        let result = self.with_context(ent, &request, |ctx, now, io| {
+            let id = utf8(
+                io.buffer.get(..ids_len as usize).unwrap_or_default(),
+                "entityId",
+            )?;
+            let extras = &io.extras;
+            let decision = ctx.decide(
+                &ent.doc,
+                now,
+                id,
+                extras.entity_type,
+                &extras.ancestors,
+                extras.licenses.as_deref(),
+            )?;
+            *io.out = decision.valid_until.map_or(f64::NAN, |t| t as f64);
+            Ok(decision.pack())
         });
-        match result {
-            Ok(decision) => {
-                let _ = with_slot_mut(|slot| {
-                    slot.valid_until = decision.valid_until.map_or(f64::NAN, |t| t as f64);
-                    Ok(())
-                });
-                Ok(decision.pack())
-            }
-            Err(e) => reject(e),
-        }
+        or_failed(result)
     }
 
-    /// Internal: decides `count` newline-separated UTF-8 entity ids sharing the slot's
-    /// country and device. One byte per id ([`crate::Decision::catalog_byte`]).
+    /// Internal: decides `count` entity ids, separated by `\n` in `_io[0..ids_len]`, sharing
+    /// one context; writes one byte per id ([`crate::Decision::catalog_byte`]) into the buffer
+    /// right after the ids and the device. Returns the offset of the first result byte, or
+    /// [`FAILED`] with the error kept for `_takeError`.
     #[wasm_bindgen(js_name = _catalog, skip_typescript)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the call's ABI is plain numbers by design"
+    )]
     pub fn catalog(
         &self,
         ent: &JsEntitlement,
-        ids: &[u8],
+        ids_len: u32,
         count: u32,
+        device_len: i32,
+        country: u32,
         now: f64,
         allow_persistence: bool,
-    ) -> Result<Vec<u8>, JsValue> {
-        let result = self.with_context(ent, now, allow_persistence, |ctx, _| {
-            let mut out = Vec::with_capacity(count as usize);
+    ) -> u32 {
+        let request = RawRequest {
+            ids_len,
+            device_len,
+            country,
+            now,
+            allow_persistence,
+        };
+        let result = self.with_context(ent, &request, |ctx, now, io| {
+            let results_at = ids_len as usize + usize::try_from(device_len).unwrap_or(0);
+            let split = results_at.min(io.buffer.len());
+            let (input, output) = io.buffer.split_at_mut(split);
+            let output = output
+                .get_mut(..count as usize)
+                .ok_or_else(|| Error::request("entityIds: the I/O buffer is too small"))?;
             if count == 0 {
-                return Ok(out);
+                return Ok(results_at as u32);
             }
-            let text =
-                std::str::from_utf8(ids).map_err(|_| Error::request("entityIds: not UTF-8"))?;
-            for (i, id) in text.split('\n').enumerate() {
+            let text = utf8(
+                input.get(..ids_len as usize).unwrap_or_default(),
+                "entityIds",
+            )?;
+            let mut ids = text.split('\n');
+            for (i, slot) in output.iter_mut().enumerate() {
+                let id = ids
+                    .next()
+                    .ok_or_else(|| Error::request("entityIds: fewer ids than counted"))?;
                 let decision = ctx
-                    .decide(id, None, &[], None)
+                    .decide(&ent.doc, now, id, None, &[], None)
                     .map_err(|e| e.context(&format!("entityIds[{i}]")))?;
-                out.push(decision.catalog_byte());
+                *slot = decision.catalog_byte();
             }
-            if out.len() != count as usize {
+            if ids.next().is_some() {
                 return Err(Error::request("entityIds: an id contains a newline"));
             }
-            Ok(out)
+            Ok(results_at as u32)
         });
-        result.map_err(|e| js_error(&e))
+        or_failed(result)
     }
 }
 
@@ -259,7 +411,7 @@ impl JsEntitlement {
     fn wrap(doc: Entitlement) -> JsEntitlement {
         JsEntitlement {
             doc,
-            resolved: RefCell::new(None),
+            cache: RefCell::new(Cache::default()),
         }
     }
 }
@@ -287,91 +439,149 @@ fn json_text(value: &JsValue, what: &str) -> Result<String, String> {
     Err(format!("{what}: expected an object or JSON text"))
 }
 
-/// The request being decided, kept in sync by the JS layer.
-#[derive(Default)]
-struct Slot {
-    entity: String,
-    country: Option<Country>,
-    device: Option<String>,
-    extras: EntityExtras,
-    valid_until: f64,
-}
+/// What `_decide` and `_catalog` return on failure (a packed decision uses 23 bits, an offset
+/// into the buffer stays below 16 MiB): the error waits in `PENDING_ERROR` for `_takeError`, so
+/// the hot call returns a plain number (a `Result` makes the glue allocate an array per call).
+pub const FAILED: u32 = u32::MAX;
 
 thread_local! {
-    static SLOT: RefCell<Slot> = RefCell::new(Slot::default());
+    static PENDING_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
 }
 
-fn with_slot<T>(f: impl FnOnce(&Slot) -> Result<T, Error>) -> Result<T, Error> {
-    SLOT.with(|slot| {
-        let slot = slot
-            .try_borrow()
-            .map_err(|_| Error::request("re-entrant call"))?;
-        f(&slot)
-    })
-}
-
-fn with_slot_mut<T>(f: impl FnOnce(&mut Slot) -> Result<T, Error>) -> Result<T, Error> {
-    SLOT.with(|slot| {
-        let mut slot = slot
-            .try_borrow_mut()
-            .map_err(|_| Error::request("re-entrant call"))?;
-        f(&mut slot)
-    })
-}
-
-/// Internal: sets the slot's entity id.
-#[wasm_bindgen(js_name = _setEntity, skip_typescript)]
-pub fn set_entity(id: &str) -> Result<(), JsValue> {
-    with_slot_mut(|slot| {
-        check_entity_id(id)?;
-        slot.entity.clear();
-        slot.entity.push_str(id);
-        Ok(())
-    })
-    .map_err(|e| js_error(&e))
-}
-
-/// Internal: sets (or clears) the slot's country.
-#[wasm_bindgen(js_name = _setCountry, skip_typescript)]
-pub fn set_country(code: Option<String>) -> Result<(), JsValue> {
-    with_slot_mut(|slot| {
-        slot.country = code.as_deref().map(parse_country).transpose()?;
-        Ok(())
-    })
-    .map_err(|e| js_error(&e))
-}
-
-/// Internal: sets (or clears) the slot's device class.
-#[wasm_bindgen(js_name = _setDevice, skip_typescript)]
-pub fn set_device(device: Option<String>) -> Result<(), JsValue> {
-    with_slot_mut(|slot| {
-        if let Some(d) = &device {
-            check_device(d)?;
+fn or_failed(result: Result<u32, Error>) -> u32 {
+    match result {
+        Ok(value) => value,
+        Err(error) => {
+            PENDING_ERROR.with(|pending| {
+                if let Ok(mut pending) = pending.try_borrow_mut() {
+                    *pending = Some(error);
+                }
+            });
+            FAILED
         }
-        slot.device = device;
+    }
+}
+
+/// Internal: the error of the last call that returned [`FAILED`], as a JS `Error` with `code`.
+#[wasm_bindgen(js_name = _takeError, skip_typescript)]
+pub fn take_error() -> JsValue {
+    let error =
+        PENDING_ERROR.with(|pending| pending.try_borrow_mut().ok().and_then(|mut p| p.take()));
+    js_error(&error.unwrap_or_else(|| Error::request("internal: no pending error")))
+}
+
+/// The shared I/O area: strings in, catalog bytes out, `validUntil` out, and the extras of the
+/// next request. JS holds views on `buffer` and `out` (see `_io`, `_out`).
+struct Io {
+    buffer: Vec<u8>,
+    out: Box<f64>,
+    extras: EntityExtras,
+}
+
+/// The buffer's initial size: a request or a catalog page of a few hundred titles.
+const IO_INITIAL: usize = 16 * 1024;
+
+thread_local! {
+    static IO: RefCell<Io> = RefCell::new(Io { buffer: vec![0; IO_INITIAL], out: Box::new(f64::NAN), extras: EntityExtras::default() });
+}
+
+fn with_io<T>(f: impl FnOnce(&mut Io) -> Result<T, Error>) -> Result<T, Error> {
+    IO.with(|io| {
+        let mut io = io.try_borrow_mut().map_err(|_| reentrant())?;
+        f(&mut io)
+    })
+}
+
+/// Internal: the wasm memory, for the JS layer's views on the I/O area.
+#[wasm_bindgen(js_name = _memory, skip_typescript)]
+pub fn memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// Internal: makes the I/O buffer hold at least `len` bytes; returns its address and size.
+/// The address moves when the buffer grows, so JS calls this before a large write.
+#[wasm_bindgen(js_name = _io, skip_typescript)]
+pub fn io(len: u32) -> Result<Vec<u32>, JsValue> {
+    with_io(|io| {
+        let len = len as usize;
+        if len > MAX_IO_BYTES {
+            return Err(Error::request(format!(
+                "request of {len} bytes is over the limit of {MAX_IO_BYTES}"
+            )));
+        }
+        if io.buffer.len() < len {
+            io.buffer.resize(len.next_power_of_two(), 0);
+        }
+        Ok(vec![io.buffer.as_ptr() as u32, io.buffer.len() as u32])
+    })
+    .map_err(|e| js_error(&e))
+}
+
+/// The largest I/O area (a catalog page's ids): 16 MiB.
+const MAX_IO_BYTES: usize = 16 << 20;
+
+/// For wasm-bindgen tests, which drive the binding layer from Rust as `js/api.mjs` does from JS:
+/// writes `bytes` into the I/O buffer at `at`.
+#[doc(hidden)]
+pub fn io_write(at: usize, bytes: &[u8]) -> Result<(), JsValue> {
+    io((at + bytes.len()) as u32)?;
+    with_io(|io| {
+        io.buffer
+            .get_mut(at..at + bytes.len())
+            .ok_or_else(|| Error::request("out of bounds"))?
+            .copy_from_slice(bytes);
         Ok(())
     })
     .map_err(|e| js_error(&e))
 }
 
-/// Internal: sets (or clears) the slot's `{entityType, ancestors, licenses}` from JSON text.
+/// For wasm-bindgen tests: the output cell (`validUntil` of the last decision) and a copy of
+/// `len` bytes of the I/O buffer from `at`.
+#[doc(hidden)]
+pub fn io_read(at: usize, len: usize) -> (f64, Vec<u8>) {
+    IO.with(|io| {
+        io.try_borrow()
+            .map(|io| {
+                (
+                    *io.out,
+                    io.buffer
+                        .get(at..at + len)
+                        .map(<[u8]>::to_vec)
+                        .unwrap_or_default(),
+                )
+            })
+            .unwrap_or((f64::NAN, Vec::new()))
+    })
+}
+
+/// Internal: the address of the output cell holding the last decision's `validUntil` (NaN = none).
+#[wasm_bindgen(js_name = _out, skip_typescript)]
+pub fn out() -> u32 {
+    IO.with(|io| {
+        io.try_borrow()
+            .map(|io| &*io.out as *const f64 as u32)
+            .unwrap_or(0)
+    })
+}
+
+/// Internal: checks a country code as the request gave it, to throw the right error.
+#[wasm_bindgen(js_name = _checkCountry, skip_typescript)]
+pub fn check_country(code: &str) -> Result<(), JsValue> {
+    parse_country(code).map(drop).map_err(|e| js_error(&e))
+}
+
+/// Internal: sets (or clears) the next requests' `{entityType, ancestors, licenses}` from JSON.
 #[wasm_bindgen(js_name = _setExtras, skip_typescript)]
 pub fn set_extras(json: Option<String>) -> Result<(), JsValue> {
     let extras = match json {
         Some(text) => EntityExtras::from_json(&text).map_err(|e| js_error(&e))?,
         None => EntityExtras::default(),
     };
-    with_slot_mut(|slot| {
-        slot.extras = extras;
+    with_io(|io| {
+        io.extras = extras;
         Ok(())
     })
     .map_err(|e| js_error(&e))
-}
-
-/// Internal: the last decision's `validUntil` (NaN = none).
-#[wasm_bindgen(js_name = _validUntil, skip_typescript)]
-pub fn valid_until() -> f64 {
-    with_slot(|slot| Ok(slot.valid_until)).unwrap_or(f64::NAN)
 }
 
 /// Internal: parses an RFC 3339 request time. Throws `INVALID_REQUEST`.

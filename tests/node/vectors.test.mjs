@@ -72,3 +72,36 @@ test('qualityForSize follows the ladder by the shorter side', () => {
   assert.throws(() => qualityForSize(-1, 720), { code: 'INVALID_REQUEST' });
   assert.throws(() => qualityForSize(NaN, 720), { code: 'INVALID_REQUEST' });
 });
+
+test('decisions on one document follow the clock (no stale memoised context)', () => {
+  const { Policy, Entitlement } = playgate;
+  const policy = Policy.fromJson(VECTORS.policies.mosaic);
+  const ent = Entitlement.fromBlob(JSON.stringify({
+    region: ['FR', 'DE', 'AT', 'US', 'CH', 'IT'], valid_from: '2024-10-01T00:00:00Z', valid_until: '2024-12-31T23:59:59Z',
+    subscriptions: [{ plan: 'premium', status: 'ACTIVE', period_end: '2024-12-01T00:00:00Z' }],
+  }));
+  const at = (iso, extra = {}) => policy.evaluate(ent, { entityId: 'episode-1', country: 'FR', now: Date.parse(iso), ...extra });
+  // Times chosen on both sides of each boundary, forwards, backwards and forwards again.
+  const timeline = [
+    ['2024-09-30T23:59:59.999Z', 'ENTITLEMENT_NOT_YET_VALID', Date.parse('2024-10-01T00:00:00Z')],
+    ['2024-10-01T00:00:00.000Z', null, Date.parse('2024-12-01T00:00:00Z')],
+    ['2024-11-30T23:59:59.999Z', null, Date.parse('2024-12-01T00:00:00Z')],
+    ['2024-12-01T00:00:00.000Z', 'SUBSCRIPTION_NOT_ACTIVE', Date.parse('2024-12-31T23:59:59Z')], // the period ended
+    ['2024-12-31T23:59:59.000Z', 'ENTITLEMENT_EXPIRED', null],
+    ['2024-11-15T00:00:00.000Z', null, Date.parse('2024-12-01T00:00:00Z')],
+    ['2024-09-01T00:00:00.000Z', 'ENTITLEMENT_NOT_YET_VALID', Date.parse('2024-10-01T00:00:00Z')],
+    ['2024-12-15T00:00:00.000Z', 'SUBSCRIPTION_NOT_ACTIVE', Date.parse('2024-12-31T23:59:59Z')],
+  ];
+  for (const [iso, code, validUntil] of timeline) {
+    const d = at(iso);
+    assert.equal(d.code, code, iso);
+    assert.equal(d.validUntil, validUntil, iso);
+  }
+  // Alternating contexts (country, device, persistence) never leak into each other.
+  for (let i = 0; i < 20; i++) {
+    const now = '2024-11-15T00:00:00Z';
+    assert.equal(at(now, { country: ['FR', 'DE', 'AT', 'US', 'CH', 'IT'][i % 6] }).allowed, true);
+    assert.equal(at(now, { allowPersistence: i % 2 === 0 }).allowPersistence, i % 2 === 0);
+    assert.equal(at(now, { country: null }).code, 'COUNTRY_UNKNOWN');
+  }
+});

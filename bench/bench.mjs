@@ -1,0 +1,718 @@
+// playgate benchmark: size, cold start, steady decisions and batches against two hand-written JS
+// baselines (bench/baselines.mjs), after checking that all three decide identically.
+//
+//   node bench/bench.mjs                          # the package in <repo>/pkg
+//   PLAYGATE_PKG=/tmp/pb-pkg node bench/bench.mjs # another build of the package
+//
+// Prints a Markdown table, writes it to bench/results/latest.md and the raw numbers to
+// bench/results/latest.json. Exits 1 if the cross-check fails; a missed target is reported, not
+// an error. Knobs (env): BENCH_ROUNDS (default 31), BENCH_SAMPLE_MS (default 30),
+// BENCH_WARM_MS (warm-up per contender, default 600), BENCH_COLD_RUNS (default 15).
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import zlib from 'node:zlib';
+
+import { CODES, compileTuned, compileTunedPolicy, straightforwardEvaluate } from './baselines.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(HERE);
+const PKG = resolve(process.env.PLAYGATE_PKG || join(ROOT, 'pkg'));
+const ENTRY = join(PKG, 'node', 'index.mjs');
+const WASM = join(PKG, 'web', 'playgate_bg.wasm');
+const BASELINES = join(HERE, 'baselines.mjs');
+const RESULTS = join(HERE, 'results');
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 31);
+const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS || 30);
+const WARM_MS = Number(process.env.BENCH_WARM_MS || 600);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS || 15);
+
+const started = Date.now();
+const log = (...args) => console.error('[bench]', ...args);
+
+const pg = await import(pathToFileURL(ENTRY).href);
+const { Policy, Entitlement } = pg;
+
+// -------------------------------------------------------------------------------------------
+// Fixtures
+// -------------------------------------------------------------------------------------------
+
+const FROM = '2024-10-01T00:00:00Z';
+const UNTIL = '2024-12-31T23:59:59Z';
+const NOW = Date.parse('2024-11-15T12:00:00Z');
+
+const POLICY = {
+  claimSets: [
+    { key: 'types-vod', claims: ['ENTITY_TYPE_MOVIES', 'ENTITY_TYPE_EPISODES'] },
+    { key: 'types-live', claims: ['ENTITY_TYPE_CHANNELS'] },
+    { key: 'geo-na', claims: ['COUNTRY_US', 'COUNTRY_CA'] },
+    { key: 'geo-eu', claims: ['COUNTRY_DE', 'COUNTRY_FR', 'COUNTRY_GB'] },
+    { key: 'quality-hd', claims: ['QUALITY_SD', 'QUALITY_HD'] },
+    { key: 'quality-uhd', claims: ['QUALITY_UHD1'] },
+    { key: 'download', claims: ['ENABLE_VIDEOS_DOWNLOAD'] },
+  ],
+  plans: [
+    { id: 'plan-premium', claimSetKeys: ['types-vod', 'geo-na', 'quality-hd', 'quality-uhd', 'download'] },
+    { id: 'plan-basic', claimSetKeys: ['types-vod', 'geo-na', 'quality-hd', 'no-such-set'] },
+    { id: 'plan-live', claimSetKeys: ['types-live', 'geo-eu'] },
+    { id: 'plan-empty', claimSetKeys: [] },
+  ],
+  tiers: {
+    premium: { maxQuality: 'UHD1' },
+    basic: { maxQuality: 'HD' },
+    gold: { plan: 'plan-live', maxQuality: 'HD' },
+    family: { claims: ['ENTITY_TYPE_EPISODES', 'COUNTRY_GB', 'QUALITY_HD'] },
+    ghost: { plan: 'plan-nowhere' },
+  },
+};
+const POLICY_TEXT = JSON.stringify(POLICY);
+
+// The Momento-style bench document (seed-000 shape: window, region, device, 20 allowed ids, tier cap).
+const ALLOWED = [...Array.from({ length: 19 }, (_, i) => `movie_id_${i * 5}`), 'series_id_456'];
+const DOC_MOMENTO = {
+  subscription_level: 'premium', region: ['US', 'CA'], device_restriction: ['web', 'tv'],
+  valid_from: FROM, valid_until: UNTIL, allowed_content: ALLOWED,
+};
+// The Mosaic-style bench document: claims come from a plan of the policy.
+const DOC_MOSAIC = { plan: 'plan-premium', valid_from: FROM, valid_until: UNTIL, device_restriction: 'none' };
+
+// Further documents for the cross-check only.
+const CHECK_DOCS = [
+  DOC_MOMENTO,
+  DOC_MOSAIC,
+  { subscription_level: 'premium', region: 'US', device_restriction: 'none', valid_from: FROM, valid_until: UNTIL, allowed_content: ['movie_id_123', 'series_id_456'] },
+  { subscription_level: 'basic', region: [], device_restriction: 'TV', valid_from: '2024-11-01T00:00:00+01:00', max_quality: 'SD' },
+  { valid_until: Date.parse('2024-12-01T00:00:00Z'), max_quality: 'UHD2', subscription_level: 'nonexistent', device_restriction: [], future_field: { a: 1 } },
+  { claims: ['ENTITY_TYPE_MOVIES', 'ENTITY_TYPE_CHANNELS', 'QUALITY_SD', 'NOT_A_CLAIM', 'COUNTRY_ZZ', 'COUNTRY_DE'], region: 'de', device_restriction: ['none', 'web'] },
+  {
+    subscription_level: 'gold',
+    subscriptions: [
+      { plan: 'plan-basic', status: 'EXPIRED', period_end: '2025-06-01T00:00:00Z' },
+      { plan: 'plan-premium', status: 'active', period_end: '2024-11-20T00:00:00Z' },
+      { plan: 'plan-live', status: 'ON_HOLD', period_end: '2024-12-10T00:00:00Z' },
+    ],
+  },
+  { claims: [] },
+  { subscription_level: 'family', allowed_content: ['series_id_456', 'episode-7'], max_quality: 'HD' },
+  { plan: 'plan-nowhere', subscription_level: 'ghost' },
+  { subscriptions: [], plan: 'plan-basic', valid_from: FROM, valid_until: UNTIL },
+  { plan: 'plan-live', region: ['DE', 'fr'], device_restriction: 'web', allowed_content: ['channel-1', 'movie-1', 'series_id_456'], max_quality: 'HD' },
+  {},
+  { region: null, plan: null, max_quality: null, claims: null, valid_until: null },
+  { subscription_level: 'premium', plan: 'plan-basic', claims: ['ENABLE_VIDEOS_DOWNLOAD', 'QUALITY_UHD2'], region: ['US'], max_quality: 'UHD1', valid_from: FROM },
+];
+
+// Requests used for timing.
+const MOMENTO_IDS = Array.from({ length: 100 }, (_, i) => `movie_id_${i}`);
+const MOSAIC_IDS = Array.from({ length: 100 }, (_, i) => (i % 5 === 4 ? `channel-${i}` : i % 2 ? `episode-${i}` : `movie-${i}`));
+const COUNTRIES = ['US', 'CA', 'GB'];
+const cycle = (ids, countries) => Array.from({ length: ids.length * countries.length }, (_, i) => ({
+  entityId: ids[i % ids.length], country: countries[i % countries.length], device: 'web', now: NOW, allowPersistence: false,
+}));
+const SAME_REQUEST = [{ entityId: 'movie_id_0', country: 'US', device: 'web', now: NOW, allowPersistence: false }];
+const MOMENTO_CYCLE = cycle(MOMENTO_IDS, COUNTRIES);
+const MOSAIC_CYCLE = cycle(MOSAIC_IDS, ['US', 'CA', 'DE']);
+const CATALOG_IDS = Array.from({ length: 1000 }, (_, i) => `movie_id_${i}`);
+const CATALOG_CONTEXT = { country: 'US', device: 'web', now: NOW, allowPersistence: false };
+const CATALOG_REQUESTS = CATALOG_IDS.map((entityId) => ({ entityId, ...CATALOG_CONTEXT }));
+const ANCESTOR_CYCLE = Array.from({ length: 300 }, (_, i) => ({
+  entityId: `episode_id_${i % 100}`, ancestors: [`season_id_${i % 7}`, i % 3 ? 'series_id_456' : 'series_id_9'],
+  country: COUNTRIES[i % 3], device: 'web', now: NOW, allowPersistence: false,
+}));
+
+// -------------------------------------------------------------------------------------------
+// 1. Correctness cross-check (before any timing)
+// -------------------------------------------------------------------------------------------
+
+function outcome(fn) {
+  try {
+    return { ok: fn() };
+  } catch (error) {
+    return { error: error && error.code ? error.code : String(error) };
+  }
+}
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function variedRequests(count, seed) {
+  const random = rng(seed);
+  const pick = (list) => list[Math.floor(random() * list.length)];
+  const ids = ['movie_id_0', 'movie_id_5', 'movie_id_7', 'movie_id_95', 'movie_id_123', 'series_id_456',
+    'episode_id_9', 'movie-1', 'movie-2', 'episode-7', 'episode-8', 'channel-1', 'channel_2', 'channel-9'];
+  const ancestors = [undefined, undefined, undefined, ['season_id_1', 'series_id_456'], ['season-x'], []];
+  const countries = ['US', 'US', 'CA', 'GB', 'DE', 'us', 'de', 'Fr', 'XX', undefined, null];
+  const devices = ['web', 'web', 'tv', 'TV', 'mobile', undefined];
+  const nows = ['2024-09-01T00:00:00Z', FROM, '2024-10-31T23:30:00Z', '2024-11-15T12:00:00Z', '2024-11-25T00:00:00Z',
+    '2024-12-05T00:00:00Z', '2024-12-31T23:59:58.999Z', UNTIL, '2025-02-01T00:00:00Z'].map(Date.parse);
+  const persistence = [false, false, true, undefined];
+  const types = [undefined, undefined, undefined, undefined, 'movie', 'episode', 'channel'];
+  const licenses = [
+    undefined, undefined, undefined, undefined, [],
+    [{ countries: ['US', 'ca'], start: '2024-11-01T00:00:00Z', end: '2024-12-01T00:00:00Z' }],
+    [{}],
+    [{ start: Date.parse('2024-10-20T00:00:00Z') }],
+    [{ countries: ['DE'] }],
+    [{ countries: [], end: '2024-11-20T00:00:00Z' }, { countries: ['GB'], start: '2024-10-15T00:00:00Z' }],
+  ];
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const request = { entityId: pick(ids), now: pick(nows) };
+    const optional = { ancestors: pick(ancestors), country: pick(countries), device: pick(devices),
+      allowPersistence: pick(persistence), entityType: pick(types), licenses: pick(licenses) };
+    for (const [key, value] of Object.entries(optional)) if (value !== undefined) request[key] = value;
+    out.push(request);
+  }
+  return out;
+}
+
+function crossCheck() {
+  const policy = Policy.fromJson(POLICY_TEXT);
+  const tunedPolicy = compileTunedPolicy(POLICY);
+  const failures = [];
+  let requests = 0, allowed = 0, denied = 0, errors = 0, batches = 0, pages = 0;
+  const differ = (what, doc, request, got) => {
+    if (failures.length < 10) failures.push({ what, doc, request, ...got });
+  };
+  CHECK_DOCS.forEach((docObject, d) => {
+    const text = JSON.stringify(docObject);
+    const raw = JSON.parse(text);
+    const ent = Entitlement.fromBlob(text);
+    const tuned = compileTuned(tunedPolicy, raw);
+    let set = variedRequests(250, 1000 + d);
+    if (docObject === DOC_MOMENTO) set = set.concat(SAME_REQUEST, MOMENTO_CYCLE, CATALOG_REQUESTS.slice(0, 100), ANCESTOR_CYCLE);
+    if (docObject === DOC_MOSAIC) set = set.concat(MOSAIC_CYCLE);
+    const okRequests = [];
+    const expected = [];
+    for (const request of set) {
+      const a = outcome(() => policy.evaluate(ent, request));
+      const b = outcome(() => straightforwardEvaluate(POLICY, raw, request));
+      const c = outcome(() => tuned.evaluate(request));
+      requests++;
+      if (a.error) errors++; else if (a.ok.allowed) allowed++; else denied++;
+      if (!isDeepStrictEqual(a, b) || !isDeepStrictEqual(a, c)) {
+        differ('evaluate', docObject, request, { playgate: a, straightforward: b, tuned: c });
+      } else if (a.ok) {
+        okRequests.push(request);
+        expected.push(a.ok);
+      }
+    }
+    // evaluateMany against one-by-one decisions (interleaved with the evaluate calls above, so
+    // the JS layer's string cache is exercised across calls).
+    batches++;
+    const many = outcome(() => policy.evaluateMany(ent, okRequests));
+    if (!isDeepStrictEqual(many, { ok: expected })) differ('evaluateMany', docObject, null, { playgate: many });
+    // evaluateCatalog against the tuned per-title loop, for several contexts.
+    const ids = ['movie_id_0', 'movie_id_7', 'series_id_456', 'episode-7', 'movie-1', 'channel-1', 'episode_id_9', 'movie_id_95'];
+    const typedIds = ids.filter((id) => /^(movie|episode|channel)[-_]/.test(id));
+    const contexts = [
+      CATALOG_CONTEXT,
+      { country: 'GB', device: 'tv', now: NOW },
+      { country: 'de', device: 'TV', now: Date.parse('2025-02-01T00:00:00Z'), allowPersistence: true },
+      { now: Date.parse(FROM), allowPersistence: true },
+      { country: 'CA', device: 'mobile', now: Date.parse('2024-11-25T00:00:00Z') },
+    ];
+    for (const context of contexts) {
+      for (const page of [ids, typedIds]) {
+        pages++;
+        const a = outcome(() => Array.from(policy.evaluateCatalog(ent, page, context).bytes));
+        const c = outcome(() => Array.from(tuned.catalog(page, context)));
+        if (!isDeepStrictEqual(a, c)) differ('evaluateCatalog', docObject, { ids: page, context }, { playgate: a, tuned: c });
+        // And the bytes against full decisions (allowed, code, maxQuality).
+        if (a.ok) {
+          page.forEach((entityId, i) => {
+            const full = outcome(() => policy.evaluate(ent, { entityId, ...context }));
+            if (!full.ok) return;
+            const byte = a.ok[i];
+            const code = (byte & 15) === 0 ? null : CODES[(byte & 15) - 1];
+            const quality = [null, 'SD', 'HD', 'UHD1', 'UHD2'][byte >> 4];
+            if (full.ok.code !== code || full.ok.maxQuality !== quality) {
+              differ('evaluateCatalog byte vs evaluate', docObject, { entityId, context }, { byte, decision: full.ok });
+            }
+          });
+        }
+      }
+    }
+    ent.free?.();
+  });
+  return { requests, allowed, denied, errors, batches, pages, documents: CHECK_DOCS.length, failures };
+}
+
+// The cross-check runs in a child process (this script with --check-only): its thousands of
+// request and document shapes would otherwise leave polymorphic type feedback in all three
+// implementations and slow the timed loops down by an amount that depends on what ran before.
+if (process.argv.includes('--check-only')) {
+  const result = crossCheck();
+  process.stdout.write(JSON.stringify(result));
+  process.exit(result.failures.length > 0 ? 1 : 0);
+}
+log(`package: ${PKG}`);
+const checkRun = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--check-only'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+let check = null;
+try {
+  check = JSON.parse(checkRun.stdout);
+} catch {
+  // reported below
+}
+if (checkRun.status !== 0 || check === null || check.failures.length > 0) {
+  console.error('Cross-check FAILED: playgate and the JS baselines do not decide identically.');
+  if (checkRun.stderr) console.error(checkRun.stderr);
+  for (const f of check?.failures ?? []) console.error(JSON.stringify(f));
+  process.exit(1);
+}
+log(`cross-check ok: ${check.requests} requests on ${check.documents} documents (${check.allowed} allowed, ${check.denied} denied, ${check.errors} errors), ${check.batches} batches, ${check.pages} catalog pages`);
+
+// -------------------------------------------------------------------------------------------
+// 2. Module size
+// -------------------------------------------------------------------------------------------
+
+const wasmBytes = readFileSync(WASM);
+const size = { raw: wasmBytes.length, gzip9: zlib.gzipSync(wasmBytes, { level: 9 }).length };
+log(`wasm: ${size.raw} B raw, ${size.gzip9} B gzip -9`);
+
+// -------------------------------------------------------------------------------------------
+// 3. Cold start, in fresh processes
+// -------------------------------------------------------------------------------------------
+
+const DOC_TEXT = JSON.stringify(DOC_MOMENTO);
+const coldRequests = `const reqs = []; for (let i = 0; i < 100; i++) reqs.push({ entityId: 'movie_id_' + i, country: ${JSON.stringify(COUNTRIES)}[i % 3], device: 'web', now: ${NOW}, allowPersistence: false });`;
+const coldTail = `
+const t2 = performance.now();
+let sink = d.allowed ? 1 : 0;
+for (let i = 1; i < 100; i++) { const x = decide(reqs[i]); sink += x.allowed ? 1 : 0; }
+const t3 = performance.now();
+process.stdout.write(JSON.stringify({
+  boot: t0, importMs: t1 - t0, firstMs: t2 - t0, hundredMs: t3 - t0,
+  policyPartMs: tp - t1, docPartMs: td - tp, decisionPartMs: t2 - td, nextPartMs: t3 - t2, sink,
+}));`;
+// "primed": an empty module is imported first, so Node's one-off cost of the first dynamic
+// import() (ESM loader start-up, the same for any module) is paid before t0.
+const PRIME_DIR = mkdtempSync(join(os.tmpdir(), 'playgate-bench-'));
+const PRIME_URL = pathToFileURL(join(PRIME_DIR, 'empty.mjs')).href;
+writeFileSync(join(PRIME_DIR, 'empty.mjs'), 'export default 0;\n');
+const COLD_SCRIPTS = {
+  playgate: `${coldRequests}
+const t0 = performance.now();
+const { Policy, Entitlement } = await import(${JSON.stringify(pathToFileURL(ENTRY).href)});
+const t1 = performance.now();
+const policy = Policy.fromJson(${JSON.stringify(POLICY_TEXT)});
+const tp = performance.now();
+const ent = Entitlement.fromBlob(${JSON.stringify(DOC_TEXT)});
+const td = performance.now();
+const decide = (r) => policy.evaluate(ent, r);
+const d = decide(reqs[0]);${coldTail}`,
+  straightforward: `${coldRequests}
+const t0 = performance.now();
+const { straightforwardEvaluate } = await import(${JSON.stringify(pathToFileURL(BASELINES).href)});
+const t1 = performance.now();
+const policy = JSON.parse(${JSON.stringify(POLICY_TEXT)});
+const tp = performance.now();
+const doc = JSON.parse(${JSON.stringify(DOC_TEXT)});
+const td = performance.now();
+const decide = (r) => straightforwardEvaluate(policy, doc, r);
+const d = decide(reqs[0]);${coldTail}`,
+};
+
+function coldRun(name, primed) {
+  const script = (primed ? `await import(${JSON.stringify(PRIME_URL)});\n` : '') + COLD_SCRIPTS[name];
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`cold start child (${name}) failed: ${child.stderr}`);
+  return JSON.parse(child.stdout);
+}
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => {
+    const pos = (sorted.length - 1) * q;
+    const lo = Math.floor(pos), hi = Math.ceil(pos);
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  };
+  return { median: at(0.5), min: sorted[0], max: sorted[sorted.length - 1], q1: at(0.25), q3: at(0.75), n: sorted.length };
+}
+
+const COLD_KINDS = ['playgate', 'straightforward', 'playgatePrimed', 'straightforwardPrimed'];
+const cold = Object.fromEntries(COLD_KINDS.map((k) => [k, []]));
+const runCold = (kind) => coldRun(kind.replace('Primed', ''), kind.endsWith('Primed'));
+for (const kind of COLD_KINDS) runCold(kind); // discarded: file cache
+for (let i = 0; i < COLD_RUNS; i++) {
+  const order = i % 2 ? [...COLD_KINDS].reverse() : COLD_KINDS;
+  for (const kind of order) cold[kind].push(runCold(kind));
+}
+rmSync(PRIME_DIR, { recursive: true, force: true });
+const coldStats = {};
+for (const kind of COLD_KINDS) {
+  coldStats[kind] = {};
+  for (const key of ['boot', 'importMs', 'firstMs', 'hundredMs', 'policyPartMs', 'docPartMs', 'decisionPartMs', 'nextPartMs']) {
+    coldStats[kind][key] = stats(cold[kind].map((r) => r[key]));
+  }
+}
+const pairedCold = (a, b, key) => stats(cold[a].map((r, i) => r[key] / cold[b][i][key]));
+coldStats.ratioFirst = pairedCold('playgate', 'straightforward', 'firstMs');
+coldStats.ratioHundred = pairedCold('playgate', 'straightforward', 'hundredMs');
+coldStats.ratioFirstPrimed = pairedCold('playgatePrimed', 'straightforwardPrimed', 'firstMs');
+coldStats.ratioHundredPrimed = pairedCold('playgatePrimed', 'straightforwardPrimed', 'hundredMs');
+log(`cold: playgate first ${coldStats.playgate.firstMs.median.toFixed(2)} ms (primed ${coldStats.playgatePrimed.firstMs.median.toFixed(2)}), `
+  + `JS ${coldStats.straightforward.firstMs.median.toFixed(2)} ms (primed ${coldStats.straightforwardPrimed.firstMs.median.toFixed(2)})`);
+
+// -------------------------------------------------------------------------------------------
+// 4. Steady state: interleaved rounds, medians
+// -------------------------------------------------------------------------------------------
+
+let blackhole = 0;
+const keep = new Array(64); // results stay reachable: allocation cannot be optimised away
+
+/**
+ * A timed loop with its own compiled code (new Function: no shared type feedback between
+ * contenders). `call` is an expression of `r` (the request) and `ctx`; each result is consumed
+ * (fields read) and kept in a ring so that the object really is built.
+ */
+function decisionLoop(call, ctx, requests) {
+  return new Function('ctx', 'reqs', 'keep', `
+    const len = reqs.length; let j = 0;
+    return function run(n) {
+      let sink = 0;
+      for (let i = 0; i < n; i++) {
+        const r = reqs[j];
+        const d = ${call};
+        sink = (sink + (d.allowed ? 1 : 2) + d.reasons.length + d.claims.length
+          + (d.maxQuality === null ? 0 : d.maxQuality.length) + (d.validUntil === null ? 0 : 1)) | 0;
+        keep[i & 63] = d;
+        if (++j === len) j = 0;
+      }
+      return sink;
+    };`)(ctx, requests, keep);
+}
+
+/** A timed loop over a batch call; `consume` reads one item of the result `out` (index k). */
+function batchLoop(call, consume, ctx) {
+  return new Function('ctx', 'keep', `
+    return function run(n) {
+      let sink = 0;
+      for (let i = 0; i < n; i++) {
+        const out = ${call};
+        const k = i % out.length;
+        sink = (sink + out.length + ${consume}) | 0;
+        keep[i & 1] = out; // two batches stay alive (64 x 1,000 objects would turn GC into the measurement)
+      }
+      return sink;
+    };`)(ctx, keep);
+}
+const BYTES = 'out[k]', CATALOG = 'out.bytes[k]', DECISIONS = 'out[k].reasons.length + out[k].claims.length';
+
+function timeRun(run, n) {
+  const t0 = process.hrtime.bigint();
+  blackhole = (blackhole + run(n)) | 0;
+  return Number(process.hrtime.bigint() - t0);
+}
+
+function warm(run, ms) {
+  const end = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
+  let n = 16, calls = 0;
+  while (process.hrtime.bigint() < end) {
+    const t = timeRun(run, n);
+    calls += n;
+    if (t < 5e6) n *= 2;
+  }
+  return calls;
+}
+
+function calibrate(run, ms) {
+  const target = ms * 1e6;
+  let n = 8;
+  for (;;) {
+    const t = timeRun(run, n);
+    if (t >= target / 4) return Math.max(1, Math.round((n * target) / t));
+    n *= 2;
+  }
+}
+
+/**
+ * Measures groups of contenders {key, run, units} in interleaved rounds. Each round visits every
+ * group (groups in rotating order) and, within a group, runs its contenders back to back (also
+ * in rotating order), so that paired samples are taken close together and a burst of load from
+ * elsewhere on the machine hits every group a little rather than one group entirely.
+ * Per sample: ns per unit (a decision or a title).
+ */
+function measureGroups(groupSpecs, { rounds = ROUNDS, sampleMs = SAMPLE_MS, warmMs = WARM_MS } = {}) {
+  const t0 = Date.now();
+  const entries = Object.entries(groupSpecs);
+  const all = entries.flatMap(([, contenders]) => contenders);
+  // Warm-up in slices, alternating contenders (wasm tiers up lazily; JS gets optimised).
+  const slices = 4;
+  for (let s = 0; s < slices; s++) for (const c of all) warm(c.run, warmMs / slices);
+  for (const c of all) c.n = calibrate(c.run, sampleMs);
+  const results = {};
+  for (const [name, contenders] of entries) {
+    results[name] = {
+      samples: Object.fromEntries(contenders.map((c) => [c.key, []])),
+      stats: {},
+      iterations: Object.fromEntries(contenders.map((c) => [c.key, c.n])),
+    };
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (let g = 0; g < entries.length; g++) {
+      const [name, contenders] = entries[(g + r) % entries.length];
+      for (let k = 0; k < contenders.length; k++) {
+        const c = contenders[(k + r) % contenders.length];
+        results[name].samples[c.key].push(timeRun(c.run, c.n) / (c.n * c.units));
+      }
+    }
+  }
+  for (const [name, contenders] of entries) {
+    for (const c of contenders) results[name].stats[c.key] = stats(results[name].samples[c.key]);
+    log(`${name}: ${contenders.map((c) => `${c.key} ${results[name].stats[c.key].median.toFixed(1)} ns`).join(', ')}`);
+  }
+  log(`measured in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return results;
+}
+
+/** Median (and spread) of the per-round ratios a/b: pairs samples taken in the same round. */
+function ratio(group, a, b) {
+  return stats(group.samples[a].map((x, i) => x / group.samples[b][i]));
+}
+
+const policy = Policy.fromJson(POLICY_TEXT);
+const tunedPolicy = compileTunedPolicy(POLICY);
+const momento = { text: JSON.stringify(DOC_MOMENTO) };
+momento.raw = JSON.parse(momento.text);
+momento.ent = Entitlement.fromBlob(momento.text);
+momento.tuned = compileTuned(tunedPolicy, momento.raw);
+const mosaic = { text: JSON.stringify(DOC_MOSAIC) };
+mosaic.raw = JSON.parse(mosaic.text);
+mosaic.ent = Entitlement.fromBlob(mosaic.text);
+mosaic.tuned = compileTuned(tunedPolicy, mosaic.raw);
+
+function evaluateContenders(doc, requests) {
+  const ctx = { policy, ent: doc.ent, raw: doc.raw, rawPolicy: POLICY, tuned: doc.tuned, sf: straightforwardEvaluate };
+  return [
+    { key: 'playgate', units: 1, run: decisionLoop('ctx.policy.evaluate(ctx.ent, r)', ctx, requests) },
+    { key: 'straightforward', units: 1, run: decisionLoop('ctx.sf(ctx.rawPolicy, ctx.raw, r)', ctx, requests) },
+    { key: 'tuned', units: 1, run: decisionLoop('ctx.tuned.evaluate(r)', ctx, requests) },
+  ];
+}
+
+// A first long warm-up of every playgate path (Node compiles wasm lazily, then tiers up).
+{
+  const t0 = process.hrtime.bigint();
+  const runs = [
+    decisionLoop('ctx.policy.evaluate(ctx.ent, r)', { policy, ent: momento.ent }, MOMENTO_CYCLE),
+    decisionLoop('ctx.policy.evaluate(ctx.ent, r)', { policy, ent: mosaic.ent }, MOSAIC_CYCLE),
+    batchLoop('ctx.policy.evaluateCatalog(ctx.ent, ctx.ids, ctx.context)', CATALOG, { policy, ent: momento.ent, ids: CATALOG_IDS, context: CATALOG_CONTEXT }),
+  ];
+  for (let i = 0; i < 3; i++) for (const run of runs) warm(run, 250);
+  log(`global warm-up: ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
+}
+
+const batchCtx = {
+  policy, ent: momento.ent, tuned: momento.tuned, raw: momento.raw, rawPolicy: POLICY, sf: straightforwardEvaluate,
+  ids: CATALOG_IDS, context: CATALOG_CONTEXT, requests: CATALOG_REQUESTS,
+};
+const groups = measureGroups({
+  same: evaluateContenders(momento, SAME_REQUEST),
+  cycle: evaluateContenders(momento, MOMENTO_CYCLE),
+  mosaic: evaluateContenders(mosaic, MOSAIC_CYCLE),
+  batch: [
+    { key: 'evaluateMany', units: 1000, run: batchLoop('ctx.policy.evaluateMany(ctx.ent, ctx.requests)', DECISIONS, batchCtx) },
+    { key: 'evaluateCatalog', units: 1000, run: batchLoop('ctx.policy.evaluateCatalog(ctx.ent, ctx.ids, ctx.context)', CATALOG, batchCtx) },
+    { key: 'tunedCatalog', units: 1000, run: batchLoop('ctx.tuned.catalog(ctx.ids, ctx.context)', BYTES, batchCtx) },
+    { key: 'tunedMany', units: 1000, run: batchLoop('ctx.requests.map((r) => ctx.tuned.evaluate(r))', DECISIONS, batchCtx) },
+    { key: 'straightforwardMany', units: 1000, run: batchLoop('ctx.requests.map((r) => ctx.sf(ctx.rawPolicy, ctx.raw, r))', DECISIONS, batchCtx) },
+  ],
+});
+
+// -------------------------------------------------------------------------------------------
+// 5. Where the time goes (diagnostic; uses the package's internal `_` functions, so it runs
+//    last: raw slot calls leave the JS layer's "what the slot holds" cache stale).
+// -------------------------------------------------------------------------------------------
+
+// The public-API rows always run; the rows that take the call apart need the internal functions
+// of the slot protocol (_evaluate, _validUntil, _setEntity, _setCountry) and are left out when the
+// package no longer has them.
+let breakdown = null;
+let breakdownInternal = false;
+{
+  const raw = createRequire(join(PKG, 'node', 'index.cjs'))('./index.cjs');
+  const ctx = { policy, ent: momento.ent, raw, tuned: momento.tuned, ids: MOMENTO_CYCLE.map((r) => r.entityId), countries: MOMENTO_CYCLE.map((r) => r.country) };
+  const contenders = [
+    { key: 'evaluate', units: 1, run: decisionLoop('ctx.policy.evaluate(ctx.ent, r)', ctx, MOMENTO_CYCLE) },
+    { key: 'tuned', units: 1, run: decisionLoop('ctx.tuned.evaluate(r)', ctx, MOMENTO_CYCLE) },
+    { key: 'evaluateAncestors', units: 1, run: decisionLoop('ctx.policy.evaluate(ctx.ent, r)', ctx, ANCESTOR_CYCLE) },
+    { key: 'tunedAncestors', units: 1, run: decisionLoop('ctx.tuned.evaluate(r)', ctx, ANCESTOR_CYCLE) },
+  ];
+  breakdownInternal = ['_validUntil', '_setEntity', '_setCountry'].every((f) => typeof raw[f] === 'function')
+    && typeof policy._evaluate === 'function';
+  if (breakdownInternal) {
+    try {
+      // Put the slot into the state of the cycling requests (device 'web', no extras).
+      policy.evaluate(momento.ent, MOMENTO_CYCLE[0]);
+      const rawLoop = (body) => new Function('ctx', 'keep', `
+        const { policy, ent, raw, ids, countries } = ctx; const len = ids.length; let j = 0;
+        return function run(n) {
+          let sink = 0;
+          for (let i = 0; i < n; i++) {
+            ${body}
+            if (++j === len) j = 0;
+          }
+          return sink;
+        };`)(ctx, keep);
+      const internal = [
+        { key: 'floor', units: 1, run: rawLoop('sink = (sink + (raw._validUntil() > 0 ? 1 : 0)) | 0;') },
+        { key: 'callOnly', units: 1, run: rawLoop(`sink = (sink + policy._evaluate(ent, ${NOW}, false) + (raw._validUntil() > 0 ? 1 : 0)) | 0;`) },
+        { key: 'plusEntity', units: 1, run: rawLoop(`raw._setEntity(ids[j]); sink = (sink + policy._evaluate(ent, ${NOW}, false) + (raw._validUntil() > 0 ? 1 : 0)) | 0;`) },
+        { key: 'plusEntityCountry', units: 1, run: rawLoop(`raw._setEntity(ids[j]); raw._setCountry(countries[j]); sink = (sink + policy._evaluate(ent, ${NOW}, false) + (raw._validUntil() > 0 ? 1 : 0)) | 0;`) },
+      ];
+      for (const c of internal) c.run(10); // the protocol may have changed under the same names
+      contenders.unshift(...internal);
+    } catch (error) {
+      breakdownInternal = false;
+      log(`breakdown: internal rows left out (${error.message})`);
+    }
+  } else {
+    log('breakdown: internal slot functions not found; internal rows left out');
+  }
+  breakdown = measureGroups({ breakdown: contenders }).breakdown;
+}
+
+// -------------------------------------------------------------------------------------------
+// 6. Report
+// -------------------------------------------------------------------------------------------
+
+const TARGETS = { gzipBytes: 60 * 1024, coldMs: 5, xStraightforward: 3, xTuned: 10, batchXTuned: 2 };
+const verdict = (ok) => (ok ? 'PASS' : 'MISS');
+const int = (n) => Math.round(n).toLocaleString('en-US');
+const ns = (s) => `${s.median < 100 ? s.median.toFixed(1) : int(s.median)} ns [${s.min.toFixed(s.min < 100 ? 1 : 0)}–${s.max.toFixed(s.max < 100 ? 1 : 0)}]`;
+const ms = (s) => `${s.median.toFixed(2)} ms [${s.min.toFixed(2)}–${s.max.toFixed(2)}]`;
+const x = (s) => `${s.median.toFixed(2)}x`;
+const xr = (s) => `${s.median.toFixed(2)}x [${s.q1.toFixed(2)}–${s.q3.toFixed(2)}]`;
+
+const rows = [];
+const summary = {};
+rows.push(['module size, web/playgate_bg.wasm', `${int(size.raw)} B raw; **${int(size.gzip9)} B gzip -9** (${(size.gzip9 / 1024).toFixed(1)} KiB)`, '–', '–', '–', '–',
+  'gzip ≤ 60 KiB', verdict(size.gzip9 <= TARGETS.gzipBytes)]);
+summary.size = size.gzip9 <= TARGETS.gzipBytes;
+const pf = coldStats.playgate, sf = coldStats.straightforward;
+summary.cold = pf.firstMs.median < TARGETS.coldMs;
+rows.push(['cold: import + instantiate + first decision (fresh `node`)', ms(pf.firstMs), ms(sf.firstMs), '–', xr(coldStats.ratioFirst), '–',
+  '< 5 ms', verdict(summary.cold)]);
+rows.push(['cold: … + first 100 decisions', ms(pf.hundredMs), ms(sf.hundredMs), '–', xr(coldStats.ratioHundred), '–', '', '']);
+rows.push(['cold: of which `import()` (+ instantiate)', ms(pf.importMs), ms(sf.importMs), '–', '', '', '', '']);
+{
+  const pp = coldStats.playgatePrimed, sp = coldStats.straightforwardPrimed;
+  summary.coldPrimed = pp.firstMs.median < TARGETS.coldMs;
+  rows.push(['cold, loader primed (an empty module imported before t0): import + instantiate + first decision', ms(pp.firstMs), ms(sp.firstMs), '–',
+    xr(coldStats.ratioFirstPrimed), '–', '(< 5 ms)', verdict(summary.coldPrimed)]);
+  rows.push(['cold, loader primed: … + first 100 decisions', ms(pp.hundredMs), ms(sp.hundredMs), '–', xr(coldStats.ratioHundredPrimed), '–', '', '']);
+}
+for (const [key, label] of [['same', 'evaluate, same request repeated'], ['cycle', 'evaluate, 100 ids × 3 countries'], ['mosaic', 'evaluate, Mosaic doc (`plan` → claims), 100 ids × 3 countries']]) {
+  const g = groups[key];
+  const rs = ratio(g, 'playgate', 'straightforward'), rt = ratio(g, 'playgate', 'tuned');
+  const ok = rs.median <= TARGETS.xStraightforward && rt.median <= TARGETS.xTuned;
+  summary[key] = ok;
+  rows.push([label, ns(g.stats.playgate), ns(g.stats.straightforward), ns(g.stats.tuned), xr(rs), xr(rt), '≤ 3x straightf., ≤ 10x tuned', verdict(ok)]);
+}
+{
+  const g = groups.batch;
+  const many = ratio(g, 'evaluateMany', 'tunedCatalog');
+  const catalog = ratio(g, 'evaluateCatalog', 'tunedCatalog');
+  const manyFull = ratio(g, 'evaluateMany', 'tunedMany');
+  const manySf = ratio(g, 'evaluateMany', 'straightforwardMany');
+  summary.evaluateMany = many.median <= TARGETS.batchXTuned;
+  summary.evaluateCatalog = catalog.median <= TARGETS.batchXTuned;
+  summary.evaluateManyVsTunedObjects = manyFull.median <= TARGETS.batchXTuned;
+  rows.push(['evaluateMany, per title (1,000 requests, one context) vs tuned per-title loop (allowed+code+maxQuality → 1 byte)',
+    ns(g.stats.evaluateMany), '–', ns(g.stats.tunedCatalog), '–', xr(many), '≤ 2x tuned', verdict(summary.evaluateMany)]);
+  rows.push(['evaluateCatalog, per title (1,000 ids, one context) vs the same tuned loop',
+    ns(g.stats.evaluateCatalog), '–', ns(g.stats.tunedCatalog), '–', xr(catalog), '≤ 2x tuned', verdict(summary.evaluateCatalog)]);
+  rows.push(['evaluateMany, per title vs JS deciding the same 1,000 requests into full decision objects',
+    ns(g.stats.evaluateMany), ns(g.stats.straightforwardMany), ns(g.stats.tunedMany), xr(manySf), xr(manyFull), '(≤ 2x tuned)', verdict(summary.evaluateManyVsTunedObjects)]);
+}
+
+const header = ['measure', 'playgate', 'straightforward JS', 'tuned JS', 'playgate x straightf.', 'playgate x tuned', 'target', ''];
+const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+
+let breakdownTable = '';
+if (breakdown) {
+  const b = breakdown.stats;
+  const line = (label, s, note) => `| ${label} | ${ns(s)} | ${note} |`;
+  const diff = (a, c) => `${(b[a].median - b[c].median).toFixed(0)} ns`;
+  breakdownTable = [
+    '| playgate, per decision (100 ids × 3 countries, Momento doc) | ns [min–max] | difference |',
+    '|---|---|---|',
+    ...(breakdownInternal ? [
+      line('`_validUntil()` alone (one call, a number back: the floor)', b.floor, ''),
+      line('`_evaluate` + `_validUntil` only (numbers cross; slot unchanged)', b.callOnly, `the decision in wasm: ${diff('callOnly', 'floor')}`),
+      line('+ `_setEntity(id)` each call', b.plusEntity, `entity string: ${diff('plusEntity', 'callOnly')}`),
+      line('+ `_setCountry(cc)` each call', b.plusEntityCountry, `country string: ${diff('plusEntityCountry', 'plusEntity')}`),
+      line('public `evaluate` (type checks, cache compares, decision object)', b.evaluate, `JS layer: ${diff('evaluate', 'plusEntityCountry')}`),
+    ] : [
+      line('public `evaluate` (internal rows left out: the package has no slot functions)', b.evaluate, ''),
+    ]),
+    line('tuned JS, same requests', b.tuned, `playgate ${(b.evaluate.median / b.tuned.median).toFixed(1)}x tuned`),
+    line('public `evaluate` with `ancestors` (extras sent as JSON each call)', b.evaluateAncestors, `extras path: +${diff('evaluateAncestors', 'evaluate')}`),
+    line('tuned JS with `ancestors`', b.tunedAncestors, `${(b.evaluateAncestors.median / b.tunedAncestors.median).toFixed(1)}x tuned`),
+  ].join('\n');
+}
+
+const coldParts = (() => {
+  const part = (kind, key) => `${coldStats[kind][key].median.toFixed(2)} ms`;
+  const line = (label, key) => `| ${label} | ${part('playgatePrimed', key)} | ${part('straightforwardPrimed', key)} | ${part('playgate', key)} | ${part('straightforward', key)} |`;
+  return [
+    '| cold start, medians | playgate (primed) | straightforward JS (primed) | playgate | straightforward JS |',
+    '|---|---|---|---|---|',
+    line('`import()` of the entry (playgate: read + compile + instantiate the wasm, glue)', 'importMs'),
+    line('`Policy.fromJson(text)` / `JSON.parse(policy)`', 'policyPartMs'),
+    line('`Entitlement.fromBlob(text)` / `JSON.parse(doc)`', 'docPartMs'),
+    line('first decision', 'decisionPartMs'),
+    line('next 99 decisions', 'nextPartMs'),
+  ].join('\n');
+})();
+
+const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const md = `# playgate bench
+
+${new Date().toISOString()} · Node ${process.version} · ${os.platform()} ${os.arch()} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · load ${load}
+Package: \`${PKG}\`
+
+Cross-check before timing: ${int(check.requests)} requests on ${check.documents} documents (${check.allowed} allowed, ${check.denied} denied, ${check.errors} errors), ${check.batches} evaluateMany batches and ${check.pages} catalog pages: playgate, straightforward JS and tuned JS identical (deep-equal).
+
+Steady state: medians of ${ROUNDS} interleaved rounds of ≥ ${SAMPLE_MS} ms per contender, in one process, after warm-up; [min–max] of the rounds; ratios are medians of per-round ratios [interquartile range]. Cold start: medians of ${COLD_RUNS} fresh \`node\` processes per side, alternating; measured inside the process from before the \`import()\` (Node's own start-up, ~${sf.boot.median.toFixed(0)} ms, excluded).
+
+${table}
+
+Cold start by part (wasm functions compile lazily: the first calls pay for compiling the code they reach):
+
+${coldParts}
+
+Where playgate's time goes in steady state (diagnostic: internal functions of the package, same run):
+
+${breakdownTable}
+
+Targets: ${Object.entries(summary).map(([k, v]) => `${k} ${verdict(v)}`).join(', ')}. Whole bench: ${((Date.now() - started) / 1000).toFixed(0)} s.
+`;
+
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(join(RESULTS, 'latest.md'), md);
+writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify({
+  date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), package: PKG,
+  settings: { rounds: ROUNDS, sampleMs: SAMPLE_MS, warmMs: WARM_MS, coldRuns: COLD_RUNS },
+  check: { ...check, failures: undefined },
+  size, targets: TARGETS, summary,
+  cold: { stats: coldStats, runs: cold },
+  steady: groups, breakdown,
+  blackhole,
+}, null, 1));
+console.log(md);
