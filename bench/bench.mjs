@@ -120,6 +120,9 @@ const MOMENTO_CYCLE = cycle(MOMENTO_IDS, COUNTRIES);
 const MOSAIC_CYCLE = cycle(MOSAIC_IDS, ['US', 'CA', 'DE']);
 const CATALOG_IDS = Array.from({ length: 1000 }, (_, i) => `movie_id_${i}`);
 const CATALOG_CONTEXT = { country: 'US', device: 'web', now: NOW, allowPersistence: false };
+// A second page of other titles: alternating the two makes every call write its ids (the JS
+// layer skips rewriting ids when the same page is decided again).
+const CATALOG_IDS_B = CATALOG_IDS.map((id) => `${id}_b`);
 const CATALOG_REQUESTS = CATALOG_IDS.map((entityId) => ({ entityId, ...CATALOG_CONTEXT }));
 const ANCESTOR_CYCLE = Array.from({ length: 300 }, (_, i) => ({
   entityId: `episode_id_${i % 100}`, ancestors: [`season_id_${i % 7}`, i % 3 ? 'series_id_456' : 'series_id_9'],
@@ -519,7 +522,7 @@ function evaluateContenders(doc, requests) {
 
 const batchCtx = {
   policy, ent: momento.ent, tuned: momento.tuned, raw: momento.raw, rawPolicy: POLICY, sf: straightforwardEvaluate,
-  ids: CATALOG_IDS, context: CATALOG_CONTEXT, requests: CATALOG_REQUESTS,
+  ids: CATALOG_IDS, idsB: CATALOG_IDS_B, flip: false, context: CATALOG_CONTEXT, requests: CATALOG_REQUESTS,
 };
 const groups = measureGroups({
   same: evaluateContenders(momento, SAME_REQUEST),
@@ -528,6 +531,7 @@ const groups = measureGroups({
   batch: [
     { key: 'evaluateMany', units: 1000, run: batchLoop('ctx.policy.evaluateMany(ctx.ent, ctx.requests)', DECISIONS, batchCtx) },
     { key: 'evaluateCatalog', units: 1000, run: batchLoop('ctx.policy.evaluateCatalog(ctx.ent, ctx.ids, ctx.context)', CATALOG, batchCtx) },
+    { key: 'evaluateCatalogNewPage', units: 1000, run: batchLoop('ctx.policy.evaluateCatalog(ctx.ent, (ctx.flip = !ctx.flip) ? ctx.ids : ctx.idsB, ctx.context)', CATALOG, batchCtx) },
     { key: 'tunedCatalog', units: 1000, run: batchLoop('ctx.tuned.catalog(ctx.ids, ctx.context)', BYTES, batchCtx) },
     { key: 'tunedMany', units: 1000, run: batchLoop('ctx.requests.map((r) => ctx.tuned.evaluate(r))', DECISIONS, batchCtx) },
     { key: 'straightforwardMany', units: 1000, run: batchLoop('ctx.requests.map((r) => ctx.sf(ctx.rawPolicy, ctx.raw, r))', DECISIONS, batchCtx) },
@@ -628,17 +632,22 @@ for (const [key, label] of [['same', 'evaluate, same request repeated'], ['cycle
   const g = groups.batch;
   const many = ratio(g, 'evaluateMany', 'tunedCatalog');
   const catalog = ratio(g, 'evaluateCatalog', 'tunedCatalog');
+  const catalogNew = ratio(g, 'evaluateCatalogNewPage', 'tunedCatalog');
   const manyFull = ratio(g, 'evaluateMany', 'tunedMany');
   const manySf = ratio(g, 'evaluateMany', 'straightforwardMany');
-  summary.evaluateMany = many.median <= TARGETS.batchXTuned;
+  // evaluateMany returns full decision objects: its target is against tuned JS building the same
+  // objects; the one-byte catalog form is measured against the tuned one-byte loop.
+  summary.evaluateMany = manyFull.median <= TARGETS.batchXTuned;
   summary.evaluateCatalog = catalog.median <= TARGETS.batchXTuned;
-  summary.evaluateManyVsTunedObjects = manyFull.median <= TARGETS.batchXTuned;
-  rows.push(['evaluateMany, per title (1,000 requests, one context) vs tuned per-title loop (allowed+code+maxQuality → 1 byte)',
-    ns(g.stats.evaluateMany), '–', ns(g.stats.tunedCatalog), '–', xr(many), '≤ 2x tuned', verdict(summary.evaluateMany)]);
-  rows.push(['evaluateCatalog, per title (1,000 ids, one context) vs the same tuned loop',
+  summary.evaluateCatalogNewPage = catalogNew.median <= TARGETS.batchXTuned;
+  rows.push(['evaluateMany, per title (1,000 requests, one context) vs JS deciding the same 1,000 requests into full decision objects',
+    ns(g.stats.evaluateMany), ns(g.stats.straightforwardMany), ns(g.stats.tunedMany), xr(manySf), xr(manyFull), '≤ 2x tuned', verdict(summary.evaluateMany)]);
+  rows.push(['evaluateCatalog, per title (1,000 ids, one context, the page decided again) vs a tuned per-title loop (allowed+code+maxQuality → 1 byte)',
     ns(g.stats.evaluateCatalog), '–', ns(g.stats.tunedCatalog), '–', xr(catalog), '≤ 2x tuned', verdict(summary.evaluateCatalog)]);
-  rows.push(['evaluateMany, per title vs JS deciding the same 1,000 requests into full decision objects',
-    ns(g.stats.evaluateMany), ns(g.stats.straightforwardMany), ns(g.stats.tunedMany), xr(manySf), xr(manyFull), '(≤ 2x tuned)', verdict(summary.evaluateManyVsTunedObjects)]);
+  rows.push(['evaluateCatalog, per title, a new page each call (ids written) vs the same tuned loop',
+    ns(g.stats.evaluateCatalogNewPage), '–', ns(g.stats.tunedCatalog), '–', xr(catalogNew), '≤ 2x tuned', verdict(summary.evaluateCatalogNewPage)]);
+  rows.push(['(for scale) evaluateMany per title vs the tuned one-byte loop',
+    ns(g.stats.evaluateMany), '–', ns(g.stats.tunedCatalog), '–', xr(many), '', '']);
 }
 
 const header = ['measure', 'playgate', 'straightforward JS', 'tuned JS', 'playgate x straightf.', 'playgate x tuned', 'target', ''];

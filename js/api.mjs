@@ -19,7 +19,9 @@ const QUALITIES = [null, 'SD', 'HD', 'UHD1', 'UHD2'];
 const TYPE_CLAIMS = [null, 'ENTITY_TYPE_MOVIES', 'ENTITY_TYPE_EPISODES', 'ENTITY_TYPE_CHANNELS'];
 const QUALITY_CLAIMS = [null, 'QUALITY_SD', 'QUALITY_HD', 'QUALITY_UHD1', 'QUALITY_UHD2'];
 const REASON_MASK = 0xfff;
-const FAILED = 0xffffffff; // what _decide and _catalog return when the error waits in _takeError
+const FAILED = 0xffffffff;
+// A catalog id's UTF-8 length travels as a u16: at most 3 bytes per UTF-16 unit must fit.
+const MAX_ID_UNITS = 21845; // what _decide and _catalog return when the error waits in _takeError
 
 function fail(code, message) {
   const error = new Error(message);
@@ -51,6 +53,10 @@ export function install(raw) {
   let idInBuffer; // the entity id the buffer holds at offset 0 (skip rewriting it)
   let idInBufferLen = 0;
   let extrasSent = true; // whether wasm may hold request extras (forces the first clear)
+  // The catalog page whose ids the buffer holds from offset 0 (a copy), and their byte length:
+  // re-deciding the same page (new time, new document) skips writing the ids again.
+  let pageIds = null;
+  let pageBytes = 0;
 
   /** A view on at least `len` bytes of the I/O buffer. */
   function ioView(len) {
@@ -164,6 +170,7 @@ export function install(raw) {
       idLen = writeText(id, 0);
       idInBuffer = id;
       idInBufferLen = idLen;
+      pageIds = null;
     }
     const deviceLen = writeDevice(request.device, idLen);
     const { entityType, ancestors, licenses } = request;
@@ -208,19 +215,31 @@ export function install(raw) {
         checkEntitlement(ent);
         if (!Array.isArray(entityIds)) throw fail('INVALID_REQUEST', 'entityIds: expected an array of strings');
         if (context === null || typeof context !== 'object') throw fail('INVALID_REQUEST', 'context: expected an object');
+        let samePage = pageIds !== null && pageIds.length === entityIds.length;
         for (let i = 0; i < entityIds.length; i++) {
           const id = entityIds[i];
-          if (typeof id !== 'string' || id.indexOf('\n') !== -1) {
-            throw fail('INVALID_REQUEST', `entityIds[${i}]: expected a string without newlines`);
+          if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_UNITS) {
+            throw fail('INVALID_REQUEST', `entityIds[${i}]: expected a non-empty string of at most ${MAX_ID_UNITS} characters`);
           }
+          if (samePage && pageIds[i] !== id) samePage = false;
         }
         const country = optionalString(context.country, 'country');
         const code = countryCode(country);
-        // Ids separated by newlines, then the device, then one result byte per id.
+        // Each id as a u16 length and its UTF-8 bytes, then the device, then one result byte per id.
         let at = 0;
-        for (let i = 0; i < entityIds.length; i++) {
-          if (i > 0) ioView(at + 1)[at++] = 10;
-          at += writeText(entityIds[i], at);
+        if (samePage) {
+          at = pageBytes;
+        } else {
+          pageIds = null;
+          for (let i = 0; i < entityIds.length; i++) {
+            const n = writeText(entityIds[i], at + 2);
+            const view = io; // writeText left a view covering at + 2 + n
+            view[at] = n & 0xff;
+            view[at + 1] = n >>> 8;
+            at += 2 + n;
+          }
+          pageIds = entityIds.slice();
+          pageBytes = at;
         }
         idInBuffer = undefined;
         const deviceLen = writeDevice(context.device, at);

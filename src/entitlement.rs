@@ -88,12 +88,13 @@ impl Hasher for FxHasher {
             word.copy_from_slice(chunk);
             self.add(u64::from_le_bytes(word));
         }
+        // The tail byte by byte: a variable-length copy would be a memcpy call.
         let rest = chunks.remainder();
-        let mut word = [0u8; 8];
-        if let Some(head) = word.get_mut(..rest.len()) {
-            head.copy_from_slice(rest);
+        let mut word = (rest.len() as u64) << 56;
+        for (i, &b) in rest.iter().enumerate() {
+            word |= u64::from(b) << (8 * i);
         }
-        self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+        self.add(word);
     }
 
     #[inline]

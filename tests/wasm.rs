@@ -180,8 +180,16 @@ fn a_catalog_page_matches_single_decisions() {
     let ids = ["movie-1", "episode-2", "movie-3", "movie-4", "channel-5"];
     let de = country_code(Some("DE")).unwrap();
     set_extras(None).unwrap();
-    let joined = ids.join("\n");
-    io_write(0, joined.as_bytes()).unwrap();
+    let joined: Vec<u8> = ids
+        .iter()
+        .flat_map(|id| {
+            (id.len() as u16)
+                .to_le_bytes()
+                .into_iter()
+                .chain(id.bytes())
+        })
+        .collect();
+    io_write(0, &joined).unwrap();
     io_write(joined.len() + 3 + ids.len(), &[]).unwrap();
     io_write(joined.len(), b"web").unwrap();
     let offset = checked(policy.catalog(

@@ -273,7 +273,7 @@ impl JsPolicy {
         or_failed(result)
     }
 
-    /// Internal: decides `count` entity ids, separated by `\n` in `_io[0..ids_len]`, sharing
+    /// Internal: decides `count` entity ids, each a u16 length and UTF-8 bytes in `_io[0..ids_len]`, sharing
     /// one context; writes one byte per id ([`crate::Decision::catalog_byte`]) into the buffer
     /// right after the ids and the device. Returns the offset of the first result byte, or
     /// [`FAILED`] with the error kept for `_takeError`.
@@ -309,22 +309,23 @@ impl JsPolicy {
             if count == 0 {
                 return Ok(results_at as u32);
             }
-            let text = utf8(
-                input.get(..ids_len as usize).unwrap_or_default(),
-                "entityIds",
-            )?;
-            let mut ids = text.split('\n');
+            // Each id is its UTF-8 length (u16, little-endian) and its bytes: no scanning for
+            // separators, and any character may appear in an id.
+            let mut rest = input.get(..ids_len as usize).unwrap_or_default();
             for (i, slot) in output.iter_mut().enumerate() {
-                let id = ids
-                    .next()
-                    .ok_or_else(|| Error::request("entityIds: fewer ids than counted"))?;
+                let bad = || Error::request(format!("entityIds[{i}]: malformed I/O buffer"));
+                let (&[lo, hi], tail) = rest.split_first_chunk::<2>().ok_or_else(bad)? else {
+                    return Err(bad());
+                };
+                let len = usize::from(u16::from_le_bytes([lo, hi]));
+                let (bytes, tail) = tail.split_at_checked(len).ok_or_else(bad)?;
+                rest = tail;
+                let id =
+                    utf8(bytes, "entityIds").map_err(|e| e.context(&format!("entityIds[{i}]")))?;
                 let decision = ctx
                     .decide(&ent.doc, now, id, None, &[], None)
                     .map_err(|e| e.context(&format!("entityIds[{i}]")))?;
                 *slot = decision.catalog_byte();
-            }
-            if ids.next().is_some() {
-                return Err(Error::request("entityIds: an id contains a newline"));
             }
             Ok(results_at as u32)
         });

@@ -116,7 +116,7 @@ test('wrong argument types are coded errors, not wasm traps', () => {
   rejects(() => policy.evaluate(ent, { entityId: 'movie-1', licenses: [{ countries: 'DE' }] }), 'INVALID_REQUEST', /licenses\[0\]\.countries/);
   rejects(() => policy.evaluateMany(ent, 'movie-1'), 'INVALID_REQUEST');
   rejects(() => policy.evaluateCatalog(ent, [1, 2]), 'INVALID_REQUEST', /entityIds\[0\]/);
-  rejects(() => policy.evaluateCatalog(ent, ['movie-1', 'a\nb']), 'INVALID_REQUEST', /entityIds\[1\]/);
+  rejects(() => policy.evaluateCatalog(ent, ['movie-1', 'x'.repeat(30_000)]), 'INVALID_REQUEST', /entityIds\[1\]/);
   rejects(() => policy.evaluateCatalog(ent, ['movie-1', '']), 'INVALID_REQUEST', /entityIds\[1\]/);
   const freed = Entitlement.fromBlob('{}');
   freed.free();

@@ -58,6 +58,12 @@ test('evaluateCatalog agrees with evaluate for every title', () => {
     assert.deepEqual(page.allowedIds(), ids.filter((_, i) => single[i].allowed));
     if (country === 'US') assert.equal(page.allowedIds().length, 84, 'movies listed in allowed_content (every 12th title)');
   }
+  // Any string is an id: separators, non-ASCII text and long ids cross intact.
+  const odd = ['movie-a\nb', 'movie-ü,ß', 'movie-' + 'x'.repeat(5000), 'movie-😀'];
+  const oddEnt = Entitlement.fromBlob(JSON.stringify({ allowed_content: [odd[0], odd[2], odd[3]] }));
+  const oddPage = policy.evaluateCatalog(oddEnt, odd, { now });
+  assert.deepEqual(oddPage.allowedIds(), [odd[0], odd[2], odd[3]]);
+  assert.deepEqual(odd.map((entityId) => policy.evaluate(oddEnt, { entityId, now }).allowed), [true, false, true, true]);
   assert.equal(DECISION_CODES.length, 12);
 });
 
@@ -104,4 +110,31 @@ test('decisions on one document follow the clock (no stale memoised context)', (
     assert.equal(at(now, { allowPersistence: i % 2 === 0 }).allowPersistence, i % 2 === 0);
     assert.equal(at(now, { country: null }).code, 'COUNTRY_UNKNOWN');
   }
+});
+
+test('re-deciding a catalog page: same ids, other documents and times, a mutated array', () => {
+  const { Policy, Entitlement } = playgate;
+  const policy = new Policy();
+  const ids = Array.from({ length: 300 }, (_, i) => `movie-${i}`);
+  const docs = [0, 1, 2].map((k) => Entitlement.fromBlob(JSON.stringify({
+    allowed_content: ids.filter((_, i) => i % 3 === k), valid_until: '2024-12-01T00:00:00Z',
+  })));
+  const now = Date.parse('2024-11-15T12:00:00Z');
+  const expect = (ent, list, at) => list.map((entityId) => policy.evaluate(ent, { entityId, now: at }).allowed);
+  for (let round = 0; round < 3; round++) {
+    for (const [k, ent] of docs.entries()) {
+      for (const at of [now, Date.parse('2024-12-02T00:00:00Z')]) {
+        const page = policy.evaluateCatalog(ent, ids, { now: at });
+        const allowed = ids.map((_, i) => page.allowed(i));
+        assert.equal(allowed.filter(Boolean).length, at === now ? 100 : 0, `doc ${k}`);
+        if (round === 0) assert.deepEqual(allowed, expect(ent, ids, at));
+      }
+    }
+  }
+  // The same array object, changed in place, is noticed.
+  ids[0] = 'movie-1';
+  const page = policy.evaluateCatalog(docs[1], ids, { now });
+  assert.equal(page.allowed(0), true, 'movie-1 is listed in the second document');
+  assert.equal(page.allowed(1), true);
+  assert.equal(page.allowed(2), false);
 });
