@@ -314,9 +314,7 @@ impl JsPolicy {
             let mut rest = input.get(..ids_len as usize).unwrap_or_default();
             for (i, slot) in output.iter_mut().enumerate() {
                 let bad = || Error::request(format!("entityIds[{i}]: malformed I/O buffer"));
-                let (&[lo, hi], tail) = rest.split_first_chunk::<2>().ok_or_else(bad)? else {
-                    return Err(bad());
-                };
+                let (&[lo, hi], tail) = rest.split_first_chunk::<2>().ok_or_else(bad)?;
                 let len = usize::from(u16::from_le_bytes([lo, hi]));
                 let (bytes, tail) = tail.split_at_checked(len).ok_or_else(bad)?;
                 rest = tail;
