@@ -21,7 +21,10 @@ const QUALITY_CLAIMS = [null, 'QUALITY_SD', 'QUALITY_HD', 'QUALITY_UHD1', 'QUALI
 const REASON_MASK = 0xfff;
 const FAILED = 0xffffffff;
 // A catalog id's UTF-8 length travels as a u16: at most 3 bytes per UTF-16 unit must fit.
-const MAX_ID_UNITS = 21845; // what _decide and _catalog return when the error waits in _takeError
+const MAX_ID_UNITS = 21845;
+// The device class sits at the start of the I/O buffer, ids from IDS_AT (src/wasm/mod.rs).
+const IDS_AT = 64;
+const DEVICE_UNITS = 64; // what _decide and _catalog return when the error waits in _takeError
 
 function fail(code, message) {
   const error = new Error(message);
@@ -52,20 +55,21 @@ export function install(raw) {
   let out = null; // Float64Array view on the output cell (validUntil)
   let idInBuffer; // the entity id the buffer holds at offset 0 (skip rewriting it)
   let idInBufferLen = 0;
+  let deviceInBuffer; // the device class the buffer holds at offset 0 (undefined: unknown)
+  let deviceInBufferLen = -1;
   let extrasSent = true; // whether wasm may hold request extras (forces the first clear)
   // The catalog page whose ids the buffer holds from offset 0 (a copy), and their byte length:
   // re-deciding the same page (new time, new document) skips writing the ids again.
   let pageIds = null;
   let pageBytes = 0;
 
-  /** A view on at least `len` bytes of the I/O buffer. */
+  /** A view on at least `len` bytes of the I/O buffer (a view detached by memory growth has length 0). */
   function ioView(len) {
-    if (io === null || io.byteLength === 0 || io.length < len) {
+    if (io === null || io.length < len) {
       if (memory === null) memory = raw._memory();
       const [ptr, size] = raw._io(len);
       io = new Uint8Array(memory.buffer, ptr, size);
       out = new Float64Array(memory.buffer, raw._out(), 1);
-      idInBuffer = undefined;
     }
     return io;
   }
@@ -126,14 +130,26 @@ export function install(raw) {
     return value;
   }
 
-  /** Writes the device after `at`; returns its byte length, or -1 for none. */
-  function writeDevice(device, at) {
+  /** Writes the device at the start of the buffer unless it is there already; returns its byte length, or -1. */
+  function writeDevice(device) {
     device = optionalString(device, 'device');
-    return device === null ? -1 : writeText(device, at);
+    if (device === deviceInBuffer) return deviceInBufferLen;
+    if (device === null) return -1;
+    if (device.length > DEVICE_UNITS) throw fail('INVALID_REQUEST', `device: longer than ${DEVICE_UNITS} characters`);
+    const n = writeText(device, 0);
+    if (n > IDS_AT) {
+      idInBuffer = undefined; // the long device ran over the ids
+      pageIds = null;
+      deviceInBuffer = undefined;
+      throw fail('INVALID_REQUEST', `device: longer than ${IDS_AT} bytes`);
+    }
+    deviceInBuffer = device;
+    deviceInBufferLen = n;
+    return n;
   }
 
   function build(bits, country) {
-    if (out.byteLength === 0) out = new Float64Array(memory.buffer, raw._out(), 1); // memory grew
+    if (out.length === 0) out = new Float64Array(memory.buffer, raw._out(), 1); // memory grew: a detached view
     const until = out[0];
     const validUntil = until === until ? until : null; // NaN = none
     if ((bits & REASON_MASK) === 0) {
@@ -164,15 +180,15 @@ export function install(raw) {
     const country = optionalString(request.country, 'country');
     const code = countryCode(country);
     let idLen;
-    if (id === idInBuffer && io.byteLength !== 0) {
+    if (id === idInBuffer) {
       idLen = idInBufferLen;
     } else {
-      idLen = writeText(id, 0);
+      idLen = writeText(id, IDS_AT);
       idInBuffer = id;
       idInBufferLen = idLen;
       pageIds = null;
     }
-    const deviceLen = writeDevice(request.device, idLen);
+    const deviceLen = writeDevice(request.device);
     const { entityType, ancestors, licenses } = request;
     if (entityType != null || ancestors != null || licenses != null) {
       // Rare: sent as JSON every time (arrays may have been mutated since the last call).
@@ -225,8 +241,9 @@ export function install(raw) {
         }
         const country = optionalString(context.country, 'country');
         const code = countryCode(country);
-        // Each id as a u16 length and its UTF-8 bytes, then the device, then one result byte per id.
-        let at = 0;
+        // The device first, then each id as a u16 length and its UTF-8 bytes, then one result byte per id.
+        const deviceLen = writeDevice(context.device);
+        let at = IDS_AT;
         if (samePage) {
           at = pageBytes;
         } else {
@@ -242,10 +259,9 @@ export function install(raw) {
           pageBytes = at;
         }
         idInBuffer = undefined;
-        const deviceLen = writeDevice(context.device, at);
-        ioView(at + Math.max(deviceLen, 0) + entityIds.length);
+        ioView(at + entityIds.length);
         const offset = this._catalog(
-          ent, at, entityIds.length, deviceLen, code,
+          ent, at - IDS_AT, entityIds.length, deviceLen, code,
           readNow(context.now), readPersistence(context.allowPersistence),
         );
         if (offset === FAILED) throw raw._takeError();

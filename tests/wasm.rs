@@ -9,7 +9,7 @@ use js_sys::{Map, Reflect, Uint8Array};
 use playgate::json_api::DecisionView;
 use playgate::wasm::{
     check_country, io_read, io_write, parse_time, set_extras, take_error, JsEntitlement, JsPolicy,
-    FAILED,
+    FAILED, IDS_AT,
 };
 use playgate::{Country, Decision};
 use serde_json::Value;
@@ -62,10 +62,10 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
     let country = request["country"].as_str();
     let code = country_code(country).map_err(code_of)?;
     let id = request["entityId"].as_str().unwrap();
-    io_write(0, id.as_bytes()).map_err(code_of)?;
+    io_write(IDS_AT, id.as_bytes()).map_err(code_of)?;
     let device_len = match request["device"].as_str() {
         Some(device) => {
-            io_write(id.len(), device.as_bytes()).map_err(code_of)?;
+            io_write(0, device.as_bytes()).map_err(code_of)?;
             device.len() as i32
         }
         None => -1,
@@ -159,7 +159,7 @@ fn a_huge_blob_is_refused_and_the_module_keeps_working() {
         .map(code_of);
     assert_eq!(err.as_deref(), Some("INVALID_ENTITLEMENT"));
     let ent = JsEntitlement::from_blob(JsValue::from_str("{\"region\": \"US\"}")).unwrap();
-    io_write(0, b"movie-1").unwrap();
+    io_write(IDS_AT, b"movie-1").unwrap();
     set_extras(None).unwrap();
     let us = country_code(Some("US")).unwrap();
     let bits = checked(JsPolicy::new().decide(&ent, 7, -1, us, 0.0, false)).unwrap();
@@ -189,9 +189,9 @@ fn a_catalog_page_matches_single_decisions() {
                 .chain(id.bytes())
         })
         .collect();
-    io_write(0, &joined).unwrap();
-    io_write(joined.len() + 3 + ids.len(), &[]).unwrap();
-    io_write(joined.len(), b"web").unwrap();
+    io_write(IDS_AT, &joined).unwrap();
+    io_write(IDS_AT + joined.len() + ids.len(), &[]).unwrap();
+    io_write(0, b"web").unwrap();
     let offset = checked(policy.catalog(
         &ent,
         joined.len() as u32,
@@ -205,7 +205,7 @@ fn a_catalog_page_matches_single_decisions() {
     let (_, bytes) = io_read(offset as usize, ids.len());
     let mut singles = Vec::new();
     for id in ids {
-        io_write(0, id.as_bytes()).unwrap();
+        io_write(IDS_AT, id.as_bytes()).unwrap();
         let bits = checked(policy.decide(&ent, id.len() as u32, -1, de, 0.0, false)).unwrap();
         singles.push(Decision::unpack(bits, None, None).catalog_byte());
     }

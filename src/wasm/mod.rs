@@ -107,8 +107,13 @@ impl JsPolicy {
         IO.with(|io| {
             let mut io = io.try_borrow_mut().map_err(|_| reentrant())?;
             let device = match usize::try_from(request.device_len) {
+                Ok(len) if len > IDS_AT => {
+                    return Err(Error::request(format!(
+                        "device: longer than {IDS_AT} bytes"
+                    )))
+                }
                 Ok(len) => {
-                    let start = request.ids_len as usize;
+                    let start = 0;
                     Some(
                         io.buffer
                             .get(start..start + len)
@@ -177,9 +182,7 @@ impl JsPolicy {
 
 /// What every decision call passes as numbers (strings are in the I/O buffer).
 struct RawRequest {
-    /// Bytes of entity ids at the start of the buffer.
-    ids_len: u32,
-    /// Bytes of the device class after the ids; negative = no device.
+    /// Bytes of the device class at the start of the buffer; negative = no device.
     device_len: i32,
     /// The country as `(first << 16) | second` UTF-16 code units; 0 = none.
     country: u32,
@@ -233,8 +236,8 @@ impl JsPolicy {
             .map_err(|e| js_error(&e))
     }
 
-    /// Internal: decides the entity id in `_io[0..ids_len]` (device after it, when
-    /// `device_len >= 0`). Returns the packed decision, or [`FAILED`] with the error kept for
+    /// Internal: decides the entity id in `_io[IDS_AT..IDS_AT + ids_len]` (the device in
+    /// `_io[0..device_len]` when `device_len >= 0`). Returns the packed decision, or [`FAILED`] with the error kept for
     /// `_takeError`; `validUntil` is left in `_out`.
     #[wasm_bindgen(js_name = _decide, skip_typescript)]
     pub fn decide(
@@ -247,7 +250,6 @@ impl JsPolicy {
         allow_persistence: bool,
     ) -> u32 {
         let request = RawRequest {
-            ids_len,
             device_len,
             country,
             now,
@@ -255,7 +257,9 @@ impl JsPolicy {
         };
         let result = self.with_context(ent, &request, |ctx, now, io| {
             let id = utf8(
-                io.buffer.get(..ids_len as usize).unwrap_or_default(),
+                io.buffer
+                    .get(IDS_AT..IDS_AT + ids_len as usize)
+                    .unwrap_or_default(),
                 "entityId",
             )?;
             let extras = &io.extras;
@@ -273,7 +277,8 @@ impl JsPolicy {
         or_failed(result)
     }
 
-    /// Internal: decides `count` entity ids, each a u16 length and UTF-8 bytes in `_io[0..ids_len]`, sharing
+    /// Internal: decides `count` entity ids, each a u16 length and UTF-8 bytes in
+    /// `_io[IDS_AT..IDS_AT + ids_len]` (the device in `_io[0..device_len]`), sharing
     /// one context; writes one byte per id ([`crate::Decision::catalog_byte`]) into the buffer
     /// right after the ids and the device. Returns the offset of the first result byte, or
     /// [`FAILED`] with the error kept for `_takeError`.
@@ -293,14 +298,13 @@ impl JsPolicy {
         allow_persistence: bool,
     ) -> u32 {
         let request = RawRequest {
-            ids_len,
             device_len,
             country,
             now,
             allow_persistence,
         };
         let result = self.with_context(ent, &request, |ctx, now, io| {
-            let results_at = ids_len as usize + usize::try_from(device_len).unwrap_or(0);
+            let results_at = IDS_AT + ids_len as usize;
             let split = results_at.min(io.buffer.len());
             let (input, output) = io.buffer.split_at_mut(split);
             let output = output
@@ -311,7 +315,9 @@ impl JsPolicy {
             }
             // Each id is its UTF-8 length (u16, little-endian) and its bytes: no scanning for
             // separators, and any character may appear in an id.
-            let mut rest = input.get(..ids_len as usize).unwrap_or_default();
+            let mut rest = input
+                .get(IDS_AT..IDS_AT + ids_len as usize)
+                .unwrap_or_default();
             for (i, slot) in output.iter_mut().enumerate() {
                 let bad = || Error::request(format!("entityIds[{i}]: malformed I/O buffer"));
                 let (&[lo, hi], tail) = rest.split_first_chunk::<2>().ok_or_else(bad)?;
@@ -476,6 +482,10 @@ struct Io {
     out: Box<f64>,
     extras: EntityExtras,
 }
+
+/// Where entity ids start in the I/O buffer: the device class (at most this many bytes) comes
+/// first, so it is rewritten only when it changes, not whenever an id's length does.
+pub const IDS_AT: usize = 64;
 
 /// The buffer's initial size: a request or a catalog page of a few hundred titles.
 const IO_INITIAL: usize = 16 * 1024;
