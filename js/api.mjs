@@ -203,6 +203,64 @@ export function install(raw) {
     return build(bits, country);
   }
 
+  // ---- permission scopes ----
+  const { PermissionScope } = raw;
+  const SCOPE_KEY_AT = 256; // src/wasm/scope.rs
+  let sio = null; // view on the scope buffer: cache name at 0, key or topic from SCOPE_KEY_AT
+  let cacheInScope; // the cache name the scope buffer holds
+  let cacheInScopeLen = 0;
+  let operations = null; // operation name -> index in the operation table
+
+  function scopeView(len) {
+    if (sio === null || sio.length < len) {
+      if (memory === null) memory = raw._memory();
+      const [ptr, size] = raw._scopeIo(len);
+      sio = new Uint8Array(memory.buffer, ptr, size);
+    }
+    return sio;
+  }
+
+  /** Writes `text` as UTF-8 into the scope buffer at `at`; returns the byte length. */
+  function writeScopeText(text, at) {
+    const n = text.length;
+    let view = scopeView(at + n);
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) {
+        view = scopeView(at + 3 * n);
+        return encoder.encodeInto(text, view.subarray(at)).written;
+      }
+      view[at + i] = c;
+    }
+    return n;
+  }
+
+  function check(scope, operation, cache, key, topic) {
+    if (!(scope instanceof PermissionScope) || scope.__wbg_ptr === 0) {
+      throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
+    }
+    if (typeof operation !== 'string' || typeof cache !== 'string' || typeof key !== 'string') {
+      throw fail('INVALID_REQUEST', `${topic ? 'allowsTopic' : 'allows'}(operation, cache, ${topic ? 'topic' : 'key'}): expected three strings`);
+    }
+    if (operations === null) operations = new Map(raw._operationNames().split(',').map((name, i) => [name, i]));
+    const op = operations.get(operation);
+    if (op === undefined) return false; // unknown operations are denied
+    if (cache !== cacheInScope) {
+      if (cache.length * 3 > SCOPE_KEY_AT) return scope._allowsStrings(operation, cache, key, topic);
+      cacheInScopeLen = writeScopeText(cache, 0);
+      cacheInScope = cache;
+    }
+    const keyLen = writeScopeText(key, SCOPE_KEY_AT);
+    return scope._allows(op, cacheInScopeLen, keyLen, topic) === 1;
+  }
+
+  if (PermissionScope) { // built with the `scopes` feature
+    Object.defineProperties(PermissionScope.prototype, {
+      allows: { value(operation, cache, key) { return check(this, operation, cache, key, false); } },
+      allowsTopic: { value(operation, cache, topic) { return check(this, operation, cache, topic, true); } },
+    });
+  }
+
   Object.defineProperties(Policy.prototype, {
     evaluate: {
       value(ent, request) {

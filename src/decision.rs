@@ -348,7 +348,7 @@ impl Context {
         if self.claim_rules && entity_type.is_none() {
             return Err(Error::new(
                 ErrorCode::InvalidEntityId,
-                format!("entityId: {entity_id:?} does not start with movie-, episode- or channel- and no entityType is given"),
+                format!("entityId: \"{entity_id}\" does not start with movie-, episode- or channel- and no entityType is given"),
             ));
         }
         let is_channel = entity_type == Some(EntityType::Channel);

@@ -261,14 +261,14 @@ fn country_set(codes: &[String]) -> Result<CountrySet, String> {
     let mut set = CountrySet::default();
     for code in codes {
         let country = Country::parse(code)
-            .ok_or_else(|| format!("{code:?} is not a two-letter country code"))?;
+            .ok_or_else(|| format!("\"{code}\" is not a two-letter country code"))?;
         set.insert(country);
     }
     Ok(set)
 }
 
 fn quality(name: &str) -> Result<Quality, String> {
-    Quality::parse(name).ok_or_else(|| format!("{name:?} is not one of SD, HD, UHD1, UHD2"))
+    Quality::parse(name).ok_or_else(|| format!("\"{name}\" is not one of SD, HD, UHD1, UHD2"))
 }
 
 fn id_set(ids: Vec<String>) -> IdSet {
@@ -359,7 +359,7 @@ fn text_time(value: &str) -> Result<Millis, String> {
     let v = value.trim();
     time::from_epoch_text(v)
         .or_else(|| time::parse_rfc3339(v))
-        .ok_or_else(|| format!("{v:?} is neither an RFC 3339 date-time nor epoch milliseconds"))
+        .ok_or_else(|| format!("\"{v}\" is neither an RFC 3339 date-time nor epoch milliseconds"))
 }
 
 fn read_document(r: &mut Reader<'_>) -> json::Result<Entitlement> {

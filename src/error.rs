@@ -15,6 +15,10 @@ pub enum ErrorCode {
     InvalidRequest,
     /// Claim rules apply and the entity type can be neither read nor derived from the id.
     InvalidEntityId,
+    /// A permission scope is malformed (unknown role, empty key, conflicting roles...).
+    InvalidScope,
+    /// A token cannot be decoded (not a Momento token, bad base64 or JSON, a bad `p` claim).
+    MalformedToken,
 }
 
 impl ErrorCode {
@@ -25,6 +29,8 @@ impl ErrorCode {
             Self::InvalidEntitlement => "INVALID_ENTITLEMENT",
             Self::InvalidRequest => "INVALID_REQUEST",
             Self::InvalidEntityId => "INVALID_ENTITY_ID",
+            Self::InvalidScope => "INVALID_SCOPE",
+            Self::MalformedToken => "MALFORMED_TOKEN",
         }
     }
 }

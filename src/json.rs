@@ -132,6 +132,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The kind of the next value.
+    #[inline(never)]
     pub fn peek(&mut self) -> Result<Kind> {
         self.skip_ws();
         match self.byte() {
@@ -147,6 +148,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An error saying what was expected and what kind of value is there.
+    #[inline(never)]
     pub fn unexpected(&mut self, expected: &str) -> JsonError {
         match self.peek() {
             Ok(kind) => self.error(format!("expected {expected}, found {}", kind.name())),
@@ -154,6 +156,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline(never)]
     fn literal(&mut self, word: &str) -> Result<()> {
         if self
             .text
@@ -168,6 +171,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes `null` if it is next; `null` means "absent" for every optional field.
+    #[inline(never)]
     pub fn null(&mut self) -> Result<bool> {
         if self.peek()? == Kind::Null {
             self.literal("null")?;
@@ -177,6 +181,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a boolean.
+    #[inline(never)]
     pub fn bool(&mut self) -> Result<bool> {
         match self.peek()? {
             Kind::Bool if self.byte() == Some(b't') => self.literal("true").map(|()| true),
@@ -186,6 +191,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a whole number within ±2^53 (a fraction or exponent is an error).
+    #[inline(never)]
     pub fn integer(&mut self) -> Result<i64> {
         if self.peek()? != Kind::Number {
             return Err(self.unexpected("a number"));
@@ -216,6 +222,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a string (borrowed when it has no escapes).
+    #[inline(never)]
     pub fn string(&mut self) -> Result<Cow<'a, str>> {
         if self.peek()? != Kind::String {
             return Err(self.unexpected("a string"));
@@ -282,6 +289,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline(never)]
     fn hex4(&mut self) -> Result<u32> {
         let hex = self
             .text
@@ -295,6 +303,7 @@ impl<'a> Reader<'a> {
         Ok(v)
     }
 
+    #[inline(never)]
     fn unicode_escape(&mut self) -> Result<char> {
         let first = self.hex4()?;
         let code = if (0xD800..0xDC00).contains(&first) {
@@ -313,6 +322,7 @@ impl<'a> Reader<'a> {
         char::from_u32(code).ok_or_else(|| self.error("lone surrogate in \\u escape"))
     }
 
+    #[inline(never)]
     fn enter(&mut self, open: u8, expected: &str) -> Result<()> {
         self.skip_ws();
         if self.byte() != Some(open) {
@@ -333,6 +343,7 @@ impl<'a> Reader<'a> {
     }
 
     // One copy of the loop for every caller: the closures differ, the loop does not.
+    #[inline(never)]
     fn array_dyn(&mut self, item: &mut dyn FnMut(&mut Self, usize) -> Result<()>) -> Result<()> {
         self.enter(b'[', "a list")?;
         self.skip_ws();
@@ -369,6 +380,7 @@ impl<'a> Reader<'a> {
         self.object_dyn(&mut member)
     }
 
+    #[inline(never)]
     fn object_dyn(
         &mut self,
         member: &mut dyn FnMut(&mut Self, Cow<'a, str>) -> Result<()>,
@@ -406,6 +418,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips one value of any kind (an unknown field), checking it is well-formed.
+    #[inline(never)]
     pub fn skip(&mut self) -> Result<()> {
         match self.peek()? {
             Kind::Null => self.literal("null"),
@@ -436,6 +449,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Checks nothing but whitespace follows the value.
+    #[inline(never)]
     pub fn finish(&mut self) -> Result<()> {
         self.skip_ws();
         if self.pos != self.text.len() {
@@ -445,6 +459,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a string, or a list of strings.
+    #[inline(never)]
     pub fn string_or_list(&mut self) -> Result<Vec<String>> {
         match self.peek()? {
             Kind::String => Ok(vec![self.string()?.into_owned()]),
@@ -454,6 +469,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a list of strings.
+    #[inline(never)]
     pub fn string_list(&mut self) -> Result<Vec<String>> {
         let mut items = Vec::new();
         self.array(|r, _| {
@@ -464,13 +480,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an instant: RFC 3339 text, or whole epoch milliseconds.
+    #[inline(never)]
     pub fn time(&mut self) -> Result<Millis> {
         match self.peek()? {
             Kind::String => {
                 let at = self.pos;
                 let text = self.string()?;
                 time::parse_rfc3339(&text).ok_or_else(|| {
-                    JsonError::at(at, format!("{text:?} is not an RFC 3339 date-time"))
+                    JsonError::at(at, format!("\"{text}\" is not an RFC 3339 date-time"))
                 })
             }
             Kind::Number => {

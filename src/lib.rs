@@ -29,6 +29,7 @@
 //! - The clock is injected: every decision takes `now`.
 //! - No panics on any input: the crate denies `unwrap`, `expect`, `panic` and indexing.
 
+pub mod base64;
 pub mod claims;
 pub mod country;
 pub mod decision;
@@ -37,9 +38,12 @@ pub mod error;
 pub mod json;
 pub mod json_api;
 pub mod license;
+pub mod momento_token;
 pub mod policy;
+pub mod protobuf;
 pub mod quality;
 pub mod request;
+pub mod scope;
 pub mod time;
 
 /// The JS binding layer (wasm32 only). Public so that wasm-bindgen tests can drive it as JS does.

@@ -71,7 +71,7 @@ impl License {
                             let country = Country::parse(&code).ok_or_else(|| {
                                 JsonError::at(
                                     at,
-                                    format!("{code:?} is not a two-letter country code"),
+                                    format!("\"{code}\" is not a two-letter country code"),
                                 )
                             })?;
                             license.countries.insert(country);

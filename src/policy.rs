@@ -1,6 +1,6 @@
 //! The policy: Mosaic claim sets and plans, and the tiers that `subscription_level` names.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::claims::{Claim, ClaimSet};
 use crate::entitlement::{Entitlement, FxBuild};
@@ -22,8 +22,31 @@ pub struct Tier {
 /// A parsed policy. Immutable once built; cheap to share.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
-    plans: HashMap<Box<str>, ClaimSet, FxBuild>,
-    tiers: HashMap<Box<str>, Tier, FxBuild>,
+    plan_index: Names,
+    plans: Vec<ClaimSet>,
+    tier_index: Names,
+    tiers: Vec<Tier>,
+}
+
+/// Name -> index into a `Vec`: one map type for plans, tiers and claim sets keeps one copy of
+/// the hash table's code in the module.
+#[derive(Debug, Clone, Default)]
+struct Names(HashMap<Box<str>, u32, FxBuild>);
+
+impl Names {
+    /// Adds `name` as the next index; `false` if it is already there.
+    fn add(&mut self, name: &str) -> bool {
+        let next = self.0.len() as u32;
+        if self.0.contains_key(name) {
+            return false;
+        }
+        self.0.insert(name.into(), next);
+        true
+    }
+
+    fn get(&self, name: &str) -> Option<usize> {
+        self.0.get(name).map(|&i| i as usize)
+    }
 }
 
 /// What a policy makes of one document, computed once per (policy, document) pair.
@@ -62,12 +85,12 @@ impl Policy {
 
     /// The claims of plan `id` (`None` if the policy has no such plan).
     pub fn plan(&self, id: &str) -> Option<&ClaimSet> {
-        self.plans.get(id)
+        self.plan_index.get(id).and_then(|i| self.plans.get(i))
     }
 
     /// The tier named `name`.
     pub fn tier(&self, name: &str) -> Option<&Tier> {
-        self.tiers.get(name)
+        self.tier_index.get(name).and_then(|i| self.tiers.get(i))
     }
 
     /// Resolves the plans and tier a document names. Absent plans and tiers contribute nothing.
@@ -229,9 +252,9 @@ fn read_tiers(r: &mut Reader<'_>, tiers: &mut Vec<(String, RawTier)>) -> json::R
     if r.peek()? != Kind::Object {
         return Err(r.unexpected("an object of tiers {name: {plan, claims, maxQuality}}"));
     }
-    let mut names: HashSet<String, FxBuild> = HashSet::default();
+    let mut names = Names::default();
     r.object(|r, name| {
-        if !names.insert(name.to_string()) {
+        if !names.add(&name) {
             return Err(r.error(format!("duplicate tier `{name}`")));
         }
         let mut tier = RawTier::default();
@@ -261,7 +284,7 @@ fn claims_of(names: &[String], owner: &str) -> Result<ClaimSet, Error> {
     let mut set = ClaimSet::default();
     for name in names {
         let claim = Claim::parse(name)
-            .ok_or_else(|| Error::policy(format!("{owner}: unknown claim {name:?}")))?;
+            .ok_or_else(|| Error::policy(format!("{owner}: unknown claim \"{name}\"")))?;
         set.insert(claim);
     }
     Ok(set)
@@ -276,14 +299,15 @@ fn non_empty(name: &str, what: &str) -> Result<(), Error> {
 
 impl RawPolicy {
     fn build(self) -> Result<Policy, Error> {
-        let mut claim_sets: HashMap<&str, ClaimSet, FxBuild> = HashMap::default();
+        let mut set_index = Names::default();
+        let mut claim_sets = Vec::with_capacity(self.claim_sets.len());
         for (i, cs) in self.claim_sets.iter().enumerate() {
             let owner = format!("claimSets[{i}]");
             non_empty(&cs.key, &format!("{owner}.key"))?;
-            let claims = claims_of(&cs.claims, &format!("{owner}.claims"))?;
-            if claim_sets.insert(&cs.key, claims).is_some() {
+            claim_sets.push(claims_of(&cs.claims, &format!("{owner}.claims"))?);
+            if !set_index.add(&cs.key) {
                 return Err(Error::policy(format!(
-                    "{owner}.key: duplicate claim set key {:?}",
+                    "{owner}.key: duplicate claim set key \"{}\"",
                     cs.key
                 )));
             }
@@ -296,17 +320,14 @@ impl RawPolicy {
             for set in plan
                 .claim_set_keys
                 .iter()
-                .filter_map(|key| claim_sets.get(key.as_str()))
+                .filter_map(|key| set_index.get(key).and_then(|i| claim_sets.get(i)))
             {
                 claims.union_with(set);
             }
-            if policy
-                .plans
-                .insert(plan.id.as_str().into(), claims)
-                .is_some()
-            {
+            policy.plans.push(claims);
+            if !policy.plan_index.add(&plan.id) {
                 return Err(Error::policy(format!(
-                    "plans[{i}].id: duplicate plan id {:?}",
+                    "plans[{i}].id: duplicate plan id \"{}\"",
                     plan.id
                 )));
             }
@@ -326,20 +347,19 @@ impl RawPolicy {
             let max_quality = match raw.max_quality.as_deref() {
                 Some(q) => Some(Quality::parse(q).ok_or_else(|| {
                     Error::policy(format!(
-                        "{owner}.maxQuality: {q:?} is not one of SD, HD, UHD1, UHD2"
+                        "{owner}.maxQuality: \"{q}\" is not one of SD, HD, UHD1, UHD2"
                     ))
                 })?),
                 None => None,
             };
             let defines_claims = raw.plan.is_some() || raw.claims.is_some();
-            policy.tiers.insert(
-                name.into_boxed_str(),
-                Tier {
-                    claims,
-                    defines_claims,
-                    max_quality,
-                },
-            );
+            // Names are unique: read_tiers rejects duplicates.
+            policy.tier_index.add(&name);
+            policy.tiers.push(Tier {
+                claims,
+                defines_claims,
+                max_quality,
+            });
         }
         Ok(policy)
     }

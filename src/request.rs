@@ -49,7 +49,7 @@ impl<'a> Request<'a> {
 pub fn parse_country(code: &str) -> Result<Country, Error> {
     Country::parse(code).ok_or_else(|| {
         Error::request(format!(
-            "country: {code:?} is not an ISO 3166-1 alpha-2 code"
+            "country: \"{code}\" is not an ISO 3166-1 alpha-2 code"
         ))
     })
 }
@@ -209,7 +209,7 @@ fn read_request_field(
         "entityType" => {
             let name = r.string()?;
             let ty = EntityType::parse(&name).ok_or_else(|| {
-                JsonError::at(at, format!("{name:?} is not movie, episode or channel"))
+                JsonError::at(at, format!("\"{name}\" is not movie, episode or channel"))
             })?;
             request.extras.entity_type = Some(ty);
         }

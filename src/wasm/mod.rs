@@ -9,7 +9,12 @@
 //! (`entityType`, `ancestors`, `licenses`) travel as JSON through `_setExtras`. Underscored
 //! names are internal to the package and absent from its TypeScript definitions.
 
+#[cfg(feature = "scopes")]
+mod scope;
 mod types;
+
+#[cfg(feature = "scopes")]
+pub use scope::{JsPermissionScope, SCOPE_KEY_AT};
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -207,7 +212,7 @@ fn country_from_code_units(code: u32) -> Result<Country, Error> {
                 .map(|&u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER))
                 .collect();
             Error::request(format!(
-                "country: {text:?} is not an ISO 3166-1 alpha-2 code"
+                "country: \"{text}\" is not an ISO 3166-1 alpha-2 code"
             ))
         })
 }
@@ -479,6 +484,9 @@ pub fn take_error() -> JsValue {
 /// next request. JS holds views on `buffer` and `out` (see `_io`, `_out`).
 struct Io {
     buffer: Vec<u8>,
+    /// The scope checks' buffer: cache name at 0, key or topic from `SCOPE_KEY_AT`.
+    #[cfg(feature = "scopes")]
+    scope: Vec<u8>,
     out: Box<f64>,
     extras: EntityExtras,
 }
@@ -491,7 +499,13 @@ pub const IDS_AT: usize = 64;
 const IO_INITIAL: usize = 16 * 1024;
 
 thread_local! {
-    static IO: RefCell<Io> = RefCell::new(Io { buffer: vec![0; IO_INITIAL], out: Box::new(f64::NAN), extras: EntityExtras::default() });
+    static IO: RefCell<Io> = RefCell::new(Io {
+        buffer: vec![0; IO_INITIAL],
+        #[cfg(feature = "scopes")]
+        scope: vec![0; 1024],
+        out: Box::new(f64::NAN),
+        extras: EntityExtras::default(),
+    });
 }
 
 fn with_io<T>(f: impl FnOnce(&mut Io) -> Result<T, Error>) -> Result<T, Error> {
@@ -522,6 +536,25 @@ pub fn io(len: u32) -> Result<Vec<u32>, JsValue> {
             io.buffer.resize(len.next_power_of_two(), 0);
         }
         Ok(vec![io.buffer.as_ptr() as u32, io.buffer.len() as u32])
+    })
+    .map_err(|e| js_error(&e))
+}
+
+/// Internal: makes the scope buffer hold at least `len` bytes; returns its address and size.
+#[cfg(feature = "scopes")]
+#[wasm_bindgen(js_name = _scopeIo, skip_typescript)]
+pub fn scope_io(len: u32) -> Result<Vec<u32>, JsValue> {
+    with_io(|io| {
+        let len = len as usize;
+        if len > MAX_IO_BYTES {
+            return Err(Error::request(format!(
+                "key of {len} bytes is over the limit of {MAX_IO_BYTES}"
+            )));
+        }
+        if io.scope.len() < len {
+            io.scope.resize(len.next_power_of_two(), 0);
+        }
+        Ok(vec![io.scope.as_ptr() as u32, io.scope.len() as u32])
     })
     .map_err(|e| js_error(&e))
 }
@@ -599,7 +632,7 @@ pub fn parse_time(text: &str) -> Result<f64, JsValue> {
     match time::parse_rfc3339(text) {
         Some(ms) => Ok(ms as f64),
         None => reject(Error::request(format!(
-            "now: {text:?} is not an RFC 3339 date-time"
+            "now: \"{text}\" is not an RFC 3339 date-time"
         ))),
     }
 }

@@ -17,7 +17,9 @@ export type DecisionCode =
   | 'PERSISTENCE_NOT_ALLOWED' | 'COUNTRY_NOT_ALLOWED' | 'DEVICE_NOT_ALLOWED';
 
 /** The `code` of a thrown error. */
-export type ErrorCode = 'INVALID_POLICY' | 'INVALID_ENTITLEMENT' | 'INVALID_REQUEST' | 'INVALID_ENTITY_ID';
+export type ErrorCode =
+  | 'INVALID_POLICY' | 'INVALID_ENTITLEMENT' | 'INVALID_REQUEST' | 'INVALID_ENTITY_ID'
+  | 'INVALID_SCOPE' | 'MALFORMED_TOKEN';
 
 /** An error thrown by playgate: a real `Error` with a stable `code`. */
 export interface PlaygateError extends Error { code: ErrorCode }
@@ -89,4 +91,46 @@ export interface Policy {
 
 /** Every decision code, in check order. */
 export declare const DECISION_CODES: readonly DecisionCode[];
+"#;
+
+/// The scope and token declarations, present when the module has them (feature `scopes`).
+#[cfg(feature = "scopes")]
+#[wasm_bindgen(typescript_custom_section)]
+const SCOPE_TYPES: &str = r#"
+/** A Momento permission scope as the JS SDK's `JSON.stringify` writes it (`{}` = all). */
+export interface PermissionScopeJson {
+  permissions?: Array<{
+    role: 'readwrite' | 'readonly' | 'writeonly' | 'publishsubscribe' | 'subscribeonly' | 'publishonly' | string;
+    cache: string | { name?: string };
+    item?: { key?: string; keyPrefix?: string };
+    topic?: string | { name?: string; namePrefix?: string };
+  }>;
+  /** Only in playgate's serialisation of a super-user scope (the SDK has no JSON form for it). */
+  superUser?: boolean;
+}
+
+/** Which permission allowed an operation, or why none did. */
+export interface ScopeExplanation { allowed: boolean; permission: number | null; reason: string }
+
+export interface PermissionScope {
+  /** May `operation` (an SDK method name: get, set, delete, dictionaryFetch...) touch `key` in `cache`? Unknown operations are denied. */
+  allows(operation: string, cache: string, key: string): boolean;
+  /** May `operation` (publish, subscribe) touch `topic` in `cache`? */
+  allowsTopic(operation: string, cache: string, topic: string): boolean;
+}
+
+/**
+ * What a Momento token says about itself. NOT VERIFIED: Momento signs its tokens, a client
+ * cannot check them; treat every field, the scope included, as advisory.
+ */
+export interface UnverifiedMomentoToken {
+  readonly verified: false;
+  kind: 'disposable' | 'legacy' | 'v2';
+  endpoint: string | null;
+  httpBaseUrl: string | null;
+  subject: string | null;
+  /** Epoch milliseconds, or null (never expires). */
+  expiresAt: number | null;
+  scope: PermissionScope | null;
+}
 "#;

@@ -1,0 +1,1416 @@
+//! Momento permission scopes: which caches, items and topics a token may touch, and how.
+//!
+//! Read from the JSON the Momento JS SDK writes (`JSON.stringify(scope)`: `{}` is an "all"
+//! selector, `{name}` or a string a named one) and from the protobuf `p` claim of a token; both
+//! give the same [`PermissionScope`], which answers [`PermissionScope::allows`] and
+//! [`PermissionScope::allows_topic`] and serialises back to the SDK's JSON form.
+//!
+//! Checks never widen: an item selector that is present always restricts (the SDK drops `item`
+//! in some disposable-token scopes, widening access to the whole cache; see the reference), a
+//! cache named `*` is a literal name, an unknown operation is denied, and a permission whose
+//! role is "permit none" or whose selector is missing grants nothing.
+
+use std::fmt::Write as _;
+
+use crate::error::{Error, ErrorCode};
+use crate::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES};
+
+/// A cache role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheRole {
+    /// Every cache operation.
+    ReadWrite,
+    /// Non-destructive reads.
+    ReadOnly,
+    /// Writes that return no stored state.
+    WriteOnly,
+}
+
+/// A topic role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicRole {
+    /// Publish and subscribe.
+    PublishSubscribe,
+    /// Subscribe only.
+    SubscribeOnly,
+    /// Publish only.
+    PublishOnly,
+}
+
+/// Which caches (or topic namespaces) a permission covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheSelector {
+    /// `AllCaches` (`{}` in JSON).
+    All,
+    /// One cache, by exact name (`"*"` is a name like any other).
+    Named(String),
+}
+
+/// Which items of a cache a permission covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemSelector {
+    /// Every item (`AllItems`, `{}`, or no `item` at all).
+    All,
+    /// One key, compared as UTF-8 bytes.
+    Key(Vec<u8>),
+    /// Every key starting with these UTF-8 bytes.
+    Prefix(Vec<u8>),
+}
+
+/// Which topics a topic permission covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopicSelector {
+    /// `AllTopics` (`{}` in JSON).
+    All,
+    /// One topic, by exact name.
+    Named(String),
+    /// Every topic whose name starts with this prefix.
+    Prefix(String),
+}
+
+/// One permission of a scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Permission {
+    /// Cache data. `role: None` is protobuf's "permit none"; `cache: None` a missing selector.
+    Cache {
+        role: Option<CacheRole>,
+        cache: Option<CacheSelector>,
+        items: ItemSelector,
+    },
+    /// Topics. `role: None` is "permit none"; `cache`/`topic: None` a missing selector.
+    Topic {
+        role: Option<TopicRole>,
+        cache: Option<CacheSelector>,
+        topic: Option<TopicSelector>,
+    },
+}
+
+/// A permission scope: super user, or a union of permissions (any one that matches grants).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionScope {
+    super_user: bool,
+    permissions: Vec<Permission>,
+}
+
+/// What an operation needs from a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperationClass {
+    /// A non-destructive read: readonly or readwrite.
+    Read,
+    /// A write that returns no stored state: writeonly or readwrite.
+    Write,
+    /// Anything else (conditional writes, writes returning state): readwrite only.
+    ReadWrite,
+    /// Publishing to a topic: publishonly or publishsubscribe.
+    Publish,
+    /// Subscribing to a topic: subscribeonly or publishsubscribe.
+    Subscribe,
+}
+
+/// The operation table: every operation playgate knows and what it needs. An operation not
+/// in this table is denied, whatever the role. Names are the Momento SDK method names; `get`,
+/// `set` and `delete` are also the HTTP API's GET, PUT and DELETE. Where each entry comes from
+/// is in [`OPERATION_SOURCES`] (kept apart so the sources do not ship in the module).
+pub const OPERATIONS: &[(&str, OperationClass)] = {
+    use OperationClass::{Publish, Read, ReadWrite, Subscribe, Write};
+    &[
+        ("get", Read),
+        ("getBatch", Read),
+        ("keyExists", Read),
+        ("keysExist", Read),
+        ("itemGetType", Read),
+        ("itemGetTtl", Read),
+        ("dictionaryFetch", Read),
+        ("dictionaryGetField", Read),
+        ("dictionaryGetFields", Read),
+        ("dictionaryLength", Read),
+        ("setFetch", Read),
+        ("setContainsElement", Read),
+        ("setContainsElements", Read),
+        ("setLength", Read),
+        ("setSample", Read),
+        ("listFetch", Read),
+        ("listLength", Read),
+        ("sortedSetFetchByRank", Read),
+        ("sortedSetFetchByScore", Read),
+        ("sortedSetGetRank", Read),
+        ("sortedSetGetScore", Read),
+        ("sortedSetGetScores", Read),
+        ("sortedSetLength", Read),
+        ("sortedSetLengthByScore", Read),
+        ("set", Write),
+        ("delete", Write),
+        ("setBatch", Write),
+        ("dictionarySetField", Write),
+        ("dictionarySetFields", Write),
+        ("dictionaryRemoveField", Write),
+        ("dictionaryRemoveFields", Write),
+        ("setAddElement", Write),
+        ("setAddElements", Write),
+        ("setRemoveElement", Write),
+        ("setRemoveElements", Write),
+        ("sortedSetPutElement", Write),
+        ("sortedSetPutElements", Write),
+        ("sortedSetRemoveElement", Write),
+        ("sortedSetRemoveElements", Write),
+        ("sortedSetIncrementScore", Write),
+        ("listPopFront", Write),
+        ("setIfNotExists", ReadWrite),
+        ("setIfAbsent", ReadWrite),
+        ("setIfPresent", ReadWrite),
+        ("setIfEqual", ReadWrite),
+        ("setIfNotEqual", ReadWrite),
+        ("setIfPresentAndNotEqual", ReadWrite),
+        ("setIfAbsentOrEqual", ReadWrite),
+        ("increment", ReadWrite),
+        ("increaseTtl", ReadWrite),
+        ("decreaseTtl", ReadWrite),
+        ("updateTtl", ReadWrite),
+        ("dictionaryIncrement", ReadWrite),
+        ("listPushBack", ReadWrite),
+        ("listPushFront", ReadWrite),
+        ("listConcatenateBack", ReadWrite),
+        ("listConcatenateFront", ReadWrite),
+        ("listPopBack", ReadWrite),
+        ("listRemoveValue", ReadWrite),
+        ("listRetain", ReadWrite),
+        ("setPop", ReadWrite),
+        ("publish", Publish),
+        ("subscribe", Subscribe),
+    ]
+};
+
+/// The source of each entry of [`OPERATIONS`], in the same order.
+pub const OPERATION_SOURCES: &[(&str, &str)] = {
+    const SEED: &str = "seed 002 (Momento docs: roles)";
+    const REF_READ: &str = "reference/momento.md (readonly: non-destructive reads)";
+    const REF_WRITE: &str = "reference/momento.md (writeonly: writes that return no stored state)";
+    const REF_RW: &str = "reference/momento.md (readwrite: everything; conditional writes and writes returning state are not writeonly)";
+    &[
+        ("get", SEED),
+        ("getBatch", REF_READ),
+        ("keyExists", REF_READ),
+        ("keysExist", REF_READ),
+        ("itemGetType", REF_READ),
+        ("itemGetTtl", REF_READ),
+        ("dictionaryFetch", SEED),
+        (
+            "dictionaryGetField",
+            "reference/momento.md (readonly: dictionaryGetField(s))",
+        ),
+        (
+            "dictionaryGetFields",
+            "reference/momento.md (readonly: dictionaryGetField(s))",
+        ),
+        ("dictionaryLength", REF_READ),
+        ("setFetch", SEED),
+        ("setContainsElement", REF_READ),
+        ("setContainsElements", REF_READ),
+        ("setLength", REF_READ),
+        ("setSample", REF_READ),
+        ("listFetch", "reference/momento.md (readonly: listFetch)"),
+        ("listLength", REF_READ),
+        (
+            "sortedSetFetchByRank",
+            "reference/momento.md (readonly: sortedSetFetch)",
+        ),
+        (
+            "sortedSetFetchByScore",
+            "reference/momento.md (readonly: sortedSetFetch)",
+        ),
+        ("sortedSetGetRank", REF_READ),
+        ("sortedSetGetScore", REF_READ),
+        ("sortedSetGetScores", REF_READ),
+        ("sortedSetLength", REF_READ),
+        ("sortedSetLengthByScore", REF_READ),
+        ("set", SEED),
+        ("delete", "reference/momento.md (writeonly: delete)"),
+        ("setBatch", REF_WRITE),
+        (
+            "dictionarySetField",
+            "reference/momento.md (writeonly: dictionarySetField(s))",
+        ),
+        (
+            "dictionarySetFields",
+            "reference/momento.md (writeonly: dictionarySetField(s))",
+        ),
+        ("dictionaryRemoveField", REF_WRITE),
+        ("dictionaryRemoveFields", REF_WRITE),
+        (
+            "setAddElement",
+            "reference/momento.md (writeonly: setAddElement(s))",
+        ),
+        (
+            "setAddElements",
+            "reference/momento.md (writeonly: setAddElement(s))",
+        ),
+        ("setRemoveElement", REF_WRITE),
+        ("setRemoveElements", REF_WRITE),
+        ("sortedSetPutElement", REF_WRITE),
+        ("sortedSetPutElements", REF_WRITE),
+        ("sortedSetRemoveElement", REF_WRITE),
+        ("sortedSetRemoveElements", REF_WRITE),
+        ("sortedSetIncrementScore", SEED),
+        ("listPopFront", "seed 002 (writeonly example, sic)"),
+        ("setIfNotExists", REF_RW),
+        ("setIfAbsent", REF_RW),
+        ("setIfPresent", REF_RW),
+        ("setIfEqual", REF_RW),
+        ("setIfNotEqual", REF_RW),
+        ("setIfPresentAndNotEqual", REF_RW),
+        ("setIfAbsentOrEqual", REF_RW),
+        ("increment", REF_RW),
+        ("increaseTtl", REF_RW),
+        ("decreaseTtl", REF_RW),
+        ("updateTtl", REF_RW),
+        ("dictionaryIncrement", REF_RW),
+        (
+            "listPushBack",
+            "reference/momento.md (listPushBack returns the new length)",
+        ),
+        ("listPushFront", REF_RW),
+        ("listConcatenateBack", REF_RW),
+        ("listConcatenateFront", REF_RW),
+        ("listPopBack", REF_RW),
+        ("listRemoveValue", REF_RW),
+        ("listRetain", REF_RW),
+        ("setPop", REF_RW),
+        ("publish", SEED),
+        ("subscribe", SEED),
+    ]
+};
+
+/// Looks an operation up in [`OPERATIONS`]: its index and class.
+pub fn operation(name: &str) -> Option<(usize, OperationClass)> {
+    OPERATIONS
+        .iter()
+        .position(|(n, _)| *n == name)
+        .and_then(|i| OPERATIONS.get(i).map(|(_, c)| (i, *c)))
+}
+
+impl CacheRole {
+    fn name(self) -> &'static str {
+        match self {
+            Self::ReadWrite => "readwrite",
+            Self::ReadOnly => "readonly",
+            Self::WriteOnly => "writeonly",
+        }
+    }
+
+    fn parse(name: &str) -> Option<CacheRole> {
+        [Self::ReadWrite, Self::ReadOnly, Self::WriteOnly]
+            .into_iter()
+            .find(|r| r.name() == name)
+    }
+
+    /// Whether this role permits an operation of `class`.
+    pub fn permits(self, class: OperationClass) -> bool {
+        use OperationClass::{Read, ReadWrite, Write};
+        match self {
+            Self::ReadWrite => matches!(class, Read | Write | ReadWrite),
+            Self::ReadOnly => class == Read,
+            Self::WriteOnly => class == Write,
+        }
+    }
+}
+
+impl TopicRole {
+    fn name(self) -> &'static str {
+        match self {
+            Self::PublishSubscribe => "publishsubscribe",
+            Self::SubscribeOnly => "subscribeonly",
+            Self::PublishOnly => "publishonly",
+        }
+    }
+
+    fn parse(name: &str) -> Option<TopicRole> {
+        [
+            Self::PublishSubscribe,
+            Self::SubscribeOnly,
+            Self::PublishOnly,
+        ]
+        .into_iter()
+        .find(|r| r.name() == name)
+    }
+
+    /// Whether this role permits an operation of `class`.
+    pub fn permits(self, class: OperationClass) -> bool {
+        match self {
+            Self::PublishSubscribe => {
+                matches!(class, OperationClass::Publish | OperationClass::Subscribe)
+            }
+            Self::SubscribeOnly => class == OperationClass::Subscribe,
+            Self::PublishOnly => class == OperationClass::Publish,
+        }
+    }
+}
+
+impl CacheSelector {
+    fn matches(&self, cache: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Named(name) => name == cache,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::All => "all caches".to_owned(),
+            Self::Named(name) => format!("cache \"{name}\""),
+        }
+    }
+}
+
+impl ItemSelector {
+    fn matches(&self, key: &[u8]) -> bool {
+        match self {
+            Self::All => true,
+            Self::Key(k) => k == key,
+            Self::Prefix(p) => key.starts_with(p),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::All => "all items".to_owned(),
+            Self::Key(k) => format!("key \"{}\"", String::from_utf8_lossy(k)),
+            Self::Prefix(p) => format!("key prefix \"{}\"", String::from_utf8_lossy(p)),
+        }
+    }
+}
+
+impl TopicSelector {
+    fn matches(&self, topic: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Named(name) => name == topic,
+            Self::Prefix(prefix) => topic.starts_with(prefix.as_str()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::All => "all topics".to_owned(),
+            Self::Named(name) => format!("topic \"{name}\""),
+            Self::Prefix(prefix) => format!("topic prefix \"{prefix}\""),
+        }
+    }
+}
+
+/// Why a check came out as it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// Whether the operation is allowed.
+    pub allowed: bool,
+    /// The index of the permission that granted it (`None` when denied, or for a super user).
+    pub permission: Option<usize>,
+    /// A sentence saying which permission granted it, or why none did.
+    pub reason: String,
+}
+
+/// What is being checked.
+#[derive(Debug, Clone, Copy)]
+enum Target<'a> {
+    Item { cache: &'a str, key: &'a [u8] },
+    Topic { cache: &'a str, topic: &'a str },
+}
+
+impl PermissionScope {
+    /// The super-user scope (everything).
+    pub fn super_user() -> PermissionScope {
+        PermissionScope {
+            super_user: true,
+            permissions: Vec::new(),
+        }
+    }
+
+    /// A scope of explicit permissions. Errors like the service: an empty or white-space key,
+    /// key prefix or name, and conflicting roles on an identical selector.
+    pub fn new(permissions: Vec<Permission>) -> Result<PermissionScope, Error> {
+        for (i, p) in permissions.iter().enumerate() {
+            check_permission(p).map_err(|m| scope_error(format!("permissions[{i}]: {m}")))?;
+            let conflict = permissions
+                .iter()
+                .take(i)
+                .position(|q| same_selector_other_role(p, q));
+            if let Some(j) = conflict {
+                return Err(scope_error(format!("permissions[{i}]: conflicts with permissions[{j}] (another role on the same selector)")));
+            }
+        }
+        Ok(PermissionScope {
+            super_user: false,
+            permissions,
+        })
+    }
+
+    /// Whether this is the super-user scope.
+    pub fn is_super_user(&self) -> bool {
+        self.super_user
+    }
+
+    /// The permissions, in order.
+    pub fn permissions(&self) -> &[Permission] {
+        &self.permissions
+    }
+
+    /// May `operation` touch `key` (UTF-8 bytes) in `cache`? Unknown operations and topic
+    /// operations are denied.
+    pub fn allows(&self, operation: &str, cache: &str, key: &[u8]) -> bool {
+        self.check(operation, Target::Item { cache, key }).0
+    }
+
+    /// May `operation` (`publish`, `subscribe`) touch `topic` in `cache`?
+    pub fn allows_topic(&self, operation: &str, cache: &str, topic: &str) -> bool {
+        self.check(operation, Target::Topic { cache, topic }).0
+    }
+
+    /// Like [`PermissionScope::allows`], saying which permission granted it or why none did.
+    pub fn explain(&self, operation: &str, cache: &str, key: &[u8]) -> Explanation {
+        self.explain_target(operation, Target::Item { cache, key })
+    }
+
+    /// Like [`PermissionScope::allows_topic`], with the reason.
+    pub fn explain_topic(&self, operation: &str, cache: &str, topic: &str) -> Explanation {
+        self.explain_target(operation, Target::Topic { cache, topic })
+    }
+
+    /// The fast check for a known operation class: the index of the granting permission.
+    fn grants(&self, class: OperationClass, target: Target<'_>) -> Option<Option<usize>> {
+        if self.super_user {
+            return Some(None);
+        }
+        self.permissions
+            .iter()
+            .position(|p| permission_grants(p, class, target))
+            .map(Some)
+    }
+
+    fn check(&self, operation: &str, target: Target<'_>) -> (bool, Option<usize>) {
+        match operation_class(operation) {
+            Some(class) => match self.grants(class, target) {
+                Some(index) => (true, index),
+                None => (false, None),
+            },
+            None => (false, None),
+        }
+    }
+
+    /// Checks with an operation class already looked up (the binding layer's hot path).
+    pub fn allows_class(
+        &self,
+        class: OperationClass,
+        cache: &str,
+        key_or_topic: &[u8],
+        topic: bool,
+    ) -> bool {
+        let target = if topic {
+            match std::str::from_utf8(key_or_topic) {
+                Ok(t) => Target::Topic { cache, topic: t },
+                Err(_) => return false,
+            }
+        } else {
+            Target::Item {
+                cache,
+                key: key_or_topic,
+            }
+        };
+        self.grants(class, target).is_some()
+    }
+
+    fn explain_target(&self, operation: &str, target: Target<'_>) -> Explanation {
+        let Some(class) = operation_class(operation) else {
+            return Explanation {
+                allowed: false,
+                permission: None,
+                reason: format!("denied: \"{operation}\" is not a known operation (unknown operations are denied)"),
+            };
+        };
+        if self.super_user {
+            return Explanation {
+                allowed: true,
+                permission: None,
+                reason: "granted: super-user scope".to_owned(),
+            };
+        }
+        if let Some(Some(i)) = self.grants(class, target) {
+            let p = self.permissions.get(i).map(describe).unwrap_or_default();
+            return Explanation {
+                allowed: true,
+                permission: Some(i),
+                reason: format!("granted by permissions[{i}] ({p})"),
+            };
+        }
+        let wanted = match target {
+            Target::Item { cache, key } => format!(
+                "{operation} on key \"{}\" in cache \"{cache}\"",
+                String::from_utf8_lossy(key)
+            ),
+            Target::Topic { cache, topic } => {
+                format!("{operation} on topic \"{topic}\" in cache \"{cache}\"")
+            }
+        };
+        let mut reason = format!("denied: no permission grants {wanted}");
+        for (i, p) in self.permissions.iter().enumerate() {
+            let why = miss_reason(p, class, target);
+            let _ = write!(reason, "; permissions[{i}] ({}): {why}", describe(p));
+        }
+        Explanation {
+            allowed: false,
+            permission: None,
+            reason,
+        }
+    }
+}
+
+fn operation_class(name: &str) -> Option<OperationClass> {
+    operation(name).map(|(_, class)| class)
+}
+
+fn permission_grants(p: &Permission, class: OperationClass, target: Target<'_>) -> bool {
+    match (p, target) {
+        (
+            Permission::Cache {
+                role: Some(role),
+                cache: Some(sel),
+                items,
+            },
+            Target::Item { cache, key },
+        ) => role.permits(class) && sel.matches(cache) && items.matches(key),
+        (
+            Permission::Topic {
+                role: Some(role),
+                cache: Some(sel),
+                topic: Some(ts),
+            },
+            Target::Topic { cache, topic },
+        ) => role.permits(class) && sel.matches(cache) && ts.matches(topic),
+        _ => false,
+    }
+}
+
+fn miss_reason(p: &Permission, class: OperationClass, target: Target<'_>) -> &'static str {
+    match (p, target) {
+        (Permission::Cache { .. }, Target::Topic { .. }) => {
+            "a cache permission does not cover topics"
+        }
+        (Permission::Topic { .. }, Target::Item { .. }) => {
+            "a topic permission does not cover cache items"
+        }
+        (Permission::Cache { role: None, .. } | Permission::Topic { role: None, .. }, _) => {
+            "its role permits nothing"
+        }
+        (Permission::Cache { cache: None, .. } | Permission::Topic { cache: None, .. }, _) => {
+            "it names no cache"
+        }
+        (Permission::Topic { topic: None, .. }, _) => "it names no topic",
+        (
+            Permission::Cache {
+                role: Some(role),
+                cache: Some(sel),
+                items,
+            },
+            Target::Item { cache, key },
+        ) => {
+            if !role.permits(class) {
+                "its role does not permit this operation"
+            } else if !sel.matches(cache) {
+                "another cache"
+            } else if !items.matches(key) {
+                "the key does not match"
+            } else {
+                "granted"
+            }
+        }
+        (
+            Permission::Topic {
+                role: Some(role),
+                cache: Some(sel),
+                topic: Some(ts),
+            },
+            Target::Topic { cache, topic },
+        ) => {
+            if !role.permits(class) {
+                "its role does not permit this operation"
+            } else if !sel.matches(cache) {
+                "another cache"
+            } else if !ts.matches(topic) {
+                "the topic does not match"
+            } else {
+                "granted"
+            }
+        }
+    }
+}
+
+fn describe(p: &Permission) -> String {
+    let cache = |c: &Option<CacheSelector>| {
+        c.as_ref()
+            .map_or_else(|| "no cache".to_owned(), CacheSelector::describe)
+    };
+    match p {
+        Permission::Cache {
+            role,
+            cache: c,
+            items,
+        } => {
+            format!(
+                "{} on {}, {}",
+                role.map_or("permit none", CacheRole::name),
+                cache(c),
+                items.describe()
+            )
+        }
+        Permission::Topic {
+            role,
+            cache: c,
+            topic,
+        } => format!(
+            "{} on {}, {}",
+            role.map_or("permit none", TopicRole::name),
+            cache(c),
+            topic
+                .as_ref()
+                .map_or_else(|| "no topic".to_owned(), TopicSelector::describe)
+        ),
+    }
+}
+
+fn check_permission(p: &Permission) -> Result<(), String> {
+    let blank = |b: &[u8]| b.iter().all(u8::is_ascii_whitespace);
+    match p {
+        Permission::Cache { cache, items, .. } => {
+            check_cache(cache)?;
+            match items {
+                ItemSelector::Key(k) if blank(k) => {
+                    Err("item.key must not be empty or white space".to_owned())
+                }
+                ItemSelector::Prefix(k) if blank(k) => {
+                    Err("item.keyPrefix must not be empty or white space".to_owned())
+                }
+                _ => Ok(()),
+            }
+        }
+        Permission::Topic { cache, topic, .. } => {
+            check_cache(cache)?;
+            match topic {
+                Some(TopicSelector::Named(t)) if blank(t.as_bytes()) => {
+                    Err("topic name must not be empty or white space".to_owned())
+                }
+                Some(TopicSelector::Prefix(t)) if blank(t.as_bytes()) => {
+                    Err("topic prefix must not be empty or white space".to_owned())
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+fn check_cache(cache: &Option<CacheSelector>) -> Result<(), String> {
+    match cache {
+        Some(CacheSelector::Named(name)) if name.bytes().all(|b| b.is_ascii_whitespace()) => {
+            Err("cache name must not be empty or white space".to_owned())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn same_selector_other_role(a: &Permission, b: &Permission) -> bool {
+    match (a, b) {
+        (
+            Permission::Cache {
+                role: ra,
+                cache: ca,
+                items: ia,
+            },
+            Permission::Cache {
+                role: rb,
+                cache: cb,
+                items: ib,
+            },
+        ) => ca == cb && ia == ib && ra != rb,
+        (
+            Permission::Topic {
+                role: ra,
+                cache: ca,
+                topic: ta,
+            },
+            Permission::Topic {
+                role: rb,
+                cache: cb,
+                topic: tb,
+            },
+        ) => ca == cb && ta == tb && ra != rb,
+        _ => false,
+    }
+}
+
+fn scope_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::InvalidScope, message)
+}
+
+// ---- the SDK's JSON form ------------------------------------------------------------------
+
+impl PermissionScope {
+    /// Reads the JSON the Momento JS SDK writes for a scope: `{permissions: [...]}`, each
+    /// `{role, cache, item?}` or `{role, cache, topic}`. Unknown fields are errors.
+    pub fn from_json(text: &str) -> Result<PermissionScope, Error> {
+        if text.len() > MAX_JSON_BYTES {
+            return Err(scope_error(format!(
+                "scope is {} bytes; the limit is {MAX_JSON_BYTES}",
+                text.len()
+            )));
+        }
+        let (permissions, listed) =
+            json::read_text(text, read_scope).map_err(|e| scope_error(e.to_string()))?;
+        if listed == 0 {
+            // The SDK sends an empty list; the service rejects it.
+            return Err(scope_error(
+                "permissions: an explicit scope needs at least one permission",
+            ));
+        }
+        PermissionScope::new(permissions)
+    }
+
+    /// The SDK's JSON form: `{"permissions":[...]}`, with `{}` for the "all" selectors. The
+    /// super-user scope has no SDK JSON form; it is written as `{"superUser":true}`.
+    pub fn to_json(&self) -> String {
+        if self.super_user {
+            return "{\"superUser\":true}".to_owned();
+        }
+        let mut out = String::from("{\"permissions\":[");
+        for (i, p) in self.permissions.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match p {
+                Permission::Cache { role, cache, items } => {
+                    out.push_str("{\"role\":");
+                    json_string(&mut out, role.map_or("", CacheRole::name));
+                    out.push_str(",\"cache\":");
+                    cache_json(&mut out, cache);
+                    match items {
+                        ItemSelector::All => {}
+                        ItemSelector::Key(k) => {
+                            out.push_str(",\"item\":{\"key\":");
+                            json_string(&mut out, &String::from_utf8_lossy(k));
+                            out.push('}');
+                        }
+                        ItemSelector::Prefix(k) => {
+                            out.push_str(",\"item\":{\"keyPrefix\":");
+                            json_string(&mut out, &String::from_utf8_lossy(k));
+                            out.push('}');
+                        }
+                    }
+                    out.push('}');
+                }
+                Permission::Topic { role, cache, topic } => {
+                    out.push_str("{\"role\":");
+                    json_string(&mut out, role.map_or("", TopicRole::name));
+                    out.push_str(",\"cache\":");
+                    cache_json(&mut out, cache);
+                    out.push_str(",\"topic\":");
+                    match topic {
+                        None | Some(TopicSelector::All) => out.push_str("{}"),
+                        Some(TopicSelector::Named(t)) => json_string(&mut out, t),
+                        Some(TopicSelector::Prefix(t)) => {
+                            out.push_str("{\"namePrefix\":");
+                            json_string(&mut out, t);
+                            out.push('}');
+                        }
+                    }
+                    out.push('}');
+                }
+            }
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+fn cache_json(out: &mut String, cache: &Option<CacheSelector>) {
+    match cache {
+        None | Some(CacheSelector::All) => out.push_str("{}"),
+        Some(CacheSelector::Named(name)) => json_string(out, name),
+    }
+}
+
+/// Writes `s` as a JSON string literal.
+pub fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Function permissions (`functioninvoke`, `functionpermitnone`, with `func`) grant nothing
+/// playgate checks: they are read and dropped, in JSON as in protobuf.
+fn read_scope(r: &mut Reader<'_>) -> json::Result<(Vec<Permission>, usize)> {
+    if r.peek()? != Kind::Object {
+        return Err(r.unexpected("a permission scope object {permissions: [...]}"));
+    }
+    let mut permissions = None;
+    let mut listed = 0;
+    r.object(|r, key| match &*key {
+        "permissions" => {
+            let mut list = Vec::new();
+            r.array(|r, i| {
+                listed = i + 1;
+                if let Some(p) = read_permission(r).map_err(|e| e.within(&format!("[{i}]")))? {
+                    list.push(p);
+                }
+                Ok(())
+            })
+            .map_err(|e| e.within("permissions"))?;
+            permissions = Some(list);
+            Ok(())
+        }
+        other => Err(r.error(format!("unknown field `{other}` (expected permissions)"))),
+    })?;
+    permissions
+        .map(|p| (p, listed))
+        .ok_or_else(|| JsonError::at(0, "missing field `permissions`"))
+}
+
+/// `"x"`, `{name: "x"}`, or `{}` (all).
+fn read_cache_selector(r: &mut Reader<'_>) -> json::Result<CacheSelector> {
+    match r.peek()? {
+        Kind::String => Ok(CacheSelector::Named(r.string()?.into_owned())),
+        Kind::Object => {
+            let mut name = None;
+            r.object(|r, key| match &*key {
+                "name" => {
+                    name = Some(r.string()?.into_owned());
+                    Ok(())
+                }
+                other => Err(r.error(format!(
+                    "unknown field `{other}` (expected name, or {{}} for all caches)"
+                ))),
+            })?;
+            Ok(name.map_or(CacheSelector::All, CacheSelector::Named))
+        }
+        _ => Err(r.unexpected("a cache name, {name}, or {} for all caches")),
+    }
+}
+
+fn read_permission(r: &mut Reader<'_>) -> json::Result<Option<Permission>> {
+    if r.peek()? != Kind::Object {
+        return Err(r.unexpected("a permission object {role, cache, item?|topic?}"));
+    }
+    let at = r.position();
+    let (mut role, mut cache, mut item, mut topic, mut function) = (None, None, None, None, false);
+    r.object(|r, key| {
+        match &*key {
+            "role" => role = Some(r.string()?.into_owned()),
+            "func" => {
+                function = true;
+                r.skip()?;
+            }
+            "cache" => cache = Some(read_cache_selector(r).map_err(|e| e.within("cache"))?),
+            "item" => item = Some(read_item(r).map_err(|e| e.within("item"))?),
+            "topic" => topic = Some(read_topic(r).map_err(|e| e.within("topic"))?),
+            other => {
+                return Err(r.error(format!(
+                    "unknown field `{other}` (expected role, cache, item, topic)"
+                )))
+            }
+        }
+        Ok(())
+    })?;
+    let role = role.ok_or_else(|| JsonError::at(at, "missing field `role`"))?;
+    if function || role == "functioninvoke" || role == "functionpermitnone" {
+        return if role.starts_with("function") && function && item.is_none() && topic.is_none() {
+            Ok(None)
+        } else {
+            Err(JsonError::at(
+                at,
+                "a function permission has a function role, `func`, and no item or topic",
+            ))
+        };
+    }
+    let cache = cache.ok_or_else(|| JsonError::at(at, "missing field `cache`"))?;
+    match (topic, item) {
+        (Some(_), Some(_)) => Err(JsonError::at(
+            at,
+            "a permission has either `item` or `topic`, not both",
+        )),
+        (Some(topic), None) => {
+            let role = TopicRole::parse(&role).ok_or_else(|| {
+                JsonError::at(at, format!("role: \"{role}\" is not a topic role (publishsubscribe, subscribeonly, publishonly)"))
+            })?;
+            Ok(Some(Permission::Topic {
+                role: Some(role),
+                cache: Some(cache),
+                topic: Some(topic),
+            }))
+        }
+        (None, item) => {
+            let role = CacheRole::parse(&role).ok_or_else(|| {
+                JsonError::at(
+                    at,
+                    format!(
+                        "role: \"{role}\" is not a cache role (readwrite, readonly, writeonly)"
+                    ),
+                )
+            })?;
+            Ok(Some(Permission::Cache {
+                role: Some(role),
+                cache: Some(cache),
+                items: item.unwrap_or(ItemSelector::All),
+            }))
+        }
+    }
+}
+
+/// `"key"` (the SDK's `cacheKey*` helpers write the key as a string), `{key}`, `{keyPrefix}`,
+/// or `{}` (all items).
+fn read_item(r: &mut Reader<'_>) -> json::Result<ItemSelector> {
+    if r.peek()? == Kind::String {
+        return Ok(ItemSelector::Key(r.string()?.into_owned().into_bytes()));
+    }
+    if r.peek()? != Kind::Object {
+        return Err(r.unexpected("a key, {key}, {keyPrefix}, or {} for all items"));
+    }
+    let mut item = ItemSelector::All;
+    let mut seen = false;
+    r.object(|r, key| {
+        let value = r.string()?.into_owned().into_bytes();
+        if std::mem::replace(&mut seen, true) {
+            return Err(r.error("an item selector has one of `key` or `keyPrefix`"));
+        }
+        item = match &*key {
+            "key" => ItemSelector::Key(value),
+            "keyPrefix" => ItemSelector::Prefix(value),
+            other => {
+                return Err(r.error(format!(
+                    "unknown field `{other}` (expected key or keyPrefix)"
+                )))
+            }
+        };
+        Ok(())
+    })?;
+    Ok(item)
+}
+
+/// `"t"`, `{name}`, `{namePrefix}`, or `{}` (all topics).
+fn read_topic(r: &mut Reader<'_>) -> json::Result<TopicSelector> {
+    match r.peek()? {
+        Kind::String => Ok(TopicSelector::Named(r.string()?.into_owned())),
+        Kind::Object => {
+            let mut topic = TopicSelector::All;
+            let mut seen = false;
+            r.object(|r, key| {
+                let value = r.string()?.into_owned();
+                if std::mem::replace(&mut seen, true) {
+                    return Err(r.error("a topic selector has one of `name` or `namePrefix`"));
+                }
+                topic = match &*key {
+                    "name" => TopicSelector::Named(value),
+                    "namePrefix" => TopicSelector::Prefix(value),
+                    other => {
+                        return Err(r.error(format!(
+                            "unknown field `{other}` (expected name or namePrefix)"
+                        )))
+                    }
+                };
+                Ok(())
+            })?;
+            Ok(topic)
+        }
+        _ => Err(r.unexpected("a topic name, {name}, {namePrefix}, or {} for all topics")),
+    }
+}
+
+// ---- the protobuf form (the `p` claim) ------------------------------------------------------
+
+// The `Permissions` message of Momento's permissionmessages.proto, as the reference gives it:
+//
+//   Permissions         { oneof { SuperUser super_user = 1 (enum); ExplicitPermissions explicit = 2 } }
+//   ExplicitPermissions { repeated PermissionsType permissions = 1 }
+//   PermissionsType     { oneof { CachePermissions cache = 1; TopicPermissions topic = 2; FunctionPermissions function = 3 } }
+//   CachePermissions    { role = 1; oneof { All all_caches = 2; CacheSelector cache_selector = 3 }
+//                                   oneof { All all_items = 4; ItemSelector item_selector = 5 } }
+//   TopicPermissions    { role = 1; oneof { All all_caches = 2; CacheSelector cache_selector = 3 }
+//                                   oneof { All all_topics = 4; TopicSelector topic_selector = 5 } }
+//   CacheSelector { string cache_name = 1 }  ItemSelector { oneof { bytes key = 1; bytes key_prefix = 2 } }
+//   TopicSelector { oneof { string topic_name = 1; string topic_name_prefix = 2 } }
+
+use crate::protobuf::{put_bytes_field, put_varint_field, Fields, Value};
+
+/// The largest `p` claim accepted, in bytes.
+const MAX_PROTOBUF_BYTES: usize = 64 * 1024;
+
+type PbResult<T> = Result<T, String>;
+
+fn message_fields(
+    bytes: &[u8],
+    what: &str,
+    mut field: impl FnMut(u32, Value<'_>) -> PbResult<()>,
+) -> PbResult<()> {
+    for f in Fields::new(bytes) {
+        let (number, value) = f.map_err(|e| format!("{what}: {e}"))?;
+        field(number, value).map_err(|e| format!("{what}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn embedded<'a>(value: Value<'a>, number: u32) -> PbResult<&'a [u8]> {
+    match value {
+        Value::Bytes(b) => Ok(b),
+        _ => Err(format!("field {number} has the wrong wire type")),
+    }
+}
+
+fn varint(value: Value<'_>, number: u32) -> PbResult<u64> {
+    match value {
+        Value::Varint(v) => Ok(v),
+        _ => Err(format!("field {number} has the wrong wire type")),
+    }
+}
+
+fn utf8(bytes: &[u8], number: u32) -> PbResult<String> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| format!("field {number} is not UTF-8"))
+}
+
+fn cache_name(bytes: &[u8]) -> PbResult<String> {
+    let mut name = String::new();
+    message_fields(bytes, "CacheSelector", |n, v| {
+        if n == 1 {
+            name = utf8(embedded(v, n)?, n)?;
+        }
+        Ok(())
+    })?;
+    Ok(name)
+}
+
+fn read_cache_permissions(bytes: &[u8]) -> PbResult<Permission> {
+    let (mut role, mut cache, mut items) = (0, None, ItemSelector::All);
+    message_fields(bytes, "CachePermissions", |n, v| {
+        match n {
+            1 => role = varint(v, n)?,
+            2 => {
+                embedded(v, n)?;
+                cache = Some(CacheSelector::All);
+            }
+            3 => cache = Some(CacheSelector::Named(cache_name(embedded(v, n)?)?)),
+            // An unset `items` oneof is all items: that is what the service grants for it.
+            4 => items = ItemSelector::All,
+            5 => {
+                // A selector without a key matches nothing (no real key is empty).
+                items = ItemSelector::Key(Vec::new());
+                message_fields(embedded(v, n)?, "ItemSelector", |n, v| {
+                    match n {
+                        1 => items = ItemSelector::Key(embedded(v, n)?.to_vec()),
+                        2 => items = ItemSelector::Prefix(embedded(v, n)?.to_vec()),
+                        _ => {}
+                    }
+                    Ok(())
+                })?;
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let role = match role {
+        1 => Some(CacheRole::ReadWrite),
+        2 => Some(CacheRole::ReadOnly),
+        3 => Some(CacheRole::WriteOnly),
+        _ => None, // 0 permits none; an unknown role grants nothing
+    };
+    Ok(Permission::Cache { role, cache, items })
+}
+
+fn read_topic_permissions(bytes: &[u8]) -> PbResult<Permission> {
+    let (mut role, mut cache, mut topic) = (0, None, None);
+    message_fields(bytes, "TopicPermissions", |n, v| {
+        match n {
+            1 => role = varint(v, n)?,
+            2 => {
+                embedded(v, n)?;
+                cache = Some(CacheSelector::All);
+            }
+            3 => cache = Some(CacheSelector::Named(cache_name(embedded(v, n)?)?)),
+            4 => {
+                embedded(v, n)?;
+                topic = Some(TopicSelector::All);
+            }
+            5 => {
+                topic = None;
+                message_fields(embedded(v, n)?, "TopicSelector", |n, v| {
+                    match n {
+                        1 => topic = Some(TopicSelector::Named(utf8(embedded(v, n)?, n)?)),
+                        2 => topic = Some(TopicSelector::Prefix(utf8(embedded(v, n)?, n)?)),
+                        _ => {}
+                    }
+                    Ok(())
+                })?;
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let role = match role {
+        1 => Some(TopicRole::PublishSubscribe),
+        2 => Some(TopicRole::SubscribeOnly),
+        3 => Some(TopicRole::PublishOnly),
+        _ => None,
+    };
+    Ok(Permission::Topic { role, cache, topic })
+}
+
+impl PermissionScope {
+    /// Reads a serialised `Permissions` message (the decoded `p` claim of a Momento token).
+    /// A message with no kind set is an error; roles and selectors outside the schema grant
+    /// nothing (they are kept as "permit none" / missing, never widened). Function
+    /// permissions are skipped: they grant nothing playgate checks.
+    pub fn from_protobuf(bytes: &[u8]) -> Result<PermissionScope, Error> {
+        if bytes.len() > MAX_PROTOBUF_BYTES {
+            return Err(scope_error(format!(
+                "permissions message is {} bytes; the limit is {MAX_PROTOBUF_BYTES}",
+                bytes.len()
+            )));
+        }
+        let mut scope = None;
+        message_fields(bytes, "Permissions", |n, v| {
+            match n {
+                1 => {
+                    varint(v, n)?;
+                    scope = Some(PermissionScope::super_user());
+                }
+                2 => {
+                    let mut permissions = Vec::new();
+                    message_fields(embedded(v, n)?, "ExplicitPermissions", |n, v| {
+                        if n != 1 {
+                            return Ok(());
+                        }
+                        message_fields(embedded(v, n)?, "PermissionsType", |n, v| {
+                            match n {
+                                1 => permissions.push(read_cache_permissions(embedded(v, n)?)?),
+                                2 => permissions.push(read_topic_permissions(embedded(v, n)?)?),
+                                _ => {} // function permissions, and whatever comes later
+                            }
+                            Ok(())
+                        })
+                    })?;
+                    scope = Some(PermissionScope {
+                        super_user: false,
+                        permissions,
+                    });
+                }
+                _ => {}
+            }
+            Ok(())
+        })
+        .map_err(|e| scope_error(format!("permissions protobuf: {e}")))?;
+        scope.ok_or_else(|| {
+            scope_error("permissions protobuf: neither super_user nor explicit is set")
+        })
+    }
+
+    /// Serialises to a `Permissions` message (what a token's `p` claim holds, before base64).
+    pub fn to_protobuf(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if self.super_user {
+            put_varint_field(&mut out, 1, 0);
+            return out;
+        }
+        let mut explicit = Vec::new();
+        for p in &self.permissions {
+            let mut body = Vec::new();
+            let number = match p {
+                Permission::Cache { role, cache, items } => {
+                    let role = match role {
+                        Some(CacheRole::ReadWrite) => 1,
+                        Some(CacheRole::ReadOnly) => 2,
+                        Some(CacheRole::WriteOnly) => 3,
+                        None => 0,
+                    };
+                    put_varint_field(&mut body, 1, role);
+                    put_cache(&mut body, cache);
+                    let mut selector = Vec::new();
+                    match items {
+                        ItemSelector::All => put_bytes_field(&mut body, 4, &[]),
+                        ItemSelector::Key(k) => {
+                            put_bytes_field(&mut selector, 1, k);
+                            put_bytes_field(&mut body, 5, &selector);
+                        }
+                        ItemSelector::Prefix(k) => {
+                            put_bytes_field(&mut selector, 2, k);
+                            put_bytes_field(&mut body, 5, &selector);
+                        }
+                    }
+                    1
+                }
+                Permission::Topic { role, cache, topic } => {
+                    let role = match role {
+                        Some(TopicRole::PublishSubscribe) => 1,
+                        Some(TopicRole::SubscribeOnly) => 2,
+                        Some(TopicRole::PublishOnly) => 3,
+                        None => 0,
+                    };
+                    put_varint_field(&mut body, 1, role);
+                    put_cache(&mut body, cache);
+                    let mut selector = Vec::new();
+                    match topic {
+                        None => {}
+                        Some(TopicSelector::All) => put_bytes_field(&mut body, 4, &[]),
+                        Some(TopicSelector::Named(t)) => {
+                            put_bytes_field(&mut selector, 1, t.as_bytes());
+                            put_bytes_field(&mut body, 5, &selector);
+                        }
+                        Some(TopicSelector::Prefix(t)) => {
+                            put_bytes_field(&mut selector, 2, t.as_bytes());
+                            put_bytes_field(&mut body, 5, &selector);
+                        }
+                    }
+                    2
+                }
+            };
+            let mut wrapper = Vec::new();
+            put_bytes_field(&mut wrapper, number, &body);
+            put_bytes_field(&mut explicit, 1, &wrapper);
+        }
+        put_bytes_field(&mut out, 2, &explicit);
+        out
+    }
+}
+
+fn put_cache(body: &mut Vec<u8>, cache: &Option<CacheSelector>) {
+    match cache {
+        None => {}
+        Some(CacheSelector::All) => put_bytes_field(body, 2, &[]),
+        Some(CacheSelector::Named(name)) => {
+            let mut selector = Vec::new();
+            put_bytes_field(&mut selector, 1, name.as_bytes());
+            put_bytes_field(body, 3, &selector);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base64::{decode, Alphabet};
+
+    fn pb(b64: &str) -> PermissionScope {
+        PermissionScope::from_protobuf(&decode(b64, Alphabet::StandardStrict).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn reference_p_vectors() {
+        // reference/momento.md: `p` value -> meaning.
+        assert!(pb("CAA=").is_super_user());
+        let oauth = pb("EhIKEBIOCAIaCAoGb2F1dGgyIgA=");
+        assert!(oauth.allows_topic("subscribe", "oauth2", "anything"));
+        assert!(!oauth.allows_topic("publish", "oauth2", "anything"));
+        assert!(!oauth.allows_topic("subscribe", "other", "anything"));
+        let fastly = pb("EhYKFAoSCAEaDgoMZmFzdGx5LWNhY2hl");
+        assert!(fastly.allows("set", "fastly-cache", b"any key"));
+        assert!(fastly.allows("setIfNotExists", "fastly-cache", b"k"));
+        assert!(!fastly.allows("get", "fastly-cache-2", b"k"));
+        let media = pb("EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8=");
+        assert!(media.allows("get", "media", b"/Movie1/1080p/segment1.ts"));
+        assert!(!media.allows("get", "media", b"/Movie2/1080p/segment1.ts"));
+        assert!(!media.allows("set", "media", b"/Movie1/1080p/segment1.ts"));
+        assert_eq!(
+            media.to_json(),
+            r#"{"permissions":[{"role":"readonly","cache":"media","item":{"keyPrefix":"/Movie1/"}}]}"#
+        );
+    }
+
+    #[test]
+    fn json_and_protobuf_agree() {
+        let json = r#"{"permissions":[{"role":"readonly","cache":"media","item":{"keyPrefix":"/Movie1/"}},
+            {"role":"readwrite","cache":{"name":"demo"},"item":{"key":"hits"}},
+            {"role":"subscribeonly","cache":"demo","topic":"test"},
+            {"role":"readonly","cache":{}}]}"#;
+        let a = PermissionScope::from_json(json).unwrap();
+        let b = PermissionScope::from_protobuf(&a.to_protobuf()).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(PermissionScope::from_json(&a.to_json()).unwrap(), a);
+    }
+
+    #[test]
+    fn the_seed_002_scope_and_hazards() {
+        // seed 002: readonly on cache demo, key "mappings"; readwrite on key "hits".
+        let s = PermissionScope::from_json(
+            r#"{"permissions":[{"role":"readonly","cache":"demo","item":{"key":"mappings"}},
+                               {"role":"readwrite","cache":"demo","item":{"key":"hits"}}]}"#,
+        )
+        .unwrap();
+        assert!(s.allows("get", "demo", b"mappings"));
+        assert!(!s.allows("set", "demo", b"mappings"));
+        assert!(s.allows("set", "demo", b"hits"));
+        assert!(!s.allows("get", "demo", b"other"));
+        assert!(
+            !s.allows("frobnicate", "demo", b"hits"),
+            "unknown operations are denied"
+        );
+        let star =
+            PermissionScope::from_json(r#"{"permissions":[{"role":"readonly","cache":"*"}]}"#)
+                .unwrap();
+        assert!(star.allows("get", "*", b"k"));
+        assert!(
+            !star.allows("get", "media", b"k"),
+            "a cache named * is a literal name"
+        );
+        for bad in [
+            r#"{"permissions":[]}"#,
+            r#"{"permissions":[{"role":"readonly","cache":"c","item":{"key":" "}}]}"#,
+            r#"{"permissions":[{"role":"readonly","cache":"c","item":{"keyPrefix":""}}]}"#,
+            r#"{"permissions":[{"role":"readonly","cache":"c","topic":"t"}]}"#,
+            r#"{"permissions":[{"role":"readonly","cache":"c"},{"role":"readwrite","cache":"c"}]}"#,
+        ] {
+            assert_eq!(
+                PermissionScope::from_json(bad).unwrap_err().code(),
+                ErrorCode::InvalidScope,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn explain_names_the_permission() {
+        let s = PermissionScope::from_json(r#"{"permissions":[{"role":"readonly","cache":"media","item":{"keyPrefix":"/Movie1/"}}]}"#).unwrap();
+        let yes = s.explain("get", "media", b"/Movie1/a.ts");
+        assert!(yes.allowed);
+        assert_eq!(yes.permission, Some(0));
+        let no = s.explain("get", "media", b"/Movie2/a.ts");
+        assert!(
+            !no.allowed && no.reason.contains("the key does not match"),
+            "{}",
+            no.reason
+        );
+        assert!(s
+            .explain("teleport", "media", b"x")
+            .reason
+            .contains("not a known operation"));
+    }
+
+    #[test]
+    fn operation_table_is_consistent() {
+        let mut names: Vec<_> = OPERATIONS.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), OPERATIONS.len(), "no operation listed twice");
+        let sourced: Vec<_> = OPERATION_SOURCES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            sourced,
+            OPERATIONS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            "every operation has its source, in order"
+        );
+        assert!(OPERATION_SOURCES
+            .iter()
+            .all(|(_, source)| !source.is_empty()));
+    }
+}
