@@ -60,9 +60,10 @@ setup() {
 }
 
 build() {
-  log "cargo build --release --target $TARGET"
-  cargo build --release --target "$TARGET" --quiet
-  local wasm="target/$TARGET/release/playgate.wasm"
+  local features=(${PLAYGATE_FEATURES:+--features "$PLAYGATE_FEATURES"})
+  log "cargo build -p playgate-wasm --release --target $TARGET ${PLAYGATE_FEATURES:-}"
+  cargo build -p playgate-wasm --release --target "$TARGET" --quiet "${features[@]}"
+  local wasm="target/$TARGET/release/playgate_wasm.wasm"
   rm -rf "$WORK" "$PKG"
   mkdir -p "$WORK" "$PKG"/{web,node,bundler}
   local t
@@ -70,7 +71,7 @@ build() {
     wasm-bindgen --target "$t" --out-dir "$WORK/$t" --out-name playgate "$wasm"
   done
   # The .wasm is byte-identical across targets: optimise once (npm binaryen; Debian's breaks it).
-  wasm-opt -Oz "${WASM_FEATURES[@]}" --strip-debug --strip-producers \
+  wasm-opt -Oz --converge "${WASM_FEATURES[@]}" --strip-debug --strip-producers \
     "$WORK/web/playgate_bg.wasm" -o "$WORK/playgate_bg.wasm"
   for t in web node bundler; do cp "$WORK/playgate_bg.wasm" "$PKG/$t/playgate_bg.wasm"; done
 
@@ -170,7 +171,8 @@ wasm_tests() {
     node) ;;
     chromium) env=(CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_USE_BROWSER=1) ;;
   esac
-  env "${env[@]}" WASM_BINDGEN_TEST_TIMEOUT=120 cargo test --target "$TARGET" --tests
+  env "${env[@]}" WASM_BINDGEN_TEST_TIMEOUT=120 WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json" \
+    cargo test -p playgate-wasm --target "$TARGET" --tests
 }
 
 node_tests() {
@@ -181,9 +183,9 @@ test_all() {
   setup
   mkdir -p "$WORK"
   step "rustfmt" cargo fmt --all -- --check
-  step "clippy (native, all targets)" cargo clippy --quiet --all-targets -- -D warnings
-  step "clippy (wasm32)" cargo clippy --quiet --target "$TARGET" --all-targets -- -D warnings
-  step "cargo test (native core + vectors)" cargo test --quiet
+  step "clippy (native, all targets)" cargo clippy --quiet --workspace --all-targets -- -D warnings
+  step "clippy (wasm32, binding layer)" cargo clippy --quiet -p playgate-wasm --target "$TARGET" --all-targets --all-features -- -D warnings
+  step "cargo test (native core + vectors)" cargo test --quiet -p playgate
   step "build (release wasm, pkg/, tsc --noEmit of the typed usage file)" build
   if [ ! -f "$PKG/web/playgate_bg.wasm" ]; then
     log "the build failed: the package tests cannot run"

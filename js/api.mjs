@@ -255,6 +255,16 @@ export function install(raw) {
   }
 
   if (PermissionScope) { // built with the `scopes` feature
+    // The Momento SDK's sentinels (AllCaches, AllTopics, AllCacheItems, AllFunctions) are
+    // description-less Symbols, which JSON.stringify drops. In a selector position they can only
+    // mean "all", written {} in the JSON form; a Symbol anywhere else is left to fail.
+    const SELECTORS = new Set(['cache', 'topic', 'item', 'func']);
+    const sentinels = (key, value) => (typeof value === 'symbol' && SELECTORS.has(key) ? {} : value);
+    const fromJson = PermissionScope.fromJson;
+    PermissionScope.fromJson = function (value) {
+      if (value !== null && typeof value === 'object') value = JSON.stringify(value, sentinels);
+      return fromJson.call(PermissionScope, value);
+    };
     Object.defineProperties(PermissionScope.prototype, {
       allows: { value(operation, cache, key) { return check(this, operation, cache, key, false); } },
       allowsTopic: { value(operation, cache, topic) { return check(this, operation, cache, topic, true); } },

@@ -27,7 +27,7 @@ impl EntityType {
 
     /// Derives the type from an id that starts with `movie`, `episode` or `channel` followed by
     /// `-` or `_` (Mosaic ids are `movie-<digits>`; the MediaStore seed writes `movie_id_123`).
-    #[inline]
+    #[inline(always)]
     pub fn from_id(id: &str) -> Option<EntityType> {
         let bytes = id.as_bytes();
         // Literal prefixes compile to integer compares (a prefix chosen at run time would not).
@@ -53,7 +53,7 @@ impl EntityType {
     }
 
     /// 1..=3, for packed results.
-    #[inline]
+    #[inline(always)]
     pub const fn rank(self) -> u8 {
         match self {
             Self::Movie => 1,
@@ -62,7 +62,7 @@ impl EntityType {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     const fn flag(self) -> u8 {
         1 << (self.rank() - 1)
     }
@@ -136,37 +136,37 @@ impl ClaimSet {
     }
 
     /// Whether no claim is held.
-    #[inline]
+    #[inline(always)]
     pub fn is_empty(&self) -> bool {
         self.flags == 0 && self.qualities == 0 && self.countries.is_empty()
     }
 
     /// Whether the type claim for `ty` is held.
-    #[inline]
+    #[inline(always)]
     pub fn allows_type(&self, ty: EntityType) -> bool {
         self.flags & ty.flag() != 0
     }
 
     /// Whether `ENABLE_VIDEOS_DOWNLOAD` is held.
-    #[inline]
+    #[inline(always)]
     pub fn allows_download(&self) -> bool {
         self.flags & DOWNLOAD != 0
     }
 
     /// Whether any `COUNTRY_*` claim is held (if none, every country is allowed).
-    #[inline]
+    #[inline(always)]
     pub fn has_country_claims(&self) -> bool {
         !self.countries.is_empty()
     }
 
     /// Whether `COUNTRY_<country>` is held.
-    #[inline]
+    #[inline(always)]
     pub fn allows_country(&self, country: Country) -> bool {
         self.countries.contains(country)
     }
 
     /// The single highest `QUALITY_*` claim held (several may be; the highest counts).
-    #[inline]
+    #[inline(always)]
     pub fn highest_quality(&self) -> Option<Quality> {
         match self.qualities {
             0 => None,

@@ -54,7 +54,7 @@ impl Country {
             .any(|c| c == self)
     }
 
-    #[inline]
+    #[inline(always)]
     fn bit(self) -> (usize, u64) {
         (usize::from(self.0 / 64), 1u64 << (self.0 % 64))
     }
@@ -74,14 +74,14 @@ impl CountrySet {
     }
 
     /// Whether the set holds `country`.
-    #[inline]
+    #[inline(always)]
     pub fn contains(&self, country: Country) -> bool {
         let (word, mask) = country.bit();
         self.0.get(word).is_some_and(|w| w & mask != 0)
     }
 
     /// Whether the set is empty.
-    #[inline]
+    #[inline(always)]
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(|&w| w == 0)
     }

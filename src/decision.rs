@@ -82,19 +82,19 @@ impl Reason {
 pub struct Reasons(u16);
 
 impl Reasons {
-    #[inline]
+    #[inline(always)]
     fn add_if(&mut self, failed: bool, reason: Reason) {
         self.0 |= u16::from(failed) << (reason as u8);
     }
 
     /// No check failed.
-    #[inline]
+    #[inline(always)]
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// The first failed check.
-    #[inline]
+    #[inline(always)]
     pub fn first(self) -> Option<Reason> {
         Reason::ALL.get(self.0.trailing_zeros() as usize).copied()
     }
@@ -107,7 +107,7 @@ impl Reasons {
     }
 
     /// The raw bits (bit `i` = `Reason::ALL[i]`).
-    #[inline]
+    #[inline(always)]
     pub fn bits(self) -> u16 {
         self.0
     }
@@ -172,7 +172,7 @@ impl Decision {
     /// Packs everything but `valid_until` into 23 bits for the JS layer:
     /// bits 0-11 reasons, 12-14 max quality rank, 15-16 type claim rank, 17 country claim,
     /// 18 download claim, 19-21 quality claim rank, 22 allow persistence.
-    #[inline]
+    #[inline(always)]
     pub fn pack(&self) -> u32 {
         let rank = |q: Option<Quality>| u32::from(q.map_or(0, Quality::rank));
         u32::from(self.reasons.bits())
@@ -209,7 +209,7 @@ impl Decision {
 
     /// One byte for catalog pages: low 4 bits = 0 when allowed, else 1 + the first failed
     /// check's index in [`Reason::ALL`]; high 4 bits = the max quality rank (0 = uncapped or denied).
-    #[inline]
+    #[inline(always)]
     pub fn catalog_byte(&self) -> u8 {
         let code = self.reasons.first().map_or(0, |r| r as u8 + 1);
         code | self.max_quality.map_or(0, Quality::rank) << 4
@@ -223,7 +223,7 @@ struct Horizon {
 }
 
 impl Horizon {
-    #[inline]
+    #[inline(always)]
     fn consider(&mut self, instant: Option<Millis>) {
         if let Some(t) = instant.filter(|t| *t > self.now) {
             self.earliest = Some(self.earliest.map_or(t, |e| e.min(t)));
@@ -325,7 +325,7 @@ impl Context {
 
     /// Whether this context still describes the document at `now`: nothing it depends on
     /// changes between the instant it was computed at and its `valid_until`.
-    #[inline]
+    #[inline(always)]
     pub fn holds_at(&self, now: Millis) -> bool {
         now >= self.computed_at && self.valid_until.is_none_or(|until| now < until)
     }
@@ -333,7 +333,7 @@ impl Context {
     /// Decides for one entity of `doc` (the document the context was computed for) at `now`
     /// (an instant the context holds at). Errors only when claim rules apply and the entity
     /// type can be neither read nor derived (`INVALID_ENTITY_ID`), or the id is empty.
-    #[inline]
+    #[inline(always)]
     pub fn decide(
         &self,
         doc: &Entitlement,

@@ -24,6 +24,7 @@ pub struct Subscription {
 
 impl Subscription {
     /// Active at `now`: a counting status and a period that has not ended.
+    #[inline(always)]
     pub fn is_active(&self, now: Millis) -> bool {
         self.status_counts && now < self.period_end
     }
@@ -41,6 +42,7 @@ pub enum DeviceRule {
 
 impl DeviceRule {
     /// Whether `device` (compared ASCII case-insensitively) may play; `None` = unknown device.
+    #[inline(always)]
     pub fn allows(&self, device: Option<&str>) -> bool {
         match self {
             Self::Any => true,
@@ -73,14 +75,14 @@ pub struct FxHasher(u64);
 const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 impl FxHasher {
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, word: u64) {
         self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
     }
 }
 
 impl Hasher for FxHasher {
-    #[inline]
+    #[inline(always)]
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
@@ -97,12 +99,12 @@ impl Hasher for FxHasher {
         self.add(word);
     }
 
-    #[inline]
+    #[inline(always)]
     fn write_u8(&mut self, byte: u8) {
         self.add(u64::from(byte));
     }
 
-    #[inline]
+    #[inline(always)]
     fn finish(&self) -> u64 {
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

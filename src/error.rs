@@ -43,22 +43,26 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    /// An error with `code` and a message naming the field.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
         }
     }
 
-    pub(crate) fn policy(message: impl Into<String>) -> Self {
+    /// An `INVALID_POLICY` error.
+    pub fn policy(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidPolicy, message)
     }
 
-    pub(crate) fn entitlement(message: impl Into<String>) -> Self {
+    /// An `INVALID_ENTITLEMENT` error.
+    pub fn entitlement(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidEntitlement, message)
     }
 
-    pub(crate) fn request(message: impl Into<String>) -> Self {
+    /// An `INVALID_REQUEST` error.
+    pub fn request(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidRequest, message)
     }
 

@@ -3,8 +3,9 @@
 //! Entitlement decisions for web media players and CDN edge functions: may this viewer play
 //! this title, now, from this country, on this device, and at what maximum quality?
 //!
-//! The crate is a pure Rust core (every module but `wasm`) and one thin binding layer
-//! (`src/wasm/`, compiled only for `wasm32`) that the npm package is built from.
+//! This crate is the pure Rust core; the thin binding layer that the npm package is built
+//! from is the separate crate `playgate-wasm` in `src/wasm/`, the only one that imports
+//! wasm-bindgen.
 //!
 //! ```
 //! use playgate::{Entitlement, Policy, Request, Country};
@@ -45,11 +46,6 @@ pub mod quality;
 pub mod request;
 pub mod scope;
 pub mod time;
-
-/// The JS binding layer (wasm32 only). Public so that wasm-bindgen tests can drive it as JS does.
-#[cfg(target_arch = "wasm32")]
-#[doc(hidden)]
-pub mod wasm;
 
 pub use claims::{Claim, ClaimSet, EntityType};
 pub use country::Country;

@@ -18,16 +18,19 @@ pub struct License {
 impl License {
     /// A license "counts" only when it restricts something: Mosaic ignores a license with
     /// neither countries nor a start nor an end.
+    #[inline(always)]
     pub fn counts(&self) -> bool {
         !self.countries.is_empty() || self.start.is_some() || self.end.is_some()
     }
 
     /// Whether the license covers `country` (an unknown country matches only unrestricted licenses).
+    #[inline(always)]
     pub fn covers(&self, country: Option<Country>) -> bool {
         self.countries.is_empty() || country.is_some_and(|c| self.countries.contains(c))
     }
 
     /// Whether the license makes the entity playable at `now` from `country`.
+    #[inline(always)]
     pub fn is_valid(&self, country: Option<Country>, now: Millis) -> bool {
         self.counts()
             && self.covers(country)

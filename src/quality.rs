@@ -33,13 +33,13 @@ impl Quality {
     }
 
     /// The rank 1..=4 used in packed results.
-    #[inline]
+    #[inline(always)]
     pub const fn rank(self) -> u8 {
         self as u8
     }
 
     /// The inverse of [`Quality::rank`].
-    #[inline]
+    #[inline(always)]
     pub const fn from_rank(rank: u8) -> Option<Quality> {
         match rank {
             1 => Some(Self::Sd),
@@ -68,6 +68,7 @@ impl Quality {
 }
 
 /// The lower of two optional caps, where `None` means uncapped.
+#[inline(always)]
 pub fn lowest_cap(a: Option<Quality>, b: Option<Quality>) -> Option<Quality> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),

@@ -55,7 +55,7 @@ pub fn parse_country(code: &str) -> Result<Country, Error> {
 }
 
 /// Checks a request's entity id: not empty, not only (ASCII) white space.
-#[inline]
+#[inline(always)]
 pub fn check_entity_id(id: &str) -> Result<(), Error> {
     if id.bytes().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::request("entityId: must be a non-empty string"));

@@ -304,6 +304,7 @@ impl CacheRole {
     }
 
     /// Whether this role permits an operation of `class`.
+    #[inline(always)]
     pub fn permits(self, class: OperationClass) -> bool {
         use OperationClass::{Read, ReadWrite, Write};
         match self {
@@ -334,6 +335,7 @@ impl TopicRole {
     }
 
     /// Whether this role permits an operation of `class`.
+    #[inline(always)]
     pub fn permits(self, class: OperationClass) -> bool {
         match self {
             Self::PublishSubscribe => {
@@ -346,6 +348,7 @@ impl TopicRole {
 }
 
 impl CacheSelector {
+    #[inline(always)]
     fn matches(&self, cache: &str) -> bool {
         match self {
             Self::All => true,
@@ -362,6 +365,7 @@ impl CacheSelector {
 }
 
 impl ItemSelector {
+    #[inline(always)]
     fn matches(&self, key: &[u8]) -> bool {
         match self {
             Self::All => true,
@@ -380,6 +384,7 @@ impl ItemSelector {
 }
 
 impl TopicSelector {
+    #[inline(always)]
     fn matches(&self, topic: &str) -> bool {
         match self {
             Self::All => true,
@@ -475,6 +480,7 @@ impl PermissionScope {
     }
 
     /// The fast check for a known operation class: the index of the granting permission.
+    #[inline(always)]
     fn grants(&self, class: OperationClass, target: Target<'_>) -> Option<Option<usize>> {
         if self.super_user {
             return Some(None);
@@ -496,6 +502,7 @@ impl PermissionScope {
     }
 
     /// Checks with an operation class already looked up (the binding layer's hot path).
+    #[inline(always)]
     pub fn allows_class(
         &self,
         class: OperationClass,
@@ -566,6 +573,7 @@ fn operation_class(name: &str) -> Option<OperationClass> {
     operation(name).map(|(_, class)| class)
 }
 
+#[inline(always)]
 fn permission_grants(p: &Permission, class: OperationClass, target: Target<'_>) -> bool {
     match (p, target) {
         (

@@ -8,7 +8,7 @@ pub const MAX_ABS_MILLIS: i64 = 8_640_000_000_000_000;
 
 /// Reads an epoch-milliseconds number: finite and within the range of a JS `Date`.
 /// A fractional part is floored (exact for comparisons with whole-millisecond bounds).
-#[inline]
+#[inline(always)]
 pub fn from_epoch_f64(ms: f64) -> Option<Millis> {
     if !ms.is_finite() || ms.abs() > MAX_ABS_MILLIS as f64 {
         return None;

@@ -9,10 +9,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{js_error, json_text, reject, with_io};
-use crate::base64::{self, Alphabet};
-use crate::error::{Error, ErrorCode};
-use crate::momento_token::{self, UnverifiedMomentoToken};
-use crate::scope::{PermissionScope, OPERATIONS};
+use playgate::base64::{self, Alphabet};
+use playgate::error::{Error, ErrorCode};
+use playgate::momento_token::{self, UnverifiedMomentoToken};
+use playgate::scope::{PermissionScope, OPERATIONS};
 
 /// Where keys (or topics) start in the scope I/O buffer; the cache name comes first.
 pub const SCOPE_KEY_AT: usize = 256;
@@ -120,7 +120,7 @@ impl JsPermissionScope {
     }
 }
 
-fn explanation(e: crate::scope::Explanation) -> JsValue {
+fn explanation(e: playgate::scope::Explanation) -> JsValue {
     let object = Object::new();
     let set = |k: &str, v: JsValue| {
         let _ = Reflect::set(&object, &JsValue::from_str(k), &v);

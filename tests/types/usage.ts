@@ -1,7 +1,8 @@
 // Type-checked against the generated pkg/web/index.d.ts by `./build.sh build` (tsc --noEmit).
 // It uses the API exactly as the README shows it; a drift in the generated types fails the build.
 import init, {
-  Policy, Entitlement, qualityForSize, DECISION_CODES,
+  Policy, Entitlement, qualityForSize, DECISION_CODES, PermissionScope, decodeMomentoToken,
+  type UnverifiedMomentoToken, type ScopeExplanation,
   type Decision, type DecisionRequest, type PolicyJson, type Quality, type CatalogDecisions, type PlaygateError,
 } from 'playgate';
 
@@ -39,6 +40,16 @@ async function main(): Promise<void> {
     void code;
   }
   ent4.free();
+  const scope = PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] });
+  const mayRead: boolean = scope.allows('get', 'media', '/Movie1/1080p/segment1.ts');
+  const maySubscribe: boolean = scope.allowsTopic('subscribe', 'demo', 'test');
+  const why: ScopeExplanation = scope.explain('get', 'media', '/Movie2/a.ts');
+  const fromToken: UnverifiedMomentoToken = decodeMomentoToken('token');
+  const unverified: false = fromToken.verified;
+  const tokenScope: PermissionScope | null = fromToken.scope;
+  const p = PermissionScope.fromProtobuf('CAA=');
+  const superUser: boolean = p.isSuperUser;
+  void [mayRead, maySubscribe, why, unverified, tokenScope, superUser];
   void [allowed, q, until, many, shown, firstCode, quality, codes];
 }
 void main;

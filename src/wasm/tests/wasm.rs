@@ -7,16 +7,16 @@
 
 use js_sys::{Map, Reflect, Uint8Array};
 use playgate::json_api::DecisionView;
-use playgate::wasm::{
+use playgate::{Country, Decision};
+use playgate_wasm::{
     check_country, io_read, io_write, parse_time, set_extras, take_error, JsEntitlement, JsPolicy,
     FAILED, IDS_AT,
 };
-use playgate::{Country, Decision};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const VECTORS: &str = include_str!("vectors/decisions.json");
+const VECTORS: &str = include_str!("../../../tests/vectors/decisions.json");
 
 fn code_of(error: JsValue) -> String {
     assert!(

@@ -4,7 +4,7 @@
 //! objects and allocates nothing: the JS layer (`js/api.mjs`) writes the entity id (and the
 //! device) as bytes into a shared I/O buffer in wasm memory (`_io`), passes the country as two
 //! character codes in a number, and calls `Policy._decide`, which returns the decision packed
-//! into a `u32` ([`Decision::pack`]) and leaves `validUntil` in the output cell (`_out`).
+//! into a `u32` ([`playgate::Decision::pack`]) and leaves `validUntil` in the output cell (`_out`).
 //! Catalog pages use the same buffer: ids in, one byte per title out. The rare request extras
 //! (`entityType`, `ancestors`, `licenses`) travel as JSON through `_setExtras`. Underscored
 //! names are internal to the package and absent from its TypeScript definitions.
@@ -23,15 +23,15 @@ use js_sys::{Array, JsString, Map, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::decision::Context;
-use crate::entitlement::Entitlement;
-use crate::error::Error;
-use crate::json::MAX_JSON_BYTES;
-use crate::policy::{Policy, Resolution};
-use crate::quality::Quality;
-use crate::request::{check_device, parse_country, EntityExtras};
-use crate::time::{self, Millis};
-use crate::Country;
+use playgate::decision::Context;
+use playgate::entitlement::Entitlement;
+use playgate::error::Error;
+use playgate::json::MAX_JSON_BYTES;
+use playgate::policy::{Policy, Resolution};
+use playgate::quality::Quality;
+use playgate::request::{check_device, parse_country, EntityExtras};
+use playgate::time::{self, Millis};
+use playgate::Country;
 
 /// The one conversion of a core error into a JS `Error` carrying `code`.
 fn js_error(error: &Error) -> JsValue {
@@ -284,7 +284,7 @@ impl JsPolicy {
 
     /// Internal: decides `count` entity ids, each a u16 length and UTF-8 bytes in
     /// `_io[IDS_AT..IDS_AT + ids_len]` (the device in `_io[0..device_len]`), sharing
-    /// one context; writes one byte per id ([`crate::Decision::catalog_byte`]) into the buffer
+    /// one context; writes one byte per id ([`playgate::Decision::catalog_byte`]) into the buffer
     /// right after the ids and the device. Returns the offset of the first result byte, or
     /// [`FAILED`] with the error kept for `_takeError`.
     #[wasm_bindgen(js_name = _catalog, skip_typescript)]
