@@ -9,8 +9,8 @@ use js_sys::{Map, Reflect, Uint8Array};
 use playgate::json_api::DecisionView;
 use playgate::{Country, Decision};
 use playgate_wasm::{
-    check_country, io_read, io_write, parse_time, set_extras, take_error, JsEntitlement, JsPolicy,
-    FAILED, IDS_AT,
+    check_country, io_read, io_write, parse_time, set_extras, take_error, JsEntitlement,
+    JsPermissionScope, JsPolicy, FAILED, IDS_AT,
 };
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -213,4 +213,65 @@ fn a_catalog_page_matches_single_decisions() {
     // movie-1 and movie-3: allowed, HD (rank 2); episode-2: no type claim (check 8);
     // movie-4: not listed (check 5); channel-5: both (check 5 first).
     assert_eq!(bytes, [2 << 4, 9, 2 << 4, 6, 6]);
+}
+
+const SCOPES: &str = include_str!("../../../tests/vectors/momento-scopes.json");
+
+/// The SDK-built scope vectors through the binding layer: the JSON form and the protobuf the
+/// SDK sent must answer alike (where the SDK kept every item selector and playgate accepts the
+/// JSON; `tests/momento.rs` covers the other cases natively).
+#[wasm_bindgen_test]
+fn scope_vectors_through_the_binding_layer() {
+    let file: Value = serde_json::from_str(SCOPES).unwrap();
+    let keys = [
+        "/Movie1/playlist.m3u8",
+        "/Movie2/1080p/segment1.ts",
+        "hits",
+        "mappings",
+        "/映画/a",
+        "",
+    ];
+    let caches = ["media", "demo", "chat", "*", "other"];
+    let ops = ["get", "set", "setIfNotExists", "nope"];
+    let mut compared = 0;
+    for case in file["cases"].as_array().unwrap() {
+        let (Some(b64), Some(json)) = (
+            case["protobufBase64"].as_str(),
+            case["scopeJson"].as_object(),
+        ) else {
+            continue;
+        };
+        if json.contains_key("$sdkClass") || case["itemSelectorsDropped"].as_u64().unwrap_or(0) > 0
+        {
+            continue;
+        }
+        let Ok(ours) = JsPermissionScope::from_json(JsValue::from_str(
+            &Value::Object(json.clone()).to_string(),
+        )) else {
+            continue; // playgate is stricter here
+        };
+        let sdk = JsPermissionScope::from_protobuf(JsValue::from_str(b64)).unwrap();
+        for cache in caches {
+            for key in keys {
+                for op in ops {
+                    assert_eq!(
+                        ours.allows_strings(op, cache, key, false),
+                        sdk.allows_strings(op, cache, key, false),
+                        "{}: {op} {cache} {key}",
+                        case["name"]
+                    );
+                }
+                for op in ["publish", "subscribe"] {
+                    assert_eq!(
+                        ours.allows_strings(op, cache, key, true),
+                        sdk.allows_strings(op, cache, key, true),
+                        "{}",
+                        case["name"]
+                    );
+                }
+            }
+        }
+        compared += 1;
+    }
+    assert!(compared >= 40, "compared {compared}");
 }
