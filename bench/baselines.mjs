@@ -19,6 +19,10 @@
 //    decides a page of titles sharing one context into one byte per title, in the same encoding
 //    as playgate's evaluateCatalog (low 4 bits: 0 allowed, else 1 + code index; high 4 bits:
 //    max quality rank).
+// 3. compileScope(scopeJson).allows(operation, cache, key) / .allowsTopic(operation, cache, topic):
+//    a hand-written Momento permission-scope checker (docs: src/scope.rs), pre-parsed once per
+//    scope: a Map from operation name to class, one flat record per permission, `===` for
+//    caches, keys and topic names, `startsWith` for prefixes.
 
 export const CODES = Object.freeze([
   'ENTITLEMENT_NOT_YET_VALID', 'ENTITLEMENT_EXPIRED', 'COUNTRY_UNKNOWN', 'LICENSE_NOT_FOUND',
@@ -477,4 +481,107 @@ class TunedDocument {
 export function compileTuned(policy, doc) {
   const compiled = policy instanceof Object && policy.plans instanceof Map ? policy : compileTunedPolicy(policy);
   return new TunedDocument(compiled, doc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Momento permission scopes: a hand-written checker, pre-parsed once per scope.
+// ---------------------------------------------------------------------------------------------
+
+// Operation classes as bits; a role is the set of classes it permits.
+const READ = 1, WRITE = 2, READ_WRITE = 4, PUBLISH = 8, SUBSCRIBE = 16;
+
+// The operation table, copied from OPERATIONS in src/scope.rs (same names, same order, same
+// classes; keep the two in sync). An operation not listed is denied.
+const OPERATION_TABLE = [
+  ['get', READ], ['getBatch', READ], ['keyExists', READ], ['keysExist', READ], ['itemGetType', READ],
+  ['itemGetTtl', READ], ['dictionaryFetch', READ], ['dictionaryGetField', READ],
+  ['dictionaryGetFields', READ], ['dictionaryLength', READ], ['setFetch', READ],
+  ['setContainsElement', READ], ['setContainsElements', READ], ['setLength', READ], ['setSample', READ],
+  ['listFetch', READ], ['listLength', READ], ['sortedSetFetchByRank', READ],
+  ['sortedSetFetchByScore', READ], ['sortedSetGetRank', READ], ['sortedSetGetScore', READ],
+  ['sortedSetGetScores', READ], ['sortedSetLength', READ], ['sortedSetLengthByScore', READ],
+  ['set', WRITE], ['delete', WRITE], ['setBatch', WRITE], ['dictionarySetField', WRITE],
+  ['dictionarySetFields', WRITE], ['dictionaryRemoveField', WRITE], ['dictionaryRemoveFields', WRITE],
+  ['setAddElement', WRITE], ['setAddElements', WRITE], ['setRemoveElement', WRITE],
+  ['setRemoveElements', WRITE], ['sortedSetPutElement', WRITE], ['sortedSetPutElements', WRITE],
+  ['sortedSetRemoveElement', WRITE], ['sortedSetRemoveElements', WRITE],
+  ['sortedSetIncrementScore', WRITE], ['listPopFront', WRITE],
+  ['setIfNotExists', READ_WRITE], ['setIfAbsent', READ_WRITE], ['setIfPresent', READ_WRITE],
+  ['setIfEqual', READ_WRITE], ['setIfNotEqual', READ_WRITE], ['setIfPresentAndNotEqual', READ_WRITE],
+  ['setIfAbsentOrEqual', READ_WRITE], ['increment', READ_WRITE], ['increaseTtl', READ_WRITE],
+  ['decreaseTtl', READ_WRITE], ['updateTtl', READ_WRITE], ['dictionaryIncrement', READ_WRITE],
+  ['listPushBack', READ_WRITE], ['listPushFront', READ_WRITE], ['listConcatenateBack', READ_WRITE],
+  ['listConcatenateFront', READ_WRITE], ['listPopBack', READ_WRITE], ['listRemoveValue', READ_WRITE],
+  ['listRetain', READ_WRITE], ['setPop', READ_WRITE],
+  ['publish', PUBLISH],
+  ['subscribe', SUBSCRIBE],
+];
+/** The operation names of the table, in order (for the bench's cross-check). */
+export const SCOPE_OPERATIONS = Object.freeze(OPERATION_TABLE.map(([name]) => name));
+const OPERATION_CLASS = new Map(OPERATION_TABLE);
+const ROLE_PERMITS = new Map([
+  ['readonly', READ], ['writeonly', WRITE], ['readwrite', READ | WRITE | READ_WRITE],
+  ['publishonly', PUBLISH], ['subscribeonly', SUBSCRIBE], ['publishsubscribe', PUBLISH | SUBSCRIBE],
+]);
+
+/** `"name"`, `{name}`, or `{}` (all caches, or all topics): the name, or null for all. */
+function selectorName(selector) {
+  return typeof selector === 'string' ? selector : selector.name ?? null;
+}
+
+class HandScope {
+  constructor(items, topics) {
+    this.items = items; // [{permits, cache, key, prefix}]: cache/key/prefix null = not restricted
+    this.topics = topics; // [{permits, cache, name, prefix}]
+  }
+
+  allows(operation, cache, key) {
+    const permitted = OPERATION_CLASS.get(operation);
+    if (permitted === undefined) return false;
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      const p = items[i];
+      if ((p.permits & permitted) !== 0 && (p.cache === null || p.cache === cache)
+        && (p.key !== null ? p.key === key : p.prefix === null || key.startsWith(p.prefix))) return true;
+    }
+    return false;
+  }
+
+  allowsTopic(operation, cache, topic) {
+    const permitted = OPERATION_CLASS.get(operation);
+    if (permitted === undefined) return false;
+    const topics = this.topics;
+    for (let i = 0; i < topics.length; i++) {
+      const p = topics[i];
+      if ((p.permits & permitted) !== 0 && (p.cache === null || p.cache === cache)
+        && (p.name !== null ? p.name === topic : p.prefix === null || topic.startsWith(p.prefix))) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * Pre-parses a scope in the SDK's JSON form ({permissions: [{role, cache, item?|topic?|func?}]},
+ * `{}` for "all"). Assumes a scope the service accepts (no validation); function permissions
+ * grant nothing here and are dropped.
+ */
+export function compileScope(scope) {
+  const items = [], topics = [];
+  for (const p of scope.permissions) {
+    if (p.func !== undefined || p.role.startsWith('function')) continue;
+    const permits = ROLE_PERMITS.get(p.role) ?? 0;
+    const cache = selectorName(p.cache);
+    if (p.topic !== undefined) {
+      const t = p.topic;
+      topics.push({ permits, cache, name: selectorName(t), prefix: typeof t === 'string' ? null : t.namePrefix ?? null });
+    } else {
+      const it = p.item; // undefined or {} = all items; a string is a key
+      items.push({
+        permits, cache,
+        key: typeof it === 'string' ? it : it?.key ?? null,
+        prefix: typeof it === 'string' ? null : it?.keyPrefix ?? null,
+      });
+    }
+  }
+  return new HandScope(items, topics);
 }

@@ -1,5 +1,6 @@
 // playgate benchmark: size, cold start, steady decisions and batches against two hand-written JS
-// baselines (bench/baselines.mjs), after checking that all three decide identically.
+// baselines (bench/baselines.mjs), after checking that all three decide identically; Momento
+// permission-scope checks against a hand-written JS scope checker, after the same kind of check.
 //
 //   node bench/bench.mjs                          # the package in <repo>/pkg
 //   PLAYGATE_PKG=/tmp/pb-pkg node bench/bench.mjs # another build of the package
@@ -18,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import zlib from 'node:zlib';
 
-import { CODES, compileTuned, compileTunedPolicy, straightforwardEvaluate } from './baselines.mjs';
+import { CODES, SCOPE_OPERATIONS, compileScope, compileTuned, compileTunedPolicy, straightforwardEvaluate } from './baselines.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
@@ -37,7 +38,7 @@ const started = Date.now();
 const log = (...args) => console.error('[bench]', ...args);
 
 const pg = await import(pathToFileURL(ENTRY).href);
-const { Policy, Entitlement } = pg;
+const { Policy, Entitlement, PermissionScope } = pg;
 
 // -------------------------------------------------------------------------------------------
 // Fixtures
@@ -128,6 +129,26 @@ const ANCESTOR_CYCLE = Array.from({ length: 300 }, (_, i) => ({
   entityId: `episode_id_${i % 100}`, ancestors: [`season_id_${i % 7}`, i % 3 ? 'series_id_456' : 'series_id_9'],
   country: COUNTRIES[i % 3], device: 'web', now: NOW, allowPersistence: false,
 }));
+
+// Momento permission scopes (src/scope.rs). The timed scope: a MediaStore player's token (read
+// segments of Movie1, and of Movie2 in 1080p only), plus the item and topic permissions of the
+// reference's JS example.
+const SCOPE_BENCH = { permissions: [
+  { role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } },
+  { role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie2/1080p/' } },
+  { role: 'readwrite', cache: 'demo', item: { key: 'hits' } },
+  { role: 'subscribeonly', cache: 'demo', topic: 'test' },
+  { role: 'publishsubscribe', cache: 'demo', topic: 'scores' },
+] };
+// Timed checks: [operation, cache, key or topic].
+const SCOPE_SAME = [['get', 'media', '/Movie1/1080p/segment1.ts']];
+// 100 segment keys /{Movie1..Movie3}/{1080p,720p}/segmentN.ts (half of them readable) and 3
+// operations; 100 and 3 are coprime, so the cycle is all 300 pairs.
+const SEGMENT_KEYS = Array.from({ length: 100 }, (_, i) => `/Movie${(i % 3) + 1}/${Math.floor(i / 3) % 2 ? '720p' : '1080p'}/segment${Math.floor(i / 6) + 1}.ts`);
+const SEGMENT_OPS = ['get', 'itemGetTtl', 'set'];
+const SCOPE_CYCLE = Array.from({ length: 300 }, (_, i) => [SEGMENT_OPS[i % 3], 'media', SEGMENT_KEYS[i % 100]]);
+const SCOPE_TOPICS = [['subscribe', 'demo', 'test'], ['publish', 'demo', 'test'], ['subscribe', 'demo', 'scores'],
+  ['publish', 'demo', 'scores'], ['subscribe', 'demo', 'other'], ['publish', 'demo', 'other']];
 
 // -------------------------------------------------------------------------------------------
 // 1. Correctness cross-check (before any timing)
@@ -252,7 +273,119 @@ function crossCheck() {
     }
     ent.free?.();
   });
-  return { requests, allowed, denied, errors, batches, pages, documents: CHECK_DOCS.length, failures };
+  const scopes = scopeCrossCheck(differ);
+  return { requests, allowed, denied, errors, batches, pages, documents: CHECK_DOCS.length, scopes, failures };
+}
+
+// Scopes for the scope cross-check: the SDK-built vectors with a plain JSON form (no super user,
+// no SDK hazard), the timed scope, the API example, and a few forms the vectors lack.
+function checkScopes() {
+  const vectors = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'momento-scopes.json'), 'utf8'));
+  const fromVectors = vectors.cases
+    .filter((c) => c.scopeJson && !JSON.stringify(c.scopeJson).includes('$sdkClass') && !c.itemSelectorsDropped)
+    .map((c) => ({ name: c.name, json: c.scopeJson }));
+  return [
+    ...fromVectors,
+    { name: 'bench scope', json: SCOPE_BENCH },
+    { name: 'API example', json: { permissions: [
+      { role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } },
+      { role: 'readwrite', cache: 'demo', item: { key: 'hits' } },
+      { role: 'subscribeonly', cache: 'demo', topic: 'test' }] } },
+    { name: 'extra: topic prefixes, non-ASCII cache and prefix, long cache name, all-items on all caches', json: { permissions: [
+      { role: 'publishsubscribe', cache: 'chat', topic: { namePrefix: 'room-' } },
+      { role: 'publishonly', cache: { name: 'médias' }, topic: { namePrefix: 'тест' } },
+      { role: 'readwrite', cache: { name: 'médias' }, item: { keyPrefix: 'é' } },
+      { role: 'writeonly', cache: 'c'.repeat(120), item: { key: '/🎬/a' } },
+      { role: 'readonly', cache: {}, item: {} }] } },
+    { name: 'extra: the same cache under several roles and keys', json: { permissions: [
+      { role: 'writeonly', cache: 'media', item: { keyPrefix: '/Movie3/' } },
+      { role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie3/' + 'x'.repeat(300) } },
+      { role: 'readwrite', cache: 'media', item: 'hits' },
+      { role: 'readonly', cache: 'media', item: { key: 'Ação' } }] } },
+  ];
+}
+
+function scopeCrossCheck(differ) {
+  const random = rng(77);
+  const pick = (list) => list[Math.floor(random() * list.length)];
+  // Every operation of the JS table, any playgate knows (internal list, when present), unknowns.
+  const internalNames = createRequire(join(PKG, 'node', 'index.cjs'))('./index.cjs')._operationNames;
+  const ops = [...new Set([...SCOPE_OPERATIONS, ...(typeof internalNames === 'function' ? internalNames().split(',') : []),
+    'frobnicate', '', 'GET', 'Get', 'get ', 'toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'])];
+  const genericCaches = ['media', 'demo', 'chat', 'oauth2', 'fastly-cache', 'uploads', 'public', '*', '', 'Media', 'media ',
+    'médias', 'me\u0301dias', 'c'.repeat(120), 'x'.repeat(200)];
+  const genericKeys = ['/Movie1/1080p/segment1.ts', '/Movie2/1080p/segment1.ts', '/Movie2/720p/segment9.ts', '/Movie3/720p/segment2.ts',
+    '/Movie1/playlist.m3u8', '/Movie1/', '/Movie1', '/movie1/1080p/segment1.ts', 'Movie1/1080p/segment1.ts', ' /Movie1/ x',
+    'hits', 'hits ', 'Hits', 'mappings', 'MYTENANTID-42', 'MYTENANTID', '', ' ', '   ', '/My Movie/1080p/segment 1.ts',
+    '/Filme/Ação/1080p/segmento1.ts', '/Filme/Aça\u0303o/1080p/segmento1.ts', '/映画/1080p/a.ts', '/映/a.ts', '/🎬/a', '/🎬/', '/🎥/a',
+    'éa', 'e\u0301a', 'Ação', '\u0000', '/Movie1/' + 'x'.repeat(5000), '/映画/' + 'é'.repeat(3000), '/Movie3/' + 'x'.repeat(400)];
+  const topics = ['test', 'scores', 'room1', 'room-1', 'room-', 'room', 'updates', 'anything', '*', '', 'Test', 'тест-1', 'тес', '🎬', 't'.repeat(400)];
+  const topicOps = ['publish', 'subscribe', 'publish', 'subscribe', 'get', 'set', 'frobnicate', 'toString'];
+  const counts = { scopes: 0, scopesRejected: 0, checks: 0, allowed: 0, topicChecks: 0, topicAllowed: 0, timed: 0 };
+  const compare = (what, json, playgate, hand, args) => {
+    const a = outcome(playgate), b = outcome(hand);
+    if (!isDeepStrictEqual(a, b)) differ(what, json, args, { playgate: a, handwritten: b });
+    return a.ok === true;
+  };
+  for (const { name, json } of checkScopes()) {
+    let scope;
+    try {
+      scope = PermissionScope.fromJson(json);
+    } catch (error) {
+      counts.scopesRejected++; // a scope the service rejects (empty key, conflicting roles, ...)
+      continue;
+    }
+    const hand = compileScope(json);
+    counts.scopes++;
+    const own = (json.permissions || []).filter((p) => p.func === undefined);
+    const named = [...new Set(own.map((p) => (typeof p.cache === 'string' ? p.cache : p.cache.name)).filter((c) => c !== undefined))];
+    const scopeCaches = named.length > 0 ? named : ['media', 'demo'];
+    const caches = [...new Set([...named, ...genericCaches])];
+    const scopeTopics = [...topics];
+    const derived = [];
+    for (const p of own) {
+      const it = p.item;
+      const key = typeof it === 'string' ? it : it?.key;
+      const prefix = typeof it === 'string' ? undefined : it?.keyPrefix;
+      if (key !== undefined) derived.push(key, key + 'x', key.slice(0, -1), key.toUpperCase(), ' ' + key);
+      if (prefix !== undefined) derived.push(prefix, prefix + '1080p/segment1.ts', prefix.slice(0, -1), prefix.slice(1), prefix.normalize('NFD') + 'a', prefix + '🎬');
+      const t = p.topic;
+      if (typeof t === 'string' || t?.name) scopeTopics.push(typeof t === 'string' ? t : t.name);
+      if (t?.namePrefix) scopeTopics.push(t.namePrefix, t.namePrefix + 'x', t.namePrefix.slice(0, -1));
+    }
+    const keys = [...new Set([...derived, ...genericKeys])].filter((k) => k.isWellFormed());
+    const ownKeys = derived.filter((k) => k.isWellFormed());
+    const check = (op, cache, key) => {
+      counts.checks++;
+      if (compare('allows', json, () => scope.allows(op, cache, key), () => hand.allows(op, cache, key), { scope: name, op, cache, key: key.length > 60 ? `${key.slice(0, 60)}… (${key.length})` : key })) counts.allowed++;
+    };
+    // Every operation, three times, mostly on the scope's own caches and keys.
+    for (const op of ops) {
+      for (let k = 0; k < 3; k++) {
+        check(op, random() < 0.7 ? pick(scopeCaches) : pick(caches), ownKeys.length > 0 && random() < 0.6 ? pick(ownKeys) : pick(keys));
+      }
+    }
+    // Every key and cache with a read, a write, and a conditional write.
+    for (const key of keys) for (const op of ['get', 'set', 'setIfAbsent']) check(op, pick(scopeCaches), key);
+    for (const cache of caches) check(pick(['get', 'set', 'increment', 'listFetch']), cache, ownKeys.length > 0 ? pick(ownKeys) : pick(keys));
+    const topicList = [...new Set(scopeTopics)];
+    for (let k = 0; k < 120; k++) {
+      const op = pick(topicOps), cache = random() < 0.7 ? pick(scopeCaches) : pick(caches), topic = pick(topicList);
+      counts.topicChecks++;
+      if (compare('allowsTopic', json, () => scope.allowsTopic(op, cache, topic), () => hand.allowsTopic(op, cache, topic), { scope: name, op, cache, topic })) counts.topicAllowed++;
+    }
+    if (json === SCOPE_BENCH) {
+      // The timed inputs, exactly.
+      for (const [method, set] of [['allows', SCOPE_SAME], ['allows', SCOPE_CYCLE], ['allowsTopic', SCOPE_TOPICS]]) {
+        for (const [op, cache, key] of set) {
+          counts.timed++;
+          compare(`timed ${method}`, json, () => scope[method](op, cache, key), () => hand[method](op, cache, key), { op, cache, key });
+        }
+      }
+    }
+    scope.free?.();
+  }
+  return counts;
 }
 
 // The cross-check runs in a child process (this script with --check-only): its thousands of
@@ -278,6 +411,8 @@ if (checkRun.status !== 0 || check === null || check.failures.length > 0) {
   process.exit(1);
 }
 log(`cross-check ok: ${check.requests} requests on ${check.documents} documents (${check.allowed} allowed, ${check.denied} denied, ${check.errors} errors), ${check.batches} batches, ${check.pages} catalog pages`);
+const sc = check.scopes;
+log(`scope cross-check ok: ${sc.checks} allows (${sc.allowed} allowed) and ${sc.topicChecks} allowsTopic (${sc.topicAllowed} allowed) on ${sc.scopes} scopes (${sc.scopesRejected} rejected by fromJson, skipped), ${sc.timed} timed inputs`);
 
 // -------------------------------------------------------------------------------------------
 // 2. Module size

@@ -130,6 +130,22 @@ export function install(raw) {
     return value;
   }
 
+  /** Writes `ids` from `at`, each as a u16 byte length and its UTF-8 bytes; returns the end. */
+  function writeIds(ids, at, name) {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (typeof id !== 'string' || id.length > MAX_ID_UNITS) {
+        throw fail('INVALID_REQUEST', `${name}[${i}]: expected a string of at most ${MAX_ID_UNITS} characters`);
+      }
+      const n = writeText(id, at + 2);
+      const view = io; // writeText left a view covering at + 2 + n
+      view[at] = n & 0xff;
+      view[at + 1] = n >>> 8;
+      at += 2 + n;
+    }
+    return at;
+  }
+
   /** Writes the device at the start of the buffer unless it is there already; returns its byte length, or -1. */
   function writeDevice(device) {
     device = optionalString(device, 'device');
@@ -190,15 +206,20 @@ export function install(raw) {
     }
     const deviceLen = writeDevice(request.device);
     const { entityType, ancestors, licenses } = request;
-    if (entityType != null || ancestors != null || licenses != null) {
+    let ancestorsLen = 0;
+    if (entityType != null || licenses != null || (ancestors != null && !Array.isArray(ancestors))) {
       // Rare: sent as JSON every time (arrays may have been mutated since the last call).
       raw._setExtras(JSON.stringify({ entityType, ancestors, licenses }));
       extrasSent = true;
-    } else if (extrasSent) {
-      raw._setExtras(undefined);
-      extrasSent = false;
+    } else {
+      if (extrasSent) {
+        raw._setExtras(undefined);
+        extrasSent = false;
+      }
+      // Ancestors (season, series) go into the buffer after the id, packed like catalog ids.
+      if (ancestors != null) ancestorsLen = writeIds(ancestors, IDS_AT + idLen, 'ancestors') - (IDS_AT + idLen);
     }
-    const bits = policy._decide(ent, idLen, deviceLen, code, readNow(request.now), readPersistence(request.allowPersistence));
+    const bits = policy._decide(ent, idLen, ancestorsLen, deviceLen, code, readNow(request.now), readPersistence(request.allowPersistence));
     if (bits === FAILED) throw raw._takeError();
     return build(bits, country);
   }
@@ -316,13 +337,7 @@ export function install(raw) {
           at = pageBytes;
         } else {
           pageIds = null;
-          for (let i = 0; i < entityIds.length; i++) {
-            const n = writeText(entityIds[i], at + 2);
-            const view = io; // writeText left a view covering at + 2 + n
-            view[at] = n & 0xff;
-            view[at + 1] = n >>> 8;
-            at += 2 + n;
-          }
+          at = writeIds(entityIds, at, 'entityIds');
           pageIds = entityIds.slice();
           pageBytes = at;
         }

@@ -3,7 +3,7 @@
 
 use crate::claims::{ClaimSet, EntityType};
 use crate::country::Country;
-use crate::entitlement::Entitlement;
+use crate::entitlement::{Entitlement, IdSet};
 use crate::error::{Error, ErrorCode};
 use crate::license::License;
 use crate::policy::{Policy, Resolution};
@@ -340,7 +340,7 @@ impl Context {
         now: Millis,
         entity_id: &str,
         entity_type: Option<EntityType>,
-        ancestors: &[Box<str>],
+        ancestors: impl Ancestors,
         licenses: Option<&[License]>,
     ) -> Result<Decision, Error> {
         check_entity_id(entity_id)?;
@@ -380,8 +380,7 @@ impl Context {
             );
         }
         if let Some(allowed) = &doc.allowed_content {
-            let listed =
-                allowed.contains(entity_id) || ancestors.iter().any(|a| allowed.contains(a));
+            let listed = allowed.contains(entity_id) || ancestors.any_in(allowed);
             reasons.add_if(!listed, Reason::ContentNotAllowed);
         }
         let type_held = entity_type.is_some_and(|t| self.claims.allows_type(t));
@@ -410,6 +409,44 @@ impl Context {
             allow_persistence: download,
             valid_until,
         })
+    }
+}
+
+/// The ancestor ids of an entity (season, series...), as a list of strings or packed bytes.
+pub trait Ancestors {
+    /// Whether any ancestor id is in `set`.
+    fn any_in(&self, set: &IdSet) -> bool;
+}
+
+impl Ancestors for &[Box<str>] {
+    #[inline(always)]
+    fn any_in(&self, set: &IdSet) -> bool {
+        self.iter().any(|a| set.contains(a))
+    }
+}
+
+/// Ids packed as a little-endian u16 byte length and UTF-8 bytes each (the binding layer's
+/// buffer format). Malformed input holds no ids.
+#[derive(Debug, Clone, Copy)]
+pub struct PackedIds<'a>(pub &'a [u8]);
+
+impl<'a> PackedIds<'a> {
+    /// The ids, in order; stops at the first malformed entry.
+    pub fn iter(self) -> impl Iterator<Item = &'a str> {
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            let ([lo, hi], tail) = rest.split_first_chunk::<2>().map(|(h, t)| (*h, t))?;
+            let (bytes, tail) = tail.split_at_checked(usize::from(u16::from_le_bytes([lo, hi])))?;
+            rest = tail;
+            std::str::from_utf8(bytes).ok()
+        })
+    }
+}
+
+impl Ancestors for PackedIds<'_> {
+    #[inline(always)]
+    fn any_in(&self, set: &IdSet) -> bool {
+        self.iter().any(|a| set.contains(a))
     }
 }
 
@@ -481,9 +518,11 @@ mod tests {
                 _ => fresh.clone(),
             };
             let a = context
-                .decide(&doc, now, "movie-1", None, &[], None)
+                .decide(&doc, now, "movie-1", None, PackedIds(&[]), None)
                 .unwrap();
-            let b = fresh.decide(&doc, now, "movie-1", None, &[], None).unwrap();
+            let b = fresh
+                .decide(&doc, now, "movie-1", None, PackedIds(&[]), None)
+                .unwrap();
             assert_eq!(a, b, "at {now}");
             kept = Some(context);
         }

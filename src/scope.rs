@@ -355,13 +355,6 @@ impl CacheSelector {
             Self::Named(name) => name == cache,
         }
     }
-
-    fn describe(&self) -> String {
-        match self {
-            Self::All => "all caches".to_owned(),
-            Self::Named(name) => format!("cache \"{name}\""),
-        }
-    }
 }
 
 impl ItemSelector {
@@ -373,14 +366,6 @@ impl ItemSelector {
             Self::Prefix(p) => key.starts_with(p),
         }
     }
-
-    fn describe(&self) -> String {
-        match self {
-            Self::All => "all items".to_owned(),
-            Self::Key(k) => format!("key \"{}\"", String::from_utf8_lossy(k)),
-            Self::Prefix(p) => format!("key prefix \"{}\"", String::from_utf8_lossy(p)),
-        }
-    }
 }
 
 impl TopicSelector {
@@ -390,14 +375,6 @@ impl TopicSelector {
             Self::All => true,
             Self::Named(name) => name == topic,
             Self::Prefix(prefix) => topic.starts_with(prefix.as_str()),
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Self::All => "all topics".to_owned(),
-            Self::Named(name) => format!("topic \"{name}\""),
-            Self::Prefix(prefix) => format!("topic prefix \"{prefix}\""),
         }
     }
 }
@@ -650,37 +627,11 @@ fn miss_reason(p: &Permission, class: OperationClass, target: Target<'_>) -> &'s
     }
 }
 
+/// A permission in the SDK's JSON form, for explanations.
 fn describe(p: &Permission) -> String {
-    let cache = |c: &Option<CacheSelector>| {
-        c.as_ref()
-            .map_or_else(|| "no cache".to_owned(), CacheSelector::describe)
-    };
-    match p {
-        Permission::Cache {
-            role,
-            cache: c,
-            items,
-        } => {
-            format!(
-                "{} on {}, {}",
-                role.map_or("permit none", CacheRole::name),
-                cache(c),
-                items.describe()
-            )
-        }
-        Permission::Topic {
-            role,
-            cache: c,
-            topic,
-        } => format!(
-            "{} on {}, {}",
-            role.map_or("permit none", TopicRole::name),
-            cache(c),
-            topic
-                .as_ref()
-                .map_or_else(|| "no topic".to_owned(), TopicSelector::describe)
-        ),
-    }
+    let mut out = String::new();
+    write_permission(&mut out, p);
+    out
 }
 
 fn check_permission(p: &Permission) -> Result<(), String> {
@@ -790,48 +741,53 @@ impl PermissionScope {
             if i > 0 {
                 out.push(',');
             }
-            match p {
-                Permission::Cache { role, cache, items } => {
-                    out.push_str("{\"role\":");
-                    json_string(&mut out, role.map_or("", CacheRole::name));
-                    out.push_str(",\"cache\":");
-                    cache_json(&mut out, cache);
-                    match items {
-                        ItemSelector::All => {}
-                        ItemSelector::Key(k) => {
-                            out.push_str(",\"item\":{\"key\":");
-                            json_string(&mut out, &String::from_utf8_lossy(k));
-                            out.push('}');
-                        }
-                        ItemSelector::Prefix(k) => {
-                            out.push_str(",\"item\":{\"keyPrefix\":");
-                            json_string(&mut out, &String::from_utf8_lossy(k));
-                            out.push('}');
-                        }
-                    }
-                    out.push('}');
-                }
-                Permission::Topic { role, cache, topic } => {
-                    out.push_str("{\"role\":");
-                    json_string(&mut out, role.map_or("", TopicRole::name));
-                    out.push_str(",\"cache\":");
-                    cache_json(&mut out, cache);
-                    out.push_str(",\"topic\":");
-                    match topic {
-                        None | Some(TopicSelector::All) => out.push_str("{}"),
-                        Some(TopicSelector::Named(t)) => json_string(&mut out, t),
-                        Some(TopicSelector::Prefix(t)) => {
-                            out.push_str("{\"namePrefix\":");
-                            json_string(&mut out, t);
-                            out.push('}');
-                        }
-                    }
-                    out.push('}');
-                }
-            }
+            write_permission(&mut out, p);
         }
         out.push_str("]}");
         out
+    }
+}
+
+/// Writes one permission in the SDK's JSON form.
+fn write_permission(out: &mut String, p: &Permission) {
+    match p {
+        Permission::Cache { role, cache, items } => {
+            out.push_str("{\"role\":");
+            json_string(out, role.map_or("", CacheRole::name));
+            out.push_str(",\"cache\":");
+            cache_json(out, cache);
+            match items {
+                ItemSelector::All => {}
+                ItemSelector::Key(k) => {
+                    out.push_str(",\"item\":{\"key\":");
+                    json_string(out, &String::from_utf8_lossy(k));
+                    out.push('}');
+                }
+                ItemSelector::Prefix(k) => {
+                    out.push_str(",\"item\":{\"keyPrefix\":");
+                    json_string(out, &String::from_utf8_lossy(k));
+                    out.push('}');
+                }
+            }
+            out.push('}');
+        }
+        Permission::Topic { role, cache, topic } => {
+            out.push_str("{\"role\":");
+            json_string(out, role.map_or("", TopicRole::name));
+            out.push_str(",\"cache\":");
+            cache_json(out, cache);
+            out.push_str(",\"topic\":");
+            match topic {
+                None | Some(TopicSelector::All) => out.push_str("{}"),
+                Some(TopicSelector::Named(t)) => json_string(out, t),
+                Some(TopicSelector::Prefix(t)) => {
+                    out.push_str("{\"namePrefix\":");
+                    json_string(out, t);
+                    out.push('}');
+                }
+            }
+            out.push('}');
+        }
     }
 }
 

@@ -23,7 +23,7 @@ use js_sys::{Array, JsString, Map, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use playgate::decision::Context;
+use playgate::decision::{Context, PackedIds};
 use playgate::entitlement::Entitlement;
 use playgate::error::Error;
 use playgate::json::MAX_JSON_BYTES;
@@ -206,15 +206,7 @@ fn country_from_code_units(code: u32) -> Result<Country, Error> {
     std::str::from_utf8(&letters)
         .ok()
         .and_then(Country::parse)
-        .ok_or_else(|| {
-            let text: String = [a, b]
-                .iter()
-                .map(|&u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect();
-            Error::request(format!(
-                "country: \"{text}\" is not an ISO 3166-1 alpha-2 code"
-            ))
-        })
+        .ok_or_else(|| Error::request("country: not an ISO 3166-1 alpha-2 code (two letters)"))
 }
 
 fn utf8<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, Error> {
@@ -242,13 +234,19 @@ impl JsPolicy {
     }
 
     /// Internal: decides the entity id in `_io[IDS_AT..IDS_AT + ids_len]` (the device in
-    /// `_io[0..device_len]` when `device_len >= 0`). Returns the packed decision, or [`FAILED`] with the error kept for
-    /// `_takeError`; `validUntil` is left in `_out`.
+    /// `_io[0..device_len]` when `device_len >= 0`; ancestors, packed like catalog ids, in the
+    /// `ancestors_len` bytes after the id, else those of `_setExtras`). Returns the packed
+    /// decision, or [`FAILED`] with the error kept for `_takeError`; `validUntil` is left in `_out`.
     #[wasm_bindgen(js_name = _decide, skip_typescript)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the call's ABI is plain numbers by design"
+    )]
     pub fn decide(
         &self,
         ent: &JsEntitlement,
         ids_len: u32,
+        ancestors_len: u32,
         device_len: i32,
         country: u32,
         now: f64,
@@ -268,14 +266,30 @@ impl JsPolicy {
                 "entityId",
             )?;
             let extras = &io.extras;
-            let decision = ctx.decide(
-                &ent.doc,
-                now,
-                id,
-                extras.entity_type,
-                &extras.ancestors,
-                extras.licenses.as_deref(),
-            )?;
+            let decision = if ancestors_len > 0 {
+                let at = IDS_AT + ids_len as usize;
+                let packed = io
+                    .buffer
+                    .get(at..at + ancestors_len as usize)
+                    .ok_or_else(|| Error::request("ancestors: out of bounds"))?;
+                ctx.decide(
+                    &ent.doc,
+                    now,
+                    id,
+                    extras.entity_type,
+                    PackedIds(packed),
+                    extras.licenses.as_deref(),
+                )?
+            } else {
+                ctx.decide(
+                    &ent.doc,
+                    now,
+                    id,
+                    extras.entity_type,
+                    extras.ancestors.as_slice(),
+                    extras.licenses.as_deref(),
+                )?
+            };
             *io.out = decision.valid_until.map_or(f64::NAN, |t| t as f64);
             Ok(decision.pack())
         });
@@ -332,7 +346,7 @@ impl JsPolicy {
                 let id =
                     utf8(bytes, "entityIds").map_err(|e| e.context(&format!("entityIds[{i}]")))?;
                 let decision = ctx
-                    .decide(&ent.doc, now, id, None, &[], None)
+                    .decide(&ent.doc, now, id, None, PackedIds(&[]), None)
                     .map_err(|e| e.context(&format!("entityIds[{i}]")))?;
                 *slot = decision.catalog_byte();
             }
@@ -525,38 +539,28 @@ pub fn memory() -> JsValue {
 /// The address moves when the buffer grows, so JS calls this before a large write.
 #[wasm_bindgen(js_name = _io, skip_typescript)]
 pub fn io(len: u32) -> Result<Vec<u32>, JsValue> {
-    with_io(|io| {
-        let len = len as usize;
-        if len > MAX_IO_BYTES {
-            return Err(Error::request(format!(
-                "request of {len} bytes is over the limit of {MAX_IO_BYTES}"
-            )));
-        }
-        if io.buffer.len() < len {
-            io.buffer.resize(len.next_power_of_two(), 0);
-        }
-        Ok(vec![io.buffer.as_ptr() as u32, io.buffer.len() as u32])
-    })
-    .map_err(|e| js_error(&e))
+    with_io(|io| reserve(&mut io.buffer, len)).map_err(|e| js_error(&e))
 }
 
 /// Internal: makes the scope buffer hold at least `len` bytes; returns its address and size.
 #[cfg(feature = "scopes")]
 #[wasm_bindgen(js_name = _scopeIo, skip_typescript)]
 pub fn scope_io(len: u32) -> Result<Vec<u32>, JsValue> {
-    with_io(|io| {
-        let len = len as usize;
-        if len > MAX_IO_BYTES {
-            return Err(Error::request(format!(
-                "key of {len} bytes is over the limit of {MAX_IO_BYTES}"
-            )));
-        }
-        if io.scope.len() < len {
-            io.scope.resize(len.next_power_of_two(), 0);
-        }
-        Ok(vec![io.scope.as_ptr() as u32, io.scope.len() as u32])
-    })
-    .map_err(|e| js_error(&e))
+    with_io(|io| reserve(&mut io.scope, len)).map_err(|e| js_error(&e))
+}
+
+#[inline(never)]
+fn reserve(buffer: &mut Vec<u8>, len: u32) -> Result<Vec<u32>, Error> {
+    let len = len as usize;
+    if len > MAX_IO_BYTES {
+        return Err(Error::request(format!(
+            "{len} bytes are over the I/O limit of {MAX_IO_BYTES}"
+        )));
+    }
+    if buffer.len() < len {
+        buffer.resize(len.next_power_of_two(), 0);
+    }
+    Ok(vec![buffer.as_ptr() as u32, buffer.len() as u32])
 }
 
 /// The largest I/O area (a catalog page's ids): 16 MiB.
@@ -641,7 +645,7 @@ pub fn parse_time(text: &str) -> Result<f64, JsValue> {
 /// SD below 720 lines, HD up to 1080, UHD1 up to 2160, UHD2 above. Throws `INVALID_REQUEST`
 /// for negative, fractional or non-finite sizes.
 #[wasm_bindgen(js_name = qualityForSize, unchecked_return_type = "Quality")]
-pub fn quality_for_size(width: f64, height: f64) -> Result<String, JsValue> {
+pub fn quality_for_size(width: f64, height: f64) -> Result<JsValue, JsValue> {
     let side = |v: f64, name: &str| -> Result<u32, JsValue> {
         if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX) {
             Ok(v as u32)
@@ -651,9 +655,6 @@ pub fn quality_for_size(width: f64, height: f64) -> Result<String, JsValue> {
             )))
         }
     };
-    Ok(
-        Quality::of_picture(side(width, "width")?, side(height, "height")?)
-            .as_str()
-            .to_owned(),
-    )
+    let quality = Quality::of_picture(side(width, "width")?, side(height, "height")?);
+    Ok(JsValue::from_str(quality.as_str()))
 }

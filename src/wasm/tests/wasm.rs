@@ -82,7 +82,7 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
         other => other.as_f64().unwrap(),
     };
     let persist = request["allowPersistence"].as_bool().unwrap_or(false);
-    let bits = checked(policy.decide(&ent, id.len() as u32, device_len, code, now, persist))?;
+    let bits = checked(policy.decide(&ent, id.len() as u32, 0, device_len, code, now, persist))?;
     let (until, _) = io_read(0, 0);
     let decision = Decision::unpack(
         bits,
@@ -162,7 +162,7 @@ fn a_huge_blob_is_refused_and_the_module_keeps_working() {
     io_write(IDS_AT, b"movie-1").unwrap();
     set_extras(None).unwrap();
     let us = country_code(Some("US")).unwrap();
-    let bits = checked(JsPolicy::new().decide(&ent, 7, -1, us, 0.0, false)).unwrap();
+    let bits = checked(JsPolicy::new().decide(&ent, 7, 0, -1, us, 0.0, false)).unwrap();
     assert!(Decision::unpack(bits, None, None).allowed());
 }
 
@@ -206,7 +206,7 @@ fn a_catalog_page_matches_single_decisions() {
     let mut singles = Vec::new();
     for id in ids {
         io_write(IDS_AT, id.as_bytes()).unwrap();
-        let bits = checked(policy.decide(&ent, id.len() as u32, -1, de, 0.0, false)).unwrap();
+        let bits = checked(policy.decide(&ent, id.len() as u32, 0, -1, de, 0.0, false)).unwrap();
         singles.push(Decision::unpack(bits, None, None).catalog_byte());
     }
     assert_eq!(bytes, singles);
