@@ -673,6 +673,39 @@ const groups = measureGroups({
   ],
 });
 
+// Momento permission scopes: playgate's allows / allowsTopic against the hand-written checker,
+// in their own interleaved rounds (same method as above).
+
+/** A timed loop over [operation, cache, key-or-topic] checks; `call` uses ops[j], caches[j], keys[j]. */
+function checkLoop(call, ctx, checks) {
+  return new Function('ctx', 'ops', 'caches', 'keys', `
+    const len = ops.length; let j = 0;
+    return function run(n) {
+      let sink = 0;
+      for (let i = 0; i < n; i++) {
+        const ok = ${call};
+        sink = (sink + (ok === true ? 1 : 2)) | 0;
+        if (++j === len) j = 0;
+      }
+      return sink;
+    };`)(ctx, checks.map((c) => c[0]), checks.map((c) => c[1]), checks.map((c) => c[2]));
+}
+
+const benchScope = PermissionScope.fromJson(SCOPE_BENCH);
+const handScope = compileScope(SCOPE_BENCH);
+function scopeContenders(method, checks) {
+  const ctx = { scope: benchScope, hand: handScope };
+  return [
+    { key: 'playgate', units: 1, run: checkLoop(`ctx.scope.${method}(ops[j], caches[j], keys[j])`, ctx, checks) },
+    { key: 'handwritten', units: 1, run: checkLoop(`ctx.hand.${method}(ops[j], caches[j], keys[j])`, ctx, checks) },
+  ];
+}
+Object.assign(groups, measureGroups({
+  scopeSame: scopeContenders('allows', SCOPE_SAME),
+  scopeCycle: scopeContenders('allows', SCOPE_CYCLE),
+  scopeTopic: scopeContenders('allowsTopic', SCOPE_TOPICS),
+}));
+
 // -------------------------------------------------------------------------------------------
 // 5. Where the time goes (diagnostic; uses the package's internal `_` functions, so it runs
 //    last: raw slot calls leave the JS layer's "what the slot holds" cache stale).
@@ -730,7 +763,7 @@ let breakdownInternal = false;
 // 6. Report
 // -------------------------------------------------------------------------------------------
 
-const TARGETS = { gzipBytes: 60 * 1024, coldMs: 5, xStraightforward: 3, xTuned: 10, batchXTuned: 2 };
+const TARGETS = { gzipBytes: 60 * 1024, coldMs: 5, xStraightforward: 3, xTuned: 10, batchXTuned: 2, scopeXHandwritten: 3 };
 const verdict = (ok) => (ok ? 'PASS' : 'MISS');
 const int = (n) => Math.round(n).toLocaleString('en-US');
 const ns = (s) => `${s.median < 100 ? s.median.toFixed(1) : int(s.median)} ns [${s.min.toFixed(s.min < 100 ? 1 : 0)}–${s.max.toFixed(s.max < 100 ? 1 : 0)}]`;
@@ -785,6 +818,24 @@ for (const [key, label] of [['same', 'evaluate, same request repeated'], ['cycle
     ns(g.stats.evaluateMany), '–', ns(g.stats.tunedCatalog), '–', xr(many), '', '']);
 }
 
+{
+  const allowedShare = (checks, method) => {
+    const n = checks.filter(([op, cache, key]) => handScope[method](op, cache, key)).length;
+    return `${n} of ${checks.length} allowed`;
+  };
+  for (const [key, label] of [
+    ['scopeSame', `PermissionScope.allows, the same (op, cache, key) repeated (${allowedShare(SCOPE_SAME, 'allows')})`],
+    ['scopeCycle', `PermissionScope.allows, 100 MediaStore segment keys × 3 operations (get, itemGetTtl, set; ${allowedShare(SCOPE_CYCLE, 'allows')})`],
+    ['scopeTopic', `PermissionScope.allowsTopic, 6 (op, topic) pairs on one cache (${allowedShare(SCOPE_TOPICS, 'allowsTopic')})`],
+  ]) {
+    const g = groups[key];
+    const r = ratio(g, 'playgate', 'handwritten');
+    summary[key] = r.median <= TARGETS.scopeXHandwritten;
+    rows.push([`${label} vs hand-written JS (pre-parsed scope, in the tuned JS column)`, ns(g.stats.playgate), '–', ns(g.stats.handwritten), '–', xr(r),
+      '≤ 3x hand-written JS', verdict(summary[key])]);
+  }
+}
+
 const header = ['measure', 'playgate', 'straightforward JS', 'tuned JS', 'playgate x straightf.', 'playgate x tuned', 'target', ''];
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 
@@ -831,7 +882,7 @@ const md = `# playgate bench
 ${new Date().toISOString()} · Node ${process.version} · ${os.platform()} ${os.arch()} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · load ${load}
 Package: \`${PKG}\`
 
-Cross-check before timing: ${int(check.requests)} requests on ${check.documents} documents (${check.allowed} allowed, ${check.denied} denied, ${check.errors} errors), ${check.batches} evaluateMany batches and ${check.pages} catalog pages: playgate, straightforward JS and tuned JS identical (deep-equal).
+Cross-check before timing: ${int(check.requests)} requests on ${check.documents} documents (${check.allowed} allowed, ${check.denied} denied, ${check.errors} errors), ${check.batches} evaluateMany batches and ${check.pages} catalog pages: playgate, straightforward JS and tuned JS identical (deep-equal). Scopes: ${int(sc.checks)} \`allows\` (${int(sc.allowed)} allowed) and ${int(sc.topicChecks)} \`allowsTopic\` (${int(sc.topicAllowed)} allowed) checks on ${sc.scopes} scopes (${sc.scopesRejected} more rejected by \`fromJson\`, skipped), including the ${sc.timed} timed inputs: playgate and the hand-written JS scope checker identical.
 
 Steady state: medians of ${ROUNDS} interleaved rounds of ≥ ${SAMPLE_MS} ms per contender, in one process, after warm-up; [min–max] of the rounds; ratios are medians of per-round ratios [interquartile range]. Cold start: medians of ${COLD_RUNS} fresh \`node\` processes per side, alternating; measured inside the process from before the \`import()\` (Node's own start-up, ~${sf.boot.median.toFixed(0)} ms, excluded).
 
