@@ -59,68 +59,82 @@ setup() {
   fi
 }
 
-build() {
-  local features=(${PLAYGATE_FEATURES:+--features "$PLAYGATE_FEATURES"})
-  log "cargo build -p playgate-wasm --release --target $TARGET ${PLAYGATE_FEATURES:-}"
-  cargo build -p playgate-wasm --release --target "$TARGET" --quiet "${features[@]}"
-  local wasm="target/$TARGET/release/playgate_wasm.wasm"
-  rm -rf "$WORK" "$PKG"
-  mkdir -p "$WORK" "$PKG"/{web,node,bundler}
-  local t
-  for t in web nodejs bundler; do
-    wasm-bindgen --target "$t" --out-dir "$WORK/$t" --out-name playgate "$wasm"
+# One wasm-bindgen target set for one build of the binding crate. $1 = the module's directory
+# under pkg/ ("" for the player module, "edge"), $2 = cargo features, $3 = wasm-bindgen targets.
+bundle() {
+  local dir="$1" features="$2" targets="$3"
+  local out="$PKG${dir:+/$dir}" work="$WORK${dir:+/$dir}" up="${dir:+../}"
+  log "cargo build -p playgate-wasm --release --target $TARGET ${features:+--features $features}"
+  cargo build -p playgate-wasm --release --target "$TARGET" --quiet ${features:+--features "$features"}
+  local wasm="target/$TARGET/release/playgate_wasm.wasm" t
+  mkdir -p "$work"
+  for t in $targets; do
+    wasm-bindgen --target "$t" --out-dir "$work/$t" --out-name playgate "$wasm"
   done
   # The .wasm is byte-identical across targets: optimise once (npm binaryen; Debian's breaks it).
   wasm-opt -Oz --converge "${WASM_FEATURES[@]}" --strip-debug --strip-producers \
-    "$WORK/web/playgate_bg.wasm" -o "$WORK/playgate_bg.wasm"
-  for t in web node bundler; do cp "$WORK/playgate_bg.wasm" "$PKG/$t/playgate_bg.wasm"; done
-
-  cp "$WORK/web/playgate.js" "$PKG/web/"
+    "$work/web/playgate_bg.wasm" -o "$work/playgate_bg.wasm"
+  mkdir -p "$out/web" "$out/node"
+  cp "$work/playgate_bg.wasm" "$out/web/playgate_bg.wasm"
+  cp "$work/playgate_bg.wasm" "$out/node/playgate_bg.wasm"
+  cp "$work/web/playgate.js" "$out/web/"
   # `[Symbol.dispose]` needs TypeScript's esnext.disposable lib, which most projects lack: keep
   # the method at run time, drop it from the types so the .d.ts checks under an ES2022 lib.
-  grep -v '\[Symbol.dispose\]()' "$WORK/web/playgate.d.ts" > "$PKG/web/playgate.d.ts"
-  cp js/entries/web.js "$PKG/web/index.js"
-  cp js/entries/web.d.ts "$PKG/web/index.d.ts"
+  grep -v '\[Symbol.dispose\]()' "$work/web/playgate.d.ts" > "$out/web/playgate.d.ts"
+  # The entries import the shared JS layer from the package root.
+  sed "s#'\.\./api\.#'../$up""api.#" js/entries/web.js > "$out/web/index.js"
+  cp js/entries/web.d.ts "$out/web/index.d.ts"
+  cp "$work/nodejs/playgate.js" "$out/node/playgate.cjs"
+  sed "s#'\.\./api\.#'../$up""api.#" js/entries/node.cjs > "$out/node/index.cjs"
+  if [[ " $targets " == *" bundler "* ]]; then
+    mkdir -p "$out/bundler"
+    cp "$work/playgate_bg.wasm" "$out/bundler/playgate_bg.wasm"
+    cp "$work/bundler/playgate.js" "$work/bundler/playgate_bg.js" "$out/bundler/"
+    sed "s#'\.\./api\.#'../$up""api.#" js/entries/bundler.js > "$out/bundler/index.js"
+  fi
+  # Node's ESM entry re-exports the CommonJS instance, so import and require share one module.
+  node --input-type=module -e '
+    import { createRequire } from "node:module";
+    import { writeFileSync } from "node:fs";
+    const dir = process.argv[1];
+    const raw = createRequire(dir + "/")("./node/index.cjs");
+    const names = Object.keys(raw).filter((n) => n !== "default" && !n.startsWith("_") && !n.startsWith("__"));
+    const lines = [
+      "// Node (import): the same instance as require(), ready on import.",
+      "import { createRequire } from \"node:module\";",
+      "const raw = createRequire(import.meta.url)(\"./index.cjs\");",
+      "export default raw.default;",
+      ...names.sort().map((n) => `export const ${n} = raw.${n};`),
+    ];
+    writeFileSync(dir + "/node/index.mjs", lines.join("\n") + "\n");
+  ' "$out"
+  local raw gz
+  raw=$(wc -c < "$out/web/playgate_bg.wasm")
+  gz=$(gzip -9c "$out/web/playgate_bg.wasm" | wc -c)
+  log "pkg/${dir:+$dir/}: playgate_bg.wasm $raw bytes, $gz gzipped"
+}
 
-  cp "$WORK/bundler/playgate.js" "$WORK/bundler/playgate_bg.js" "$PKG/bundler/"
-  cp js/entries/bundler.js "$PKG/bundler/index.js"
-
-  cp "$WORK/nodejs/playgate.js" "$PKG/node/playgate.cjs"
-  cp js/entries/node.cjs "$PKG/node/index.cjs"
-
+build() {
+  rm -rf "$WORK" "$PKG"
+  mkdir -p "$WORK" "$PKG"
   cp js/api.mjs "$PKG/api.mjs"
   # The CommonJS twin of api.mjs, for require() in Node: same code, other module syntax.
   { echo "'use strict';"
     sed -e 's/^export const /const /' -e 's/^export function /function /' js/api.mjs
     echo 'module.exports = { DECISION_CODES, install };'
   } > "$PKG/api.cjs"
-  # Node's ESM entry re-exports the CommonJS instance, so import and require share one module.
+  # The player module: decisions, scopes, token decoding. The edge module adds JWT verification.
+  bundle "" "${PLAYGATE_FEATURES:-}" "web nodejs bundler"
+  bundle "edge" "edge" "web nodejs"
   node --input-type=module -e '
-    import { createRequire } from "node:module";
-    import { writeFileSync } from "node:fs";
-    const pkg = process.argv[1];
-    const raw = createRequire(pkg + "/")("./node/index.cjs");
-    const names = Object.keys(raw).filter((n) => n !== "default" && !n.startsWith("_") && !n.startsWith("__"));
-    const lines = [
-      "// Node (import): the same instance as require(\"playgate\"), ready on import.",
-      "import { createRequire } from \"node:module\";",
-      "const raw = createRequire(import.meta.url)(\"./index.cjs\");",
-      "export default raw.default;",
-      ...names.sort().map((n) => `export const ${n} = raw.${n};`),
-    ];
-    writeFileSync(pkg + "/node/index.mjs", lines.join("\n") + "\n");
-    const json = JSON.parse(await import("node:fs").then((fs) => fs.readFileSync("pkg.json", "utf8")));
-    const cargo = await import("node:fs").then((fs) => fs.readFileSync("Cargo.toml", "utf8"));
-    json.version = /^version = "([^"]+)"/m.exec(cargo)[1];
-    writeFileSync(pkg + "/package.json", JSON.stringify(json, null, 2) + "\n");
+    import { readFileSync, writeFileSync } from "node:fs";
+    const json = JSON.parse(readFileSync("pkg.json", "utf8"));
+    json.version = /^version = "([^"]+)"/m.exec(readFileSync("Cargo.toml", "utf8"))[1];
+    writeFileSync(process.argv[1] + "/package.json", JSON.stringify(json, null, 2) + "\n");
   ' "$PKG"
   cp README.md "$PKG/README.md"
   log "typecheck: tsc --noEmit tests/types/usage.ts against pkg/"
   tsc -p tests/types/tsconfig.json
-  local raw gz
-  raw=$(wc -c < "$PKG/web/playgate_bg.wasm")
-  gz=$(gzip -9c "$PKG/web/playgate_bg.wasm" | wc -c)
-  log "pkg/ ready: playgate_bg.wasm $raw bytes, $gz gzipped"
 }
 
 # ---- tests ---------------------------------------------------------------------------------
@@ -183,9 +197,9 @@ test_all() {
   setup
   mkdir -p "$WORK"
   step "rustfmt" cargo fmt --all -- --check
-  step "clippy (native, all targets)" cargo clippy --quiet --workspace --all-targets -- -D warnings
+  step "clippy (native, all targets, all features)" cargo clippy --quiet --workspace --all-targets --all-features -- -D warnings
   step "clippy (wasm32, binding layer)" cargo clippy --quiet -p playgate-wasm --target "$TARGET" --all-targets --all-features -- -D warnings
-  step "cargo test (native core + vectors)" cargo test --quiet -p playgate
+  step "cargo test (native core + vectors)" cargo test --quiet -p playgate --all-features
   step "build (release wasm, pkg/, tsc --noEmit of the typed usage file)" build
   if [ ! -f "$PKG/web/playgate_bg.wasm" ]; then
     log "the build failed: the package tests cannot run"

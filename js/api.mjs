@@ -292,6 +292,19 @@ export function install(raw) {
     });
   }
 
+  // ---- JWT verification (the edge module only) ----
+  const { JwtVerifier } = raw;
+  if (JwtVerifier) {
+    Object.defineProperty(JwtVerifier.prototype, 'verify', {
+      value(token, options = {}) {
+        if (!(this instanceof JwtVerifier) || this.__wbg_ptr === 0) throw fail('INVALID_KEY', 'verifier: expected a live JwtVerifier');
+        if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
+        if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected an object');
+        return this._verify(token, readNow(options.now));
+      },
+    });
+  }
+
   Object.defineProperties(Policy.prototype, {
     evaluate: {
       value(ent, request) {

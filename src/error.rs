@@ -19,6 +19,22 @@ pub enum ErrorCode {
     InvalidScope,
     /// A token cannot be decoded (not a Momento token, bad base64 or JSON, a bad `p` claim).
     MalformedToken,
+    /// A JWT's `exp` (with the leeway) has passed.
+    TokenExpired,
+    /// A JWT's `nbf` (with the leeway) has not come yet.
+    TokenNotYetValid,
+    /// A JWT's signature does not verify with the configured key.
+    BadSignature,
+    /// No configured key fits the token (its `kid`, or its algorithm's key type).
+    UnknownKey,
+    /// The token's `alg` is not one the verifier was configured with.
+    AlgorithmNotAllowed,
+    /// The token's `iss` is not the configured issuer.
+    WrongIssuer,
+    /// The token's `aud` does not hold the configured audience.
+    WrongAudience,
+    /// A key or verifier configuration is unusable.
+    InvalidKey,
 }
 
 impl ErrorCode {
@@ -31,6 +47,14 @@ impl ErrorCode {
             Self::InvalidEntityId => "INVALID_ENTITY_ID",
             Self::InvalidScope => "INVALID_SCOPE",
             Self::MalformedToken => "MALFORMED_TOKEN",
+            Self::TokenExpired => "TOKEN_EXPIRED",
+            Self::TokenNotYetValid => "TOKEN_NOT_YET_VALID",
+            Self::BadSignature => "BAD_SIGNATURE",
+            Self::UnknownKey => "UNKNOWN_KEY",
+            Self::AlgorithmNotAllowed => "ALGORITHM_NOT_ALLOWED",
+            Self::WrongIssuer => "WRONG_ISSUER",
+            Self::WrongAudience => "WRONG_AUDIENCE",
+            Self::InvalidKey => "INVALID_KEY",
         }
     }
 }

@@ -38,6 +38,8 @@ pub mod entitlement;
 pub mod error;
 pub mod json;
 pub mod json_api;
+#[cfg(feature = "jwt")]
+pub mod jwt;
 pub mod license;
 pub mod momento_token;
 pub mod policy;

@@ -9,6 +9,8 @@
 //! (`entityType`, `ancestors`, `licenses`) travel as JSON through `_setExtras`. Underscored
 //! names are internal to the package and absent from its TypeScript definitions.
 
+#[cfg(feature = "edge")]
+mod edge;
 #[cfg(feature = "scopes")]
 mod scope;
 mod types;

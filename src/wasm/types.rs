@@ -19,7 +19,8 @@ export type DecisionCode =
 /** The `code` of a thrown error. */
 export type ErrorCode =
   | 'INVALID_POLICY' | 'INVALID_ENTITLEMENT' | 'INVALID_REQUEST' | 'INVALID_ENTITY_ID'
-  | 'INVALID_SCOPE' | 'MALFORMED_TOKEN';
+  | 'INVALID_SCOPE' | 'MALFORMED_TOKEN' | 'INVALID_KEY' | 'ALGORITHM_NOT_ALLOWED' | 'UNKNOWN_KEY'
+  | 'BAD_SIGNATURE' | 'TOKEN_EXPIRED' | 'TOKEN_NOT_YET_VALID' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE';
 
 /** An error thrown by playgate: a real `Error` with a stable `code`. */
 export interface PlaygateError extends Error { code: ErrorCode }

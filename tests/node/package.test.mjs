@@ -17,7 +17,7 @@ before(() => {
   const out = execFileSync('npm', ['pack', PKG, '--pack-destination', dir, '--json', '--loglevel=error'], { encoding: 'utf8', timeout: 60_000 });
   const [{ filename, files }] = JSON.parse(out);
   const names = files.map((f) => f.path);
-  for (const must of ['package.json', 'README.md', 'api.mjs', 'api.cjs', 'web/index.js', 'web/index.d.ts', 'web/playgate.d.ts', 'web/playgate_bg.wasm', 'node/index.mjs', 'node/index.cjs', 'bundler/index.js']) {
+  for (const must of ['package.json', 'README.md', 'api.mjs', 'api.cjs', 'web/index.js', 'web/index.d.ts', 'web/playgate.d.ts', 'web/playgate_bg.wasm', 'node/index.mjs', 'node/index.cjs', 'bundler/index.js', 'edge/web/index.js', 'edge/web/index.d.ts', 'edge/node/index.mjs', 'edge/node/index.cjs']) {
     assert.ok(names.includes(must), `the tarball holds ${must}`);
   }
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
@@ -65,6 +65,17 @@ test('the bundler entry imports the .wasm as an ES module', () => {
     await init();
     ${SCRIPT_BODY}`);
   assert.deepEqual(JSON.parse(node(['--experimental-wasm-modules', '--no-warnings', 'bundler.mjs'])), EXPECTED);
+});
+
+test('playgate/edge: import and require, with JWT verification', () => {
+  writeFileSync(path.join(dir, 'edge.mjs'), `import { JwtVerifier, Policy, PermissionScope } from 'playgate/edge';
+    import { createRequire } from 'node:module';
+    const cjs = createRequire(import.meta.url)('playgate/edge');
+    const v = JwtVerifier.fromJson({ algorithms: ['HS256'], keys: [{ kty: 'oct', k: 'A'.repeat(43) }] });
+    let code;
+    try { v.verify('x.y.z'); } catch (e) { code = e.code; }
+    console.log(JSON.stringify({ same: cjs.JwtVerifier === JwtVerifier, code, policy: typeof Policy, scope: typeof PermissionScope }));`);
+  assert.deepEqual(JSON.parse(node(['edge.mjs'])), { same: true, code: 'MALFORMED_TOKEN', policy: 'function', scope: 'function' });
 });
 
 test('package.json: exports map, version from Cargo.toml, types', () => {

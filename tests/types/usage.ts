@@ -5,6 +5,7 @@ import init, {
   type UnverifiedMomentoToken, type ScopeExplanation,
   type Decision, type DecisionRequest, type PolicyJson, type Quality, type CatalogDecisions, type PlaygateError,
 } from 'playgate';
+import { JwtVerifier, type VerifiedJwt, type JwtVerifierConfig } from 'playgate/edge';
 
 async function main(): Promise<void> {
   await init();
@@ -50,6 +51,11 @@ async function main(): Promise<void> {
   const p = PermissionScope.fromProtobuf('CAA=');
   const superUser: boolean = p.isSuperUser;
   void [mayRead, maySubscribe, why, unverified, tokenScope, superUser];
+  const config: JwtVerifierConfig = { algorithms: ['RS256'], keys: { keys: [] }, issuer: 'ax-user-service', leewaySeconds: 30 };
+  const verifier = JwtVerifier.fromJson(config);
+  const verified: VerifiedJwt = verifier.verify('token', { now: Date.now() });
+  const mosaic = JwtVerifier.mosaicEndUser({ keys: [] });
+  void [verified.claims, verified.algorithm, mosaic];
   void [allowed, q, until, many, shown, firstCode, quality, codes];
 }
 void main;

@@ -1,0 +1,385 @@
+//! JWT verification for edge functions, with jwt-compact (feature `jwt`; not in the player
+//! module, which never holds keys).
+//!
+//! Trust shows in the types: a token string is untrusted until [`Verifier::verify`] returns
+//! [`Verified`]. The accepted algorithms come from the configuration, never from the token
+//! header: a token whose `alg` is not configured, or for which no configured key of that
+//! algorithm's type exists, is refused before any signature check (so `alg: none` and HS/RS
+//! confusion cannot happen). Time is injected: `verify` takes `now`.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, TimeZone, Utc};
+use jwt_compact::alg::{Ed25519, Es256, Hs256, Rsa};
+use jwt_compact::jwk::JsonWebKey;
+use jwt_compact::{AlgorithmExt as _, Claims, TimeOptions, Token, UntrustedToken, ValidationError};
+use serde_json::Value;
+
+use crate::error::{Error, ErrorCode};
+use crate::time::Millis;
+
+/// A signature algorithm playgate verifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alg {
+    /// HMAC with SHA-256 (keys of at least 32 bytes).
+    Hs256,
+    /// ECDSA on P-256 with SHA-256.
+    Es256,
+    /// Ed25519.
+    EdDsa,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (keys of at least 2,048 bits).
+    Rs256,
+}
+
+impl Alg {
+    /// The JOSE name (`HS256`, `ES256`, `EdDSA`, `RS256`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hs256 => "HS256",
+            Self::Es256 => "ES256",
+            Self::EdDsa => "EdDSA",
+            Self::Rs256 => "RS256",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Alg> {
+        [Self::Hs256, Self::Es256, Self::EdDsa, Self::Rs256]
+            .into_iter()
+            .find(|a| a.name() == name)
+    }
+}
+
+enum KeyMaterial {
+    Hs256(<Hs256 as jwt_compact::Algorithm>::VerifyingKey),
+    Es256(<Es256 as jwt_compact::Algorithm>::VerifyingKey),
+    EdDsa(<Ed25519 as jwt_compact::Algorithm>::VerifyingKey),
+    Rs256(<Rsa as jwt_compact::Algorithm>::VerifyingKey),
+}
+
+impl KeyMaterial {
+    fn alg(&self) -> Alg {
+        match self {
+            Self::Hs256(_) => Alg::Hs256,
+            Self::Es256(_) => Alg::Es256,
+            Self::EdDsa(_) => Alg::EdDsa,
+            Self::Rs256(_) => Alg::Rs256,
+        }
+    }
+}
+
+struct Key {
+    kid: Option<String>,
+    material: KeyMaterial,
+}
+
+/// A verified token: its algorithm, key id and claims (as JSON text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The algorithm the signature was checked with.
+    pub alg: Alg,
+    /// The `kid` of the header, if any.
+    pub key_id: Option<String>,
+    /// The claims, as a JSON object's text (`exp`, `nbf`, `iat` as seconds).
+    pub claims_json: String,
+}
+
+/// Verifies tokens against configured keys, algorithms, issuer, audience and clock leeway.
+pub struct Verifier {
+    algorithms: Vec<Alg>,
+    keys: Vec<Key>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    leeway_seconds: i64,
+    require_kid: bool,
+    require_exp: bool,
+}
+
+fn error(code: ErrorCode, message: impl Into<String>) -> Error {
+    Error::new(code, message)
+}
+
+fn config_error(message: impl Into<String>) -> Error {
+    error(ErrorCode::InvalidKey, message)
+}
+
+impl Verifier {
+    /// Reads `{algorithms, keys, issuer?, audience?, leewaySeconds?, requireKid?, requireExp?}`:
+    /// `keys` is a JWK, a JWKS (`{keys: [...]}`) or a list of JWKs; a key's `kid` and `alg` are
+    /// honoured. Errors (`INVALID_KEY`) name the key.
+    pub fn from_json(config: &str) -> Result<Verifier, Error> {
+        let value: Value =
+            serde_json::from_str(config).map_err(|e| config_error(format!("verifier: {e}")))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| config_error("verifier: expected an object"))?;
+        for key in object.keys() {
+            if ![
+                "algorithms",
+                "keys",
+                "issuer",
+                "audience",
+                "leewaySeconds",
+                "requireKid",
+                "requireExp",
+            ]
+            .contains(&key.as_str())
+            {
+                return Err(config_error(format!("verifier: unknown field `{key}`")));
+            }
+        }
+        let algorithms = object
+            .get("algorithms")
+            .and_then(Value::as_array)
+            .ok_or_else(|| config_error("algorithms: expected a list such as [\"RS256\"]"))?
+            .iter()
+            .map(|a| {
+                a.as_str().and_then(Alg::parse).ok_or_else(|| {
+                    config_error(format!(
+                        "algorithms: {a} is not HS256, ES256, EdDSA or RS256"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if algorithms.is_empty() {
+            return Err(config_error("algorithms: at least one"));
+        }
+        let jwks: Vec<&Value> = match object.get("keys") {
+            Some(Value::Array(list)) => list.iter().collect(),
+            Some(Value::Object(o)) if o.contains_key("keys") => o
+                .get("keys")
+                .and_then(Value::as_array)
+                .ok_or_else(|| config_error("keys.keys: expected a list"))?
+                .iter()
+                .collect(),
+            Some(single @ Value::Object(_)) => vec![single],
+            _ => {
+                return Err(config_error(
+                    "keys: expected a JWK, a JWKS or a list of JWKs",
+                ))
+            }
+        };
+        let mut keys = Vec::with_capacity(jwks.len());
+        for (i, jwk) in jwks.into_iter().enumerate() {
+            keys.push(
+                read_key(jwk).map_err(|e| config_error(format!("keys[{i}]: {}", e.message())))?,
+            );
+        }
+        let text = |name: &str| -> Result<Option<String>, Error> {
+            match object.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(config_error(format!("{name}: expected a string"))),
+            }
+        };
+        let flag = |name: &str, default: bool| -> Result<bool, Error> {
+            match object.get(name) {
+                None | Some(Value::Null) => Ok(default),
+                Some(Value::Bool(b)) => Ok(*b),
+                Some(_) => Err(config_error(format!("{name}: expected a boolean"))),
+            }
+        };
+        let leeway_seconds = match object.get("leewaySeconds") {
+            None | Some(Value::Null) => 60,
+            Some(v) => v
+                .as_i64()
+                .filter(|s| (0..=86_400).contains(s))
+                .ok_or_else(|| {
+                    config_error("leewaySeconds: expected whole seconds between 0 and 86400")
+                })?,
+        };
+        Ok(Verifier {
+            algorithms,
+            keys,
+            issuer: text("issuer")?,
+            audience: text("audience")?,
+            leeway_seconds,
+            require_kid: flag("requireKid", false)?,
+            require_exp: flag("requireExp", true)?,
+        })
+    }
+
+    /// The Mosaic end-user token profile: RS256 only, `iss` = `ax-user-service`, `kid`
+    /// required, keys from the user service's JWKS, `exp` enforced.
+    pub fn mosaic_end_user(jwks: &str) -> Result<Verifier, Error> {
+        let keys: Value =
+            serde_json::from_str(jwks).map_err(|e| config_error(format!("jwks: {e}")))?;
+        let config = serde_json::json!({
+            "algorithms": ["RS256"], "keys": keys, "issuer": "ax-user-service", "requireKid": true, "requireExp": true,
+        });
+        Verifier::from_json(&config.to_string())
+    }
+
+    /// Verifies `token` at `now` (epoch ms). Errors: `MALFORMED_TOKEN`, `ALGORITHM_NOT_ALLOWED`,
+    /// `UNKNOWN_KEY`, `BAD_SIGNATURE`, `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID`, `WRONG_ISSUER`,
+    /// `WRONG_AUDIENCE`.
+    pub fn verify(&self, token: &str, now: Millis) -> Result<Verified, Error> {
+        let untrusted = UntrustedToken::new(token)
+            .map_err(|e| error(ErrorCode::MalformedToken, format!("token: {e}")))?;
+        let alg = Alg::parse(untrusted.algorithm())
+            .filter(|a| self.algorithms.contains(a))
+            .ok_or_else(|| {
+                error(
+                    ErrorCode::AlgorithmNotAllowed,
+                    format!("alg: \"{}\" is not allowed", untrusted.algorithm()),
+                )
+            })?;
+        let kid = untrusted.header().key_id.clone();
+        if self.require_kid && kid.is_none() {
+            return Err(error(ErrorCode::UnknownKey, "kid: required"));
+        }
+        let candidates = self.keys.iter().filter(|k| {
+            k.material.alg() == alg
+                && match (&kid, &k.kid) {
+                    (Some(want), Some(have)) => want == have,
+                    (Some(_), None) => !self.require_kid,
+                    (None, _) => true,
+                }
+        });
+        let mut last = None;
+        for key in candidates {
+            match check(&key.material, &untrusted) {
+                Ok(claims) => return self.accept(alg, kid, claims, now),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            let which = kid
+                .as_deref()
+                .map_or_else(String::new, |k| format!(" with kid \"{k}\""));
+            error(
+                ErrorCode::UnknownKey,
+                format!("no {} key{which}", alg.name()),
+            )
+        }))
+    }
+
+    fn accept(
+        &self,
+        alg: Alg,
+        key_id: Option<String>,
+        claims: Claims<BTreeMap<String, Value>>,
+        now: Millis,
+    ) -> Result<Verified, Error> {
+        let clock = Utc
+            .timestamp_millis_opt(now)
+            .single()
+            .ok_or_else(|| error(ErrorCode::InvalidRequest, "now: out of range"))?;
+        let options = TimeOptions::new(Duration::seconds(self.leeway_seconds), move || clock);
+        if claims.expiration.is_some() || self.require_exp {
+            claims.validate_expiration(&options).map_err(time_error)?;
+        }
+        if claims.not_before.is_some() {
+            claims.validate_maturity(&options).map_err(time_error)?;
+        }
+        let custom = &claims.custom;
+        if let Some(issuer) = &self.issuer {
+            if custom.get("iss").and_then(Value::as_str) != Some(issuer) {
+                return Err(error(
+                    ErrorCode::WrongIssuer,
+                    format!("iss: expected \"{issuer}\""),
+                ));
+            }
+        }
+        if let Some(audience) = &self.audience {
+            let matches = match custom.get("aud") {
+                Some(Value::String(a)) => a == audience,
+                Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(audience)),
+                _ => false,
+            };
+            if !matches {
+                return Err(error(
+                    ErrorCode::WrongAudience,
+                    format!("aud: expected \"{audience}\""),
+                ));
+            }
+        }
+        let claims_json = serde_json::to_string(&claims)
+            .map_err(|e| error(ErrorCode::MalformedToken, format!("claims: {e}")))?;
+        Ok(Verified {
+            alg,
+            key_id,
+            claims_json,
+        })
+    }
+}
+
+fn time_error(e: ValidationError) -> Error {
+    match e {
+        ValidationError::Expired => error(ErrorCode::TokenExpired, "exp: the token has expired"),
+        ValidationError::NotMature => error(
+            ErrorCode::TokenNotYetValid,
+            "nbf: the token is not valid yet",
+        ),
+        ValidationError::NoClaim(_) => error(ErrorCode::MalformedToken, "exp: required"),
+        other => error(ErrorCode::MalformedToken, format!("claims: {other}")),
+    }
+}
+
+fn check(
+    key: &KeyMaterial,
+    token: &UntrustedToken<'_>,
+) -> Result<Claims<BTreeMap<String, Value>>, Error> {
+    let result: Result<Token<BTreeMap<String, Value>>, ValidationError> = match key {
+        KeyMaterial::Hs256(k) => Hs256.validator(k).validate(token),
+        KeyMaterial::Es256(k) => Es256.validator(k).validate(token),
+        KeyMaterial::EdDsa(k) => Ed25519.validator(k).validate(token),
+        KeyMaterial::Rs256(k) => Rsa::rs256().validator(k).validate(token),
+    };
+    match result {
+        Ok(token) => Ok(token.claims().clone()),
+        Err(ValidationError::MalformedClaims(e)) => {
+            Err(error(ErrorCode::MalformedToken, format!("claims: {e}")))
+        }
+        Err(e) => Err(error(ErrorCode::BadSignature, format!("signature: {e}"))),
+    }
+}
+
+fn read_key(jwk: &Value) -> Result<Key, Error> {
+    let object = jwk
+        .as_object()
+        .ok_or_else(|| config_error("expected a JWK object"))?;
+    let kid = object.get("kid").and_then(Value::as_str).map(str::to_owned);
+    let declared = object.get("alg").and_then(Value::as_str);
+    let parsed: JsonWebKey<'_> =
+        serde_json::from_value(jwk.clone()).map_err(|e| config_error(format!("not a JWK: {e}")))?;
+    let kty = object.get("kty").and_then(Value::as_str).unwrap_or("");
+    let crv = object.get("crv").and_then(Value::as_str).unwrap_or("");
+    let bad = |e: &dyn std::fmt::Display| config_error(format!("unusable key: {e}"));
+    let material = match (kty, crv) {
+        ("oct", _) => {
+            let key = <Hs256 as jwt_compact::Algorithm>::VerifyingKey::try_from(&parsed)
+                .map_err(|e| bad(&e))?;
+            if key.as_ref().len() < 32 {
+                return Err(config_error(
+                    "an HS256 key needs at least 32 bytes (RFC 7518 section 3.2)",
+                ));
+            }
+            KeyMaterial::Hs256(key)
+        }
+        ("EC", "P-256") => KeyMaterial::Es256(TryFrom::try_from(&parsed).map_err(|e| bad(&e))?),
+        ("OKP", "Ed25519") => KeyMaterial::EdDsa(TryFrom::try_from(&parsed).map_err(|e| bad(&e))?),
+        ("RSA", _) => {
+            let key: <Rsa as jwt_compact::Algorithm>::VerifyingKey =
+                TryFrom::try_from(&parsed).map_err(|e| bad(&e))?;
+            if jwt_compact::alg::StrongKey::try_from(key.clone()).is_err() {
+                return Err(config_error(
+                    "an RSA key needs at least 2048 bits (RFC 7518 section 3.3)",
+                ));
+            }
+            KeyMaterial::Rs256(key)
+        }
+        _ => {
+            return Err(config_error(format!(
+                "kty \"{kty}\" / crv \"{crv}\" is not an HS256, ES256, EdDSA or RS256 key"
+            )))
+        }
+    };
+    if let Some(declared) = declared {
+        if Alg::parse(declared) != Some(material.alg()) {
+            return Err(config_error(format!(
+                "alg \"{declared}\" does not fit the key type"
+            )));
+        }
+    }
+    Ok(Key { kid, material })
+}

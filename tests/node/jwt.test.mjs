@@ -1,0 +1,129 @@
+// JWT verification in the edge module against tokens minted by `jose` (npm) for every
+// algorithm, and the attacks a verifier must refuse: tampered signatures and payloads,
+// `alg: none`, HS/RS key confusion, unknown kids, expired and not-yet-valid tokens, wrong
+// issuer or audience. Truth comes from jose (it signs) and from RFC 7515/7518/7519.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { REPO, PKG } from './helpers.mjs';
+
+const jose = await import(path.join(REPO, 'tests/node_modules/jose/dist/webapi/index.js'));
+const { JwtVerifier } = await import(path.join(PKG, 'edge/node/index.mjs'));
+const b64u = (x) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64url');
+const NOW = Date.parse('2026-01-01T00:00:00Z');
+const S = NOW / 1000;
+
+/** A key pair for `alg` from jose: the signing key, and the public JWK with a kid. */
+async function keys(alg, kid = 'k1') {
+  if (alg === 'HS256') {
+    const secret = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
+    return { sign: secret, jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url'), kid } };
+  }
+  const { privateKey, publicKey } = await jose.generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+  return { sign: privateKey, jwk: { ...(await jose.exportJWK(publicKey)), kid } };
+}
+
+async function mint(alg, key, claims = {}, header = {}) {
+  const payload = { sub: 'user-42', iss: 'playgate-auth', aud: 'edge', iat: S, nbf: S - 60, exp: S + 600, ...claims };
+  return new jose.SignJWT(payload).setProtectedHeader({ alg, kid: 'k1', ...header }).sign(key.sign);
+}
+
+const code = (fn) => {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof Error);
+    return e.code;
+  }
+  return 'OK';
+};
+
+for (const alg of ['HS256', 'ES256', 'EdDSA', 'RS256']) {
+  test(`${alg}: jose-minted tokens verify; tampering and time are refused`, async () => {
+    const key = await keys(alg);
+    const verifier = JwtVerifier.fromJson({ algorithms: [alg], keys: { keys: [key.jwk] }, issuer: 'playgate-auth', audience: 'edge', leewaySeconds: 30 });
+    const token = await mint(alg, key, { scope: { permissions: [] } });
+    const verified = verifier.verify(token, { now: NOW });
+    assert.equal(verified.algorithm, alg);
+    assert.equal(verified.keyId, 'k1');
+    assert.deepEqual(verified.claims, jose.decodeJwt(token));
+    // Every region of the signature, flipped.
+    const [h, p, sig] = token.split('.');
+    for (const at of [0, Math.floor(sig.length / 2), sig.length - 2]) {
+      const flipped = sig.slice(0, at) + (sig[at] === 'A' ? 'B' : 'A') + sig.slice(at + 1);
+      assert.equal(code(() => verifier.verify(`${h}.${p}.${flipped}`, { now: NOW })), 'BAD_SIGNATURE', `signature char ${at}`);
+    }
+    // The payload edited (another subject), the signature kept.
+    const edited = b64u({ ...jose.decodeJwt(token), sub: 'admin' });
+    assert.equal(code(() => verifier.verify(`${h}.${edited}.${sig}`, { now: NOW })), 'BAD_SIGNATURE');
+    // exp and nbf with the 30 s leeway.
+    assert.equal(code(() => verifier.verify(token, { now: NOW + 629_000 })), 'OK', 'within the leeway after exp');
+    assert.equal(code(() => verifier.verify(token, { now: NOW + 631_000 })), 'TOKEN_EXPIRED');
+    assert.equal(code(() => verifier.verify(token, { now: NOW - 89_000 })), 'OK', 'within the leeway before nbf');
+    assert.equal(code(() => verifier.verify(token, { now: NOW - 91_000 })), 'TOKEN_NOT_YET_VALID');
+    // Issuer and audience.
+    const [otherIssuer, twoAudiences, otherAudience, otherKid] = await Promise.all([
+      mint(alg, key, { iss: 'someone-else' }), mint(alg, key, { aud: ['other', 'edge'] }),
+      mint(alg, key, { aud: 'player' }), mint(alg, key, {}, { kid: 'k2' }),
+    ]);
+    assert.equal(code(() => verifier.verify(otherIssuer, { now: NOW })), 'WRONG_ISSUER');
+    assert.equal(code(() => verifier.verify(twoAudiences, { now: NOW })), 'OK');
+    assert.equal(code(() => verifier.verify(otherAudience, { now: NOW })), 'WRONG_AUDIENCE');
+    // A kid the verifier does not have.
+    assert.equal(code(() => verifier.verify(otherKid, { now: NOW })), 'UNKNOWN_KEY');
+  });
+}
+
+test('alg none, and algorithms outside the configuration, are refused before any signature check', async () => {
+  const key = await keys('ES256');
+  const verifier = JwtVerifier.fromJson({ algorithms: ['ES256'], keys: [key.jwk] });
+  const payload = b64u({ sub: 'user-42', exp: S + 600 });
+  for (const header of [{ alg: 'none' }, { alg: 'None' }, { alg: 'HS256', kid: 'k1' }, { alg: 'ES384' }]) {
+    assert.equal(code(() => verifier.verify(`${b64u(header)}.${payload}.`, { now: NOW })), 'ALGORITHM_NOT_ALLOWED', JSON.stringify(header));
+  }
+});
+
+test('HS/RS confusion: an HS256 token signed with the RSA public key is refused', async () => {
+  const rsa = await keys('RS256');
+  const publicBytes = new TextEncoder().encode(JSON.stringify(rsa.jwk)); // what a confused server might use as an HMAC secret
+  const forged = await new jose.SignJWT({ sub: 'admin' }).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setExpirationTime(S + 600).sign(publicBytes);
+  const rsOnly = JwtVerifier.fromJson({ algorithms: ['RS256'], keys: [rsa.jwk] });
+  assert.equal(code(() => rsOnly.verify(forged, { now: NOW })), 'ALGORITHM_NOT_ALLOWED');
+  const both = JwtVerifier.fromJson({ algorithms: ['RS256', 'HS256'], keys: [rsa.jwk] });
+  assert.equal(code(() => both.verify(forged, { now: NOW })), 'UNKNOWN_KEY', 'no HS256 key is configured');
+});
+
+test('the Mosaic end-user profile: RS256, kid required, iss ax-user-service', async () => {
+  const key = await keys('RS256', 'mosaic-1');
+  const verifier = JwtVerifier.mosaicEndUser({ keys: [key.jwk] });
+  const good = await new jose.SignJWT({ sub: 'end-user' }).setProtectedHeader({ alg: 'RS256', kid: 'mosaic-1' })
+    .setIssuer('ax-user-service').setExpirationTime(S + 600).sign(key.sign);
+  assert.equal(verifier.verify(good, { now: NOW }).claims.sub, 'end-user');
+  const noKid = await new jose.SignJWT({ sub: 'end-user' }).setProtectedHeader({ alg: 'RS256' })
+    .setIssuer('ax-user-service').setExpirationTime(S + 600).sign(key.sign);
+  assert.equal(code(() => verifier.verify(noKid, { now: NOW })), 'UNKNOWN_KEY');
+  const otherIssuer = await new jose.SignJWT({ sub: 'end-user' }).setProtectedHeader({ alg: 'RS256', kid: 'mosaic-1' })
+    .setIssuer('someone').setExpirationTime(S + 600).sign(key.sign);
+  assert.equal(code(() => verifier.verify(otherIssuer, { now: NOW })), 'WRONG_ISSUER');
+  const noExp = await new jose.SignJWT({ sub: 'end-user' }).setProtectedHeader({ alg: 'RS256', kid: 'mosaic-1' })
+    .setIssuer('ax-user-service').sign(key.sign);
+  assert.equal(code(() => verifier.verify(noExp, { now: NOW })), 'MALFORMED_TOKEN', 'exp is enforced');
+});
+
+test('unusable configurations and malformed tokens are coded errors; the module keeps working', async () => {
+  const weak = { kty: 'oct', k: b64u('too short') };
+  assert.equal(code(() => JwtVerifier.fromJson({ algorithms: ['HS256'], keys: [weak] })), 'INVALID_KEY', 'RFC 7518: HS256 keys of 32 bytes or more');
+  const { generateKeyPairSync } = await import('node:crypto');
+  const shortRsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
+  assert.equal(code(() => JwtVerifier.fromJson({ algorithms: ['RS256'], keys: [shortRsa] })), 'INVALID_KEY', 'RFC 7518: RSA keys of 2048 bits or more');
+  assert.equal(code(() => JwtVerifier.fromJson({ algorithms: ['PS256'], keys: [] })), 'INVALID_KEY');
+  assert.equal(code(() => JwtVerifier.fromJson({ algorithms: ['ES256'], keys: [{ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' }] })), 'INVALID_KEY');
+  assert.equal(code(() => JwtVerifier.fromJson('{')), 'INVALID_KEY');
+  const key = await keys('ES256');
+  const verifier = JwtVerifier.fromJson({ algorithms: ['ES256'], keys: [key.jwk] });
+  for (const bad of ['', 'a.b', 'a.b.c.d', '!!!.???.***', `${b64u('[1]')}.${b64u('{}')}.`]) {
+    assert.ok(['MALFORMED_TOKEN', 'ALGORITHM_NOT_ALLOWED'].includes(code(() => verifier.verify(bad, { now: NOW }))), bad);
+  }
+  assert.equal(code(() => verifier.verify(42)), 'MALFORMED_TOKEN');
+  assert.equal(verifier.verify(await mint('ES256', key), { now: NOW }).claims.sub, 'user-42', 'still working');
+});
