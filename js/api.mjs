@@ -303,6 +303,33 @@ export function install(raw) {
         return this._verify(token, readNow(options.now));
       },
     });
+    Object.defineProperty(JwtVerifier.prototype, 'verifyPlayback', {
+      value(token, options = {}) {
+        if (!(this instanceof JwtVerifier) || this.__wbg_ptr === 0) throw fail('INVALID_KEY', 'verifier: expected a live JwtVerifier');
+        if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
+        if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected an object');
+        return this._verifyPlayback(token, readNow(options.now));
+      },
+    });
+  }
+  const { PlaybackTokenMinter } = raw;
+  if (PlaybackTokenMinter) {
+    Object.defineProperty(PlaybackTokenMinter.prototype, 'mint', {
+      value(options) {
+        if (!(this instanceof PlaybackTokenMinter) || this.__wbg_ptr === 0) throw fail('INVALID_KEY', 'minter: expected a live PlaybackTokenMinter');
+        if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, subject?, entitlement?, now? }');
+        const scope = options.scope instanceof PermissionScope ? options.scope : PermissionScope.fromJson(options.scope);
+        const ent = options.entitlement ?? {};
+        if (ent === null || typeof ent !== 'object') throw fail('INVALID_REQUEST', 'entitlement: expected an object');
+        return this._mint(
+          scope, optionalString(options.subject, 'subject') ?? undefined,
+          optionalString(ent.maxQuality, 'entitlement.maxQuality') ?? undefined,
+          optionalString(ent.country, 'entitlement.country') ?? undefined,
+          optionalString(ent.device, 'entitlement.device') ?? undefined,
+          readNow(options.now),
+        );
+      },
+    });
   }
 
   Object.defineProperties(Policy.prototype, {

@@ -383,3 +383,217 @@ fn read_key(jwk: &Value) -> Result<Key, Error> {
     }
     Ok(Key { kid, material })
 }
+
+// ---- playback tokens ------------------------------------------------------------------------
+
+enum SigningMaterial {
+    Hs256(<Hs256 as jwt_compact::Algorithm>::SigningKey),
+    Es256(<Es256 as jwt_compact::Algorithm>::SigningKey),
+    EdDsa(<Ed25519 as jwt_compact::Algorithm>::SigningKey),
+    // Boxed: an RSA private key is ten times the size of the others.
+    Rs256(Box<<Rsa as jwt_compact::Algorithm>::SigningKey>),
+}
+
+/// What a playback token may carry besides its scope: the entitlement's outcome for the edge.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlaybackEntitlement {
+    /// The quality cap (`SD`, `HD`, `UHD1`, `UHD2`).
+    pub max_quality: Option<crate::quality::Quality>,
+    /// The viewer's country (two letters).
+    pub country: Option<crate::country::Country>,
+    /// The viewer's device class.
+    pub device: Option<String>,
+}
+
+/// Mints playback tokens: a JWT carrying a Momento permission scope (SDK JSON form) and,
+/// optionally, an entitlement summary, with a random `jti` and a short lifetime. For trusted
+/// code only (an auth server, an edge function): players never hold signing keys.
+pub struct Signer {
+    alg: Alg,
+    key: SigningMaterial,
+    kid: Option<String>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    lifetime_seconds: i64,
+}
+
+/// The default lifetime of a playback token, in seconds.
+pub const DEFAULT_PLAYBACK_LIFETIME: i64 = 300;
+
+impl Signer {
+    /// Reads `{algorithm, key (a private JWK), kid?, issuer?, audience?, lifetimeSeconds?}`.
+    /// Errors: `INVALID_KEY`.
+    pub fn from_json(config: &str) -> Result<Signer, Error> {
+        let value: Value =
+            serde_json::from_str(config).map_err(|e| config_error(format!("signer: {e}")))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| config_error("signer: expected an object"))?;
+        for key in object.keys() {
+            if ![
+                "algorithm",
+                "key",
+                "kid",
+                "issuer",
+                "audience",
+                "lifetimeSeconds",
+            ]
+            .contains(&key.as_str())
+            {
+                return Err(config_error(format!("signer: unknown field `{key}`")));
+            }
+        }
+        let alg = object
+            .get("algorithm")
+            .and_then(Value::as_str)
+            .and_then(Alg::parse)
+            .ok_or_else(|| config_error("algorithm: expected HS256, ES256, EdDSA or RS256"))?;
+        let jwk_value = object
+            .get("key")
+            .ok_or_else(|| config_error("key: a private JWK is required"))?;
+        let jwk: JsonWebKey<'_> = serde_json::from_value(jwk_value.clone())
+            .map_err(|e| config_error(format!("key: not a JWK: {e}")))?;
+        let bad = |e: &dyn std::fmt::Display| {
+            config_error(format!("key: unusable for {}: {e}", alg.name()))
+        };
+        let key = match alg {
+            Alg::Hs256 => {
+                let key = <Hs256 as jwt_compact::Algorithm>::SigningKey::try_from(&jwk)
+                    .map_err(|e| bad(&e))?;
+                if key.as_ref().len() < 32 {
+                    return Err(config_error(
+                        "key: an HS256 key needs at least 32 bytes (RFC 7518 section 3.2)",
+                    ));
+                }
+                SigningMaterial::Hs256(key)
+            }
+            Alg::Es256 => SigningMaterial::Es256(TryFrom::try_from(&jwk).map_err(|e| bad(&e))?),
+            Alg::EdDsa => SigningMaterial::EdDsa(TryFrom::try_from(&jwk).map_err(|e| bad(&e))?),
+            Alg::Rs256 => {
+                let key: <Rsa as jwt_compact::Algorithm>::SigningKey =
+                    TryFrom::try_from(&jwk).map_err(|e| bad(&e))?;
+                if jwt_compact::alg::StrongKey::try_from(key.clone()).is_err() {
+                    return Err(config_error(
+                        "key: an RSA key needs at least 2048 bits (RFC 7518 section 3.3)",
+                    ));
+                }
+                SigningMaterial::Rs256(Box::new(key))
+            }
+        };
+        let text = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
+        let lifetime_seconds = match object.get("lifetimeSeconds") {
+            None | Some(Value::Null) => DEFAULT_PLAYBACK_LIFETIME,
+            Some(v) => v
+                .as_i64()
+                .filter(|s| (1..=86_400).contains(s))
+                .ok_or_else(|| {
+                    config_error("lifetimeSeconds: expected whole seconds between 1 and 86400")
+                })?,
+        };
+        Ok(Signer {
+            alg,
+            key,
+            kid: text("kid"),
+            issuer: text("issuer"),
+            audience: text("audience"),
+            lifetime_seconds,
+        })
+    }
+
+    /// Mints a playback token at `now` for `scope`, with a `jti` of 16 random bytes.
+    pub fn mint(
+        &self,
+        scope: &crate::scope::PermissionScope,
+        subject: Option<&str>,
+        entitlement: Option<&PlaybackEntitlement>,
+        now: Millis,
+    ) -> Result<String, Error> {
+        let mut random = [0u8; 16];
+        getrandom::getrandom(&mut random)
+            .map_err(|e| error(ErrorCode::InvalidKey, format!("jti: no randomness: {e}")))?;
+        let mut custom = BTreeMap::new();
+        custom.insert(
+            "jti".to_owned(),
+            Value::String(crate::base64::encode(&random, true)),
+        );
+        let scope_json: Value = serde_json::from_str(&scope.to_json())
+            .map_err(|e| error(ErrorCode::InvalidScope, e.to_string()))?;
+        custom.insert("scope".to_owned(), scope_json);
+        if let Some(iss) = &self.issuer {
+            custom.insert("iss".to_owned(), Value::String(iss.clone()));
+        }
+        if let Some(aud) = &self.audience {
+            custom.insert("aud".to_owned(), Value::String(aud.clone()));
+        }
+        if let Some(sub) = subject {
+            custom.insert("sub".to_owned(), Value::String(sub.to_owned()));
+        }
+        if let Some(ent) = entitlement {
+            let mut summary = serde_json::Map::new();
+            if let Some(q) = ent.max_quality {
+                summary.insert(
+                    "maxQuality".to_owned(),
+                    Value::String(q.as_str().to_owned()),
+                );
+            }
+            if let Some(c) = ent.country {
+                summary.insert("country".to_owned(), Value::String(c.to_code_string()));
+            }
+            if let Some(d) = &ent.device {
+                summary.insert("device".to_owned(), Value::String(d.clone()));
+            }
+            custom.insert("ent".to_owned(), Value::Object(summary));
+        }
+        let issued = Utc
+            .timestamp_millis_opt(now)
+            .single()
+            .ok_or_else(|| error(ErrorCode::InvalidRequest, "now: out of range"))?;
+        let mut claims = Claims::new(custom);
+        claims.issued_at = Some(issued);
+        claims.expiration = Some(issued + Duration::seconds(self.lifetime_seconds));
+        let mut header = jwt_compact::Header::empty();
+        if let Some(kid) = &self.kid {
+            header = header.with_key_id(kid.clone());
+        }
+        let minted = match &self.key {
+            SigningMaterial::Hs256(k) => Hs256.token(&header, &claims, k),
+            SigningMaterial::Es256(k) => Es256.token(&header, &claims, k),
+            SigningMaterial::EdDsa(k) => Ed25519.token(&header, &claims, k),
+            SigningMaterial::Rs256(k) => Rsa::rs256().token(&header, &claims, k),
+        };
+        minted.map_err(|e| error(ErrorCode::InvalidKey, format!("{}: {e}", self.alg.name())))
+    }
+}
+
+/// A verified playback token: its claims, its scope and entitlement summary.
+#[derive(Debug, Clone)]
+pub struct Playback {
+    /// The verified token.
+    pub verified: Verified,
+    /// The scope it carries.
+    pub scope: crate::scope::PermissionScope,
+    /// The entitlement summary it carries, as JSON text (`null` when absent).
+    pub entitlement_json: String,
+}
+
+impl Verifier {
+    /// Verifies a playback token and reads its scope (`INVALID_SCOPE` when it carries none or
+    /// a malformed one).
+    pub fn verify_playback(&self, token: &str, now: Millis) -> Result<Playback, Error> {
+        let verified = self.verify(token, now)?;
+        let claims: Value = serde_json::from_str(&verified.claims_json)
+            .map_err(|e| error(ErrorCode::MalformedToken, e.to_string()))?;
+        let scope_value = claims
+            .get("scope")
+            .ok_or_else(|| error(ErrorCode::InvalidScope, "scope: missing"))?;
+        let scope = crate::scope::PermissionScope::from_json(&scope_value.to_string())?;
+        let entitlement_json = claims
+            .get("ent")
+            .map_or_else(|| "null".to_owned(), Value::to_string);
+        Ok(Playback {
+            verified,
+            scope,
+            entitlement_json,
+        })
+    }
+}

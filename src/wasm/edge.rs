@@ -4,9 +4,12 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::scope::JsPermissionScope;
 use super::{js_error, json_text};
 use playgate::error::{Error, ErrorCode};
-use playgate::jwt::Verifier;
+use playgate::jwt::{PlaybackEntitlement, Signer, Verifier};
+use playgate::quality::Quality;
+use playgate::request::{check_device, parse_country};
 use playgate::time;
 
 /// Verifies JWTs with configured keys and algorithms (never the token's own `alg` choice).
@@ -67,6 +70,113 @@ impl JsJwtVerifier {
         );
         Ok(object.into())
     }
+
+    /// Internal: verifies a playback token; adds its `scope` (a PermissionScope) and `entitlement`.
+    #[wasm_bindgen(js_name = _verifyPlayback, skip_typescript)]
+    pub fn verify_playback(&self, token: &str, now: f64) -> Result<JsValue, JsValue> {
+        let now = time::from_epoch_f64(now)
+            .ok_or_else(|| js_error(&Error::request("now: must be finite epoch milliseconds")))?;
+        let playback = self
+            .inner
+            .verify_playback(token, now)
+            .map_err(|e| js_error(&e))?;
+        let object = Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = Reflect::set(&object, &JsValue::from_str(k), &v);
+        };
+        set("algorithm", JsValue::from_str(playback.verified.alg.name()));
+        set(
+            "keyId",
+            playback
+                .verified
+                .key_id
+                .as_deref()
+                .map_or(JsValue::NULL, JsValue::from_str),
+        );
+        set(
+            "claims",
+            js_sys::JSON::parse(&playback.verified.claims_json).unwrap_or(JsValue::NULL),
+        );
+        set(
+            "scope",
+            JsPermissionScope {
+                inner: playback.scope,
+            }
+            .into(),
+        );
+        set(
+            "entitlement",
+            js_sys::JSON::parse(&playback.entitlement_json).unwrap_or(JsValue::NULL),
+        );
+        Ok(object.into())
+    }
+}
+
+/// Mints playback tokens (trusted code only: an auth server or an edge function).
+#[wasm_bindgen(js_name = PlaybackTokenMinter)]
+pub struct JsPlaybackTokenMinter {
+    inner: Signer,
+}
+
+#[wasm_bindgen(js_class = PlaybackTokenMinter)]
+impl JsPlaybackTokenMinter {
+    /// `{algorithm, key (a private JWK), kid?, issuer?, audience?, lifetimeSeconds? (default 300)}`.
+    /// Throws `INVALID_KEY`.
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(
+        #[wasm_bindgen(unchecked_param_type = "PlaybackTokenMinterConfig | string")]
+        config: JsValue,
+    ) -> Result<JsPlaybackTokenMinter, JsValue> {
+        let text = json_text(&config, "minter")
+            .map_err(|m| js_error(&Error::new(ErrorCode::InvalidKey, m)))?;
+        Signer::from_json(&text)
+            .map(|inner| JsPlaybackTokenMinter { inner })
+            .map_err(|e| js_error(&e))
+    }
+
+    /// Internal: mints a token for `scope` at `now`; the JS layer reads the options object.
+    #[wasm_bindgen(js_name = _mint, skip_typescript)]
+    pub fn mint(
+        &self,
+        scope: &JsPermissionScope,
+        subject: Option<String>,
+        max_quality: Option<String>,
+        country: Option<String>,
+        device: Option<String>,
+        now: f64,
+    ) -> Result<String, JsValue> {
+        let fail = |e: Error| js_error(&e);
+        let now = time::from_epoch_f64(now)
+            .ok_or_else(|| fail(Error::request("now: must be finite epoch milliseconds")))?;
+        let entitlement = if max_quality.is_some() || country.is_some() || device.is_some() {
+            let max_quality = match max_quality.as_deref() {
+                Some(q) => Some(Quality::parse(q).ok_or_else(|| {
+                    fail(Error::request(
+                        "entitlement.maxQuality: expected SD, HD, UHD1 or UHD2",
+                    ))
+                })?),
+                None => None,
+            };
+            let country = country
+                .as_deref()
+                .map(parse_country)
+                .transpose()
+                .map_err(fail)?;
+            if let Some(d) = &device {
+                check_device(d).map_err(fail)?;
+            }
+            Some(PlaybackEntitlement {
+                max_quality,
+                country,
+                device,
+            })
+        } else {
+            None
+        };
+        self.inner
+            .mint(&scope.inner, subject.as_deref(), entitlement.as_ref(), now)
+            .map_err(fail)
+    }
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -93,7 +203,32 @@ export interface VerifiedJwt {
   claims: Record<string, unknown>;
 }
 
+/** A playback token minter's configuration. */
+export interface PlaybackTokenMinterConfig {
+  algorithm: 'HS256' | 'ES256' | 'EdDSA' | 'RS256';
+  /** The private JWK. */
+  key: object;
+  kid?: string;
+  issuer?: string;
+  audience?: string;
+  /** Default 300 (five minutes). */
+  lifetimeSeconds?: number;
+}
+
+/** What a playback token carries besides its scope. */
+export interface PlaybackEntitlement { maxQuality?: Quality | null; country?: string | null; device?: string | null }
+
+export interface PlaybackTokenMinter {
+  /** A signed JWT with the scope (SDK JSON form), an optional entitlement summary (`ent`), a random `jti`, `iat` and `exp`. */
+  mint(options: { scope: PermissionScope | PermissionScopeJson; subject?: string; entitlement?: PlaybackEntitlement; now?: number | string | Date }): string;
+}
+
+/** A verified playback token. */
+export interface VerifiedPlayback extends VerifiedJwt { scope: PermissionScope; entitlement: PlaybackEntitlement | null }
+
 export interface JwtVerifier {
+  /** Verifies a playback token (as `verify`) and reads its scope; throws INVALID_SCOPE when it has none. */
+  verifyPlayback(token: string, options?: { now?: number | string | Date }): VerifiedPlayback;
   /**
    * Verifies a token at `now` (default: the current time). Throws MALFORMED_TOKEN,
    * ALGORITHM_NOT_ALLOWED, UNKNOWN_KEY, BAD_SIGNATURE, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID,

@@ -20,7 +20,7 @@ pub const SCOPE_KEY_AT: usize = 256;
 /// A Momento permission scope.
 #[wasm_bindgen(js_name = PermissionScope)]
 pub struct JsPermissionScope {
-    inner: PermissionScope,
+    pub(crate) inner: PermissionScope,
 }
 
 fn scope_error(message: impl Into<String>) -> JsValue {

@@ -127,3 +127,51 @@ test('unusable configurations and malformed tokens are coded errors; the module 
   assert.equal(code(() => verifier.verify(42)), 'MALFORMED_TOKEN');
   assert.equal(verifier.verify(await mint('ES256', key), { now: NOW }).claims.sub, 'user-42', 'still working');
 });
+
+test('playback tokens: minted by playgate for every algorithm, verified by jose and by playgate', async () => {
+  const { PlaybackTokenMinter, PermissionScope } = await import(path.join(PKG, 'edge/node/index.mjs'));
+  const scopeJson = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };
+  for (const alg of ['HS256', 'ES256', 'EdDSA', 'RS256']) {
+    let privateJwk;
+    let verifyKey;
+    if (alg === 'HS256') {
+      const secret = new Uint8Array(32).map((_, i) => (i * 7 + 3) & 0xff);
+      privateJwk = { kty: 'oct', k: Buffer.from(secret).toString('base64url') };
+      verifyKey = secret;
+    } else {
+      const pair = await jose.generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+      privateJwk = await jose.exportJWK(pair.privateKey);
+      verifyKey = pair.publicKey;
+    }
+    const publicJwk = alg === 'HS256' ? { ...privateJwk, kid: 'pb' } : { ...(await jose.exportJWK(verifyKey)), kid: 'pb' };
+    const minter = PlaybackTokenMinter.fromJson({ algorithm: alg, key: privateJwk, kid: 'pb', issuer: 'playgate-auth', audience: 'edge' });
+    const token = minter.mint({ scope: scopeJson, subject: 'user-42', entitlement: { maxQuality: 'HD', country: 'de', device: 'web' }, now: NOW });
+    // jose verifies what playgate signed (with jose's own clock checks at NOW).
+    const { payload, protectedHeader } = await jose.jwtVerify(token, verifyKey, {
+      algorithms: [alg], issuer: 'playgate-auth', audience: 'edge', currentDate: new Date(NOW),
+    });
+    assert.equal(protectedHeader.alg, alg);
+    assert.equal(protectedHeader.kid, 'pb');
+    assert.deepEqual(payload.scope, scopeJson);
+    assert.deepEqual(payload.ent, { maxQuality: 'HD', country: 'DE', device: 'web' });
+    assert.equal(payload.sub, 'user-42');
+    assert.equal(payload.iat, S);
+    assert.equal(payload.exp, S + 300, 'a short default lifetime: five minutes');
+    assert.match(payload.jti, /^[A-Za-z0-9_-]{22}$/, '16 random bytes');
+    assert.notEqual(minter.mint({ scope: scopeJson, now: NOW }).split('.')[1], minter.mint({ scope: scopeJson, now: NOW }).split('.')[1], 'a fresh jti each time');
+    // playgate verifies it and reads the scope back.
+    const verifier = JwtVerifier.fromJson({ algorithms: [alg], keys: [publicJwk], issuer: 'playgate-auth', audience: 'edge' });
+    const playback = verifier.verifyPlayback(token, { now: NOW + 1000 });
+    assert.ok(playback.scope instanceof PermissionScope);
+    assert.equal(playback.scope.allows('get', 'media', '/Movie1/1080p/segment1.ts'), true);
+    assert.equal(playback.scope.allows('get', 'media', '/Movie2/1080p/segment1.ts'), false);
+    assert.deepEqual(playback.entitlement, { maxQuality: 'HD', country: 'DE', device: 'web' });
+    assert.equal(code(() => verifier.verifyPlayback(token, { now: NOW + 301_000 + 60_000 })), 'TOKEN_EXPIRED');
+  }
+  // A verified JWT without a scope is not a playback token.
+  const key = await keys('ES256');
+  const plain = await mint('ES256', key);
+  const verifier = JwtVerifier.fromJson({ algorithms: ['ES256'], keys: [key.jwk] });
+  assert.equal(code(() => verifier.verifyPlayback(plain, { now: NOW })), 'INVALID_SCOPE');
+  assert.equal(code(() => PlaybackTokenMinter.fromJson({ algorithm: 'ES256', key: key.jwk })), 'INVALID_KEY', 'a public key cannot sign');
+});
