@@ -186,7 +186,7 @@ wasm_tests() {
     chromium) env=(CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_USE_BROWSER=1) ;;
   esac
   env "${env[@]}" WASM_BINDGEN_TEST_TIMEOUT=120 WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json" \
-    cargo test -p playgate-wasm --target "$TARGET" --tests
+    cargo test -p playgate-wasm --target "$TARGET" --tests --all-features
 }
 
 node_tests() {

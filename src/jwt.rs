@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{Duration, TimeZone, Utc};
 use jwt_compact::alg::{Ed25519, Es256, Hs256, Rsa};
 use jwt_compact::jwk::JsonWebKey;
-use jwt_compact::{AlgorithmExt as _, Claims, TimeOptions, Token, UntrustedToken, ValidationError};
+use jwt_compact::{AlgorithmExt as _, Claims, Token, UntrustedToken, ValidationError};
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
@@ -260,16 +260,25 @@ impl Verifier {
         claims: Claims<BTreeMap<String, Value>>,
         now: Millis,
     ) -> Result<Verified, Error> {
-        let clock = Utc
-            .timestamp_millis_opt(now)
-            .single()
-            .ok_or_else(|| error(ErrorCode::InvalidRequest, "now: out of range"))?;
-        let options = TimeOptions::new(Duration::seconds(self.leeway_seconds), move || clock);
-        if claims.expiration.is_some() || self.require_exp {
-            claims.validate_expiration(&options).map_err(time_error)?;
+        // RFC 7519 4.1.4 and 4.1.5: not accepted on or after `exp`, nor before `nbf`, give or take
+        // the leeway. (jwt-compact's own check still accepts a token at exactly `exp`.)
+        let leeway = self.leeway_seconds * 1000;
+        match claims.expiration {
+            Some(exp) if now >= exp.timestamp_millis().saturating_add(leeway) => {
+                return Err(error(ErrorCode::TokenExpired, "exp: the token has expired"));
+            }
+            None if self.require_exp => {
+                return Err(error(ErrorCode::MalformedToken, "exp: required"));
+            }
+            _ => {}
         }
-        if claims.not_before.is_some() {
-            claims.validate_maturity(&options).map_err(time_error)?;
+        if let Some(nbf) = claims.not_before {
+            if now < nbf.timestamp_millis().saturating_sub(leeway) {
+                return Err(error(
+                    ErrorCode::TokenNotYetValid,
+                    "nbf: the token is not valid yet",
+                ));
+            }
         }
         let custom = &claims.custom;
         if let Some(issuer) = &self.issuer {
@@ -300,18 +309,6 @@ impl Verifier {
             key_id,
             claims_json,
         })
-    }
-}
-
-fn time_error(e: ValidationError) -> Error {
-    match e {
-        ValidationError::Expired => error(ErrorCode::TokenExpired, "exp: the token has expired"),
-        ValidationError::NotMature => error(
-            ErrorCode::TokenNotYetValid,
-            "nbf: the token is not valid yet",
-        ),
-        ValidationError::NoClaim(_) => error(ErrorCode::MalformedToken, "exp: required"),
-        other => error(ErrorCode::MalformedToken, format!("claims: {other}")),
     }
 }
 

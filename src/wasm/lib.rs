@@ -11,6 +11,8 @@
 
 #[cfg(feature = "edge")]
 mod edge;
+#[cfg(feature = "edge")]
+pub use edge::{JsJwtVerifier, JsPlaybackTokenMinter};
 #[cfg(feature = "scopes")]
 mod scope;
 mod types;

@@ -275,3 +275,33 @@ fn scope_vectors_through_the_binding_layer() {
     }
     assert!(compared >= 40, "compared {compared}");
 }
+
+/// RFC 7515 appendix A.1 (HS256) through the edge binding, in Node and Chromium.
+#[cfg(feature = "edge")]
+#[wasm_bindgen_test]
+fn rfc7515_a1_through_the_edge_binding() {
+    use playgate_wasm::JsJwtVerifier;
+    let key = r#"{"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}"#;
+    let jws = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let config = format!(
+        r#"{{"algorithms": ["HS256"], "keys": [{key}], "issuer": "joe", "leewaySeconds": 0}}"#
+    );
+    let verifier = JsJwtVerifier::from_json(JsValue::from_str(&config)).unwrap();
+    let ok = verifier.verify(jws, 1_300_819_379_999.0).unwrap();
+    let claims = Reflect::get(&ok, &JsValue::from_str("claims")).unwrap();
+    assert_eq!(
+        Reflect::get(&claims, &JsValue::from_str("iss"))
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("joe")
+    );
+    assert_eq!(
+        verifier
+            .verify(jws, 1_300_819_380_000.0)
+            .err()
+            .map(code_of)
+            .as_deref(),
+        Some("TOKEN_EXPIRED")
+    );
+}
