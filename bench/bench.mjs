@@ -8,10 +8,13 @@
 // Prints a Markdown table, writes it to bench/results/latest.md and the raw numbers to
 // bench/results/latest.json. Exits 1 if the cross-check fails; a missed target is reported, not
 // an error. Knobs (env): BENCH_ROUNDS (default 31), BENCH_SAMPLE_MS (default 30),
-// BENCH_WARM_MS (warm-up per contender, default 600), BENCH_COLD_RUNS (default 15).
+// BENCH_WARM_MS (warm-up per contender, default 600), BENCH_COLD_RUNS (default 15); for the JWT
+// rows (edge module against jose): BENCH_JWT_ROUNDS (default 21), BENCH_JWT_SAMPLE_MS (default 20),
+// BENCH_JWT_WARM_MS (default 300).
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import crypto from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,12 +30,20 @@ const PKG = resolve(process.env.PLAYGATE_PKG || join(ROOT, 'pkg'));
 const ENTRY = join(PKG, 'node', 'index.mjs');
 const WASM = join(PKG, 'web', 'playgate_bg.wasm');
 const BASELINES = join(HERE, 'baselines.mjs');
+const EDGE_ENTRY = join(PKG, 'edge', 'node', 'index.mjs');
+const EDGE_WASM = join(PKG, 'edge', 'web', 'playgate_bg.wasm');
+// jose (the JWT rows' comparison) comes from the test dependencies (tests/package.json).
+const JOSE_DIR = join(ROOT, 'tests', 'node_modules', 'jose');
+const JOSE_ENTRY = join(JOSE_DIR, 'dist', 'webapi', 'index.js');
 const RESULTS = join(HERE, 'results');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 31);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS || 30);
 const WARM_MS = Number(process.env.BENCH_WARM_MS || 600);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS || 15);
+const JWT_ROUNDS = Number(process.env.BENCH_JWT_ROUNDS || 21);
+const JWT_SAMPLE_MS = Number(process.env.BENCH_JWT_SAMPLE_MS || 20);
+const JWT_WARM_MS = Number(process.env.BENCH_JWT_WARM_MS || 300);
 
 const started = Date.now();
 const log = (...args) => console.error('[bench]', ...args);
@@ -414,6 +425,106 @@ log(`cross-check ok: ${check.requests} requests on ${check.documents} documents 
 const sc = check.scopes;
 log(`scope cross-check ok: ${sc.checks} allows (${sc.allowed} allowed) and ${sc.topicChecks} allowsTopic (${sc.topicAllowed} allowed) on ${sc.scopes} scopes (${sc.scopesRejected} rejected by fromJson, skipped), ${sc.timed} timed inputs`);
 
+// JWT verification (the edge module, `<pkg>/edge`) against jose in this process: keys and one
+// token per algorithm made with jose, then checked before any timing. playgate's claims must
+// deep-equal jose.decodeJwt(token); a token with one signature character changed must be refused
+// by playgate (BAD_SIGNATURE), jose and the node:crypto floor alike.
+const JWT_ALGS = ['HS256', 'ES256', 'EdDSA', 'RS256'];
+const JWT_ISSUER = 'https://auth.example.com/';
+const JWT_AUDIENCE = 'playgate-edge';
+const JWT_IAT = Math.floor(NOW / 1000) - 60; // issued a minute before `now`, valid for five minutes
+const JWT_CLAIMS = { sub: 'user-8812', tier: 'premium', country: 'US', device: 'web', ent: { maxQuality: 'HD' } };
+
+/** The node:crypto floor: split the token, decode the signature, verify it synchronously. */
+function jwtFloor(alg, keyObject) {
+  if (alg === 'HS256') {
+    return (token) => {
+      const dot = token.lastIndexOf('.');
+      const mac = crypto.createHmac('sha256', keyObject).update(token.slice(0, dot)).digest();
+      const sig = Buffer.from(token.slice(dot + 1), 'base64url');
+      return sig.length === mac.length && crypto.timingSafeEqual(sig, mac);
+    };
+  }
+  const hash = alg === 'EdDSA' ? null : 'sha256';
+  const key = alg === 'ES256' ? { key: keyObject, dsaEncoding: 'ieee-p1363' } : keyObject;
+  return (token) => {
+    const dot = token.lastIndexOf('.');
+    return crypto.verify(hash, Buffer.from(token.slice(0, dot)), key, Buffer.from(token.slice(dot + 1), 'base64url'));
+  };
+}
+
+async function setupJwt() {
+  if (!existsSync(EDGE_ENTRY) || !existsSync(JOSE_ENTRY)) {
+    log(`JWT rows left out: ${existsSync(EDGE_ENTRY) ? `jose not installed (${JOSE_DIR}; ./build.sh setup)` : `no edge module in ${PKG}`}`);
+    return null;
+  }
+  const jose = await import(pathToFileURL(JOSE_ENTRY).href);
+  const { JwtVerifier } = await import(pathToFileURL(EDGE_ENTRY).href);
+  const joseVersion = JSON.parse(readFileSync(join(JOSE_DIR, 'package.json'), 'utf8')).version;
+  const currentDate = new Date(NOW);
+  const failures = [];
+  const algs = {};
+  for (const alg of JWT_ALGS) {
+    const kid = `bench-${alg.toLowerCase()}`;
+    let signKey, verifyKey;
+    if (alg === 'HS256') {
+      signKey = verifyKey = await jose.generateSecret('HS256', { extractable: true });
+    } else {
+      ({ privateKey: signKey, publicKey: verifyKey } = await jose.generateKeyPair(alg, { extractable: true }));
+    }
+    const jwk = { ...(await jose.exportJWK(verifyKey)), kid, alg };
+    const keyInfo = alg === 'HS256' ? `${Buffer.from(jwk.k, 'base64url').length}-byte oct key`
+      : alg === 'RS256' ? `${Buffer.from(jwk.n, 'base64url').length * 8}-bit RSA key` : `${jwk.kty} ${jwk.crv} key`;
+    const token = await new jose.SignJWT(JWT_CLAIMS)
+      .setProtectedHeader({ alg, kid, typ: 'JWT' })
+      .setIssuer(JWT_ISSUER).setAudience(JWT_AUDIENCE)
+      .setIssuedAt(JWT_IAT).setNotBefore(JWT_IAT).setExpirationTime(JWT_IAT + 300)
+      .sign(signKey);
+    const verifier = JwtVerifier.fromJson({ algorithms: [alg], keys: { keys: [jwk] }, issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+    const joseOptions = { algorithms: [alg], issuer: JWT_ISSUER, audience: JWT_AUDIENCE, currentDate };
+    const floor = jwtFloor(alg, crypto.KeyObject.from(verifyKey));
+    // One signature character changed, in the middle (a change in the last character can touch
+    // only the unused bits of the base64url text and leave the signature as it was).
+    const at = token.lastIndexOf('.') + 11;
+    const tampered = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+    const joseOutcome = async (t) => {
+      try {
+        return { ok: (await jose.jwtVerify(t, verifyKey, joseOptions)).payload };
+      } catch (error) {
+        return { error: error.code ?? String(error) };
+      }
+    };
+    const expected = jose.decodeJwt(token);
+    const got = {
+      playgate: outcome(() => verifier.verify(token, { now: NOW })),
+      jose: await joseOutcome(token),
+      floor: outcome(() => floor(token)),
+      playgateTampered: outcome(() => verifier.verify(tampered, { now: NOW })),
+      joseTampered: await joseOutcome(tampered),
+      floorTampered: outcome(() => floor(tampered)),
+    };
+    const problems = [];
+    if (!got.playgate.ok || !isDeepStrictEqual(got.playgate.ok.claims, expected)) problems.push('playgate claims differ from jose.decodeJwt');
+    else if (got.playgate.ok.algorithm !== alg || got.playgate.ok.keyId !== kid) problems.push('playgate algorithm or keyId wrong');
+    if (!got.jose.ok || !isDeepStrictEqual(got.jose.ok, expected)) problems.push('jose.jwtVerify payload differs from jose.decodeJwt');
+    if (got.floor.ok !== true) problems.push('node:crypto floor refuses the token');
+    if (got.playgateTampered.error !== 'BAD_SIGNATURE') problems.push('playgate does not refuse the tampered token with BAD_SIGNATURE');
+    if (got.joseTampered.error !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') problems.push('jose does not refuse the tampered token');
+    if (got.floorTampered.ok !== false) problems.push('node:crypto floor does not refuse the tampered token');
+    if (problems.length > 0) failures.push({ alg, problems, token, tampered, expected, ...got });
+    algs[alg] = { alg, kid, keyInfo, token, verifier, verifyKey, joseOptions, floor,
+      refused: { playgate: got.playgateTampered.error, jose: got.joseTampered.error } };
+  }
+  if (failures.length > 0) {
+    console.error('JWT cross-check FAILED: playgate, jose and node:crypto do not agree.');
+    for (const f of failures) console.error(JSON.stringify(f, null, 1));
+    process.exit(1);
+  }
+  log(`JWT cross-check ok: ${JWT_ALGS.join(', ')} tokens (${JWT_ALGS.map((a) => algs[a].token.length).join('/')} chars) verified by playgate and jose with the same claims; tampered signatures refused by both and by node:crypto`);
+  return { jose, joseVersion, algs };
+}
+const jwt = await setupJwt();
+
 // -------------------------------------------------------------------------------------------
 // 2. Module size
 // -------------------------------------------------------------------------------------------
@@ -421,6 +532,12 @@ log(`scope cross-check ok: ${sc.checks} allows (${sc.allowed} allowed) and ${sc.
 const wasmBytes = readFileSync(WASM);
 const size = { raw: wasmBytes.length, gzip9: zlib.gzipSync(wasmBytes, { level: 9 }).length };
 log(`wasm: ${size.raw} B raw, ${size.gzip9} B gzip -9`);
+let edgeSize = null;
+if (existsSync(EDGE_WASM)) {
+  const edgeBytes = readFileSync(EDGE_WASM);
+  edgeSize = { raw: edgeBytes.length, gzip9: zlib.gzipSync(edgeBytes, { level: 9 }).length };
+  log(`edge wasm: ${edgeSize.raw} B raw, ${edgeSize.gzip9} B gzip -9`);
+}
 
 // -------------------------------------------------------------------------------------------
 // 3. Cold start, in fresh processes
@@ -706,6 +823,100 @@ Object.assign(groups, measureGroups({
   scopeTopic: scopeContenders('allowsTopic', SCOPE_TOPICS),
 }));
 
+// JWT verification: the edge module's synchronous verify against jose's asynchronous jwtVerify
+// (WebCrypto; each call awaited, one after another) and node:crypto's synchronous verify (the
+// floor), one group per algorithm, in interleaved rounds as above. Own round count and sample
+// length (verifications take 3-1,500 us, so a 20 ms sample holds 10-7,000 of them).
+
+/** timeRun for a contender whose run(n) returns a promise. */
+async function timeRunAsync(run, n) {
+  const t0 = process.hrtime.bigint();
+  blackhole = (blackhole + (await run(n))) | 0;
+  return Number(process.hrtime.bigint() - t0);
+}
+const timeAny = (c, n) => (c.async ? timeRunAsync(c.run, n) : timeRun(c.run, n));
+
+/** measureGroups for contenders that may be asynchronous ({async: true}: run(n) is awaited). */
+async function measureGroupsAsync(groupSpecs, { rounds, sampleMs, warmMs }) {
+  const t0 = Date.now();
+  const entries = Object.entries(groupSpecs);
+  const all = entries.flatMap(([, contenders]) => contenders);
+  const slices = 4;
+  for (let s = 0; s < slices; s++) {
+    for (const c of all) {
+      const end = process.hrtime.bigint() + BigInt(Math.round((warmMs / slices) * 1e6));
+      let n = 1;
+      while (process.hrtime.bigint() < end) if ((await timeAny(c, n)) < 5e6) n *= 2;
+    }
+  }
+  for (const c of all) {
+    const target = sampleMs * 1e6;
+    let n = 1, t;
+    while ((t = await timeAny(c, n)) < target / 4) n *= 2;
+    c.n = Math.max(1, Math.round((n * target) / t));
+  }
+  const results = {};
+  for (const [name, contenders] of entries) {
+    results[name] = {
+      samples: Object.fromEntries(contenders.map((c) => [c.key, []])),
+      stats: {},
+      iterations: Object.fromEntries(contenders.map((c) => [c.key, c.n])),
+    };
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (let g = 0; g < entries.length; g++) {
+      const [name, contenders] = entries[(g + r) % entries.length];
+      for (let k = 0; k < contenders.length; k++) {
+        const c = contenders[(k + r) % contenders.length];
+        results[name].samples[c.key].push((await timeAny(c, c.n)) / (c.n * c.units));
+      }
+    }
+  }
+  for (const [name, contenders] of entries) {
+    for (const c of contenders) results[name].stats[c.key] = stats(results[name].samples[c.key]);
+    log(`${name}: ${contenders.map((c) => `${c.key} ${(results[name].stats[c.key].median / 1000).toFixed(1)} us`).join(', ')}`);
+  }
+  log(`measured in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return results;
+}
+
+let jwtGroups = null;
+if (jwt) {
+  const specs = {};
+  for (const alg of JWT_ALGS) {
+    const a = jwt.algs[alg];
+    specs[`jwt${alg}`] = [
+      { key: 'playgate', units: 1, run: new Function('v', 'token', 'keep', `
+        return function run(n) {
+          let sink = 0;
+          for (let i = 0; i < n; i++) {
+            const r = v.verify(token, { now: ${NOW} });
+            sink = (sink + r.claims.exp + r.keyId.length) | 0;
+            keep[i & 63] = r;
+          }
+          return sink;
+        };`)(a.verifier, a.token, keep) },
+      { key: 'jose', units: 1, async: true, run: new Function('jwtVerify', 'token', 'key', 'options', 'keep', `
+        return async function run(n) {
+          let sink = 0;
+          for (let i = 0; i < n; i++) {
+            const r = await jwtVerify(token, key, options);
+            sink = (sink + r.payload.exp + r.protectedHeader.kid.length) | 0;
+            keep[i & 63] = r;
+          }
+          return sink;
+        };`)(jwt.jose.jwtVerify, a.token, a.verifyKey, a.joseOptions, keep) },
+      { key: 'nodeCrypto', units: 1, run: new Function('floor', 'token', `
+        return function run(n) {
+          let sink = 0;
+          for (let i = 0; i < n; i++) sink = (sink + (floor(token) ? 1 : 2)) | 0;
+          return sink;
+        };`)(a.floor, a.token) },
+    ];
+  }
+  jwtGroups = await measureGroupsAsync(specs, { rounds: JWT_ROUNDS, sampleMs: JWT_SAMPLE_MS, warmMs: JWT_WARM_MS });
+}
+
 // -------------------------------------------------------------------------------------------
 // 5. Where the time goes (diagnostic; uses the package's internal `_` functions, so it runs
 //    last: raw slot calls leave the JS layer's "what the slot holds" cache stale).
@@ -776,6 +987,9 @@ const summary = {};
 rows.push(['module size, web/playgate_bg.wasm', `${int(size.raw)} B raw; **${int(size.gzip9)} B gzip -9** (${(size.gzip9 / 1024).toFixed(1)} KiB)`, '–', '–', '–', '–',
   'gzip ≤ 60 KiB', verdict(size.gzip9 <= TARGETS.gzipBytes)]);
 summary.size = size.gzip9 <= TARGETS.gzipBytes;
+if (edgeSize) {
+  rows.push(['module size, edge/web/playgate_bg.wasm (edge module: the player module + JWT verification)', `${int(edgeSize.raw)} B raw; **${int(edgeSize.gzip9)} B gzip -9** (${(edgeSize.gzip9 / 1024).toFixed(1)} KiB)`, '–', '–', '–', '–', '', '']);
+}
 const pf = coldStats.playgate, sf = coldStats.straightforward;
 summary.cold = pf.firstMs.median < TARGETS.coldMs;
 rows.push(['cold: import + instantiate + first decision (fresh `node`)', ms(pf.firstMs), ms(sf.firstMs), '–', xr(coldStats.ratioFirst), '–',
@@ -839,6 +1053,35 @@ for (const [key, label] of [['same', 'evaluate, same request repeated'], ['cycle
 const header = ['measure', 'playgate', 'straightforward JS', 'tuned JS', 'playgate x straightf.', 'playgate x tuned', 'target', ''];
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 
+// JWT rows: playgate / jose per algorithm (per-round ratios), targets from the issue.
+const JWT_TARGETS = { HS256: 1, ES256: 2, EdDSA: 2, RS256: null };
+const us = (s) => {
+  const f = (v) => (v / 1000).toFixed(v < 10000 ? 2 : 1);
+  return `${f(s.median)} µs [${f(s.min)}–${f(s.max)}]`;
+};
+let jwtTable = '';
+if (jwtGroups) {
+  const lines = [
+    '| JWT verify, one token, per verification | playgate `verify` (sync) | jose `jwtVerify` (awaited) | node:crypto floor (sync) | playgate x jose | playgate x floor | jose x floor | target | |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const alg of JWT_ALGS) {
+    const g = jwtGroups[`jwt${alg}`];
+    const rj = ratio(g, 'playgate', 'jose'), rf = ratio(g, 'playgate', 'nodeCrypto'), jf = ratio(g, 'jose', 'nodeCrypto');
+    const limit = JWT_TARGETS[alg];
+    let target = 'none (reported)', mark = '';
+    if (limit !== null) {
+      const ok = limit === 1 ? rj.median < 1 : rj.median <= limit;
+      summary[`jwt${alg}`] = ok;
+      target = limit === 1 ? 'faster than jose (< 1x)' : `within ${limit}x of jose`;
+      mark = verdict(ok);
+    }
+    const a = jwt.algs[alg];
+    lines.push(`| ${alg} (${a.keyInfo}, ${a.token.length}-char token) | ${us(g.stats.playgate)} | ${us(g.stats.jose)} | ${us(g.stats.nodeCrypto)} | ${xr(rj)} | ${xr(rf)} | ${xr(jf)} | ${target} | ${mark} |`);
+  }
+  jwtTable = lines.join('\n');
+}
+
 let breakdownTable = '';
 if (breakdown) {
   const b = breakdown.stats;
@@ -888,6 +1131,10 @@ Steady state: medians of ${ROUNDS} interleaved rounds of ≥ ${SAMPLE_MS} ms per
 
 ${table}
 
+${jwtGroups ? `JWT verification with the edge module (\`<pkg>/edge\`) against jose ${jwt.joseVersion} in the same process: keys and one token per algorithm from jose (\`iss\`, \`aud\`, \`kid\`, \`iat\`/\`nbf\`/\`exp\` around a fixed \`now\`, five claims more), checked first (playgate's claims deep-equal \`jose.decodeJwt\`; one signature character changed: refused by playgate with ${jwt.algs.HS256.refused.playgate}, by jose with ${jwt.algs.HS256.refused.jose}, and by node:crypto). jose is asynchronous (WebCrypto): its loop awaits each call. The floor is node:crypto's synchronous verify on the token's signing input (split, base64url-decode the signature, \`createHmac\` / \`crypto.verify\` with a KeyObject), no claim checks. Medians of ${JWT_ROUNDS} interleaved rounds of ≥ ${JWT_SAMPLE_MS} ms per contender.
+
+${jwtTable}
+` : 'JWT rows left out (no edge module in the package, or jose not installed in tests/node_modules).\n'}
 Cold start by part (wasm functions compile lazily: the first calls pay for compiling the code they reach):
 
 ${coldParts}
@@ -905,9 +1152,19 @@ writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify({
   date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), package: PKG,
   settings: { rounds: ROUNDS, sampleMs: SAMPLE_MS, warmMs: WARM_MS, coldRuns: COLD_RUNS },
   check: { ...check, failures: undefined },
-  size, targets: TARGETS, summary,
+  size, edgeSize, targets: TARGETS, summary,
   cold: { stats: coldStats, runs: cold },
   steady: groups, breakdown,
+  jwt: jwtGroups && {
+    jose: jwt.joseVersion, now: NOW, targets: JWT_TARGETS,
+    settings: { rounds: JWT_ROUNDS, sampleMs: JWT_SAMPLE_MS, warmMs: JWT_WARM_MS },
+    tokens: Object.fromEntries(JWT_ALGS.map((alg) => [alg, { keyInfo: jwt.algs[alg].keyInfo, token: jwt.algs[alg].token, refused: jwt.algs[alg].refused }])),
+    ratios: Object.fromEntries(JWT_ALGS.map((alg) => {
+      const g = jwtGroups[`jwt${alg}`];
+      return [alg, { playgateXJose: ratio(g, 'playgate', 'jose'), playgateXFloor: ratio(g, 'playgate', 'nodeCrypto'), joseXFloor: ratio(g, 'jose', 'nodeCrypto') }];
+    })),
+    groups: jwtGroups,
+  },
   blackhole,
 }, null, 1));
 console.log(md);
