@@ -1190,56 +1190,49 @@ impl PermissionScope {
         }
         let mut explicit = Vec::new();
         for p in &self.permissions {
+            // Each permission: role = 1, the cache oneof (all = 2 | selector = 3), the items or
+            // topic oneof (all = 4 | selector = 5, whose field 1 is a key or name, 2 a prefix).
             let mut body = Vec::new();
-            let number = match p {
+            let (number, role, cache, selector) = match p {
                 Permission::Cache { role, cache, items } => {
-                    let role = match role {
-                        Some(CacheRole::ReadWrite) => 1,
-                        Some(CacheRole::ReadOnly) => 2,
-                        Some(CacheRole::WriteOnly) => 3,
-                        None => 0,
+                    let role = role.map_or(0, |r| match r {
+                        CacheRole::ReadWrite => 1,
+                        CacheRole::ReadOnly => 2,
+                        CacheRole::WriteOnly => 3,
+                    });
+                    // All items is written as an unset oneof, as the SDK writes it.
+                    let selector = match items {
+                        ItemSelector::All => None,
+                        ItemSelector::Key(k) => Some(Some((1, k.as_slice()))),
+                        ItemSelector::Prefix(k) => Some(Some((2, k.as_slice()))),
                     };
-                    put_varint_field(&mut body, 1, role);
-                    put_cache(&mut body, cache);
-                    let mut selector = Vec::new();
-                    match items {
-                        ItemSelector::All => put_bytes_field(&mut body, 4, &[]),
-                        ItemSelector::Key(k) => {
-                            put_bytes_field(&mut selector, 1, k);
-                            put_bytes_field(&mut body, 5, &selector);
-                        }
-                        ItemSelector::Prefix(k) => {
-                            put_bytes_field(&mut selector, 2, k);
-                            put_bytes_field(&mut body, 5, &selector);
-                        }
-                    }
-                    1
+                    (1, role, cache, selector)
                 }
                 Permission::Topic { role, cache, topic } => {
-                    let role = match role {
-                        Some(TopicRole::PublishSubscribe) => 1,
-                        Some(TopicRole::SubscribeOnly) => 2,
-                        Some(TopicRole::PublishOnly) => 3,
-                        None => 0,
-                    };
-                    put_varint_field(&mut body, 1, role);
-                    put_cache(&mut body, cache);
-                    let mut selector = Vec::new();
-                    match topic {
-                        None => {}
-                        Some(TopicSelector::All) => put_bytes_field(&mut body, 4, &[]),
-                        Some(TopicSelector::Named(t)) => {
-                            put_bytes_field(&mut selector, 1, t.as_bytes());
-                            put_bytes_field(&mut body, 5, &selector);
-                        }
-                        Some(TopicSelector::Prefix(t)) => {
-                            put_bytes_field(&mut selector, 2, t.as_bytes());
-                            put_bytes_field(&mut body, 5, &selector);
-                        }
-                    }
-                    2
+                    let role = role.map_or(0, |r| match r {
+                        TopicRole::PublishSubscribe => 1,
+                        TopicRole::SubscribeOnly => 2,
+                        TopicRole::PublishOnly => 3,
+                    });
+                    let selector = topic.as_ref().map(|t| match t {
+                        TopicSelector::All => None,
+                        TopicSelector::Named(n) => Some((1, n.as_bytes())),
+                        TopicSelector::Prefix(n) => Some((2, n.as_bytes())),
+                    });
+                    (2, role, cache, selector)
                 }
             };
+            put_varint_field(&mut body, 1, role);
+            match cache {
+                None => {}
+                Some(CacheSelector::All) => put_bytes_field(&mut body, 2, &[]),
+                Some(CacheSelector::Named(name)) => put_selector(&mut body, 3, 1, name.as_bytes()),
+            }
+            match selector {
+                None => {}
+                Some(None) => put_bytes_field(&mut body, 4, &[]),
+                Some(Some((tag, bytes))) => put_selector(&mut body, 5, tag, bytes),
+            }
             let mut wrapper = Vec::new();
             put_bytes_field(&mut wrapper, number, &body);
             put_bytes_field(&mut explicit, 1, &wrapper);
@@ -1249,16 +1242,11 @@ impl PermissionScope {
     }
 }
 
-fn put_cache(body: &mut Vec<u8>, cache: &Option<CacheSelector>) {
-    match cache {
-        None => {}
-        Some(CacheSelector::All) => put_bytes_field(body, 2, &[]),
-        Some(CacheSelector::Named(name)) => {
-            let mut selector = Vec::new();
-            put_bytes_field(&mut selector, 1, name.as_bytes());
-            put_bytes_field(body, 3, &selector);
-        }
-    }
+/// Writes field `number` holding a one-field message `{tag: bytes}`.
+fn put_selector(body: &mut Vec<u8>, number: u32, tag: u32, bytes: &[u8]) {
+    let mut selector = Vec::new();
+    put_bytes_field(&mut selector, tag, bytes);
+    put_bytes_field(body, number, &selector);
 }
 
 #[cfg(test)]
