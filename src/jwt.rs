@@ -70,6 +70,27 @@ impl KeyMaterial {
 struct Key {
     kid: Option<String>,
     material: KeyMaterial,
+    /// The public JWK as configured, for a platform verifier (WebCrypto) to import.
+    jwk: String,
+}
+
+/// What a platform verifier (WebCrypto) must check for [`Verifier::prepare_platform`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformCheck {
+    /// The signed bytes: `header.payload` as written.
+    pub signed: Vec<u8>,
+    /// The signature bytes (ES256: r and s, 32 bytes each).
+    pub signature: Vec<u8>,
+    /// The candidate keys: their index in the verifier and their public JWK text.
+    pub keys: Vec<(usize, String)>,
+}
+
+fn unknown_key(alg: Alg, kid: Option<&str>) -> Error {
+    let which = kid.map_or_else(String::new, |k| format!(" with kid \"{k}\""));
+    error(
+        ErrorCode::UnknownKey,
+        format!("no {} key{which}", alg.name()),
+    )
 }
 
 /// A verified token: its algorithm, key id and claims (as JSON text).
@@ -215,42 +236,125 @@ impl Verifier {
     pub fn verify(&self, token: &str, now: Millis) -> Result<Verified, Error> {
         let untrusted = UntrustedToken::new(token)
             .map_err(|e| error(ErrorCode::MalformedToken, format!("token: {e}")))?;
-        let alg = Alg::parse(untrusted.algorithm())
+        let alg = self.allowed_alg(&untrusted)?;
+        let kid = untrusted.header().key_id.clone();
+        if self.require_kid && kid.is_none() {
+            return Err(error(ErrorCode::UnknownKey, "kid: required"));
+        }
+        let mut last = None;
+        let mut verified = None;
+        for key in self.candidates(alg, kid.as_deref()) {
+            match check(&key.material, &untrusted) {
+                Ok(claims) => {
+                    verified = Some(claims);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        if let Some(claims) = verified {
+            return self.accept(alg, kid, claims, now);
+        }
+        Err(last.unwrap_or_else(|| unknown_key(alg, kid.as_deref())))
+    }
+
+    /// The configured keys that may have signed a token with `alg` and `kid`.
+    fn candidates<'a>(
+        &'a self,
+        alg: Alg,
+        kid: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Key> + 'a {
+        self.keys.iter().filter(move |k| {
+            k.material.alg() == alg
+                && match (kid, k.kid.as_deref()) {
+                    (Some(want), Some(have)) => want == have,
+                    (Some(_), None) => !self.require_kid,
+                    (None, _) => true,
+                }
+        })
+    }
+
+    /// The first half of a verification done by the platform (WebCrypto) for ES256, whose
+    /// P-256 arithmetic is slow in wasm: checks the algorithm and `kid` exactly as
+    /// [`Verifier::verify`] and returns what the platform must check: the signed bytes, the
+    /// signature, and each candidate key (its index and public JWK). Only ES256 goes this way.
+    pub fn prepare_platform(&self, token: &str) -> Result<PlatformCheck, Error> {
+        let untrusted = UntrustedToken::new(token)
+            .map_err(|e| error(ErrorCode::MalformedToken, format!("token: {e}")))?;
+        let alg = self.allowed_alg(&untrusted)?;
+        if alg != Alg::Es256 {
+            return Err(error(
+                ErrorCode::AlgorithmNotAllowed,
+                "platform verification is for ES256 only",
+            ));
+        }
+        let kid = untrusted.header().key_id.clone();
+        if self.require_kid && kid.is_none() {
+            return Err(error(ErrorCode::UnknownKey, "kid: required"));
+        }
+        let keys: Vec<(usize, String)> = self
+            .keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| {
+                self.candidates(alg, kid.as_deref())
+                    .any(|c| std::ptr::eq(c, *k))
+            })
+            .map(|(i, k)| (i, k.jwk.clone()))
+            .collect();
+        if keys.is_empty() {
+            return Err(unknown_key(alg, kid.as_deref()));
+        }
+        let signed = token
+            .rsplit_once('.')
+            .map(|(signed, _)| signed.as_bytes().to_vec())
+            .unwrap_or_default();
+        Ok(PlatformCheck {
+            signed,
+            signature: untrusted.signature_bytes().to_vec(),
+            keys,
+        })
+    }
+
+    /// The second half: after the platform found the signature valid for key `key_index` (one
+    /// of those [`Verifier::prepare_platform`] returned), checks the claims as
+    /// [`Verifier::verify`] does.
+    pub fn finish_platform(
+        &self,
+        token: &str,
+        key_index: usize,
+        now: Millis,
+    ) -> Result<Verified, Error> {
+        let untrusted = UntrustedToken::new(token)
+            .map_err(|e| error(ErrorCode::MalformedToken, format!("token: {e}")))?;
+        let alg = self.allowed_alg(&untrusted)?;
+        let kid = untrusted.header().key_id.clone();
+        let key = self
+            .keys
+            .get(key_index)
+            .ok_or_else(|| unknown_key(alg, kid.as_deref()))?;
+        if alg != Alg::Es256
+            || !self
+                .candidates(alg, kid.as_deref())
+                .any(|c| std::ptr::eq(c, key))
+        {
+            return Err(unknown_key(alg, kid.as_deref()));
+        }
+        let claims = untrusted
+            .deserialize_claims_unchecked::<BTreeMap<String, Value>>()
+            .map_err(|e| error(ErrorCode::MalformedToken, format!("claims: {e}")))?;
+        self.accept(alg, kid, claims, now)
+    }
+
+    fn allowed_alg(&self, untrusted: &UntrustedToken<'_>) -> Result<Alg, Error> {
+        Alg::parse(untrusted.algorithm())
             .filter(|a| self.algorithms.contains(a))
             .ok_or_else(|| {
                 error(
                     ErrorCode::AlgorithmNotAllowed,
                     format!("alg: \"{}\" is not allowed", untrusted.algorithm()),
                 )
-            })?;
-        let kid = untrusted.header().key_id.clone();
-        if self.require_kid && kid.is_none() {
-            return Err(error(ErrorCode::UnknownKey, "kid: required"));
-        }
-        let candidates = self.keys.iter().filter(|k| {
-            k.material.alg() == alg
-                && match (&kid, &k.kid) {
-                    (Some(want), Some(have)) => want == have,
-                    (Some(_), None) => !self.require_kid,
-                    (None, _) => true,
-                }
-        });
-        let mut last = None;
-        for key in candidates {
-            match check(&key.material, &untrusted) {
-                Ok(claims) => return self.accept(alg, kid, claims, now),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| {
-            let which = kid
-                .as_deref()
-                .map_or_else(String::new, |k| format!(" with kid \"{k}\""));
-            error(
-                ErrorCode::UnknownKey,
-                format!("no {} key{which}", alg.name()),
-            )
-        }))
+            })
     }
 
     fn accept(
@@ -378,7 +482,11 @@ fn read_key(jwk: &Value) -> Result<Key, Error> {
             )));
         }
     }
-    Ok(Key { kid, material })
+    Ok(Key {
+        kid,
+        material,
+        jwk: jwk.to_string(),
+    })
 }
 
 // ---- playback tokens ------------------------------------------------------------------------

@@ -71,6 +71,65 @@ impl JsJwtVerifier {
         Ok(object.into())
     }
 
+    /// Internal: the first half of `verifyAsync` for ES256 (WebCrypto checks the signature):
+    /// `{signed, signature, keys: [[index, jwk], ...]}`.
+    #[wasm_bindgen(js_name = _preparePlatform, skip_typescript)]
+    pub fn prepare_platform(&self, token: &str) -> Result<JsValue, JsValue> {
+        let check = self
+            .inner
+            .prepare_platform(token)
+            .map_err(|e| js_error(&e))?;
+        let object = Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = Reflect::set(&object, &JsValue::from_str(k), &v);
+        };
+        set(
+            "signed",
+            js_sys::Uint8Array::from(check.signed.as_slice()).into(),
+        );
+        set(
+            "signature",
+            js_sys::Uint8Array::from(check.signature.as_slice()).into(),
+        );
+        let keys = js_sys::Array::new();
+        for (index, jwk) in check.keys {
+            keys.push(&js_sys::Array::of2(
+                &JsValue::from_f64(index as f64),
+                &JsValue::from_str(&jwk),
+            ));
+        }
+        set("keys", keys.into());
+        Ok(object.into())
+    }
+
+    /// Internal: the second half, once WebCrypto found the signature valid with key `index`.
+    #[wasm_bindgen(js_name = _finishPlatform, skip_typescript)]
+    pub fn finish_platform(&self, token: &str, index: u32, now: f64) -> Result<JsValue, JsValue> {
+        let now = time::from_epoch_f64(now)
+            .ok_or_else(|| js_error(&Error::request("now: must be finite epoch milliseconds")))?;
+        let verified = self
+            .inner
+            .finish_platform(token, index as usize, now)
+            .map_err(|e| js_error(&e))?;
+        let object = Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = Reflect::set(&object, &JsValue::from_str(k), &v);
+        };
+        set("algorithm", JsValue::from_str(verified.alg.name()));
+        set(
+            "keyId",
+            verified
+                .key_id
+                .as_deref()
+                .map_or(JsValue::NULL, JsValue::from_str),
+        );
+        set(
+            "claims",
+            js_sys::JSON::parse(&verified.claims_json).unwrap_or(JsValue::NULL),
+        );
+        Ok(object.into())
+    }
+
     /// Internal: verifies a playback token; adds its `scope` (a PermissionScope) and `entitlement`.
     #[wasm_bindgen(js_name = _verifyPlayback, skip_typescript)]
     pub fn verify_playback(&self, token: &str, now: f64) -> Result<JsValue, JsValue> {
@@ -227,6 +286,11 @@ export interface PlaybackTokenMinter {
 export interface VerifiedPlayback extends VerifiedJwt { scope: PermissionScope; entitlement: PlaybackEntitlement | null }
 
 export interface JwtVerifier {
+  /**
+   * Like `verify`, asynchronously: ES256 signatures are checked by the platform's WebCrypto
+   * (P-256 is slow in wasm); everything else (algorithm, key, claims) by playgate as in `verify`.
+   */
+  verifyAsync(token: string, options?: { now?: number | string | Date }): Promise<VerifiedJwt>;
   /** Verifies a playback token (as `verify`) and reads its scope; throws INVALID_SCOPE when it has none. */
   verifyPlayback(token: string, options?: { now?: number | string | Date }): VerifiedPlayback;
   /**

@@ -175,3 +175,27 @@ test('playback tokens: minted by playgate for every algorithm, verified by jose 
   assert.equal(code(() => verifier.verifyPlayback(plain, { now: NOW })), 'INVALID_SCOPE');
   assert.equal(code(() => PlaybackTokenMinter.fromJson({ algorithm: 'ES256', key: key.jwk })), 'INVALID_KEY', 'a public key cannot sign');
 });
+
+test('verifyAsync: ES256 signatures through WebCrypto, everything else as verify', async () => {
+  const key = await keys('ES256');
+  const other = await keys('ES256', 'k2');
+  const verifier = JwtVerifier.fromJson({ algorithms: ['ES256', 'HS256'], keys: [other.jwk, key.jwk], issuer: 'playgate-auth', audience: 'edge' });
+  const token = await mint('ES256', key);
+  const sync = verifier.verify(token, { now: NOW });
+  assert.deepEqual(await verifier.verifyAsync(token, { now: NOW }), sync);
+  const codeAsync = async (p) => p.then(() => 'OK', (e) => e.code);
+  const [h, p, sig] = token.split('.');
+  const flipped = sig.slice(0, 11) + (sig[11] === 'A' ? 'B' : 'A') + sig.slice(12);
+  assert.equal(await codeAsync(verifier.verifyAsync(`${h}.${p}.${flipped}`, { now: NOW })), 'BAD_SIGNATURE');
+  assert.equal(await codeAsync(verifier.verifyAsync(`${h}.${b64u({ ...jose.decodeJwt(token), sub: 'admin' })}.${sig}`, { now: NOW })), 'BAD_SIGNATURE');
+  assert.equal(await codeAsync(verifier.verifyAsync(token, { now: NOW + 700_000 })), 'TOKEN_EXPIRED');
+  assert.equal(await codeAsync(verifier.verifyAsync(await mint('ES256', key, {}, { kid: 'k9' }), { now: NOW })), 'UNKNOWN_KEY');
+  assert.equal(await codeAsync(verifier.verifyAsync(await mint('ES256', key, { aud: 'player' }), { now: NOW })), 'WRONG_AUDIENCE');
+  const esOnly = JwtVerifier.fromJson({ algorithms: ['EdDSA'], keys: [(await keys('EdDSA')).jwk] });
+  assert.equal(await codeAsync(esOnly.verifyAsync(token, { now: NOW })), 'ALGORITHM_NOT_ALLOWED');
+  // Other algorithms take the synchronous path and give the same answers.
+  const hs = await keys('HS256');
+  const hsVerifier = JwtVerifier.fromJson({ algorithms: ['HS256'], keys: [hs.jwk] });
+  const hsToken = await mint('HS256', hs);
+  assert.deepEqual(await hsVerifier.verifyAsync(hsToken, { now: NOW }), hsVerifier.verify(hsToken, { now: NOW }));
+});
