@@ -231,6 +231,8 @@ export function install(raw) {
   let cacheInScope; // the cache name the scope buffer holds
   let cacheInScopeLen = 0;
   let operations = null; // operation name -> index in the operation table
+  let lastOp = null; // the last operation name looked up, and its index
+  let lastOpIndex = 0;
 
   function scopeView(len) {
     if (sio === null || sio.length < len) {
@@ -257,15 +259,17 @@ export function install(raw) {
   }
 
   function check(scope, operation, cache, key, topic) {
-    if (!(scope instanceof PermissionScope) || scope.__wbg_ptr === 0) {
+    if (!scope.__wbg_ptr || !(scope instanceof PermissionScope)) {
       throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
     }
     if (typeof operation !== 'string' || typeof cache !== 'string' || typeof key !== 'string') {
       throw fail('INVALID_REQUEST', `${topic ? 'allowsTopic' : 'allows'}(operation, cache, ${topic ? 'topic' : 'key'}): expected three strings`);
     }
     if (operations === null) operations = new Map(raw._operationNames().split(',').map((name, i) => [name, i]));
-    const op = operations.get(operation);
+    const op = operation === lastOp ? lastOpIndex : operations.get(operation);
     if (op === undefined) return false; // unknown operations are denied
+    lastOp = operation;
+    lastOpIndex = op;
     if (cache !== cacheInScope) {
       if (cache.length * 3 > SCOPE_KEY_AT) return scope._allowsStrings(operation, cache, key, topic);
       cacheInScopeLen = writeScopeText(cache, 0);
