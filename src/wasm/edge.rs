@@ -49,26 +49,11 @@ impl JsJwtVerifier {
     /// Internal: verifies `token` at `now` (epoch ms); the JS layer defaults `now`.
     #[wasm_bindgen(js_name = _verify, skip_typescript)]
     pub fn verify(&self, token: &str, now: f64) -> Result<JsValue, JsValue> {
-        let now = time::from_epoch_f64(now)
-            .ok_or_else(|| js_error(&Error::request("now: must be finite epoch milliseconds")))?;
-        let verified = self.inner.verify(token, now).map_err(|e| js_error(&e))?;
-        let object = Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&object, &JsValue::from_str(k), &v);
-        };
-        set("algorithm", JsValue::from_str(verified.alg.name()));
-        set(
-            "keyId",
-            verified
-                .key_id
-                .as_deref()
-                .map_or(JsValue::NULL, JsValue::from_str),
-        );
-        set(
-            "claims",
-            js_sys::JSON::parse(&verified.claims_json).unwrap_or(JsValue::NULL),
-        );
-        Ok(object.into())
+        let verified = self
+            .inner
+            .verify(token, now_millis(now)?)
+            .map_err(|e| js_error(&e))?;
+        Ok(verified_object(&verified).into())
     }
 
     /// Internal: the first half of `verifyAsync` for ES256 (WebCrypto checks the signature):
@@ -80,14 +65,13 @@ impl JsJwtVerifier {
             .prepare_platform(token)
             .map_err(|e| js_error(&e))?;
         let object = Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&object, &JsValue::from_str(k), &v);
-        };
         set(
+            &object,
             "signed",
             js_sys::Uint8Array::from(check.signed.as_slice()).into(),
         );
         set(
+            &object,
             "signature",
             js_sys::Uint8Array::from(check.signature.as_slice()).into(),
         );
@@ -98,65 +82,30 @@ impl JsJwtVerifier {
                 &JsValue::from_str(&jwk),
             ));
         }
-        set("keys", keys.into());
+        set(&object, "keys", keys.into());
         Ok(object.into())
     }
 
     /// Internal: the second half, once WebCrypto found the signature valid with key `index`.
     #[wasm_bindgen(js_name = _finishPlatform, skip_typescript)]
     pub fn finish_platform(&self, token: &str, index: u32, now: f64) -> Result<JsValue, JsValue> {
-        let now = time::from_epoch_f64(now)
-            .ok_or_else(|| js_error(&Error::request("now: must be finite epoch milliseconds")))?;
         let verified = self
             .inner
-            .finish_platform(token, index as usize, now)
+            .finish_platform(token, index as usize, now_millis(now)?)
             .map_err(|e| js_error(&e))?;
-        let object = Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&object, &JsValue::from_str(k), &v);
-        };
-        set("algorithm", JsValue::from_str(verified.alg.name()));
-        set(
-            "keyId",
-            verified
-                .key_id
-                .as_deref()
-                .map_or(JsValue::NULL, JsValue::from_str),
-        );
-        set(
-            "claims",
-            js_sys::JSON::parse(&verified.claims_json).unwrap_or(JsValue::NULL),
-        );
-        Ok(object.into())
+        Ok(verified_object(&verified).into())
     }
 
     /// Internal: verifies a playback token; adds its `scope` (a PermissionScope) and `entitlement`.
     #[wasm_bindgen(js_name = _verifyPlayback, skip_typescript)]
     pub fn verify_playback(&self, token: &str, now: f64) -> Result<JsValue, JsValue> {
-        let now = time::from_epoch_f64(now)
-            .ok_or_else(|| js_error(&Error::request("now: must be finite epoch milliseconds")))?;
         let playback = self
             .inner
-            .verify_playback(token, now)
+            .verify_playback(token, now_millis(now)?)
             .map_err(|e| js_error(&e))?;
-        let object = Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&object, &JsValue::from_str(k), &v);
-        };
-        set("algorithm", JsValue::from_str(playback.verified.alg.name()));
+        let object = verified_object(&playback.verified);
         set(
-            "keyId",
-            playback
-                .verified
-                .key_id
-                .as_deref()
-                .map_or(JsValue::NULL, JsValue::from_str),
-        );
-        set(
-            "claims",
-            js_sys::JSON::parse(&playback.verified.claims_json).unwrap_or(JsValue::NULL),
-        );
-        set(
+            &object,
             "scope",
             JsPermissionScope {
                 inner: playback.scope,
@@ -164,6 +113,7 @@ impl JsJwtVerifier {
             .into(),
         );
         set(
+            &object,
             "entitlement",
             js_sys::JSON::parse(&playback.entitlement_json).unwrap_or(JsValue::NULL),
         );
@@ -205,8 +155,7 @@ impl JsPlaybackTokenMinter {
         now: f64,
     ) -> Result<String, JsValue> {
         let fail = |e: Error| js_error(&e);
-        let now = time::from_epoch_f64(now)
-            .ok_or_else(|| fail(Error::request("now: must be finite epoch milliseconds")))?;
+        let now = now_millis(now)?;
         let entitlement = if max_quality.is_some() || country.is_some() || device.is_some() {
             let max_quality = match max_quality.as_deref() {
                 Some(q) => Some(Quality::parse(q).ok_or_else(|| {
@@ -301,3 +250,34 @@ export interface JwtVerifier {
   verify(token: string, options?: { now?: number | string | Date }): VerifiedJwt;
 }
 "#;
+
+/// `{algorithm, keyId, claims}` of a verified token.
+fn verified_object(verified: &playgate::jwt::Verified) -> Object {
+    let object = Object::new();
+    set(&object, "algorithm", JsValue::from_str(verified.alg.name()));
+    set(
+        &object,
+        "keyId",
+        verified
+            .key_id
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from_str),
+    );
+    set(
+        &object,
+        "claims",
+        js_sys::JSON::parse(&verified.claims_json).unwrap_or(JsValue::NULL),
+    );
+    object
+}
+
+/// Sets a property on a fresh object (which cannot fail).
+fn set(object: &Object, key: &str, value: JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), &value);
+}
+
+/// Reads `now` as the JS layer passes it.
+fn now_millis(now: f64) -> Result<playgate::time::Millis, JsValue> {
+    time::from_epoch_f64(now)
+        .ok_or_else(|| js_error(&Error::request("now: must be finite epoch milliseconds")))
+}
