@@ -82,15 +82,15 @@ bundle() {
   # the method at run time, drop it from the types so the .d.ts checks under an ES2022 lib.
   grep -v '\[Symbol.dispose\]()' "$work/web/playgate.d.ts" > "$out/web/playgate.d.ts"
   # The entries import the shared JS layer from the package root.
-  sed "s#'\.\./api\.#'../$up""api.#" js/entries/web.js > "$out/web/index.js"
+  sed "s#'\.\./\(api\|cache\)\.#'../$up\1.#" js/entries/web.js > "$out/web/index.js"
   cp js/entries/web.d.ts "$out/web/index.d.ts"
   cp "$work/nodejs/playgate.js" "$out/node/playgate.cjs"
-  sed "s#'\.\./api\.#'../$up""api.#" js/entries/node.cjs > "$out/node/index.cjs"
+  sed "s#'\.\./\(api\|cache\)\.#'../$up\1.#" js/entries/node.cjs > "$out/node/index.cjs"
   if [[ " $targets " == *" bundler "* ]]; then
     mkdir -p "$out/bundler"
     cp "$work/playgate_bg.wasm" "$out/bundler/playgate_bg.wasm"
     cp "$work/bundler/playgate.js" "$work/bundler/playgate_bg.js" "$out/bundler/"
-    sed "s#'\.\./api\.#'../$up""api.#" js/entries/bundler.js > "$out/bundler/index.js"
+    sed "s#'\.\./\(api\|cache\)\.#'../$up\1.#" js/entries/bundler.js > "$out/bundler/index.js"
   fi
   # Node's ESM entry re-exports the CommonJS instance, so import and require share one module.
   node --input-type=module -e '
@@ -123,6 +123,11 @@ build() {
     sed -e 's/^export const /const /' -e 's/^export function /function /' js/api.mjs
     echo 'module.exports = { DECISION_CODES, install };'
   } > "$PKG/api.cjs"
+  cp js/cache.mjs "$PKG/cache.mjs"
+  { echo "'use strict';"
+    sed -e 's/^export const /const /' -e 's/^export function /function /' -e 's/^export class /class /' js/cache.mjs
+    echo 'module.exports = { CacheError, cacheApi };'
+  } > "$PKG/cache.cjs"
   # The player module: decisions, scopes, token decoding. The edge module adds JWT verification.
   bundle "" "${PLAYGATE_FEATURES:-}" "web nodejs bundler"
   bundle "edge" "edge" "web nodejs"

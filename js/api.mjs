@@ -372,6 +372,51 @@ export function install(raw) {
     });
   }
 
+  // The Momento SDK's dictionary responses (dictionaryFetch, dictionaryGetFields) as well as
+  // records and Maps: a Hit gives its fields, a Miss means the user has no document, an Error
+  // is the cache's failure. Told apart by the SDK's own `type` tag, so no SDK import is needed.
+  const fromDictionary = Entitlement.fromDictionary;
+  Entitlement.fromDictionary = function (fields) {
+    if (fields !== null && typeof fields === 'object' && !(fields instanceof Map) && typeof fields.type === 'string'
+        && (typeof fields.valueRecord === 'function' || typeof fields.errorCode === 'function' || fields.type === 'Miss')) {
+      if (fields.type === 'Hit' && typeof fields.valueRecord === 'function') fields = fields.valueRecord();
+      else if (fields.type === 'Miss') throw fail('ENTITLEMENT_MISSING', 'dictionary: the cache has no such dictionary (Miss)');
+      else if (fields.type === 'Error') {
+        const detail = typeof fields.message === 'function' ? fields.message() : String(fields);
+        throw fail('ENTITLEMENT_UNAVAILABLE', `dictionary: the cache answered an error: ${detail}`);
+      } else throw fail('INVALID_ENTITLEMENT', `dictionary: a "${fields.type}" response is not a dictionary`);
+    }
+    return fromDictionary.call(Entitlement, fields);
+  };
+
+  const { MomentoTokenIssuer } = raw;
+  if (MomentoTokenIssuer) {
+    const live = (issuer) => {
+      if (!(issuer instanceof MomentoTokenIssuer) || issuer.__wbg_ptr === 0) throw fail('INVALID_KEY', 'issuer: expected a live MomentoTokenIssuer');
+    };
+    Object.defineProperties(MomentoTokenIssuer.prototype, {
+      mint: {
+        value(options) {
+          live(this);
+          if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, tokenId, lifetimeSeconds?, now? }');
+          const scope = options.scope instanceof PermissionScope ? options.scope : PermissionScope.fromJson(options.scope);
+          if (typeof options.tokenId !== 'string') throw fail('INVALID_REQUEST', 'tokenId: expected a string');
+          const lifetime = options.lifetimeSeconds ?? 3600;
+          if (typeof lifetime !== 'number') throw fail('INVALID_REQUEST', 'lifetimeSeconds: expected a number');
+          return this._mint(scope, options.tokenId, lifetime, readNow(options.now));
+        },
+      },
+      verify: {
+        value(token, options = {}) {
+          live(this);
+          if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
+          if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected an object');
+          return this._verify(token, readNow(options.now));
+        },
+      },
+    });
+  }
+
   Object.defineProperties(Policy.prototype, {
     evaluate: {
       value(ent, request) {

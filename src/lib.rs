@@ -41,6 +41,8 @@ pub mod json_api;
 #[cfg(feature = "jwt")]
 pub mod jwt;
 pub mod license;
+#[cfg(feature = "jwt")]
+pub mod momento_issuer;
 pub mod momento_token;
 pub mod policy;
 pub mod protobuf;

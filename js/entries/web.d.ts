@@ -1,2 +1,98 @@
 export * from './playgate.js';
 export { default } from './playgate.js';
+
+import type { Decision, DecisionRequest, Policy, UnverifiedMomentoToken } from './playgate.js';
+
+/** Error codes of the cache client (`CacheError.code`). */
+export type CacheErrorCode =
+  | 'INVALID_REQUEST' | 'PERMISSION_DENIED' | 'TOKEN_EXPIRED' | 'AUTHENTICATION_FAILED'
+  | 'CACHE_NOT_FOUND' | 'BAD_REQUEST' | 'THROTTLED' | 'SERVER_ERROR' | 'UNEXPECTED_RESPONSE'
+  | 'TIMEOUT' | 'NETWORK_ERROR' | 'RESPONSE_TOO_LARGE';
+
+/** A failure of the cache client. `local` is true when refused before any request was sent. */
+export declare class CacheError extends Error {
+  readonly code: CacheErrorCode;
+  /** The HTTP status, when the service answered. */
+  readonly status: number | null;
+  /** Whether the failure is of a kind a read may retry (429, 5xx, timeout). */
+  readonly retryable: boolean;
+  readonly local: boolean;
+  /** How many requests were sent. */
+  readonly attempts: number;
+}
+
+export interface CacheClientOptions {
+  /** A Momento token (v1 disposable, legacy or v2 key). */
+  token: string;
+  /** The HTTP API base URL; default `https://api.cache.<endpoint>` from the token (required for v2 keys). */
+  baseUrl?: string;
+  /** One deadline for a whole call, retries included (default 5000). */
+  timeoutMs?: number;
+  /** Extra attempts for reads answered 429 or 5xx (default 2). */
+  retries?: number;
+  /** The first back-off, doubled per retry, with jitter (default 100). */
+  retryDelayMs?: number;
+  /** Responses over this many bytes are refused unread (default 5 MiB). */
+  maxResponseBytes?: number;
+  /** Where the token goes: the `Authorization` header (default) or the `token` query parameter. */
+  tokenIn?: 'header' | 'query';
+  /** Refuse locally what the token's decoded scope does not allow (default true). */
+  checkScope?: boolean;
+  /** The TTL for `set` when none is given. */
+  defaultTtlSeconds?: number;
+  /** A fetch to use instead of the global one. */
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface CacheCallOptions { signal?: AbortSignal; timeoutMs?: number }
+
+/** Scalar items over the cache's HTTP API, on the platform's `fetch`. */
+export declare class CacheClient {
+  constructor(options: CacheClientOptions);
+  readonly baseUrl: string;
+  /** What the token says about itself (advisory: only the service can verify it). */
+  readonly tokenInfo: UnverifiedMomentoToken;
+  /** Whether the token's decoded scope lets it do `operation` on the key (advisory). */
+  allows(operation: string, cacheName: string, key: string | Uint8Array): boolean;
+  /** The item's bytes, or `null` on a miss. Retries 429/5xx; throws CacheError. */
+  get(cacheName: string, key: string | Uint8Array, options?: CacheCallOptions & { maxBytes?: number }): Promise<Uint8Array | null>;
+  set(cacheName: string, key: string | Uint8Array, value: string | Uint8Array | ArrayBuffer, options?: CacheCallOptions & { ttlSeconds?: number }): Promise<void>;
+  delete(cacheName: string, key: string | Uint8Array, options?: CacheCallOptions): Promise<void>;
+}
+
+/** What a loader may return: a blob, dictionary fields, a Momento SDK dictionary response, or null. */
+export type EntitlementSource = string | Uint8Array | ArrayBuffer | Record<string, string> | Map<string, string> | { type: string } | null | undefined;
+
+export interface EntitlementStoreOptions {
+  policy: Policy;
+  /** Read blobs with this client from `cacheName`... */
+  cache?: CacheClient;
+  cacheName?: string;
+  /** ...or with this loader (e.g. the Momento SDK's `dictionaryFetch`). */
+  load?: (userKey: string, options: { signal?: AbortSignal }) => Promise<EntitlementSource> | EntitlementSource;
+  /** Documents held at most (least recently used go first; default 1000). */
+  maxEntries?: number;
+  /** A document is re-read after this long at most (default 60000), sooner when a decision's validUntil comes first. */
+  maxAgeMs?: number;
+  /** How long "no document" is remembered (default 0: not at all). */
+  missTtlMs?: number;
+  /** The clock for ages and for requests without `now` (default Date.now). */
+  clock?: () => number;
+}
+
+/** A decision from the store; a denial with ENTITLEMENT_* codes carries the failure as `cause`. */
+export type StoreDecision = Omit<Decision, 'code' | 'reasons'> & {
+  code: Decision['code'] | 'ENTITLEMENT_UNAVAILABLE' | 'ENTITLEMENT_MISSING' | 'ENTITLEMENT_INVALID';
+  reasons: Array<StoreDecision['code'] & string>;
+  cause?: { code: string | null; message: string } | null;
+};
+
+/** Reads, caches and decides users' entitlement documents; fails closed. */
+export declare class EntitlementStore {
+  constructor(options: EntitlementStoreOptions);
+  readonly size: number;
+  readonly stats: { hits: number; loads: number; failures: number };
+  decide(userKey: string, request: DecisionRequest): Promise<StoreDecision>;
+  invalidate(userKey: string): void;
+  clear(): void;
+}

@@ -8,6 +8,7 @@ use super::scope::JsPermissionScope;
 use super::{js_error, json_text};
 use playgate::error::{Error, ErrorCode};
 use playgate::jwt::{PlaybackEntitlement, Signer, Verifier};
+use playgate::momento_issuer::MomentoIssuer;
 use playgate::quality::Quality;
 use playgate::request::{check_device, parse_country};
 use playgate::time;
@@ -187,8 +188,98 @@ impl JsPlaybackTokenMinter {
     }
 }
 
+/// A local stand-in for Momento's token vending: mints v1 (disposable) tokens of Momento's exact
+/// shape signed with a local secret, and verifies them (the cache emulator's authority).
+#[wasm_bindgen(js_name = MomentoTokenIssuer)]
+pub struct JsMomentoTokenIssuer {
+    inner: MomentoIssuer,
+}
+
+#[wasm_bindgen(js_class = MomentoTokenIssuer)]
+impl JsMomentoTokenIssuer {
+    /// `{secret (an oct JWK, at least 32 bytes), endpoint}`. Throws `INVALID_KEY`.
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(
+        #[wasm_bindgen(unchecked_param_type = "MomentoTokenIssuerConfig | string")] config: JsValue,
+    ) -> Result<JsMomentoTokenIssuer, JsValue> {
+        let text = json_text(&config, "issuer")
+            .map_err(|m| js_error(&Error::new(ErrorCode::InvalidKey, m)))?;
+        MomentoIssuer::from_json(&text)
+            .map(|inner| JsMomentoTokenIssuer { inner })
+            .map_err(|e| js_error(&e))
+    }
+
+    /// Internal: mints a v1 token; the JS layer reads the options object.
+    #[wasm_bindgen(js_name = _mint, skip_typescript)]
+    pub fn mint(
+        &self,
+        scope: &JsPermissionScope,
+        token_id: &str,
+        lifetime_seconds: f64,
+        now: f64,
+    ) -> Result<String, JsValue> {
+        if lifetime_seconds.fract() != 0.0 || !lifetime_seconds.is_finite() {
+            return Err(js_error(&Error::request(
+                "lifetimeSeconds: expected whole seconds",
+            )));
+        }
+        self.inner
+            .mint(
+                &scope.inner,
+                token_id,
+                lifetime_seconds as i64,
+                now_millis(now)?,
+            )
+            .map_err(|e| js_error(&e))
+    }
+
+    /// Internal: verifies a v1 token: `{endpoint, subject, expiresAt, scope}`.
+    #[wasm_bindgen(js_name = _verify, skip_typescript)]
+    pub fn verify(&self, token: &str, now: f64) -> Result<JsValue, JsValue> {
+        let issued = self
+            .inner
+            .verify(token, now_millis(now)?)
+            .map_err(|e| js_error(&e))?;
+        let object = Object::new();
+        set(&object, "endpoint", JsValue::from_str(&issued.endpoint));
+        set(&object, "subject", JsValue::from_str(&issued.subject));
+        set(
+            &object,
+            "expiresAt",
+            JsValue::from_f64(issued.expires_at as f64),
+        );
+        set(
+            &object,
+            "scope",
+            JsPermissionScope {
+                inner: issued.scope,
+            }
+            .into(),
+        );
+        Ok(object.into())
+    }
+}
+
 #[wasm_bindgen(typescript_custom_section)]
 const EDGE_TYPES: &str = r#"
+/** A local token issuer's configuration. */
+export interface MomentoTokenIssuerConfig {
+  /** An oct JWK of at least 32 bytes. */
+  secret: object;
+  /** The endpoint written into each token (e.g. "127.0.0.1"). */
+  endpoint: string;
+}
+
+/** A verified local v1 token. */
+export interface IssuedMomentoToken { endpoint: string; subject: string; expiresAt: number; scope: PermissionScope }
+
+export interface MomentoTokenIssuer {
+  /** A v1 token `base64({endpoint, api_key})`, `api_key` = HS256 JWT `{sub, ver: 1, p, exp}` as Momento writes them. */
+  mint(options: { scope: PermissionScope | PermissionScopeJson; tokenId: string; lifetimeSeconds?: number; now?: number | string | Date }): string;
+  /** Verifies a token this issuer minted. Throws MALFORMED_TOKEN, BAD_SIGNATURE, TOKEN_EXPIRED. */
+  verify(token: string, options?: { now?: number | string | Date }): IssuedMomentoToken;
+}
+
 /** A JWT verifier's configuration: the algorithms are fixed here, never by the token. */
 export interface JwtVerifierConfig {
   algorithms: Array<'HS256' | 'ES256' | 'EdDSA' | 'RS256'>;

@@ -4,8 +4,9 @@ import init, {
   Policy, Entitlement, qualityForSize, DECISION_CODES, PermissionScope, decodeMomentoToken,
   type UnverifiedMomentoToken, type ScopeExplanation,
   type Decision, type DecisionRequest, type PolicyJson, type Quality, type CatalogDecisions, type PlaygateError,
+  CacheClient, CacheError, EntitlementStore, type StoreDecision,
 } from 'playgate';
-import { JwtVerifier, type VerifiedJwt, type JwtVerifierConfig } from 'playgate/edge';
+import { JwtVerifier, MomentoTokenIssuer, type VerifiedJwt, type JwtVerifierConfig, type IssuedMomentoToken } from 'playgate/edge';
 
 async function main(): Promise<void> {
   await init();
@@ -57,5 +58,23 @@ async function main(): Promise<void> {
   const mosaic = JwtVerifier.mosaicEndUser({ keys: [] });
   void [verified.claims, verified.algorithm, mosaic];
   void [allowed, q, until, many, shown, firstCode, quality, codes];
+
+  // Issue 4: the cache client and the entitlement store, as the README shows them.
+  const cache = new CacheClient({ token: 'token', baseUrl: 'http://127.0.0.1:9090', timeoutMs: 2000 });
+  const blob: Uint8Array | null = await cache.get('entitlements', 'user-42');
+  await cache.set('entitlements', 'user-42', '{}', { ttlSeconds: 60 });
+  await cache.delete('entitlements', 'user-42');
+  const store = new EntitlementStore({ cache, cacheName: 'entitlements', policy });
+  const decided: StoreDecision = await store.decide('user-42', { entityId: 'movie-123', country: 'DE', device: 'web' });
+  const fromSdk = new EntitlementStore({ policy, load: async () => ({ type: 'Miss' }) });
+  try {
+    await cache.get('media', '/Movie2/a.ts');
+  } catch (e) {
+    if (e instanceof CacheError) void [e.code, e.status, e.local];
+  }
+  const issuer = MomentoTokenIssuer.fromJson({ secret: { kty: 'oct', k: 'x' }, endpoint: '127.0.0.1' });
+  const minted: string = issuer.mint({ scope: { permissions: [] }, tokenId: 'user-42', lifetimeSeconds: 60 });
+  const issued: IssuedMomentoToken = issuer.verify(minted);
+  void [blob, decided.allowed, decided.cause, fromSdk, issued.scope];
 }
 void main;

@@ -1,0 +1,419 @@
+// The cache HTTP client and the entitlement store: the I/O shell around the wasm decisions.
+//
+// Why JS and not Rust: every step here is a call into the platform (fetch, AbortController,
+// timers, promises), and the one runtime-neutral way to reach them is the global `fetch`. Done
+// from Rust, each would cross the boundary through wasm-bindgen-futures closures and still
+// run the same JS; done here it adds no bytes to the wasm module (whose gzip budget it would
+// otherwise spend) and the decisions, the token decoding and the scope check stay in Rust.
+//
+// Behaviour follows the Momento HTTP API (reference/momento.md): GET/PUT/DELETE
+// /cache/{cache}?key=|key_base64=, the token raw in `Authorization`, 404 bodies `Key Not Found`
+// and `Cache Not Found`. Choices are written in the README ("Reading entitlements").
+
+const MIB = 1024 * 1024;
+/** The largest entitlement document playgate parses (src/json.rs MAX_INPUT_BYTES). */
+const MAX_DOCUMENT_BYTES = MIB;
+// RFC 3986 unreserved characters plus `/` (MediaStore keys are paths): sent as `key=`.
+const URL_SAFE_KEY = /^[A-Za-z0-9\-._~/]+$/;
+
+/** An error of the cache client: `code`, and `status` (HTTP) when the service answered. */
+export class CacheError extends Error {
+  constructor(code, message, details = {}) {
+    super(message);
+    this.name = 'CacheError';
+    this.code = code;
+    this.status = details.status ?? null;
+    this.retryable = details.retryable ?? false;
+    this.local = details.local ?? false;
+    this.attempts = details.attempts ?? 0;
+    if (details.cause !== undefined) this.cause = details.cause;
+  }
+}
+
+function invalid(message) {
+  return new CacheError('INVALID_REQUEST', message, { local: true });
+}
+
+/** base64url with padding of UTF-8 bytes (`key_base64`). */
+function base64Url(bytes) {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/** The query parameter for a key: `key=` when it is URL-safe text, `key_base64=` otherwise. */
+function keyParam(key, encoder) {
+  if (typeof key === 'string') {
+    if (key.length === 0) throw invalid('key: expected a non-empty string or Uint8Array');
+    if (URL_SAFE_KEY.test(key)) return `key=${encodeURIComponent(key)}`;
+    return `key_base64=${encodeURIComponent(base64Url(encoder.encode(key)))}`;
+  }
+  if (key instanceof Uint8Array) {
+    if (key.length === 0) throw invalid('key: expected a non-empty string or Uint8Array');
+    return `key_base64=${encodeURIComponent(base64Url(key))}`;
+  }
+  throw invalid('key: expected a non-empty string or Uint8Array');
+}
+
+function cacheNameOf(name) {
+  if (typeof name !== 'string' || name.trim().length === 0) throw invalid('cacheName: expected a non-empty string');
+  return name;
+}
+
+function wholeNumber(value, name, min, fallback) {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw invalid(`${name}: expected a whole number >= ${min}`);
+  }
+  return value;
+}
+
+/** Reads a response body up to `maxBytes`; a longer one is cancelled, not buffered. */
+async function readBody(response, maxBytes) {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw new CacheError('RESPONSE_TOO_LARGE', `response: ${declared} bytes, over the ${maxBytes}-byte limit`, { status: response.status });
+  }
+  if (!response.body || typeof response.body.getReader !== 'function') {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > maxBytes) throw new CacheError('RESPONSE_TOO_LARGE', `response: over the ${maxBytes}-byte limit`, { status: response.status });
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new CacheError('RESPONSE_TOO_LARGE', `response: over the ${maxBytes}-byte limit`, { status: response.status });
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/** Waits `ms`, or rejects when `signal` aborts first. */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Builds the cache client and the entitlement store on one wasm module's classes. */
+export function cacheApi(raw) {
+  const { decodeMomentoToken, Entitlement, Policy } = raw;
+  const encoder = new TextEncoder();
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+  class CacheClient {
+    /**
+     * `{ token, baseUrl?, timeoutMs = 5000, retries = 2, retryDelayMs = 100, maxResponseBytes =
+     * 5 MiB, tokenIn = 'header', checkScope = true, defaultTtlSeconds?, fetch? }`.
+     */
+    constructor(options) {
+      if (options === null || typeof options !== 'object') throw invalid('options: expected { token, baseUrl?, timeoutMs? }');
+      const { token } = options;
+      if (typeof token !== 'string' || token.length === 0) throw invalid('token: expected a Momento token string');
+      const decoded = decodeMomentoToken(token); // throws MALFORMED_TOKEN
+      let baseUrl = options.baseUrl ?? decoded.httpBaseUrl;
+      if (baseUrl === null || baseUrl === undefined) {
+        throw invalid('baseUrl: required, the token names no endpoint (a v2 key)');
+      }
+      if (typeof baseUrl !== 'string' || !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(baseUrl)) {
+        throw invalid('baseUrl: expected an http(s) URL without query or fragment');
+      }
+      this.baseUrl = baseUrl.replace(/\/+$/, '');
+      this.token = token;
+      /** What the token says about itself: advisory (Momento signs it; the service enforces). */
+      this.tokenInfo = decoded;
+      this.timeoutMs = wholeNumber(options.timeoutMs, 'timeoutMs', 1, 5000);
+      this.retries = wholeNumber(options.retries, 'retries', 0, 2);
+      this.retryDelayMs = wholeNumber(options.retryDelayMs, 'retryDelayMs', 0, 100);
+      this.maxResponseBytes = wholeNumber(options.maxResponseBytes, 'maxResponseBytes', 1, 5 * MIB);
+      this.defaultTtlSeconds = wholeNumber(options.defaultTtlSeconds, 'defaultTtlSeconds', 1, null);
+      if (options.tokenIn !== undefined && options.tokenIn !== 'header' && options.tokenIn !== 'query') {
+        throw invalid("tokenIn: expected 'header' or 'query'");
+      }
+      this.tokenIn = options.tokenIn ?? 'header';
+      this.checkScope = options.checkScope ?? true;
+      if (options.fetch !== undefined && typeof options.fetch !== 'function') throw invalid('fetch: expected a function');
+      this._fetch = options.fetch ?? null;
+    }
+
+    /** Whether the token's decoded scope lets it do `operation` on the key (advisory). */
+    allows(operation, cacheName, key) {
+      const scope = this.tokenInfo.scope;
+      if (!scope) return true; // a token without a `p` claim: only the service can say
+      if (typeof key !== 'string') {
+        try {
+          key = utf8.decode(key);
+        } catch {
+          return true; // not UTF-8: the scope check works on text, leave it to the service
+        }
+      }
+      return scope.allows(operation, cacheName, key);
+    }
+
+    /** The item's bytes, or `null` on a miss (`Key Not Found`). */
+    async get(cacheName, key, options = {}) {
+      const response = await this._request('GET', 'get', cacheName, key, null, options);
+      const maxBytes = wholeNumber(options.maxBytes, 'maxBytes', 1, this.maxResponseBytes);
+      if (response === null) return null;
+      return readBody(response, maxBytes);
+    }
+
+    /** Stores `value` (string as UTF-8, or bytes) for `ttlSeconds`. */
+    async set(cacheName, key, value, options = {}) {
+      const ttl = wholeNumber(options.ttlSeconds, 'ttlSeconds', 1, this.defaultTtlSeconds);
+      if (ttl === null) throw invalid('ttlSeconds: required (the HTTP API has no default TTL)');
+      let body;
+      if (typeof value === 'string') body = encoder.encode(value);
+      else if (value instanceof Uint8Array) body = value;
+      else if (value instanceof ArrayBuffer) body = new Uint8Array(value);
+      else throw invalid('value: expected a string, Uint8Array or ArrayBuffer');
+      await this._request('PUT', 'set', cacheName, key, body, { ...options, ttl });
+    }
+
+    /** Deletes the item (no error when it does not exist). */
+    async delete(cacheName, key, options = {}) {
+      await this._request('DELETE', 'delete', cacheName, key, null, options);
+    }
+
+    async _request(method, operation, cacheName, key, body, options) {
+      if (options === null || typeof options !== 'object') throw invalid('options: expected an object');
+      cacheNameOf(cacheName);
+      let query = keyParam(key, encoder);
+      if (this.checkScope && !this.allows(operation, cacheName, key)) {
+        throw new CacheError('PERMISSION_DENIED', `the token's scope does not allow ${operation} on cache "${cacheName}" for this key (refused locally, no request sent)`, { local: true });
+      }
+      if (options.ttl !== undefined) query += `&ttl_seconds=${options.ttl}`;
+      const headers = {};
+      if (this.tokenIn === 'query') query += `&token=${encodeURIComponent(this.token)}`;
+      else headers.authorization = this.token;
+      if (body !== null) headers['content-type'] = 'application/octet-stream';
+      const url = `${this.baseUrl}/cache/${encodeURIComponent(cacheName)}?${query}`;
+
+      // One deadline for the whole call, retries and back-off included.
+      const controller = new AbortController();
+      const timeoutMs = wholeNumber(options.timeoutMs, 'timeoutMs', 1, this.timeoutMs);
+      const timeout = new CacheError('TIMEOUT', `${method} ${cacheName}: no answer within ${timeoutMs} ms`, { retryable: true });
+      const timer = setTimeout(() => controller.abort(timeout), timeoutMs);
+      const outer = options.signal;
+      const onOuterAbort = () => controller.abort(outer.reason);
+      if (outer) {
+        if (outer.aborted) onOuterAbort();
+        else outer.addEventListener('abort', onOuterAbort, { once: true });
+      }
+      const fetchFn = this._fetch ?? ((...args) => globalThis.fetch(...args));
+      const attemptsAllowed = method === 'GET' ? this.retries + 1 : 1;
+      let attempt = 0;
+      try {
+        for (;;) {
+          attempt++;
+          let response;
+          try {
+            response = await fetchFn(url, { method, headers, body, signal: controller.signal });
+          } catch (error) {
+            if (controller.signal.aborted) {
+              const reason = controller.signal.reason;
+              if (reason instanceof CacheError) reason.attempts = attempt;
+              throw reason;
+            }
+            throw new CacheError('NETWORK_ERROR', `${method} ${cacheName}: ${error?.message ?? error}`, { cause: error, attempts: attempt });
+          }
+          const { status } = response;
+          if (status === 200 && method === 'GET') return response;
+          if (status === 204 || (status === 200 && method !== 'GET')) {
+            await response.body?.cancel().catch(() => {});
+            return null;
+          }
+          const text = await readBody(response, 4096).then((b) => new TextDecoder().decode(b), () => '');
+          const error = this._statusError(method, cacheName, status, text, attempt);
+          if (error === null) return null; // Key Not Found
+          if (!error.retryable || attempt >= attemptsAllowed) throw error;
+          const retryAfter = Number(response.headers.get('retry-after'));
+          const backoff = this.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+          await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, timeoutMs) : backoff, controller.signal);
+        }
+      } catch (error) {
+        if (controller.signal.aborted && error === controller.signal.reason && error instanceof CacheError) error.attempts = attempt;
+        throw error;
+      } finally {
+        clearTimeout(timer);
+        if (outer) outer.removeEventListener('abort', onOuterAbort);
+      }
+    }
+
+    /** The typed error for a status, or null for a miss. */
+    _statusError(method, cacheName, status, text, attempts) {
+      const body = text.trim();
+      const details = { status, attempts };
+      const what = `${method} ${cacheName}`;
+      if (status === 404) {
+        if (/^key not found/i.test(body)) return null;
+        if (/^cache not found/i.test(body)) return new CacheError('CACHE_NOT_FOUND', `${what}: cache not found`, details);
+        return new CacheError('UNEXPECTED_RESPONSE', `${what}: 404 "${body.slice(0, 200)}"`, details);
+      }
+      if (status === 400) return new CacheError('BAD_REQUEST', `${what}: bad request: ${body.slice(0, 200)}`, details);
+      if (status === 401) {
+        // The service answers 401 for expired and invalid tokens alike; the token's own `exp`
+        // (or the body) tells which, so a player knows to renew rather than give up.
+        const exp = this.tokenInfo.expiresAt;
+        const expired = (exp !== null && exp <= Date.now()) || /expired/i.test(body);
+        return new CacheError(expired ? 'TOKEN_EXPIRED' : 'AUTHENTICATION_FAILED', `${what}: 401 ${expired ? 'the token has expired' : 'the token was not accepted'}`, details);
+      }
+      if (status === 403) return new CacheError('PERMISSION_DENIED', `${what}: 403 the token may not do this`, details);
+      if (status === 429) return new CacheError('THROTTLED', `${what}: 429 throttled`, { ...details, retryable: true });
+      if (status >= 500) return new CacheError('SERVER_ERROR', `${what}: ${status} ${body.slice(0, 200)}`, { ...details, retryable: true });
+      return new CacheError('UNEXPECTED_RESPONSE', `${what}: unexpected status ${status}`, details);
+    }
+  }
+
+  /** A denial for a document that could not be read: fail closed, never an allow. */
+  function denial(code, cause) {
+    return {
+      allowed: false, code, reasons: [code], claims: [], maxQuality: null,
+      allowPersistence: false, validUntil: null,
+      cause: cause ? { code: cause.code ?? null, message: String(cause.message ?? cause) } : null,
+    };
+  }
+
+  /** Turns what a loader returned into an Entitlement; null when the user has none. */
+  function toEntitlement(value) {
+    if (value === null || value === undefined) return null;
+    if (typeof value === 'string' || value instanceof Uint8Array || value instanceof ArrayBuffer) {
+      return Entitlement.fromBlob(value);
+    }
+    return Entitlement.fromDictionary(value); // records, Maps and the SDK's fetch responses
+  }
+
+  class EntitlementStore {
+    /**
+     * `{ policy, cache + cacheName | load(userKey, { signal }), maxEntries = 1000, maxAgeMs =
+     * 60000, missTtlMs = 0, clock = Date.now }`.
+     */
+    constructor(options) {
+      if (options === null || typeof options !== 'object') throw invalid('options: expected { cache, cacheName, policy }');
+      const { cache, cacheName, policy, load } = options;
+      if (!(policy instanceof Policy)) throw invalid('policy: expected a Policy');
+      if (load !== undefined) {
+        if (typeof load !== 'function') throw invalid('load: expected a function (userKey) => blob | dictionary | null');
+        this._load = load;
+      } else {
+        if (!(cache instanceof CacheClient)) throw invalid('cache: expected a CacheClient (or give load)');
+        cacheNameOf(cacheName);
+        this._load = (userKey, { signal }) => cache.get(cacheName, userKey, { signal, maxBytes: MAX_DOCUMENT_BYTES });
+      }
+      this.policy = policy;
+      this.maxEntries = wholeNumber(options.maxEntries, 'maxEntries', 1, 1000);
+      this.maxAgeMs = wholeNumber(options.maxAgeMs, 'maxAgeMs', 0, 60_000);
+      this.missTtlMs = wholeNumber(options.missTtlMs, 'missTtlMs', 0, 0);
+      if (options.clock !== undefined && typeof options.clock !== 'function') throw invalid('clock: expected a function returning epoch ms');
+      this.clock = options.clock ?? Date.now;
+      this._entries = new Map(); // userKey -> { ent (null: missing), expiresAt }; Map order = recency
+      this._inflight = new Map(); // userKey -> Promise of an entry (one fetch per key at a time)
+      this.stats = { hits: 0, loads: 0, failures: 0 };
+    }
+
+    /** How many documents are held. */
+    get size() {
+      return this._entries.size;
+    }
+
+    /** Decides `request` for the user's entitlement document; denials when it cannot be read. */
+    async decide(userKey, request) {
+      if (typeof userKey !== 'string' || userKey.length === 0) throw invalid('userKey: expected a non-empty string');
+      if (request === null || typeof request !== 'object') throw invalid('request: expected an object');
+      const now = this.clock();
+      let entry = this._entries.get(userKey);
+      if (entry !== undefined && now < entry.expiresAt) {
+        this.stats.hits++;
+        this._entries.delete(userKey); // most recently used goes last
+        this._entries.set(userKey, entry);
+      } else {
+        if (entry !== undefined) this._drop(userKey);
+        let pending = this._inflight.get(userKey);
+        if (pending === undefined) {
+          pending = this._fetchEntry(userKey).finally(() => this._inflight.delete(userKey));
+          this._inflight.set(userKey, pending);
+        }
+        entry = await pending;
+        if (entry.failure) return denial(entry.failure.code, entry.failure.cause);
+      }
+      if (entry.ent === null) return denial('ENTITLEMENT_MISSING', null);
+      if (entry.ent.__wbg_ptr === 0) return this.decide(userKey, request); // evicted while awaited
+      const decision = this.policy.evaluate(entry.ent, request.now === undefined ? { ...request, now } : request);
+      // Keep the document no longer than the decision stays true.
+      if (decision.validUntil !== null && decision.validUntil < entry.expiresAt) entry.expiresAt = decision.validUntil;
+      return decision;
+    }
+
+    /** Forgets one user's document (e.g. after the auth server wrote a new one). */
+    invalidate(userKey) {
+      this._drop(userKey);
+    }
+
+    /** Forgets every document. */
+    clear() {
+      for (const key of [...this._entries.keys()]) this._drop(key);
+    }
+
+    async _fetchEntry(userKey) {
+      this.stats.loads++;
+      let value;
+      try {
+        value = await this._load(userKey, { signal: undefined });
+      } catch (error) {
+        this.stats.failures++;
+        const code = error?.code === 'RESPONSE_TOO_LARGE' ? 'ENTITLEMENT_INVALID' : 'ENTITLEMENT_UNAVAILABLE';
+        return { failure: { code, cause: error } };
+      }
+      let ent;
+      try {
+        ent = toEntitlement(value);
+      } catch (error) {
+        const code = error?.code === 'ENTITLEMENT_MISSING' ? 'ENTITLEMENT_MISSING'
+          : error?.code === 'ENTITLEMENT_UNAVAILABLE' ? 'ENTITLEMENT_UNAVAILABLE' : 'ENTITLEMENT_INVALID';
+        if (code !== 'ENTITLEMENT_MISSING') {
+          this.stats.failures++;
+          return { failure: { code, cause: error } };
+        }
+        ent = null;
+      }
+      if (ent === null && this.missTtlMs === 0) return { ent: null, expiresAt: 0 };
+      const entry = { ent, expiresAt: this.clock() + (ent === null ? this.missTtlMs : this.maxAgeMs) };
+      this._drop(userKey);
+      this._entries.set(userKey, entry);
+      while (this._entries.size > this.maxEntries) this._drop(this._entries.keys().next().value);
+      return entry;
+    }
+
+    _drop(userKey) {
+      const entry = this._entries.get(userKey);
+      if (entry === undefined) return;
+      this._entries.delete(userKey);
+      if (entry.ent !== null && entry.ent.__wbg_ptr !== 0) entry.ent.free();
+    }
+  }
+
+  return { CacheClient, CacheError, EntitlementStore };
+}

@@ -1,0 +1,169 @@
+// The cache HTTP client and the entitlement store in Node, against the local emulator on
+// 127.0.0.1 (www/cache-emulator.mjs): the shared scenarios (cache-scenarios.mjs, also run in
+// Chromium and workerd), then what only Node checks here: the store's LRU and TTLs, the Momento
+// SDK's own dictionary responses (@gomomento/sdk-core), network errors and argument checks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CacheDictionaryFetch, UnknownError } from '@gomomento/sdk-core';
+import { PKG, REPO, VECTORS, runCase, expected, pick } from './helpers.mjs';
+import { cacheScenarios, startTestEmulator, READWRITE_ALL } from './cache-scenarios.mjs';
+import { runCacheOp } from '../../www/cache-runner.js';
+
+const playgate = await import(pathToFileURL(path.join(PKG, 'node/index.mjs')).href);
+const { CacheClient, CacheError, EntitlementStore, Policy, Entitlement } = playgate;
+
+const fixture = await startTestEmulator();
+const { emu, clock } = fixture;
+test.after(() => emu.close());
+
+test('cache client in Node', async (t) => {
+  await cacheScenarios(t, emu, clock, (spec) => runCacheOp(playgate, spec), 'node', fixture);
+});
+
+const token = emu.mintToken({ scope: READWRITE_ALL, tokenId: 'node-only' });
+const client = () => new CacheClient({ token, baseUrl: emu.url, timeoutMs: 3000, retryDelayMs: 5 });
+const request = { entityId: 'movie_id_123', country: 'US', now: '2024-11-15T12:00:00Z' };
+const seedDoc = JSON.stringify(VECTORS.documents.seed000);
+
+test('every vector with a named or blob document decides the same through the store', async () => {
+  const cache = client();
+  const stores = new Map();
+  let checked = 0;
+  for (const [i, c] of VECTORS.cases.entries()) {
+    if (c.dictionary !== undefined) continue; // dictionaries have no HTTP API: the SDK test below
+    const policyJson = c.policy === undefined ? undefined : (typeof c.policy === 'string' ? VECTORS.policies[c.policy] : c.policy);
+    const policyKey = JSON.stringify(policyJson ?? null);
+    let policy;
+    try {
+      policy = policyJson === undefined ? new Policy() : Policy.fromJson(policyJson);
+    } catch {
+      continue; // a policy error case: nothing to read
+    }
+    if (!stores.has(policyKey)) stores.set(policyKey, new EntitlementStore({ cache, cacheName: 'entitlements', policy }));
+    const store = stores.get(policyKey);
+    const blob = c.blobText ?? JSON.stringify(typeof c.entitlement === 'string' ? VECTORS.documents[c.entitlement] : c.entitlement);
+    emu.put('entitlements', `vector-${i}`, blob, 60);
+    const direct = runCase(playgate, VECTORS, c); // the package's own evaluate, itself checked against the vectors
+    assert.deepEqual(pick(direct, expected(c)), expected(c), c.name);
+    let got;
+    try {
+      got = await store.decide(`vector-${i}`, c.request);
+    } catch (error) {
+      got = { error: error.code };
+    }
+    if (direct.error === 'INVALID_ENTITLEMENT') {
+      assert.deepEqual([got.allowed, got.code, got.cause?.code], [false, 'ENTITLEMENT_INVALID', 'INVALID_ENTITLEMENT'], c.name);
+    } else {
+      assert.deepEqual(pick(got, expected(c)), expected(c), c.name);
+    }
+    checked++;
+  }
+  assert.ok(checked > 60, `only ${checked} vectors went through the store`);
+});
+
+test('the store keeps at most maxEntries documents, least recently used out first', async () => {
+  for (const user of ['lru-a', 'lru-b', 'lru-c']) emu.put('entitlements', user, seedDoc, 60);
+  // The clock sits inside the document's window: a decision's validUntil caps how long it is held.
+  const at = Date.parse('2024-11-15T12:00:00Z');
+  const store = new EntitlementStore({ cache: client(), cacheName: 'entitlements', policy: new Policy(), maxEntries: 2, clock: () => at });
+  const request = { entityId: 'movie_id_123', country: 'US' };
+  const reads = (user) => emu.requests.filter((r) => r.key === user).length;
+  await store.decide('lru-a', request);
+  await store.decide('lru-b', request);
+  await store.decide('lru-a', request); // a is now the most recent
+  await store.decide('lru-c', request); // evicts b
+  assert.equal(store.size, 2);
+  await store.decide('lru-a', request);
+  assert.deepEqual([reads('lru-a'), reads('lru-b'), reads('lru-c')], [1, 1, 1]);
+  await store.decide('lru-b', request);
+  assert.equal(reads('lru-b'), 2, 'b was evicted and read again');
+  assert.deepEqual(store.stats, { hits: 2, loads: 4, failures: 0 });
+});
+
+test('a document is read again after maxAgeMs, and no later than a decision\'s validUntil', async () => {
+  emu.put('entitlements', 'ttl-user', seedDoc, 600);
+  let now = Date.parse('2024-11-15T12:00:00Z');
+  const store = new EntitlementStore({ cache: client(), cacheName: 'entitlements', policy: new Policy(), maxAgeMs: 10_000, clock: () => now });
+  const reads = () => emu.requests.filter((r) => r.key === 'ttl-user').length;
+  const first = await store.decide('ttl-user', { entityId: 'movie_id_123', country: 'US' });
+  assert.equal(first.allowed, true);
+  now += 9_999;
+  await store.decide('ttl-user', { entityId: 'movie_id_123', country: 'US' });
+  assert.equal(reads(), 1);
+  now += 2;
+  await store.decide('ttl-user', { entityId: 'movie_id_123', country: 'US' });
+  assert.equal(reads(), 2, 'read again after maxAgeMs');
+  // The seed document ends at valid_until (2024-12-31T23:59:59Z): with a long maxAge the store
+  // still reads again once that instant passes (the decision said it holds until then).
+  const long = new EntitlementStore({ cache: client(), cacheName: 'entitlements', policy: new Policy(), maxAgeMs: 365 * 86_400_000, clock: () => now });
+  const d = await long.decide('ttl-user', { entityId: 'movie_id_123', country: 'US' });
+  assert.equal(d.validUntil, Date.parse(VECTORS.documents.seed000.valid_until));
+  now = d.validUntil + 1;
+  const after = await long.decide('ttl-user', { entityId: 'movie_id_123', country: 'US' });
+  assert.equal(reads(), 4, 'read again at validUntil');
+  assert.deepEqual([after.allowed, after.code], [false, 'ENTITLEMENT_EXPIRED']);
+});
+
+test('dictionary documents: the Momento SDK\'s own dictionaryFetch responses, records and Maps', async () => {
+  const dictCases = VECTORS.cases.filter((c) => c.dictionary !== undefined);
+  assert.ok(dictCases.length > 0);
+  const encoder = new TextEncoder();
+  for (const c of dictCases) {
+    const policy = c.policy === undefined ? new Policy() : Policy.fromJson(typeof c.policy === 'string' ? VECTORS.policies[c.policy] : c.policy);
+    const items = Object.entries(c.dictionary).map(([field, value]) => ({ field: encoder.encode(field), value: encoder.encode(value) }));
+    const want = expected(c);
+    for (const source of [new CacheDictionaryFetch.Hit(items), c.dictionary, new Map(Object.entries(c.dictionary))]) {
+      const store = new EntitlementStore({ policy, load: async () => source });
+      let got;
+      try {
+        got = await store.decide('u', c.request);
+      } catch (error) {
+        got = { error: error.code };
+      }
+      if (want.error === 'INVALID_ENTITLEMENT') assert.deepEqual([got.code, got.cause?.code], ['ENTITLEMENT_INVALID', 'INVALID_ENTITLEMENT'], c.name);
+      else assert.deepEqual(pick(got, want), want, c.name);
+    }
+  }
+  const policy = new Policy();
+  const miss = await new EntitlementStore({ policy, load: async () => new CacheDictionaryFetch.Miss() }).decide('u', request);
+  assert.deepEqual([miss.allowed, miss.code], [false, 'ENTITLEMENT_MISSING']);
+  const error = new CacheDictionaryFetch.Error(new UnknownError('boom'));
+  const failed = await new EntitlementStore({ policy, load: async () => error }).decide('u', request);
+  assert.deepEqual([failed.allowed, failed.code, failed.cause.code], [false, 'ENTITLEMENT_UNAVAILABLE', 'ENTITLEMENT_UNAVAILABLE']);
+  const thrown = await new EntitlementStore({ policy, load: async () => { throw new Error('offline'); } }).decide('u', request);
+  assert.deepEqual([thrown.allowed, thrown.code, thrown.cause.message], [false, 'ENTITLEMENT_UNAVAILABLE', 'offline']);
+  assert.throws(() => Entitlement.fromDictionary(new CacheDictionaryFetch.Miss()), { code: 'ENTITLEMENT_MISSING' });
+});
+
+test('a refused connection is NETWORK_ERROR, not retried', async () => {
+  const closed = await startTestEmulator();
+  const url = closed.emu.url;
+  await closed.emu.close();
+  const cache = new CacheClient({ token, baseUrl: url, timeoutMs: 2000, retryDelayMs: 5 });
+  await assert.rejects(cache.get('entitlements', 'k'), (e) => e instanceof CacheError && e.code === 'NETWORK_ERROR' && e.attempts === 1);
+});
+
+test('bad arguments are coded errors before any request', async () => {
+  const before = emu.requests.length;
+  assert.throws(() => new CacheClient(), { code: 'INVALID_REQUEST' });
+  assert.throws(() => new CacheClient({ token: 42 }), { code: 'INVALID_REQUEST' });
+  assert.throws(() => new CacheClient({ token: 'not a token' }), { code: 'MALFORMED_TOKEN' });
+  assert.throws(() => new CacheClient({ token, baseUrl: 'ftp://x' }), { code: 'INVALID_REQUEST' });
+  assert.throws(() => new CacheClient({ token, timeoutMs: -1 }), { code: 'INVALID_REQUEST' });
+  const cache = client();
+  await assert.rejects(cache.get('', 'k'), { code: 'INVALID_REQUEST' });
+  await assert.rejects(cache.get('entitlements', ''), { code: 'INVALID_REQUEST' });
+  await assert.rejects(cache.get('entitlements', 42), { code: 'INVALID_REQUEST' });
+  await assert.rejects(cache.set('entitlements', 'k', 'v'), { code: 'INVALID_REQUEST' }); // no TTL
+  await assert.rejects(cache.set('entitlements', 'k', {}, { ttlSeconds: 5 }), { code: 'INVALID_REQUEST' });
+  assert.throws(() => new EntitlementStore({ cache, cacheName: 'entitlements' }), { code: 'INVALID_REQUEST' });
+  const store = new EntitlementStore({ cache, cacheName: 'entitlements', policy: new Policy() });
+  await assert.rejects(store.decide('', request), { code: 'INVALID_REQUEST' });
+  await assert.rejects(store.decide('u', null), { code: 'INVALID_REQUEST' });
+  assert.equal(emu.requests.length, before, 'no request was sent');
+  // The default base URL comes from the token's endpoint, as Momento's SDK derives it.
+  assert.equal(new CacheClient({ token }).baseUrl, 'https://api.cache.127.0.0.1');
+});
