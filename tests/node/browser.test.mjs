@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { start } from '../../www/server.mjs';
+import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PKG_DIR = path.resolve(process.env.PLAYGATE_PKG || path.join(REPO, 'pkg'));
@@ -154,5 +155,21 @@ test('web build in headless Chromium', { timeout: 60_000 }, async (t) => {
     assert.equal((await decisionJson()).maxQuality, 'UHD1');
 
     assert.deepEqual(problems, [], 'page errors');
+  });
+  await t.test('cache client in Chromium against the emulator (cross-origin fetch, CORS)', async (t2) => {
+    const fixture = await startTestEmulator();
+    t2.after(() => fixture.emu.close());
+    const context = await browser.newContext();
+    t2.after(() => context.close().catch(() => {}));
+    const page = await context.newPage();
+    // Any page of the www origin will do: the runner imports the package from /pkg/web/.
+    await page.goto(new URL('cache-runner.js', url).href);
+    const run = (spec) => page.evaluate(async (spec) => {
+      const playgate = await import('/pkg/web/index.js');
+      await playgate.default();
+      const { runCacheOp } = await import('/cache-runner.js');
+      return runCacheOp(playgate, spec);
+    }, spec);
+    await cacheScenarios(t2, fixture.emu, fixture.clock, run, 'chromium', fixture);
   });
 });

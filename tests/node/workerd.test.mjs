@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { casePolicy, caseEntitlement, checkCase } from '../../www/vectors.js';
+import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PKG_DIR = path.resolve(process.env.PLAYGATE_PKG || path.join(REPO, 'pkg'));
@@ -35,7 +36,8 @@ function freePort() {
 function writeBundle(dir, port) {
   mkdirSync(path.join(dir, 'web'));
   copyFileSync(WORKER_SOURCE, path.join(dir, 'worker.mjs'));
-  for (const file of ['web/index.js', 'web/playgate.js', 'web/playgate_bg.wasm', 'api.mjs']) {
+  copyFileSync(path.join(REPO, 'www', 'cache-runner.js'), path.join(dir, 'cache-runner.js'));
+  for (const file of ['web/index.js', 'web/playgate.js', 'web/playgate_bg.wasm', 'api.mjs', 'cache.mjs']) {
     const from = path.join(PKG_DIR, file);
     assert.ok(existsSync(from), `package file missing: ${from} (set PLAYGATE_PKG)`);
     copyFileSync(from, path.join(dir, file));
@@ -43,7 +45,11 @@ function writeBundle(dir, port) {
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .playgateWorker) ],
+  services = [
+    (name = "main", worker = .playgateWorker),
+    # The worker's fetch may reach the cache emulator on loopback (workerd's default: public only).
+    (name = "loopback", network = (allow = ["public", "private", "local"])),
+  ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 
@@ -53,9 +59,12 @@ const playgateWorker :Workerd.Worker = (
     (name = "web/index.js", esModule = embed "web/index.js"),
     (name = "web/playgate.js", esModule = embed "web/playgate.js"),
     (name = "api.mjs", esModule = embed "api.mjs"),
+    (name = "cache.mjs", esModule = embed "cache.mjs"),
+    (name = "cache-runner.js", esModule = embed "cache-runner.js"),
     (name = "web/playgate_bg.wasm", wasm = embed "web/playgate_bg.wasm"),
   ],
   compatibilityDate = "2025-01-01",
+  globalOutbound = "loopback",
 );
 `;
   const configPath = path.join(dir, 'config.capnp');
@@ -214,5 +223,17 @@ test('playgate in workerd', { timeout: 60_000 }, async (t) => {
     assert.equal(denied.json.allowed, false);
     assert.equal(denied.json.code, 'COUNTRY_NOT_ALLOWED');
     assert.equal(child.exitCode, null, `workerd exited:\n${output}`);
+  });
+  await t.test('cache client in workerd against the emulator (workerd\'s fetch)', async (t2) => {
+    const fixture = await startTestEmulator();
+    t2.after(() => fixture.emu.close());
+    const run = async (spec) => {
+      const res = await fetch(`${base}/cache-op`, {
+        method: 'POST', body: JSON.stringify(spec), signal: AbortSignal.timeout(20_000),
+      });
+      assert.equal(res.status, 200, `cache-op: HTTP ${res.status}\n${output}`);
+      return res.json();
+    };
+    await cacheScenarios(t2, fixture.emu, fixture.clock, run, 'workerd', fixture);
   });
 });

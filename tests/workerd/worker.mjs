@@ -10,8 +10,13 @@
 //   Also accepted instead of `entitlement` (for test vectors): `blobText` (raw blob text) or
 //   `dictionary` (record of strings, Entitlement.fromDictionary).
 // GET /health   -> 200 { ok: true, codes: DECISION_CODES.length }
+// POST /cache-op  one CacheClient / EntitlementStore operation (www/cache-runner.js) against the
+//   cache emulator on 127.0.0.1, through workerd's own fetch -> 200 its JSON outcome
 import wasmModule from './web/playgate_bg.wasm';
-import { initSync, Policy, Entitlement, DECISION_CODES } from './web/index.js';
+import * as playgate from './web/index.js';
+import { runCacheOp } from './cache-runner.js';
+
+const { initSync, Policy, Entitlement, DECISION_CODES } = playgate;
 
 // Once per isolate, at startup: the module is already compiled by workerd.
 initSync({ module: wasmModule });
@@ -46,6 +51,9 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === '/health') {
       return json(200, { ok: true, codes: DECISION_CODES.length });
+    }
+    if (url.pathname === '/cache-op' && request.method === 'POST') {
+      return json(200, await runCacheOp(playgate, await request.json()));
     }
     if (url.pathname !== '/decide') return json(404, { code: 'NOT_FOUND', message: `no route ${url.pathname}` });
     if (request.method !== 'POST') return json(405, { code: 'METHOD_NOT_ALLOWED', message: 'POST only' });
