@@ -4,7 +4,9 @@
 #   ./build.sh setup   install what is missing (wasm target, wasm-bindgen CLI, Chromium, npm tools)
 #   ./build.sh build   release wasm -> wasm-bindgen (web, nodejs, bundler) -> wasm-opt -> pkg/
 #   ./build.sh test    setup + build + every test; the last line is "N passed, M failed"
-#   ./build.sh serve   build and serve the demo (www/) on http://127.0.0.1:8080 (PORT=... to change)
+#   ./build.sh serve   build and serve the demo (www/) on http://127.0.0.1:8080 (PORT=... to change),
+#                      with a cache HTTP API emulator on another loopback port (EMULATOR_PORT=...)
+#   ./build.sh emulator [--port N] [--media DIR]   the cache emulator alone (prints a dev token)
 #   ./build.sh bench   build and run the Node benchmarks (table printed and written to bench/results/)
 #   ./build.sh clean   remove build output
 set -euo pipefail
@@ -232,6 +234,14 @@ bench() {
   setup
   build
   node bench/bench.mjs
+  node bench/store.mjs
+}
+
+# The cache HTTP API emulator on its own (tests start their own in-process).
+emulator() {
+  setup
+  build
+  exec node www/cache-emulator.mjs "$@"
 }
 
 main() {
@@ -241,8 +251,9 @@ main() {
     test) test_all ;;
     serve) serve ;;
     bench) bench ;;
+    emulator) shift; emulator "$@" ;;
     clean) rm -rf "$PKG" target ;;
-    *) sed -n '2,10p' "$0"; exit 2 ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
   esac
 }
 

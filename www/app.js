@@ -1,6 +1,6 @@
 // playgate demo page: the web build, a seed entitlement document, a Mosaic-style policy, one
 // decision and a catalog page, all updated live. No framework, no external resources.
-import init, { Policy, Entitlement } from '/pkg/web/index.js';
+import init, { Policy, Entitlement, CacheClient, EntitlementStore } from '/pkg/web/index.js';
 
 // The seed's MediaStore entitlement document (Momento "Example entitlement object").
 const DEFAULT_ENTITLEMENT = {
@@ -179,6 +179,69 @@ function showCatalog(catalog) {
   }
 }
 
+// ---- the cache card: only when the server runs a cache emulator (/demo-config.json) ----
+const MEDIA_KEYS = ['/Movie1/playlist.m3u8', '/Movie1/1080p/segment1.ts', '/Movie2/1080p/segment1.ts'];
+let cacheDemo = null; // { client, config, store, policy }
+
+async function setupCache() {
+  let config;
+  try {
+    const res = await fetch('/demo-config.json');
+    if (!res.ok) return;
+    config = await res.json();
+  } catch {
+    return;
+  }
+  if (!config.cacheUrl) return; // served without a cache emulator
+  const client = new CacheClient({ token: config.token, baseUrl: config.cacheUrl, timeoutMs: 2000 });
+  cacheDemo = { client, config, store: null, policy: null };
+  const select = $('cache-user');
+  for (const user of config.users) select.add(new Option(user, user));
+  select.addEventListener('change', scheduleDecide);
+  $('cache-card').hidden = false;
+  const tbody = document.querySelector('#media tbody');
+  const scope = client.tokenInfo.scope;
+  for (const key of MEDIA_KEYS) {
+    const row = tbody.insertRow();
+    row.insertCell().innerHTML = '<code></code>';
+    row.cells[0].firstChild.textContent = key;
+    const allowed = scope.allows('get', 'media', key);
+    row.className = allowed ? 'allowed' : 'denied';
+    row.insertCell().innerHTML = `<span class="pill">${allowed ? 'get allowed' : 'refused'}</span>`;
+    const status = row.insertCell();
+    if (!allowed) {
+      status.textContent = 'not requested';
+      continue;
+    }
+    // Media keys are plain paths on the emulator, gated by the same token.
+    const res = await fetch(config.cacheUrl + key, { headers: { authorization: config.token } });
+    status.textContent = `${res.status} ${res.headers.get('content-type') ?? ''}`;
+    row.dataset.status = String(res.status);
+  }
+}
+
+async function decideFromCache(policy, request) {
+  if (!cacheDemo) return;
+  if (cacheDemo.policy !== policy) { // the old policy was freed when its text changed
+    cacheDemo.store?.clear();
+    cacheDemo.store = new EntitlementStore({ cache: cacheDemo.client, cacheName: 'entitlements', policy, clock: readNow });
+    cacheDemo.policy = policy;
+  }
+  const verdict = $('store-verdict');
+  try {
+    const d = await cacheDemo.store.decide($('cache-user').value, request);
+    verdict.dataset.state = d.allowed ? 'allowed' : 'denied';
+    $('store-label').textContent = d.allowed ? 'ALLOWED' : 'DENIED';
+    $('store-code').textContent = d.code ?? '';
+    $('store-quality').textContent = d.allowed ? `max quality ${d.maxQuality ?? 'uncapped'}` : '';
+  } catch (error) {
+    verdict.dataset.state = 'error';
+    $('store-label').textContent = 'ERROR';
+    $('store-code').textContent = error.code ?? '';
+    $('store-quality').textContent = error.message;
+  }
+}
+
 let evaluations = 0;
 
 function decide() {
@@ -190,6 +253,7 @@ function decide() {
     stage = 'request';
     const request = readRequest();
     showDecision(policy.evaluate(ent, request));
+    decideFromCache(policy, request);
     stage = 'catalog';
     showCatalog(policy.evaluateCatalog(ent, CATALOG, {
       country: request.country, device: request.device, now: request.now, allowPersistence: request.allowPersistence,
@@ -248,6 +312,7 @@ async function main() {
     resetDefaults();
     decide();
   });
+  await setupCache();
   decide();
   document.body.dataset.ready = 'true';
 }

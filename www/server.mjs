@@ -10,6 +10,7 @@
 // picked up by a reload.
 
 import http from 'node:http';
+import os from 'node:os';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -137,15 +138,25 @@ function handler(mounts) {
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
 export async function start({
-  port = 0, pkgDir = DEFAULT_PKG_DIR, vectorsDir = DEFAULT_VECTORS_DIR, wwwDir = WWW_DIR,
+  port = 0, pkgDir = DEFAULT_PKG_DIR, vectorsDir = DEFAULT_VECTORS_DIR, wwwDir = WWW_DIR, cache = false,
 } = {}) {
+  // With `cache`, a cache emulator on another loopback port holds the demo's entitlement
+  // documents and media keys; /demo-config.json tells the page where it is and hands it a token.
+  const demo = cache ? await startDemoCache() : null;
   // Longest prefix first; '/' last.
   const mounts = [
     ['/pkg/', path.resolve(pkgDir)],
     ['/vectors/', path.resolve(vectorsDir)],
     ['/', path.resolve(wwwDir)],
   ];
-  const server = http.createServer(handler(mounts));
+  const serveFiles = handler(mounts);
+  const server = http.createServer((req, res) => {
+    if ((req.url || '').split('?')[0] === '/demo-config.json') {
+      send(res, 200, JSON.stringify(demo?.config ?? { cacheUrl: null }), { 'Content-Type': 'application/json; charset=utf-8' });
+      return;
+    }
+    serveFiles(req, res);
+  });
   server.keepAliveTimeout = 1000;
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -158,10 +169,56 @@ export async function start({
   return {
     url: `http://${HOST}:${actual}/`,
     port: actual,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections?.();
-    }),
+    cache: demo?.config ?? null,
+    close: async () => {
+      await new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      });
+      if (demo) await demo.close();
+    },
+  };
+}
+
+/**
+ * The demo's cache: the emulator with two viewers' documents (the seed's premium one and a basic
+ * one) and a tiny HLS tree for two titles, written to a temporary folder (nothing committed);
+ * the page's token may read `viewer-*` documents and `/Movie1/` media only (seed 000's layout).
+ */
+async function startDemoCache() {
+  const { startCacheEmulator } = await import('./cache-emulator.mjs');
+  const mediaDir = await fs.mkdtemp(path.join(os.tmpdir(), 'playgate-media-'));
+  for (const title of ['Movie1', 'Movie2']) {
+    await fs.mkdir(path.join(mediaDir, title, '1080p'), { recursive: true });
+    await fs.writeFile(path.join(mediaDir, title, 'playlist.m3u8'),
+      '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=5000000,RESOLUTION=1920x1080\n1080p/playlist.m3u8\n');
+    await fs.writeFile(path.join(mediaDir, title, '1080p', 'playlist.m3u8'),
+      '#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nsegment1.ts\n#EXT-X-ENDLIST\n');
+    await fs.writeFile(path.join(mediaDir, title, '1080p', 'segment1.ts'), Buffer.alloc(188 * 4, 0x47));
+  }
+  const emu = await startCacheEmulator({ port: Number(process.env.EMULATOR_PORT ?? 0), mediaDir });
+  const premium = {
+    subscription_level: 'premium', region: 'US', device_restriction: 'none',
+    valid_from: '2024-10-01T00:00:00Z', valid_until: '2024-12-31T23:59:59Z', allowed_content: ['movie_id_123', 'series_id_456'],
+  };
+  emu.put('entitlements', 'viewer-42', JSON.stringify(premium), 86_400);
+  emu.put('entitlements', 'viewer-basic', JSON.stringify({ ...premium, subscription_level: 'basic', region: ['US', 'CA'] }), 86_400);
+  const token = emu.mintToken({
+    scope: {
+      permissions: [
+        { role: 'readonly', cache: 'entitlements', item: { keyPrefix: 'viewer-' } },
+        { role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } },
+      ],
+    },
+    tokenId: 'viewer-42',
+    lifetimeSeconds: 86_400,
+  });
+  return {
+    config: { cacheUrl: emu.url, token, users: ['viewer-42', 'viewer-basic', 'viewer-unknown'] },
+    close: async () => {
+      await emu.close();
+      await fs.rm(mediaDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -171,11 +228,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     console.error(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}`);
     process.exit(2);
   }
-  const { url } = await start({ port });
+  const server = await start({ port, cache: true });
+  const { url, cache } = server;
   console.log(`playgate demo: ${url}  (harness: ${url}harness.html)`);
+  console.log(`  cache emulator (HTTP API, media keys): ${cache.cacheUrl}`);
   console.log(`  /pkg/     -> ${path.resolve(DEFAULT_PKG_DIR)}`);
   console.log(`  /vectors/ -> ${path.resolve(DEFAULT_VECTORS_DIR)}`);
-  const stop = () => process.exit(0);
+  const stop = () => server.close().finally(() => process.exit(0)); // removes the media folder too
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

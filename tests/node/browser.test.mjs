@@ -172,4 +172,33 @@ test('web build in headless Chromium', { timeout: 60_000 }, async (t) => {
     }, spec);
     await cacheScenarios(t2, fixture.emu, fixture.clock, run, 'chromium', fixture);
   });
+  await t.test('index.html with the cache emulator: store decisions and media gating', async (t2) => {
+    const withCache = await start({ port: 0, pkgDir: PKG_DIR, vectorsDir: VECTORS_DIR, cache: true });
+    t2.after(() => withCache.close());
+    const context = await browser.newContext();
+    t2.after(() => context.close().catch(() => {}));
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('response', (res) => { if (res.status() >= 400) problems.push(`HTTP ${res.status()} ${res.url()}`); });
+    await page.goto(new URL('index.html', withCache.url).href, { waitUntil: 'load' });
+    await page.waitForSelector('body[data-ready="true"]');
+    // viewer-42 holds the seed document (premium tier, capped at UHD1 by the demo policy).
+    await page.waitForSelector('#store-verdict[data-state="allowed"]');
+    assert.match(await page.locator('#store-quality').textContent(), /UHD1/);
+    // The token reads /Movie1/ only (seed 000): two keys fetched (200), the third never requested.
+    const rows = page.locator('#media tbody tr');
+    assert.equal(await rows.count(), 3);
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.status ?? null)), ['200', '200', null]);
+    assert.equal((await rows.nth(2).locator('td').nth(2).textContent()).trim(), 'not requested');
+    // The basic viewer is capped at HD; an unknown viewer has no document: a denial, not an error.
+    await page.selectOption('#cache-user', 'viewer-basic');
+    await page.waitForFunction(() => /HD$/.test(document.querySelector('#store-quality').textContent));
+    await page.selectOption('#cache-user', 'viewer-unknown');
+    await page.waitForSelector('#store-verdict[data-state="denied"]');
+    assert.equal((await page.locator('#store-code').textContent()).trim(), 'ENTITLEMENT_MISSING');
+    // The miss is the emulator's 404 `Key Not Found`, which the page reads as "no document".
+    assert.deepEqual(problems.filter((p) => !p.includes('viewer-unknown')), [], 'page errors');
+  });
 });
