@@ -233,10 +233,13 @@ async function main() {
   }
   const ratio = (samples, a, b) => stats(samples[a].map((x, i) => x / samples[b][i]));
 
-  const ctx = { store, entByUser, jsWarmTuned, jsWarmStraightforward, asyncEvaluate, policy, ents: heldEnts, tunedByUser, rawByUser, POLICY, sf: straightforwardEvaluate };
+  const ctx = { one: WARM_USERS[0], store, entByUser, jsWarmTuned, jsWarmStraightforward, asyncEvaluate, policy, ents: heldEnts, tunedByUser, rawByUser, POLICY, sf: straightforwardEvaluate };
   const WARM = [
     { key: 'store', label: '`await store.decide(user, r)`', run: decisionLoop('ctx.store.decide(user, r)', ctx, true) },
     { key: 'jsTuned', label: 'JS: `await` async fn, `Map.get` + tuned check', run: decisionLoop('ctx.jsWarmTuned(user, r)', ctx, true) },
+    // A player decides for one user: the store's LRU never moves anything.
+    { key: 'storeOneUser', label: '`await store.decide(oneUser, r)` (a player: one user)', run: decisionLoop('ctx.store.decide(ctx.one, r)', ctx, true) },
+    { key: 'jsTunedOneUser', label: 'JS: `await` async fn, `Map.get(oneUser)` + tuned check', run: decisionLoop('ctx.jsWarmTuned(ctx.one, r)', ctx, true) },
     { key: 'jsStraightforward', label: 'JS: `await` async fn, `Map.get` + straightforward check', run: decisionLoop('ctx.jsWarmStraightforward(user, r)', ctx, true) },
     { key: 'asyncEvaluate', label: '`await` async fn, `Map.get` + `policy.evaluate` (no store)', run: decisionLoop('ctx.asyncEvaluate(user, r)', ctx, true) },
     { key: 'evaluate', label: '`policy.evaluate(heldEnt, r)`, sync (the store\'s own Entitlements, from an array)', run: decisionLoop('ctx.policy.evaluate(ctx.ents[u], r)', ctx, false) },
