@@ -172,6 +172,36 @@ test('web build in headless Chromium', { timeout: 60_000 }, async (t) => {
     }, spec);
     await cacheScenarios(t2, fixture.emu, fixture.clock, run, 'chromium', fixture);
   });
+  await t.test('cache client in a Chromium web worker against the emulator', async (t2) => {
+    const fixture = await startTestEmulator();
+    t2.after(() => fixture.emu.close());
+    const context = await browser.newContext();
+    t2.after(() => context.close().catch(() => {}));
+    const page = await context.newPage();
+    await page.goto(new URL('cache-runner.js', url).href);
+    // A module worker (no window, no document): the package, init() and fetch as a worker sees them.
+    await page.evaluate((origin) => {
+      const source = `import * as playgate from '${origin}pkg/web/index.js';
+        import { runCacheOp } from '${origin}cache-runner.js';
+        const ready = playgate.default();
+        self.onmessage = async ({ data: { id, spec } }) => {
+          await ready;
+          self.postMessage({ id, result: await runCacheOp(playgate, spec), inWorker: typeof window === 'undefined' });
+        };`;
+      const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+      const pending = new Map();
+      let next = 0;
+      worker.onmessage = ({ data }) => { pending.get(data.id)(data); pending.delete(data.id); };
+      window.__inWorker = (spec) => new Promise((resolve) => { const id = next++; pending.set(id, resolve); worker.postMessage({ id, spec }); });
+    }, url);
+    const run = async (spec) => {
+      const { result, inWorker } = await page.evaluate((spec) => window.__inWorker(spec), spec);
+      assert.equal(inWorker, true, 'ran in a worker');
+      return result;
+    };
+    await cacheScenarios(t2, fixture.emu, fixture.clock, run, 'worker', fixture);
+  });
+
   await t.test('index.html with the cache emulator: store decisions and media gating', async (t2) => {
     const withCache = await start({ port: 0, pkgDir: PKG_DIR, vectorsDir: VECTORS_DIR, cache: true });
     t2.after(() => withCache.close());
