@@ -154,8 +154,9 @@ FAILED_STEPS=()
 # without a count. A step that exits non-zero counts at least one failure.
 step() {
   local name="$1"; shift
-  local out="$WORK/../step.log" status=0
-  mkdir -p "$(dirname "$out")"
+  # Not under $WORK: the build step deletes that while tee may still be opening its file.
+  local out="$ROOT/target/step.log" status=0
+  mkdir -p "$ROOT/target"
   log "test step: $name"
   "$@" 2>&1 | tee "$out" || status=$?
   local pass fail

@@ -20,6 +20,7 @@ const TYPE_CLAIMS = [null, 'ENTITY_TYPE_MOVIES', 'ENTITY_TYPE_EPISODES', 'ENTITY
 const QUALITY_CLAIMS = [null, 'QUALITY_SD', 'QUALITY_HD', 'QUALITY_UHD1', 'QUALITY_UHD2'];
 const REASON_MASK = 0xfff;
 const FAILED = 0xffffffff;
+const NUL_IN_ID = 0xfffffffe; // _catalog: an id holds a NUL, send the page length-prefixed
 // A catalog id's UTF-8 length travels as a u16: at most 3 bytes per UTF-16 unit must fit.
 const MAX_ID_UNITS = 21845;
 // The device class sits at the start of the I/O buffer, ids from IDS_AT (src/wasm/mod.rs).
@@ -62,6 +63,7 @@ export function install(raw) {
   // re-deciding the same page (new time, new document) skips writing the ids again.
   let pageIds = null;
   let pageBytes = 0;
+  let pageSeparated = true; // whether the page's ids are NUL-joined (else length-prefixed)
 
   /** A view on at least `len` bytes of the I/O buffer (a view detached by memory growth has length 0). */
   function ioView(len) {
@@ -458,20 +460,37 @@ export function install(raw) {
         // The device first, then each id as a u16 length and its UTF-8 bytes, then one result byte per id.
         const deviceLen = writeDevice(context.device);
         let at = IDS_AT;
+        const now = readNow(context.now);
+        const persistence = readPersistence(context.allowPersistence);
+        idInBuffer = undefined;
         if (samePage) {
           at = pageBytes;
         } else {
+          // One native encodeInto of the joined ids instead of a JS loop per character.
           pageIds = null;
-          at = writeIds(entityIds, at, 'entityIds');
+          const text = entityIds.join('\0');
+          let view = ioView(IDS_AT + text.length + entityIds.length);
+          let { read, written } = encoder.encodeInto(text, view.subarray(IDS_AT));
+          if (read < text.length) {
+            view = ioView(IDS_AT + 3 * text.length + entityIds.length);
+            ({ written } = encoder.encodeInto(text, view.subarray(IDS_AT)));
+          }
+          at = IDS_AT + written;
+          pageSeparated = true;
           pageIds = entityIds.slice();
           pageBytes = at;
         }
-        idInBuffer = undefined;
         ioView(at + entityIds.length);
-        const offset = this._catalog(
-          ent, at - IDS_AT, entityIds.length, deviceLen, code,
-          readNow(context.now), readPersistence(context.allowPersistence),
-        );
+        let offset = this._catalog(ent, at - IDS_AT, entityIds.length, deviceLen, code, now, persistence, pageSeparated);
+        if (offset === NUL_IN_ID) { // rare: an id holds a NUL, which the joined form cannot carry
+          pageIds = null;
+          at = writeIds(entityIds, IDS_AT, 'entityIds');
+          pageSeparated = false;
+          pageIds = entityIds.slice();
+          pageBytes = at;
+          ioView(at + entityIds.length);
+          offset = this._catalog(ent, at - IDS_AT, entityIds.length, deviceLen, code, now, persistence, false);
+        }
         if (offset === FAILED) throw raw._takeError();
         const bytes = ioView(0).slice(offset, offset + entityIds.length);
         return new CatalogDecisions(entityIds, bytes);

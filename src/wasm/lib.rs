@@ -300,11 +300,15 @@ impl JsPolicy {
         or_failed(result)
     }
 
-    /// Internal: decides `count` entity ids, each a u16 length and UTF-8 bytes in
-    /// `_io[IDS_AT..IDS_AT + ids_len]` (the device in `_io[0..device_len]`), sharing
-    /// one context; writes one byte per id ([`playgate::Decision::catalog_byte`]) into the buffer
-    /// right after the ids and the device. Returns the offset of the first result byte, or
-    /// [`FAILED`] with the error kept for `_takeError`.
+    /// Internal: decides `count` entity ids in `_io[IDS_AT..IDS_AT + ids_len]` (the device in
+    /// `_io[0..device_len]`), sharing one context; writes one byte per id
+    /// ([`playgate::Decision::catalog_byte`]) into the buffer right after the ids. The ids are
+    /// either `separated`: UTF-8 joined by NUL bytes (what one `TextEncoder.encodeInto` of
+    /// `ids.join('\0')` writes, 3x cheaper than a JS loop), or each a u16 length and its bytes
+    /// (any character, NUL included). Returns the offset of the first result byte,
+    /// [`NUL_IN_ID`] when the separated ids do not split into `count` (an id holds a NUL: the
+    /// caller sends them again length-prefixed), or [`FAILED`] with the error kept for
+    /// `_takeError`.
     #[wasm_bindgen(js_name = _catalog, skip_typescript)]
     #[expect(
         clippy::too_many_arguments,
@@ -319,6 +323,7 @@ impl JsPolicy {
         country: u32,
         now: f64,
         allow_persistence: bool,
+        separated: bool,
     ) -> u32 {
         let request = RawRequest {
             device_len,
@@ -336,23 +341,42 @@ impl JsPolicy {
             if count == 0 {
                 return Ok(results_at as u32);
             }
-            // Each id is its UTF-8 length (u16, little-endian) and its bytes: no scanning for
-            // separators, and any character may appear in an id.
             let mut rest = input
                 .get(IDS_AT..IDS_AT + ids_len as usize)
                 .unwrap_or_default();
+            // One loop for both forms (the decision code is not duplicated: module size).
+            let mut last_piece = false;
             for (i, slot) in output.iter_mut().enumerate() {
                 let bad = || Error::request(format!("entityIds[{i}]: malformed I/O buffer"));
-                let (&[lo, hi], tail) = rest.split_first_chunk::<2>().ok_or_else(bad)?;
-                let len = usize::from(u16::from_le_bytes([lo, hi]));
-                let (bytes, tail) = tail.split_at_checked(len).ok_or_else(bad)?;
-                rest = tail;
+                let bytes = if separated {
+                    if last_piece {
+                        return Ok(NUL_IN_ID); // fewer pieces than ids
+                    }
+                    let end = rest.iter().position(|&b| b == 0).unwrap_or_else(|| {
+                        last_piece = true;
+                        rest.len()
+                    });
+                    let (piece, tail) = rest.split_at_checked(end).ok_or_else(bad)?;
+                    rest = tail.get(1..).unwrap_or_default();
+                    piece
+                } else {
+                    // Each id is its UTF-8 length (u16, little-endian) and its bytes: any
+                    // character may appear in an id.
+                    let (&[lo, hi], tail) = rest.split_first_chunk::<2>().ok_or_else(bad)?;
+                    let len = usize::from(u16::from_le_bytes([lo, hi]));
+                    let (piece, tail) = tail.split_at_checked(len).ok_or_else(bad)?;
+                    rest = tail;
+                    piece
+                };
                 let id =
                     utf8(bytes, "entityIds").map_err(|e| e.context(&format!("entityIds[{i}]")))?;
                 let decision = ctx
                     .decide(&ent.doc, now, id, None, PackedIds(&[]), None)
                     .map_err(|e| e.context(&format!("entityIds[{i}]")))?;
                 *slot = decision.catalog_byte();
+            }
+            if separated && !last_piece {
+                return Ok(NUL_IN_ID); // more pieces than ids
             }
             Ok(results_at as u32)
         });
@@ -471,6 +495,9 @@ fn json_text(value: &JsValue, what: &str) -> Result<String, String> {
 /// into the buffer stays below 16 MiB): the error waits in `PENDING_ERROR` for `_takeError`, so
 /// the hot call returns a plain number (a `Result` makes the glue allocate an array per call).
 pub const FAILED: u32 = u32::MAX;
+
+/// What `_catalog` returns when NUL-separated ids do not split into their count.
+pub const NUL_IN_ID: u32 = u32::MAX - 1;
 
 thread_local! {
     static PENDING_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };

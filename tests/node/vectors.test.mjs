@@ -59,11 +59,14 @@ test('evaluateCatalog agrees with evaluate for every title', () => {
     if (country === 'US') assert.equal(page.allowedIds().length, 84, 'movies listed in allowed_content (every 12th title)');
   }
   // Any string is an id: separators, non-ASCII text and long ids cross intact.
-  const odd = ['movie-a\nb', 'movie-ü,ß', 'movie-' + 'x'.repeat(5000), 'movie-😀'];
-  const oddEnt = Entitlement.fromBlob(JSON.stringify({ allowed_content: [odd[0], odd[2], odd[3]] }));
-  const oddPage = policy.evaluateCatalog(oddEnt, odd, { now });
-  assert.deepEqual(oddPage.allowedIds(), [odd[0], odd[2], odd[3]]);
-  assert.deepEqual(odd.map((entityId) => policy.evaluate(oddEnt, { entityId, now }).allowed), [true, false, true, true]);
+  // NUL (the joined form's separator) included: such a page is sent again length-prefixed.
+  const odd = ['movie-a\nb', 'movie-ü,ß', 'movie-' + 'x'.repeat(5000), 'movie-😀', 'movie-\0-nul', 'movie-\0'];
+  const oddEnt = Entitlement.fromBlob(JSON.stringify({ allowed_content: [odd[0], odd[2], odd[3], odd[4]] }));
+  const want = [odd[0], odd[2], odd[3], odd[4]];
+  assert.deepEqual(odd.map((entityId) => policy.evaluate(oddEnt, { entityId, now }).allowed), [true, false, true, true, true, false]);
+  assert.deepEqual(policy.evaluateCatalog(oddEnt, odd, { now }).allowedIds(), want);
+  assert.deepEqual(policy.evaluateCatalog(oddEnt, odd, { now }).allowedIds(), want, 'the same page again');
+  assert.deepEqual(policy.evaluateCatalog(oddEnt, odd.slice(0, 4), { now }).allowedIds(), want.slice(0, 3), 'a joined page after it');
   assert.equal(DECISION_CODES.length, 12);
 });
 

@@ -200,9 +200,33 @@ fn a_catalog_page_matches_single_decisions() {
         de,
         0.0,
         false,
+        false,
     ))
     .unwrap();
     let (_, bytes) = io_read(offset as usize, ids.len());
+    // The same page NUL-joined (what the JS layer sends) gives the same bytes.
+    let separated = ids.join("\0");
+    io_write(IDS_AT, separated.as_bytes()).unwrap();
+    io_write(IDS_AT + separated.len() + ids.len(), &[]).unwrap();
+    let at = checked(policy.catalog(
+        &ent,
+        separated.len() as u32,
+        ids.len() as u32,
+        3,
+        de,
+        0.0,
+        false,
+        true,
+    ))
+    .unwrap();
+    assert_eq!(io_read(at as usize, ids.len()).1, bytes);
+    // A count that does not match the pieces (an id holding a NUL) asks for the other form.
+    for count in [ids.len() - 1, ids.len() + 1] {
+        assert_eq!(
+            policy.catalog(&ent, separated.len() as u32, count as u32, 3, de, 0.0, false, true),
+            playgate_wasm::NUL_IN_ID
+        );
+    }
     let mut singles = Vec::new();
     for id in ids {
         io_write(IDS_AT, id.as_bytes()).unwrap();
