@@ -153,3 +153,30 @@ test('bad scope and token input are coded errors and the module keeps working', 
   scope.free();
   assert.throws(() => scope.allows('get', 'demo', 'hits'), { code: 'INVALID_SCOPE' });
 });
+
+test('remembered topic answers are the answers: repeats, cache switches, over 256 topics, freed scopes', () => {
+  // explainTopic goes to wasm every time: it is the reference for the remembered allowsTopic.
+  const json = { permissions: [
+    { role: 'subscribeonly', cache: 'demo', topic: 'test' },
+    { role: 'publishsubscribe', cache: 'demo', topic: { namePrefix: 'sc' } },
+    { role: 'publishonly', cache: {}, topic: 'alerts' },
+  ] };
+  const scope = PermissionScope.fromJson(json);
+  const topics = ['test', 'scores', 'alerts', 'other', 'sc', ...Array.from({ length: 300 }, (_, i) => `sc-${i}`), 'tést', ''];
+  let checked = 0;
+  for (let round = 0; round < 3; round++) {
+    for (const cache of ['demo', 'other', 'demo']) {
+      for (const topic of topics) {
+        for (const op of ['publish', 'subscribe', 'nope']) {
+          assert.equal(scope.allowsTopic(op, cache, topic), scope.explainTopic(op, cache, topic).allowed, `${op} ${cache} ${topic}`);
+          checked++;
+        }
+      }
+    }
+  }
+  assert.ok(checked > 2500);
+  assert.throws(() => scope.allowsTopic(42, 'demo', 'test'), { code: 'INVALID_REQUEST' });
+  assert.throws(() => scope.allowsTopic('publish', 'demo', null), { code: 'INVALID_REQUEST' });
+  scope.free();
+  assert.throws(() => scope.allowsTopic('subscribe', 'demo', 'test'), { code: 'INVALID_SCOPE' }, 'a freed scope throws, remembered or not');
+});

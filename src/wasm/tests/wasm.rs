@@ -223,7 +223,16 @@ fn a_catalog_page_matches_single_decisions() {
     // A count that does not match the pieces (an id holding a NUL) asks for the other form.
     for count in [ids.len() - 1, ids.len() + 1] {
         assert_eq!(
-            policy.catalog(&ent, separated.len() as u32, count as u32, 3, de, 0.0, false, true),
+            policy.catalog(
+                &ent,
+                separated.len() as u32,
+                count as u32,
+                3,
+                de,
+                0.0,
+                false,
+                true
+            ),
             playgate_wasm::NUL_IN_ID
         );
     }
