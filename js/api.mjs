@@ -295,28 +295,33 @@ export function install(raw) {
     // Topic answers are remembered per scope: a scope never changes, an app has a few topics
     // and asks about them again and again (every publish, every resubscribe), and a Map hit is a
     // fraction of a call into wasm. Keys are not: segment keys are many and mostly asked once.
-    // Per topic one small integer: bit 0/1 publish known/allowed, bit 2/3 subscribe (the two
-    // topic operations; any other name goes to wasm, which denies it).
-    const TOPIC_MEMO_LIMIT = 256; // topics remembered per scope and cache before starting over
+    // Per (cache, topic) one small integer: bits 0/1 publish known/allowed, bits 2/3 subscribe
+    // (the two topic operations; any other name goes to wasm, which denies it). Once 256 topics
+    // are remembered no more are added: no eviction churn, and a miss costs one lookup.
+    const TOPIC_MEMO_LIMIT = 256;
     Object.defineProperties(PermissionScope.prototype, {
       allows: { value(operation, cache, key) { return check(this, operation, cache, key, false); } },
       allowsTopic: {
         value(operation, cache, topic) {
           const bit = operation === 'publish' ? 0 : operation === 'subscribe' ? 2 : -1;
           const memo = this._topicMemo;
-          if (bit >= 0 && memo !== undefined && memo.cache === cache && this.__wbg_ptr !== 0) {
-            const known = memo.topics.get(topic);
+          if (bit >= 0 && memo !== undefined && this.__wbg_ptr !== 0) {
+            const known = memo.get(cache)?.get(topic);
             if (known !== undefined && (known >> bit) & 1) return ((known >> (bit + 1)) & 1) === 1;
           }
           const allowed = check(this, operation, cache, topic, true); // validates, then asks wasm
           if (bit < 0) return allowed;
-          let m = this._topicMemo;
-          if (m === undefined) this._topicMemo = m = { cache, topics: new Map() };
-          if (m.cache !== cache || m.topics.size >= TOPIC_MEMO_LIMIT) {
-            m.cache = cache;
-            m.topics.clear();
+          let m = memo;
+          if (m === undefined) this._topicMemo = m = new Map();
+          let topics = m.get(cache);
+          const known = topics?.get(topic);
+          if (known !== undefined) {
+            topics.set(topic, known | (1 << bit) | (allowed ? 2 << bit : 0));
+          } else if ((this._topicMemoSize ?? 0) < TOPIC_MEMO_LIMIT) {
+            if (topics === undefined) m.set(cache, (topics = new Map()));
+            topics.set(topic, (1 << bit) | (allowed ? 2 << bit : 0));
+            this._topicMemoSize = (this._topicMemoSize ?? 0) + 1;
           }
-          m.topics.set(topic, (m.topics.get(topic) ?? 0) | (1 << bit) | (allowed ? 2 << bit : 0));
           return allowed;
         },
       },
