@@ -339,8 +339,22 @@ export function install(raw) {
         return this._verify(token, readNow(options.now));
       },
     });
-    // ES256 keys imported into WebCrypto, per verifier and JWK text.
+    // Keys imported into WebCrypto, per verifier and JWK text.
     const platformKeys = new WeakMap();
+    // What WebCrypto checks for (src/jwt.rs PLATFORM_ALGS): only the public members of a key are
+    // imported, so `use`, `key_ops` or private members of a configured JWK cannot get in the way.
+    const PLATFORM = {
+      ES256: {
+        importParams: { name: 'ECDSA', namedCurve: 'P-256' },
+        verifyParams: { name: 'ECDSA', hash: 'SHA-256' },
+        publicJwk: ({ kty, crv, x, y }) => ({ kty, crv, x, y }),
+      },
+      RS256: {
+        importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+        verifyParams: { name: 'RSASSA-PKCS1-v1_5' },
+        publicJwk: ({ kty, n, e }) => ({ kty, n, e }),
+      },
+    };
     const b64urlJson = (part) => {
       try {
         const text = part.replace(/-/g, '+').replace(/_/g, '/');
@@ -357,7 +371,8 @@ export function install(raw) {
         const now = readNow(options.now);
         const header = b64urlJson(token.split('.')[0] ?? '');
         const subtle = globalThis.crypto?.subtle;
-        if (!header || header.alg !== 'ES256' || !subtle) return this._verify(token, now);
+        const platform = header && PLATFORM[header.alg];
+        if (!platform || !subtle) return this._verify(token, now);
         // playgate checks the algorithm and selects the keys; WebCrypto checks the signature.
         const { signed, signature, keys } = this._preparePlatform(token);
         let cache = platformKeys.get(this);
@@ -365,10 +380,10 @@ export function install(raw) {
         for (const [index, jwk] of keys) {
           let key = cache.get(jwk);
           if (!key) {
-            key = await subtle.importKey('jwk', JSON.parse(jwk), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+            key = await subtle.importKey('jwk', platform.publicJwk(JSON.parse(jwk)), platform.importParams, false, ['verify']);
             cache.set(jwk, key);
           }
-          if (await subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, signature, signed)) {
+          if (await subtle.verify(platform.verifyParams, key, signature, signed)) {
             return this._finishPlatform(token, index, now);
           }
         }

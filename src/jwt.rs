@@ -74,6 +74,9 @@ struct Key {
     jwk: String,
 }
 
+/// The algorithms whose signatures a platform verifier (WebCrypto) may check.
+pub const PLATFORM_ALGS: [Alg; 2] = [Alg::Es256, Alg::Rs256];
+
 /// What a platform verifier (WebCrypto) must check for [`Verifier::prepare_platform`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlatformCheck {
@@ -274,18 +277,18 @@ impl Verifier {
         })
     }
 
-    /// The first half of a verification done by the platform (WebCrypto) for ES256, whose
-    /// P-256 arithmetic is slow in wasm: checks the algorithm and `kid` exactly as
-    /// [`Verifier::verify`] and returns what the platform must check: the signed bytes, the
-    /// signature, and each candidate key (its index and public JWK). Only ES256 goes this way.
+    /// The first half of a verification done by the platform (WebCrypto) for ES256 and RS256,
+    /// whose P-256 and RSA arithmetic is 16x and 30x native speed in wasm: checks the algorithm
+    /// and `kid` exactly as [`Verifier::verify`] and returns what the platform must check: the
+    /// signed bytes, the signature, and each candidate key (its index and public JWK).
     pub fn prepare_platform(&self, token: &str) -> Result<PlatformCheck, Error> {
         let untrusted = UntrustedToken::new(token)
             .map_err(|e| error(ErrorCode::MalformedToken, format!("token: {e}")))?;
         let alg = self.allowed_alg(&untrusted)?;
-        if alg != Alg::Es256 {
+        if !PLATFORM_ALGS.contains(&alg) {
             return Err(error(
                 ErrorCode::AlgorithmNotAllowed,
-                "platform verification is for ES256 only",
+                "platform verification is for ES256 and RS256 only",
             ));
         }
         let kid = untrusted.header().key_id.clone();
@@ -333,7 +336,7 @@ impl Verifier {
             .keys
             .get(key_index)
             .ok_or_else(|| unknown_key(alg, kid.as_deref()))?;
-        if alg != Alg::Es256
+        if !PLATFORM_ALGS.contains(&alg)
             || !self
                 .candidates(alg, kid.as_deref())
                 .any(|c| std::ptr::eq(c, key))

@@ -57,7 +57,7 @@ impl JsJwtVerifier {
         Ok(verified_object(&verified).into())
     }
 
-    /// Internal: the first half of `verifyAsync` for ES256 (WebCrypto checks the signature):
+    /// Internal: the first half of `verifyAsync` for ES256 and RS256 (WebCrypto checks the signature):
     /// `{signed, signature, keys: [[index, jwk], ...]}`.
     #[wasm_bindgen(js_name = _preparePlatform, skip_typescript)]
     pub fn prepare_platform(&self, token: &str) -> Result<JsValue, JsValue> {
@@ -327,8 +327,9 @@ export interface VerifiedPlayback extends VerifiedJwt { scope: PermissionScope; 
 
 export interface JwtVerifier {
   /**
-   * Like `verify`, asynchronously: ES256 signatures are checked by the platform's WebCrypto
-   * (P-256 is slow in wasm); everything else (algorithm, key, claims) by playgate as in `verify`.
+   * Like `verify`, asynchronously: ES256 and RS256 signatures are checked by the platform's
+   * WebCrypto (P-256 and RSA are slow in wasm); everything else (algorithm, key, claims) by
+   * playgate as in `verify`.
    */
   verifyAsync(token: string, options?: { now?: number | string | Date }): Promise<VerifiedJwt>;
   /** Verifies a playback token (as `verify`) and reads its scope; throws INVALID_SCOPE when it has none. */

@@ -176,11 +176,13 @@ test('playback tokens: minted by playgate for every algorithm, verified by jose 
   assert.equal(code(() => PlaybackTokenMinter.fromJson({ algorithm: 'ES256', key: key.jwk })), 'INVALID_KEY', 'a public key cannot sign');
 });
 
-test('verifyAsync: ES256 signatures through WebCrypto, everything else as verify', async () => {
-  const key = await keys('ES256');
-  const other = await keys('ES256', 'k2');
-  const verifier = JwtVerifier.fromJson({ algorithms: ['ES256', 'HS256'], keys: [other.jwk, key.jwk], issuer: 'playgate-auth', audience: 'edge' });
-  const token = await mint('ES256', key);
+for (const alg of ['ES256', 'RS256']) test(`verifyAsync: ${alg} signatures through WebCrypto, everything else as verify`, async () => {
+  const key = await keys(alg);
+  const other = await keys(alg, 'k2');
+  // The key as a JWKS publishes it (`use`, `alg`): only its public members reach WebCrypto.
+  const published = { ...key.jwk, use: 'sig', alg };
+  const verifier = JwtVerifier.fromJson({ algorithms: [alg, 'HS256'], keys: [other.jwk, published], issuer: 'playgate-auth', audience: 'edge' });
+  const token = await mint(alg, key);
   const sync = verifier.verify(token, { now: NOW });
   assert.deepEqual(await verifier.verifyAsync(token, { now: NOW }), sync);
   const codeAsync = async (p) => p.then(() => 'OK', (e) => e.code);
@@ -189,10 +191,20 @@ test('verifyAsync: ES256 signatures through WebCrypto, everything else as verify
   assert.equal(await codeAsync(verifier.verifyAsync(`${h}.${p}.${flipped}`, { now: NOW })), 'BAD_SIGNATURE');
   assert.equal(await codeAsync(verifier.verifyAsync(`${h}.${b64u({ ...jose.decodeJwt(token), sub: 'admin' })}.${sig}`, { now: NOW })), 'BAD_SIGNATURE');
   assert.equal(await codeAsync(verifier.verifyAsync(token, { now: NOW + 700_000 })), 'TOKEN_EXPIRED');
-  assert.equal(await codeAsync(verifier.verifyAsync(await mint('ES256', key, {}, { kid: 'k9' }), { now: NOW })), 'UNKNOWN_KEY');
-  assert.equal(await codeAsync(verifier.verifyAsync(await mint('ES256', key, { aud: 'player' }), { now: NOW })), 'WRONG_AUDIENCE');
+  assert.equal(await codeAsync(verifier.verifyAsync(await mint(alg, key, {}, { kid: 'k9' }), { now: NOW })), 'UNKNOWN_KEY');
+  assert.equal(await codeAsync(verifier.verifyAsync(await mint(alg, key, { aud: 'player' }), { now: NOW })), 'WRONG_AUDIENCE');
+  // Signed by the other configured key but naming k1: WebCrypto finds no valid key among k1.
+  assert.equal(await codeAsync(verifier.verifyAsync(await mint(alg, other, {}, { kid: 'k1' }), { now: NOW })), 'BAD_SIGNATURE');
   const esOnly = JwtVerifier.fromJson({ algorithms: ['EdDSA'], keys: [(await keys('EdDSA')).jwk] });
   assert.equal(await codeAsync(esOnly.verifyAsync(token, { now: NOW })), 'ALGORITHM_NOT_ALLOWED');
+  if (alg === 'RS256') {
+    // The Mosaic end-user profile (RS256, kid required, iss ax-user-service) the same way.
+    const mosaic = JwtVerifier.mosaicEndUser({ keys: [published] });
+    const endUser = await mint('RS256', key, { iss: 'ax-user-service' });
+    assert.deepEqual(await mosaic.verifyAsync(endUser, { now: NOW }), mosaic.verify(endUser, { now: NOW }));
+    assert.equal(await codeAsync(mosaic.verifyAsync(token, { now: NOW })), 'WRONG_ISSUER');
+    assert.equal(await codeAsync(mosaic.verifyAsync(await mint('RS256', key, { iss: 'ax-user-service' }, { kid: undefined }), { now: NOW })), 'UNKNOWN_KEY');
+  }
   // Other algorithms take the synchronous path and give the same answers.
   const hs = await keys('HS256');
   const hsVerifier = JwtVerifier.fromJson({ algorithms: ['HS256'], keys: [hs.jwk] });
