@@ -344,32 +344,41 @@ impl JsPolicy {
             let mut rest = input
                 .get(IDS_AT..IDS_AT + ids_len as usize)
                 .unwrap_or_default();
-            // One loop for both forms (the decision code is not duplicated: module size).
+            // A joined page is validated as UTF-8 once (word-at-a-time for ASCII) and cut at
+            // each NUL (an ASCII byte: every cut is a char boundary); length-prefixed ids are
+            // validated one by one. One loop for both, so the decision code is not duplicated.
+            let mut text = if separated {
+                utf8(rest, "entityIds")?
+            } else {
+                ""
+            };
             let mut last_piece = false;
             for (i, slot) in output.iter_mut().enumerate() {
                 let bad = || Error::request(format!("entityIds[{i}]: malformed I/O buffer"));
-                let bytes = if separated {
+                let id = if separated {
                     if last_piece {
                         return Ok(NUL_IN_ID); // fewer pieces than ids
                     }
-                    let end = rest.iter().position(|&b| b == 0).unwrap_or_else(|| {
-                        last_piece = true;
-                        rest.len()
-                    });
-                    let (piece, tail) = rest.split_at_checked(end).ok_or_else(bad)?;
-                    rest = tail.get(1..).unwrap_or_default();
-                    piece
+                    let end = text
+                        .as_bytes()
+                        .iter()
+                        .position(|&b| b == 0)
+                        .unwrap_or_else(|| {
+                            last_piece = true;
+                            text.len()
+                        });
+                    let (id, tail) = text.split_at_checked(end).ok_or_else(bad)?;
+                    text = tail.get(1..).unwrap_or_default();
+                    id
                 } else {
                     // Each id is its UTF-8 length (u16, little-endian) and its bytes: any
                     // character may appear in an id.
                     let (&[lo, hi], tail) = rest.split_first_chunk::<2>().ok_or_else(bad)?;
                     let len = usize::from(u16::from_le_bytes([lo, hi]));
-                    let (piece, tail) = tail.split_at_checked(len).ok_or_else(bad)?;
+                    let (bytes, tail) = tail.split_at_checked(len).ok_or_else(bad)?;
                     rest = tail;
-                    piece
+                    utf8(bytes, "entityIds").map_err(|e| e.context(&format!("entityIds[{i}]")))?
                 };
-                let id =
-                    utf8(bytes, "entityIds").map_err(|e| e.context(&format!("entityIds[{i}]")))?;
                 let decision = ctx
                     .decide(&ent.doc, now, id, None, PackedIds(&[]), None)
                     .map_err(|e| e.context(&format!("entityIds[{i}]")))?;
