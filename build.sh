@@ -180,10 +180,13 @@ step() {
 }
 
 size_budget() {
-  local gz
+  # Two gzip -9 implementations, which differ by ~200 B: the larger must fit (the bench uses
+  # Node's zlib, the shell gzip).
+  local gz zl
   gz=$(gzip -9c "$PKG/web/playgate_bg.wasm" | wc -c)
-  echo "player module: $gz bytes gzipped; budget $SIZE_BUDGET_GZIP"
-  [ "$gz" -le "$SIZE_BUDGET_GZIP" ]
+  zl=$(node -e 'process.stdout.write(String(require("zlib").gzipSync(require("fs").readFileSync(process.argv[1]), { level: 9 }).length))' "$PKG/web/playgate_bg.wasm")
+  echo "player module: $gz bytes (gzip -9), $zl bytes (zlib level 9); budget $SIZE_BUDGET_GZIP"
+  [ "$gz" -le "$SIZE_BUDGET_GZIP" ] && [ "$zl" -le "$SIZE_BUDGET_GZIP" ]
 }
 
 wasm_tests() {

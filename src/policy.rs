@@ -159,10 +159,14 @@ fn strict_object<'a>(
     let mut seen = 0u32;
     r.object(|r, key| {
         let Some(index) = names.iter().position(|n| *n == key) else {
-            return Err(r.error(format!(
-                "unknown field `{key}` (expected {})",
-                names.join(", ")
-            )));
+            let mut expected = String::new();
+            for (i, name) in names.iter().enumerate() {
+                if i > 0 {
+                    expected.push_str(", ");
+                }
+                expected.push_str(name);
+            }
+            return Err(r.error(format!("unknown field `{key}` (expected {expected})")));
         };
         if seen & (1 << index) != 0 {
             return Err(r.error(format!("duplicate field `{key}`")));
