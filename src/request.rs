@@ -86,6 +86,13 @@ pub struct EntityExtras {
 }
 
 impl EntityExtras {
+    /// No extras, as a constant (for statics initialised without code).
+    pub const NONE: EntityExtras = EntityExtras {
+        entity_type: None,
+        ancestors: Vec::new(),
+        licenses: None,
+    };
+
     /// Reads `{entityType?, ancestors?, licenses?}`.
     pub fn from_json(text: &str) -> Result<EntityExtras, Error> {
         Ok(OwnedRequest::read_text(text, false)?.extras)

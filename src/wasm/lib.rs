@@ -294,7 +294,7 @@ impl JsPolicy {
                     extras.licenses.as_deref(),
                 )?
             };
-            *io.out = decision.valid_until.map_or(f64::NAN, |t| t as f64);
+            io.out = decision.valid_until.map_or(f64::NAN, |t| t as f64);
             Ok(decision.pack())
         });
         or_failed(result)
@@ -541,7 +541,7 @@ struct Io {
     /// The scope checks' buffer: cache name at 0, key or topic from `SCOPE_KEY_AT`.
     #[cfg(feature = "scopes")]
     scope: Vec<u8>,
-    out: Box<f64>,
+    out: f64,
     extras: EntityExtras,
 }
 
@@ -553,13 +553,17 @@ pub const IDS_AT: usize = 64;
 const IO_INITIAL: usize = 16 * 1024;
 
 thread_local! {
-    static IO: RefCell<Io> = RefCell::new(Io {
-        buffer: vec![0; IO_INITIAL],
-        #[cfg(feature = "scopes")]
-        scope: vec![0; 1024],
-        out: Box::new(f64::NAN),
-        extras: EntityExtras::default(),
-    });
+    // Const-initialised: no lazy-init code or check on each access. The buffers are sized by
+    // the JS layer's first `_io` / `_scopeIo` call, which it makes before any write.
+    static IO: RefCell<Io> = const {
+        RefCell::new(Io {
+            buffer: Vec::new(),
+            #[cfg(feature = "scopes")]
+            scope: Vec::new(),
+            out: f64::NAN,
+            extras: EntityExtras::NONE,
+        })
+    };
 }
 
 fn with_io<T>(f: impl FnOnce(&mut Io) -> Result<T, Error>) -> Result<T, Error> {
@@ -597,8 +601,8 @@ fn reserve(buffer: &mut Vec<u8>, len: u32) -> Result<Vec<u32>, Error> {
             "{len} bytes are over the I/O limit of {MAX_IO_BYTES}"
         )));
     }
-    if buffer.len() < len {
-        buffer.resize(len.next_power_of_two(), 0);
+    if buffer.is_empty() || buffer.len() < len {
+        buffer.resize(len.next_power_of_two().max(IO_INITIAL), 0);
     }
     Ok(vec![buffer.as_ptr() as u32, buffer.len() as u32])
 }
@@ -629,7 +633,7 @@ pub fn io_read(at: usize, len: usize) -> (f64, Vec<u8>) {
         io.try_borrow()
             .map(|io| {
                 (
-                    *io.out,
+                    io.out,
                     io.buffer
                         .get(at..at + len)
                         .map(<[u8]>::to_vec)
@@ -645,7 +649,7 @@ pub fn io_read(at: usize, len: usize) -> (f64, Vec<u8>) {
 pub fn out() -> u32 {
     IO.with(|io| {
         io.try_borrow()
-            .map(|io| &*io.out as *const f64 as u32)
+            .map(|io| &io.out as *const f64 as u32)
             .unwrap_or(0)
     })
 }
