@@ -23,6 +23,7 @@ import { isDeepStrictEqual } from 'node:util';
 import zlib from 'node:zlib';
 
 import { CODES, SCOPE_OPERATIONS, compileScope, compileTuned, compileTunedPolicy, straightforwardEvaluate } from './baselines.mjs';
+import { stats } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
@@ -592,15 +593,6 @@ function coldRun(name, primed) {
   return JSON.parse(child.stdout);
 }
 
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q) => {
-    const pos = (sorted.length - 1) * q;
-    const lo = Math.floor(pos), hi = Math.ceil(pos);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-  };
-  return { median: at(0.5), min: sorted[0], max: sorted[sorted.length - 1], q1: at(0.25), q3: at(0.75), n: sorted.length };
-}
 
 const COLD_KINDS = ['playgate', 'straightforward', 'playgatePrimed', 'straightforwardPrimed'];
 const cold = Object.fromEntries(COLD_KINDS.map((k) => [k, []]));

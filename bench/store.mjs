@@ -24,6 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 
 import { compileTuned, compileTunedPolicy, straightforwardEvaluate } from './baselines.mjs';
+import { stats } from './stats.mjs';
 import { startCacheEmulator } from '../www/cache-emulator.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -221,15 +222,6 @@ async function main() {
       const t = await timeRun(run, n);
       if (t >= target / 4) return Math.max(1, Math.round((n * target) / t));
     }
-  }
-  function stats(values) {
-    const sorted = [...values].sort((a, b) => a - b);
-    const at = (q) => {
-      const pos = (sorted.length - 1) * q;
-      const lo = Math.floor(pos), hi = Math.ceil(pos);
-      return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-    };
-    return { median: at(0.5), min: sorted[0], max: sorted[sorted.length - 1], q1: at(0.25), q3: at(0.75), p90: at(0.9), n: sorted.length };
   }
   const ratio = (samples, a, b) => stats(samples[a].map((x, i) => x / samples[b][i]));
 

@@ -6,24 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PKG, REPO, VECTORS, expected, pick } from './helpers.mjs';
+import { PKG, REPO, VECTORS, expected, pick, freePort } from './helpers.mjs';
 import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
 
 const DENO = path.join(REPO, 'tests', 'node_modules', '.bin', 'deno');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 test('playgate in Deno', { timeout: 120_000 }, async (t) => {
   assert.ok(existsSync(DENO), `deno missing: ${DENO} (npm install in tests/)`);

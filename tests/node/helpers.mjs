@@ -1,6 +1,7 @@
 // Shared by the Node tests: where the package is, and the decision vectors.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import net from 'node:net';
 import path from 'node:path';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,4 +39,16 @@ export function expected(c) {
 /** The fields of `actual` named in `expect`. */
 export function pick(actual, expect) {
   return Object.fromEntries(Object.keys(expect).map((k) => [k, actual[k]]));
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a server started in another process). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -7,12 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, copyFileSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { casePolicy, caseEntitlement, checkCase } from '../../www/vectors.js';
 import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
+import { freePort } from './helpers.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PKG_DIR = path.resolve(process.env.PLAYGATE_PKG || path.join(REPO, 'pkg'));
@@ -20,17 +20,6 @@ const VECTORS_FILE = path.join(path.resolve(process.env.PLAYGATE_VECTORS || path
 const WORKERD = path.join(REPO, 'tests', 'node_modules', '.bin', 'workerd');
 const WORKER_SOURCE = path.join(REPO, 'tests', 'workerd', 'worker.mjs');
 const DECISION_FIELDS = ['allowPersistence', 'allowed', 'claims', 'code', 'maxQuality', 'reasons', 'validUntil'];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Copies the worker and the package's web build into `dir` under the module names of the bundle. */
 function writeBundle(dir, port) {
