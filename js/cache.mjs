@@ -173,12 +173,11 @@ export function cacheApi(raw) {
       return scope.allows(operation, cacheName, key);
     }
 
-    /** The item's bytes, or `null` on a miss (`Key Not Found`). */
+    /** The item's bytes, or `null` on a miss (`Key Not Found`); the body is read within the deadline. */
     async get(cacheName, key, options = {}) {
-      const response = await this._request('GET', 'get', cacheName, key, null, options);
+      if (options === null || typeof options !== 'object') throw invalid('options: expected an object');
       const maxBytes = wholeNumber(options.maxBytes, 'maxBytes', 1, this.maxResponseBytes);
-      if (response === null) return null;
-      return readBody(response, maxBytes);
+      return this._request('GET', 'get', cacheName, key, null, { ...options, maxBytes });
     }
 
     /** Stores `value` (string as UTF-8, or bytes) for `ttlSeconds`. */
@@ -243,7 +242,16 @@ export function cacheApi(raw) {
             throw new CacheError('NETWORK_ERROR', `${method} ${cacheName}: ${error?.message ?? error}`, { cause: error, attempts: attempt });
           }
           const { status } = response;
-          if (status === 200 && method === 'GET') return response;
+          if (status === 200 && method === 'GET') {
+            // Inside the deadline: a body that stalls is a timeout like a late answer.
+            try {
+              return await readBody(response, options.maxBytes);
+            } catch (error) {
+              if (error instanceof CacheError) throw error;
+              if (controller.signal.aborted) throw controller.signal.reason;
+              throw new CacheError('NETWORK_ERROR', `${method} ${cacheName}: the body broke off: ${error?.message ?? error}`, { cause: error, status, attempts: attempt });
+            }
+          }
           if (status === 204 || (status === 200 && method !== 'GET')) {
             await response.body?.cancel().catch(() => {});
             return null;

@@ -216,8 +216,14 @@ export async function startCacheEmulator(options = {}) {
     const fault = takeFault(req.method, t);
     if (fault) {
       await sleep(fault.delayMs ?? 0);
-      if (fault.answers) return [fault.status, {}, fault.bodyBytes !== undefined ? Buffer.alloc(fault.bodyBytes, 0x7b) : fault.body];
+      if (fault.answers) return [fault.status, {}, fault.bodyBytes !== undefined ? Buffer.alloc(fault.bodyBytes, 0x7b) : fault.body, fault.stallMs];
     }
+    const answer = await answerFor(req, t, entry);
+    if (fault?.stallMs) answer[3] = fault.stallMs;
+    return answer;
+  }
+
+  async function answerFor(req, t, entry) {
     if (t.error) throw t.error;
     if (t.route === 'health' && req.method === 'GET') return [200, { 'Content-Type': 'text/plain' }, 'ok'];
     if (t.route === 'cache') return cacheRequest(req, t, entry);
@@ -225,13 +231,18 @@ export async function startCacheEmulator(options = {}) {
     return [404, {}, 'Not Found'];
   }
 
-  function send(res, entry, [status, headers, body]) {
+  function send(res, entry, [status, headers, body, stallMs]) {
     entry.status = status;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const extra = bytes.length && !headers['Content-Type'] ? { 'Content-Type': 'text/plain; charset=utf-8' } : {};
     // RFC 9110: a 204 carries neither a body nor Content-Length.
     res.writeHead(status, { ...CORS, ...extra, ...headers, ...(status === 204 ? {} : { 'Content-Length': bytes.length }) });
-    res.end(status === 204 ? undefined : bytes);
+    if (status === 204) return res.end();
+    if (!stallMs || bytes.length < 2) return res.end(bytes);
+    // A stalled body: the headers and the first half now, the rest after stallMs.
+    const half = bytes.length >> 1;
+    res.write(bytes.subarray(0, half));
+    setTimeout(() => { if (!res.destroyed) res.end(bytes.subarray(half)); }, stallMs).unref();
   }
 
   const server = http.createServer(async (req, res) => {
@@ -267,11 +278,12 @@ export async function startCacheEmulator(options = {}) {
     },
     peek: (cache, key) => live(store(cache).get(id(key)))?.value,
     clear() { for (const items of caches.values()) items.clear(); faults.length = 0; requests.length = 0; },
-    inject({ status, body, bodyBytes, delayMs = 0, times = 1, match } = {}) {
-      // With no status and no body the fault only delays, then the request is answered normally.
+    inject({ status, body, bodyBytes, delayMs = 0, stallMs = 0, times = 1, match } = {}) {
+      // With no status and no body the fault only delays (before the answer: delayMs; halfway
+      // through the body: stallMs), then the request is answered normally.
       const answers = status !== undefined || body !== undefined || bodyBytes !== undefined;
       status ??= 200;
-      faults.push({ status, body: body ?? defaultFaultBody(status), bodyBytes, delayMs, remaining: times, match, answers });
+      faults.push({ status, body: body ?? defaultFaultBody(status), bodyBytes, delayMs, stallMs, remaining: times, match, answers });
     },
     close() {
       return new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });

@@ -171,12 +171,20 @@ export async function cacheScenarios(t, emu, clock, run, label, { foreignToken, 
     assert.equal(requestsFor(emu, keyW).length, 1, 'a write is sent once');
   });
 
-  await t.test(`${label}: a slow answer is TIMEOUT within the deadline`, async () => {
+  await t.test(`${label}: a slow answer or a stalled body is TIMEOUT within the deadline`, async () => {
     const key = `slow-${label}`;
     emu.inject({ delayMs: 2500, match: { key } });
     const r = await run({ op: 'get', client: { ...client, timeoutMs: 300 }, cacheName: ent, key });
     assert.deepEqual([r.ok, r.code], [false, 'TIMEOUT']);
     assert.ok(r.ms < 2000, `gave up after ${r.ms} ms`);
+    // The headers and half the body arrive at once, the rest too late: still the same deadline.
+    const stalled = `stalled-${label}`;
+    emu.put(ent, stalled, 'x'.repeat(4096), 60);
+    emu.inject({ stallMs: 2500, match: { key: stalled } });
+    const s = await run({ op: 'get', client: { ...client, timeoutMs: 300 }, cacheName: ent, key: stalled });
+    assert.deepEqual([s.ok, s.code], [false, 'TIMEOUT']);
+    assert.ok(s.ms < 2000, `gave up after ${s.ms} ms`);
+    assert.equal(requestsFor(emu, stalled)[0].status, 200, 'the service had answered 200');
   });
 
   await t.test(`${label}: a 10 MiB body is refused unread; garbage is never an allow`, async () => {
