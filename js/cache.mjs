@@ -319,7 +319,7 @@ export function cacheApi(raw) {
   class EntitlementStore {
     /**
      * `{ policy, cache + cacheName | load(userKey, { signal }), maxEntries = 1000, maxAgeMs =
-     * 60000, missTtlMs = 0, clock = Date.now }`.
+     * 60000, missTtlMs = 0, loadTimeoutMs = 10000, clock = Date.now }`.
      */
     constructor(options) {
       if (options === null || typeof options !== 'object') throw invalid('options: expected { cache, cacheName, policy }');
@@ -337,6 +337,7 @@ export function cacheApi(raw) {
       this.maxEntries = wholeNumber(options.maxEntries, 'maxEntries', 1, 1000);
       this.maxAgeMs = wholeNumber(options.maxAgeMs, 'maxAgeMs', 0, 60_000);
       this.missTtlMs = wholeNumber(options.missTtlMs, 'missTtlMs', 0, 0);
+      this.loadTimeoutMs = wholeNumber(options.loadTimeoutMs, 'loadTimeoutMs', 1, 10_000);
       if (options.clock !== undefined && typeof options.clock !== 'function') throw invalid('clock: expected a function returning epoch ms');
       this.clock = options.clock ?? Date.now;
       this._entries = new Map(); // userKey -> { ent (null: missing), expiresAt }; Map order = recency
@@ -394,12 +395,24 @@ export function cacheApi(raw) {
     async _fetchEntry(userKey) {
       this.stats.loads++;
       let value;
+      // Any loader gets a deadline (a cache client has its own as well) and a signal to stop on.
+      const controller = new AbortController();
+      let timer;
+      const deadline = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new CacheError('TIMEOUT', `loading the entitlement of "${userKey}": no answer within ${this.loadTimeoutMs} ms`, { retryable: true });
+          controller.abort(error);
+          reject(error);
+        }, this.loadTimeoutMs);
+      });
       try {
-        value = await this._load(userKey, { signal: undefined });
+        value = await Promise.race([this._load(userKey, { signal: controller.signal }), deadline]);
       } catch (error) {
         this.stats.failures++;
         const code = error?.code === 'RESPONSE_TOO_LARGE' ? 'ENTITLEMENT_INVALID' : 'ENTITLEMENT_UNAVAILABLE';
         return { failure: { code, cause: error } };
+      } finally {
+        clearTimeout(timer);
       }
       let ent;
       try {

@@ -76,6 +76,8 @@ export interface EntitlementStoreOptions {
   maxAgeMs?: number;
   /** How long "no document" is remembered (default 0: not at all). */
   missTtlMs?: number;
+  /** A load that takes longer is abandoned (its `signal` aborted): ENTITLEMENT_UNAVAILABLE (default 10000). */
+  loadTimeoutMs?: number;
   /** The clock for ages and for requests without `now` (default Date.now). */
   clock?: () => number;
 }

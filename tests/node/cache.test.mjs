@@ -133,6 +133,11 @@ test('dictionary documents: the Momento SDK\'s own dictionaryFetch responses, re
   const error = new CacheDictionaryFetch.Error(new UnknownError('boom'));
   const failed = await new EntitlementStore({ policy, load: async () => error }).decide('u', request);
   assert.deepEqual([failed.allowed, failed.code, failed.cause.code], [false, 'ENTITLEMENT_UNAVAILABLE', 'ENTITLEMENT_UNAVAILABLE']);
+  // A loader that never answers: abandoned at loadTimeoutMs, its signal aborted, a denial.
+  let aborted = null;
+  const hanging = new EntitlementStore({ policy, loadTimeoutMs: 50, load: (_, { signal }) => new Promise(() => { signal.addEventListener('abort', () => { aborted = signal.reason.code; }); }) });
+  const late = await hanging.decide('u', request);
+  assert.deepEqual([late.allowed, late.code, late.cause.code, aborted], [false, 'ENTITLEMENT_UNAVAILABLE', 'TIMEOUT', 'TIMEOUT']);
   const thrown = await new EntitlementStore({ policy, load: async () => { throw new Error('offline'); } }).decide('u', request);
   assert.deepEqual([thrown.allowed, thrown.code, thrown.cause.message], [false, 'ENTITLEMENT_UNAVAILABLE', 'offline']);
   assert.throws(() => Entitlement.fromDictionary(new CacheDictionaryFetch.Miss()), { code: 'ENTITLEMENT_MISSING' });
