@@ -133,7 +133,14 @@ export function cacheApi(raw) {
       if (options === null || typeof options !== 'object') throw invalid('options: expected { token, baseUrl?, timeoutMs? }');
       const { token } = options;
       if (typeof token !== 'string' || token.length === 0) throw invalid('token: expected a Momento token string');
-      const decoded = decodeMomentoToken(token); // throws MALFORMED_TOKEN
+      // A token that does not decode is still sent when the base URL is given (the service is
+      // the authority; nothing is checked locally then); without one there is no URL to use.
+      let decoded = null;
+      try {
+        decoded = decodeMomentoToken(token);
+      } catch (error) {
+        if (options.baseUrl === undefined || options.baseUrl === null) throw error; // MALFORMED_TOKEN
+      }
       let baseUrl = options.baseUrl ?? decoded.httpBaseUrl;
       if (baseUrl === null || baseUrl === undefined) {
         throw invalid('baseUrl: required, the token names no endpoint (a v2 key)');
@@ -143,7 +150,7 @@ export function cacheApi(raw) {
       }
       this.baseUrl = baseUrl.replace(/\/+$/, '');
       this.token = token;
-      /** What the token says about itself: advisory (Momento signs it; the service enforces). */
+      /** What the token says about itself (advisory: Momento signs it), or null if it does not decode. */
       this.tokenInfo = decoded;
       this.timeoutMs = wholeNumber(options.timeoutMs, 'timeoutMs', 1, 5000);
       this.retries = wholeNumber(options.retries, 'retries', 0, 2);
@@ -161,8 +168,8 @@ export function cacheApi(raw) {
 
     /** Whether the token's decoded scope lets it do `operation` on the key (advisory). */
     allows(operation, cacheName, key) {
-      const scope = this.tokenInfo.scope;
-      if (!scope) return true; // a token without a `p` claim: only the service can say
+      const scope = this.tokenInfo?.scope;
+      if (!scope) return true; // a token without a `p` claim (or opaque): only the service can say
       if (typeof key !== 'string') {
         try {
           key = utf8.decode(key);
@@ -287,7 +294,7 @@ export function cacheApi(raw) {
       if (status === 401) {
         // The service answers 401 for expired and invalid tokens alike; the token's own `exp`
         // (or the body) tells which, so a player knows to renew rather than give up.
-        const exp = this.tokenInfo.expiresAt;
+        const exp = this.tokenInfo?.expiresAt ?? null;
         const expired = (exp !== null && exp <= Date.now()) || /expired/i.test(body);
         return new CacheError(expired ? 'TOKEN_EXPIRED' : 'AUTHENTICATION_FAILED', `${what}: 401 ${expired ? 'the token has expired' : 'the token was not accepted'}`, details);
       }

@@ -22,7 +22,7 @@ export declare class CacheError extends Error {
 }
 
 export interface CacheClientOptions {
-  /** A Momento token (v1 disposable, legacy or v2 key). */
+  /** A Momento token (v1 disposable, legacy or v2 key); with an explicit `baseUrl`, any token the service accepts. */
   token: string;
   /** The HTTP API base URL; default `https://api.cache.<endpoint>` from the token (required for v2 keys). */
   baseUrl?: string;
@@ -50,8 +50,8 @@ export interface CacheCallOptions { signal?: AbortSignal; timeoutMs?: number }
 export declare class CacheClient {
   constructor(options: CacheClientOptions);
   readonly baseUrl: string;
-  /** What the token says about itself (advisory: only the service can verify it). */
-  readonly tokenInfo: UnverifiedMomentoToken;
+  /** What the token says about itself (advisory: only the service can verify it); null for a token that does not decode (accepted only with an explicit `baseUrl`). */
+  readonly tokenInfo: UnverifiedMomentoToken | null;
   /** Whether the token's decoded scope lets it do `operation` on the key (advisory). */
   allows(operation: string, cacheName: string, key: string | Uint8Array): boolean;
   /** The item's bytes, or `null` on a miss. Retries 429/5xx; throws CacheError. */

@@ -143,6 +143,13 @@ test('dictionary documents: the Momento SDK\'s own dictionaryFetch responses, re
   assert.throws(() => Entitlement.fromDictionary(new CacheDictionaryFetch.Miss()), { code: 'ENTITLEMENT_MISSING' });
 });
 
+test('a token that does not decode is sent as is when the base URL is given: the service decides', async () => {
+  const opaque = new CacheClient({ token: 'opaque-token', baseUrl: emu.url, timeoutMs: 2000 });
+  assert.equal(opaque.tokenInfo, null);
+  assert.equal(opaque.allows('get', 'entitlements', 'k'), true, 'nothing to check locally');
+  await assert.rejects(opaque.get('entitlements', 'k'), (e) => e.code === 'AUTHENTICATION_FAILED' && e.status === 401 && e.local === false);
+});
+
 test('a refused connection is NETWORK_ERROR, not retried', async () => {
   const closed = await startTestEmulator();
   const url = closed.emu.url;
@@ -155,7 +162,7 @@ test('bad arguments are coded errors before any request', async () => {
   const before = emu.requests.length;
   assert.throws(() => new CacheClient(), { code: 'INVALID_REQUEST' });
   assert.throws(() => new CacheClient({ token: 42 }), { code: 'INVALID_REQUEST' });
-  assert.throws(() => new CacheClient({ token: 'not a token' }), { code: 'MALFORMED_TOKEN' });
+  assert.throws(() => new CacheClient({ token: 'not a token' }), { code: 'MALFORMED_TOKEN' }, 'no endpoint to derive a URL from');
   assert.throws(() => new CacheClient({ token, baseUrl: 'ftp://x' }), { code: 'INVALID_REQUEST' });
   assert.throws(() => new CacheClient({ token, timeoutMs: -1 }), { code: 'INVALID_REQUEST' });
   const cache = client();
