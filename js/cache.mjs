@@ -336,7 +336,11 @@ export function cacheApi(raw) {
         if (typeof load !== 'function') throw invalid('load: expected a function (userKey) => blob | dictionary | null');
         this._load = load;
       } else {
-        if (!(cache instanceof CacheClient)) throw invalid('cache: expected a CacheClient (or give load)');
+        // Any object with CacheClient's `get` will do (a client of another playgate instance,
+        // the app's own client, a test double).
+        if (cache === null || typeof cache !== 'object' || typeof cache.get !== 'function') {
+          throw invalid('cache: expected a CacheClient (or an object with its get), or give load');
+        }
         cacheNameOf(cacheName);
         this._load = (userKey, { signal }) => cache.get(cacheName, userKey, { signal, maxBytes: MAX_DOCUMENT_BYTES });
       }

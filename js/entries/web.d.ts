@@ -65,8 +65,8 @@ export type EntitlementSource = string | Uint8Array | ArrayBuffer | Record<strin
 
 export interface EntitlementStoreOptions {
   policy: Policy;
-  /** Read blobs with this client from `cacheName`... */
-  cache?: CacheClient;
+  /** Read blobs with this client (or anything with its `get`) from `cacheName`... */
+  cache?: CacheClient | Pick<CacheClient, 'get'>;
   cacheName?: string;
   /** ...or with this loader (e.g. the Momento SDK's `dictionaryFetch`). */
   load?: (userKey: string, options: { signal?: AbortSignal }) => Promise<EntitlementSource> | EntitlementSource;

@@ -150,6 +150,20 @@ test('a token that does not decode is sent as is when the base URL is given: the
   await assert.rejects(opaque.get('entitlements', 'k'), (e) => e.code === 'AUTHENTICATION_FAILED' && e.status === 401 && e.local === false);
 });
 
+test('the store takes anything with CacheClient\'s get, e.g. the edge module\'s client', async () => {
+  const edge = await import(pathToFileURL(path.join(PKG, 'edge/node/index.mjs')).href);
+  emu.put('entitlements', 'edge-user', seedDoc, 60);
+  const edgeClient = new edge.CacheClient({ token, baseUrl: emu.url });
+  const store = new EntitlementStore({ cache: edgeClient, cacheName: 'entitlements', policy: new Policy() });
+  const d = await store.decide('edge-user', request);
+  assert.deepEqual([d.allowed, d.validUntil], [true, Date.parse(VECTORS.documents.seed000.valid_until)]);
+  const calls = [];
+  const double = { get: async (cacheName, key) => { calls.push([cacheName, key]); return null; } };
+  const missing = await new EntitlementStore({ cache: double, cacheName: 'entitlements', policy: new Policy() }).decide('u-1', request);
+  assert.deepEqual([missing.code, calls], ['ENTITLEMENT_MISSING', [['entitlements', 'u-1']]]);
+  assert.throws(() => new EntitlementStore({ cache: {}, cacheName: 'entitlements', policy: new Policy() }), { code: 'INVALID_REQUEST' });
+});
+
 test('a refused connection is NETWORK_ERROR, not retried', async () => {
   const closed = await startTestEmulator();
   const url = closed.emu.url;
