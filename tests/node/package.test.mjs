@@ -78,6 +78,29 @@ test('playgate/edge: import and require, with JWT verification', () => {
   assert.deepEqual(JSON.parse(node(['edge.mjs'])), { same: true, code: 'MALFORMED_TOKEN', policy: 'function', scope: 'function' });
 });
 
+test('the cache client and store come with every entry of the packed package', () => {
+  // Each entry binds js/cache.mjs to its own module's classes; the files must be in the tarball.
+  writeFileSync(path.join(dir, 'cache.mjs'), `import { createRequire } from 'node:module';
+    import { readFileSync } from 'node:fs';
+    import * as esm from 'playgate';
+    import * as web from 'playgate/web';
+    import * as edge from 'playgate/edge';
+    import * as bundler from './node_modules/playgate/bundler/index.js';
+    const cjs = createRequire(import.meta.url)('playgate');
+    web.initSync({ module: readFileSync(new URL('./node_modules/playgate/web/playgate_bg.wasm', import.meta.url)) });
+    const out = {};
+    for (const [name, m] of Object.entries({ esm, cjs, web, edge, bundler })) {
+      const store = new m.EntitlementStore({ policy: new m.Policy(), load: async () => '{"region": "US"}' });
+      const d = await store.decide('u', { entityId: 'movie-1', country: 'US', now: 0 });
+      let code;
+      try { new m.CacheClient({ token: 'x' }); } catch (e) { code = e.code; }
+      out[name] = [typeof m.CacheClient, typeof m.CacheError, d.allowed, code];
+    }
+    console.log(JSON.stringify(out));`);
+  const got = JSON.parse(node(['--experimental-wasm-modules', '--no-warnings', 'cache.mjs']));
+  for (const name of ['esm', 'cjs', 'web', 'edge', 'bundler']) assert.deepEqual(got[name], ['function', 'function', true, 'MALFORMED_TOKEN'], name);
+});
+
 test('package.json: exports map, version from Cargo.toml, types', () => {
   const pkg = JSON.parse(readFileSync(path.join(dir, 'node_modules/playgate/package.json'), 'utf8'));
   const cargo = readFileSync(path.join(PKG, '../Cargo.toml'), 'utf8');
