@@ -218,7 +218,7 @@ export function cacheApi(raw) {
       if (body !== null) headers['content-type'] = 'application/octet-stream';
       const url = `${this.baseUrl}/cache/${encodeURIComponent(cacheName)}?${query}`;
 
-      // One deadline for the whole call, retries and back-off included.
+      // One deadline for the whole call: retries, back-off and reading the body included.
       const controller = new AbortController();
       const timeoutMs = wholeNumber(options.timeoutMs, 'timeoutMs', 1, this.timeoutMs);
       // The error is built only when the deadline passes: capturing a stack costs ~40 us.
@@ -252,7 +252,7 @@ export function cacheApi(raw) {
           if (status === 200 && method === 'GET') {
             // Inside the deadline: a body that stalls is a timeout like a late answer.
             try {
-              return await readBody(response, options.maxBytes);
+              return await readBody(response, options.maxBytes ?? this.maxResponseBytes);
             } catch (error) {
               if (error instanceof CacheError) throw error;
               if (controller.signal.aborted) throw controller.signal.reason;
@@ -354,6 +354,7 @@ export function cacheApi(raw) {
       this._entries = new Map(); // userKey -> { ent (null: missing), expiresAt }; Map order = recency
       this._newest = undefined; // the key last in `_entries`
       this._inflight = new Map(); // userKey -> Promise of an entry (one fetch per key at a time)
+      this._doomed = []; // dropped documents, freed on the next macrotask (see _drop)
       this.stats = { hits: 0, loads: 0, failures: 0 };
     }
 
@@ -363,7 +364,11 @@ export function cacheApi(raw) {
     }
 
     /** Decides `request` for the user's entitlement document; denials when it cannot be read. */
-    async decide(userKey, request) {
+    decide(userKey, request) {
+      return this._decide(userKey, request, false);
+    }
+
+    async _decide(userKey, request, retried) {
       if (typeof userKey !== 'string' || userKey.length === 0) throw invalid('userKey: expected a non-empty string');
       if (request === null || typeof request !== 'object') throw invalid('request: expected an object');
       const now = this.clock();
@@ -386,8 +391,12 @@ export function cacheApi(raw) {
         if (entry.failure) return denial(entry.failure.code, entry.failure.cause);
       }
       if (entry.ent === null) return denial('ENTITLEMENT_MISSING', null);
-      if (entry.ent.__wbg_ptr === 0) return this.decide(userKey, request); // evicted while awaited
-      const decision = this.policy.evaluate(entry.ent, request.now === undefined ? { ...request, now } : request);
+      if (entry.ent.__wbg_ptr === 0) { // evicted by another user's load while this one awaited
+        // One more try; a second eviction means maxEntries is too small for the load: a denial.
+        if (!retried) return this._decide(userKey, request, true);
+        return denial('ENTITLEMENT_UNAVAILABLE', { code: null, message: 'the document was evicted twice while loading (maxEntries too small for the load)' });
+      }
+      const decision = this.policy.evaluate(entry.ent, request.now == null ? { ...request, now } : request);
       // Keep the document no longer than the decision stays true.
       if (decision.validUntil !== null && decision.validUntil < entry.expiresAt) entry.expiresAt = decision.validUntil;
       return decision;
@@ -446,11 +455,28 @@ export function cacheApi(raw) {
       return entry;
     }
 
+    /**
+     * Forgets a document. Its wasm memory is freed on the next macrotask, not now: decisions
+     * that awaited its load resume in microtasks and may still use it (another user's load can
+     * evict it before they run).
+     */
     _drop(userKey) {
       const entry = this._entries.get(userKey);
       if (entry === undefined) return;
       this._entries.delete(userKey);
-      if (entry.ent !== null && entry.ent.__wbg_ptr !== 0) entry.ent.free();
+      if (entry.ent === null) return;
+      if (this._doomed.length === 0) setTimeout(() => this._freeDoomed(), 0);
+      this._doomed.push(entry.ent);
+      // A loop that never yields to a macrotask (an in-memory loader) must not pile them up:
+      // past 64, the oldest goes now (a decision still holding it retries once, see _decide).
+      if (this._doomed.length > 64) {
+        const oldest = this._doomed.shift();
+        if (oldest.__wbg_ptr !== 0) oldest.free();
+      }
+    }
+
+    _freeDoomed() {
+      for (const ent of this._doomed.splice(0)) if (ent.__wbg_ptr !== 0) ent.free();
     }
   }
 

@@ -83,6 +83,20 @@ test('the store keeps at most maxEntries documents, least recently used out firs
   assert.deepEqual(store.stats, { hits: 2, loads: 4, failures: 0 });
 });
 
+test('a store smaller than the crowd still decides every concurrent user with the document it loaded', async () => {
+  // maxEntries 1 and four users at once: each load evicts the one before, yet each decision
+  // must use its own document (an evicted document is freed only after its waiters ran).
+  const docs = { a: { region: 'US' }, b: { region: 'DE' }, c: { region: 'US', valid_until: '2020-01-01T00:00:00Z' }, d: { region: ['US', 'CA'] } };
+  const policy = new Policy();
+  const store = new EntitlementStore({ policy, maxEntries: 1, load: async (user) => JSON.stringify(docs[user]) });
+  const req = { entityId: 'movie-1', country: 'US', now: Date.parse('2024-11-15T12:00:00Z') };
+  const got = await Promise.all(Object.keys(docs).map((u) => store.decide(u, req)));
+  const want = Object.values(docs).map((doc) => policy.evaluate(Entitlement.fromBlob(JSON.stringify(doc)), req));
+  assert.deepEqual(got, want);
+  assert.deepEqual(got.map((d) => d.code), [null, 'COUNTRY_NOT_ALLOWED', 'ENTITLEMENT_EXPIRED', null]);
+  assert.equal(store.size, 1);
+});
+
 test('a document is read again after maxAgeMs, and no later than a decision\'s validUntil', async () => {
   emu.put('entitlements', 'ttl-user', seedDoc, 600);
   let now = Date.parse('2024-11-15T12:00:00Z');
