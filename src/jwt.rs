@@ -658,7 +658,16 @@ impl Signer {
             .ok_or_else(|| error(ErrorCode::InvalidRequest, "now: out of range"))?;
         let mut claims = Claims::new(custom);
         claims.issued_at = Some(issued);
-        claims.expiration = Some(issued + Duration::seconds(self.lifetime_seconds));
+        // Checked: `+` panics past chrono's last date, and a panic would kill the wasm instance.
+        let expires = issued
+            .checked_add_signed(Duration::seconds(self.lifetime_seconds))
+            .ok_or_else(|| {
+                error(
+                    ErrorCode::InvalidRequest,
+                    "now: too late to add the lifetime",
+                )
+            })?;
+        claims.expiration = Some(expires);
         let mut header = jwt_compact::Header::empty();
         if let Some(kid) = &self.kid {
             header = header.with_key_id(kid.clone());

@@ -125,7 +125,10 @@ impl MomentoIssuer {
         );
         let mut claims = Claims::new(custom);
         // `exp` in whole seconds, as Momento writes it.
-        let expires = issued + Duration::seconds(lifetime_seconds);
+        // Checked: `+` panics past chrono's last date, and a panic would kill the wasm instance.
+        let expires = issued
+            .checked_add_signed(Duration::seconds(lifetime_seconds))
+            .ok_or_else(|| Error::request("now: too late to add the lifetime"))?;
         claims.expiration = Utc
             .timestamp_opt(expires.timestamp(), 0)
             .single()
@@ -235,6 +238,13 @@ mod tests {
             issuer().verify("not a token", now).unwrap_err().code(),
             ErrorCode::MalformedToken
         );
+    }
+
+    #[test]
+    fn a_clock_at_the_end_of_time_is_an_error_not_a_panic() {
+        let last = chrono::DateTime::<Utc>::MAX_UTC.timestamp_millis();
+        let e = issuer().mint(&media_scope(), "u", 3600, last).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidRequest);
     }
 
     #[test]

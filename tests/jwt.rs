@@ -52,3 +52,19 @@ fn rfc7515_a1_expires_and_refuses_tampering_and_other_configurations() {
         "ALGORITHM_NOT_ALLOWED"
     );
 }
+
+#[test]
+fn minting_at_the_end_of_chronos_calendar_is_an_error_not_a_panic() {
+    let signer = playgate::jwt::Signer::from_json(&format!(
+        r#"{{"algorithm": "HS256", "key": {RFC7515_A1_KEY}}}"#
+    ))
+    .unwrap();
+    let scope = playgate::scope::PermissionScope::from_json(
+        r#"{"permissions":[{"role":"readonly","cache":"media"}]}"#,
+    )
+    .unwrap();
+    let last = chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis();
+    let e = signer.mint(&scope, None, None, last).unwrap_err();
+    assert_eq!(e.code(), playgate::ErrorCode::InvalidRequest);
+    assert!(signer.mint(&scope, None, None, 1_700_000_000_000).is_ok());
+}
