@@ -228,37 +228,10 @@ export function install(raw) {
 
   // ---- permission scopes ----
   const { PermissionScope } = raw;
-  const SCOPE_KEY_AT = 256; // src/wasm/scope.rs
-  let sio = null; // view on the scope buffer: cache name at 0, key or topic from SCOPE_KEY_AT
-  let cacheInScope; // the cache name the scope buffer holds
-  let cacheInScopeLen = 0;
   let operations = null; // operation name -> index in the operation table
+  let operationBits = null; // index -> the bit of its class in a check plan
   let lastOp = null; // the last operation name looked up, and its index
   let lastOpIndex = 0;
-
-  function scopeView(len) {
-    if (sio === null || sio.length < len) {
-      if (memory === null) memory = raw._memory();
-      const [ptr, size] = raw._scopeIo(len);
-      sio = new Uint8Array(memory.buffer, ptr, size);
-    }
-    return sio;
-  }
-
-  /** Writes `text` as UTF-8 into the scope buffer at `at`; returns the byte length. */
-  function writeScopeText(text, at) {
-    const n = text.length;
-    let view = scopeView(at + n);
-    for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c > 0x7f) {
-        view = scopeView(at + 3 * n);
-        return encoder.encodeInto(text, view.subarray(at)).written;
-      }
-      view[at + i] = c;
-    }
-    return n;
-  }
 
   function check(scope, operation, cache, key, topic) {
     if (!scope.__wbg_ptr || !(scope instanceof PermissionScope)) {
@@ -267,18 +240,47 @@ export function install(raw) {
     if (typeof operation !== 'string' || typeof cache !== 'string' || typeof key !== 'string') {
       throw fail('INVALID_REQUEST', `${topic ? 'allowsTopic' : 'allows'}(operation, cache, ${topic ? 'topic' : 'key'}): expected three strings`);
     }
-    if (operations === null) operations = new Map(raw._operationNames().split(',').map((name, i) => [name, i]));
+    if (operations === null) loadOperations();
     const op = operation === lastOp ? lastOpIndex : operations.get(operation);
     if (op === undefined) return false; // unknown operations are denied
     lastOp = operation;
     lastOpIndex = op;
-    if (cache !== cacheInScope) {
-      if (cache.length * 3 > SCOPE_KEY_AT) return scope._allowsStrings(operation, cache, key, topic);
-      cacheInScopeLen = writeScopeText(cache, 0);
-      cacheInScope = cache;
+    const plan = scope._plan === undefined ? planOf(scope) : scope._plan;
+    if (plan === null) return scope._allowsStrings(operation, cache, key, topic);
+    return runPlan(topic ? plan.topics : plan.items, operationBits[op], cache, key);
+  }
+
+  function loadOperations() {
+    const [names, bits] = raw._operationNames().split(';');
+    operations = new Map(names.split(',').map((name, i) => [name, i]));
+    operationBits = Array.from(bits, (letter) => letter.charCodeAt(0) - 65); // 'A' + bit
+  }
+
+  /**
+   * A scope's check plan (src/scope.rs `check_plan`), read once: its grants for items and for
+   * topics, or null when only wasm compares its names alike (then every check is a call).
+   */
+  function planOf(scope) {
+    const text = scope._checkPlan();
+    let plan = null;
+    if (text !== undefined) {
+      plan = { items: [], topics: [] };
+      for (const [classes, cache, topics, kind, name] of JSON.parse(text)) {
+        (topics ? plan.topics : plan.items).push({ classes, cache, kind, name });
+      }
     }
-    const keyLen = writeScopeText(key, SCOPE_KEY_AT);
-    return scope._allows(op, cacheInScopeLen, keyLen, topic) === 1;
+    Object.defineProperty(scope, '_plan', { value: plan });
+    return plan;
+  }
+
+  /** Any grant with the operation's class bit, the cache (or all) and a matching name allows. */
+  function runPlan(grants, bit, cache, name) {
+    for (let i = 0; i < grants.length; i++) {
+      const g = grants[i];
+      if ((g.classes & bit) !== 0 && (g.cache === null || g.cache === cache)
+        && (g.kind === 0 || (g.kind === 1 ? g.name === name : name.startsWith(g.name)))) return true;
+    }
+    return false;
   }
 
   if (PermissionScope) { // built with the `scopes` feature
@@ -292,39 +294,9 @@ export function install(raw) {
       if (value !== null && typeof value === 'object') value = JSON.stringify(value, sentinels);
       return fromJson.call(PermissionScope, value);
     };
-    // Topic answers are remembered per scope: a scope never changes, an app has a few topics
-    // and asks about them again and again (every publish, every resubscribe), and a Map hit is a
-    // fraction of a call into wasm. Keys are not: segment keys are many and mostly asked once.
-    // Per (cache, topic) one small integer: bits 0/1 publish known/allowed, bits 2/3 subscribe
-    // (the two topic operations; any other name goes to wasm, which denies it). Once 256 topics
-    // are remembered no more are added: no eviction churn, and a miss costs one lookup.
-    const TOPIC_MEMO_LIMIT = 256;
     Object.defineProperties(PermissionScope.prototype, {
       allows: { value(operation, cache, key) { return check(this, operation, cache, key, false); } },
-      allowsTopic: {
-        value(operation, cache, topic) {
-          const bit = operation === 'publish' ? 0 : operation === 'subscribe' ? 2 : -1;
-          const memo = this._topicMemo;
-          if (bit >= 0 && memo !== undefined && this.__wbg_ptr !== 0) {
-            const known = memo.get(cache)?.get(topic);
-            if (known !== undefined && (known >> bit) & 1) return ((known >> (bit + 1)) & 1) === 1;
-          }
-          const allowed = check(this, operation, cache, topic, true); // validates, then asks wasm
-          if (bit < 0) return allowed;
-          let m = memo;
-          if (m === undefined) this._topicMemo = m = new Map();
-          let topics = m.get(cache);
-          const known = topics?.get(topic);
-          if (known !== undefined) {
-            topics.set(topic, known | (1 << bit) | (allowed ? 2 << bit : 0));
-          } else if ((this._topicMemoSize ?? 0) < TOPIC_MEMO_LIMIT) {
-            if (topics === undefined) m.set(cache, (topics = new Map()));
-            topics.set(topic, (1 << bit) | (allowed ? 2 << bit : 0));
-            this._topicMemoSize = (this._topicMemoSize ?? 0) + 1;
-          }
-          return allowed;
-        },
-      },
+      allowsTopic: { value(operation, cache, topic) { return check(this, operation, cache, topic, true); } },
     });
   }
 

@@ -349,10 +349,10 @@ impl TopicRole {
 
 impl CacheSelector {
     #[inline(always)]
-    fn matches(&self, cache: &str) -> bool {
+    fn matches(&self, cache: &[u8]) -> bool {
         match self {
             Self::All => true,
-            Self::Named(name) => name == cache,
+            Self::Named(name) => name.as_bytes() == cache,
         }
     }
 }
@@ -370,11 +370,11 @@ impl ItemSelector {
 
 impl TopicSelector {
     #[inline(always)]
-    fn matches(&self, topic: &str) -> bool {
+    fn matches(&self, topic: &[u8]) -> bool {
         match self {
             Self::All => true,
-            Self::Named(name) => name == topic,
-            Self::Prefix(prefix) => topic.starts_with(prefix.as_str()),
+            Self::Named(name) => name.as_bytes() == topic,
+            Self::Prefix(prefix) => topic.starts_with(prefix.as_bytes()),
         }
     }
 }
@@ -390,11 +390,12 @@ pub struct Explanation {
     pub reason: String,
 }
 
-/// What is being checked.
+/// What is being checked. Names are compared as UTF-8 bytes: for UTF-8 text the same as
+/// comparing strings, and what item keys (bytes in a token's protobuf) need anyway.
 #[derive(Debug, Clone, Copy)]
 enum Target<'a> {
-    Item { cache: &'a str, key: &'a [u8] },
-    Topic { cache: &'a str, topic: &'a str },
+    Item { cache: &'a [u8], key: &'a [u8] },
+    Topic { cache: &'a [u8], topic: &'a [u8] },
 }
 
 impl PermissionScope {
@@ -438,26 +439,51 @@ impl PermissionScope {
     /// May `operation` touch `key` (UTF-8 bytes) in `cache`? Unknown operations and topic
     /// operations are denied.
     pub fn allows(&self, operation: &str, cache: &str, key: &[u8]) -> bool {
-        self.check(operation, Target::Item { cache, key }).0
+        self.check(
+            operation,
+            Target::Item {
+                cache: cache.as_bytes(),
+                key,
+            },
+        )
+        .0
     }
 
     /// May `operation` (`publish`, `subscribe`) touch `topic` in `cache`?
     pub fn allows_topic(&self, operation: &str, cache: &str, topic: &str) -> bool {
-        self.check(operation, Target::Topic { cache, topic }).0
+        self.check(
+            operation,
+            Target::Topic {
+                cache: cache.as_bytes(),
+                topic: topic.as_bytes(),
+            },
+        )
+        .0
     }
 
     /// Like [`PermissionScope::allows`], saying which permission granted it or why none did.
     pub fn explain(&self, operation: &str, cache: &str, key: &[u8]) -> Explanation {
-        self.explain_target(operation, Target::Item { cache, key })
+        self.explain_target(
+            operation,
+            Target::Item {
+                cache: cache.as_bytes(),
+                key,
+            },
+        )
     }
 
     /// Like [`PermissionScope::allows_topic`], with the reason.
     pub fn explain_topic(&self, operation: &str, cache: &str, topic: &str) -> Explanation {
-        self.explain_target(operation, Target::Topic { cache, topic })
+        self.explain_target(
+            operation,
+            Target::Topic {
+                cache: cache.as_bytes(),
+                topic: topic.as_bytes(),
+            },
+        )
     }
 
-    /// The fast check for a known operation class: the index of the granting permission.
-    #[inline(always)]
+    /// The check for a known operation class: the index of the granting permission.
     fn grants(&self, class: OperationClass, target: Target<'_>) -> Option<Option<usize>> {
         if self.super_user {
             return Some(None);
@@ -476,29 +502,6 @@ impl PermissionScope {
             },
             None => (false, None),
         }
-    }
-
-    /// Checks with an operation class already looked up (the binding layer's hot path).
-    #[inline(always)]
-    pub fn allows_class(
-        &self,
-        class: OperationClass,
-        cache: &str,
-        key_or_topic: &[u8],
-        topic: bool,
-    ) -> bool {
-        let target = if topic {
-            match std::str::from_utf8(key_or_topic) {
-                Ok(t) => Target::Topic { cache, topic: t },
-                Err(_) => return false,
-            }
-        } else {
-            Target::Item {
-                cache,
-                key: key_or_topic,
-            }
-        };
-        self.grants(class, target).is_some()
     }
 
     fn explain_target(&self, operation: &str, target: Target<'_>) -> Explanation {
@@ -526,12 +529,15 @@ impl PermissionScope {
         }
         let wanted = match target {
             Target::Item { cache, key } => format!(
-                "{operation} on key \"{}\" in cache \"{cache}\"",
-                String::from_utf8_lossy(key)
+                "{operation} on key \"{}\" in cache \"{}\"",
+                String::from_utf8_lossy(key),
+                String::from_utf8_lossy(cache)
             ),
-            Target::Topic { cache, topic } => {
-                format!("{operation} on topic \"{topic}\" in cache \"{cache}\"")
-            }
+            Target::Topic { cache, topic } => format!(
+                "{operation} on topic \"{}\" in cache \"{}\"",
+                String::from_utf8_lossy(topic),
+                String::from_utf8_lossy(cache)
+            ),
         };
         let mut reason = format!("denied: no permission grants {wanted}");
         for (i, p) in self.permissions.iter().enumerate() {
@@ -550,7 +556,6 @@ fn operation_class(name: &str) -> Option<OperationClass> {
     operation(name).map(|(_, class)| class)
 }
 
-#[inline(always)]
 fn permission_grants(p: &Permission, class: OperationClass, target: Target<'_>) -> bool {
     match (p, target) {
         (
@@ -745,6 +750,119 @@ impl PermissionScope {
         }
         out.push_str("]}");
         out
+    }
+}
+
+impl OperationClass {
+    /// Every class, in the order of their bits in [`PermissionScope::check_plan`].
+    pub const ALL: [OperationClass; 5] = [
+        Self::Read,
+        Self::Write,
+        Self::ReadWrite,
+        Self::Publish,
+        Self::Subscribe,
+    ];
+
+    /// This class's bit in a plan's class set: 1, 2, 4, 8, 16 in the order of [`Self::ALL`].
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// Writes a number below 100 in decimal.
+fn push_small(out: &mut String, n: u8) {
+    if n >= 10 {
+        out.push(char::from(b'0' + n / 10 % 10));
+    }
+    out.push(char::from(b'0' + n % 10));
+}
+
+/// The bit set of the classes a role permits.
+fn class_bits(permits: impl Fn(OperationClass) -> bool) -> u8 {
+    OperationClass::ALL
+        .into_iter()
+        .filter(|c| permits(*c))
+        .fold(0, |bits, c| bits | c.bit())
+}
+
+impl PermissionScope {
+    /// The scope's checks as data, for a caller that compares names next to where they live:
+    /// for the JS layer a call into wasm costs several times the string comparisons it needs.
+    /// Every decision is made here; the caller only compares. A JSON array with one entry per
+    /// permission that can grant anything, `[classes, cache, topics, kind, text]`:
+    /// - `classes`: the bit set ([`OperationClass::bit`]) of the classes its role permits;
+    /// - `cache`: the cache name, or `null` for all caches;
+    /// - `topics`: 0 for cache items, 1 for topics;
+    /// - `kind`: 0 every key or topic, 1 exactly `text`, 2 anything starting with `text`.
+    ///
+    /// A permission grants an operation of class `c` on `(cache, name)` when its `classes` has
+    /// `c`'s bit, its cache is `null` or equal, and its kind accepts `name`: exactly the rules of
+    /// [`Self::allows`]. For UTF-8 text, comparing JS strings (UTF-16) gives the same answers
+    /// as comparing bytes, save one case: a JS string with a lone surrogate reaches wasm as
+    /// U+FFFD. So there is no plan (`None`: keep asking wasm) when a name is not UTF-8 (a
+    /// protobuf key) or contains U+FFFD.
+    pub fn check_plan(&self) -> Option<String> {
+        // Written by hand, not with `format!`: integer formatting costs the player module 5 KB.
+        if self.super_user {
+            return Some("[[31,null,0,0,\"\"],[31,null,1,0,\"\"]]".to_owned());
+        }
+        let mut out = String::from("[");
+        for p in &self.permissions {
+            let (classes, cache, topics, kind, text) = match p {
+                Permission::Cache {
+                    role: Some(role),
+                    cache: Some(cache),
+                    items,
+                } => {
+                    let (kind, text) = match items {
+                        ItemSelector::All => (0, ""),
+                        ItemSelector::Key(k) => (1, std::str::from_utf8(k).ok()?),
+                        ItemSelector::Prefix(k) => (2, std::str::from_utf8(k).ok()?),
+                    };
+                    (class_bits(|c| role.permits(c)), cache, 0, kind, text)
+                }
+                Permission::Topic {
+                    role: Some(role),
+                    cache: Some(cache),
+                    topic: Some(topic),
+                } => {
+                    let (kind, text) = match topic {
+                        TopicSelector::All => (0, ""),
+                        TopicSelector::Named(t) => (1, t.as_str()),
+                        TopicSelector::Prefix(t) => (2, t.as_str()),
+                    };
+                    (class_bits(|c| role.permits(c)), cache, 1, kind, text)
+                }
+                _ => continue, // grants nothing
+            };
+            let cache = match cache {
+                CacheSelector::All => None,
+                CacheSelector::Named(name) => Some(name.as_str()),
+            };
+            let replaced = |t: &str| t.as_bytes().windows(3).any(|w| w == "\u{FFFD}".as_bytes());
+            if replaced(text) || cache.is_some_and(replaced) {
+                return None;
+            }
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push('[');
+            push_small(&mut out, classes);
+            out.push(',');
+            match cache {
+                Some(name) => json_string(&mut out, name),
+                None => out.push_str("null"),
+            }
+            out.push(',');
+            push_small(&mut out, topics);
+            out.push(',');
+            push_small(&mut out, kind);
+            out.push(',');
+            json_string(&mut out, text);
+            out.push(']');
+        }
+        out.push(']');
+        Some(out)
     }
 }
 
@@ -1256,6 +1374,54 @@ mod tests {
 
     fn pb(b64: &str) -> PermissionScope {
         PermissionScope::from_protobuf(&decode(b64, Alphabet::StandardStrict).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn check_plans_of_reference_scopes() {
+        // reference/momento.md `p` vectors. readonly permits Read (bit 1), readwrite Read, Write
+        // and ReadWrite (1|2|4), subscribeonly Subscribe (16); super user every class.
+        assert_eq!(
+            pb("CAA=").check_plan().unwrap(),
+            r#"[[31,null,0,0,""],[31,null,1,0,""]]"#
+        );
+        assert_eq!(
+            pb("EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8=")
+                .check_plan()
+                .unwrap(),
+            r#"[[1,"media",0,2,"/Movie1/"]]"#
+        );
+        assert_eq!(
+            pb("EhYKFAoSCAEaDgoMZmFzdGx5LWNhY2hl").check_plan().unwrap(),
+            r#"[[7,"fastly-cache",0,0,""]]"#
+        );
+        assert_eq!(
+            pb("EhIKEBIOCAIaCAoGb2F1dGgyIgA=").check_plan().unwrap(),
+            r#"[[16,"oauth2",1,0,""]]"#
+        );
+    }
+
+    #[test]
+    fn no_check_plan_where_js_strings_would_compare_differently() {
+        let key = |k: &[u8]| {
+            PermissionScope::new(vec![Permission::Cache {
+                role: Some(CacheRole::ReadOnly),
+                cache: Some(CacheSelector::Named("media".into())),
+                items: ItemSelector::Key(k.to_vec()),
+            }])
+            .unwrap()
+        };
+        assert!(key(b"plain \"quoted\" key").check_plan().is_some());
+        // A protobuf key that is not UTF-8 has no JS string form.
+        assert!(key(&[0x2f, 0xff, 0x2f]).check_plan().is_none());
+        // A JS string with a lone surrogate reaches wasm as U+FFFD: only wasm compares it alike.
+        assert!(key("a\u{FFFD}b".as_bytes()).check_plan().is_none());
+        let cache = PermissionScope::new(vec![Permission::Topic {
+            role: Some(TopicRole::PublishOnly),
+            cache: Some(CacheSelector::Named("\u{FFFD}".into())),
+            topic: Some(TopicSelector::All),
+        }])
+        .unwrap();
+        assert!(cache.check_plan().is_none());
     }
 
     #[test]

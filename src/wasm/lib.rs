@@ -18,7 +18,7 @@ mod scope;
 mod types;
 
 #[cfg(feature = "scopes")]
-pub use scope::{JsPermissionScope, SCOPE_KEY_AT};
+pub use scope::JsPermissionScope;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -538,9 +538,6 @@ pub fn take_error() -> JsValue {
 /// next request. JS holds views on `buffer` and `out` (see `_io`, `_out`).
 struct Io {
     buffer: Vec<u8>,
-    /// The scope checks' buffer: cache name at 0, key or topic from `SCOPE_KEY_AT`.
-    #[cfg(feature = "scopes")]
-    scope: Vec<u8>,
     out: f64,
     extras: EntityExtras,
 }
@@ -554,12 +551,10 @@ const IO_INITIAL: usize = 16 * 1024;
 
 thread_local! {
     // Const-initialised: no lazy-init code or check on each access. The buffers are sized by
-    // the JS layer's first `_io` / `_scopeIo` call, which it makes before any write.
+    // the JS layer's first `_io` call, which it makes before any write.
     static IO: RefCell<Io> = const {
         RefCell::new(Io {
             buffer: Vec::new(),
-            #[cfg(feature = "scopes")]
-            scope: Vec::new(),
             out: f64::NAN,
             extras: EntityExtras::NONE,
         })
@@ -584,13 +579,6 @@ pub fn memory() -> JsValue {
 #[wasm_bindgen(js_name = _io, skip_typescript)]
 pub fn io(len: u32) -> Result<Vec<u32>, JsValue> {
     with_io(|io| reserve(&mut io.buffer, len)).map_err(|e| js_error(&e))
-}
-
-/// Internal: makes the scope buffer hold at least `len` bytes; returns its address and size.
-#[cfg(feature = "scopes")]
-#[wasm_bindgen(js_name = _scopeIo, skip_typescript)]
-pub fn scope_io(len: u32) -> Result<Vec<u32>, JsValue> {
-    with_io(|io| reserve(&mut io.scope, len)).map_err(|e| js_error(&e))
 }
 
 #[inline(never)]

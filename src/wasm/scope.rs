@@ -1,21 +1,19 @@
 //! Bindings for permission scopes and Momento token decoding.
 //!
-//! `PermissionScope.allows` / `allowsTopic` are installed by `js/api.mjs`: it maps the operation
-//! name to its index in the operation table (`_operationNames`), writes the cache name (only when
-//! it changes) and the key into the scope I/O buffer, and calls `_allows` with numbers.
+//! `PermissionScope.allows` / `allowsTopic` are installed by `js/api.mjs`. It maps the operation
+//! name to its class through the operation table (`_operationNames`) and runs the scope's check
+//! plan (`_checkPlan`: every decision made here, only string comparisons left). The rare
+//! scope without a plan is asked through `_allowsStrings`.
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{js_error, json_text, reject, with_io};
+use super::{js_error, json_text, reject};
 use playgate::base64::{self, Alphabet};
 use playgate::error::{Error, ErrorCode};
 use playgate::momento_token::{self, UnverifiedMomentoToken};
 use playgate::scope::{PermissionScope, OPERATIONS};
-
-/// Where keys (or topics) start in the scope I/O buffer; the cache name comes first.
-pub const SCOPE_KEY_AT: usize = 256;
 
 /// A Momento permission scope.
 #[wasm_bindgen(js_name = PermissionScope)]
@@ -87,29 +85,14 @@ impl JsPermissionScope {
         js_sys::JSON::parse(&self.inner.to_json()).unwrap_or(JsValue::NULL)
     }
 
-    /// Internal: checks operation number `op` (an index of the operation table) against the
-    /// cache name in `_scopeIo[0..cache_len]` and the key or topic in
-    /// `_scopeIo[SCOPE_KEY_AT..SCOPE_KEY_AT + key_len]`. 1 = allowed, 0 = denied.
-    #[wasm_bindgen(js_name = _allows, skip_typescript)]
-    pub fn allows_raw(&self, op: u32, cache_len: u32, key_len: u32, topic: bool) -> u32 {
-        let Some((_, class)) = OPERATIONS.get(op as usize) else {
-            return 0;
-        };
-        let allowed = with_io(|io| {
-            let cache = io
-                .scope
-                .get(..cache_len as usize)
-                .and_then(|b| std::str::from_utf8(b).ok());
-            let key = io.scope.get(SCOPE_KEY_AT..SCOPE_KEY_AT + key_len as usize);
-            Ok(match (cache, key) {
-                (Some(cache), Some(key)) => self.inner.allows_class(*class, cache, key, topic),
-                _ => false,
-            })
-        });
-        u32::from(allowed.unwrap_or(false))
+    /// Internal: the checks as data for the JS layer (see `PermissionScope::check_plan`), or
+    /// `undefined` when only wasm compares the scope's names alike.
+    #[wasm_bindgen(js_name = _checkPlan, skip_typescript)]
+    pub fn check_plan(&self) -> Option<String> {
+        self.inner.check_plan()
     }
 
-    /// Internal: the same check with strings (cache names too long for the buffer's first part).
+    /// Internal: a check, for a scope without a check plan.
     #[wasm_bindgen(js_name = _allowsStrings, skip_typescript)]
     pub fn allows_strings(&self, operation: &str, cache: &str, key: &str, topic: bool) -> bool {
         if topic {
@@ -135,7 +118,8 @@ fn explanation(e: playgate::scope::Explanation) -> JsValue {
     object.into()
 }
 
-/// Internal: the operation table's names, comma-separated, in table order.
+/// Internal: the operation table's names, comma-separated, in table order; then `;` and each
+/// operation's class bit as a letter.
 #[wasm_bindgen(js_name = _operationNames, skip_typescript)]
 pub fn operation_names() -> String {
     // A loop, not `join`: `join` is a 1.2 KB generic in the module.
@@ -145,6 +129,11 @@ pub fn operation_names() -> String {
             names.push(',');
         }
         names.push_str(name);
+    }
+    // Then each operation's class bit (`OperationClass::bit`), as one letter: `A` + bit.
+    names.push(';');
+    for (_, class) in OPERATIONS {
+        names.push(char::from(b'A' + class.bit()));
     }
     names
 }
