@@ -67,7 +67,8 @@ export function install(raw) {
 
   /** A view on at least `len` bytes of the I/O buffer (a view detached by memory growth has length 0). */
   function ioView(len) {
-    if (io === null || io.length < len) {
+    // length 0: the memory grew (in any call into wasm) and detached the view.
+    if (io === null || io.length < len || io.length === 0) {
       if (memory === null) memory = raw._memory();
       const [ptr, size] = raw._io(len);
       io = new Uint8Array(memory.buffer, ptr, size);
@@ -166,10 +167,9 @@ export function install(raw) {
     return n;
   }
 
-  function build(bits, country) {
-    if (out.length === 0) out = new Float64Array(memory.buffer, raw._out(), 1); // memory grew: a detached view
-    const until = out[0];
-    const validUntil = until === until ? until : null; // NaN = none
+  /** The decision object for packed `bits` (Decision::pack) and `until` (NaN = none). */
+  function build(bits, country, until) {
+    const validUntil = until === until ? until : null;
     if ((bits & REASON_MASK) === 0) {
       const claims = [];
       const type = (bits >>> 15) & 3;
@@ -223,7 +223,63 @@ export function install(raw) {
     }
     const bits = policy._decide(ent, idLen, ancestorsLen, deviceLen, code, readNow(request.now), readPersistence(request.allowPersistence));
     if (bits === FAILED) throw raw._takeError();
-    return build(bits, country);
+    if (out.length === 0) out = new Float64Array(memory.buffer, raw._out(), 1); // memory grew: a detached view
+    return build(bits, country, out[0]);
+  }
+
+  /**
+   * evaluateMany's fast form, for requests that share one context (country, device, now,
+   * allowPersistence, no entityType, ancestors or licenses: a page of titles): the ids cross
+   * once, like a catalog page, and wasm writes whole decisions. Returns null when the requests
+   * do not share a context or anything is unusual; the caller then decides them one by one,
+   * which also gives the exact `requests[i]` error.
+   */
+  function evaluateShared(policy, ent, requests) {
+    const n = requests.length;
+    const first = requests[0];
+    if (first === null || typeof first !== 'object') return null;
+    const { country, device, now, allowPersistence } = first;
+    for (let i = 0; i < n; i++) {
+      const r = requests[i];
+      if (r === null || typeof r !== 'object') return null;
+      const id = r.entityId;
+      if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_UNITS
+        || r.country !== country || r.device !== device || r.now !== now || r.allowPersistence !== allowPersistence
+        || r.entityType != null || r.ancestors != null || r.licenses != null) return null;
+    }
+    let code, deviceLen, at;
+    try {
+      code = countryCode(optionalString(country, 'country'));
+      deviceLen = writeDevice(device);
+    } catch {
+      return null;
+    }
+    // One Date.now() for the batch when the requests carry no `now`: decided at one instant.
+    const when = now === undefined || now === null ? Date.now() : now;
+    if (typeof when !== 'number' || !Number.isFinite(when) || (allowPersistence != null && typeof allowPersistence !== 'boolean')) return null;
+    idInBuffer = undefined;
+    pageIds = null;
+    const text = requests.map((r) => r.entityId).join('\0');
+    let view = ioView(IDS_AT + text.length);
+    let { read, written } = encoder.encodeInto(text, view.subarray(IDS_AT));
+    if (read < text.length) {
+      view = ioView(IDS_AT + 3 * text.length);
+      ({ written } = encoder.encodeInto(text, view.subarray(IDS_AT)));
+    }
+    at = IDS_AT + written;
+    ioView(at + 8 + 12 * n);
+    const offset = policy._catalog(ent, written, n, deviceLen, code, when, allowPersistence === true, true, true);
+    if (offset === FAILED) {
+      raw._takeError(); // decided again one by one, for the exact error
+      return null;
+    }
+    if (offset === NUL_IN_ID) return null;
+    const base = ioView(0).byteOffset + offset;
+    const untils = new Float64Array(memory.buffer, base, n);
+    const packed = new Uint32Array(memory.buffer, base + 8 * n, n);
+    const decisions = new Array(n);
+    for (let i = 0; i < n; i++) decisions[i] = build(packed[i], country, untils[i]);
+    return decisions;
   }
 
   // ---- permission scopes ----
@@ -447,6 +503,10 @@ export function install(raw) {
       value(ent, requests) {
         checkEntitlement(ent);
         if (!Array.isArray(requests)) throw fail('INVALID_REQUEST', 'requests: expected an array');
+        if (requests.length > 1) {
+          const shared = evaluateShared(this, ent, requests);
+          if (shared !== null) return shared;
+        }
         const decisions = new Array(requests.length);
         for (let i = 0; i < requests.length; i++) {
           try {
@@ -498,7 +558,7 @@ export function install(raw) {
           pageBytes = at;
         }
         ioView(at + entityIds.length);
-        let offset = this._catalog(ent, at - IDS_AT, entityIds.length, deviceLen, code, now, persistence, pageSeparated);
+        let offset = this._catalog(ent, at - IDS_AT, entityIds.length, deviceLen, code, now, persistence, pageSeparated, false);
         if (offset === NUL_IN_ID) { // rare: an id holds a NUL, which the joined form cannot carry
           pageIds = null;
           at = writeIds(entityIds, IDS_AT, 'entityIds');
@@ -506,7 +566,7 @@ export function install(raw) {
           pageIds = entityIds.slice();
           pageBytes = at;
           ioView(at + entityIds.length);
-          offset = this._catalog(ent, at - IDS_AT, entityIds.length, deviceLen, code, now, persistence, false);
+          offset = this._catalog(ent, at - IDS_AT, entityIds.length, deviceLen, code, now, persistence, false, false);
         }
         if (offset === FAILED) throw raw._takeError();
         const bytes = ioView(0).slice(offset, offset + entityIds.length);

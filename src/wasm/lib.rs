@@ -302,7 +302,9 @@ impl JsPolicy {
 
     /// Internal: decides `count` entity ids in `_io[IDS_AT..IDS_AT + ids_len]` (the device in
     /// `_io[0..device_len]`), sharing one context; writes one byte per id
-    /// ([`playgate::Decision::catalog_byte`]) into the buffer right after the ids. The ids are
+    /// ([`playgate::Decision::catalog_byte`]) into the buffer right after the ids, or with
+    /// `full` whole decisions for `evaluateMany`: from the next 8-aligned address, `count` f64
+    /// `validUntil`s (NaN = none), then `count` u32s ([`playgate::Decision::pack`]). The ids are
     /// either `separated`: UTF-8 joined by NUL bytes (what one `TextEncoder.encodeInto` of
     /// `ids.join('\0')` writes, 3x cheaper than a JS loop), or each a u16 length and its bytes
     /// (any character, NUL included). Returns the offset of the first result byte,
@@ -324,6 +326,7 @@ impl JsPolicy {
         now: f64,
         allow_persistence: bool,
         separated: bool,
+        full: bool,
     ) -> u32 {
         let request = RawRequest {
             device_len,
@@ -332,11 +335,19 @@ impl JsPolicy {
             allow_persistence,
         };
         let result = self.with_context(ent, &request, |ctx, now, io| {
-            let results_at = IDS_AT + ids_len as usize;
+            let count = count as usize;
+            let (results_at, width) = if full {
+                // Aligned in memory, for JS's Float64Array and Uint32Array views.
+                let base = io.buffer.as_ptr() as usize;
+                let end = base + IDS_AT + ids_len as usize;
+                (end.next_multiple_of(8) - base, 12)
+            } else {
+                (IDS_AT + ids_len as usize, 1)
+            };
             let split = results_at.min(io.buffer.len());
             let (input, output) = io.buffer.split_at_mut(split);
             let output = output
-                .get_mut(..count as usize)
+                .get_mut(..count * width)
                 .ok_or_else(|| Error::request("entityIds: the I/O buffer is too small"))?;
             if count == 0 {
                 return Ok(results_at as u32);
@@ -353,7 +364,7 @@ impl JsPolicy {
                 ""
             };
             let mut last_piece = false;
-            for (i, slot) in output.iter_mut().enumerate() {
+            for i in 0..count {
                 let bad = || Error::request(format!("entityIds[{i}]: malformed I/O buffer"));
                 let id = if separated {
                     if last_piece {
@@ -382,7 +393,17 @@ impl JsPolicy {
                 let decision = ctx
                     .decide(&ent.doc, now, id, None, PackedIds(&[]), None)
                     .map_err(|e| e.context(&format!("entityIds[{i}]")))?;
-                *slot = decision.catalog_byte();
+                if full {
+                    let until = decision.valid_until.map_or(f64::NAN, |t| t as f64);
+                    let at = 8 * i;
+                    let slot = output.get_mut(at..at + 8).ok_or_else(bad)?;
+                    slot.copy_from_slice(&until.to_le_bytes());
+                    let at = 8 * count + 4 * i;
+                    let slot = output.get_mut(at..at + 4).ok_or_else(bad)?;
+                    slot.copy_from_slice(&decision.pack().to_le_bytes());
+                } else {
+                    *output.get_mut(i).ok_or_else(bad)? = decision.catalog_byte();
+                }
             }
             if separated && !last_piece {
                 return Ok(NUL_IN_ID); // more pieces than ids

@@ -34,6 +34,57 @@ test('evaluateMany gives the same answers as evaluate one by one', () => {
   assert.ok(many.some((d) => d.allowed) && many.some((d) => !d.allowed), 'the batch mixes allowed and denied');
 });
 
+test('evaluateMany on requests sharing one context (one crossing) equals evaluate, for every vector', () => {
+  // Each vector's request, its id swapped for others (unlisted, non-ASCII, long, holding a NUL,
+  // the other vectors' ids): one context, so evaluateMany takes its batch form.
+  const { Policy, Entitlement } = playgate;
+  const allIds = [...new Set(VECTORS.cases.map((c) => c.request && c.request.entityId).filter((id) => typeof id === 'string' && id))];
+  const extra = ['movie-🎬', 'épisode-1', 'x'.repeat(5000), 'movie\u00001', 'series-9', 'channel-3'];
+  let batches = 0;
+  for (const c of VECTORS.cases) {
+    const r = c.request;
+    if (!r || r.entityType != null || r.ancestors != null || r.licenses != null || c.expectError) continue;
+    let policy, ent;
+    try {
+      policy = c.policy === undefined ? new Policy() : Policy.fromJson(typeof c.policy === 'string' ? VECTORS.policies[c.policy] : c.policy);
+      if (c.blobText !== undefined) ent = Entitlement.fromBlob(c.blobText);
+      else if (c.dictionary !== undefined) ent = Entitlement.fromDictionary(c.dictionary);
+      else ent = Entitlement.fromBlob(JSON.stringify(typeof c.entitlement === 'string' ? VECTORS.documents[c.entitlement] : c.entitlement));
+    } catch {
+      continue;
+    }
+    const requests = [r.entityId, ...allIds, ...extra].map((entityId) => ({ ...r, entityId }));
+    const one = requests.map((q) => {
+      try {
+        return policy.evaluate(ent, q);
+      } catch (error) {
+        return { error: error.code };
+      }
+    });
+    const firstError = one.findIndex((d) => d.error);
+    if (firstError >= 0) {
+      // The batch fails as a whole, naming the first failing request, as one by one does.
+      assert.throws(() => policy.evaluateMany(ent, requests), (e) => e.code === one[firstError].error && e.message.startsWith(`requests[${firstError}]`), c.name);
+      const ok = requests.filter((_, i) => !one[i].error);
+      assert.deepEqual(policy.evaluateMany(ent, ok), one.filter((d) => !d.error), c.name);
+    } else {
+      assert.deepEqual(policy.evaluateMany(ent, requests), one, c.name);
+    }
+    batches++;
+  }
+  assert.ok(batches >= 20, `${batches} batches`);
+});
+
+test('evaluateMany without `now` decides the whole batch at one instant', () => {
+  const { Policy, Entitlement } = playgate;
+  // valid_until a moment from now: every decision of one batch is taken at the same Date.now().
+  const ent = Entitlement.fromBlob(JSON.stringify({ subscription_level: 'gold', valid_until: new Date(Date.now() + 3_600_000).toISOString() }));
+  const requests = Array.from({ length: 500 }, (_, i) => ({ entityId: `movie-${i}` }));
+  const many = new Policy().evaluateMany(ent, requests);
+  assert.equal(many.length, 500);
+  assert.ok(many.every((d) => d.allowed && d.validUntil === many[0].validUntil));
+});
+
 test('evaluateCatalog agrees with evaluate for every title', () => {
   const { Policy, Entitlement, DECISION_CODES } = playgate;
   const policy = Policy.fromJson(VECTORS.policies.mosaic);
@@ -58,6 +109,11 @@ test('evaluateCatalog agrees with evaluate for every title', () => {
     assert.deepEqual(page.allowedIds(), ids.filter((_, i) => single[i].allowed));
     if (country === 'US') assert.equal(page.allowedIds().length, 84, 'movies listed in allowed_content (every 12th title)');
   }
+  // An empty page, and a page after it, from a fresh page state.
+  const empty = Policy.fromJson(VECTORS.policies.mosaic).evaluateCatalog(ent, [], { country: 'US', now });
+  assert.equal(empty.length, 0);
+  assert.deepEqual(empty.allowedIds(), []);
+  assert.deepEqual(policy.evaluateCatalog(ent, ids.slice(0, 12), { country: 'US', device: 'web', now }).allowedIds(), ['movie-0']);
   // Any string is an id: separators, non-ASCII text and long ids cross intact.
   // NUL (the joined form's separator) included: such a page is sent again length-prefixed.
   const odd = ['movie-a\nb', 'movie-ü,ß', 'movie-' + 'x'.repeat(5000), 'movie-😀', 'movie-\0-nul', 'movie-\0'];

@@ -201,6 +201,7 @@ fn a_catalog_page_matches_single_decisions() {
         0.0,
         false,
         false,
+        false,
     ))
     .unwrap();
     let (_, bytes) = io_read(offset as usize, ids.len());
@@ -217,6 +218,7 @@ fn a_catalog_page_matches_single_decisions() {
         0.0,
         false,
         true,
+        false,
     ))
     .unwrap();
     assert_eq!(io_read(at as usize, ids.len()).1, bytes);
@@ -231,15 +233,41 @@ fn a_catalog_page_matches_single_decisions() {
                 de,
                 0.0,
                 false,
-                true
+                true,
+                false
             ),
             playgate_wasm::NUL_IN_ID
         );
     }
+    // Whole decisions (evaluateMany's form): 8-aligned validUntils, then the packed bits.
+    io_write(IDS_AT, separated.as_bytes()).unwrap();
+    io_write(IDS_AT + separated.len() + 8 + 12 * ids.len(), &[]).unwrap();
+    let full_at = checked(policy.catalog(
+        &ent,
+        separated.len() as u32,
+        ids.len() as u32,
+        3,
+        de,
+        0.0,
+        false,
+        true,
+        true,
+    ))
+    .unwrap() as usize;
+    assert!(full_at >= IDS_AT + separated.len());
+    let (_, full) = io_read(full_at, 12 * ids.len());
     let mut singles = Vec::new();
-    for id in ids {
+    for (i, id) in ids.iter().enumerate() {
         io_write(IDS_AT, id.as_bytes()).unwrap();
         let bits = checked(policy.decide(&ent, id.len() as u32, 0, -1, de, 0.0, false)).unwrap();
+        let (until, _) = io_read(0, 0);
+        let at = 8 * ids.len() + 4 * i;
+        assert_eq!(full[at..at + 4], bits.to_le_bytes(), "{id}");
+        let batch_until = f64::from_le_bytes(full[8 * i..8 * i + 8].try_into().unwrap());
+        assert!(
+            batch_until == until || (batch_until.is_nan() && until.is_nan()),
+            "{id}"
+        );
         singles.push(Decision::unpack(bits, None, None).catalog_byte());
     }
     assert_eq!(bytes, singles);
