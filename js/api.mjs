@@ -227,6 +227,18 @@ export function install(raw) {
     return build(bits, country, out[0]);
   }
 
+  /** Writes `ids` joined by NUL at IDS_AT with one native encodeInto; returns the byte count. */
+  function writeJoined(ids) {
+    const text = ids.join('\0');
+    let view = ioView(IDS_AT + text.length);
+    let { read, written } = encoder.encodeInto(text, view.subarray(IDS_AT));
+    if (read < text.length) {
+      view = ioView(IDS_AT + 3 * text.length);
+      ({ written } = encoder.encodeInto(text, view.subarray(IDS_AT)));
+    }
+    return written;
+  }
+
   /**
    * evaluateMany's fast form, for requests that share one context (country, device, now,
    * allowPersistence, no entityType, ancestors or licenses: a page of titles): the ids cross
@@ -259,13 +271,7 @@ export function install(raw) {
     if (typeof when !== 'number' || !Number.isFinite(when) || (allowPersistence != null && typeof allowPersistence !== 'boolean')) return null;
     idInBuffer = undefined;
     pageIds = null;
-    const text = requests.map((r) => r.entityId).join('\0');
-    let view = ioView(IDS_AT + text.length);
-    let { read, written } = encoder.encodeInto(text, view.subarray(IDS_AT));
-    if (read < text.length) {
-      view = ioView(IDS_AT + 3 * text.length);
-      ({ written } = encoder.encodeInto(text, view.subarray(IDS_AT)));
-    }
+    const written = writeJoined(requests.map((r) => r.entityId));
     at = IDS_AT + written;
     ioView(at + 8 + 12 * n);
     const offset = policy._catalog(ent, written, n, deviceLen, code, when, allowPersistence === true, true, true);
@@ -545,14 +551,7 @@ export function install(raw) {
         } else {
           // One native encodeInto of the joined ids instead of a JS loop per character.
           pageIds = null;
-          const text = entityIds.join('\0');
-          let view = ioView(IDS_AT + text.length + entityIds.length);
-          let { read, written } = encoder.encodeInto(text, view.subarray(IDS_AT));
-          if (read < text.length) {
-            view = ioView(IDS_AT + 3 * text.length + entityIds.length);
-            ({ written } = encoder.encodeInto(text, view.subarray(IDS_AT)));
-          }
-          at = IDS_AT + written;
+          at = IDS_AT + writeJoined(entityIds);
           pageSeparated = true;
           pageIds = entityIds.slice();
           pageBytes = at;

@@ -346,8 +346,9 @@ impl JsPolicy {
             };
             let split = results_at.min(io.buffer.len());
             let (input, output) = io.buffer.split_at_mut(split);
-            let output = output
-                .get_mut(..count * width)
+            let output = count
+                .checked_mul(width)
+                .and_then(|len| output.get_mut(..len))
                 .ok_or_else(|| Error::request("entityIds: the I/O buffer is too small"))?;
             if count == 0 {
                 return Ok(results_at as u32);
