@@ -17,7 +17,7 @@ before(() => {
   const out = execFileSync('npm', ['pack', PKG, '--pack-destination', dir, '--json', '--loglevel=error'], { encoding: 'utf8', timeout: 60_000 });
   const [{ filename, files }] = JSON.parse(out);
   const names = files.map((f) => f.path);
-  for (const must of ['package.json', 'README.md', 'api.mjs', 'api.cjs', 'web/index.js', 'web/index.d.ts', 'web/playgate.d.ts', 'web/playgate_bg.wasm', 'node/index.mjs', 'node/index.cjs', 'bundler/index.js', 'edge/web/index.js', 'edge/web/index.d.ts', 'edge/node/index.mjs', 'edge/node/index.cjs']) {
+  for (const must of ['package.json', 'README.md', 'api.mjs', 'cache.mjs', 'web/index.js', 'web/index.d.ts', 'web/playgate.d.ts', 'web/playgate_bg.wasm', 'node/index.mjs', 'node/index.cjs', 'bundler/index.js', 'edge/web/index.js', 'edge/web/index.d.ts', 'edge/node/index.mjs', 'edge/node/index.cjs']) {
     assert.ok(names.includes(must), `the tarball holds ${must}`);
   }
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
@@ -42,6 +42,13 @@ test('import (ESM) works in Node, ready on import', () => {
 test('require (CommonJS) works in Node, ready on require', () => {
   writeFileSync(path.join(dir, 'cjs.cjs'), `const { Policy, Entitlement } = require('playgate');\n${SCRIPT_BODY}`);
   assert.deepEqual(JSON.parse(node(['cjs.cjs'])), EXPECTED);
+});
+
+test('the Node entries are one file each: no relative require() (one module load at start-up)', () => {
+  for (const entry of ['node/index.cjs', 'edge/node/index.cjs']) {
+    const text = readFileSync(path.join(dir, 'node_modules/playgate', entry), 'utf8');
+    assert.deepEqual(text.match(/require\(['"]\.[^'"]*['"]\)/g), null, `${entry} requires no other file of the package`);
+  }
 });
 
 test('import and require share one module instance', () => {
