@@ -17,6 +17,12 @@ pub use edge::{JsJwtVerifier, JsPlaybackTokenMinter};
 mod scope;
 mod types;
 
+// Talc instead of Rust's default dlmalloc: smaller code on the path of the first calls (which
+// V8 compiles lazily, on first use) and faster allocation. Single-threaded wasm only.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(feature = "scopes")]
 pub use scope::JsPermissionScope;
 
