@@ -58,7 +58,9 @@ export function install(raw) {
   let idInBufferLen = 0;
   let deviceInBuffer; // the device class the buffer holds at offset 0 (undefined: unknown)
   let deviceInBufferLen = -1;
-  let extrasSent = true; // whether wasm may hold request extras (forces the first clear)
+  // Whether wasm may hold request extras. Its I/O state starts with none (EntityExtras::NONE in
+  // src/wasm/lib.rs), so the first decision makes no `_setExtras` call (nor compiles it).
+  let extrasSent = false;
   // The catalog page whose ids the buffer holds from offset 0 (a copy), and their byte length:
   // re-deciding the same page (new time, new document) skips writing the ids again.
   let pageIds = null;
