@@ -586,6 +586,18 @@ const decide = (r) => straightforwardEvaluate(policy, doc, r);
 const d = decide(reqs[0]);${coldTail}`,
 };
 
+// The floor under any wasm build of this module in Node: read + compile + instantiate the .wasm
+// alone, no JS glue (imports stubbed: nothing is called). Its functions still compile lazily on
+// their first calls after this, which the parts table shows as the first calls' cost.
+COLD_SCRIPTS.wasmFloor = `import { readFileSync } from 'node:fs';
+const t0 = performance.now();
+const module = new WebAssembly.Module(readFileSync(${JSON.stringify(WASM)}));
+const imports = {};
+for (const i of WebAssembly.Module.imports(module)) (imports[i.module] ??= {})[i.name] = () => { throw new Error('stub'); };
+new WebAssembly.Instance(module, imports);
+const t1 = performance.now();
+process.stdout.write(JSON.stringify({ importMs: t1 - t0 }));`;
+
 function coldRun(name, primed) {
   const script = (primed ? `await import(${JSON.stringify(PRIME_URL)});\n` : '') + COLD_SCRIPTS[name];
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
@@ -594,7 +606,7 @@ function coldRun(name, primed) {
 }
 
 
-const COLD_KINDS = ['playgate', 'straightforward', 'playgatePrimed', 'straightforwardPrimed'];
+const COLD_KINDS = ['playgate', 'straightforward', 'playgatePrimed', 'straightforwardPrimed', 'wasmFloorPrimed'];
 const cold = Object.fromEntries(COLD_KINDS.map((k) => [k, []]));
 const runCold = (kind) => coldRun(kind.replace('Primed', ''), kind.endsWith('Primed'));
 for (const kind of COLD_KINDS) runCold(kind); // discarded: file cache
@@ -607,6 +619,7 @@ const coldStats = {};
 for (const kind of COLD_KINDS) {
   coldStats[kind] = {};
   for (const key of ['boot', 'importMs', 'firstMs', 'hundredMs', 'policyPartMs', 'docPartMs', 'decisionPartMs', 'nextPartMs']) {
+    if (cold[kind][0][key] === undefined) continue; // the wasm floor has the import part only
     coldStats[kind][key] = stats(cold[kind].map((r) => r[key]));
   }
 }
@@ -1135,6 +1148,7 @@ const coldParts = (() => {
     line('`Entitlement.fromBlob(text)` / `JSON.parse(doc)`', 'docPartMs'),
     line('first decision', 'decisionPartMs'),
     line('next 99 decisions', 'nextPartMs'),
+    `| (floor) the .wasm alone: read + \`new WebAssembly.Module\` + \`new WebAssembly.Instance\`, no JS glue (imports stubbed) | ${part('wasmFloorPrimed', 'importMs')} | – | | |`,
   ].join('\n');
 })();
 
