@@ -37,6 +37,9 @@ const EDGE_WASM = join(PKG, 'edge', 'web', 'playgate_bg.wasm');
 const JOSE_DIR = join(ROOT, 'tests', 'node_modules', 'jose');
 const JOSE_ENTRY = join(JOSE_DIR, 'dist', 'webapi', 'index.js');
 const RESULTS = join(HERE, 'results');
+// Deno (a newer V8) for the cold start rows measured there too, from the test dependencies.
+const DENO = join(ROOT, 'tests', 'node_modules', '.bin', 'deno');
+const WEB_ENTRY = join(PKG, 'web', 'index.js');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 31);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS || 30);
@@ -631,6 +634,53 @@ coldStats.ratioHundredPrimed = pairedCold('playgatePrimed', 'straightforwardPrim
 log(`cold: playgate first ${coldStats.playgate.firstMs.median.toFixed(2)} ms (primed ${coldStats.playgatePrimed.firstMs.median.toFixed(2)}), `
   + `JS ${coldStats.straightforward.firstMs.median.toFixed(2)} ms (primed ${coldStats.straightforwardPrimed.firstMs.median.toFixed(2)})`);
 
+// The same cold start in Deno (V8 15 where Node 20 has V8 11.3), loader primed, through the web
+// entry (`initSync` with the file's bytes). Deno keeps its own cache of compiled JS between runs
+// (a temporary DENO_DIR here, filled by the discarded first runs), as it would for a user.
+let denoCold = null;
+if (existsSync(DENO)) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'playgate-bench-deno-'));
+  writeFileSync(join(dir, 'empty.mjs'), 'export default 0;\n');
+  const prime = `await import(${JSON.stringify(pathToFileURL(join(dir, 'empty.mjs')).href)});\n`;
+  const scripts = {
+    playgate: `${prime}${coldRequests}
+const t0 = performance.now();
+const { initSync, Policy, Entitlement } = await import(${JSON.stringify(pathToFileURL(WEB_ENTRY).href)});
+initSync({ module: Deno.readFileSync(${JSON.stringify(WASM)}) });
+const t1 = performance.now();
+const policy = Policy.fromJson(${JSON.stringify(POLICY_TEXT)});
+const tp = performance.now();
+const ent = Entitlement.fromBlob(${JSON.stringify(DOC_TEXT)});
+const td = performance.now();
+const decide = (r) => policy.evaluate(ent, r);
+const d = decide(reqs[0]);${coldTail.replace('process.stdout.write(', 'console.log(')}`,
+    straightforward: `${prime}${COLD_SCRIPTS.straightforward.replace('process.stdout.write(', 'console.log(')}`,
+  };
+  for (const [name, text] of Object.entries(scripts)) writeFileSync(join(dir, `${name}.mjs`), text);
+  const env = { ...process.env, DENO_DIR: join(dir, 'deno-dir'), NO_COLOR: '1' };
+  const run = (name) => {
+    const child = spawnSync(DENO, ['run', '--quiet', '--no-prompt', '--allow-read', join(dir, `${name}.mjs`)], { encoding: 'utf8', env });
+    if (child.status !== 0) throw new Error(`deno cold start child (${name}) failed: ${child.stderr}`);
+    return JSON.parse(child.stdout);
+  };
+  const runs = { playgate: [], straightforward: [] };
+  for (const name of Object.keys(runs)) { run(name); run(name); } // discarded: file and code caches
+  for (let i = 0; i < COLD_RUNS; i++) {
+    for (const name of i % 2 ? ['straightforward', 'playgate'] : ['playgate', 'straightforward']) runs[name].push(run(name));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const about = spawnSync(DENO, ['--version'], { encoding: 'utf8' }).stdout;
+  const version = `Deno ${/deno (\S+)/.exec(about)?.[1] ?? '?'}, V8 ${/v8 (\d+\.\d+)/.exec(about)?.[1] ?? '?'}`;
+  denoCold = {
+    version,
+    runs,
+    playgate: stats(runs.playgate.map((r) => r.firstMs)),
+    straightforward: stats(runs.straightforward.map((r) => r.firstMs)),
+    ratio: stats(runs.playgate.map((r, i) => r.firstMs / runs.straightforward[i].firstMs)),
+  };
+  log(`cold (${version}): playgate first ${denoCold.playgate.median.toFixed(2)} ms, JS ${denoCold.straightforward.median.toFixed(2)} ms`);
+}
+
 // -------------------------------------------------------------------------------------------
 // 4. Steady state: interleaved rounds, medians
 // -------------------------------------------------------------------------------------------
@@ -1025,6 +1075,10 @@ rows.push(['cold: of which `import()` (+ instantiate)', ms(pf.importMs), ms(sf.i
     xr(coldStats.ratioFirstPrimed), '–', '(< 5 ms)', verdict(summary.coldPrimed)]);
   rows.push(['cold, loader primed: … + first 100 decisions', ms(pp.hundredMs), ms(sp.hundredMs), '–', xr(coldStats.ratioHundredPrimed), '–', '', '']);
 }
+if (denoCold) {
+  rows.push([`cold in ${denoCold.version} (fresh process), loader primed: import + \`initSync\` + first decision`, ms(denoCold.playgate), ms(denoCold.straightforward), '–',
+    xr(denoCold.ratio), '–', '(reported)', '']);
+}
 for (const [key, label] of [['same', 'evaluate, same request repeated'], ['cycle', 'evaluate, 100 ids × 3 countries'], ['mosaic', 'evaluate, Mosaic doc (`plan` → claims), 100 ids × 3 countries']]) {
   const g = groups[key];
   const rs = ratio(g, 'playgate', 'straightforward'), rt = ratio(g, 'playgate', 'tuned');
@@ -1186,7 +1240,7 @@ writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify({
   settings: { rounds: ROUNDS, sampleMs: SAMPLE_MS, warmMs: WARM_MS, coldRuns: COLD_RUNS },
   check: { ...check, failures: undefined },
   size, edgeSize, targets: TARGETS, summary,
-  cold: { stats: coldStats, runs: cold },
+  cold: { stats: coldStats, runs: cold, deno: denoCold },
   steady: groups, breakdown,
   jwt: jwtGroups && {
     jose: jwt.joseVersion, now: NOW, targets: JWT_TARGETS,
