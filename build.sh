@@ -117,7 +117,8 @@ bundle() {
     const names = Object.keys(raw).filter((n) => n !== "default" && !n.startsWith("_") && !n.startsWith("__"));
     const lines = [
       "// Node (import): the same instance as require(), ready on import.",
-      "import { createRequire } from \"node:module\";",
+      "// process.getBuiltinModule (Node >= 20.16) skips the ES facade of node:module (0.5 ms).",
+      "const { createRequire } = process.getBuiltinModule?.(\"module\") ?? (await import(\"node:module\"));",
       "const raw = createRequire(import.meta.url)(\"./index.cjs\");",
       "export default raw.default;",
       ...names.sort().map((n) => `export const ${n} = raw.${n};`),

@@ -51,6 +51,13 @@ test('the Node entries are one file each: no relative require() (one module load
   }
 });
 
+test('import works without process.getBuiltinModule (Node < 20.16 falls back to node:module)', () => {
+  writeFileSync(path.join(dir, 'old-node.mjs'), `delete process.getBuiltinModule;
+    const { Policy, Entitlement } = await import('playgate');
+    ${SCRIPT_BODY}`);
+  assert.deepEqual(JSON.parse(node(['old-node.mjs'])), EXPECTED);
+});
+
 test('import and require share one module instance', () => {
   writeFileSync(path.join(dir, 'dual.mjs'), `import { createRequire } from 'node:module';
     import * as esm from 'playgate';
