@@ -53,6 +53,7 @@ test('the Node entries are one file each: no relative require() (one module load
 
 test('import works without process.getBuiltinModule (Node < 20.16 falls back to node:module)', () => {
   writeFileSync(path.join(dir, 'old-node.mjs'), `delete process.getBuiltinModule;
+    if (process.getBuiltinModule !== undefined) throw new Error('process.getBuiltinModule is still there');
     const { Policy, Entitlement } = await import('playgate');
     ${SCRIPT_BODY}`);
   assert.deepEqual(JSON.parse(node(['old-node.mjs'])), EXPECTED);
