@@ -86,45 +86,14 @@ bundle() {
   # The entries import the shared JS layer from the package root.
   sed "s#'\.\./\(api\|cache\)\.#'../$up\1.#" js/entries/web.js > "$out/web/index.js"
   cp js/entries/web.d.ts "$out/web/index.d.ts"
-  # Node's require() entry is one file: the wasm-bindgen glue and the CommonJS twins of api.mjs
-  # and cache.mjs inlined in place of their require() calls. Measured: loading one module
-  # instead of four takes about 1 ms off the cold start.
-  node --input-type=module -e '
-    import { readFileSync, writeFileSync } from "node:fs";
-    const [entry, glue, work, out] = process.argv.slice(1);
-    const parts = { "./playgate.cjs": glue, "../api.cjs": work + "/api.cjs", "../cache.cjs": work + "/cache.cjs" };
-    let text = readFileSync(entry, "utf8");
-    for (const [name, file] of Object.entries(parts)) {
-      const call = `require(\x27${name}\x27)`;
-      if (!text.includes(call)) throw new Error(`${entry}: no ${call}`);
-      const body = readFileSync(file, "utf8");
-      text = text.replace(call, () => `inline((function (module, exports) {\n${body}\n}))`);
-    }
-    writeFileSync(out, text);
-  ' js/entries/node.cjs "$work/nodejs/playgate.js" "$WORK" "$out/node/index.cjs"
+  # Node's entries, index.cjs and index.mjs: one file each, sharing one instance.
+  node js/build-node-entries.mjs "$work/nodejs/playgate.js" "$WORK/api.cjs" "$WORK/cache.cjs" "$out/node"
   if [[ " $targets " == *" bundler "* ]]; then
     mkdir -p "$out/bundler"
     cp "$work/playgate_bg.wasm" "$out/bundler/playgate_bg.wasm"
     cp "$work/bundler/playgate.js" "$work/bundler/playgate_bg.js" "$out/bundler/"
     sed "s#'\.\./\(api\|cache\)\.#'../$up\1.#" js/entries/bundler.js > "$out/bundler/index.js"
   fi
-  # Node's ESM entry re-exports the CommonJS instance, so import and require share one module.
-  node --input-type=module -e '
-    import { createRequire } from "node:module";
-    import { writeFileSync } from "node:fs";
-    const dir = process.argv[1];
-    const raw = createRequire(dir + "/")("./node/index.cjs");
-    const names = Object.keys(raw).filter((n) => n !== "default" && !n.startsWith("_") && !n.startsWith("__"));
-    const lines = [
-      "// Node (import): the same instance as require(), ready on import.",
-      "// process.getBuiltinModule (Node >= 20.16) skips the ES facade of node:module (0.5 ms).",
-      "const { createRequire } = process.getBuiltinModule?.(\"module\") ?? (await import(\"node:module\"));",
-      "const raw = createRequire(import.meta.url)(\"./index.cjs\");",
-      "export default raw.default;",
-      ...names.sort().map((n) => `export const ${n} = raw.${n};`),
-    ];
-    writeFileSync(dir + "/node/index.mjs", lines.join("\n") + "\n");
-  ' "$out"
   local raw gz
   raw=$(wc -c < "$out/web/playgate_bg.wasm")
   gz=$(gzip -9c "$out/web/playgate_bg.wasm" | wc -c)
@@ -136,8 +105,8 @@ build() {
   mkdir -p "$WORK" "$PKG"
   cp js/api.mjs "$PKG/api.mjs"
   cp js/cache.mjs "$PKG/cache.mjs"
-  # The CommonJS twins of api.mjs and cache.mjs, inlined into Node's require() entry (bundle):
-  # same code, other module syntax.
+  # The CommonJS twins of api.mjs and cache.mjs, inlined into Node's entries
+  # (js/build-node-entries.mjs): same code, other module syntax.
   { sed -e 's/^export const /const /' -e 's/^export function /function /' js/api.mjs
     echo 'module.exports = { DECISION_CODES, install };'
   } > "$WORK/api.cjs"

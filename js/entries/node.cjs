@@ -1,21 +1,33 @@
 'use strict';
-// Node (require): the wasm is compiled synchronously on load, so it is ready on require.
-// build.sh inlines the three require() calls below (the package ships this entry as one file),
-// each module body in its own function scope, as Node's own loader would wrap it.
+// Node's entry. The wasm is compiled synchronously on load, so the package is ready at once.
+// js/build-node-entries.mjs ships this code twice, each as one file: node/index.cjs (the three
+// require() calls below replaced by the code of those modules, each in its own function scope)
+// and node/index.mjs (the same code run by an ES module, so that `import` does not start Node's
+// CommonJS loader).
+//
+// One instance per installed copy of the package: whichever of the two files loads first keeps
+// its exports under a process-wide symbol named after this directory, and the other one uses
+// them. So `import` and `require` share the classes (an Entitlement from one is an Entitlement
+// to the other), as with a single module.
+// (The function is parenthesised so that V8 compiles it with the file instead of pre-parsing its
+// 78 KB first and parsing it again on the call.)
+module.exports = globalThis[Symbol.for(`playgate:${__dirname}`)] ??= (function load() {
+  const raw = require('./playgate.cjs');
+  const api = require('../api.cjs');
+  const cache = require('../cache.cjs');
+  api.install(raw);
+  raw.DECISION_CODES = api.DECISION_CODES;
+  Object.assign(raw, cache.cacheApi(raw));
+  raw.default = function init() {
+    return Promise.resolve();
+  };
+  raw.initSync = function initSync() {};
+  return raw;
+})();
+
+/** Runs a module's code (inlined by the build) as Node's loader would: its own scope and exports. */
 function inline(body) {
   const module = { exports: {} };
   body(module, module.exports);
   return module.exports;
 }
-const raw = require('./playgate.cjs');
-const api = require('../api.cjs');
-const cache = require('../cache.cjs');
-
-api.install(raw);
-raw.DECISION_CODES = api.DECISION_CODES;
-Object.assign(raw, cache.cacheApi(raw));
-raw.default = function init() {
-  return Promise.resolve();
-};
-raw.initSync = function initSync() {};
-module.exports = raw;

@@ -44,10 +44,11 @@ test('require (CommonJS) works in Node, ready on require', () => {
   assert.deepEqual(JSON.parse(node(['cjs.cjs'])), EXPECTED);
 });
 
-test('the Node entries are one file each: no relative require() (one module load at start-up)', () => {
-  for (const entry of ['node/index.cjs', 'edge/node/index.cjs']) {
+test('the Node entries are one file each: no relative require() or import (one module load at start-up)', () => {
+  for (const entry of ['node/index.cjs', 'node/index.mjs', 'edge/node/index.cjs', 'edge/node/index.mjs']) {
     const text = readFileSync(path.join(dir, 'node_modules/playgate', entry), 'utf8');
     assert.deepEqual(text.match(/require\(['"]\.[^'"]*['"]\)/g), null, `${entry} requires no other file of the package`);
+    assert.deepEqual(text.match(/(?:from|import\()\s*['"]\.[^'"]*['"]/g), null, `${entry} imports no other file of the package`);
   }
 });
 
@@ -57,6 +58,18 @@ test('import works without process.getBuiltinModule (Node < 20.16 falls back to 
     const { Policy, Entitlement } = await import('playgate');
     ${SCRIPT_BODY}`);
   assert.deepEqual(JSON.parse(node(['old-node.mjs'])), EXPECTED);
+});
+
+test('require first, then import: still one module instance', () => {
+  writeFileSync(path.join(dir, 'dual.cjs'), `const cjs = require('playgate');
+    const edge = require('playgate/edge');
+    Promise.all([import('playgate'), import('playgate/edge')]).then(([esm, esmEdge]) => {
+      const ent = cjs.Entitlement.fromBlob('{"subscription_level":"basic"}');
+      const d = esm.Policy.fromJson({}).evaluate(ent, { entityId: 'x', now: 0 });
+      console.log(JSON.stringify({ same: esm.Policy === cjs.Policy && esmEdge.JwtVerifier === edge.JwtVerifier,
+        edgeSeparate: edge.Policy !== cjs.Policy, allowed: d.allowed }));
+    });`);
+  assert.deepEqual(JSON.parse(node(['dual.cjs'])), { same: true, edgeSeparate: true, allowed: true });
 });
 
 test('import and require share one module instance', () => {
