@@ -9,9 +9,10 @@
 // its exports under a process-wide symbol named after this directory, and the other one uses
 // them. So `import` and `require` share the classes (an Entitlement from one is an Entitlement
 // to the other), as with a single module.
+const SHARED = Symbol.for(`playgate:${__dirname}`);
 // (The function is parenthesised so that V8 compiles it with the file instead of pre-parsing its
 // 78 KB first and parsing it again on the call.)
-module.exports = globalThis[Symbol.for(`playgate:${__dirname}`)] ??= (function load() {
+module.exports = globalThis[SHARED] ?? share((function load() {
   const raw = require('./playgate.cjs');
   const api = require('../api.cjs');
   const cache = require('../cache.cjs');
@@ -23,7 +24,17 @@ module.exports = globalThis[Symbol.for(`playgate:${__dirname}`)] ??= (function l
   };
   raw.initSync = function initSync() {};
   return raw;
-})();
+})());
+
+/** Registers the instance for the other entry: fixed once set; a frozen global just shares nothing. */
+function share(raw) {
+  try {
+    Object.defineProperty(globalThis, SHARED, { value: raw });
+  } catch {
+    // not extensible (a hardened realm): this entry keeps its own instance
+  }
+  return raw;
+}
 
 /** Runs a module's code (inlined by the build) as Node's loader would: its own scope and exports. */
 function inline(body) {

@@ -72,6 +72,13 @@ test('require first, then import: still one module instance', () => {
   assert.deepEqual(JSON.parse(node(['dual.cjs'])), { same: true, edgeSeparate: true, allowed: true });
 });
 
+test('a global object that cannot be extended (a hardened realm): import still works', () => {
+  writeFileSync(path.join(dir, 'frozen.mjs'), `Object.preventExtensions(globalThis);
+    const { Policy, Entitlement } = await import('playgate');
+    ${SCRIPT_BODY}`);
+  assert.deepEqual(JSON.parse(node(['frozen.mjs'])), EXPECTED);
+});
+
 test('import and require share one module instance', () => {
   writeFileSync(path.join(dir, 'dual.mjs'), `import { createRequire } from 'node:module';
     import * as esm from 'playgate';
