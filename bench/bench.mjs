@@ -566,17 +566,19 @@ process.stdout.write(JSON.stringify({
 const PRIME_DIR = mkdtempSync(join(os.tmpdir(), 'playgate-bench-'));
 const PRIME_URL = pathToFileURL(join(PRIME_DIR, 'empty.mjs')).href;
 writeFileSync(join(PRIME_DIR, 'empty.mjs'), 'export default 0;\n');
-const COLD_SCRIPTS = {
-  playgate: `${coldRequests}
+// playgate's cold script; `load` imports the package (and initialises it where that is a step).
+const playgateCold = (load) => `${coldRequests}
 const t0 = performance.now();
-const { Policy, Entitlement } = await import(${JSON.stringify(pathToFileURL(ENTRY).href)});
+${load}
 const t1 = performance.now();
 const policy = Policy.fromJson(${JSON.stringify(POLICY_TEXT)});
 const tp = performance.now();
 const ent = Entitlement.fromBlob(${JSON.stringify(DOC_TEXT)});
 const td = performance.now();
 const decide = (r) => policy.evaluate(ent, r);
-const d = decide(reqs[0]);${coldTail}`,
+const d = decide(reqs[0]);${coldTail}`;
+const COLD_SCRIPTS = {
+  playgate: playgateCold(`const { Policy, Entitlement } = await import(${JSON.stringify(pathToFileURL(ENTRY).href)});`),
   straightforward: `${coldRequests}
 const t0 = performance.now();
 const { straightforwardEvaluate } = await import(${JSON.stringify(pathToFileURL(BASELINES).href)});
@@ -643,20 +645,13 @@ if (existsSync(DENO)) {
   writeFileSync(join(dir, 'empty.mjs'), 'export default 0;\n');
   const prime = `await import(${JSON.stringify(pathToFileURL(join(dir, 'empty.mjs')).href)});\n`;
   const scripts = {
-    playgate: `${prime}${coldRequests}
-const t0 = performance.now();
-const { initSync, Policy, Entitlement } = await import(${JSON.stringify(pathToFileURL(WEB_ENTRY).href)});
-initSync({ module: Deno.readFileSync(${JSON.stringify(WASM)}) });
-const t1 = performance.now();
-const policy = Policy.fromJson(${JSON.stringify(POLICY_TEXT)});
-const tp = performance.now();
-const ent = Entitlement.fromBlob(${JSON.stringify(DOC_TEXT)});
-const td = performance.now();
-const decide = (r) => policy.evaluate(ent, r);
-const d = decide(reqs[0]);${coldTail.replace('process.stdout.write(', 'console.log(')}`,
-    straightforward: `${prime}${COLD_SCRIPTS.straightforward.replace('process.stdout.write(', 'console.log(')}`,
+    playgate: prime + playgateCold(`const { initSync, Policy, Entitlement } = await import(${JSON.stringify(pathToFileURL(WEB_ENTRY).href)});
+initSync({ module: Deno.readFileSync(${JSON.stringify(WASM)}) });`),
+    straightforward: prime + COLD_SCRIPTS.straightforward,
   };
-  for (const [name, text] of Object.entries(scripts)) writeFileSync(join(dir, `${name}.mjs`), text);
+  for (const [name, text] of Object.entries(scripts)) {
+    writeFileSync(join(dir, `${name}.mjs`), text.replace('process.stdout.write(', 'console.log('));
+  }
   const env = { ...process.env, DENO_DIR: join(dir, 'deno-dir'), NO_COLOR: '1' };
   const run = (name) => {
     const child = spawnSync(DENO, ['run', '--quiet', '--no-prompt', '--allow-read', join(dir, `${name}.mjs`)], { encoding: 'utf8', env });
