@@ -192,68 +192,40 @@ fn a_catalog_page_matches_single_decisions() {
     io_write(IDS_AT, &joined).unwrap();
     io_write(IDS_AT + joined.len() + ids.len(), &[]).unwrap();
     io_write(0, b"web").unwrap();
-    let offset = checked(policy.catalog(
-        &ent,
-        joined.len() as u32,
-        ids.len() as u32,
-        3,
-        de,
-        0.0,
-        false,
-        false,
-        false,
-    ))
-    .unwrap();
+    // One page in the I/O buffer, device "web" (3 bytes), DE, time 0, no persistence; the
+    // arguments that differ: the ids' byte length and count, NUL-joined or not, whole decisions.
+    let catalog = |len: usize, count: usize, separated: bool, full: bool| {
+        policy.catalog(
+            &ent,
+            len as u32,
+            count as u32,
+            3,
+            de,
+            0.0,
+            false,
+            separated,
+            full,
+        )
+    };
+    let offset = checked(catalog(joined.len(), ids.len(), false, false)).unwrap();
     let (_, bytes) = io_read(offset as usize, ids.len());
     // The same page NUL-joined (what the JS layer sends) gives the same bytes.
     let separated = ids.join("\0");
     io_write(IDS_AT, separated.as_bytes()).unwrap();
     io_write(IDS_AT + separated.len() + ids.len(), &[]).unwrap();
-    let at = checked(policy.catalog(
-        &ent,
-        separated.len() as u32,
-        ids.len() as u32,
-        3,
-        de,
-        0.0,
-        false,
-        true,
-        false,
-    ))
-    .unwrap();
+    let at = checked(catalog(separated.len(), ids.len(), true, false)).unwrap();
     assert_eq!(io_read(at as usize, ids.len()).1, bytes);
     // A count that does not match the pieces (an id holding a NUL) asks for the other form.
     for count in [ids.len() - 1, ids.len() + 1] {
         assert_eq!(
-            policy.catalog(
-                &ent,
-                separated.len() as u32,
-                count as u32,
-                3,
-                de,
-                0.0,
-                false,
-                true,
-                false
-            ),
+            catalog(separated.len(), count, true, false),
             playgate_wasm::NUL_IN_ID
         );
     }
     // Whole decisions (evaluateMany's form): 8-aligned validUntils, then the packed bits.
     io_write(IDS_AT, separated.as_bytes()).unwrap();
     io_write(IDS_AT + separated.len() + 8 + 12 * ids.len(), &[]).unwrap();
-    let full_at = checked(policy.catalog(
-        &ent,
-        separated.len() as u32,
-        ids.len() as u32,
-        3,
-        de,
-        0.0,
-        false,
-        true,
-        true,
-    ))
-    .unwrap() as usize;
+    let full_at = checked(catalog(separated.len(), ids.len(), true, true)).unwrap() as usize;
     assert!(full_at >= IDS_AT + separated.len());
     let (_, full) = io_read(full_at, 12 * ids.len());
     let mut singles = Vec::new();
