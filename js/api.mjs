@@ -261,7 +261,7 @@ export function install(raw) {
         || r.country !== country || r.device !== device || r.now !== now || r.allowPersistence !== allowPersistence
         || r.entityType != null || r.ancestors != null || r.licenses != null) return null;
     }
-    let code, deviceLen, at;
+    let code, deviceLen;
     try {
       code = countryCode(optionalString(country, 'country'));
       deviceLen = writeDevice(device);
@@ -274,8 +274,7 @@ export function install(raw) {
     idInBuffer = undefined;
     pageIds = null;
     const written = writeJoined(requests.map((r) => r.entityId));
-    at = IDS_AT + written;
-    ioView(at + 8 + 12 * n);
+    ioView(IDS_AT + written + 8 + 12 * n);
     const offset = policy._catalog(ent, written, n, deviceLen, code, when, allowPersistence === true, true, true);
     if (offset === FAILED) {
       raw._takeError(); // decided again one by one, for the exact error

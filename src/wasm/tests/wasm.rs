@@ -222,6 +222,21 @@ fn a_catalog_page_matches_single_decisions() {
             playgate_wasm::NUL_IN_ID
         );
     }
+    // An ids length past the buffer is an error in both forms, not an overflow (this is a
+    // debug build: an overflowing add would panic here).
+    for full in [false, true] {
+        assert_eq!(
+            checked(catalog(u32::MAX as usize, ids.len(), true, full)),
+            Err("INVALID_REQUEST".to_string())
+        );
+    }
+    // The same for one decision's id and ancestors lengths.
+    for (id_len, ancestors_len) in [(u32::MAX, 0), (3, u32::MAX), (u32::MAX, u32::MAX)] {
+        assert_eq!(
+            checked(policy.decide(&ent, id_len, ancestors_len, 3, de, 0.0, false)),
+            Err("INVALID_REQUEST".to_string())
+        );
+    }
     // Whole decisions (evaluateMany's form): 8-aligned validUntils, then the packed bits.
     io_write(IDS_AT, separated.as_bytes()).unwrap();
     io_write(IDS_AT + separated.len() + 8 + 12 * ids.len(), &[]).unwrap();
