@@ -624,7 +624,7 @@ impl Signer {
             "jti".to_owned(),
             Value::String(crate::base64::encode(&random, true)),
         );
-        let scope_json: Value = serde_json::from_str(&scope.to_json())
+        let scope_json: Value = serde_json::from_str(&scope.to_json()?)
             .map_err(|e| error(ErrorCode::InvalidScope, e.to_string()))?;
         custom.insert("scope".to_owned(), scope_json);
         if let Some(iss) = &self.issuer {

@@ -8,7 +8,8 @@
 //! Checks never widen: an item selector that is present always restricts (the SDK drops `item`
 //! in some disposable-token scopes, widening access to the whole cache; see the reference), a
 //! cache named `*` is a literal name, an unknown operation is denied, and a permission whose
-//! role is "permit none" or whose selector is missing grants nothing.
+//! role is "permit none" or whose selector is missing grants nothing. Conversions never widen
+//! either: [`PermissionScope::to_json`] writes the scope exactly or fails.
 
 use std::fmt::Write as _;
 
@@ -35,6 +36,24 @@ pub enum TopicRole {
     SubscribeOnly,
     /// Publish only.
     PublishOnly,
+}
+
+/// A function role. `functionpermitnone` is a permission with no role (`None`), as for caches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionRole {
+    /// Invoke the selected functions.
+    Invoke,
+}
+
+/// Which functions a function permission covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FunctionSelector {
+    /// `AllFunctions` (`{}` in JSON).
+    All,
+    /// One function, by exact name.
+    Named(String),
+    /// Every function whose name starts with this prefix.
+    Prefix(String),
 }
 
 /// Which caches (or topic namespaces) a permission covers.
@@ -82,6 +101,14 @@ pub enum Permission {
         role: Option<TopicRole>,
         cache: Option<CacheSelector>,
         topic: Option<TopicSelector>,
+    },
+    /// Functions (Momento Functions). They grant nothing playgate checks, but are kept so the
+    /// scope is written back exactly (a token minted from it carries them). `role: None` is
+    /// `functionpermitnone`.
+    Function {
+        role: Option<FunctionRole>,
+        cache: Option<CacheSelector>,
+        func: Option<FunctionSelector>,
     },
 }
 
@@ -541,7 +568,7 @@ impl PermissionScope {
         };
         let mut reason = format!("denied: no permission grants {wanted}");
         for (i, p) in self.permissions.iter().enumerate() {
-            let why = miss_reason(p, class, target);
+            let why = verdict(p, class, target).err().unwrap_or("granted");
             let _ = write!(reason, "; permissions[{i}] ({}): {why}", describe(p));
         }
         Explanation {
@@ -557,42 +584,38 @@ fn operation_class(name: &str) -> Option<OperationClass> {
 }
 
 fn permission_grants(p: &Permission, class: OperationClass, target: Target<'_>) -> bool {
-    match (p, target) {
-        (
-            Permission::Cache {
-                role: Some(role),
-                cache: Some(sel),
-                items,
-            },
-            Target::Item { cache, key },
-        ) => role.permits(class) && sel.matches(cache) && items.matches(key),
-        (
-            Permission::Topic {
-                role: Some(role),
-                cache: Some(sel),
-                topic: Some(ts),
-            },
-            Target::Topic { cache, topic },
-        ) => role.permits(class) && sel.matches(cache) && ts.matches(topic),
-        _ => false,
-    }
+    verdict(p, class, target).is_ok()
 }
 
-fn miss_reason(p: &Permission, class: OperationClass, target: Target<'_>) -> &'static str {
+/// Whether `p` grants an operation of `class` on `target`, or why not: one place for the rule,
+/// so `allows` and `explain` cannot disagree.
+fn verdict(p: &Permission, class: OperationClass, target: Target<'_>) -> Result<(), &'static str> {
+    let check = |role_permits: bool, cache_matches: bool, name_matches: bool, what| {
+        if !role_permits {
+            Err("its role does not permit this operation")
+        } else if !cache_matches {
+            Err("another cache")
+        } else if !name_matches {
+            Err(what)
+        } else {
+            Ok(())
+        }
+    };
     match (p, target) {
+        (Permission::Function { .. }, _) => Err("a function permission covers functions only"),
         (Permission::Cache { .. }, Target::Topic { .. }) => {
-            "a cache permission does not cover topics"
+            Err("a cache permission does not cover topics")
         }
         (Permission::Topic { .. }, Target::Item { .. }) => {
-            "a topic permission does not cover cache items"
+            Err("a topic permission does not cover cache items")
         }
         (Permission::Cache { role: None, .. } | Permission::Topic { role: None, .. }, _) => {
-            "its role permits nothing"
+            Err("its role permits nothing")
         }
         (Permission::Cache { cache: None, .. } | Permission::Topic { cache: None, .. }, _) => {
-            "it names no cache"
+            Err("it names no cache")
         }
-        (Permission::Topic { topic: None, .. }, _) => "it names no topic",
+        (Permission::Topic { topic: None, .. }, _) => Err("it names no topic"),
         (
             Permission::Cache {
                 role: Some(role),
@@ -600,17 +623,12 @@ fn miss_reason(p: &Permission, class: OperationClass, target: Target<'_>) -> &'s
                 items,
             },
             Target::Item { cache, key },
-        ) => {
-            if !role.permits(class) {
-                "its role does not permit this operation"
-            } else if !sel.matches(cache) {
-                "another cache"
-            } else if !items.matches(key) {
-                "the key does not match"
-            } else {
-                "granted"
-            }
-        }
+        ) => check(
+            role.permits(class),
+            sel.matches(cache),
+            items.matches(key),
+            "the key does not match",
+        ),
         (
             Permission::Topic {
                 role: Some(role),
@@ -618,24 +636,20 @@ fn miss_reason(p: &Permission, class: OperationClass, target: Target<'_>) -> &'s
                 topic: Some(ts),
             },
             Target::Topic { cache, topic },
-        ) => {
-            if !role.permits(class) {
-                "its role does not permit this operation"
-            } else if !sel.matches(cache) {
-                "another cache"
-            } else if !ts.matches(topic) {
-                "the topic does not match"
-            } else {
-                "granted"
-            }
-        }
+        ) => check(
+            role.permits(class),
+            sel.matches(cache),
+            ts.matches(topic),
+            "the topic does not match",
+        ),
     }
 }
 
 /// A permission in the SDK's JSON form, for explanations.
 fn describe(p: &Permission) -> String {
     let mut out = String::new();
-    write_permission(&mut out, p);
+    // Not exact: an explanation shows what is there, `null` for what is missing.
+    let _ = write_permission(&mut out, p, false);
     out
 }
 
@@ -662,6 +676,17 @@ fn check_permission(p: &Permission) -> Result<(), String> {
                 }
                 Some(TopicSelector::Prefix(t)) if blank(t.as_bytes()) => {
                     Err("topic prefix must not be empty or white space".to_owned())
+                }
+                _ => Ok(()),
+            }
+        }
+        Permission::Function { cache, func, .. } => {
+            check_cache(cache)?;
+            match func {
+                Some(FunctionSelector::Named(f) | FunctionSelector::Prefix(f))
+                    if blank(f.as_bytes()) =>
+                {
+                    Err("function name must not be empty or white space".to_owned())
                 }
                 _ => Ok(()),
             }
@@ -704,6 +729,18 @@ fn same_selector_other_role(a: &Permission, b: &Permission) -> bool {
                 topic: tb,
             },
         ) => ca == cb && ta == tb && ra != rb,
+        (
+            Permission::Function {
+                role: ra,
+                cache: ca,
+                func: fa,
+            },
+            Permission::Function {
+                role: rb,
+                cache: cb,
+                func: fb,
+            },
+        ) => ca == cb && fa == fb && ra != rb,
         _ => false,
     }
 }
@@ -724,7 +761,7 @@ impl PermissionScope {
                 text.len()
             )));
         }
-        let (permissions, listed) =
+        let (scope, listed) =
             json::read_text(text, read_scope).map_err(|e| scope_error(e.to_string()))?;
         if listed == 0 {
             // The SDK sends an empty list; the service rejects it.
@@ -732,24 +769,47 @@ impl PermissionScope {
                 "permissions: an explicit scope needs at least one permission",
             ));
         }
-        PermissionScope::new(permissions)
+        if scope.super_user {
+            return Ok(scope);
+        }
+        PermissionScope::new(scope.permissions)
     }
 
     /// The SDK's JSON form: `{"permissions":[...]}`, with `{}` for the "all" selectors. The
-    /// super-user scope has no SDK JSON form; it is written as `{"superUser":true}`.
-    pub fn to_json(&self) -> String {
+    /// super-user scope has no SDK JSON form; it is written as `{"superUser":true}`, which
+    /// [`Self::from_json`] reads back.
+    ///
+    /// Exact or an error, never wider: a protobuf scope can hold what this form cannot say (a
+    /// role that permits nothing, a missing selector, a key that is not UTF-8), and any reader
+    /// of the JSON would take those for more (an absent `cache` is no JSON form, `{}` is every
+    /// cache, U+FFFD matches other keys). Those are `INVALID_SCOPE`, naming the permission.
+    pub fn to_json(&self) -> Result<String, Error> {
         if self.super_user {
-            return "{\"superUser\":true}".to_owned();
+            return Ok("{\"superUser\":true}".to_owned());
         }
         let mut out = String::from("{\"permissions\":[");
         for (i, p) in self.permissions.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            write_permission(&mut out, p);
+            write_permission(&mut out, p, true).map_err(|why| {
+                scope_error(format!("permissions[{i}] has no exact JSON form: {why}"))
+            })?;
         }
         out.push_str("]}");
-        out
+        // The backstop for everything else the reader would refuse or read differently (a
+        // blank key from protobuf, two roles on one selector): what is written reads back as
+        // this very scope, or nothing is written.
+        match PermissionScope::from_json(&out) {
+            Ok(back) if back == *self => Ok(out),
+            Ok(_) => Err(scope_error(
+                "the scope has no exact JSON form: it would read back differently",
+            )),
+            Err(e) => Err(scope_error(format!(
+                "the scope has no exact JSON form: {}",
+                e.message()
+            ))),
+        }
     }
 }
 
@@ -866,54 +926,111 @@ impl PermissionScope {
     }
 }
 
-/// Writes one permission in the SDK's JSON form.
-fn write_permission(out: &mut String, p: &Permission) {
-    match p {
-        Permission::Cache { role, cache, items } => {
-            out.push_str("{\"role\":");
-            json_string(out, role.map_or("", CacheRole::name));
-            out.push_str(",\"cache\":");
-            cache_json(out, cache);
-            match items {
-                ItemSelector::All => {}
-                ItemSelector::Key(k) => {
-                    out.push_str(",\"item\":{\"key\":");
-                    json_string(out, &String::from_utf8_lossy(k));
-                    out.push('}');
-                }
-                ItemSelector::Prefix(k) => {
-                    out.push_str(",\"item\":{\"keyPrefix\":");
-                    json_string(out, &String::from_utf8_lossy(k));
-                    out.push('}');
-                }
-            }
-            out.push('}');
+/// Writes one permission in the SDK's JSON form. `exact`: fail on what that form cannot say
+/// (a role that permits nothing, a missing selector, a key that is not UTF-8), which every
+/// reader would take for something wider; otherwise (for explanations) write `null` for a
+/// missing role or selector and the key with U+FFFD.
+fn write_permission(out: &mut String, p: &Permission, exact: bool) -> Result<(), &'static str> {
+    fn name(
+        out: &mut String,
+        text: Option<&str>,
+        exact: bool,
+        missing: &'static str,
+    ) -> Result<(), &'static str> {
+        match text {
+            Some(t) => json_string(out, t),
+            None if exact => return Err(missing),
+            None => out.push_str("null"),
         }
-        Permission::Topic { role, cache, topic } => {
-            out.push_str("{\"role\":");
-            json_string(out, role.map_or("", TopicRole::name));
-            out.push_str(",\"cache\":");
-            cache_json(out, cache);
+        Ok(())
+    }
+    fn key(out: &mut String, bytes: &[u8], exact: bool) -> Result<(), &'static str> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => json_string(out, text),
+            Err(_) if exact => return Err("its key is not UTF-8 (JSON cannot hold it)"),
+            Err(_) => json_string(out, &String::from_utf8_lossy(bytes)),
+        }
+        Ok(())
+    }
+    let (role, cache) = match p {
+        Permission::Cache { role, cache, .. } => (role.map(CacheRole::name), cache),
+        Permission::Topic { role, cache, .. } => (role.map(TopicRole::name), cache),
+        Permission::Function { role, cache, .. } => (
+            Some(role.map_or("functionpermitnone", |_| "functioninvoke")),
+            cache,
+        ),
+    };
+    out.push_str("{\"role\":");
+    name(
+        out,
+        role,
+        exact,
+        "its role permits nothing (JSON has no name for that)",
+    )?;
+    out.push_str(",\"cache\":");
+    match cache {
+        Some(CacheSelector::All) => out.push_str("{}"),
+        Some(CacheSelector::Named(n)) => json_string(out, n),
+        None => name(
+            out,
+            None,
+            exact,
+            "it names no cache (JSON would read all caches)",
+        )?,
+    }
+    match p {
+        Permission::Cache { items, .. } => match items {
+            ItemSelector::All => {}
+            ItemSelector::Key(k) => {
+                out.push_str(",\"item\":{\"key\":");
+                key(out, k, exact)?;
+                out.push('}');
+            }
+            ItemSelector::Prefix(k) => {
+                out.push_str(",\"item\":{\"keyPrefix\":");
+                key(out, k, exact)?;
+                out.push('}');
+            }
+        },
+        Permission::Topic { topic, .. } => {
             out.push_str(",\"topic\":");
             match topic {
-                None | Some(TopicSelector::All) => out.push_str("{}"),
+                Some(TopicSelector::All) => out.push_str("{}"),
                 Some(TopicSelector::Named(t)) => json_string(out, t),
                 Some(TopicSelector::Prefix(t)) => {
                     out.push_str("{\"namePrefix\":");
                     json_string(out, t);
                     out.push('}');
                 }
+                None => name(
+                    out,
+                    None,
+                    exact,
+                    "it names no topic (JSON would read all topics)",
+                )?,
             }
-            out.push('}');
+        }
+        Permission::Function { func, .. } => {
+            out.push_str(",\"func\":");
+            match func {
+                Some(FunctionSelector::All) => out.push_str("{}"),
+                Some(FunctionSelector::Named(f)) => json_string(out, f),
+                Some(FunctionSelector::Prefix(f)) => {
+                    out.push_str("{\"namePrefix\":");
+                    json_string(out, f);
+                    out.push('}');
+                }
+                None => name(
+                    out,
+                    None,
+                    exact,
+                    "it names no function (JSON would read all functions)",
+                )?,
+            }
         }
     }
-}
-
-fn cache_json(out: &mut String, cache: &Option<CacheSelector>) {
-    match cache {
-        None | Some(CacheSelector::All) => out.push_str("{}"),
-        Some(CacheSelector::Named(name)) => json_string(out, name),
-    }
+    out.push('}');
+    Ok(())
 }
 
 /// Writes `s` as a JSON string literal.
@@ -935,32 +1052,51 @@ pub fn json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Function permissions (`functioninvoke`, `functionpermitnone`, with `func`) grant nothing
-/// playgate checks: they are read and dropped, in JSON as in protobuf.
-fn read_scope(r: &mut Reader<'_>) -> json::Result<(Vec<Permission>, usize)> {
+/// `{permissions: [...]}`, or `{superUser: true}` (what [`PermissionScope::to_json`] writes
+/// for the super user). Returns the scope and how many permissions were listed.
+fn read_scope(r: &mut Reader<'_>) -> json::Result<(PermissionScope, usize)> {
     if r.peek()? != Kind::Object {
         return Err(r.unexpected("a permission scope object {permissions: [...]}"));
     }
     let mut permissions = None;
+    let mut super_user = false;
     let mut listed = 0;
     r.object(|r, key| match &*key {
-        "permissions" => {
+        "permissions" if !super_user => {
             let mut list = Vec::new();
             r.array(|r, i| {
                 listed = i + 1;
-                if let Some(p) = read_permission(r).map_err(|e| e.within(&format!("[{i}]")))? {
-                    list.push(p);
-                }
+                list.push(read_permission(r).map_err(|e| e.within(&format!("[{i}]")))?);
                 Ok(())
             })
             .map_err(|e| e.within("permissions"))?;
             permissions = Some(list);
             Ok(())
         }
+        "superUser" if permissions.is_none() => {
+            let at = r.position();
+            if !r.bool()? {
+                return Err(JsonError::at(at, "superUser: only `true` is a scope"));
+            }
+            super_user = true;
+            Ok(())
+        }
+        "permissions" | "superUser" => {
+            Err(r.error("a scope has `permissions` or `superUser`, not both"))
+        }
         other => Err(r.error(format!("unknown field `{other}` (expected permissions)"))),
     })?;
+    if super_user {
+        return Ok((PermissionScope::super_user(), 1));
+    }
     permissions
-        .map(|p| (p, listed))
+        .map(|permissions| {
+            let scope = PermissionScope {
+                super_user: false,
+                permissions,
+            };
+            (scope, listed)
+        })
         .ok_or_else(|| JsonError::at(0, "missing field `permissions`"))
 }
 
@@ -985,72 +1121,136 @@ fn read_cache_selector(r: &mut Reader<'_>) -> json::Result<CacheSelector> {
     }
 }
 
-fn read_permission(r: &mut Reader<'_>) -> json::Result<Option<Permission>> {
+/// `{role, cache, item?}`, `{role, cache, topic}` or `{role, cache, func}`. A topic permission
+/// may also carry a cache role, as seed 002's own example does (`{role: "readonly", cache:
+/// "demo", topic: "test"}`; the SDK itself refuses it): read with least privilege, readonly as
+/// subscribeonly, writeonly as publishonly, readwrite as publishsubscribe.
+fn read_permission(r: &mut Reader<'_>) -> json::Result<Permission> {
     if r.peek()? != Kind::Object {
-        return Err(r.unexpected("a permission object {role, cache, item?|topic?}"));
+        return Err(r.unexpected("a permission object {role, cache, item?|topic?|func?}"));
     }
     let at = r.position();
-    let (mut role, mut cache, mut item, mut topic, mut function) = (None, None, None, None, false);
+    let (mut role, mut cache, mut item, mut topic, mut func) = (None, None, None, None, None);
     r.object(|r, key| {
         match &*key {
             "role" => role = Some(r.string()?.into_owned()),
-            "func" => {
-                function = true;
-                r.skip()?;
-            }
             "cache" => cache = Some(read_cache_selector(r).map_err(|e| e.within("cache"))?),
             "item" => item = Some(read_item(r).map_err(|e| e.within("item"))?),
             "topic" => topic = Some(read_topic(r).map_err(|e| e.within("topic"))?),
+            "func" => func = Some(read_function(r).map_err(|e| e.within("func"))?),
             other => {
                 return Err(r.error(format!(
-                    "unknown field `{other}` (expected role, cache, item, topic)"
+                    "unknown field `{other}` (expected role, cache, item, topic, func)"
                 )))
             }
         }
         Ok(())
     })?;
     let role = role.ok_or_else(|| JsonError::at(at, "missing field `role`"))?;
-    if function || role == "functioninvoke" || role == "functionpermitnone" {
-        return if role.starts_with("function") && function && item.is_none() && topic.is_none() {
-            Ok(None)
-        } else {
-            Err(JsonError::at(
-                at,
-                "a function permission has a function role, `func`, and no item or topic",
-            ))
-        };
-    }
     let cache = cache.ok_or_else(|| JsonError::at(at, "missing field `cache`"))?;
-    match (topic, item) {
-        (Some(_), Some(_)) => Err(JsonError::at(
+    let role_error = |kind: &str, roles: &str| {
+        JsonError::at(
             at,
-            "a permission has either `item` or `topic`, not both",
-        )),
-        (Some(topic), None) => {
-            let role = TopicRole::parse(&role).ok_or_else(|| {
-                JsonError::at(at, format!("role: \"{role}\" is not a topic role (publishsubscribe, subscribeonly, publishonly)"))
-            })?;
-            Ok(Some(Permission::Topic {
+            format!("role: \"{role}\" is not a {kind} role ({roles})"),
+        )
+    };
+    match (item, topic, func) {
+        (None, None, Some(func)) => {
+            let role = match role.as_str() {
+                "functioninvoke" => Some(FunctionRole::Invoke),
+                "functionpermitnone" => None,
+                _ => return Err(role_error("function", "functioninvoke, functionpermitnone")),
+            };
+            Ok(Permission::Function {
+                role,
+                cache: Some(cache),
+                func: Some(func),
+            })
+        }
+        (None, Some(topic), None) => {
+            let role = TopicRole::parse(&role)
+                .or_else(|| {
+                    CacheRole::parse(&role).map(|cache_role| match cache_role {
+                        CacheRole::ReadOnly => TopicRole::SubscribeOnly,
+                        CacheRole::WriteOnly => TopicRole::PublishOnly,
+                        CacheRole::ReadWrite => TopicRole::PublishSubscribe,
+                    })
+                })
+                .ok_or_else(|| {
+                    role_error(
+                        "topic",
+                        "publishsubscribe, subscribeonly, publishonly, or a cache role",
+                    )
+                })?;
+            Ok(Permission::Topic {
                 role: Some(role),
                 cache: Some(cache),
                 topic: Some(topic),
-            }))
+            })
         }
-        (None, item) => {
-            let role = CacheRole::parse(&role).ok_or_else(|| {
-                JsonError::at(
-                    at,
-                    format!(
-                        "role: \"{role}\" is not a cache role (readwrite, readonly, writeonly)"
-                    ),
-                )
-            })?;
-            Ok(Some(Permission::Cache {
+        (item, None, None) => {
+            let role = CacheRole::parse(&role)
+                .ok_or_else(|| role_error("cache", "readwrite, readonly, writeonly"))?;
+            Ok(Permission::Cache {
                 role: Some(role),
                 cache: Some(cache),
                 items: item.unwrap_or(ItemSelector::All),
-            }))
+            })
         }
+        _ => Err(JsonError::at(
+            at,
+            "a permission has at most one of `item`, `topic` and `func`",
+        )),
+    }
+}
+
+/// `"f"`, `{name}`, `{namePrefix}`, or `{}` (all functions), as the SDK's function selectors.
+fn read_function(r: &mut Reader<'_>) -> json::Result<FunctionSelector> {
+    Ok(
+        match read_named(
+            r,
+            "a function name, {name}, {namePrefix}, or {} for all functions",
+        )? {
+            Named::All => FunctionSelector::All,
+            Named::Exact(name) => FunctionSelector::Named(name),
+            Named::Prefix(prefix) => FunctionSelector::Prefix(prefix),
+        },
+    )
+}
+
+/// A topic or function selector as JSON writes it.
+enum Named {
+    All,
+    Exact(String),
+    Prefix(String),
+}
+
+/// `"x"`, `{name: "x"}`, `{namePrefix: "x"}` or `{}`.
+fn read_named(r: &mut Reader<'_>, expected: &str) -> json::Result<Named> {
+    match r.peek()? {
+        Kind::String => Ok(Named::Exact(r.string()?.into_owned())),
+        Kind::Object => {
+            let mut named = Named::All;
+            let mut seen = false;
+            r.object(|r, key| {
+                let value = r.string()?.into_owned();
+                if std::mem::replace(&mut seen, true) {
+                    return Err(r.error("a selector has one of `name` or `namePrefix`"));
+                }
+                named = match &*key {
+                    "name" => Named::Exact(value),
+                    "namePrefix" => Named::Prefix(value),
+                    other => {
+                        return Err(r.error(format!(
+                            "unknown field `{other}` (expected name or namePrefix)"
+                        )))
+                    }
+                };
+                Ok(())
+            })?;
+            Ok(named)
+        }
+        _ => Err(r.unexpected(expected)),
     }
 }
 
@@ -1086,31 +1286,16 @@ fn read_item(r: &mut Reader<'_>) -> json::Result<ItemSelector> {
 
 /// `"t"`, `{name}`, `{namePrefix}`, or `{}` (all topics).
 fn read_topic(r: &mut Reader<'_>) -> json::Result<TopicSelector> {
-    match r.peek()? {
-        Kind::String => Ok(TopicSelector::Named(r.string()?.into_owned())),
-        Kind::Object => {
-            let mut topic = TopicSelector::All;
-            let mut seen = false;
-            r.object(|r, key| {
-                let value = r.string()?.into_owned();
-                if std::mem::replace(&mut seen, true) {
-                    return Err(r.error("a topic selector has one of `name` or `namePrefix`"));
-                }
-                topic = match &*key {
-                    "name" => TopicSelector::Named(value),
-                    "namePrefix" => TopicSelector::Prefix(value),
-                    other => {
-                        return Err(r.error(format!(
-                            "unknown field `{other}` (expected name or namePrefix)"
-                        )))
-                    }
-                };
-                Ok(())
-            })?;
-            Ok(topic)
-        }
-        _ => Err(r.unexpected("a topic name, {name}, {namePrefix}, or {} for all topics")),
-    }
+    Ok(
+        match read_named(
+            r,
+            "a topic name, {name}, {namePrefix}, or {} for all topics",
+        )? {
+            Named::All => TopicSelector::All,
+            Named::Exact(name) => TopicSelector::Named(name),
+            Named::Prefix(prefix) => TopicSelector::Prefix(prefix),
+        },
+    )
 }
 
 // ---- the protobuf form (the `p` claim) ------------------------------------------------------
@@ -1212,9 +1397,15 @@ fn read_cache_permissions(bytes: &[u8]) -> PbResult<Permission> {
     Ok(Permission::Cache { role, cache, items })
 }
 
-fn read_topic_permissions(bytes: &[u8]) -> PbResult<Permission> {
-    let (mut role, mut cache, mut topic) = (0, None, None);
-    message_fields(bytes, "TopicPermissions", |n, v| {
+/// The shape topic and function permissions share on the wire: a role (1), the cache oneof
+/// (all = 2 | selector = 3) and a name oneof (all = 4 | selector = 5, whose field 1 is a name
+/// and 2 a prefix). A selector with neither is `None`: it names nothing and grants nothing.
+fn read_named_permission(
+    bytes: &[u8],
+    what: &str,
+) -> PbResult<(u64, Option<CacheSelector>, Option<Named>)> {
+    let (mut role, mut cache, mut named) = (0, None, None);
+    message_fields(bytes, what, |n, v| {
         match n {
             1 => role = varint(v, n)?,
             2 => {
@@ -1224,14 +1415,14 @@ fn read_topic_permissions(bytes: &[u8]) -> PbResult<Permission> {
             3 => cache = Some(CacheSelector::Named(cache_name(embedded(v, n)?)?)),
             4 => {
                 embedded(v, n)?;
-                topic = Some(TopicSelector::All);
+                named = Some(Named::All);
             }
             5 => {
-                topic = None;
-                message_fields(embedded(v, n)?, "TopicSelector", |n, v| {
+                named = None;
+                message_fields(embedded(v, n)?, "selector", |n, v| {
                     match n {
-                        1 => topic = Some(TopicSelector::Named(utf8(embedded(v, n)?, n)?)),
-                        2 => topic = Some(TopicSelector::Prefix(utf8(embedded(v, n)?, n)?)),
+                        1 => named = Some(Named::Exact(utf8(embedded(v, n)?, n)?)),
+                        2 => named = Some(Named::Prefix(utf8(embedded(v, n)?, n)?)),
                         _ => {}
                     }
                     Ok(())
@@ -1241,20 +1432,42 @@ fn read_topic_permissions(bytes: &[u8]) -> PbResult<Permission> {
         }
         Ok(())
     })?;
+    Ok((role, cache, named))
+}
+
+fn read_topic_permissions(bytes: &[u8]) -> PbResult<Permission> {
+    let (role, cache, named) = read_named_permission(bytes, "TopicPermissions")?;
     let role = match role {
         1 => Some(TopicRole::PublishSubscribe),
         2 => Some(TopicRole::SubscribeOnly),
         3 => Some(TopicRole::PublishOnly),
         _ => None,
     };
+    let topic = named.map(|n| match n {
+        Named::All => TopicSelector::All,
+        Named::Exact(t) => TopicSelector::Named(t),
+        Named::Prefix(t) => TopicSelector::Prefix(t),
+    });
     Ok(Permission::Topic { role, cache, topic })
+}
+
+fn read_function_permissions(bytes: &[u8]) -> PbResult<Permission> {
+    let (role, cache, named) = read_named_permission(bytes, "FunctionPermissions")?;
+    // FunctionRole: 0 permit none, 1 invoke; an unknown role permits nothing.
+    let role = (role == 1).then_some(FunctionRole::Invoke);
+    let func = named.map(|n| match n {
+        Named::All => FunctionSelector::All,
+        Named::Exact(f) => FunctionSelector::Named(f),
+        Named::Prefix(f) => FunctionSelector::Prefix(f),
+    });
+    Ok(Permission::Function { role, cache, func })
 }
 
 impl PermissionScope {
     /// Reads a serialised `Permissions` message (the decoded `p` claim of a Momento token).
     /// A message with no kind set is an error; roles and selectors outside the schema grant
     /// nothing (they are kept as "permit none" / missing, never widened). Function
-    /// permissions are skipped: they grant nothing playgate checks.
+    /// permissions are kept (they grant nothing playgate checks, but are written back).
     pub fn from_protobuf(bytes: &[u8]) -> Result<PermissionScope, Error> {
         if bytes.len() > MAX_PROTOBUF_BYTES {
             return Err(scope_error(format!(
@@ -1279,7 +1492,8 @@ impl PermissionScope {
                             match n {
                                 1 => permissions.push(read_cache_permissions(embedded(v, n)?)?),
                                 2 => permissions.push(read_topic_permissions(embedded(v, n)?)?),
-                                _ => {} // function permissions, and whatever comes later
+                                3 => permissions.push(read_function_permissions(embedded(v, n)?)?),
+                                _ => {} // whatever comes later
                             }
                             Ok(())
                         })
@@ -1338,6 +1552,15 @@ impl PermissionScope {
                         TopicSelector::Prefix(n) => Some((2, n.as_bytes())),
                     });
                     (2, role, cache, selector)
+                }
+                Permission::Function { role, cache, func } => {
+                    let role = role.map_or(0, |FunctionRole::Invoke| 1);
+                    let selector = func.as_ref().map(|f| match f {
+                        FunctionSelector::All => None,
+                        FunctionSelector::Named(n) => Some((1, n.as_bytes())),
+                        FunctionSelector::Prefix(n) => Some((2, n.as_bytes())),
+                    });
+                    (3, role, cache, selector)
                 }
             };
             put_varint_field(&mut body, 1, role);
@@ -1441,7 +1664,7 @@ mod tests {
         assert!(!media.allows("get", "media", b"/Movie2/1080p/segment1.ts"));
         assert!(!media.allows("set", "media", b"/Movie1/1080p/segment1.ts"));
         assert_eq!(
-            media.to_json(),
+            media.to_json().unwrap(),
             r#"{"permissions":[{"role":"readonly","cache":"media","item":{"keyPrefix":"/Movie1/"}}]}"#
         );
     }
@@ -1455,7 +1678,104 @@ mod tests {
         let a = PermissionScope::from_json(json).unwrap();
         let b = PermissionScope::from_protobuf(&a.to_protobuf()).unwrap();
         assert_eq!(a, b);
-        assert_eq!(PermissionScope::from_json(&a.to_json()).unwrap(), a);
+        assert_eq!(
+            PermissionScope::from_json(&a.to_json().unwrap()).unwrap(),
+            a
+        );
+    }
+
+    /// A protobuf field list: `(number, bytes)` as length-delimited, `(number, None)` as varint 0.
+    fn pb_message(fields: &[(u32, Option<&[u8]>)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (number, bytes) in fields {
+            match bytes {
+                Some(b) => put_bytes_field(&mut out, *number, b),
+                None => put_varint_field(&mut out, *number, 0),
+            }
+        }
+        out
+    }
+
+    /// `Permissions { explicit { permissions: [PermissionsType { <kind> = body }] } }`.
+    fn pb_scope(kind: u32, body: &[u8]) -> PermissionScope {
+        let wrapper = pb_message(&[(kind, Some(body))]);
+        let explicit = pb_message(&[(1, Some(&wrapper))]);
+        PermissionScope::from_protobuf(&pb_message(&[(2, Some(&explicit))])).unwrap()
+    }
+
+    #[test]
+    fn to_json_is_exact_or_an_error_never_wider() {
+        // Issue 11, defect 5 (found by fuzzing the protobuf path): each of these grants nothing
+        // as read, and its JSON form used to grant (`{}` is every cache or topic, U+FFFD matches
+        // other keys). Now each is INVALID_SCOPE.
+        let media = pb_message(&[(1, Some(b"media"))]);
+        let readonly_no_cache = pb_message(&[(1, None)]); // role 0 = permit none, no cache
+        let mut role_readonly = Vec::new();
+        put_varint_field(&mut role_readonly, 1, 2);
+        let readonly_without_cache = role_readonly.clone();
+        let mut readonly_media_no_topic = role_readonly.clone();
+        put_bytes_field(&mut readonly_media_no_topic, 3, &media);
+        let mut bad_key = role_readonly.clone();
+        put_bytes_field(&mut bad_key, 3, &media);
+        put_bytes_field(&mut bad_key, 5, &pb_message(&[(1, Some(&[0x2f, 0xff]))]));
+        for (kind, body, what) in [
+            (1, readonly_no_cache, "a role that permits nothing"),
+            (
+                1,
+                readonly_without_cache.clone(),
+                "a cache permission with no cache",
+            ),
+            (
+                2,
+                readonly_without_cache,
+                "a topic permission with no cache",
+            ),
+            (
+                2,
+                readonly_media_no_topic,
+                "a topic permission with no topic",
+            ),
+            (1, bad_key, "a key that is not UTF-8"),
+        ] {
+            let scope = pb_scope(kind, &body);
+            assert!(
+                !scope.allows("get", "media", b"/\xef\xbf\xbd")
+                    && !scope.allows_topic("subscribe", "media", "t"),
+                "{what}: grants nothing as read"
+            );
+            let err = scope.to_json().unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidScope, "{what}");
+            assert!(
+                err.message().contains("permissions[0]"),
+                "{what}: {}",
+                err.message()
+            );
+        }
+        // The super user round-trips through its own form.
+        let su = PermissionScope::super_user();
+        assert_eq!(
+            PermissionScope::from_json(&su.to_json().unwrap()).unwrap(),
+            su
+        );
+    }
+
+    #[test]
+    fn function_permissions_are_kept_and_grant_nothing_checked() {
+        // Issue 11: a scope of only function permissions did not survive its own toJSON.
+        let text = r#"{"permissions":[{"role":"functioninvoke","cache":{},"func":{}},{"role":"functionpermitnone","cache":"media","func":{"namePrefix":"fn-"}}]}"#;
+        let scope = PermissionScope::from_json(text).unwrap();
+        assert_eq!(scope.to_json().unwrap(), text);
+        assert!(!scope.allows("get", "media", b"k"));
+        assert!(!scope.allows_topic("publish", "media", "t"));
+        assert_eq!(
+            PermissionScope::from_protobuf(&scope.to_protobuf()).unwrap(),
+            scope
+        );
+        assert_eq!(scope.check_plan().unwrap(), "[]");
+        assert!(scope
+            .explain("get", "media", b"k")
+            .reason
+            .contains("covers functions only"));
     }
 
     #[test]
@@ -1486,7 +1806,12 @@ mod tests {
             r#"{"permissions":[]}"#,
             r#"{"permissions":[{"role":"readonly","cache":"c","item":{"key":" "}}]}"#,
             r#"{"permissions":[{"role":"readonly","cache":"c","item":{"keyPrefix":""}}]}"#,
-            r#"{"permissions":[{"role":"readonly","cache":"c","topic":"t"}]}"#,
+            r#"{"permissions":[{"role":"subscribeonly","cache":"c"}]}"#,
+            r#"{"permissions":[{"role":"readonly","cache":"c","topic":"t","item":"k"}]}"#,
+            r#"{"permissions":[{"role":"functioninvoke","cache":"c","topic":"t"}]}"#,
+            r#"{"permissions":[{"role":"readonly","cache":"c","func":"f"}]}"#,
+            r#"{"superUser":false}"#,
+            r#"{"superUser":true,"permissions":[{"role":"readonly","cache":"c"}]}"#,
             r#"{"permissions":[{"role":"readonly","cache":"c"},{"role":"readwrite","cache":"c"}]}"#,
         ] {
             assert_eq!(
@@ -1494,6 +1819,33 @@ mod tests {
                 ErrorCode::InvalidScope,
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn seed_002_topic_examples_read_with_least_privilege() {
+        // seed 002 "Topic examples": a cache role on a topic permission. readonly reads the
+        // topic (subscribe) and no more; writeonly publishes; readwrite does both.
+        for (role, subscribe, publish) in [
+            ("readonly", true, false),
+            ("writeonly", false, true),
+            ("readwrite", true, true),
+        ] {
+            for (cache, topic) in [(r#""demo""#, r#""test""#), ("{}", "{}")] {
+                let text = format!(
+                    r#"{{"permissions":[{{"role":"{role}","cache":{cache},"topic":{topic}}}]}}"#
+                );
+                let s = PermissionScope::from_json(&text).unwrap();
+                assert_eq!(
+                    s.allows_topic("subscribe", "demo", "test"),
+                    subscribe,
+                    "{text}"
+                );
+                assert_eq!(s.allows_topic("publish", "demo", "test"), publish, "{text}");
+                assert!(!s.allows("get", "demo", b"test"), "{text}: no cache items");
+                let back = PermissionScope::from_json(&s.to_json().unwrap()).unwrap();
+                assert_eq!(back, s, "{text}");
+            }
         }
     }
 

@@ -79,10 +79,14 @@ impl JsPermissionScope {
         explanation(self.inner.explain_topic(operation, cache, topic))
     }
 
-    /// The SDK's JSON form, so `JSON.stringify(scope)` writes what the SDK would.
+    /// The SDK's JSON form, so `JSON.stringify(scope)` writes what the SDK would. Throws
+    /// `INVALID_SCOPE` for a scope that form cannot hold exactly (read from a protobuf: a role
+    /// that permits nothing, a missing selector, a key that is not UTF-8): never a wider form.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "PermissionScopeJson")]
-    pub fn to_json(&self) -> JsValue {
-        js_sys::JSON::parse(&self.inner.to_json()).unwrap_or(JsValue::NULL)
+    pub fn to_json(&self) -> Result<JsValue, JsValue> {
+        let text = self.inner.to_json().map_err(|e| js_error(&e))?;
+        js_sys::JSON::parse(&text)
+            .map_err(|_| scope_error("toJSON: internal: the JSON form did not parse"))
     }
 
     /// Internal: the checks as data for the JS layer (see `PermissionScope::check_plan`), or
