@@ -64,9 +64,15 @@ pub fn decode_momento_token(token: &str) -> Result<UnverifiedMomentoToken, Error
         return Err(malformed("token: empty or over 64 KiB"));
     }
     if let Some((endpoint, api_key)) = v1_envelope(token) {
-        // The SDK does not look inside `api_key`; a non-JWT key is a token whose claims are
-        // unknown (null), never an error and never a default scope.
-        let claims = jwt_claims(&api_key).unwrap_or_default();
+        // The SDK does not look inside `api_key`. A key with no `.` is opaque (not a JWT): its
+        // claims are unknown (null), never an error and never a default scope. A key that is
+        // a JWT must decode whole: a corrupt `p` or `exp` read as "unknown" would let a caller
+        // that skips a null scope through everything.
+        let claims = if api_key.contains('.') {
+            jwt_claims(&api_key).map_err(|e| e.context("api_key"))?
+        } else {
+            Claims::default()
+        };
         let http_base_url = Some(format!("https://api.cache.{endpoint}"));
         return Ok(UnverifiedMomentoToken {
             kind: TokenKind::Disposable,
@@ -242,6 +248,34 @@ mod tests {
             Some("cell-4.prod.a.momentohq.com")
         );
         assert!(legacy.scope.is_none());
+    }
+
+    #[test]
+    fn a_v1_token_whose_api_key_is_a_corrupt_jwt_is_malformed() {
+        // Issue 11, defect 4: these decoded with subject, expiresAt and scope all null.
+        let v1 = |api_key: &str| {
+            let envelope = format!(r#"{{"endpoint":"cell-1.example.com","api_key":"{api_key}"}}"#);
+            base64::encode(envelope.as_bytes(), false)
+        };
+        // "EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8=" truncated: a protobuf cut mid-field.
+        for api_key in [
+            jwt(r#"{"sub":"u","p":"EhsKGQoXCAIaBwoFbWVk"}"#),
+            jwt(r#"{"sub":"u","p":"%%% not base64"}"#),
+            jwt(r#"{"sub":"u","exp":"tomorrow"}"#),
+            jwt(r#"{"sub":"u","exp":1.5}"#),
+            jwt("not json"),
+            format!("{}.e30", b64url(r#"{"alg":"HS256"}"#)),
+        ] {
+            let err = decode_momento_token(&v1(&api_key)).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::MalformedToken, "{api_key}");
+            assert!(err.message().contains("api_key"), "{}", err.message());
+        }
+        // A key that is not a JWT at all stays unknown, as documented (and as the SDK reads it).
+        let opaque = decode_momento_token(&v1("opaque-key-123")).unwrap();
+        assert_eq!(
+            (opaque.subject, opaque.expires_at, opaque.scope),
+            (None, None, None)
+        );
     }
 
     #[test]
