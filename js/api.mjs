@@ -33,23 +33,150 @@ function fail(code, message) {
   return error;
 }
 
-/** Decisions for a catalog page: one byte per title (see CatalogDecisions in the .d.ts). */
+/**
+ * `error` as a coded Error: a caller's getter or Proxy trap that throws, a stack overflow, a
+ * TypeError from a value the checks let through all become `code`, with the original as
+ * `cause`. A wasm trap is left as it is: that is a bug of ours, never to be disguised.
+ */
+function coded(error, code, what) {
+  if (error instanceof Error && typeof error.code === 'string' && error.code !== '') return error;
+  if (typeof WebAssembly !== 'undefined' && error instanceof WebAssembly.RuntimeError) return error;
+  let detail;
+  try {
+    detail = error instanceof Error ? error.message : `threw ${String(error)}`;
+  } catch {
+    detail = `threw a ${typeof error}`;
+  }
+  const wrapped = fail(code, `${what}: could not be read: ${detail}`);
+  wrapped.cause = error;
+  return wrapped;
+}
+
+// Bounds of src/json.rs (MAX_DEPTH, MAX_LIST_ITEMS, MAX_JSON_BYTES), checked while caller data
+// is written as JSON, so that deep, cyclic, huge or long values fail here, with a code.
+const MAX_DEPTH = 64;
+const MAX_LIST_ITEMS = 65536;
+const MAX_JSON_UNITS = 1 << 20; // UTF-16 units: over this, the UTF-8 text is over 1 MiB too
+
+/** Whether `value` is plain JSON data (an object literal, `Object.create(null)`, or one from another realm). */
+function isPlainObject(value) {
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
+}
+
+/**
+ * JSON text of caller data, strictly, where `JSON.stringify` would quietly change its meaning:
+ * NaN and ±Infinity (written `null`, which reads as "absent": a license `end: NaN` was "no end"),
+ * a Date whose time is NaN (also `null`), `undefined` or a hole in an array (`null`), a Map, Set
+ * or class instance (`{}`) are errors naming the field; a BigInt, a Symbol or a function too. A
+ * valid Date is its epoch milliseconds. Object properties that are `undefined` are absent, as
+ * everywhere in the API. With `selectors`, the Momento SDK's sentinel Symbols (AllCaches,
+ * AllTopics, AllCacheItems, AllFunctions) in a selector position are `{}` ("all"). Throws `code`.
+ */
+function strictJson(value, code, what, selectors = false) {
+  let text = '';
+  const put = (part) => {
+    text += part;
+    if (text.length > MAX_JSON_UNITS) throw fail(code, `${what}: over ${MAX_JSON_UNITS} bytes as JSON`);
+  };
+  const walk = (v, depth, path, key) => {
+    switch (typeof v) {
+      case 'string': return put(JSON.stringify(v));
+      case 'boolean': return put(v ? 'true' : 'false');
+      case 'number':
+        if (!Number.isFinite(v)) throw fail(code, `${path}: ${v} is not a finite number`);
+        return put(JSON.stringify(v));
+      case 'symbol':
+        if (selectors && SELECTORS.has(key)) return put('{}');
+        throw fail(code, `${path}: a Symbol is not JSON data`);
+      case 'bigint': throw fail(code, `${path}: a BigInt is not a JSON number (pass a Number)`);
+      case 'undefined': throw fail(code, `${path}: undefined (or a hole) where a value is expected`);
+      case 'function': throw fail(code, `${path}: a function is not JSON data`);
+      default:
+    }
+    if (v === null) return put('null');
+    if (depth >= MAX_DEPTH) throw fail(code, `${path}: nested deeper than ${MAX_DEPTH} levels`);
+    if (Array.isArray(v)) {
+      const n = v.length;
+      if (n > MAX_LIST_ITEMS) throw fail(code, `${path}: more than ${MAX_LIST_ITEMS} items`);
+      put('[');
+      for (let i = 0; i < n; i++) {
+        if (i > 0) put(',');
+        walk(v[i], depth + 1, `${path}[${i}]`, null);
+      }
+      return put(']');
+    }
+    if (v instanceof Date) {
+      const time = Date.prototype.getTime.call(v);
+      if (Number.isNaN(time)) throw fail(code, `${path}: an invalid Date`);
+      return put(String(time));
+    }
+    if (!isPlainObject(v)) throw fail(code, `${path}: expected plain JSON data (an object, array, string, number, boolean or null)`);
+    put('{');
+    let first = true;
+    for (const k of Object.keys(v)) {
+      const item = v[k];
+      if (item === undefined) continue;
+      if (!first) put(',');
+      first = false;
+      put(JSON.stringify(k));
+      put(':');
+      walk(item, depth + 1, path === '' ? k : `${path}.${k}`, k);
+    }
+    return put('}');
+  };
+  try {
+    walk(value, 0, '', null);
+  } catch (error) {
+    throw coded(error, code, what);
+  }
+  return text;
+}
+
+/** A JSON input: text (within the size limit, checked before it is copied into wasm) or data. */
+function jsonInput(value, code, what, selectors = false) {
+  if (typeof value === 'string') {
+    if (value.length > MAX_JSON_UNITS) throw fail(code, `${what}: over the limit of ${MAX_JSON_UNITS} bytes`);
+    return value;
+  }
+  if (value !== null && typeof value === 'object') return strictJson(value, code, what, selectors);
+  throw fail(code, `${what}: expected an object or JSON text`);
+}
+
+// Selector positions in a Momento scope (the SDK's sentinels stand there for "all").
+const SELECTORS = new Set(['cache', 'topic', 'item', 'func']);
+
+/**
+ * Decisions for a catalog page: one byte per title (see CatalogDecisions in the .d.ts).
+ * `entityIds` is the page as decided, a frozen copy: the caller's array may change afterwards.
+ */
 class CatalogDecisions {
   constructor(entityIds, bytes) {
     this.entityIds = entityIds;
     this.bytes = bytes;
     this.length = bytes.length;
   }
-  allowed(i) { return (this.bytes[i] & 15) === 0; }
-  code(i) { const c = this.bytes[i] & 15; return c === 0 ? null : DECISION_CODES[c - 1]; }
-  maxQuality(i) { return QUALITIES[this.bytes[i] >> 4] ?? null; }
+  allowed(i) { return (this.bytes[this._index(i)] & 15) === 0; }
+  code(i) { const c = this.bytes[this._index(i)] & 15; return c === 0 ? null : DECISION_CODES[c - 1]; }
+  maxQuality(i) { return QUALITIES[this.bytes[this._index(i)] >> 4] ?? null; }
   allowedIds() { return this.entityIds.filter((_, i) => (this.bytes[i] & 15) === 0); }
+  /** `i` when it names a title of the page: an index outside it must not read as "allowed". */
+  _index(i) {
+    if (Number.isInteger(i) && i >= 0 && i < this.length) return i;
+    throw fail('INVALID_REQUEST', `index: expected a whole number from 0 to ${this.length - 1}`);
+  }
 }
 
-/** Adds the public decision API to the generated classes of one wasm-bindgen module. */
+// What `install` returned for each module (keyed by its Policy class): installing is once.
+const installed = new WeakMap();
+
+/**
+ * Adds the public decision API to the generated classes of one wasm-bindgen module. Returns the
+ * checked functions an entry exports in place of the generated ones (`qualityForSize`).
+ */
 export function install(raw) {
   const { Policy, Entitlement } = raw;
-  if (Policy.prototype.evaluate) return raw;
+  if (installed.has(Policy)) return installed.get(Policy);
   const encoder = new TextEncoder();
   let memory = null; // the wasm memory: asked for on first use (web targets init after import)
   let io = null; // Uint8Array view on the I/O buffer (renewed when the buffer or memory grows)
@@ -120,9 +247,12 @@ export function install(raw) {
       if (!Number.isFinite(now)) throw fail('INVALID_REQUEST', 'now: expected finite epoch milliseconds');
       return now;
     }
-    if (typeof now === 'string') return raw._parseTime(now);
+    if (typeof now === 'string') {
+      if (now.length > 256) throw fail('INVALID_REQUEST', 'now: not an RFC 3339 date-time (over 256 characters)');
+      return raw._parseTime(now);
+    }
     if (now instanceof Date) {
-      const t = now.getTime();
+      const t = Date.prototype.getTime.call(now);
       if (Number.isNaN(t)) throw fail('INVALID_REQUEST', 'now: invalid Date');
       return t;
     }
@@ -193,9 +323,16 @@ export function install(raw) {
     };
   }
 
+  function checkPolicy(policy) {
+    if (!(policy instanceof Policy) || policy.__wbg_ptr === 0) {
+      throw fail('INVALID_POLICY', 'policy: expected a live Policy (Policy.fromJson or new Policy)');
+    }
+  }
+
   function evaluate(policy, ent, request) {
     if (request === null || typeof request !== 'object') throw fail('INVALID_REQUEST', 'request: expected an object');
-    const id = request.entityId;
+    // Each field is read once (a getter is asked once; what is checked is what is decided).
+    const { entityId: id, entityType, ancestors, licenses, now, allowPersistence } = request;
     if (typeof id !== 'string' || id.length === 0) throw fail('INVALID_REQUEST', 'entityId: expected a non-empty string');
     const country = optionalString(request.country, 'country');
     const code = countryCode(country);
@@ -209,11 +346,11 @@ export function install(raw) {
       pageIds = null;
     }
     const deviceLen = writeDevice(request.device);
-    const { entityType, ancestors, licenses } = request;
     let ancestorsLen = 0;
     if (entityType != null || licenses != null || (ancestors != null && !Array.isArray(ancestors))) {
-      // Rare: sent as JSON every time (arrays may have been mutated since the last call).
-      raw._setExtras(JSON.stringify({ entityType, ancestors, licenses }));
+      // Rare: sent as JSON every time (arrays may have been mutated since the last call), written
+      // strictly: a NaN or an invalid Date in a license must be an error, not an absent end.
+      raw._setExtras(strictJson({ entityType, ancestors, licenses }, 'INVALID_REQUEST', 'request'));
       extrasSent = true;
     } else {
       if (extrasSent) {
@@ -223,7 +360,7 @@ export function install(raw) {
       // Ancestors (season, series) go into the buffer after the id, packed like catalog ids.
       if (ancestors != null) ancestorsLen = writeIds(ancestors, IDS_AT + idLen, 'ancestors') - (IDS_AT + idLen);
     }
-    const bits = policy._decide(ent, idLen, ancestorsLen, deviceLen, code, readNow(request.now), readPersistence(request.allowPersistence));
+    const bits = policy._decide(ent, idLen, ancestorsLen, deviceLen, code, readNow(now), readPersistence(allowPersistence));
     if (bits === FAILED) throw raw._takeError();
     if (out.length === 0) out = new Float64Array(memory.buffer, raw._out(), 1); // memory grew: a detached view
     return build(bits, country, out[0]);
@@ -253,6 +390,7 @@ export function install(raw) {
     const first = requests[0];
     if (first === null || typeof first !== 'object') return null;
     const { country, device, now, allowPersistence } = first;
+    const ids = new Array(n); // read once: what is checked is what is decided
     for (let i = 0; i < n; i++) {
       const r = requests[i];
       if (r === null || typeof r !== 'object') return null;
@@ -260,6 +398,7 @@ export function install(raw) {
       if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_UNITS
         || r.country !== country || r.device !== device || r.now !== now || r.allowPersistence !== allowPersistence
         || r.entityType != null || r.ancestors != null || r.licenses != null) return null;
+      ids[i] = id;
     }
     let code, deviceLen;
     try {
@@ -273,7 +412,7 @@ export function install(raw) {
     if (typeof when !== 'number' || !Number.isFinite(when) || (allowPersistence != null && typeof allowPersistence !== 'boolean')) return null;
     idInBuffer = undefined;
     pageIds = null;
-    const written = writeJoined(requests.map((r) => r.entityId));
+    const written = writeJoined(ids);
     ioView(IDS_AT + written + 8 + 12 * n);
     const offset = policy._catalog(ent, written, n, deviceLen, code, when, allowPersistence === true, true, true);
     if (offset === FAILED) {
@@ -297,7 +436,7 @@ export function install(raw) {
   let lastOpIndex = 0;
 
   function check(scope, operation, cache, key, topic) {
-    if (!scope.__wbg_ptr || !(scope instanceof PermissionScope)) {
+    if (!(scope instanceof PermissionScope) || scope.__wbg_ptr === 0) {
       throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
     }
     if (typeof operation !== 'string' || typeof cache !== 'string' || typeof key !== 'string') {
@@ -347,33 +486,102 @@ export function install(raw) {
   }
 
   if (PermissionScope) { // built with the `scopes` feature
-    // The Momento SDK's sentinels (AllCaches, AllTopics, AllCacheItems, AllFunctions) are
-    // description-less Symbols, which JSON.stringify drops. In a selector position they can only
-    // mean "all", written {} in the JSON form; a Symbol anywhere else is left to fail.
-    const SELECTORS = new Set(['cache', 'topic', 'item', 'func']);
-    const sentinels = (key, value) => (typeof value === 'symbol' && SELECTORS.has(key) ? {} : value);
-    const fromJson = PermissionScope.fromJson;
-    PermissionScope.fromJson = function (value) {
-      if (value !== null && typeof value === 'object') value = JSON.stringify(value, sentinels);
-      return fromJson.call(PermissionScope, value);
+    const live = (scope) => {
+      if (!(scope instanceof PermissionScope) || scope.__wbg_ptr === 0) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
     };
+    const strings = (name, a, b, c) => {
+      if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') {
+        throw fail('INVALID_REQUEST', `${name}: expected three strings`);
+      }
+    };
+    // The SDK's sentinels are description-less Symbols, which JSON.stringify drops: in a
+    // selector position they can only mean "all", `{}` in the JSON form (strictJson).
+    const fromJson = PermissionScope.fromJson;
+    const fromProtobuf = PermissionScope.fromProtobuf;
+    const { explain, explainTopic, toJSON } = PermissionScope.prototype;
+    const superUser = Object.getOwnPropertyDescriptor(PermissionScope.prototype, 'isSuperUser').get;
+    Object.defineProperties(PermissionScope, {
+      fromJson: {
+        value: function fromJsonChecked(value) {
+          return fromJson.call(PermissionScope, jsonInput(value, 'INVALID_SCOPE', 'scope', true));
+        },
+        writable: true,
+        configurable: true,
+      },
+      fromProtobuf: {
+        value: function fromProtobufChecked(value) {
+          try {
+            return fromProtobuf.call(PermissionScope, value);
+          } catch (error) {
+            throw coded(error, 'INVALID_SCOPE', 'permissions');
+          }
+        },
+        writable: true,
+        configurable: true,
+      },
+    });
     Object.defineProperties(PermissionScope.prototype, {
       allows: { value(operation, cache, key) { return check(this, operation, cache, key, false); } },
       allowsTopic: { value(operation, cache, topic) { return check(this, operation, cache, topic, true); } },
+      explain: {
+        value(operation, cache, key) {
+          live(this);
+          strings('explain(operation, cache, key)', operation, cache, key);
+          return explain.call(this, operation, cache, key);
+        },
+      },
+      explainTopic: {
+        value(operation, cache, topic) {
+          live(this);
+          strings('explainTopic(operation, cache, topic)', operation, cache, topic);
+          return explainTopic.call(this, operation, cache, topic);
+        },
+      },
+      toJSON: { value() { live(this); return toJSON.call(this); } },
+      isSuperUser: { get() { live(this); return superUser.call(this); }, configurable: true },
     });
   }
 
-  // ---- JWT verification (the edge module only) ----
+  // ---- JWT verification, token minting (the edge module only) ----
+  /**
+   * `fn` as a method of `Class`: `this` must be a live handle, every failure is coded (`code`
+   * for anything the checks did not name, such as a getter of the options that throws).
+   */
+  function method(Class, what, code, fn) {
+    return function checked(...args) {
+      try {
+        if (!(this instanceof Class) || this.__wbg_ptr === 0) throw fail('INVALID_KEY', `${what}: expected a live ${Class.name}`);
+        return fn.apply(this, args);
+      } catch (error) {
+        throw coded(error, code, what);
+      }
+    };
+  }
+
+  /** `{ now? }` of a verification, read once; throws INVALID_REQUEST. */
+  function verifyNow(options) {
+    if (options === undefined) return Date.now();
+    if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected an object');
+    return readNow(options.now);
+  }
+
+  function tokenString(token) {
+    if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
+    return token;
+  }
+
+  /** Configuration objects become strict JSON text (INVALID_KEY), as policies and scopes do. */
+  function configured(Class, name) {
+    const original = Class[name];
+    Class[name] = function fromConfig(config) {
+      return original.call(Class, jsonInput(config, 'INVALID_KEY', name === 'mosaicEndUser' ? 'jwks' : 'config'));
+    };
+  }
+
   const { JwtVerifier } = raw;
   if (JwtVerifier) {
-    Object.defineProperty(JwtVerifier.prototype, 'verify', {
-      value(token, options = {}) {
-        if (!(this instanceof JwtVerifier) || this.__wbg_ptr === 0) throw fail('INVALID_KEY', 'verifier: expected a live JwtVerifier');
-        if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
-        if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected an object');
-        return this._verify(token, readNow(options.now));
-      },
-    });
+    configured(JwtVerifier, 'fromJson');
+    configured(JwtVerifier, 'mosaicEndUser');
     // Keys imported into WebCrypto, per verifier and JWK text.
     const platformKeys = new WeakMap();
     // What WebCrypto checks for (src/jwt.rs PLATFORM_ALGS): only the public members of a key are
@@ -398,181 +606,275 @@ export function install(raw) {
         return null;
       }
     };
-    Object.defineProperty(JwtVerifier.prototype, 'verifyAsync', {
-      async value(token, options = {}) {
-        if (!(this instanceof JwtVerifier) || this.__wbg_ptr === 0) throw fail('INVALID_KEY', 'verifier: expected a live JwtVerifier');
-        if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
-        if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected an object');
-        const now = readNow(options.now);
-        const header = b64urlJson(token.split('.')[0] ?? '');
-        const subtle = globalThis.crypto?.subtle;
-        const platform = header && PLATFORM[header.alg];
-        if (!platform || !subtle) return this._verify(token, now);
-        // playgate checks the algorithm and selects the keys; WebCrypto checks the signature.
-        const { signed, signature, keys } = this._preparePlatform(token);
-        let cache = platformKeys.get(this);
-        if (!cache) platformKeys.set(this, (cache = new Map()));
-        for (const [index, jwk] of keys) {
-          let key = cache.get(jwk);
-          if (!key) {
-            key = await subtle.importKey('jwk', platform.publicJwk(JSON.parse(jwk)), platform.importParams, false, ['verify']);
-            cache.set(jwk, key);
-          }
-          if (await subtle.verify(platform.verifyParams, key, signature, signed)) {
-            return this._finishPlatform(token, index, now);
-          }
-        }
-        throw fail('BAD_SIGNATURE', 'signature: does not verify');
-      },
+    const verifyAsync = method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function start(token, options) {
+      return [tokenString(token), verifyNow(options)];
     });
-    Object.defineProperty(JwtVerifier.prototype, 'verifyPlayback', {
-      value(token, options = {}) {
-        if (!(this instanceof JwtVerifier) || this.__wbg_ptr === 0) throw fail('INVALID_KEY', 'verifier: expected a live JwtVerifier');
-        if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
-        if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected an object');
-        return this._verifyPlayback(token, readNow(options.now));
+    Object.defineProperties(JwtVerifier.prototype, {
+      verify: {
+        value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verify(token, options) {
+          return this._verify(tokenString(token), verifyNow(options));
+        }),
+      },
+      verifyPlayback: {
+        value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verifyPlayback(token, options) {
+          return this._verifyPlayback(tokenString(token), verifyNow(options));
+        }),
+      },
+      verifyAsync: {
+        async value(...args) {
+          const [token, now] = verifyAsync.apply(this, args); // the checks, synchronously coded
+          const header = b64urlJson(token.split('.')[0] ?? '');
+          const subtle = globalThis.crypto?.subtle;
+          const platform = header && PLATFORM[header.alg];
+          if (!platform || !subtle) return this._verify(token, now);
+          // playgate checks the algorithm and selects the keys; WebCrypto checks the signature.
+          const { signed, signature, keys } = this._preparePlatform(token);
+          let cache = platformKeys.get(this);
+          if (!cache) platformKeys.set(this, (cache = new Map()));
+          for (const [index, jwk] of keys) {
+            let key = cache.get(jwk);
+            if (!key) {
+              try {
+                key = await subtle.importKey('jwk', platform.publicJwk(JSON.parse(jwk)), platform.importParams, false, ['verify']);
+              } catch (error) {
+                throw coded(error, 'INVALID_KEY', `keys[${index}]: WebCrypto refused the key`);
+              }
+              cache.set(jwk, key);
+            }
+            if (await subtle.verify(platform.verifyParams, key, signature, signed)) {
+              return this._finishPlatform(token, index, now);
+            }
+          }
+          throw fail('BAD_SIGNATURE', 'signature: does not verify');
+        },
       },
     });
   }
+
+  /** A scope given to a minter: a live PermissionScope, or what PermissionScope.fromJson reads. */
+  const scopeOf = (scope) => (scope instanceof PermissionScope && scope.__wbg_ptr !== 0 ? scope : PermissionScope.fromJson(scope));
+
   const { PlaybackTokenMinter } = raw;
   if (PlaybackTokenMinter) {
+    configured(PlaybackTokenMinter, 'fromJson');
     Object.defineProperty(PlaybackTokenMinter.prototype, 'mint', {
-      value(options) {
-        if (!(this instanceof PlaybackTokenMinter) || this.__wbg_ptr === 0) throw fail('INVALID_KEY', 'minter: expected a live PlaybackTokenMinter');
+      value: method(PlaybackTokenMinter, 'minter', 'INVALID_REQUEST', function mint(options) {
         if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, subject?, entitlement?, now? }');
-        const scope = options.scope instanceof PermissionScope ? options.scope : PermissionScope.fromJson(options.scope);
-        const ent = options.entitlement ?? {};
-        if (ent === null || typeof ent !== 'object') throw fail('INVALID_REQUEST', 'entitlement: expected an object');
+        const { scope, subject, entitlement = {}, now } = options;
+        if (entitlement === null || typeof entitlement !== 'object') throw fail('INVALID_REQUEST', 'entitlement: expected an object');
+        const { maxQuality, country, device } = entitlement;
         return this._mint(
-          scope, optionalString(options.subject, 'subject') ?? undefined,
-          optionalString(ent.maxQuality, 'entitlement.maxQuality') ?? undefined,
-          optionalString(ent.country, 'entitlement.country') ?? undefined,
-          optionalString(ent.device, 'entitlement.device') ?? undefined,
-          readNow(options.now),
+          scopeOf(scope), optionalString(subject, 'subject') ?? undefined,
+          optionalString(maxQuality, 'entitlement.maxQuality') ?? undefined,
+          optionalString(country, 'entitlement.country') ?? undefined,
+          optionalString(device, 'entitlement.device') ?? undefined,
+          readNow(now),
         );
+      }),
+    });
+  }
+
+  const { MomentoTokenIssuer } = raw;
+  if (MomentoTokenIssuer) {
+    configured(MomentoTokenIssuer, 'fromJson');
+    Object.defineProperties(MomentoTokenIssuer.prototype, {
+      mint: {
+        value: method(MomentoTokenIssuer, 'issuer', 'INVALID_REQUEST', function mint(options) {
+          if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, tokenId, lifetimeSeconds?, now? }');
+          const { scope, tokenId, lifetimeSeconds = 3600, now } = options;
+          if (typeof tokenId !== 'string') throw fail('INVALID_REQUEST', 'tokenId: expected a string');
+          if (typeof lifetimeSeconds !== 'number') throw fail('INVALID_REQUEST', 'lifetimeSeconds: expected a number');
+          return this._mint(scopeOf(scope), tokenId, lifetimeSeconds, readNow(now));
+        }),
+      },
+      verify: {
+        value: method(MomentoTokenIssuer, 'issuer', 'INVALID_REQUEST', function verify(token, options) {
+          return this._verify(tokenString(token), verifyNow(options));
+        }),
       },
     });
   }
+
+  // ---- documents and policies ----
+  const MAX_DOCUMENT_LIMIT = 64 << 20; // src/entitlement.rs MAX_DOCUMENT_BYTES_LIMIT
+
+  /** `{ maxBytes }` read once into a fresh object wasm can read without running caller code. */
+  function documentOptions(options) {
+    if (options === undefined || options === null) return undefined;
+    if (typeof options !== 'object') throw fail('INVALID_ENTITLEMENT', 'options: expected { maxBytes? }');
+    const { maxBytes } = options;
+    if (maxBytes === undefined || maxBytes === null) return undefined;
+    if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_DOCUMENT_LIMIT) {
+      throw fail('INVALID_ENTITLEMENT', `maxBytes: expected a whole number of bytes from 1 to ${MAX_DOCUMENT_LIMIT}`);
+    }
+    return { maxBytes };
+  }
+
+  const fromBlob = Entitlement.fromBlob;
+  Entitlement.fromBlob = function fromBlobChecked(blob, options) {
+    try {
+      const limits = documentOptions(options);
+      if (blob instanceof ArrayBuffer) {
+        try {
+          blob = new Uint8Array(blob);
+        } catch {
+          throw fail('INVALID_ENTITLEMENT', 'blob: a detached ArrayBuffer (its bytes were transferred)');
+        }
+      }
+      return fromBlob.call(Entitlement, blob, limits);
+    } catch (error) {
+      throw coded(error, 'INVALID_ENTITLEMENT', 'blob');
+    }
+  };
 
   // The Momento SDK's dictionary responses (dictionaryFetch, dictionaryGetFields) as well as
   // records and Maps: a Hit gives its fields, a Miss means the user has no document, an Error
   // is the cache's failure. Told apart by the SDK's own `type` tag, so no SDK import is needed.
+  // The fields are copied into a Map here, once, so wasm never runs a caller's getter.
   const fromDictionary = Entitlement.fromDictionary;
-  Entitlement.fromDictionary = function (fields) {
-    if (fields !== null && typeof fields === 'object' && !(fields instanceof Map) && typeof fields.type === 'string'
-        && (typeof fields.valueRecord === 'function' || typeof fields.errorCode === 'function' || fields.type === 'Miss')) {
-      if (fields.type === 'Hit' && typeof fields.valueRecord === 'function') fields = fields.valueRecord();
-      else if (fields.type === 'Miss') throw fail('ENTITLEMENT_MISSING', 'dictionary: the cache has no such dictionary (Miss)');
-      else if (fields.type === 'Error') {
-        const detail = typeof fields.message === 'function' ? fields.message() : String(fields);
-        throw fail('ENTITLEMENT_UNAVAILABLE', `dictionary: the cache answered an error: ${detail}`);
-      } else throw fail('INVALID_ENTITLEMENT', `dictionary: a "${fields.type}" response is not a dictionary`);
+  Entitlement.fromDictionary = function fromDictionaryChecked(fields, options) {
+    try {
+      const limits = documentOptions(options);
+      if (fields !== null && typeof fields === 'object' && !(fields instanceof Map) && typeof fields.type === 'string'
+          && (typeof fields.valueRecord === 'function' || typeof fields.errorCode === 'function' || fields.type === 'Miss')) {
+        if (fields.type === 'Hit' && typeof fields.valueRecord === 'function') fields = fields.valueRecord();
+        else if (fields.type === 'Miss') throw fail('ENTITLEMENT_MISSING', 'dictionary: the cache has no such dictionary (Miss)');
+        else if (fields.type === 'Error') {
+          const detail = typeof fields.message === 'function' ? fields.message() : String(fields);
+          throw fail('ENTITLEMENT_UNAVAILABLE', `dictionary: the cache answered an error: ${detail}`);
+        } else throw fail('INVALID_ENTITLEMENT', `dictionary: a "${fields.type}" response is not a dictionary`);
+      }
+      let entries;
+      if (fields instanceof Map) entries = fields;
+      else if (fields !== null && typeof fields === 'object' && !Array.isArray(fields)) entries = Object.entries(fields);
+      else throw fail('INVALID_ENTITLEMENT', 'dictionary: expected a record or a Map of string fields');
+      return fromDictionary.call(Entitlement, new Map(entries), limits);
+    } catch (error) {
+      throw coded(error, 'INVALID_ENTITLEMENT', 'dictionary');
     }
-    return fromDictionary.call(Entitlement, fields);
   };
 
-  const { MomentoTokenIssuer } = raw;
-  if (MomentoTokenIssuer) {
-    const live = (issuer) => {
-      if (!(issuer instanceof MomentoTokenIssuer) || issuer.__wbg_ptr === 0) throw fail('INVALID_KEY', 'issuer: expected a live MomentoTokenIssuer');
-    };
-    Object.defineProperties(MomentoTokenIssuer.prototype, {
-      mint: {
-        value(options) {
-          live(this);
-          if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, tokenId, lifetimeSeconds?, now? }');
-          const scope = options.scope instanceof PermissionScope ? options.scope : PermissionScope.fromJson(options.scope);
-          if (typeof options.tokenId !== 'string') throw fail('INVALID_REQUEST', 'tokenId: expected a string');
-          const lifetime = options.lifetimeSeconds ?? 3600;
-          if (typeof lifetime !== 'number') throw fail('INVALID_REQUEST', 'lifetimeSeconds: expected a number');
-          return this._mint(scope, options.tokenId, lifetime, readNow(options.now));
-        },
-      },
-      verify: {
-        value(token, options = {}) {
-          live(this);
-          if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
-          if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected an object');
-          return this._verify(token, readNow(options.now));
-        },
-      },
-    });
-  }
+  const policyFromJson = Policy.fromJson;
+  Policy.fromJson = function fromJsonChecked(value) {
+    return policyFromJson.call(Policy, jsonInput(value, 'INVALID_POLICY', 'policy'));
+  };
+
+  // Functions the entries export in place of the generated ones (an ES module namespace
+  // cannot be patched): the glue would turn a BigInt or a Symbol into a TypeError without code.
+  const rawQuality = raw.qualityForSize;
+  const checkedExports = {
+    qualityForSize(width, height) {
+      if (typeof width !== 'number' || typeof height !== 'number') {
+        throw fail('INVALID_REQUEST', 'qualityForSize(width, height): expected two numbers of pixels');
+      }
+      return rawQuality(width, height);
+    },
+  };
 
   Object.defineProperties(Policy.prototype, {
     evaluate: {
       value(ent, request) {
-        checkEntitlement(ent);
-        return evaluate(this, ent, request);
+        try {
+          checkPolicy(this);
+          checkEntitlement(ent);
+          return evaluate(this, ent, request);
+        } catch (error) {
+          throw coded(error, 'INVALID_REQUEST', 'request');
+        }
       },
     },
     evaluateMany: {
       value(ent, requests) {
-        checkEntitlement(ent);
-        if (!Array.isArray(requests)) throw fail('INVALID_REQUEST', 'requests: expected an array');
-        if (requests.length > 1) {
-          const shared = evaluateShared(this, ent, requests);
-          if (shared !== null) return shared;
-        }
-        const decisions = new Array(requests.length);
-        for (let i = 0; i < requests.length; i++) {
-          try {
-            decisions[i] = evaluate(this, ent, requests[i]);
-          } catch (error) {
-            if (error && typeof error.code === 'string') error.message = `requests[${i}]: ${error.message}`;
-            throw error;
+        try {
+          checkPolicy(this);
+          checkEntitlement(ent);
+          if (!Array.isArray(requests)) throw fail('INVALID_REQUEST', 'requests: expected an array');
+          const n = requests.length;
+          if (n > 1) {
+            const shared = evaluateShared(this, ent, requests);
+            if (shared !== null) return shared;
           }
+          const decisions = new Array(n);
+          for (let i = 0; i < n; i++) {
+            try {
+              decisions[i] = evaluate(this, ent, requests[i]);
+            } catch (error) {
+              const e = coded(error, 'INVALID_REQUEST', 'request');
+              if (typeof e.code === 'string') e.message = `requests[${i}]: ${e.message}`;
+              throw e;
+            }
+          }
+          return decisions;
+        } catch (error) {
+          throw coded(error, 'INVALID_REQUEST', 'requests');
         }
-        return decisions;
       },
     },
     evaluateCatalog: {
       value(ent, entityIds, context = {}) {
-        checkEntitlement(ent);
-        if (!Array.isArray(entityIds)) throw fail('INVALID_REQUEST', 'entityIds: expected an array of strings');
-        if (context === null || typeof context !== 'object') throw fail('INVALID_REQUEST', 'context: expected an object');
-        let samePage = pageIds !== null && pageIds.length === entityIds.length;
-        for (let i = 0; i < entityIds.length; i++) {
-          const id = entityIds[i];
-          if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_UNITS) {
-            throw fail('INVALID_REQUEST', `entityIds[${i}]: expected a non-empty string of at most ${MAX_ID_UNITS} characters`);
-          }
-          if (samePage && pageIds[i] !== id) samePage = false;
+        try {
+          checkPolicy(this);
+          checkEntitlement(ent);
+          return evaluateCatalog(this, ent, entityIds, context);
+        } catch (error) {
+          throw coded(error, 'INVALID_REQUEST', 'entityIds');
         }
-        const country = optionalString(context.country, 'country');
-        const code = countryCode(country);
-        // The device first, then each id as a u16 length and its UTF-8 bytes, then one result byte per id.
-        const deviceLen = writeDevice(context.device);
-        let at = IDS_AT;
-        const now = readNow(context.now);
-        const persistence = readPersistence(context.allowPersistence);
-        idInBuffer = undefined;
-        if (samePage) {
-          at = pageBytes;
-        } else {
-          // One native encodeInto of the joined ids instead of a JS loop per character.
-          pageIds = null;
-          at = IDS_AT + writeJoined(entityIds);
-          pageSeparated = true;
-          pageIds = entityIds.slice();
-          pageBytes = at;
-        }
-        ioView(at + entityIds.length);
-        let offset = this._catalog(ent, at - IDS_AT, entityIds.length, deviceLen, code, now, persistence, pageSeparated, false);
-        if (offset === NUL_IN_ID) { // rare: an id holds a NUL, which the joined form cannot carry
-          pageIds = null;
-          at = writeIds(entityIds, IDS_AT, 'entityIds');
-          pageSeparated = false;
-          pageIds = entityIds.slice();
-          pageBytes = at;
-          ioView(at + entityIds.length);
-          offset = this._catalog(ent, at - IDS_AT, entityIds.length, deviceLen, code, now, persistence, false, false);
-        }
-        if (offset === FAILED) throw raw._takeError();
-        const bytes = ioView(0).slice(offset, offset + entityIds.length);
-        return new CatalogDecisions(entityIds, bytes);
       },
     },
   });
-  return raw;
+
+  function evaluateCatalog(policy, ent, entityIds, context) {
+    if (!Array.isArray(entityIds)) throw fail('INVALID_REQUEST', 'entityIds: expected an array of strings');
+    if (context === null || typeof context !== 'object') throw fail('INVALID_REQUEST', 'context: expected an object');
+    const n = entityIds.length;
+    // The page as decided: each id read once into a copy, frozen, which the result keeps (the
+    // caller's array may change afterwards; the buffer's page must not change under it).
+    const ids = new Array(n);
+    let samePage = pageIds !== null && pageIds.length === n;
+    for (let i = 0; i < n; i++) {
+      const id = entityIds[i];
+      if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_UNITS) {
+        throw fail('INVALID_REQUEST', `entityIds[${i}]: expected a non-empty string of at most ${MAX_ID_UNITS} characters`);
+      }
+      ids[i] = id;
+      if (samePage && pageIds[i] !== id) samePage = false;
+    }
+    const { country: contextCountry, device, now: contextNow, allowPersistence } = context;
+    const country = optionalString(contextCountry, 'country');
+    const code = countryCode(country);
+    // The device first, then the ids (NUL-joined, or each a u16 length and its UTF-8 bytes),
+    // then one result byte per id.
+    const deviceLen = writeDevice(device);
+    let at = IDS_AT;
+    const now = readNow(contextNow);
+    const persistence = readPersistence(allowPersistence);
+    idInBuffer = undefined;
+    if (samePage) {
+      at = pageBytes;
+    } else {
+      // One native encodeInto of the joined ids instead of a JS loop per character.
+      pageIds = null;
+      at = IDS_AT + writeJoined(ids);
+      pageSeparated = true;
+      pageIds = Object.freeze(ids);
+      pageBytes = at;
+    }
+    const page = pageIds;
+    ioView(at + n);
+    let offset = policy._catalog(ent, at - IDS_AT, n, deviceLen, code, now, persistence, pageSeparated, false);
+    if (offset === NUL_IN_ID) { // rare: an id holds a NUL, which the joined form cannot carry
+      pageIds = null;
+      at = writeIds(page, IDS_AT, 'entityIds');
+      pageSeparated = false;
+      pageIds = page;
+      pageBytes = at;
+      ioView(at + n);
+      offset = policy._catalog(ent, at - IDS_AT, n, deviceLen, code, now, persistence, false, false);
+    }
+    if (offset === FAILED) throw raw._takeError();
+    const bytes = ioView(0).slice(offset, offset + n);
+    return new CatalogDecisions(page, bytes);
+  }
+  installed.set(Policy, checkedExports);
+  return checkedExports;
 }

@@ -11,8 +11,10 @@
 // and `Cache Not Found`. Choices are written in the README ("Reading entitlements").
 
 const MIB = 1024 * 1024;
-/** The largest entitlement document playgate parses (src/json.rs MAX_INPUT_BYTES). */
+/** The largest entitlement document read by default (src/entitlement.rs DEFAULT_MAX_DOCUMENT_BYTES); `maxBytes` changes it. */
 const MAX_DOCUMENT_BYTES = MIB;
+/** The largest `maxBytes` a store accepts (src/entitlement.rs MAX_DOCUMENT_BYTES_LIMIT). */
+const MAX_DOCUMENT_LIMIT = 64 * MIB;
 // RFC 3986 unreserved characters plus `/` (MediaStore keys are paths): sent as `key=`.
 const URL_SAFE_KEY = /^[A-Za-z0-9\-._~/]+$/;
 
@@ -314,19 +316,19 @@ export function cacheApi(raw) {
     };
   }
 
-  /** Turns what a loader returned into an Entitlement; null when the user has none. */
-  function toEntitlement(value) {
+  /** Turns what a loader returned into an Entitlement (at most `maxBytes`); null when the user has none. */
+  function toEntitlement(value, maxBytes) {
     if (value === null || value === undefined) return null;
     if (typeof value === 'string' || value instanceof Uint8Array || value instanceof ArrayBuffer) {
-      return Entitlement.fromBlob(value);
+      return Entitlement.fromBlob(value, { maxBytes });
     }
-    return Entitlement.fromDictionary(value); // records, Maps and the SDK's fetch responses
+    return Entitlement.fromDictionary(value, { maxBytes }); // records, Maps and the SDK's fetch responses
   }
 
   class EntitlementStore {
     /**
      * `{ policy, cache + cacheName | load(userKey, { signal }), maxEntries = 1000, maxAgeMs =
-     * 60000, missTtlMs = 0, loadTimeoutMs = 10000, clock = Date.now }`.
+     * 60000, missTtlMs = 0, loadTimeoutMs = 10000, maxBytes = 1 MiB, clock = Date.now }`.
      */
     constructor(options) {
       if (options === null || typeof options !== 'object') throw invalid('options: expected { cache, cacheName, policy }');
@@ -342,8 +344,11 @@ export function cacheApi(raw) {
           throw invalid('cache: expected a CacheClient (or an object with its get), or give load');
         }
         cacheNameOf(cacheName);
-        this._load = (userKey, { signal }) => cache.get(cacheName, userKey, { signal, maxBytes: MAX_DOCUMENT_BYTES });
+        this._load = (userKey, { signal }) => cache.get(cacheName, userKey, { signal, maxBytes: this.maxBytes });
       }
+      // The largest document read, from the cache and from a loader alike.
+      this.maxBytes = wholeNumber(options.maxBytes, 'maxBytes', 1, MAX_DOCUMENT_BYTES);
+      if (this.maxBytes > MAX_DOCUMENT_LIMIT) throw invalid(`maxBytes: at most ${MAX_DOCUMENT_LIMIT}`);
       this.policy = policy;
       this.maxEntries = wholeNumber(options.maxEntries, 'maxEntries', 1, 1000);
       this.maxAgeMs = wholeNumber(options.maxAgeMs, 'maxAgeMs', 0, 60_000);
@@ -436,7 +441,7 @@ export function cacheApi(raw) {
       }
       let ent;
       try {
-        ent = toEntitlement(value);
+        ent = toEntitlement(value, this.maxBytes);
       } catch (error) {
         const code = error?.code === 'ENTITLEMENT_MISSING' ? 'ENTITLEMENT_MISSING'
           : error?.code === 'ENTITLEMENT_UNAVAILABLE' ? 'ENTITLEMENT_UNAVAILABLE' : 'ENTITLEMENT_INVALID';

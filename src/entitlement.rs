@@ -277,10 +277,24 @@ fn id_set(ids: Vec<String>) -> IdSet {
     ids.into_iter().map(String::into_boxed_str).collect()
 }
 
+/// The largest document read by default, in bytes (a blob's bytes, or a dictionary's names and
+/// values together): far above any real entitlement, far below what would hurt a player.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = MAX_JSON_BYTES;
+
+/// The largest limit a caller may choose (`maxBytes`): lists stay bounded by
+/// [`MAX_LIST_ITEMS`] whatever the size.
+pub const MAX_DOCUMENT_BYTES_LIMIT: usize = 64 << 20;
+
 impl Entitlement {
-    /// Reads a blob: JSON text (UTF-8, an optional byte-order mark) holding one object.
+    /// Reads a blob: JSON text (UTF-8, an optional byte-order mark) holding one object, of at
+    /// most [`DEFAULT_MAX_DOCUMENT_BYTES`].
     pub fn from_json(bytes: &[u8]) -> Result<Entitlement, Error> {
-        check_size(bytes.len())?;
+        Self::from_json_within(bytes, DEFAULT_MAX_DOCUMENT_BYTES)
+    }
+
+    /// [`Self::from_json`] with the caller's size limit (at most [`MAX_DOCUMENT_BYTES_LIMIT`]).
+    pub fn from_json_within(bytes: &[u8], max_bytes: usize) -> Result<Entitlement, Error> {
+        check_size(bytes.len(), max_bytes)?;
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let text = std::str::from_utf8(bytes).map_err(|e| {
             Error::entitlement(format!("not UTF-8 text (at byte {})", e.valid_up_to()))
@@ -294,11 +308,20 @@ impl Entitlement {
     pub fn from_dictionary<'a>(
         fields: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Entitlement, Error> {
+        Self::from_dictionary_within(fields, DEFAULT_MAX_DOCUMENT_BYTES)
+    }
+
+    /// [`Self::from_dictionary`] with the caller's limit on names and values together (at most
+    /// [`MAX_DOCUMENT_BYTES_LIMIT`]).
+    pub fn from_dictionary_within<'a>(
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+        max_bytes: usize,
+    ) -> Result<Entitlement, Error> {
         let mut doc = Entitlement::default();
         let mut total = 0usize;
         for (name, value) in fields {
             total = total.saturating_add(name.len()).saturating_add(value.len());
-            check_size(total)?;
+            check_size(total, max_bytes)?;
             let Some(field) = Field::parse(name) else {
                 continue;
             };
@@ -329,10 +352,16 @@ impl Entitlement {
     }
 }
 
-fn check_size(len: usize) -> Result<(), Error> {
-    if len > MAX_JSON_BYTES {
+/// Checks a document's size against the limit (itself checked against the largest allowed).
+pub fn check_size(len: usize, max_bytes: usize) -> Result<(), Error> {
+    if max_bytes == 0 || max_bytes > MAX_DOCUMENT_BYTES_LIMIT {
         return Err(Error::entitlement(format!(
-            "document is {len} bytes; the limit is {MAX_JSON_BYTES}"
+            "maxBytes: {max_bytes} is not between 1 and {MAX_DOCUMENT_BYTES_LIMIT}"
+        )));
+    }
+    if len > max_bytes {
+        return Err(Error::entitlement(format!(
+            "document is over the limit of {max_bytes} bytes (maxBytes; {len} bytes or more)"
         )));
     }
     Ok(())

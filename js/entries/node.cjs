@@ -16,7 +16,7 @@ module.exports = globalThis[SHARED] ?? share((function load() {
   const raw = require('./playgate.cjs');
   const api = require('../api.cjs');
   const cache = require('../cache.cjs');
-  api.install(raw);
+  Object.assign(raw, api.install(raw)); // the checked qualityForSize replaces the generated one
   raw.DECISION_CODES = api.DECISION_CODES;
   Object.assign(raw, cache.cacheApi(raw));
   raw.default = function init() {

@@ -78,6 +78,8 @@ export interface EntitlementStoreOptions {
   missTtlMs?: number;
   /** A load that takes longer is abandoned (its `signal` aborted): ENTITLEMENT_UNAVAILABLE (default 10000). */
   loadTimeoutMs?: number;
+  /** The largest document read, in bytes: a larger one is the denial ENTITLEMENT_INVALID (default 1 MiB, at most 64 MiB). */
+  maxBytes?: number;
   /** The clock for ages and for requests without `now` (default Date.now). */
   clock?: () => number;
 }

@@ -3,7 +3,9 @@ import * as raw from './playgate.js';
 import { install } from '../api.mjs';
 import { cacheApi } from '../cache.mjs';
 
-install(raw);
+// Checked in place of the generated function of the same name (an explicit export wins over
+// the star export): a BigInt or Symbol argument is a coded error, not the glue's TypeError.
+export const { qualityForSize } = install(raw);
 export * from './playgate.js';
 export { default } from './playgate.js';
 export { DECISION_CODES } from '../api.mjs';

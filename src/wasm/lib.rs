@@ -34,9 +34,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use playgate::decision::{Context, PackedIds};
-use playgate::entitlement::Entitlement;
+use playgate::entitlement::{
+    check_size, Entitlement, DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_LIMIT,
+};
 use playgate::error::Error;
-use playgate::json::MAX_JSON_BYTES;
 use playgate::policy::{Policy, Resolution};
 use playgate::quality::Quality;
 use playgate::request::{check_device, parse_country, EntityExtras};
@@ -431,41 +432,41 @@ impl JsPolicy {
 
 #[wasm_bindgen(js_class = Entitlement)]
 impl JsEntitlement {
-    /// Reads a cache blob: JSON text, or its UTF-8 bytes (`Uint8Array` / `ArrayBuffer`).
-    /// Throws `INVALID_ENTITLEMENT`.
+    /// Reads a cache blob: JSON text, or its UTF-8 bytes (`Uint8Array` / `ArrayBuffer`), of at
+    /// most `options.maxBytes` (default 1 MiB, at most 64 MiB). Throws `INVALID_ENTITLEMENT`.
     #[wasm_bindgen(js_name = fromBlob)]
     pub fn from_blob(
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | ArrayBuffer")] blob: JsValue,
+        options: Option<EntitlementOptions>,
     ) -> Result<JsEntitlement, JsValue> {
+        let max = max_bytes(options.as_ref())?;
         let bytes = if let Some(text) = blob.dyn_ref::<JsString>() {
             // A UTF-16 length over the limit is over it in UTF-8 too: refuse before copying.
-            if text.length() as usize > MAX_JSON_BYTES {
-                return reject(Error::entitlement(format!(
-                    "document is over {MAX_JSON_BYTES} bytes"
-                )));
-            }
+            check_size(text.length() as usize, max).map_err(|e| js_error(&e))?;
             String::from(text).into_bytes()
         } else if let Some(array) = blob.dyn_ref::<Uint8Array>() {
-            bytes_within_limit(array)?
-        } else if let Some(buffer) = blob.dyn_ref::<js_sys::ArrayBuffer>() {
-            bytes_within_limit(&Uint8Array::new(buffer))?
+            check_size(array.length() as usize, max).map_err(|e| js_error(&e))?;
+            array.to_vec()
         } else {
+            // An ArrayBuffer is viewed by the JS layer (a detached one cannot be).
             return reject(Error::entitlement(
                 "blob: expected JSON text, a Uint8Array or an ArrayBuffer",
             ));
         };
-        Entitlement::from_json(&bytes)
+        Entitlement::from_json_within(&bytes, max)
             .map(JsEntitlement::wrap)
             .map_err(|e| js_error(&e))
     }
 
-    /// Reads cache dictionary fields: a record or `Map` of string to string.
-    /// Throws `INVALID_ENTITLEMENT`.
+    /// Reads cache dictionary fields: a record or `Map` of string to string, names and values
+    /// together at most `options.maxBytes` (default 1 MiB). Throws `INVALID_ENTITLEMENT`.
     #[wasm_bindgen(js_name = fromDictionary)]
     pub fn from_dictionary(
         #[wasm_bindgen(unchecked_param_type = "Record<string, string> | Map<string, string>")]
         fields: JsValue,
+        options: Option<EntitlementOptions>,
     ) -> Result<JsEntitlement, JsValue> {
+        let max = max_bytes(options.as_ref())?;
         let entries: Array = if let Some(map) = fields.dyn_ref::<Map>() {
             Array::from(&map.entries().into())
         } else if fields.is_object() && !Array::is_array(&fields) {
@@ -491,16 +492,15 @@ impl JsEntitlement {
                 )));
             };
             total = total.saturating_add(name.len() + value.len());
-            if total > MAX_JSON_BYTES {
-                return reject(Error::entitlement(format!(
-                    "dictionary is over {MAX_JSON_BYTES} bytes"
-                )));
-            }
+            check_size(total, max).map_err(|e| js_error(&e))?;
             pairs.push((name, value));
         }
-        Entitlement::from_dictionary(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .map(JsEntitlement::wrap)
-            .map_err(|e| js_error(&e))
+        Entitlement::from_dictionary_within(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            max,
+        )
+        .map(JsEntitlement::wrap)
+        .map_err(|e| js_error(&e))
     }
 }
 
@@ -513,27 +513,39 @@ impl JsEntitlement {
     }
 }
 
-fn bytes_within_limit(array: &Uint8Array) -> Result<Vec<u8>, JsValue> {
-    if array.length() as usize > MAX_JSON_BYTES {
-        return reject(Error::entitlement(format!(
-            "document is {} bytes; the limit is {MAX_JSON_BYTES}",
-            array.length()
-        )));
-    }
-    Ok(array.to_vec())
+#[wasm_bindgen]
+extern "C" {
+    /// `{ maxBytes? }` (declared in types.rs), so that the parameter is optional in TypeScript.
+    #[wasm_bindgen(typescript_type = "EntitlementOptions")]
+    pub type EntitlementOptions;
 }
 
-/// JSON text from a string, or from an object through `JSON.stringify`.
+/// `options.maxBytes` as the JS layer passes it (a fresh object holding a checked number), or
+/// the default.
+fn max_bytes(options: Option<&EntitlementOptions>) -> Result<usize, JsValue> {
+    let Some(value) = options.and_then(|o| Reflect::get(o, &JsValue::from_str("maxBytes")).ok())
+    else {
+        return Ok(DEFAULT_MAX_DOCUMENT_BYTES);
+    };
+    if value.is_undefined() {
+        return Ok(DEFAULT_MAX_DOCUMENT_BYTES);
+    }
+    match value.as_f64() {
+        Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= MAX_DOCUMENT_BYTES_LIMIT as f64 => {
+            Ok(n as usize)
+        }
+        _ => reject(Error::entitlement(format!(
+            "maxBytes: expected a whole number of bytes from 1 to {MAX_DOCUMENT_BYTES_LIMIT}"
+        ))),
+    }
+}
+
+/// JSON text. Objects are written by the JS layer (`strictJson` in js/api.mjs), never by
+/// `JSON.stringify`, which writes NaN and invalid Dates as `null` ("absent").
 fn json_text(value: &JsValue, what: &str) -> Result<String, String> {
-    if let Some(text) = value.as_string() {
-        return Ok(text);
-    }
-    if value.is_object() && !Array::is_array(value) {
-        let text = js_sys::JSON::stringify(value)
-            .map_err(|_| format!("{what}: cannot be serialised to JSON"))?;
-        return Ok(String::from(text));
-    }
-    Err(format!("{what}: expected an object or JSON text"))
+    value
+        .as_string()
+        .ok_or_else(|| format!("{what}: expected an object or JSON text"))
 }
 
 /// What `_decide` and `_catalog` return on failure (a packed decision uses 23 bits, an offset

@@ -70,6 +70,12 @@ export interface Decision {
 }
 
 /** Decisions for a catalog page, one byte per title. */
+/** Options of `Entitlement.fromBlob` and `fromDictionary`. */
+export interface EntitlementOptions {
+  /** The largest document read, in bytes (a blob's bytes; a dictionary's names and values together): default 1 MiB (1048576), at most 64 MiB. */
+  maxBytes?: number;
+}
+
 export interface CatalogDecisions {
   readonly length: number;
   /** Low 4 bits: 0 = allowed, else 1 + the index of the code in DECISION_CODES; high 4 bits: max quality rank (0 = none). */
@@ -105,6 +111,7 @@ export interface PermissionScopeJson {
     cache: string | { name?: string };
     item?: { key?: string; keyPrefix?: string };
     topic?: string | { name?: string; namePrefix?: string };
+    func?: string | { name?: string; namePrefix?: string };
   }>;
   /** Only in playgate's serialisation of a super-user scope (the SDK has no JSON form for it). */
   superUser?: boolean;

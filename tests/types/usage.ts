@@ -21,6 +21,8 @@ async function main(): Promise<void> {
   const ent2 = Entitlement.fromBlob(new TextEncoder().encode('{}'));
   const ent3 = Entitlement.fromDictionary({ region: 'US,CA' });
   const ent4 = Entitlement.fromDictionary(new Map([['plan', 'basic']]));
+  const ent5 = Entitlement.fromBlob('{}', { maxBytes: 4 << 20 });
+  const ent6 = Entitlement.fromDictionary({ region: 'US' }, { maxBytes: 4096 });
   const request: DecisionRequest = {
     entityId: 'movie-123', country: 'DE', device: 'web', now: Date.now(), allowPersistence: false,
     licenses: [{ countries: ['DE'], start: '2024-01-01T00:00:00Z', end: new Date() }],

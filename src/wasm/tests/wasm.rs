@@ -36,11 +36,10 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
             JsPolicy::from_json(JsValue::from_str(&file["policies"][name].to_string()))
                 .map_err(code_of)?
         }
-        inline => JsPolicy::from_json(js_sys::JSON::parse(&inline.to_string()).unwrap())
-            .map_err(code_of)?,
+        inline => JsPolicy::from_json(JsValue::from_str(&inline.to_string())).map_err(code_of)?,
     };
     let ent = if let Some(text) = case["blobText"].as_str() {
-        JsEntitlement::from_blob(JsValue::from_str(text))
+        JsEntitlement::from_blob(JsValue::from_str(text), None)
     } else if let Some(fields) = case["dictionary"].as_object() {
         let map = Map::new();
         for (k, v) in fields {
@@ -49,13 +48,13 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
                 &JsValue::from_str(v.as_str().unwrap()),
             );
         }
-        JsEntitlement::from_dictionary(map.into())
+        JsEntitlement::from_dictionary(map.into(), None)
     } else {
         let doc = match &case["entitlement"] {
             Value::String(name) => &file["documents"][name],
             inline => inline,
         };
-        JsEntitlement::from_blob(Uint8Array::from(doc.to_string().as_bytes()).into())
+        JsEntitlement::from_blob(Uint8Array::from(doc.to_string().as_bytes()).into(), None)
     }
     .map_err(code_of)?;
     let request = &case["request"];
@@ -154,11 +153,11 @@ fn a_huge_blob_is_refused_and_the_module_keeps_working() {
         "{{\"allowed_content\": [{}\"x\"]}}",
         "\"movie-1\",".repeat(1_200_000)
     );
-    let err = JsEntitlement::from_blob(JsValue::from_str(&huge))
+    let err = JsEntitlement::from_blob(JsValue::from_str(&huge), None)
         .err()
         .map(code_of);
     assert_eq!(err.as_deref(), Some("INVALID_ENTITLEMENT"));
-    let ent = JsEntitlement::from_blob(JsValue::from_str("{\"region\": \"US\"}")).unwrap();
+    let ent = JsEntitlement::from_blob(JsValue::from_str("{\"region\": \"US\"}"), None).unwrap();
     io_write(IDS_AT, b"movie-1").unwrap();
     set_extras(None).unwrap();
     let us = country_code(Some("US")).unwrap();
@@ -173,9 +172,12 @@ fn a_catalog_page_matches_single_decisions() {
             "plans": [{"id": "p", "claimSetKeys": ["m"]}]}"#,
     ))
     .unwrap();
-    let ent = JsEntitlement::from_blob(JsValue::from_str(
-        r#"{"plan": "p", "allowed_content": ["movie-1", "episode-2", "movie-3"]}"#,
-    ))
+    let ent = JsEntitlement::from_blob(
+        JsValue::from_str(
+            r#"{"plan": "p", "allowed_content": ["movie-1", "episode-2", "movie-3"]}"#,
+        ),
+        None,
+    )
     .unwrap();
     let ids = ["movie-1", "episode-2", "movie-3", "movie-4", "channel-5"];
     let de = country_code(Some("DE")).unwrap();

@@ -1,0 +1,250 @@
+// Issue 11's defects, each as a regression test that failed on the main it was filed against:
+// a caller value that used to become "absent" (and absent grants), an error without a `code`, a
+// stack overflow, a corrupt token read as "unknown", a scope form wider than the scope, a fixed
+// document limit, and seed 002's own topic example refused. The truth of each expected outcome
+// comes from the decision rules (a license that is not valid now denies), seed 002 (the topic
+// examples) and reference/momento.md (the token shapes), not from the code under test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { PKG, REPO } from './helpers.mjs';
+
+const playgate = await import(path.join(PKG, 'node/index.mjs'));
+const { Policy, Entitlement, PermissionScope, decodeMomentoToken, EntitlementStore, qualityForSize } = playgate;
+const NOW = Date.parse('2024-11-15T12:00:00Z');
+const SEED = {
+  subscription_level: 'premium', region: 'US', device_restriction: 'none',
+  valid_from: '2024-10-01T00:00:00Z', valid_until: '2024-12-31T23:59:59Z',
+  allowed_content: ['movie_id_123', 'series_id_456'],
+};
+
+/** Throws an Error whose `code` is `code` and whose message matches `message`. */
+function rejects(fn, code, message) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof Error, `a real Error, got ${String(e)}`);
+    assert.equal(e.code, code, `code of: ${e.message}`);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
+}
+
+/** The module still decides a known question right (no poisoned instance). */
+function stillWorks() {
+  const ent = Entitlement.fromBlob(JSON.stringify(SEED));
+  const d = new Policy().evaluate(ent, { entityId: 'movie_id_123', country: 'US', now: NOW });
+  assert.equal(d.allowed, true);
+  assert.equal(d.validUntil, Date.parse('2024-12-31T23:59:59Z'));
+  ent.free();
+}
+
+test('defect 1: a non-finite number, an invalid Date or a non-date string in a license is INVALID_REQUEST naming the field, never "no end"', () => {
+  const ent = Entitlement.fromBlob(JSON.stringify(SEED));
+  const policy = new Policy();
+  const base = { entityId: 'movie_id_123', country: 'US', now: NOW };
+  // The rules: a license ended in 2020 is not valid now, so the title is denied.
+  assert.equal(policy.evaluate(ent, { ...base, licenses: [{ countries: ['US'], end: Date.parse('2020-01-01T00:00:00Z') }] }).code, 'LICENSE_IS_NOT_VALID');
+  const cases = [
+    [{ countries: ['US'], end: NaN }, /licenses\[0\]\.end/],
+    [{ countries: ['US'], end: Infinity }, /licenses\[0\]\.end/],
+    [{ countries: ['US'], end: -Infinity }, /licenses\[0\]\.end/],
+    [{ countries: ['US'], start: NaN }, /licenses\[0\]\.start/],
+    [{ countries: ['US'], end: new Date(NaN) }, /licenses\[0\]\.end.*invalid Date/],
+    [{ countries: ['US'], end: 'not a date' }, /licenses\[0\]\.end/],
+    [{ countries: ['US'], end: 10n }, /licenses\[0\]\.end.*BigInt/],
+    [{ countries: [NaN] }, /licenses\[0\]\.countries\[0\]/],
+    [{ countries: ['US', undefined] }, /licenses\[0\]\.countries\[1\]/],
+    [{ countries: new Set(['US']) }, /licenses\[0\]\.countries/],
+  ];
+  for (const [license, message] of cases) {
+    rejects(() => policy.evaluate(ent, { ...base, licenses: [license] }), 'INVALID_REQUEST', message);
+    rejects(() => policy.evaluateMany(ent, [base, { ...base, licenses: [license] }]), 'INVALID_REQUEST', /^requests\[1\]: /);
+  }
+  rejects(() => policy.evaluate(ent, { ...base, licenses: [undefined] }), 'INVALID_REQUEST', /licenses\[0\]/);
+  rejects(() => policy.evaluate(ent, { ...base, licenses: new Array(1) }), 'INVALID_REQUEST', /licenses\[0\]/);
+  rejects(() => policy.evaluate(ent, { ...base, entityType: NaN }), 'INVALID_REQUEST', /entityType/);
+  rejects(() => policy.evaluate(ent, { ...base, ancestors: [NaN] }), 'INVALID_REQUEST', /ancestors\[0\]/);
+  for (const now of [NaN, Infinity, new Date(NaN), 'tomorrow', 10n, Symbol('now')]) {
+    rejects(() => policy.evaluate(ent, { ...base, now }), 'INVALID_REQUEST', /now/);
+    rejects(() => policy.evaluateMany(ent, [{ ...base, now }, { ...base, now }]), 'INVALID_REQUEST', /^requests\[0\]: now/);
+    rejects(() => policy.evaluateCatalog(ent, ['movie_id_123'], { country: 'US', now }), 'INVALID_REQUEST', /now/);
+  }
+  // A valid Date is its instant, in a license as in `now`.
+  const ended = policy.evaluate(ent, { ...base, licenses: [{ countries: ['US'], end: new Date('2020-01-01T00:00:00Z') }] });
+  assert.equal(ended.code, 'LICENSE_IS_NOT_VALID');
+  const open = policy.evaluate(ent, { ...base, licenses: [{ countries: ['US'], end: new Date('2030-01-01T00:00:00Z') }] });
+  assert.equal(open.allowed, true);
+  assert.equal(open.validUntil, Date.parse('2024-12-31T23:59:59Z'));
+  // `undefined` in an object is absent, as everywhere in the API (a license with no end).
+  assert.equal(policy.evaluate(ent, { ...base, licenses: [{ countries: ['US'], end: undefined }] }).allowed, true);
+  stillWorks();
+});
+
+test('defect 1: policies and scopes given as objects are written strictly too', () => {
+  rejects(() => Policy.fromJson({ tiers: { premium: { maxQuality: NaN } } }), 'INVALID_POLICY', /tiers\.premium\.maxQuality/);
+  rejects(() => Policy.fromJson({ claimSets: [{ key: 'a', claims: ['ENTITY_TYPE_MOVIES', undefined] }] }), 'INVALID_POLICY', /claimSets\[0\]\.claims\[1\]/);
+  rejects(() => Policy.fromJson({ tiers: new Map([['premium', { maxQuality: 'HD' }]]) }), 'INVALID_POLICY', /tiers/);
+  rejects(() => PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: 'media', item: { key: NaN } }] }), 'INVALID_SCOPE', /permissions\[0\]\.item\.key/);
+  stillWorks();
+});
+
+test('defect 2: a BigInt anywhere in a request, policy or scope is a coded error', () => {
+  const ent = Entitlement.fromBlob(JSON.stringify(SEED));
+  const policy = new Policy();
+  const base = { entityId: 'movie_id_123', country: 'US', now: NOW };
+  for (const field of ['entityId', 'country', 'device', 'now', 'allowPersistence', 'entityType']) {
+    rejects(() => policy.evaluate(ent, { ...base, [field]: 1n }), 'INVALID_REQUEST', new RegExp(field));
+  }
+  rejects(() => policy.evaluate(ent, { ...base, ancestors: [1n] }), 'INVALID_REQUEST', /ancestors\[0\]/);
+  rejects(() => policy.evaluate(ent, { ...base, licenses: [{ start: 1n }] }), 'INVALID_REQUEST', /licenses\[0\]\.start/);
+  rejects(() => policy.evaluateCatalog(ent, ['movie_id_123', 1n]), 'INVALID_REQUEST', /entityIds\[1\]/);
+  rejects(() => policy.evaluateCatalog(ent, ['movie_id_123'], { now: 1n }), 'INVALID_REQUEST', /now/);
+  rejects(() => Policy.fromJson({ tiers: { premium: { maxQuality: 1n } } }), 'INVALID_POLICY', /BigInt/);
+  rejects(() => PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: 1n }] }), 'INVALID_SCOPE', /BigInt/);
+  rejects(() => qualityForSize(1920n, 1080), 'INVALID_REQUEST', /qualityForSize/);
+  stillWorks();
+});
+
+test('defect 3: 100k levels of nesting are INVALID_SCOPE / INVALID_POLICY, as objects and as JSON text', () => {
+  let deep = {};
+  for (let i = 0; i < 100_000; i++) deep = { permissions: [deep] };
+  rejects(() => PermissionScope.fromJson(deep), 'INVALID_SCOPE', /nested deeper than 64/);
+  // As text the reader stops at the first value a scope cannot hold, long before any depth.
+  rejects(() => PermissionScope.fromJson('{"permissions":' + '['.repeat(100_000)), 'INVALID_SCOPE', /permissions\[0\]/);
+  rejects(() => Policy.fromJson('{"tiers":'.repeat(100_000)), 'INVALID_POLICY', /tiers/);
+  rejects(() => Policy.fromJson(deep), 'INVALID_POLICY', /nested deeper than 64/);
+  const cyclic = { permissions: [] };
+  cyclic.permissions.push(cyclic);
+  rejects(() => PermissionScope.fromJson(cyclic), 'INVALID_SCOPE', /nested deeper/);
+  let deepLicense = [];
+  for (let i = 0; i < 100_000; i++) deepLicense = [deepLicense];
+  const ent = Entitlement.fromBlob(JSON.stringify(SEED));
+  rejects(() => new Policy().evaluate(ent, { entityId: 'movie_id_123', licenses: deepLicense }), 'INVALID_REQUEST', /nested deeper/);
+  stillWorks();
+});
+
+test('defect 4: a v1 token whose api_key is a corrupt JWT is MALFORMED_TOKEN; only an opaque api_key is unknown', () => {
+  const b64url = (s) => Buffer.from(s).toString('base64url');
+  const jwt = (payload) => `${b64url('{"alg":"HS256"}')}.${b64url(payload)}.c2ln`;
+  const v1 = (apiKey) => Buffer.from(JSON.stringify({ endpoint: 'cell-1.example.com', api_key: apiKey })).toString('base64');
+  // reference/momento.md: "EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8=" is readonly media /Movie1/.
+  assert.ok(decodeMomentoToken(v1(jwt('{"sub":"u","p":"EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8="}'))).scope.allows('get', 'media', '/Movie1/a.ts'));
+  for (const payload of ['{"sub":"u","p":"EhsKGQoXCAIaBwoFbWVk"}', '{"sub":"u","p":"%%%"}', '{"sub":"u","exp":"soon"}', 'not json']) {
+    rejects(() => decodeMomentoToken(v1(jwt(payload))), 'MALFORMED_TOKEN', /api_key/);
+  }
+  const opaque = decodeMomentoToken(v1('opaque-key'));
+  assert.deepEqual([opaque.subject, opaque.expiresAt, opaque.scope], [null, null, null]);
+});
+
+test('defect 5: toJSON is exact or INVALID_SCOPE, never a wider form', () => {
+  // Hand-encoded Permissions messages (schema: reference/momento.md): explicit { [cache
+  // permissions { role readonly (2), <no cache selector> }] } grants nothing as read; written as
+  // JSON it used to say `cache: {}` (every cache).
+  const noCache = Uint8Array.from([0x12, 0x06, 0x0a, 0x04, 0x0a, 0x02, 0x08, 0x02]);
+  const scope = PermissionScope.fromProtobuf(noCache);
+  assert.equal(scope.allows('get', 'media', 'k'), false);
+  rejects(() => scope.toJSON(), 'INVALID_SCOPE', /permissions\[0\].*no cache/);
+  rejects(() => JSON.stringify(scope), 'INVALID_SCOPE');
+  // A key that is not UTF-8 (0xff): as JSON it was U+FFFD, which then matched another key.
+  const badKey = Uint8Array.from([0x12, 0x15, 0x0a, 0x13, 0x0a, 0x11, 0x08, 0x02, 0x1a, 0x07, 0x0a, 0x05, 0x6d, 0x65, 0x64, 0x69, 0x61, 0x2a, 0x04, 0x0a, 0x02, 0x2f, 0xff]);
+  const keyScope = PermissionScope.fromProtobuf(badKey);
+  assert.equal(keyScope.allows('get', 'media', '/\uFFFD'), false);
+  rejects(() => keyScope.toJSON(), 'INVALID_SCOPE', /not UTF-8/);
+  // A scope of only function permissions survives its own round trip (it did not).
+  const functions = PermissionScope.fromJson({ permissions: [{ role: 'functioninvoke', cache: {}, func: {} }] });
+  assert.deepEqual(PermissionScope.fromJson(JSON.stringify(functions)).toJSON(), functions.toJSON());
+  stillWorks();
+});
+
+test('defect 6: the document size limit is an option, and the error names it', () => {
+  const big = JSON.stringify({ ...SEED, padding: 'x'.repeat(2 << 20) });
+  rejects(() => Entitlement.fromBlob(big), 'INVALID_ENTITLEMENT', /limit of 1048576 bytes/);
+  rejects(() => Entitlement.fromBlob(new TextEncoder().encode(big)), 'INVALID_ENTITLEMENT', /limit of 1048576 bytes/);
+  const ent = Entitlement.fromBlob(big, { maxBytes: 4 << 20 });
+  assert.equal(new Policy().evaluate(ent, { entityId: 'movie_id_123', country: 'US', now: NOW }).allowed, true);
+  rejects(() => Entitlement.fromBlob(JSON.stringify(SEED), { maxBytes: 100 }), 'INVALID_ENTITLEMENT', /limit of 100 bytes/);
+  const fields = { region: 'US', padding: 'x'.repeat(2 << 20) };
+  rejects(() => Entitlement.fromDictionary(fields), 'INVALID_ENTITLEMENT', /limit of 1048576 bytes/);
+  assert.ok(Entitlement.fromDictionary(fields, { maxBytes: 4 << 20 }));
+  for (const maxBytes of [0, -1, 1.5, NaN, 65 << 20, '1000', 10n]) {
+    rejects(() => Entitlement.fromBlob('{}', { maxBytes }), 'INVALID_ENTITLEMENT', /maxBytes/);
+  }
+  stillWorks();
+});
+
+test('defect 6: EntitlementStore reads documents up to its maxBytes', async () => {
+  const policy = new Policy();
+  const big = JSON.stringify({ ...SEED, padding: 'x'.repeat(2 << 20) });
+  const request = { entityId: 'movie_id_123', country: 'US', now: NOW };
+  const small = new EntitlementStore({ policy, load: () => big });
+  const refused = await small.decide('u', request);
+  assert.equal(refused.code, 'ENTITLEMENT_INVALID');
+  assert.match(refused.cause.message, /limit of 1048576 bytes/);
+  const large = new EntitlementStore({ policy, load: () => big, maxBytes: 4 << 20 });
+  assert.equal((await large.decide('u', request)).allowed, true);
+  assert.throws(() => new EntitlementStore({ policy, load: () => big, maxBytes: 0 }), { code: 'INVALID_REQUEST' });
+});
+
+test('defect 7: seed 002\'s topic examples are accepted with least privilege', () => {
+  // The SDK's own sentinels: the Momento SDK (sdk-core) is a test dependency.
+  const require = createRequire(path.join(REPO, 'tests/package.json'));
+  const { AllCaches, AllTopics } = require('@gomomento/sdk-core');
+  for (const scope of [
+    PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: 'demo', topic: 'test' }] }),
+    PermissionScope.fromJson('{"permissions":[{"role":"readonly","cache":"demo","topic":"test"}]}'),
+    PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: AllCaches, topic: AllTopics }] }),
+  ]) {
+    assert.equal(scope.allowsTopic('subscribe', 'demo', 'test'), true);
+    assert.equal(scope.allowsTopic('publish', 'demo', 'test'), false, 'readonly does not publish');
+    assert.equal(scope.allows('get', 'demo', 'test'), false, 'a topic permission covers no cache item');
+    assert.equal(scope.toJSON().permissions[0].role, 'subscribeonly');
+  }
+  const writer = PermissionScope.fromJson({ permissions: [{ role: 'writeonly', cache: 'demo', topic: 'test' }] });
+  assert.deepEqual([writer.allowsTopic('publish', 'demo', 'test'), writer.allowsTopic('subscribe', 'demo', 'test')], [true, false]);
+});
+
+test('a catalog result answers for the page as decided: an index outside it and a later change of the caller\'s array are not "allowed"', () => {
+  const ent = Entitlement.fromBlob(JSON.stringify(SEED));
+  const ids = ['movie_id_123', 'movie-forbidden'];
+  const page = new Policy().evaluateCatalog(ent, ids, { country: 'US', now: NOW });
+  assert.deepEqual([page.allowed(0), page.allowed(1)], [true, false]);
+  for (const i of [2, -1, 0.5, '0', NaN, undefined]) {
+    rejects(() => page.allowed(i), 'INVALID_REQUEST', /index/);
+    rejects(() => page.code(i), 'INVALID_REQUEST', /index/);
+    rejects(() => page.maxQuality(i), 'INVALID_REQUEST', /index/);
+  }
+  ids[0] = 'movie-forbidden';
+  ids.push('movie-other');
+  assert.deepEqual(page.allowedIds(), ['movie_id_123']);
+  assert.ok(Object.isFrozen(page.entityIds));
+  // Deciding the same page again (the buffer's page is reused) still uses the ids as given.
+  const again = new Policy().evaluateCatalog(ent, ['movie_id_123', 'movie-forbidden'], { country: 'US', now: NOW });
+  assert.deepEqual(again.allowedIds(), ['movie_id_123']);
+});
+
+test('getters and Proxy traps that throw become coded errors; the module keeps working', () => {
+  const ent = Entitlement.fromBlob(JSON.stringify(SEED));
+  const policy = new Policy();
+  const boom = () => { throw new TypeError('boom'); };
+  const request = { entityId: 'movie_id_123', get country() { return boom(); } };
+  rejects(() => policy.evaluate(ent, request), 'INVALID_REQUEST', /boom/);
+  rejects(() => policy.evaluateMany(ent, [request, request]), 'INVALID_REQUEST', /boom/);
+  rejects(() => policy.evaluateCatalog(ent, new Proxy(['movie_id_123'], { get: boom })), 'INVALID_REQUEST', /boom/);
+  rejects(() => policy.evaluate(ent, { entityId: 'movie_id_123', licenses: [{ get end() { return boom(); } }] }), 'INVALID_REQUEST', /boom/);
+  rejects(() => Entitlement.fromDictionary({ get region() { return boom(); } }), 'INVALID_ENTITLEMENT', /boom/);
+  rejects(() => Entitlement.fromDictionary(new Proxy({}, { ownKeys: boom })), 'INVALID_ENTITLEMENT', /boom/);
+  rejects(() => Policy.fromJson(new Proxy({}, { ownKeys: boom })), 'INVALID_POLICY', /boom/);
+  rejects(() => PermissionScope.fromJson({ get permissions() { return boom(); } }), 'INVALID_SCOPE', /boom/);
+  const buffer = new ArrayBuffer(8);
+  structuredClone(buffer, { transfer: [buffer] });
+  rejects(() => Entitlement.fromBlob(buffer), 'INVALID_ENTITLEMENT', /detached/);
+  const freed = new Policy();
+  freed.free();
+  rejects(() => freed.evaluate(ent, { entityId: 'movie_id_123' }), 'INVALID_POLICY', /live Policy/);
+  const scope = PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: 'media' }] });
+  rejects(() => scope.explain(1, 2, 3), 'INVALID_REQUEST', /three strings/);
+  scope.free();
+  rejects(() => scope.explain('get', 'media', 'k'), 'INVALID_SCOPE', /live/);
+  rejects(() => scope.toJSON(), 'INVALID_SCOPE', /live/);
+  stillWorks();
+});
