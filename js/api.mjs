@@ -660,9 +660,10 @@ export function install(raw) {
     Object.defineProperty(PlaybackTokenMinter.prototype, 'mint', {
       value: method(PlaybackTokenMinter, 'minter', 'INVALID_REQUEST', function mint(options) {
         if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, subject?, entitlement?, now? }');
-        const { scope, subject, entitlement = {}, now } = options;
-        if (entitlement === null || typeof entitlement !== 'object') throw fail('INVALID_REQUEST', 'entitlement: expected an object');
-        const { maxQuality, country, device } = entitlement;
+        const { scope, subject, entitlement, now } = options;
+        const summary = entitlement ?? {}; // null or undefined: no summary, as everywhere
+        if (typeof summary !== 'object') throw fail('INVALID_REQUEST', 'entitlement: expected an object');
+        const { maxQuality, country, device } = summary;
         return this._mint(
           scopeOf(scope), optionalString(subject, 'subject') ?? undefined,
           optionalString(maxQuality, 'entitlement.maxQuality') ?? undefined,
@@ -681,10 +682,11 @@ export function install(raw) {
       mint: {
         value: method(MomentoTokenIssuer, 'issuer', 'INVALID_REQUEST', function mint(options) {
           if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, tokenId, lifetimeSeconds?, now? }');
-          const { scope, tokenId, lifetimeSeconds = 3600, now } = options;
+          const { scope, tokenId, lifetimeSeconds, now } = options;
+          const lifetime = lifetimeSeconds ?? 3600; // null or undefined: the default
           if (typeof tokenId !== 'string') throw fail('INVALID_REQUEST', 'tokenId: expected a string');
-          if (typeof lifetimeSeconds !== 'number') throw fail('INVALID_REQUEST', 'lifetimeSeconds: expected a number');
-          return this._mint(scopeOf(scope), tokenId, lifetimeSeconds, readNow(now));
+          if (typeof lifetime !== 'number') throw fail('INVALID_REQUEST', 'lifetimeSeconds: expected a number');
+          return this._mint(scopeOf(scope), tokenId, lifetime, readNow(now));
         }),
       },
       verify: {
