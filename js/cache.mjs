@@ -163,6 +163,7 @@ export function cacheApi(raw) {
         throw invalid("tokenIn: expected 'header' or 'query'");
       }
       this.tokenIn = options.tokenIn ?? 'header';
+      if (options.checkScope != null && typeof options.checkScope !== 'boolean') throw invalid('checkScope: expected a boolean');
       this.checkScope = options.checkScope ?? true;
       if (options.fetch !== undefined && typeof options.fetch !== 'function') throw invalid('fetch: expected a function');
       this._fetch = options.fetch ?? null;
