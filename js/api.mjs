@@ -87,8 +87,9 @@ function strictJson(value, code, what, selectors = false) {
         if (!Number.isFinite(v)) throw fail(code, `${path}: ${v} is not a finite number`);
         return put(JSON.stringify(v));
       case 'symbol':
-        if (selectors && SELECTORS.has(key)) return put('{}');
-        throw fail(code, `${path}: a Symbol is not JSON data`);
+        // The SDK's sentinels are `Symbol()`: one with a description is some other value.
+        if (selectors && SELECTORS.has(key) && v.description === undefined) return put('{}');
+        throw fail(code, `${path}: a Symbol is not JSON data (only the SDK's AllCaches, AllTopics, AllCacheItems, AllFunctions stand for "all")`);
       case 'bigint': throw fail(code, `${path}: a BigInt is not a JSON number (pass a Number)`);
       case 'undefined': throw fail(code, `${path}: undefined (or a hole) where a value is expected`);
       case 'function': throw fail(code, `${path}: a function is not JSON data`);
@@ -143,6 +144,59 @@ function jsonInput(value, code, what, selectors = false) {
   throw fail(code, `${what}: expected an object or JSON text`);
 }
 
+/**
+ * Takes a generated class's internal methods (`_decide`, `_verify`...: one underscore) off its
+ * prototype, so that only the JS layer can call them (with arguments it has checked), and
+ * returns them. A missing class (a module built without it) has none.
+ */
+function internals(Class) {
+  const taken = {};
+  if (!Class) return taken;
+  for (const key of Object.getOwnPropertyNames(Class.prototype)) {
+    if (key.startsWith('_') && !key.startsWith('__')) {
+      taken[key] = Class.prototype[key];
+      delete Class.prototype[key];
+    }
+  }
+  return taken;
+}
+
+/**
+ * Makes the generated methods and getters of `Class` that the JS layer does not replace check
+ * their receiver: `Policy.prototype.free.call(entitlement)` would free an Entitlement as a Policy
+ * (wasm-bindgen's glue only reads `__wbg_ptr`). `free` on a freed handle stays a no-op.
+ */
+function guardReceivers(Class, code) {
+  if (!Class) return;
+  const proto = Class.prototype;
+  const what = Class.name;
+  const check = (self, live) => {
+    if (!(self instanceof Class)) throw fail(code, `expected a ${what}`);
+    if (live && !(self.__wbg_ptr > 0)) throw fail(code, `this ${what} was freed (or is not a handle)`);
+  };
+  const generatedFree = proto.free;
+  const guardedFree = function free() {
+    check(this, false);
+    if (this.__wbg_ptr > 0) generatedFree.call(this); // freeing twice is a no-op
+  };
+  for (const key of Reflect.ownKeys(proto)) {
+    if (key === 'constructor' || (typeof key === 'string' && key.startsWith('__'))) continue;
+    const d = Object.getOwnPropertyDescriptor(proto, key);
+    if (d.value === generatedFree) {
+      Object.defineProperty(proto, key, { ...d, value: guardedFree });
+    } else if (typeof d.value === 'function') {
+      const method = d.value;
+      Object.defineProperty(proto, key, { ...d, value: function guarded(...args) { check(this, true); return method.apply(this, args); } });
+    } else if (d.get) {
+      const get = d.get;
+      Object.defineProperty(proto, key, { ...d, get() { check(this, true); return get.call(this); } });
+    }
+  }
+}
+
+// Where a scope keeps its check plan (a symbol: nothing underscored on the public surface).
+const PLAN = Symbol('playgate.checkPlan');
+
 // Selector positions in a Momento scope (the SDK's sentinels stand there for "all").
 const SELECTORS = new Set(['cache', 'topic', 'item', 'func']);
 
@@ -156,15 +210,20 @@ class CatalogDecisions {
     this.bytes = bytes;
     this.length = bytes.length;
   }
-  allowed(i) { return (this.bytes[this._index(i)] & 15) === 0; }
-  code(i) { const c = this.bytes[this._index(i)] & 15; return c === 0 ? null : DECISION_CODES[c - 1]; }
-  maxQuality(i) { return QUALITIES[this.bytes[this._index(i)] >> 4] ?? null; }
-  allowedIds() { return this.entityIds.filter((_, i) => (this.bytes[i] & 15) === 0); }
-  /** `i` when it names a title of the page: an index outside it must not read as "allowed". */
-  _index(i) {
-    if (Number.isInteger(i) && i >= 0 && i < this.length) return i;
-    throw fail('INVALID_REQUEST', `index: expected a whole number from 0 to ${this.length - 1}`);
+  allowed(i) { return (byteAt(this, i) & 15) === 0; }
+  code(i) { const c = byteAt(this, i) & 15; return c === 0 ? null : DECISION_CODES[c - 1]; }
+  maxQuality(i) { return QUALITIES[byteAt(this, i) >> 4] ?? null; }
+  allowedIds() {
+    if (!(this instanceof CatalogDecisions)) throw fail('INVALID_REQUEST', 'expected a CatalogDecisions');
+    return this.entityIds.filter((_, i) => (this.bytes[i] & 15) === 0);
   }
+}
+
+/** The byte of title `i`: an index outside the page (or a foreign receiver) must not read as "allowed". */
+function byteAt(page, i) {
+  if (!(page instanceof CatalogDecisions)) throw fail('INVALID_REQUEST', 'expected a CatalogDecisions');
+  if (Number.isInteger(i) && i >= 0 && i < page.length) return page.bytes[i];
+  throw fail('INVALID_REQUEST', `index: expected a whole number from 0 to ${page.length - 1}`);
 }
 
 // What `install` returned for each module (keyed by its Policy class): installing is once.
@@ -175,8 +234,19 @@ const installed = new WeakMap();
  * checked functions an entry exports in place of the generated ones (`qualityForSize`).
  */
 export function install(raw) {
-  const { Policy, Entitlement } = raw;
+  const { Policy, Entitlement, PermissionScope, JwtVerifier, PlaybackTokenMinter, MomentoTokenIssuer } = raw;
   if (installed.has(Policy)) return installed.get(Policy);
+  // The internal methods leave the prototypes; the generated ones left check their receiver
+  // (the methods defined below check theirs).
+  const { _decide, _catalog } = internals(Policy);
+  const { _checkPlan, _allowsStrings } = internals(PermissionScope);
+  const verifier = internals(JwtVerifier);
+  const minter = internals(PlaybackTokenMinter);
+  const issuer = internals(MomentoTokenIssuer);
+  guardReceivers(Policy, 'INVALID_POLICY');
+  guardReceivers(Entitlement, 'INVALID_ENTITLEMENT');
+  guardReceivers(PermissionScope, 'INVALID_SCOPE');
+  for (const Class of [JwtVerifier, PlaybackTokenMinter, MomentoTokenIssuer]) guardReceivers(Class, 'INVALID_KEY');
   const encoder = new TextEncoder();
   let memory = null; // the wasm memory: asked for on first use (web targets init after import)
   let io = null; // Uint8Array view on the I/O buffer (renewed when the buffer or memory grows)
@@ -232,7 +302,7 @@ export function install(raw) {
     if (!(ent instanceof Entitlement)) {
       throw fail('INVALID_ENTITLEMENT', 'entitlement: expected an Entitlement (Entitlement.fromBlob or fromDictionary)');
     }
-    if (ent.__wbg_ptr === 0) throw fail('INVALID_ENTITLEMENT', 'entitlement: this Entitlement was freed');
+    if (!(ent.__wbg_ptr > 0)) throw fail('INVALID_ENTITLEMENT', 'entitlement: this Entitlement was freed');
   }
 
   function optionalString(value, name) {
@@ -324,7 +394,7 @@ export function install(raw) {
   }
 
   function checkPolicy(policy) {
-    if (!(policy instanceof Policy) || policy.__wbg_ptr === 0) {
+    if (!(policy instanceof Policy) || !(policy.__wbg_ptr > 0)) {
       throw fail('INVALID_POLICY', 'policy: expected a live Policy (Policy.fromJson or new Policy)');
     }
   }
@@ -332,9 +402,14 @@ export function install(raw) {
   function evaluate(policy, ent, request) {
     if (request === null || typeof request !== 'object') throw fail('INVALID_REQUEST', 'request: expected an object');
     // Each field is read once (a getter is asked once; what is checked is what is decided).
-    const { entityId: id, entityType, ancestors, licenses, now, allowPersistence } = request;
+    const { entityId, country, device, now, allowPersistence, entityType, ancestors, licenses } = request;
+    return decide(policy, ent, entityId, country, device, now, allowPersistence, entityType, ancestors, licenses);
+  }
+
+  /** One decision from a request's fields, each read once by the caller. */
+  function decide(policy, ent, id, countryField, device, now, allowPersistence, entityType, ancestors, licenses) {
     if (typeof id !== 'string' || id.length === 0) throw fail('INVALID_REQUEST', 'entityId: expected a non-empty string');
-    const country = optionalString(request.country, 'country');
+    const country = optionalString(countryField, 'country');
     const code = countryCode(country);
     let idLen;
     if (id === idInBuffer) {
@@ -345,7 +420,7 @@ export function install(raw) {
       idInBufferLen = idLen;
       pageIds = null;
     }
-    const deviceLen = writeDevice(request.device);
+    const deviceLen = writeDevice(device);
     let ancestorsLen = 0;
     if (entityType != null || licenses != null || (ancestors != null && !Array.isArray(ancestors))) {
       // Rare: sent as JSON every time (arrays may have been mutated since the last call), written
@@ -360,10 +435,55 @@ export function install(raw) {
       // Ancestors (season, series) go into the buffer after the id, packed like catalog ids.
       if (ancestors != null) ancestorsLen = writeIds(ancestors, IDS_AT + idLen, 'ancestors') - (IDS_AT + idLen);
     }
-    const bits = policy._decide(ent, idLen, ancestorsLen, deviceLen, code, readNow(now), readPersistence(allowPersistence));
+    const bits = _decide.call(policy, ent, idLen, ancestorsLen, deviceLen, code, readNow(now), readPersistence(allowPersistence));
     if (bits === FAILED) throw raw._takeError();
     if (out.length === 0) out = new Float64Array(memory.buffer, raw._out(), 1); // memory grew: a detached view
     return build(bits, country, out[0]);
+  }
+
+  // A batch's requests are read once, field by field, into one flat array (REQUEST_FIELDS slots
+  // each): the shared-context test and either way of deciding then use what was read.
+  const REQUEST_FIELDS = 8;
+
+  function readBatch(requests, n) {
+    const fields = new Array(n * REQUEST_FIELDS);
+    for (let i = 0; i < n; i++) {
+      const r = requests[i];
+      if (r === null || typeof r !== 'object') throw fail('INVALID_REQUEST', `requests[${i}]: request: expected an object`);
+      let at = i * REQUEST_FIELDS;
+      try {
+        const { entityId, country, device, now, allowPersistence, entityType, ancestors, licenses } = r;
+        fields[at++] = entityId; fields[at++] = country; fields[at++] = device; fields[at++] = now;
+        fields[at++] = allowPersistence; fields[at++] = entityType; fields[at++] = ancestors; fields[at] = licenses;
+      } catch (error) {
+        const e = coded(error, 'INVALID_REQUEST', 'request');
+        e.message = `requests[${i}]: ${e.message}`;
+        throw e;
+      }
+    }
+    return fields;
+  }
+
+  function evaluateMany(policy, ent, requests) {
+    if (!Array.isArray(requests)) throw fail('INVALID_REQUEST', 'requests: expected an array');
+    const n = requests.length;
+    const fields = readBatch(requests, n);
+    if (n > 1) {
+      const shared = evaluateShared(policy, ent, fields, n);
+      if (shared !== null) return shared;
+    }
+    const decisions = new Array(n);
+    for (let i = 0, at = 0; i < n; i++, at += REQUEST_FIELDS) {
+      try {
+        decisions[i] = decide(policy, ent, fields[at], fields[at + 1], fields[at + 2], fields[at + 3],
+          fields[at + 4], fields[at + 5], fields[at + 6], fields[at + 7]);
+      } catch (error) {
+        const e = coded(error, 'INVALID_REQUEST', 'request');
+        if (typeof e.code === 'string') e.message = `requests[${i}]: ${e.message}`;
+        throw e;
+      }
+    }
+    return decisions;
   }
 
   /** Writes `ids` joined by NUL at IDS_AT with one native encodeInto; returns the byte count. */
@@ -385,19 +505,18 @@ export function install(raw) {
    * do not share a context or anything is unusual; the caller then decides them one by one,
    * which also gives the exact `requests[i]` error.
    */
-  function evaluateShared(policy, ent, requests) {
-    const n = requests.length;
-    const first = requests[0];
-    if (first === null || typeof first !== 'object') return null;
-    const { country, device, now, allowPersistence } = first;
-    const ids = new Array(n); // read once: what is checked is what is decided
-    for (let i = 0; i < n; i++) {
-      const r = requests[i];
-      if (r === null || typeof r !== 'object') return null;
-      const id = r.entityId;
+  function evaluateShared(policy, ent, fields, n) {
+    const country = fields[1];
+    const device = fields[2];
+    const now = fields[3];
+    const allowPersistence = fields[4];
+    const ids = new Array(n);
+    for (let i = 0, at = 0; i < n; i++, at += REQUEST_FIELDS) {
+      const id = fields[at];
       if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_UNITS
-        || r.country !== country || r.device !== device || r.now !== now || r.allowPersistence !== allowPersistence
-        || r.entityType != null || r.ancestors != null || r.licenses != null) return null;
+        || fields[at + 1] !== country || fields[at + 2] !== device || fields[at + 3] !== now
+        || fields[at + 4] !== allowPersistence || fields[at + 5] != null || fields[at + 6] != null
+        || fields[at + 7] != null) return null;
       ids[i] = id;
     }
     let code, deviceLen;
@@ -414,7 +533,7 @@ export function install(raw) {
     pageIds = null;
     const written = writeJoined(ids);
     ioView(IDS_AT + written + 8 + 12 * n);
-    const offset = policy._catalog(ent, written, n, deviceLen, code, when, allowPersistence === true, true, true);
+    const offset = _catalog.call(policy, ent, written, n, deviceLen, code, when, allowPersistence === true, true, true);
     if (offset === FAILED) {
       raw._takeError(); // decided again one by one, for the exact error
       return null;
@@ -429,14 +548,13 @@ export function install(raw) {
   }
 
   // ---- permission scopes ----
-  const { PermissionScope } = raw;
   let operations = null; // operation name -> index in the operation table
   let operationBits = null; // index -> the bit of its class in a check plan
   let lastOp = null; // the last operation name looked up, and its index
   let lastOpIndex = 0;
 
   function check(scope, operation, cache, key, topic) {
-    if (!(scope instanceof PermissionScope) || scope.__wbg_ptr === 0) {
+    if (!(scope instanceof PermissionScope) || !(scope.__wbg_ptr > 0)) {
       throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
     }
     if (typeof operation !== 'string' || typeof cache !== 'string' || typeof key !== 'string') {
@@ -447,8 +565,8 @@ export function install(raw) {
     if (op === undefined) return false; // unknown operations are denied
     lastOp = operation;
     lastOpIndex = op;
-    const plan = scope._plan === undefined ? planOf(scope) : scope._plan;
-    if (plan === null) return scope._allowsStrings(operation, cache, key, topic);
+    const plan = scope[PLAN] === undefined ? planOf(scope) : scope[PLAN];
+    if (plan === null) return _allowsStrings.call(scope, operation, cache, key, topic);
     return runPlan(topic ? plan.topics : plan.items, operationBits[op], cache, key);
   }
 
@@ -463,7 +581,7 @@ export function install(raw) {
    * topics, or null when only wasm compares its names alike (then every check is a call).
    */
   function planOf(scope) {
-    const text = scope._checkPlan();
+    const text = _checkPlan.call(scope);
     let plan = null;
     if (text !== undefined) {
       plan = { items: [], topics: [] };
@@ -471,7 +589,7 @@ export function install(raw) {
         (topics ? plan.topics : plan.items).push({ classes, cache, kind, name });
       }
     }
-    Object.defineProperty(scope, '_plan', { value: plan });
+    Object.defineProperty(scope, PLAN, { value: plan });
     return plan;
   }
 
@@ -487,7 +605,16 @@ export function install(raw) {
 
   if (PermissionScope) { // built with the `scopes` feature
     const live = (scope) => {
-      if (!(scope instanceof PermissionScope) || scope.__wbg_ptr === 0) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
+      if (!(scope instanceof PermissionScope) || !(scope.__wbg_ptr > 0)) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
+    };
+    /** `fn` on a live scope, every failure coded. */
+    const scopeMethod = (fn) => function checked(...args) {
+      try {
+        live(this);
+        return fn.apply(this, args);
+      } catch (error) {
+        throw coded(error, 'INVALID_SCOPE', 'scope');
+      }
     };
     const strings = (name, a, b, c) => {
       if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') {
@@ -521,24 +648,38 @@ export function install(raw) {
       },
     });
     Object.defineProperties(PermissionScope.prototype, {
-      allows: { value(operation, cache, key) { return check(this, operation, cache, key, false); } },
-      allowsTopic: { value(operation, cache, topic) { return check(this, operation, cache, topic, true); } },
-      explain: {
+      allows: {
         value(operation, cache, key) {
-          live(this);
+          try {
+            return check(this, operation, cache, key, false);
+          } catch (error) {
+            throw coded(error, 'INVALID_SCOPE', 'scope');
+          }
+        },
+      },
+      allowsTopic: {
+        value(operation, cache, topic) {
+          try {
+            return check(this, operation, cache, topic, true);
+          } catch (error) {
+            throw coded(error, 'INVALID_SCOPE', 'scope');
+          }
+        },
+      },
+      explain: {
+        value: scopeMethod(function explainChecked(operation, cache, key) {
           strings('explain(operation, cache, key)', operation, cache, key);
           return explain.call(this, operation, cache, key);
-        },
+        }),
       },
       explainTopic: {
-        value(operation, cache, topic) {
-          live(this);
+        value: scopeMethod(function explainTopicChecked(operation, cache, topic) {
           strings('explainTopic(operation, cache, topic)', operation, cache, topic);
           return explainTopic.call(this, operation, cache, topic);
-        },
+        }),
       },
-      toJSON: { value() { live(this); return toJSON.call(this); } },
-      isSuperUser: { get() { live(this); return superUser.call(this); }, configurable: true },
+      toJSON: { value: scopeMethod(function toJSONChecked() { return toJSON.call(this); }) },
+      isSuperUser: { get: scopeMethod(function isSuperUserChecked() { return superUser.call(this); }), configurable: true },
     });
   }
 
@@ -550,7 +691,7 @@ export function install(raw) {
   function method(Class, what, code, fn) {
     return function checked(...args) {
       try {
-        if (!(this instanceof Class) || this.__wbg_ptr === 0) throw fail('INVALID_KEY', `${what}: expected a live ${Class.name}`);
+        if (!(this instanceof Class) || !(this.__wbg_ptr > 0)) throw fail('INVALID_KEY', `${what}: expected a live ${Class.name}`);
         return fn.apply(this, args);
       } catch (error) {
         throw coded(error, code, what);
@@ -578,7 +719,6 @@ export function install(raw) {
     };
   }
 
-  const { JwtVerifier } = raw;
   if (JwtVerifier) {
     configured(JwtVerifier, 'fromJson');
     configured(JwtVerifier, 'mosaicEndUser');
@@ -612,12 +752,12 @@ export function install(raw) {
     Object.defineProperties(JwtVerifier.prototype, {
       verify: {
         value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verify(token, options) {
-          return this._verify(tokenString(token), verifyNow(options));
+          return verifier._verify.call(this, tokenString(token), verifyNow(options));
         }),
       },
       verifyPlayback: {
         value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verifyPlayback(token, options) {
-          return this._verifyPlayback(tokenString(token), verifyNow(options));
+          return verifier._verifyPlayback.call(this, tokenString(token), verifyNow(options));
         }),
       },
       verifyAsync: {
@@ -625,10 +765,11 @@ export function install(raw) {
           const [token, now] = verifyAsync.apply(this, args); // the checks, synchronously coded
           const header = b64urlJson(token.split('.')[0] ?? '');
           const subtle = globalThis.crypto?.subtle;
-          const platform = header && PLATFORM[header.alg];
-          if (!platform || !subtle) return this._verify(token, now);
+          const alg = header !== null && typeof header === 'object' ? header.alg : undefined;
+          const platform = (alg === 'ES256' || alg === 'RS256') ? PLATFORM[alg] : undefined;
+          if (!platform || !subtle) return verifier._verify.call(this, token, now);
           // playgate checks the algorithm and selects the keys; WebCrypto checks the signature.
-          const { signed, signature, keys } = this._preparePlatform(token);
+          const { signed, signature, keys } = verifier._preparePlatform.call(this, token);
           let cache = platformKeys.get(this);
           if (!cache) platformKeys.set(this, (cache = new Map()));
           for (const [index, jwk] of keys) {
@@ -642,7 +783,7 @@ export function install(raw) {
               cache.set(jwk, key);
             }
             if (await subtle.verify(platform.verifyParams, key, signature, signed)) {
-              return this._finishPlatform(token, index, now);
+              return verifier._finishPlatform.call(this, token, index, now);
             }
           }
           throw fail('BAD_SIGNATURE', 'signature: does not verify');
@@ -652,9 +793,8 @@ export function install(raw) {
   }
 
   /** A scope given to a minter: a live PermissionScope, or what PermissionScope.fromJson reads. */
-  const scopeOf = (scope) => (scope instanceof PermissionScope && scope.__wbg_ptr !== 0 ? scope : PermissionScope.fromJson(scope));
+  const scopeOf = (scope) => (scope instanceof PermissionScope && scope.__wbg_ptr > 0 ? scope : PermissionScope.fromJson(scope));
 
-  const { PlaybackTokenMinter } = raw;
   if (PlaybackTokenMinter) {
     configured(PlaybackTokenMinter, 'fromJson');
     Object.defineProperty(PlaybackTokenMinter.prototype, 'mint', {
@@ -664,8 +804,8 @@ export function install(raw) {
         const summary = entitlement ?? {}; // null or undefined: no summary, as everywhere
         if (typeof summary !== 'object') throw fail('INVALID_REQUEST', 'entitlement: expected an object');
         const { maxQuality, country, device } = summary;
-        return this._mint(
-          scopeOf(scope), optionalString(subject, 'subject') ?? undefined,
+        return minter._mint.call(
+          this, scopeOf(scope), optionalString(subject, 'subject') ?? undefined,
           optionalString(maxQuality, 'entitlement.maxQuality') ?? undefined,
           optionalString(country, 'entitlement.country') ?? undefined,
           optionalString(device, 'entitlement.device') ?? undefined,
@@ -675,7 +815,6 @@ export function install(raw) {
     });
   }
 
-  const { MomentoTokenIssuer } = raw;
   if (MomentoTokenIssuer) {
     configured(MomentoTokenIssuer, 'fromJson');
     Object.defineProperties(MomentoTokenIssuer.prototype, {
@@ -686,12 +825,12 @@ export function install(raw) {
           const lifetime = lifetimeSeconds ?? 3600; // null or undefined: the default
           if (typeof tokenId !== 'string') throw fail('INVALID_REQUEST', 'tokenId: expected a string');
           if (typeof lifetime !== 'number') throw fail('INVALID_REQUEST', 'lifetimeSeconds: expected a number');
-          return this._mint(scopeOf(scope), tokenId, lifetime, readNow(now));
+          return issuer._mint.call(this, scopeOf(scope), tokenId, lifetime, readNow(now));
         }),
       },
       verify: {
         value: method(MomentoTokenIssuer, 'issuer', 'INVALID_REQUEST', function verify(token, options) {
-          return this._verify(tokenString(token), verifyNow(options));
+          return issuer._verify.call(this, tokenString(token), verifyNow(options));
         }),
       },
     });
@@ -746,9 +885,11 @@ export function install(raw) {
           throw fail('ENTITLEMENT_UNAVAILABLE', `dictionary: the cache answered an error: ${detail}`);
         } else throw fail('INVALID_ENTITLEMENT', `dictionary: a "${fields.type}" response is not a dictionary`);
       }
+      // Only a Map or a plain record: a Date, a Set, a typed array or a class instance has no
+      // own fields and would read as an empty, unrestricted document.
       let entries;
       if (fields instanceof Map) entries = fields;
-      else if (fields !== null && typeof fields === 'object' && !Array.isArray(fields)) entries = Object.entries(fields);
+      else if (fields !== null && typeof fields === 'object' && !Array.isArray(fields) && isPlainObject(fields)) entries = Object.entries(fields);
       else throw fail('INVALID_ENTITLEMENT', 'dictionary: expected a record or a Map of string fields');
       return fromDictionary.call(Entitlement, new Map(entries), limits);
     } catch (error) {
@@ -790,23 +931,7 @@ export function install(raw) {
         try {
           checkPolicy(this);
           checkEntitlement(ent);
-          if (!Array.isArray(requests)) throw fail('INVALID_REQUEST', 'requests: expected an array');
-          const n = requests.length;
-          if (n > 1) {
-            const shared = evaluateShared(this, ent, requests);
-            if (shared !== null) return shared;
-          }
-          const decisions = new Array(n);
-          for (let i = 0; i < n; i++) {
-            try {
-              decisions[i] = evaluate(this, ent, requests[i]);
-            } catch (error) {
-              const e = coded(error, 'INVALID_REQUEST', 'request');
-              if (typeof e.code === 'string') e.message = `requests[${i}]: ${e.message}`;
-              throw e;
-            }
-          }
-          return decisions;
+          return evaluateMany(this, ent, requests);
         } catch (error) {
           throw coded(error, 'INVALID_REQUEST', 'requests');
         }
@@ -863,7 +988,7 @@ export function install(raw) {
     }
     const page = pageIds;
     ioView(at + n);
-    let offset = policy._catalog(ent, at - IDS_AT, n, deviceLen, code, now, persistence, pageSeparated, false);
+    let offset = _catalog.call(policy, ent, at - IDS_AT, n, deviceLen, code, now, persistence, pageSeparated, false);
     if (offset === NUL_IN_ID) { // rare: an id holds a NUL, which the joined form cannot carry
       pageIds = null;
       at = writeIds(page, IDS_AT, 'entityIds');
@@ -871,7 +996,7 @@ export function install(raw) {
       pageIds = page;
       pageBytes = at;
       ioView(at + n);
-      offset = policy._catalog(ent, at - IDS_AT, n, deviceLen, code, now, persistence, false, false);
+      offset = _catalog.call(policy, ent, at - IDS_AT, n, deviceLen, code, now, persistence, false, false);
     }
     if (offset === FAILED) throw raw._takeError();
     const bytes = ioView(0).slice(offset, offset + n);

@@ -237,8 +237,7 @@ impl Verifier {
     /// `UNKNOWN_KEY`, `BAD_SIGNATURE`, `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID`, `WRONG_ISSUER`,
     /// `WRONG_AUDIENCE`.
     pub fn verify(&self, token: &str, now: Millis) -> Result<Verified, Error> {
-        let untrusted = UntrustedToken::new(token)
-            .map_err(|e| error(ErrorCode::MalformedToken, format!("token: {e}")))?;
+        let untrusted = parse_untrusted(token)?;
         let alg = self.allowed_alg(&untrusted)?;
         let kid = untrusted.header().key_id.clone();
         if self.require_kid && kid.is_none() {
@@ -282,8 +281,7 @@ impl Verifier {
     /// and `kid` exactly as [`Verifier::verify`] and returns what the platform must check: the
     /// signed bytes, the signature, and each candidate key (its index and public JWK).
     pub fn prepare_platform(&self, token: &str) -> Result<PlatformCheck, Error> {
-        let untrusted = UntrustedToken::new(token)
-            .map_err(|e| error(ErrorCode::MalformedToken, format!("token: {e}")))?;
+        let untrusted = parse_untrusted(token)?;
         let alg = self.allowed_alg(&untrusted)?;
         if !PLATFORM_ALGS.contains(&alg) {
             return Err(error(
@@ -328,8 +326,7 @@ impl Verifier {
         key_index: usize,
         now: Millis,
     ) -> Result<Verified, Error> {
-        let untrusted = UntrustedToken::new(token)
-            .map_err(|e| error(ErrorCode::MalformedToken, format!("token: {e}")))?;
+        let untrusted = parse_untrusted(token)?;
         let alg = self.allowed_alg(&untrusted)?;
         let kid = untrusted.header().key_id.clone();
         let key = self
@@ -350,6 +347,7 @@ impl Verifier {
     }
 
     fn allowed_alg(&self, untrusted: &UntrustedToken<'_>) -> Result<Alg, Error> {
+        // (`crit` was refused by `parse_untrusted`.)
         Alg::parse(untrusted.algorithm())
             .filter(|a| self.algorithms.contains(a))
             .ok_or_else(|| {
@@ -682,6 +680,61 @@ impl Signer {
     }
 }
 
+/// Checks a playback token's `ent` claim: what [`Signer::mint`] writes (`maxQuality`, `country`,
+/// `device`), nothing else. A token signed by a trusted key with another shape is refused, not
+/// passed on as whatever it holds.
+fn check_entitlement_summary(ent: &Value) -> Result<(), Error> {
+    let bad = |m: &str| error(ErrorCode::MalformedToken, format!("ent: {m}"));
+    let Value::Object(fields) = ent else {
+        return Err(bad("expected an object"));
+    };
+    for (name, value) in fields {
+        let ok = match (name.as_str(), value) {
+            ("maxQuality", Value::String(q)) => crate::quality::Quality::parse(q).is_some(),
+            ("country", Value::String(c)) => crate::country::Country::parse(c).is_some(),
+            ("device", Value::String(d)) => !d.trim().is_empty(),
+            _ => false,
+        };
+        if !ok {
+            return Err(bad(&format!(
+                "`{name}` is not a valid maxQuality, country or device"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Splits a token and reads its header. A header with `crit` is refused: RFC 7515 4.1.11 says
+/// a recipient that does not understand a listed extension must reject the token, and
+/// playgate understands none (jwt-compact ignores `crit`). So is one naming its own key.
+fn parse_untrusted(token: &str) -> Result<UntrustedToken<'_>, Error> {
+    let untrusted = UntrustedToken::new(token)
+        .map_err(|e| error(ErrorCode::MalformedToken, format!("token: {e}")))?;
+    let header = token.split('.').next().unwrap_or_default();
+    let bytes = crate::base64::decode(header, crate::base64::Alphabet::Url)
+        .ok_or_else(|| error(ErrorCode::MalformedToken, "header: not base64url"))?;
+    let fields: serde_json::Map<String, Value> = serde_json::from_slice(&bytes)
+        .map_err(|e| error(ErrorCode::MalformedToken, format!("header: {e}")))?;
+    if fields.contains_key("crit") {
+        return Err(error(
+            ErrorCode::MalformedToken,
+            "header: crit lists extensions playgate does not understand (RFC 7515 4.1.11)",
+        ));
+    }
+    // Keys come from the configuration only. A token that carries or points to its own key
+    // (RFC 7515 4.1.2-4.1.6) is an attempt to choose it (RFC 8725 3.10): refused, not ignored.
+    if let Some(name) = ["jwk", "jku", "x5u", "x5c"]
+        .into_iter()
+        .find(|name| fields.contains_key(*name))
+    {
+        return Err(error(
+            ErrorCode::MalformedToken,
+            format!("header: `{name}` (a key chosen by the token) is refused"),
+        ));
+    }
+    Ok(untrusted)
+}
+
 /// A verified playback token: its claims, its scope and entitlement summary.
 #[derive(Debug, Clone)]
 pub struct Playback {
@@ -704,9 +757,13 @@ impl Verifier {
             .get("scope")
             .ok_or_else(|| error(ErrorCode::InvalidScope, "scope: missing"))?;
         let scope = crate::scope::PermissionScope::from_json(&scope_value.to_string())?;
-        let entitlement_json = claims
-            .get("ent")
-            .map_or_else(|| "null".to_owned(), Value::to_string);
+        let entitlement_json = match claims.get("ent") {
+            None | Some(Value::Null) => "null".to_owned(),
+            Some(ent) => {
+                check_entitlement_summary(ent)?;
+                ent.to_string()
+            }
+        };
         Ok(Playback {
             verified,
             scope,

@@ -211,3 +211,40 @@ for (const alg of ['ES256', 'RS256']) test(`verifyAsync: ${alg} signatures throu
   const hsToken = await mint('HS256', hs);
   assert.deepEqual(await hsVerifier.verifyAsync(hsToken, { now: NOW }), hsVerifier.verify(hsToken, { now: NOW }));
 });
+
+test('a header with crit is refused (RFC 7515 4.1.11: playgate understands no extension), as jose refuses it; so is a key named by the token', async () => {
+  for (const alg of ['HS256', 'ES256']) {
+    const key = await keys(alg);
+    const verifier = JwtVerifier.fromJson({ algorithms: [alg], keys: [key.jwk] });
+    // jose signs it only when told the extension is understood; its verifier, not told, refuses it.
+    const token = await new jose.SignJWT({ sub: 'user-42', exp: S + 600 })
+      .setProtectedHeader({ alg, kid: 'k1', crit: ['x-unknown'], 'x-unknown': 1 })
+      .sign(key.sign, { crit: { 'x-unknown': true } });
+    // jose, the reference, rejects the same token.
+    const joseKey = alg === 'HS256' ? key.sign : await jose.importJWK(key.jwk, alg);
+    await assert.rejects(jose.jwtVerify(token, joseKey, { currentDate: new Date(NOW) }), /crit|Extension/i);
+    assert.equal(code(() => verifier.verify(token, { now: NOW })), 'MALFORMED_TOKEN');
+    await assert.rejects(verifier.verifyAsync(token, { now: NOW }), { code: 'MALFORMED_TOKEN' });
+    // A key carried or pointed to by the token itself (RFC 8725 3.10) is refused, even the right one.
+    for (const header of [{ jwk: key.jwk }, { jku: 'https://attacker.example/keys' }, { x5u: 'https://attacker.example/c' }, { x5c: ['MIIB'] }]) {
+      const withKey = await mint(alg, key, {}, header);
+      assert.equal(code(() => verifier.verify(withKey, { now: NOW })), 'MALFORMED_TOKEN', Object.keys(header)[0]);
+    }
+    // Without crit the same claims verify.
+    const plain = await mint(alg, key);
+    assert.equal(code(() => verifier.verify(plain, { now: NOW })), 'OK');
+  }
+});
+
+test('verifyPlayback refuses an ent claim that is not the summary the minter writes', async () => {
+  const key = await keys('HS256');
+  const verifier = JwtVerifier.fromJson({ algorithms: ['HS256'], keys: [key.jwk] });
+  const scope = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };
+  const good = await mint('HS256', key, { scope, ent: { maxQuality: 'HD', country: 'DE', device: 'web' } });
+  assert.deepEqual(verifier.verifyPlayback(good, { now: NOW }).entitlement, { maxQuality: 'HD', country: 'DE', device: 'web' });
+  assert.equal(verifier.verifyPlayback(await mint('HS256', key, { scope }), { now: NOW }).entitlement, null);
+  for (const ent of ['not an object', 7, true, [], { maxQuality: '8K' }, { country: 'DEU' }, { device: '' }, { extra: 1 }]) {
+    const token = await mint('HS256', key, { scope, ent });
+    assert.equal(code(() => verifier.verifyPlayback(token, { now: NOW })), 'MALFORMED_TOKEN', JSON.stringify(ent));
+  }
+});
