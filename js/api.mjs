@@ -209,20 +209,31 @@ class CatalogDecisions {
     this.entityIds = entityIds;
     this.bytes = bytes;
     this.length = bytes.length;
+    Object.freeze(this);
   }
   allowed(i) { return (byteAt(this, i) & 15) === 0; }
   code(i) { const c = byteAt(this, i) & 15; return c === 0 ? null : DECISION_CODES[c - 1]; }
   maxQuality(i) { return QUALITIES[byteAt(this, i) >> 4] ?? null; }
   allowedIds() {
-    if (!(this instanceof CatalogDecisions)) throw fail('INVALID_REQUEST', 'expected a CatalogDecisions');
+    if (!isA(this, CatalogDecisions)) throw fail('INVALID_REQUEST', 'expected a CatalogDecisions');
     return this.entityIds.filter((_, i) => (this.bytes[i] & 15) === 0);
+  }
+}
+
+/** `value instanceof Class`, false where asking throws (a Proxy whose getPrototypeOf trap throws). */
+function isA(value, Class) {
+  try {
+    return value instanceof Class;
+  } catch {
+    return false;
   }
 }
 
 /** The byte of title `i`: an index outside the page (or a foreign receiver) must not read as "allowed". */
 function byteAt(page, i) {
-  if (!(page instanceof CatalogDecisions)) throw fail('INVALID_REQUEST', 'expected a CatalogDecisions');
-  if (Number.isInteger(i) && i >= 0 && i < page.length) return page.bytes[i];
+  if (!isA(page, CatalogDecisions)) throw fail('INVALID_REQUEST', 'expected a CatalogDecisions');
+  const { bytes } = page;
+  if (Number.isInteger(i) && i >= 0 && i < bytes.length) return bytes[i];
   throw fail('INVALID_REQUEST', `index: expected a whole number from 0 to ${page.length - 1}`);
 }
 
