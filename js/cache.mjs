@@ -105,8 +105,9 @@ async function readBody(response, maxBytes) {
   return bytes;
 }
 
-/** Waits `ms`, or rejects when `signal` aborts first. */
+/** Waits `ms`, or rejects when `signal` aborts first (at once if it already has). */
 function sleep(ms, signal) {
+  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
@@ -118,6 +119,24 @@ function sleep(ms, signal) {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * A Retry-After header in milliseconds from `now`: delay-seconds or an HTTP-date (RFC 9110
+ * 10.2.3); null when absent or unreadable.
+ */
+function retryAfterMs(value, now) {
+  if (value === null) return null;
+  const text = value.trim();
+  if (/^[0-9]+$/.test(text)) return Number(text) * 1000;
+  if (!/^[A-Za-z]{3}/.test(text)) return null; // an HTTP-date starts with the day's name
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** Whether a 200's Content-Type is the cache's: application/octet-stream (any case, parameters), or none. */
+function isOctetStream(contentType) {
+  return contentType === null || /^\s*application\/octet-stream\s*(;|$)/i.test(contentType);
 }
 
 /** Builds the cache client and the entitlement store on one wasm module's classes. */
@@ -224,6 +243,7 @@ export function cacheApi(raw) {
       // One deadline for the whole call: retries, back-off and reading the body included.
       const controller = new AbortController();
       const timeoutMs = wholeNumber(options.timeoutMs, 'timeoutMs', 1, this.timeoutMs);
+      const deadline = Date.now() + timeoutMs;
       // The error is built only when the deadline passes: capturing a stack costs ~40 us.
       const timer = setTimeout(() => controller.abort(
         new CacheError('TIMEOUT', `${method} ${cacheName}: no answer within ${timeoutMs} ms`, { retryable: true }),
@@ -242,7 +262,9 @@ export function cacheApi(raw) {
           attempt++;
           let response;
           try {
-            response = await fetchFn(url, { method, headers, body, signal: controller.signal });
+            // Redirects are not followed: the cache API never sends one, and following it
+            // could carry the token (in the query) or the request to another origin.
+            response = await fetchFn(url, { method, headers, body, signal: controller.signal, redirect: 'manual' });
           } catch (error) {
             if (controller.signal.aborted) {
               const reason = controller.signal.reason;
@@ -253,6 +275,14 @@ export function cacheApi(raw) {
           }
           const { status } = response;
           if (status === 200 && method === 'GET') {
+            // The service sends an item's bytes as application/octet-stream, whatever they hold:
+            // anything else (a captive portal's or a proxy's HTML page, a gateway's JSON) is not
+            // the item and is never returned as if it were.
+            const type = response.headers.get('content-type');
+            if (!isOctetStream(type)) {
+              await response.body?.cancel().catch(() => {});
+              throw new CacheError('UNEXPECTED_RESPONSE', `${method} ${cacheName}: 200 with content type "${type.slice(0, 100)}", not the cache's application/octet-stream`, { status, attempts: attempt });
+            }
             // Inside the deadline: a body that stalls is a timeout like a late answer.
             try {
               return await readBody(response, options.maxBytes ?? this.maxResponseBytes);
@@ -266,13 +296,26 @@ export function cacheApi(raw) {
             await response.body?.cancel().catch(() => {});
             return null;
           }
-          const text = await readBody(response, 4096).then((b) => new TextDecoder().decode(b), () => '');
-          const error = this._statusError(method, cacheName, status, text, attempt);
+          let text = '';
+          try {
+            text = new TextDecoder().decode(await readBody(response, 4096));
+          } catch {
+            // An error body that breaks off or is too long says nothing more than its status,
+            // but one still coming at the deadline is a timeout.
+            if (controller.signal.aborted) throw controller.signal.reason;
+          }
+          const error = this._statusError(method, cacheName, status, text, attempt, response);
           if (error === null) return null; // Key Not Found
           if (!error.retryable || attempt >= attemptsAllowed) throw error;
-          const retryAfter = Number(response.headers.get('retry-after'));
-          const backoff = this.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
-          await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, timeoutMs) : backoff, controller.signal);
+          // Retry-After (seconds or an HTTP-date) if the service sent one, else the back-off.
+          // A wait that would end past the deadline is not started: the status's own error now.
+          const retryAfter = retryAfterMs(response.headers.get('retry-after'), Date.now());
+          const wait = retryAfter ?? this.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+          if (Date.now() + wait >= deadline) {
+            if (retryAfter !== null) error.retryAfterMs = retryAfter;
+            throw error;
+          }
+          await sleep(wait, controller.signal);
         }
       } catch (error) {
         if (controller.signal.aborted && error === controller.signal.reason && error instanceof CacheError) error.attempts = attempt;
@@ -284,10 +327,14 @@ export function cacheApi(raw) {
     }
 
     /** The typed error for a status, or null for a miss. */
-    _statusError(method, cacheName, status, text, attempts) {
+    _statusError(method, cacheName, status, text, attempts, response) {
       const body = text.trim();
       const details = { status, attempts };
       const what = `${method} ${cacheName}`;
+      if ((status >= 300 && status < 400) || response?.type === 'opaqueredirect') { // a browser's is status 0
+        const to = response?.headers.get('location');
+        return new CacheError('UNEXPECTED_RESPONSE', `${what}: redirected (${status}${to ? ` to ${to.slice(0, 200)}` : ''}), not followed: the cache API does not redirect`, details);
+      }
       if (status === 404) {
         if (/^key not found/i.test(body)) return null;
         if (/^cache not found/i.test(body)) return new CacheError('CACHE_NOT_FOUND', `${what}: cache not found`, details);

@@ -8,13 +8,38 @@
 //   const token = emu.mintToken({ scope: { permissions: [{ role: 'readwrite', cache: {} }] } });
 //   await fetch(`${emu.url}/cache/media?key=a&ttl_seconds=60`, { method: 'PUT', headers: { Authorization: token }, body: 'x' });
 //
+// Faults (tests): `emu.inject({ ...what, times = 1, match: { method, cache, key } })` applies to
+// the next `times` requests that match, then the emulator answers normally again. What:
+//   status, body, bodyBytes   answer this instead of the real answer (bodyBytes: that many `{`
+//                             bytes, streamed in 64 KiB chunks with back-pressure: never held
+//                             whole, so a 100 MB body costs the emulator ~64 KiB)
+//   contentType, headers      the answer's Content-Type (null: none) and extra headers, on an
+//                             injected answer or the real one (an injected 200 is
+//                             application/octet-stream like the service's, other statuses text/plain)
+//   chunked: true             no Content-Length (chunked transfer encoding)
+//   delayMs                   wait before answering
+//   stallMs                   send the headers and half the body, the rest after stallMs
+//   dripBytesPerSecond        send the body at that rate (1: one byte a second), headers at once
+//   resetAfterBytes           send the headers and that many body bytes, then reset the connection
+//   closeBeforeHeaders: true  read the request, then close the connection without answering
+//   raw                       write these bytes (string or Uint8Array) on the socket instead of an
+//                             HTTP answer, then close; with dripBytesPerSecond they drip, status
+//                             line included
+// Every request is logged in `emu.requests` ({ method, path, cache, key, keyParam, status, auth });
+// each entry's non-enumerable `response` tells what went out: { bodyBytes (planned), bytesSent
+// (handed to the socket), closedEarly (the connection closed before the answer was complete),
+// done (a Promise of this record, settled when the connection is finished with) }.
+//
 // CLI: node www/cache-emulator.mjs [--port N] [--media DIR]
 import http from 'node:http';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { MomentoTokenIssuer } from '../pkg/edge/node/index.mjs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// The package's edge module, from $PLAYGATE_PKG like the tests (default <repo>/pkg).
+const PKG = process.env.PLAYGATE_PKG ? path.resolve(process.env.PLAYGATE_PKG) : fileURLToPath(new URL('../pkg', import.meta.url));
+const { MomentoTokenIssuer } = await import(pathToFileURL(path.join(PKG, 'edge/node/index.mjs')).href);
 
 const OPS = { GET: 'get', PUT: 'set', DELETE: 'delete' }; // HTTP method -> scope operation
 const CONTENT_TYPES = { '.m3u8': 'application/vnd.apple.mpegurl', '.mpd': 'application/dash+xml',
@@ -131,6 +156,53 @@ async function mediaFile(root, key) {
   } catch { return null; }
 }
 
+const CHUNK = 64 * 1024;
+const FILL = Buffer.alloc(CHUNK, 0x7b); // bodyBytes: `{` bytes, never allocated whole
+
+/** A body as its size and a function giving `n` bytes from offset `at`. */
+function bodySource(body) {
+  if (body !== null && typeof body === 'object' && !(body instanceof Uint8Array)) {
+    return { size: body.size, chunkAt: (at, n) => FILL.subarray(0, n) };
+  }
+  const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return { size: bytes.length, chunkAt: (at, n) => bytes.subarray(at, at + n) };
+}
+
+/** Resolves on the stream's next 'drain' or 'close'. */
+function drained(stream) {
+  return new Promise((resolve) => {
+    const done = () => { stream.off('drain', done); stream.off('close', done); resolve(); };
+    stream.on('drain', done).on('close', done);
+  });
+}
+
+/**
+ * Writes `size` bytes to `out` (a response or a socket), chunk by chunk with back-pressure:
+ * at `rate` bytes a second if given, pausing `stallMs` at `half`; then calls `end`. Stops when
+ * the other side has gone.
+ */
+async function pump(out, info, size, chunkAt, { rate, stallMs = 0, half = -1 }, end) {
+  const closed = new Promise((resolve) => out.once('close', resolve));
+  let written = Promise.resolve();
+  let at = 0;
+  while (at < size) {
+    if (out.destroyed) return;
+    let n = Math.min(CHUNK, size - at);
+    if (stallMs && at < half) n = Math.min(n, half - at);
+    if (rate) n = Math.min(n, Math.max(1, Math.floor(rate / 10))); // a tenth of a second's worth
+    let ok;
+    written = new Promise((resolve) => { ok = out.write(chunkAt(at, n), () => resolve()); });
+    at += n;
+    info.bytesSent = at;
+    if (stallMs && at === half) await sleep(stallMs);
+    else if (rate) await sleep((n * 1000) / rate);
+    else if (!ok) await drained(out);
+  }
+  if (out.destroyed) return;
+  await Promise.race([written, closed]); // flushed before the end: a reset would discard it
+  if (!out.destroyed) end();
+}
+
 const defaultFaultBody = (status) => (status === 429 ? 'Too Many Requests' : status >= 500 ? 'Internal Server Error' : '');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -209,6 +281,8 @@ export async function startCacheEmulator(options = {}) {
     return fault;
   }
 
+  // An answer is [status, headers, body, fault]: body a string, bytes or { size } (bodyBytes),
+  // fault the injected fault that shapes how it is sent (or undefined).
   async function route(req, entry) {
     if (req.method === 'OPTIONS') return [204, PREFLIGHT, '']; // preflight: no auth, no faults
     const t = parseTarget(req.method, req.url, mediaCache);
@@ -216,10 +290,20 @@ export async function startCacheEmulator(options = {}) {
     const fault = takeFault(req.method, t);
     if (fault) {
       await sleep(fault.delayMs ?? 0);
-      if (fault.answers) return [fault.status, {}, fault.bodyBytes !== undefined ? Buffer.alloc(fault.bodyBytes, 0x7b) : fault.body, fault.stallMs];
+      if (fault.raw !== undefined || fault.closeBeforeHeaders) return [null, {}, '', fault];
+      if (fault.answers) {
+        const headers = fault.status === 200 ? { 'Content-Type': 'application/octet-stream' } : {};
+        return [fault.status, headers, fault.bodyBytes !== undefined ? { size: fault.bodyBytes } : fault.body, fault];
+      }
     }
-    const answer = await answerFor(req, t, entry);
-    if (fault?.stallMs) answer[3] = fault.stallMs;
+    let answer;
+    try {
+      answer = await answerFor(req, t, entry);
+    } catch (e) {
+      if (!(e instanceof HttpError) || !fault) throw e;
+      answer = [e.status, {}, e.body]; // a fault shapes an error answer too
+    }
+    answer[3] = fault ?? undefined;
     return answer;
   }
 
@@ -231,18 +315,41 @@ export async function startCacheEmulator(options = {}) {
     return [404, {}, 'Not Found'];
   }
 
-  function send(res, entry, [status, headers, body, stallMs]) {
+  async function send(req, res, entry, [status, headers, body, fault = {}]) {
     entry.status = status;
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    const extra = bytes.length && !headers['Content-Type'] ? { 'Content-Type': 'text/plain; charset=utf-8' } : {};
+    const info = { bodyBytes: 0, bytesSent: 0, closedEarly: false, done: null };
+    Object.defineProperty(entry, 'response', { value: info, enumerable: false });
+    info.done = new Promise((resolve) => res.once('close', () => {
+      info.closedEarly = !res.writableFinished;
+      resolve(info);
+    }));
+    const rate = fault.dripBytesPerSecond;
+    if (fault.closeBeforeHeaders) return void req.socket.destroy();
+    if (fault.raw !== undefined) {
+      const raw = Buffer.from(fault.raw);
+      info.bodyBytes = raw.length;
+      return pump(req.socket, info, raw.length, (at, n) => raw.subarray(at, at + n), { rate }, () => req.socket.end());
+    }
+    const { size, chunkAt } = bodySource(body);
+    info.bodyBytes = size;
+    const all = { ...CORS, ...(size && !headers['Content-Type'] ? { 'Content-Type': 'text/plain; charset=utf-8' } : {}), ...headers };
+    if (fault.contentType !== undefined) all['Content-Type'] = fault.contentType;
+    if (all['Content-Type'] === null) delete all['Content-Type'];
     // RFC 9110: a 204 carries neither a body nor Content-Length.
-    res.writeHead(status, { ...CORS, ...extra, ...headers, ...(status === 204 ? {} : { 'Content-Length': bytes.length }) });
-    if (status === 204) return res.end();
-    if (!stallMs || bytes.length < 2) return res.end(bytes);
-    // A stalled body: the headers and the first half now, the rest after stallMs.
-    const half = bytes.length >> 1;
-    res.write(bytes.subarray(0, half));
-    setTimeout(() => { if (!res.destroyed) res.end(bytes.subarray(half)); }, stallMs).unref();
+    if (status !== 204 && !fault.chunked) all['Content-Length'] = size;
+    Object.assign(all, fault.headers);
+    res.writeHead(status, all);
+    if (status === 204) return void res.end();
+    const reset = fault.resetAfterBytes;
+    if (reset === undefined || reset >= size) {
+      return pump(res, info, size, chunkAt, { rate, stallMs: size >= 2 ? fault.stallMs : 0, half: size >> 1 }, () => res.end());
+    }
+    if (reset === 0) {
+      res.flushHeaders();
+      await sleep(20);
+    }
+    // RST where the platform can (Node >= 16.17), else a plain close: either way mid-body.
+    return pump(res, info, reset, chunkAt, { rate }, () => (res.socket?.resetAndDestroy ? res.socket.resetAndDestroy() : res.destroy()));
   }
 
   const server = http.createServer(async (req, res) => {
@@ -253,7 +360,7 @@ export async function startCacheEmulator(options = {}) {
       if (!(e instanceof HttpError)) console.error('cache emulator: handler failed:', e);
       answer = e instanceof HttpError ? [e.status, {}, e.body] : [500, {}, 'Internal Server Error'];
     }
-    if (!res.headersSent && !res.destroyed) send(res, entry, answer);
+    if (!res.headersSent && !res.destroyed) send(req, res, entry, answer).catch((e) => { console.error('cache emulator: sending failed:', e); res.destroy(); });
   });
   // Malformed HTTP (bad request line, bad headers): answer 400 and keep serving others.
   server.on('clientError', (err, socket) => {
@@ -278,12 +385,15 @@ export async function startCacheEmulator(options = {}) {
     },
     peek: (cache, key) => live(store(cache).get(id(key)))?.value,
     clear() { for (const items of caches.values()) items.clear(); faults.length = 0; requests.length = 0; },
-    inject({ status, body, bodyBytes, delayMs = 0, stallMs = 0, times = 1, match } = {}) {
-      // With no status and no body the fault only delays (before the answer: delayMs; halfway
-      // through the body: stallMs), then the request is answered normally.
+    inject({ status, body, bodyBytes, delayMs = 0, stallMs = 0, times = 1, match, contentType, headers, chunked = false,
+      dripBytesPerSecond, resetAfterBytes, closeBeforeHeaders = false, raw } = {}) {
+      // With no status and no body the fault only shapes the real answer (delayMs before it;
+      // stallMs, dripBytesPerSecond, resetAfterBytes, contentType, headers, chunked while it is
+      // sent), then the request is answered normally. See the options at the top of this file.
       const answers = status !== undefined || body !== undefined || bodyBytes !== undefined;
       status ??= 200;
-      faults.push({ status, body: body ?? defaultFaultBody(status), bodyBytes, delayMs, stallMs, remaining: times, match, answers });
+      faults.push({ status, body: body ?? defaultFaultBody(status), bodyBytes, delayMs, stallMs, remaining: times, match, answers,
+        contentType, headers, chunked, dripBytesPerSecond, resetAfterBytes, closeBeforeHeaders, raw });
     },
     close() {
       return new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
