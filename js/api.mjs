@@ -39,11 +39,11 @@ function fail(code, message) {
  * `cause`. A wasm trap is left as it is: that is a bug of ours, never to be disguised.
  */
 function coded(error, code, what) {
-  if (error instanceof Error && typeof error.code === 'string' && error.code !== '') return error;
-  if (typeof WebAssembly !== 'undefined' && error instanceof WebAssembly.RuntimeError) return error;
+  if (isA(error, Error) && typeof error.code === 'string' && error.code !== '') return error;
+  if (typeof WebAssembly !== 'undefined' && isA(error, WebAssembly.RuntimeError)) return error;
   let detail;
   try {
-    detail = error instanceof Error ? error.message : `threw ${String(error)}`;
+    detail = isA(error, Error) ? error.message : `threw ${String(error)}`;
   } catch {
     detail = `threw a ${typeof error}`;
   }
@@ -171,7 +171,7 @@ function guardReceivers(Class, code) {
   const proto = Class.prototype;
   const what = Class.name;
   const check = (self, live) => {
-    if (!(self instanceof Class)) throw fail(code, `expected a ${what}`);
+    if (!isA(self, Class)) throw fail(code, `expected a ${what}`);
     if (live && !(self.__wbg_ptr > 0)) throw fail(code, `this ${what} was freed (or is not a handle)`);
   };
   const generatedFree = proto.free;
@@ -310,7 +310,7 @@ export function install(raw) {
   }
 
   function checkEntitlement(ent) {
-    if (!(ent instanceof Entitlement)) {
+    if (!isA(ent, Entitlement)) {
       throw fail('INVALID_ENTITLEMENT', 'entitlement: expected an Entitlement (Entitlement.fromBlob or fromDictionary)');
     }
     if (!(ent.__wbg_ptr > 0)) throw fail('INVALID_ENTITLEMENT', 'entitlement: this Entitlement was freed');
@@ -405,7 +405,7 @@ export function install(raw) {
   }
 
   function checkPolicy(policy) {
-    if (!(policy instanceof Policy) || !(policy.__wbg_ptr > 0)) {
+    if (!isA(policy, Policy) || !(policy.__wbg_ptr > 0)) {
       throw fail('INVALID_POLICY', 'policy: expected a live Policy (Policy.fromJson or new Policy)');
     }
   }
@@ -565,7 +565,7 @@ export function install(raw) {
   let lastOpIndex = 0;
 
   function check(scope, operation, cache, key, topic) {
-    if (!(scope instanceof PermissionScope) || !(scope.__wbg_ptr > 0)) {
+    if (!isA(scope, PermissionScope) || !(scope.__wbg_ptr > 0)) {
       throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
     }
     if (typeof operation !== 'string' || typeof cache !== 'string' || typeof key !== 'string') {
@@ -616,7 +616,7 @@ export function install(raw) {
 
   if (PermissionScope) { // built with the `scopes` feature
     const live = (scope) => {
-      if (!(scope instanceof PermissionScope) || !(scope.__wbg_ptr > 0)) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
+      if (!isA(scope, PermissionScope) || !(scope.__wbg_ptr > 0)) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
     };
     /** `fn` on a live scope, every failure coded. */
     const scopeMethod = (fn) => function checked(...args) {
@@ -702,7 +702,7 @@ export function install(raw) {
   function method(Class, what, code, fn) {
     return function checked(...args) {
       try {
-        if (!(this instanceof Class) || !(this.__wbg_ptr > 0)) throw fail('INVALID_KEY', `${what}: expected a live ${Class.name}`);
+        if (!isA(this, Class) || !(this.__wbg_ptr > 0)) throw fail('INVALID_KEY', `${what}: expected a live ${Class.name}`);
         return fn.apply(this, args);
       } catch (error) {
         throw coded(error, code, what);

@@ -20,20 +20,48 @@ const URL_SAFE_KEY = /^[A-Za-z0-9\-._~/]+$/;
 
 /** An error of the cache client: `code`, and `status` (HTTP) when the service answered. */
 export class CacheError extends Error {
-  constructor(code, message, details = {}) {
-    super(message);
+  constructor(code, message, details) {
+    super(typeof message === 'string' ? message : text(message));
+    let d = {};
+    try {
+      if (details !== null && typeof details === 'object') {
+        const { status, retryable, local, attempts, cause } = details;
+        d = { status, retryable, local, attempts, cause };
+      }
+    } catch {
+      // details that cannot be read (a throwing getter or Proxy) are left out: an error is made anyway
+    }
     this.name = 'CacheError';
-    this.code = code;
-    this.status = details.status ?? null;
-    this.retryable = details.retryable ?? false;
-    this.local = details.local ?? false;
-    this.attempts = details.attempts ?? 0;
-    if (details.cause !== undefined) this.cause = details.cause;
+    this.code = typeof code === 'string' && code !== '' ? code : 'UNEXPECTED_RESPONSE';
+    this.status = d.status ?? null;
+    this.retryable = d.retryable ?? false;
+    this.local = d.local ?? false;
+    this.attempts = d.attempts ?? 0;
+    if (d.cause !== undefined) this.cause = d.cause;
+  }
+}
+
+/** `String(value)`, or its type where that throws (a Symbol's description is fine; an object without toString is not). */
+function text(value) {
+  try {
+    return String(value);
+  } catch {
+    return `(a ${typeof value})`;
   }
 }
 
 function invalid(message) {
   return new CacheError('INVALID_REQUEST', message, { local: true });
+}
+
+/**
+ * `error` as a CacheError: a caller's getter or Proxy trap that throws (options, keys, values)
+ * becomes INVALID_REQUEST with the original as `cause`; a CacheError passes through.
+ */
+function asCacheError(error, what) {
+  if (error instanceof CacheError) return error;
+  if (error instanceof Error && typeof error.code === 'string' && /^[A-Z_]+$/.test(error.code)) return error; // playgate's own
+  return new CacheError('INVALID_REQUEST', `${what}: could not be read: ${error instanceof Error ? error.message : text(error)}`, { local: true, cause: error });
 }
 
 /** base64url with padding of UTF-8 bytes (`key_base64`). */
@@ -50,11 +78,20 @@ function keyParam(key, encoder) {
     if (URL_SAFE_KEY.test(key)) return `key=${encodeURIComponent(key)}`;
     return `key_base64=${encodeURIComponent(base64Url(encoder.encode(key)))}`;
   }
-  if (key instanceof Uint8Array) {
+  if (isA(key, Uint8Array)) {
     if (key.length === 0) throw invalid('key: expected a non-empty string or Uint8Array');
     return `key_base64=${encodeURIComponent(base64Url(key))}`;
   }
   throw invalid('key: expected a non-empty string or Uint8Array');
+}
+
+/** `value instanceof Class`, false where asking throws (a Proxy whose getPrototypeOf trap throws). */
+function isA(value, Class) {
+  try {
+    return value instanceof Class;
+  } catch {
+    return false;
+  }
 }
 
 function cacheNameOf(name) {
@@ -105,6 +142,23 @@ async function readBody(response, maxBytes) {
   return bytes;
 }
 
+/** `{ signal?, timeoutMs?, maxBytes?, ttlSeconds? }` of one call, each read once into a plain object. */
+function callOptions(options) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') throw invalid('options: expected an object');
+  const { signal, timeoutMs, maxBytes, ttlSeconds } = options;
+  if (signal !== undefined && signal !== null && !isA(signal, AbortSignal)) throw invalid('signal: expected an AbortSignal');
+  return { signal: signal ?? undefined, timeoutMs, maxBytes, ttlSeconds };
+}
+
+/** A promise that rejects with the signal's reason when it aborts (never resolves). */
+function aborted(signal) {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
 /** Waits `ms`, or rejects when `signal` aborts first (at once if it already has). */
 function sleep(ms, signal) {
   if (signal.aborted) return Promise.reject(signal.reason);
@@ -145,14 +199,35 @@ export function cacheApi(raw) {
   const encoder = new TextEncoder();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+  // The instances made by these constructors: a method called on anything else (another object,
+  // a Proxy) is INVALID_REQUEST, never a TypeError from inside.
+  const clients = new WeakSet();
+  const stores = new WeakSet();
+  const own = (self, brand, what) => {
+    if (!brand.has(self)) throw invalid(`expected a ${what} (a method called on another object)`);
+  };
+
   class CacheClient {
     /**
      * `{ token, baseUrl?, timeoutMs = 5000, retries = 2, retryDelayMs = 100, maxResponseBytes =
-     * 5 MiB, tokenIn = 'header', checkScope = true, defaultTtlSeconds?, fetch? }`.
+     * 5 MiB, tokenIn = 'header', checkScope = true, defaultTtlSeconds?, fetch? }`, each option
+     * read once.
      */
     constructor(options) {
+      try {
+        this._configure(options);
+      } catch (error) {
+        throw asCacheError(error, 'options');
+      }
+      clients.add(this);
+    }
+
+    _configure(options) {
       if (options === null || typeof options !== 'object') throw invalid('options: expected { token, baseUrl?, timeoutMs? }');
-      const { token } = options;
+      const {
+        token, baseUrl: givenBaseUrl, timeoutMs, retries, retryDelayMs, maxResponseBytes,
+        defaultTtlSeconds, tokenIn, checkScope, fetch,
+      } = options;
       if (typeof token !== 'string' || token.length === 0) throw invalid('token: expected a Momento token string');
       // A token that does not decode is still sent when the base URL is given (the service is
       // the authority; nothing is checked locally then); without one there is no URL to use.
@@ -160,9 +235,9 @@ export function cacheApi(raw) {
       try {
         decoded = decodeMomentoToken(token);
       } catch (error) {
-        if (options.baseUrl === undefined || options.baseUrl === null) throw error; // MALFORMED_TOKEN
+        if (givenBaseUrl === undefined || givenBaseUrl === null) throw error; // MALFORMED_TOKEN
       }
-      let baseUrl = options.baseUrl ?? decoded.httpBaseUrl;
+      const baseUrl = givenBaseUrl ?? decoded.httpBaseUrl;
       if (baseUrl === null || baseUrl === undefined) {
         throw invalid('baseUrl: required, the token names no endpoint (a v2 key)');
       }
@@ -173,63 +248,98 @@ export function cacheApi(raw) {
       this.token = token;
       /** What the token says about itself (advisory: Momento signs it), or null if it does not decode. */
       this.tokenInfo = decoded;
-      this.timeoutMs = wholeNumber(options.timeoutMs, 'timeoutMs', 1, 5000);
-      this.retries = wholeNumber(options.retries, 'retries', 0, 2);
-      this.retryDelayMs = wholeNumber(options.retryDelayMs, 'retryDelayMs', 0, 100);
-      this.maxResponseBytes = wholeNumber(options.maxResponseBytes, 'maxResponseBytes', 1, 5 * MIB);
-      this.defaultTtlSeconds = wholeNumber(options.defaultTtlSeconds, 'defaultTtlSeconds', 1, null);
-      if (options.tokenIn !== undefined && options.tokenIn !== 'header' && options.tokenIn !== 'query') {
+      this.timeoutMs = wholeNumber(timeoutMs, 'timeoutMs', 1, 5000);
+      this.retries = wholeNumber(retries, 'retries', 0, 2);
+      this.retryDelayMs = wholeNumber(retryDelayMs, 'retryDelayMs', 0, 100);
+      this.maxResponseBytes = wholeNumber(maxResponseBytes, 'maxResponseBytes', 1, 5 * MIB);
+      this.defaultTtlSeconds = wholeNumber(defaultTtlSeconds, 'defaultTtlSeconds', 1, null);
+      if (tokenIn !== undefined && tokenIn !== 'header' && tokenIn !== 'query') {
         throw invalid("tokenIn: expected 'header' or 'query'");
       }
-      this.tokenIn = options.tokenIn ?? 'header';
-      if (options.checkScope != null && typeof options.checkScope !== 'boolean') throw invalid('checkScope: expected a boolean');
-      this.checkScope = options.checkScope ?? true;
-      if (options.fetch !== undefined && typeof options.fetch !== 'function') throw invalid('fetch: expected a function');
-      this._fetch = options.fetch ?? null;
+      this.tokenIn = tokenIn ?? 'header';
+      if (checkScope != null && typeof checkScope !== 'boolean') throw invalid('checkScope: expected a boolean');
+      this.checkScope = checkScope ?? true;
+      if (fetch !== undefined && typeof fetch !== 'function') throw invalid('fetch: expected a function');
+      this._fetch = fetch ?? null;
     }
 
     /** Whether the token's decoded scope lets it do `operation` on the key (advisory). */
     allows(operation, cacheName, key) {
-      const scope = this.tokenInfo?.scope;
-      if (!scope) return true; // a token without a `p` claim (or opaque): only the service can say
-      if (typeof key !== 'string') {
-        try {
-          key = utf8.decode(key);
-        } catch {
-          return true; // not UTF-8: the scope check works on text, leave it to the service
+      try {
+        own(this, clients, 'CacheClient');
+        if (typeof key !== 'string' && !isA(key, Uint8Array)) throw invalid('key: expected a string or a Uint8Array');
+        const scope = this.tokenInfo?.scope;
+        if (!scope) return true; // a token without a `p` claim (or opaque): only the service can say
+        if (typeof key !== 'string') {
+          try {
+            key = utf8.decode(key);
+          } catch {
+            return true; // not UTF-8: the scope check works on text, leave it to the service
+          }
         }
+        return scope.allows(operation, cacheName, key);
+      } catch (error) {
+        throw asCacheError(error, 'allows');
       }
-      return scope.allows(operation, cacheName, key);
     }
 
     /** The item's bytes, or `null` on a miss (`Key Not Found`); the body is read within the deadline. */
     async get(cacheName, key, options = {}) {
-      if (options === null || typeof options !== 'object') throw invalid('options: expected an object');
-      const maxBytes = wholeNumber(options.maxBytes, 'maxBytes', 1, this.maxResponseBytes);
-      return this._request('GET', 'get', cacheName, key, null, { ...options, maxBytes });
+      let call;
+      try {
+        own(this, clients, 'CacheClient');
+        call = callOptions(options);
+        call.maxBytes = wholeNumber(call.maxBytes, 'maxBytes', 1, this.maxResponseBytes);
+      } catch (error) {
+        throw asCacheError(error, 'options');
+      }
+      return this._request('GET', 'get', cacheName, key, null, call);
     }
 
     /** Stores `value` (string as UTF-8, or bytes) for `ttlSeconds`. */
     async set(cacheName, key, value, options = {}) {
-      const ttl = wholeNumber(options.ttlSeconds, 'ttlSeconds', 1, this.defaultTtlSeconds);
-      if (ttl === null) throw invalid('ttlSeconds: required (the HTTP API has no default TTL)');
+      let call;
       let body;
-      if (typeof value === 'string') body = encoder.encode(value);
-      else if (value instanceof Uint8Array) body = value;
-      else if (value instanceof ArrayBuffer) body = new Uint8Array(value);
-      else throw invalid('value: expected a string, Uint8Array or ArrayBuffer');
-      await this._request('PUT', 'set', cacheName, key, body, { ...options, ttl });
+      try {
+        own(this, clients, 'CacheClient');
+        call = callOptions(options);
+        call.ttl = wholeNumber(call.ttlSeconds, 'ttlSeconds', 1, this.defaultTtlSeconds);
+        if (call.ttl === null) throw invalid('ttlSeconds: required (the HTTP API has no default TTL)');
+        if (typeof value === 'string') body = encoder.encode(value);
+        else if (isA(value, Uint8Array)) body = value;
+        else if (isA(value, ArrayBuffer)) {
+          try {
+            body = new Uint8Array(value);
+          } catch {
+            throw invalid('value: a detached ArrayBuffer (its bytes were transferred)');
+          }
+        } else throw invalid('value: expected a string, Uint8Array or ArrayBuffer');
+      } catch (error) {
+        throw asCacheError(error, 'set');
+      }
+      await this._request('PUT', 'set', cacheName, key, body, call);
     }
 
     /** Deletes the item (no error when it does not exist). */
     async delete(cacheName, key, options = {}) {
-      await this._request('DELETE', 'delete', cacheName, key, null, options);
+      let call;
+      try {
+        own(this, clients, 'CacheClient');
+        call = callOptions(options);
+      } catch (error) {
+        throw asCacheError(error, 'options');
+      }
+      await this._request('DELETE', 'delete', cacheName, key, null, call);
     }
 
     async _request(method, operation, cacheName, key, body, options) {
-      if (options === null || typeof options !== 'object') throw invalid('options: expected an object');
-      cacheNameOf(cacheName);
-      let query = keyParam(key, encoder);
+      let query;
+      try {
+        cacheNameOf(cacheName);
+        query = keyParam(key, encoder);
+      } catch (error) {
+        throw asCacheError(error, 'key');
+      }
       if (this.checkScope && !this.allows(operation, cacheName, key)) {
         throw new CacheError('PERMISSION_DENIED', `the token's scope does not allow ${operation} on cache "${cacheName}" for this key (refused locally, no request sent)`, { local: true });
       }
@@ -264,7 +374,14 @@ export function cacheApi(raw) {
           try {
             // Redirects are not followed: the cache API never sends one, and following it
             // could carry the token (in the query) or the request to another origin.
-            response = await fetchFn(url, { method, headers, body, signal: controller.signal, redirect: 'manual' });
+            // Raced with the deadline: a fetch that ignores its signal must not outlive it.
+            response = await Promise.race([
+              fetchFn(url, { method, headers, body, signal: controller.signal, redirect: 'manual' }),
+              aborted(controller.signal),
+            ]);
+            if (response === null || typeof response !== 'object' || typeof response.status !== 'number' || typeof response.headers?.get !== 'function') {
+              throw new TypeError(`fetch returned ${response === null ? 'null' : typeof response}, not a Response`);
+            }
           } catch (error) {
             if (controller.signal.aborted) {
               const reason = controller.signal.reason;
@@ -357,10 +474,18 @@ export function cacheApi(raw) {
 
   /** A denial for a document that could not be read: fail closed, never an allow. */
   function denial(code, cause) {
+    let summary = null;
+    if (cause) {
+      try {
+        const causeCode = cause.code;
+        summary = { code: typeof causeCode === 'string' ? causeCode : null, message: text(cause.message ?? cause) };
+      } catch {
+        summary = { code: null, message: `a ${typeof cause} that could not be read` };
+      }
+    }
     return {
       allowed: false, code, reasons: [code], claims: [], maxQuality: null,
-      allowPersistence: false, validUntil: null,
-      cause: cause ? { code: cause.code ?? null, message: String(cause.message ?? cause) } : null,
+      allowPersistence: false, validUntil: null, cause: summary,
     };
   }
 
@@ -379,31 +504,43 @@ export function cacheApi(raw) {
      * 60000, missTtlMs = 0, loadTimeoutMs = 10000, maxBytes = 1 MiB, clock = Date.now }`.
      */
     constructor(options) {
+      try {
+        this._configure(options);
+      } catch (error) {
+        throw asCacheError(error, 'options');
+      }
+      stores.add(this);
+    }
+
+    _configure(options) {
       if (options === null || typeof options !== 'object') throw invalid('options: expected { cache, cacheName, policy }');
-      const { cache, cacheName, policy, load } = options;
-      if (!(policy instanceof Policy)) throw invalid('policy: expected a Policy');
+      const {
+        cache, cacheName, policy, load, maxBytes, maxEntries, maxAgeMs, missTtlMs, loadTimeoutMs, clock,
+      } = options;
+      if (!isA(policy, Policy) || !(policy.__wbg_ptr > 0)) throw invalid('policy: expected a live Policy');
       if (load !== undefined) {
         if (typeof load !== 'function') throw invalid('load: expected a function (userKey) => blob | dictionary | null');
         this._load = load;
       } else {
         // Any object with CacheClient's `get` will do (a client of another playgate instance,
         // the app's own client, a test double).
-        if (cache === null || typeof cache !== 'object' || typeof cache.get !== 'function') {
+        const get = cache !== null && typeof cache === 'object' ? cache.get : undefined;
+        if (typeof get !== 'function') {
           throw invalid('cache: expected a CacheClient (or an object with its get), or give load');
         }
         cacheNameOf(cacheName);
-        this._load = (userKey, { signal }) => cache.get(cacheName, userKey, { signal, maxBytes: this.maxBytes });
+        this._load = (userKey, { signal }) => get.call(cache, cacheName, userKey, { signal, maxBytes: this.maxBytes });
       }
       // The largest document read, from the cache and from a loader alike.
-      this.maxBytes = wholeNumber(options.maxBytes, 'maxBytes', 1, MAX_DOCUMENT_BYTES);
+      this.maxBytes = wholeNumber(maxBytes, 'maxBytes', 1, MAX_DOCUMENT_BYTES);
       if (this.maxBytes > MAX_DOCUMENT_LIMIT) throw invalid(`maxBytes: at most ${MAX_DOCUMENT_LIMIT}`);
       this.policy = policy;
-      this.maxEntries = wholeNumber(options.maxEntries, 'maxEntries', 1, 1000);
-      this.maxAgeMs = wholeNumber(options.maxAgeMs, 'maxAgeMs', 0, 60_000);
-      this.missTtlMs = wholeNumber(options.missTtlMs, 'missTtlMs', 0, 0);
-      this.loadTimeoutMs = wholeNumber(options.loadTimeoutMs, 'loadTimeoutMs', 1, 10_000);
-      if (options.clock !== undefined && typeof options.clock !== 'function') throw invalid('clock: expected a function returning epoch ms');
-      this.clock = options.clock ?? Date.now;
+      this.maxEntries = wholeNumber(maxEntries, 'maxEntries', 1, 1000);
+      this.maxAgeMs = wholeNumber(maxAgeMs, 'maxAgeMs', 0, 60_000);
+      this.missTtlMs = wholeNumber(missTtlMs, 'missTtlMs', 0, 0);
+      this.loadTimeoutMs = wholeNumber(loadTimeoutMs, 'loadTimeoutMs', 1, 10_000);
+      if (clock !== undefined && typeof clock !== 'function') throw invalid('clock: expected a function returning epoch ms');
+      this.clock = clock ?? Date.now;
       this._entries = new Map(); // userKey -> { ent (null: missing), expiresAt }; Map order = recency
       this._newest = undefined; // the key last in `_entries`
       this._inflight = new Map(); // userKey -> Promise of an entry (one fetch per key at a time)
@@ -413,18 +550,40 @@ export function cacheApi(raw) {
 
     /** How many documents are held. */
     get size() {
+      own(this, stores, 'EntitlementStore');
       return this._entries.size;
     }
 
     /** Decides `request` for the user's entitlement document; denials when it cannot be read. */
-    decide(userKey, request) {
-      return this._decide(userKey, request, false);
+    async decide(userKey, request) {
+      let fields;
+      try {
+        own(this, stores, 'EntitlementStore');
+        if (typeof userKey !== 'string' || userKey.length === 0) throw invalid('userKey: expected a non-empty string');
+        if (request === null || typeof request !== 'object') throw invalid('request: expected an object');
+        // Read once: the same fields are decided as were read (a getter is asked once).
+        const { entityId, entityType, ancestors, country, device, now, allowPersistence, licenses } = request;
+        fields = { entityId, entityType, ancestors, country, device, now, allowPersistence, licenses };
+      } catch (error) {
+        throw asCacheError(error, 'request');
+      }
+      return this._decide(userKey, fields, false);
+    }
+
+    /** The store's clock, which must give finite epoch milliseconds. */
+    _now() {
+      let now;
+      try {
+        now = this.clock();
+      } catch (error) {
+        throw asCacheError(error, 'clock');
+      }
+      if (typeof now !== 'number' || !Number.isFinite(now)) throw invalid('clock: expected finite epoch milliseconds');
+      return now;
     }
 
     async _decide(userKey, request, retried) {
-      if (typeof userKey !== 'string' || userKey.length === 0) throw invalid('userKey: expected a non-empty string');
-      if (request === null || typeof request !== 'object') throw invalid('request: expected an object');
-      const now = this.clock();
+      const now = this._now();
       let entry = this._entries.get(userKey);
       if (entry !== undefined && now < entry.expiresAt) {
         this.stats.hits++;
@@ -449,7 +608,8 @@ export function cacheApi(raw) {
         if (!retried) return this._decide(userKey, request, true);
         return denial('ENTITLEMENT_UNAVAILABLE', { code: null, message: 'the document was evicted twice while loading (maxEntries too small for the load)' });
       }
-      const decision = this.policy.evaluate(entry.ent, request.now == null ? { ...request, now } : request);
+      if (request.now == null) request.now = now; // the store's own copy of the fields
+      const decision = this.policy.evaluate(entry.ent, request);
       // Keep the document no longer than the decision stays true.
       if (decision.validUntil !== null && decision.validUntil < entry.expiresAt) entry.expiresAt = decision.validUntil;
       return decision;
@@ -457,11 +617,13 @@ export function cacheApi(raw) {
 
     /** Forgets one user's document (e.g. after the auth server wrote a new one). */
     invalidate(userKey) {
+      own(this, stores, 'EntitlementStore');
       this._drop(userKey);
     }
 
     /** Forgets every document. */
     clear() {
+      own(this, stores, 'EntitlementStore');
       for (const key of [...this._entries.keys()]) this._drop(key);
     }
 
@@ -500,7 +662,7 @@ export function cacheApi(raw) {
         ent = null;
       }
       if (ent === null && this.missTtlMs === 0) return { ent: null, expiresAt: 0 };
-      const entry = { ent, expiresAt: this.clock() + (ent === null ? this.missTtlMs : this.maxAgeMs) };
+      const entry = { ent, expiresAt: this._now() + (ent === null ? this.missTtlMs : this.maxAgeMs) };
       this._drop(userKey);
       this._entries.set(userKey, entry);
       this._newest = userKey;
