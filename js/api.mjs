@@ -310,7 +310,7 @@ export function install(raw) {
   }
 
   function checkEntitlement(ent) {
-    if (!isA(ent, Entitlement)) {
+    if (!(ent instanceof Entitlement)) {
       throw fail('INVALID_ENTITLEMENT', 'entitlement: expected an Entitlement (Entitlement.fromBlob or fromDictionary)');
     }
     if (!(ent.__wbg_ptr > 0)) throw fail('INVALID_ENTITLEMENT', 'entitlement: this Entitlement was freed');
@@ -405,7 +405,8 @@ export function install(raw) {
   }
 
   function checkPolicy(policy) {
-    if (!isA(policy, Policy) || !(policy.__wbg_ptr > 0)) {
+    // Plain instanceof: every caller is inside a try that codes what a Proxy's trap throws.
+    if (!(policy instanceof Policy) || !(policy.__wbg_ptr > 0)) {
       throw fail('INVALID_POLICY', 'policy: expected a live Policy (Policy.fromJson or new Policy)');
     }
   }
@@ -413,12 +414,8 @@ export function install(raw) {
   function evaluate(policy, ent, request) {
     if (request === null || typeof request !== 'object') throw fail('INVALID_REQUEST', 'request: expected an object');
     // Each field is read once (a getter is asked once; what is checked is what is decided).
-    const { entityId, country, device, now, allowPersistence, entityType, ancestors, licenses } = request;
-    return decide(policy, ent, entityId, country, device, now, allowPersistence, entityType, ancestors, licenses);
-  }
-
-  /** One decision from a request's fields, each read once by the caller. */
-  function decide(policy, ent, id, countryField, device, now, allowPersistence, entityType, ancestors, licenses) {
+    // (One function: split in two, the call measured 10% of a decision.)
+    const { entityId: id, country: countryField, device, now, allowPersistence, entityType, ancestors, licenses } = request;
     if (typeof id !== 'string' || id.length === 0) throw fail('INVALID_REQUEST', 'entityId: expected a non-empty string');
     const country = optionalString(countryField, 'country');
     const code = countryCode(country);
@@ -451,6 +448,7 @@ export function install(raw) {
     if (out.length === 0) out = new Float64Array(memory.buffer, raw._out(), 1); // memory grew: a detached view
     return build(bits, country, out[0]);
   }
+
 
   // A batch's requests are read once, field by field, into one flat array (REQUEST_FIELDS slots
   // each): the shared-context test and either way of deciding then use what was read.
@@ -486,8 +484,11 @@ export function install(raw) {
     const decisions = new Array(n);
     for (let i = 0, at = 0; i < n; i++, at += REQUEST_FIELDS) {
       try {
-        decisions[i] = decide(policy, ent, fields[at], fields[at + 1], fields[at + 2], fields[at + 3],
-          fields[at + 4], fields[at + 5], fields[at + 6], fields[at + 7]);
+        // A plain copy of what was read: reading it again runs no caller code.
+        decisions[i] = evaluate(policy, ent, {
+          entityId: fields[at], country: fields[at + 1], device: fields[at + 2], now: fields[at + 3],
+          allowPersistence: fields[at + 4], entityType: fields[at + 5], ancestors: fields[at + 6], licenses: fields[at + 7],
+        });
       } catch (error) {
         const e = coded(error, 'INVALID_REQUEST', 'request');
         if (typeof e.code === 'string') e.message = `requests[${i}]: ${e.message}`;
