@@ -7,7 +7,7 @@
 #   ./build.sh serve   build and serve the demo (www/) on http://127.0.0.1:8080 (PORT=... to change),
 #                      with a cache HTTP API emulator on another loopback port (EMULATOR_PORT=...)
 #   ./build.sh emulator [--port N] [--media DIR]   the cache emulator alone (prints a dev token)
-#   ./build.sh bench   build and run the Node benchmarks (table printed and written to bench/results/)
+#   ./build.sh bench   build and run the Node benchmarks and the soak (tables printed and written to bench/results/)
 #   ./build.sh clean   remove build output
 set -euo pipefail
 
@@ -222,6 +222,7 @@ bench() {
   build
   node bench/bench.mjs
   node bench/store.mjs
+  node bench/soak.mjs
 }
 
 # The cache HTTP API emulator on its own (tests start their own in-process).
