@@ -21,8 +21,6 @@ const QUALITY_CLAIMS = [null, 'QUALITY_SD', 'QUALITY_HD', 'QUALITY_UHD1', 'QUALI
 const REASON_MASK = 0xfff;
 const FAILED = 0xffffffff;
 const NUL_IN_ID = 0xfffffffe; // _catalog: an id holds a NUL, send the page length-prefixed
-// A catalog id's UTF-8 length travels as a u16: at most 3 bytes per UTF-16 unit must fit.
-const MAX_ID_UNITS = 21845;
 // The device class sits at the start of the I/O buffer, ids from IDS_AT (src/wasm/mod.rs).
 const IDS_AT = 64;
 const DEVICE_UNITS = 64; // what _decide and _catalog return when the error waits in _takeError
@@ -346,18 +344,18 @@ export function install(raw) {
     return value;
   }
 
-  /** Writes `ids` from `at`, each as a u16 byte length and its UTF-8 bytes; returns the end. */
+  /** Writes `ids` from `at`, each as a u32 byte length (little-endian) and its UTF-8 bytes; returns the end. */
   function writeIds(ids, at, name) {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if (typeof id !== 'string' || id.length > MAX_ID_UNITS) {
-        throw fail('INVALID_REQUEST', `${name}[${i}]: expected a string of at most ${MAX_ID_UNITS} characters`);
-      }
-      const n = writeText(id, at + 2);
-      const view = io; // writeText left a view covering at + 2 + n
+      if (typeof id !== 'string') throw fail('INVALID_REQUEST', `${name}[${i}]: expected a string`);
+      const n = writeText(id, at + 4);
+      const view = io; // writeText left a view covering at + 4 + n
       view[at] = n & 0xff;
-      view[at + 1] = n >>> 8;
-      at += 2 + n;
+      view[at + 1] = (n >>> 8) & 0xff;
+      view[at + 2] = (n >>> 16) & 0xff;
+      view[at + 3] = n >>> 24;
+      at += 4 + n;
     }
     return at;
   }
@@ -525,7 +523,7 @@ export function install(raw) {
     const ids = new Array(n);
     for (let i = 0, at = 0; i < n; i++, at += REQUEST_FIELDS) {
       const id = fields[at];
-      if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_UNITS
+      if (typeof id !== 'string' || id.length === 0
         || fields[at + 1] !== country || fields[at + 2] !== device || fields[at + 3] !== now
         || fields[at + 4] !== allowPersistence || fields[at + 5] != null || fields[at + 6] != null
         || fields[at + 7] != null) return null;
@@ -972,8 +970,8 @@ export function install(raw) {
     let samePage = pageIds !== null && pageIds.length === n;
     for (let i = 0; i < n; i++) {
       const id = entityIds[i];
-      if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_UNITS) {
-        throw fail('INVALID_REQUEST', `entityIds[${i}]: expected a non-empty string of at most ${MAX_ID_UNITS} characters`);
+      if (typeof id !== 'string' || id.length === 0) {
+        throw fail('INVALID_REQUEST', `entityIds[${i}]: expected a non-empty string`);
       }
       ids[i] = id;
       if (samePage && pageIds[i] !== id) samePage = false;
@@ -981,7 +979,7 @@ export function install(raw) {
     const { country: contextCountry, device, now: contextNow, allowPersistence } = context;
     const country = optionalString(contextCountry, 'country');
     const code = countryCode(country);
-    // The device first, then the ids (NUL-joined, or each a u16 length and its UTF-8 bytes),
+    // The device first, then the ids (NUL-joined, or each a u32 length and its UTF-8 bytes),
     // then one result byte per id.
     const deviceLen = writeDevice(device);
     let at = IDS_AT;

@@ -425,7 +425,7 @@ impl Ancestors for &[Box<str>] {
     }
 }
 
-/// Ids packed as a little-endian u16 byte length and UTF-8 bytes each (the binding layer's
+/// Ids packed as a little-endian u32 byte length and UTF-8 bytes each (the binding layer's
 /// buffer format). Malformed input holds no ids.
 #[derive(Debug, Clone, Copy)]
 pub struct PackedIds<'a>(pub &'a [u8]);
@@ -435,8 +435,9 @@ impl<'a> PackedIds<'a> {
     pub fn iter(self) -> impl Iterator<Item = &'a str> {
         let mut rest = self.0;
         std::iter::from_fn(move || {
-            let ([lo, hi], tail) = rest.split_first_chunk::<2>().map(|(h, t)| (*h, t))?;
-            let (bytes, tail) = tail.split_at_checked(usize::from(u16::from_le_bytes([lo, hi])))?;
+            let (len, tail) = rest.split_first_chunk::<4>().map(|(h, t)| (*h, t))?;
+            let len = usize::try_from(u32::from_le_bytes(len)).ok()?;
+            let (bytes, tail) = tail.split_at_checked(len)?;
             rest = tail;
             std::str::from_utf8(bytes).ok()
         })

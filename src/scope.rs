@@ -379,7 +379,7 @@ impl CacheSelector {
     fn matches(&self, cache: &[u8]) -> bool {
         match self {
             Self::All => true,
-            Self::Named(name) => name.as_bytes() == cache,
+            Self::Named(name) => !name.is_empty() && name.as_bytes() == cache,
         }
     }
 }
@@ -389,8 +389,9 @@ impl ItemSelector {
     fn matches(&self, key: &[u8]) -> bool {
         match self {
             Self::All => true,
-            Self::Key(k) => k == key,
-            Self::Prefix(p) => key.starts_with(p),
+            // Empty only from a protobuf selector that names nothing: it matches nothing.
+            Self::Key(k) => !k.is_empty() && k == key,
+            Self::Prefix(p) => !p.is_empty() && key.starts_with(p),
         }
     }
 }
@@ -400,8 +401,8 @@ impl TopicSelector {
     fn matches(&self, topic: &[u8]) -> bool {
         match self {
             Self::All => true,
-            Self::Named(name) => name.as_bytes() == topic,
-            Self::Prefix(prefix) => topic.starts_with(prefix.as_bytes()),
+            Self::Named(name) => !name.is_empty() && name.as_bytes() == topic,
+            Self::Prefix(prefix) => !prefix.is_empty() && topic.starts_with(prefix.as_bytes()),
         }
     }
 }
@@ -653,8 +654,17 @@ fn describe(p: &Permission) -> String {
     out
 }
 
+/// Whether a name is empty or white space as the SDK's validators see it (`!name.trim()` in
+/// JS: Unicode white space and U+FEFF, but not U+0085, which Rust counts and JS does not);
+/// bytes that are not UTF-8 are not blank.
+fn blank(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|t| {
+        t.chars()
+            .all(|c| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}')
+    })
+}
+
 fn check_permission(p: &Permission) -> Result<(), String> {
-    let blank = |b: &[u8]| b.iter().all(u8::is_ascii_whitespace);
     match p {
         Permission::Cache { cache, items, .. } => {
             check_cache(cache)?;
@@ -696,7 +706,7 @@ fn check_permission(p: &Permission) -> Result<(), String> {
 
 fn check_cache(cache: &Option<CacheSelector>) -> Result<(), String> {
     match cache {
-        Some(CacheSelector::Named(name)) if name.bytes().all(|b| b.is_ascii_whitespace()) => {
+        Some(CacheSelector::Named(name)) if blank(name.as_bytes()) => {
             Err("cache name must not be empty or white space".to_owned())
         }
         _ => Ok(()),
@@ -876,6 +886,7 @@ impl PermissionScope {
                 } => {
                     let (kind, text) = match items {
                         ItemSelector::All => (0, ""),
+                        ItemSelector::Key(k) | ItemSelector::Prefix(k) if k.is_empty() => continue,
                         ItemSelector::Key(k) => (1, std::str::from_utf8(k).ok()?),
                         ItemSelector::Prefix(k) => (2, std::str::from_utf8(k).ok()?),
                     };
@@ -888,6 +899,9 @@ impl PermissionScope {
                 } => {
                     let (kind, text) = match topic {
                         TopicSelector::All => (0, ""),
+                        TopicSelector::Named(t) | TopicSelector::Prefix(t) if t.is_empty() => {
+                            continue
+                        }
                         TopicSelector::Named(t) => (1, t.as_str()),
                         TopicSelector::Prefix(t) => (2, t.as_str()),
                     };
@@ -967,16 +981,23 @@ fn write_permission(out: &mut String, p: &Permission, exact: bool) -> Result<(),
         exact,
         "its role permits nothing (JSON has no name for that)",
     )?;
-    out.push_str(",\"cache\":");
-    match cache {
-        Some(CacheSelector::All) => out.push_str("{}"),
-        Some(CacheSelector::Named(n)) => json_string(out, n),
-        None => name(
-            out,
-            None,
-            exact,
-            "it names no cache (JSON would read all caches)",
-        )?,
+    match (cache, p) {
+        (Some(CacheSelector::All), _) => out.push_str(",\"cache\":{}"),
+        (Some(CacheSelector::Named(n)), _) => {
+            out.push_str(",\"cache\":");
+            json_string(out, n);
+        }
+        // A function permission may name no cache (it grants nothing here): as it was given.
+        (None, Permission::Function { .. }) => {}
+        (None, _) => {
+            out.push_str(",\"cache\":");
+            name(
+                out,
+                None,
+                exact,
+                "it names no cache (JSON would read all caches)",
+            )?;
+        }
     }
     match p {
         Permission::Cache { items, .. } => match items {
@@ -1062,7 +1083,7 @@ fn read_scope(r: &mut Reader<'_>) -> json::Result<(PermissionScope, usize)> {
     let mut super_user = false;
     let mut listed = 0;
     r.object(|r, key| match &*key {
-        "permissions" if !super_user => {
+        "permissions" if !super_user && permissions.is_none() => {
             let mut list = Vec::new();
             r.array(|r, i| {
                 listed = i + 1;
@@ -1073,7 +1094,7 @@ fn read_scope(r: &mut Reader<'_>) -> json::Result<(PermissionScope, usize)> {
             permissions = Some(list);
             Ok(())
         }
-        "superUser" if permissions.is_none() => {
+        "superUser" if permissions.is_none() && !super_user => {
             let at = r.position();
             if !r.bool()? {
                 return Err(JsonError::at(at, "superUser: only `true` is a scope"));
@@ -1081,9 +1102,9 @@ fn read_scope(r: &mut Reader<'_>) -> json::Result<(PermissionScope, usize)> {
             super_user = true;
             Ok(())
         }
-        "permissions" | "superUser" => {
-            Err(r.error("a scope has `permissions` or `superUser`, not both"))
-        }
+        "permissions" | "superUser" => Err(r.error(
+            "a scope has `permissions` or `superUser`, once (a member given twice is refused)",
+        )),
         other => Err(r.error(format!("unknown field `{other}` (expected permissions)"))),
     })?;
     if super_user {
@@ -1107,10 +1128,11 @@ fn read_cache_selector(r: &mut Reader<'_>) -> json::Result<CacheSelector> {
         Kind::Object => {
             let mut name = None;
             r.object(|r, key| match &*key {
-                "name" => {
+                "name" if name.is_none() => {
                     name = Some(r.string()?.into_owned());
                     Ok(())
                 }
+                "name" => Err(r.error("duplicate field `name`")),
                 other => Err(r.error(format!(
                     "unknown field `{other}` (expected name, or {{}} for all caches)"
                 ))),
@@ -1131,7 +1153,22 @@ fn read_permission(r: &mut Reader<'_>) -> json::Result<Permission> {
     }
     let at = r.position();
     let (mut role, mut cache, mut item, mut topic, mut func) = (None, None, None, None, None);
+    let mut seen = 0u8;
     r.object(|r, key| {
+        // A member given twice is refused, not "the last one wins": a second `item` or `cache`
+        // would silently drop the first restriction.
+        let bit = match &*key {
+            "role" => 1,
+            "cache" => 2,
+            "item" => 4,
+            "topic" => 8,
+            "func" => 16,
+            _ => 0,
+        };
+        if seen & bit != 0 {
+            return Err(r.error(format!("duplicate field `{key}`")));
+        }
+        seen |= bit;
         match &*key {
             "role" => role = Some(r.string()?.into_owned()),
             "cache" => cache = Some(read_cache_selector(r).map_err(|e| e.within("cache"))?),
@@ -1147,26 +1184,27 @@ fn read_permission(r: &mut Reader<'_>) -> json::Result<Permission> {
         Ok(())
     })?;
     let role = role.ok_or_else(|| JsonError::at(at, "missing field `role`"))?;
-    let cache = cache.ok_or_else(|| JsonError::at(at, "missing field `cache`"))?;
     let role_error = |kind: &str, roles: &str| {
         JsonError::at(
             at,
             format!("role: \"{role}\" is not a {kind} role ({roles})"),
         )
     };
+    if let (None, None, Some(func)) = (&item, &topic, &func) {
+        // Kept as given, `cache` included or not: a function permission grants nothing here.
+        let role = match role.as_str() {
+            "functioninvoke" => Some(FunctionRole::Invoke),
+            "functionpermitnone" => None,
+            _ => return Err(role_error("function", "functioninvoke, functionpermitnone")),
+        };
+        return Ok(Permission::Function {
+            role,
+            cache,
+            func: Some(func.clone()),
+        });
+    }
+    let cache = cache.ok_or_else(|| JsonError::at(at, "missing field `cache`"))?;
     match (item, topic, func) {
-        (None, None, Some(func)) => {
-            let role = match role.as_str() {
-                "functioninvoke" => Some(FunctionRole::Invoke),
-                "functionpermitnone" => None,
-                _ => return Err(role_error("function", "functioninvoke, functionpermitnone")),
-            };
-            Ok(Permission::Function {
-                role,
-                cache: Some(cache),
-                func: Some(func),
-            })
-        }
         (None, Some(topic), None) => {
             let role = TopicRole::parse(&role)
                 .or_else(|| {

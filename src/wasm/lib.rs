@@ -315,7 +315,7 @@ impl JsPolicy {
     /// `full` whole decisions for `evaluateMany`: from the next 8-aligned address, `count` f64
     /// `validUntil`s (NaN = none), then `count` u32s ([`playgate::Decision::pack`]). The ids are
     /// either `separated`: UTF-8 joined by NUL bytes (what one `TextEncoder.encodeInto` of
-    /// `ids.join('\0')` writes, 3x cheaper than a JS loop), or each a u16 length and its bytes
+    /// `ids.join('\0')` writes, 3x cheaper than a JS loop), or each a u32 length and its bytes
     /// (any character, NUL included). Returns the offset of the first result byte,
     /// [`NUL_IN_ID`] when the separated ids do not split into `count` (an id holds a NUL: the
     /// caller sends them again length-prefixed), or [`FAILED`] with the error kept for
@@ -375,7 +375,13 @@ impl JsPolicy {
             // each NUL (an ASCII byte: every cut is a char boundary); length-prefixed ids are
             // validated one by one. One loop for both, so the decision code is not duplicated.
             let mut text = if separated {
-                utf8(rest, "entityIds")?
+                let text = utf8(rest, "entityIds")?;
+                // A page whose ids hold a NUL does not split into `count` pieces: said before
+                // anything is decided, or a piece of an id would be decided (or refused) as an id.
+                if text.bytes().filter(|&b| b == 0).count() != count - 1 {
+                    return Ok(NUL_IN_ID);
+                }
+                text
             } else {
                 ""
             };
@@ -398,10 +404,10 @@ impl JsPolicy {
                     text = tail.get(1..).unwrap_or_default();
                     id
                 } else {
-                    // Each id is its UTF-8 length (u16, little-endian) and its bytes: any
+                    // Each id is its UTF-8 length (u32, little-endian) and its bytes: any
                     // character may appear in an id.
-                    let (&[lo, hi], tail) = rest.split_first_chunk::<2>().ok_or_else(bad)?;
-                    let len = usize::from(u16::from_le_bytes([lo, hi]));
+                    let (len, tail) = rest.split_first_chunk::<4>().ok_or_else(bad)?;
+                    let len = usize::try_from(u32::from_le_bytes(*len)).map_err(|_| bad())?;
                     let (bytes, tail) = tail.split_at_checked(len).ok_or_else(bad)?;
                     rest = tail;
                     utf8(bytes, "entityIds").map_err(|e| e.context(&format!("entityIds[{i}]")))?

@@ -185,7 +185,7 @@ fn a_catalog_page_matches_single_decisions() {
     let joined: Vec<u8> = ids
         .iter()
         .flat_map(|id| {
-            (id.len() as u16)
+            (id.len() as u32)
                 .to_le_bytes()
                 .into_iter()
                 .chain(id.bytes())
