@@ -74,7 +74,9 @@ bundle() {
     wasm-bindgen --target "$t" --out-dir "$work/$t" --out-name playgate "$wasm"
   done
   # The .wasm is byte-identical across targets: optimise once (npm binaryen; Debian's breaks it).
-  wasm-opt -Oz --converge "${WASM_FEATURES[@]}" --strip-debug --strip-producers \
+  # --low-memory-unused: Rust's wasm32 link puts the 1 MiB stack first, so the low 1 KiB is its
+  # far bottom, never reached (recursion is bounded): 0.5-0.7 KB less gzipped, measured.
+  wasm-opt -Oz --converge --low-memory-unused "${WASM_FEATURES[@]}" --strip-debug --strip-producers \
     "$work/web/playgate_bg.wasm" -o "$work/playgate_bg.wasm"
   mkdir -p "$out/web" "$out/node"
   cp "$work/playgate_bg.wasm" "$out/web/playgate_bg.wasm"
