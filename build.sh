@@ -8,6 +8,7 @@
 #                      with a cache HTTP API emulator on another loopback port (EMULATOR_PORT=...)
 #   ./build.sh emulator [--port N] [--media DIR]   the cache emulator alone (prints a dev token)
 #   ./build.sh bench   build and run the Node benchmarks and the soak (tables printed and written to bench/results/)
+#   ./build.sh fuzz [seconds]   run every cargo-fuzz target (fuzz/) for that long each (default 60)
 #   ./build.sh clean   remove build output
 set -euo pipefail
 
@@ -22,6 +23,7 @@ WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-s
   --enable-mutable-globals --enable-reference-types --enable-multivalue)
 # The size budget of the player module (gzip -9 of the optimised .wasm), enforced by `test`.
 SIZE_BUDGET_GZIP=61440
+CARGO_FUZZ_VERSION=0.13.2
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -52,6 +54,11 @@ setup() {
     else
       log "chromium/chromedriver missing and apt-get unavailable: browser tests will fail"
     fi
+  fi
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    log "installing cargo-fuzz $CARGO_FUZZ_VERSION (the fuzz targets in fuzz/)"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked \
+      || cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION"
   fi
   if [ ! -f tests/node_modules/.installed ] || [ tests/package.json -nt tests/node_modules/.installed ]; then
     log "installing npm tools and test dependencies (tests/package.json)"
@@ -195,7 +202,8 @@ test_all() {
   step "rustfmt" cargo fmt --all -- --check
   step "clippy (native, all targets, all features)" cargo clippy --quiet --workspace --all-targets --all-features -- -D warnings
   step "clippy (wasm32, binding layer)" cargo clippy --quiet -p playgate-wasm --target "$TARGET" --all-targets --all-features -- -D warnings
-  step "cargo test (native core + vectors)" cargo test --quiet -p playgate --all-features
+  step "cargo test (native core + vectors + properties)" cargo test --quiet -p playgate --all-features
+  step "fuzz (every target, ${FUZZ_SECONDS:-4} s each, from the seed corpora)" fuzz_all "${FUZZ_SECONDS:-4}"
   step "build (release wasm, pkg/, tsc --noEmit of the typed usage file)" build
   if [ ! -f "$PKG/web/playgate_bg.wasm" ]; then
     log "the build failed: the package tests cannot run"
@@ -211,6 +219,37 @@ test_all() {
   fi
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" = 0 ]
+}
+
+# ---- fuzzing --------------------------------------------------------------------------------
+# Every target in fuzz/ for $1 seconds, from the seed corpus fuzz/seeds.mjs writes (and what
+# earlier runs added). Nightly when the machine has it (AddressSanitizer); otherwise stable with
+# no sanitizer (cargo-fuzz supports that). A summary line per target: executions, coverage.
+fuzz_cargo() {
+  if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    cargo +nightly fuzz "$1" "${@:2}"
+  else
+    cargo +stable fuzz "$1" --sanitizer none "${@:2}"
+  fi
+}
+
+fuzz_all() {
+  local seconds="${1:-60}" target out status failed=0 passed=0
+  (cd fuzz && node seeds.mjs && fuzz_cargo build)
+  for target in $(cd fuzz && cargo fuzz list); do
+    status=0
+    out=$(cd fuzz && fuzz_cargo run "$target" -- -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 2>&1) || status=$?
+    printf '%-24s %s %s %s\n' "$target" \
+      "$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' <<<"$out" | tail -1 | sed 's/Done //; s/ runs in .*//') runs," \
+      "$(grep -oE 'cov: [0-9]+' <<<"$out" | tail -1)," \
+      "$([ "$status" = 0 ] && echo 'no crash' || echo CRASH)"
+    if [ "$status" = 0 ]; then passed=$((passed + 1)); else
+      failed=$((failed + 1))
+      grep -E 'panicked|SUMMARY|Test unit written' <<<"$out" | head -5
+    fi
+  done
+  echo "test result: $([ "$failed" = 0 ] && echo ok || echo FAILED). $passed passed; $failed failed (fuzz targets, ${seconds} s each)"
+  [ "$failed" = 0 ]
 }
 
 serve() {
@@ -242,8 +281,9 @@ main() {
     serve) serve ;;
     bench) bench ;;
     emulator) shift; emulator "$@" ;;
+    fuzz) shift; setup; fuzz_all "${1:-60}" ;;
     clean) rm -rf "$PKG" target ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    *) sed -n "2,13p" "$0"; exit 2 ;;
   esac
 }
 

@@ -911,6 +911,7 @@ impl PermissionScope {
             };
             let cache = match cache {
                 CacheSelector::All => None,
+                CacheSelector::Named(name) if name.is_empty() => continue, // names nothing
                 CacheSelector::Named(name) => Some(name.as_str()),
             };
             let replaced = |t: &str| t.as_bytes().windows(3).any(|w| w == "\u{FFFD}".as_bytes());

@@ -1,0 +1,110 @@
+//! playgate's JSON reader (src/json.rs) against serde_json on arbitrary bytes: both accept or
+//! both reject, and where both accept, the same value. RFC 8259 decides a disagreement; the
+//! differences that are limits RFC 8259 section 9 allows are the only ones let through:
+//! nesting past playgate's MAX_DEPTH (64; serde_json's is 128), lists past MAX_LIST_ITEMS, and
+//! numbers serde_json cannot hold (it refuses `1e400`, a valid number). Duplicate member names
+//! are read by both (RFC 8259 4: "SHOULD be unique"); as serde_json keeps the last, so does
+//! the comparison.
+#![no_main]
+use std::collections::BTreeMap;
+
+use libfuzzer_sys::fuzz_target;
+use playgate::json::{self, Kind, Reader};
+use serde_json::Value;
+
+/// A JSON value as playgate reads it; numbers as their text, compared as f64.
+#[derive(Debug)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(String),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+fn read(r: &mut Reader<'_>, text: &str) -> json::Result<Json> {
+    Ok(match r.peek()? {
+        Kind::Null => {
+            r.null()?;
+            Json::Null
+        }
+        Kind::Bool => Json::Bool(r.bool()?),
+        Kind::String => Json::String(r.string()?.into_owned()),
+        Kind::Number => {
+            let start = r.position();
+            r.skip()?;
+            Json::Number(text[start..r.position()].to_owned())
+        }
+        Kind::Array => {
+            let mut items = Vec::new();
+            r.array(|r, _| {
+                items.push(read(r, text)?);
+                Ok(())
+            })?;
+            Json::Array(items)
+        }
+        Kind::Object => {
+            let mut members = Vec::new();
+            r.object(|r, key| {
+                members.push((key.into_owned(), read(r, text)?));
+                Ok(())
+            })?;
+            Json::Object(members)
+        }
+    })
+}
+
+fn same(ours: &Json, theirs: &Value) -> bool {
+    match (ours, theirs) {
+        (Json::Null, Value::Null) => true,
+        (Json::Bool(a), Value::Bool(b)) => a == b,
+        (Json::String(a), Value::String(b)) => a == b,
+        (Json::Number(text), Value::Number(n)) => {
+            let ours: f64 = text
+                .parse()
+                .expect("a number playgate accepts parses as f64");
+            n.as_f64().is_some_and(|theirs| ours == theirs)
+        }
+        (Json::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
+        (Json::Object(members), Value::Object(b)) => {
+            let last: BTreeMap<&str, &Json> =
+                members.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            last.len() == b.len()
+                && last
+                    .iter()
+                    .all(|(k, v)| b.get(*k).is_some_and(|w| same(v, w)))
+        }
+        _ => false,
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let theirs = serde_json::from_slice::<Value>(data);
+    let Ok(text) = std::str::from_utf8(data) else {
+        // RFC 8259 8.1: JSON text is UTF-8. playgate takes &str; serde_json must refuse too.
+        assert!(theirs.is_err(), "serde_json read bytes that are not UTF-8");
+        return;
+    };
+    let ours = json::read_text(text, |r| read(r, text));
+    match (&ours, &theirs) {
+        (Ok(a), Ok(b)) => assert!(same(a, b), "{text:?}: playgate {a:?}, serde_json {b:?}"),
+        (Err(_), Err(_)) => {}
+        (Err(e), Ok(_)) => {
+            let limit = e.message.contains("nested deeper") || e.message.contains("more than");
+            assert!(
+                limit,
+                "{text:?}: playgate refuses ({e}), serde_json reads it"
+            );
+        }
+        (Ok(a), Err(e)) => {
+            let range = e.to_string().contains("number out of range");
+            assert!(
+                range,
+                "{text:?}: playgate reads {a:?}, serde_json refuses it ({e})"
+            );
+        }
+    }
+});

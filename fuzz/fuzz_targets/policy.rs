@@ -1,0 +1,23 @@
+//! A policy's JSON text; one that reads resolves documents and decides without a panic.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use playgate::decision::evaluate;
+use playgate::entitlement::Entitlement;
+use playgate::policy::Policy;
+use playgate::request::Request;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(policy) = Policy::from_json(text) {
+        for doc in [
+            r#"{"subscription_level":"premium","region":"US"}"#,
+            r#"{"plan":"basic","subscriptions":[{"plan":"p","status":"ACTIVE","period_end":"2030-01-01T00:00:00Z"}]}"#,
+            r#"{"claims":["ENTITY_TYPE_MOVIES","QUALITY_HD"],"subscription_level":"gold"}"#,
+        ] {
+            let doc = Entitlement::from_json(doc.as_bytes()).unwrap();
+            let _ = evaluate(&doc, &policy.resolve(&doc), &Request::new("movie-1", 0));
+        }
+    }
+});
