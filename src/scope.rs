@@ -45,17 +45,6 @@ pub enum FunctionRole {
     Invoke,
 }
 
-/// Which functions a function permission covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FunctionSelector {
-    /// `AllFunctions` (`{}` in JSON).
-    All,
-    /// One function, by exact name.
-    Named(String),
-    /// Every function whose name starts with this prefix.
-    Prefix(String),
-}
-
 /// Which caches (or topic namespaces) a permission covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CacheSelector {
@@ -76,16 +65,23 @@ pub enum ItemSelector {
     Prefix(Vec<u8>),
 }
 
-/// Which topics a topic permission covers.
+/// Which topics (or functions) a permission covers: the two selectors have one shape, in JSON
+/// (`"x"`, `{name}`, `{namePrefix}`, `{}`) and in protobuf alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TopicSelector {
-    /// `AllTopics` (`{}` in JSON).
+pub enum NameSelector {
+    /// `AllTopics` / `AllFunctions` (`{}` in JSON).
     All,
-    /// One topic, by exact name.
+    /// One topic or function, by exact name.
     Named(String),
-    /// Every topic whose name starts with this prefix.
+    /// Every name starting with this prefix.
     Prefix(String),
 }
+
+/// Which topics a topic permission covers.
+pub type TopicSelector = NameSelector;
+
+/// Which functions a function permission covers.
+pub type FunctionSelector = NameSelector;
 
 /// One permission of a scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -396,7 +392,7 @@ impl ItemSelector {
     }
 }
 
-impl TopicSelector {
+impl NameSelector {
     #[inline(always)]
     fn matches(&self, topic: &[u8]) -> bool {
         match self {
@@ -678,25 +674,16 @@ fn check_permission(p: &Permission) -> Result<(), String> {
                 _ => Ok(()),
             }
         }
-        Permission::Topic { cache, topic, .. } => {
-            check_cache(cache)?;
-            match topic {
-                Some(TopicSelector::Named(t)) if blank(t.as_bytes()) => {
-                    Err("topic name must not be empty or white space".to_owned())
-                }
-                Some(TopicSelector::Prefix(t)) if blank(t.as_bytes()) => {
-                    Err("topic prefix must not be empty or white space".to_owned())
-                }
-                _ => Ok(()),
-            }
+        Permission::Topic {
+            cache, topic: name, ..
         }
-        Permission::Function { cache, func, .. } => {
+        | Permission::Function {
+            cache, func: name, ..
+        } => {
             check_cache(cache)?;
-            match func {
-                Some(FunctionSelector::Named(f) | FunctionSelector::Prefix(f))
-                    if blank(f.as_bytes()) =>
-                {
-                    Err("function name must not be empty or white space".to_owned())
+            match name {
+                Some(NameSelector::Named(t) | NameSelector::Prefix(t)) if blank(t.as_bytes()) => {
+                    Err("topic or function name must not be empty or white space".to_owned())
                 }
                 _ => Ok(()),
             }
@@ -946,7 +933,7 @@ impl PermissionScope {
 /// reader would take for something wider; otherwise (for explanations) write `null` for a
 /// missing role or selector and the key with U+FFFD.
 fn write_permission(out: &mut String, p: &Permission, exact: bool) -> Result<(), &'static str> {
-    fn name(
+    fn name_or_null(
         out: &mut String,
         text: Option<&str>,
         exact: bool,
@@ -976,7 +963,7 @@ fn write_permission(out: &mut String, p: &Permission, exact: bool) -> Result<(),
         ),
     };
     out.push_str("{\"role\":");
-    name(
+    name_or_null(
         out,
         role,
         exact,
@@ -992,7 +979,7 @@ fn write_permission(out: &mut String, p: &Permission, exact: bool) -> Result<(),
         (None, Permission::Function { .. }) => {}
         (None, _) => {
             out.push_str(",\"cache\":");
-            name(
+            name_or_null(
                 out,
                 None,
                 exact,
@@ -1014,40 +1001,23 @@ fn write_permission(out: &mut String, p: &Permission, exact: bool) -> Result<(),
                 out.push('}');
             }
         },
-        Permission::Topic { topic, .. } => {
-            out.push_str(",\"topic\":");
-            match topic {
-                Some(TopicSelector::All) => out.push_str("{}"),
-                Some(TopicSelector::Named(t)) => json_string(out, t),
-                Some(TopicSelector::Prefix(t)) => {
+        Permission::Topic { topic: names, .. } | Permission::Function { func: names, .. } => {
+            let (field, what) = match p {
+                Permission::Topic { .. } => {
+                    (",\"topic\":", "it names no topic (JSON would read all)")
+                }
+                _ => (",\"func\":", "it names no function (JSON would read all)"),
+            };
+            out.push_str(field);
+            match names {
+                Some(NameSelector::All) => out.push_str("{}"),
+                Some(NameSelector::Named(t)) => json_string(out, t),
+                Some(NameSelector::Prefix(t)) => {
                     out.push_str("{\"namePrefix\":");
                     json_string(out, t);
                     out.push('}');
                 }
-                None => name(
-                    out,
-                    None,
-                    exact,
-                    "it names no topic (JSON would read all topics)",
-                )?,
-            }
-        }
-        Permission::Function { func, .. } => {
-            out.push_str(",\"func\":");
-            match func {
-                Some(FunctionSelector::All) => out.push_str("{}"),
-                Some(FunctionSelector::Named(f)) => json_string(out, f),
-                Some(FunctionSelector::Prefix(f)) => {
-                    out.push_str("{\"namePrefix\":");
-                    json_string(out, f);
-                    out.push('}');
-                }
-                None => name(
-                    out,
-                    None,
-                    exact,
-                    "it names no function (JSON would read all functions)",
-                )?,
+                None => name_or_null(out, None, exact, what)?,
             }
         }
     }
@@ -1174,8 +1144,15 @@ fn read_permission(r: &mut Reader<'_>) -> json::Result<Permission> {
             "role" => role = Some(r.string()?.into_owned()),
             "cache" => cache = Some(read_cache_selector(r).map_err(|e| e.within("cache"))?),
             "item" => item = Some(read_item(r).map_err(|e| e.within("item"))?),
-            "topic" => topic = Some(read_topic(r).map_err(|e| e.within("topic"))?),
-            "func" => func = Some(read_function(r).map_err(|e| e.within("func"))?),
+            "topic" | "func" => {
+                let named = read_named(r, "a name, {name}, {namePrefix}, or {} for all")
+                    .map_err(|e| e.within(&key))?;
+                if key == "topic" {
+                    topic = Some(named);
+                } else {
+                    func = Some(named);
+                }
+            }
             other => {
                 return Err(r.error(format!(
                     "unknown field `{other}` (expected role, cache, item, topic, func)"
@@ -1243,33 +1220,12 @@ fn read_permission(r: &mut Reader<'_>) -> json::Result<Permission> {
     }
 }
 
-/// `"f"`, `{name}`, `{namePrefix}`, or `{}` (all functions), as the SDK's function selectors.
-fn read_function(r: &mut Reader<'_>) -> json::Result<FunctionSelector> {
-    Ok(
-        match read_named(
-            r,
-            "a function name, {name}, {namePrefix}, or {} for all functions",
-        )? {
-            Named::All => FunctionSelector::All,
-            Named::Exact(name) => FunctionSelector::Named(name),
-            Named::Prefix(prefix) => FunctionSelector::Prefix(prefix),
-        },
-    )
-}
-
-/// A topic or function selector as JSON writes it.
-enum Named {
-    All,
-    Exact(String),
-    Prefix(String),
-}
-
 /// `"x"`, `{name: "x"}`, `{namePrefix: "x"}` or `{}`.
-fn read_named(r: &mut Reader<'_>, expected: &str) -> json::Result<Named> {
+fn read_named(r: &mut Reader<'_>, expected: &str) -> json::Result<NameSelector> {
     match r.peek()? {
-        Kind::String => Ok(Named::Exact(r.string()?.into_owned())),
+        Kind::String => Ok(NameSelector::Named(r.string()?.into_owned())),
         Kind::Object => {
-            let mut named = Named::All;
+            let mut named = NameSelector::All;
             let mut seen = false;
             r.object(|r, key| {
                 let value = r.string()?.into_owned();
@@ -1277,8 +1233,8 @@ fn read_named(r: &mut Reader<'_>, expected: &str) -> json::Result<Named> {
                     return Err(r.error("a selector has one of `name` or `namePrefix`"));
                 }
                 named = match &*key {
-                    "name" => Named::Exact(value),
-                    "namePrefix" => Named::Prefix(value),
+                    "name" => NameSelector::Named(value),
+                    "namePrefix" => NameSelector::Prefix(value),
                     other => {
                         return Err(r.error(format!(
                             "unknown field `{other}` (expected name or namePrefix)"
@@ -1321,20 +1277,6 @@ fn read_item(r: &mut Reader<'_>) -> json::Result<ItemSelector> {
         Ok(())
     })?;
     Ok(item)
-}
-
-/// `"t"`, `{name}`, `{namePrefix}`, or `{}` (all topics).
-fn read_topic(r: &mut Reader<'_>) -> json::Result<TopicSelector> {
-    Ok(
-        match read_named(
-            r,
-            "a topic name, {name}, {namePrefix}, or {} for all topics",
-        )? {
-            Named::All => TopicSelector::All,
-            Named::Exact(name) => TopicSelector::Named(name),
-            Named::Prefix(prefix) => TopicSelector::Prefix(prefix),
-        },
-    )
 }
 
 // ---- the protobuf form (the `p` claim) ------------------------------------------------------
@@ -1442,7 +1384,7 @@ fn read_cache_permissions(bytes: &[u8]) -> PbResult<Permission> {
 fn read_named_permission(
     bytes: &[u8],
     what: &str,
-) -> PbResult<(u64, Option<CacheSelector>, Option<Named>)> {
+) -> PbResult<(u64, Option<CacheSelector>, Option<NameSelector>)> {
     let (mut role, mut cache, mut named) = (0, None, None);
     message_fields(bytes, what, |n, v| {
         match n {
@@ -1454,14 +1396,14 @@ fn read_named_permission(
             3 => cache = Some(CacheSelector::Named(cache_name(embedded(v, n)?)?)),
             4 => {
                 embedded(v, n)?;
-                named = Some(Named::All);
+                named = Some(NameSelector::All);
             }
             5 => {
                 named = None;
                 message_fields(embedded(v, n)?, "selector", |n, v| {
                     match n {
-                        1 => named = Some(Named::Exact(utf8(embedded(v, n)?, n)?)),
-                        2 => named = Some(Named::Prefix(utf8(embedded(v, n)?, n)?)),
+                        1 => named = Some(NameSelector::Named(utf8(embedded(v, n)?, n)?)),
+                        2 => named = Some(NameSelector::Prefix(utf8(embedded(v, n)?, n)?)),
                         _ => {}
                     }
                     Ok(())
@@ -1475,30 +1417,20 @@ fn read_named_permission(
 }
 
 fn read_topic_permissions(bytes: &[u8]) -> PbResult<Permission> {
-    let (role, cache, named) = read_named_permission(bytes, "TopicPermissions")?;
+    let (role, cache, topic) = read_named_permission(bytes, "TopicPermissions")?;
     let role = match role {
         1 => Some(TopicRole::PublishSubscribe),
         2 => Some(TopicRole::SubscribeOnly),
         3 => Some(TopicRole::PublishOnly),
         _ => None,
     };
-    let topic = named.map(|n| match n {
-        Named::All => TopicSelector::All,
-        Named::Exact(t) => TopicSelector::Named(t),
-        Named::Prefix(t) => TopicSelector::Prefix(t),
-    });
     Ok(Permission::Topic { role, cache, topic })
 }
 
 fn read_function_permissions(bytes: &[u8]) -> PbResult<Permission> {
-    let (role, cache, named) = read_named_permission(bytes, "FunctionPermissions")?;
+    let (role, cache, func) = read_named_permission(bytes, "FunctionPermissions")?;
     // FunctionRole: 0 permit none, 1 invoke; an unknown role permits nothing.
     let role = (role == 1).then_some(FunctionRole::Invoke);
-    let func = named.map(|n| match n {
-        Named::All => FunctionSelector::All,
-        Named::Exact(f) => FunctionSelector::Named(f),
-        Named::Prefix(f) => FunctionSelector::Prefix(f),
-    });
     Ok(Permission::Function { role, cache, func })
 }
 
