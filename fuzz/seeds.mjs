@@ -63,16 +63,25 @@ const claims = [
   { sub: 'user-42', exp: NOW_S - 3600 },
   { aud: ['edge', 'other'], exp: NOW_S + 60, ent: { maxQuality: 'HD', country: 'DE' } },
 ];
+// The target's input: a byte picking the verifier, 8 bytes of `now` (ms after NOW, i64 LE), the token.
+const jwtInput = (pick, deltaMs, token) => {
+  const now = Buffer.alloc(8);
+  now.writeBigInt64LE(BigInt(deltaMs));
+  return Buffer.concat([Buffer.from([pick]), now, Buffer.from(token)]);
+};
 for (const c of claims) {
   const hsInput = `${b64u({ alg: 'HS256', kid: 'k1' })}.${b64u(c)}`;
   const hs = `${hsInput}.${createHmac('sha256', Buffer.from(HS_K, 'base64url')).update(hsInput).digest('base64url')}`;
-  add('jwt_verify', Buffer.concat([Buffer.from([0]), Buffer.from(hs)]));
   const esInput = `${b64u({ alg: 'ES256', kid: 'e1' })}.${b64u(c)}`;
   const key = createPrivateKey({ key: ES, format: 'jwk' });
   const es = `${esInput}.${sign('sha256', Buffer.from(esInput), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
-  add('jwt_verify', Buffer.concat([Buffer.from([1]), Buffer.from(es)]));
+  // Now, just before and after exp (with the 60 s leeway), and before nbf.
+  for (const delta of [0, 359_999, 360_000, -120_001]) {
+    add('jwt_verify', jwtInput(0, delta, hs));
+    add('jwt_verify', jwtInput(1, delta, es));
+  }
 }
-add('jwt_verify', Buffer.from([2, 0, 0, 1]));
+add('jwt_verify', jwtInput(2, 0, [0, 0, 1]));
 
 // Time, base64 and JSON: RFC 3339's own examples (section 5.8), the vectors' texts, edge cases.
 for (const t of ['1985-04-12T23:20:50.52Z', '1996-12-19T16:39:57-08:00', '1990-12-31T23:59:60Z',

@@ -1,9 +1,13 @@
 //! JWT verification with fixed keys (an HS256 secret and an ES256 pair; the seeds are signed with
-//! them, fuzz/seeds.mjs). The first byte picks: 0 an HS256 verifier, 1 an ES256 one, 2 a valid
-//! HS256 token with the rest of the input XORed into it. Checked: no panic; a failure has a JWT
-//! code; a token that verifies is not expired or immature at `now` beyond the leeway; and a
-//! mutated token that still verifies carries exactly the claims that were signed (base64url may
-//! spell the same bytes two ways; the signed content cannot change).
+//! them, fuzz/seeds.mjs). The input is a byte that picks (0 an HS256 verifier, 1 an ES256 one,
+//! 2 a valid HS256 token with the rest of the input XORed into it), 8 bytes of `now` (little-
+//! endian i64 milliseconds added to 2024-11-15T12:00:00Z, saturating) and the token.
+//! Checked: no panic; a failure has a JWT code; a token that verifies is not expired or
+//! immature at `now` beyond the leeway (60 s), carries the `exp` the verifier requires and the
+//! audience it names; the platform (WebCrypto) path accepts what `verify` accepts with the same
+//! claims; a playback token's scope passes every scope check; and a mutated token that still
+//! verifies carries exactly the claims that were signed (base64url may spell the same bytes two
+//! ways; the signed content cannot change).
 #![no_main]
 use std::sync::OnceLock;
 
@@ -56,28 +60,99 @@ fn jwt_code(code: ErrorCode) -> bool {
     )
 }
 
+const LEEWAY_MS: i64 = 60_000;
+
+/// What a verified token's claims must say at `now`.
+fn check_claims(claims_json: &str, now: i64, audience: Option<&str>) {
+    let claims: serde_json::Value = serde_json::from_str(claims_json).unwrap();
+    let seconds = |name: &str| {
+        claims.get(name).map(|v| {
+            v.as_f64()
+                .unwrap_or_else(|| panic!("{name} is not a number: {claims_json}"))
+        })
+    };
+    let exp = seconds("exp").expect("exp is required and was verified missing");
+    assert!(
+        exp * 1000.0 + LEEWAY_MS as f64 > now as f64,
+        "an expired token verified at {now}: {claims_json}"
+    );
+    if let Some(nbf) = seconds("nbf") {
+        assert!(
+            nbf * 1000.0 - LEEWAY_MS as f64 <= now as f64,
+            "a token not yet valid verified at {now}: {claims_json}"
+        );
+    }
+    if let Some(audience) = audience {
+        let aud = claims.get("aud");
+        let named = aud.and_then(|a| a.as_str()) == Some(audience)
+            || aud
+                .and_then(|a| a.as_array())
+                .is_some_and(|l| l.iter().any(|a| a.as_str() == Some(audience)));
+        assert!(
+            named,
+            "a token for another audience verified: {claims_json}"
+        );
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let f = fixture();
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
+    let Some((delta, rest)) = rest.split_first_chunk::<8>() else {
+        return;
+    };
+    let now = NOW.saturating_add(i64::from_le_bytes(*delta));
     match pick % 3 {
         0 | 1 => {
             let Ok(token) = std::str::from_utf8(rest) else {
                 return;
             };
-            let verifier = if pick % 3 == 0 { &f.hs } else { &f.es };
-            match verifier.verify(token, NOW) {
-                Ok(v) => {
-                    let claims: serde_json::Value = serde_json::from_str(&v.claims_json).unwrap();
-                    if let Some(exp) = claims.get("exp").and_then(serde_json::Value::as_i64) {
-                        assert!(exp * 1000 + 60_000 > NOW, "an expired token verified");
-                    }
-                }
+            let (verifier, audience) = if pick % 3 == 0 {
+                (&f.hs, None)
+            } else {
+                (&f.es, Some("edge"))
+            };
+            let verified = verifier.verify(token, now);
+            match &verified {
+                Ok(v) => check_claims(&v.claims_json, now, audience),
                 Err(e) => assert!(jwt_code(e.code()), "{:?}: {}", e.code(), e.message()),
             }
-            let _ = verifier.verify_playback(token, NOW);
-            let _ = verifier.prepare_platform(token);
+            match verifier.verify_playback(token, now) {
+                Ok(playback) => {
+                    assert_eq!(Some(&playback.verified), verified.as_ref().ok());
+                    playgate_fuzz::check_scope(&playback.scope, rest);
+                }
+                Err(e) => {
+                    assert!(jwt_code(e.code()), "{:?}: {}", e.code(), e.message());
+                    if let Err(v) = &verified {
+                        assert_eq!(e.code(), v.code(), "playback fails as verify does");
+                    }
+                }
+            }
+            // The platform path: what verifies natively is what WebCrypto would be asked to
+            // check, and finishing it gives the same claims.
+            match verifier.prepare_platform(token) {
+                Ok(check) => {
+                    assert!(!check.keys.is_empty());
+                    assert!(token.as_bytes().starts_with(&check.signed));
+                    if let Ok(v) = &verified {
+                        let finished = check
+                            .keys
+                            .iter()
+                            .filter_map(|(i, _)| verifier.finish_platform(token, *i, now).ok())
+                            .next()
+                            .expect("a verified token finishes on the platform path");
+                        assert_eq!(&finished, v);
+                    }
+                }
+                Err(e) => {
+                    assert!(jwt_code(e.code()), "{:?}: {}", e.code(), e.message());
+                    // Only HS256 has no platform path; an ES256 token that verifies has one.
+                    assert!(verified.is_err() || pick % 3 == 0, "{}", e.message());
+                }
+            }
         }
         _ => {
             let mut token = f.token.clone().into_bytes();
@@ -89,11 +164,12 @@ fuzz_target!(|data: &[u8]| {
             let Ok(token) = String::from_utf8(token) else {
                 return;
             };
-            if let Ok(v) = f.hs.verify(&token, NOW) {
+            if let Ok(v) = f.hs.verify(&token, now) {
                 assert_eq!(
                     v.claims_json, f.claims,
                     "a changed token verified with other claims: {token}"
                 );
+                check_claims(&v.claims_json, now, None);
             }
         }
     }

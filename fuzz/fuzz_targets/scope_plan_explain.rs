@@ -1,5 +1,6 @@
-//! The check plan and `explain` against `allows`, for scopes from either form (the first byte
-//! picks: even = protobuf, odd = JSON), with the queries taken from the rest of the input.
+//! The check plan and `explain` (on every grant and every other denial) against `allows`, for
+//! scopes from either form (the first byte picks: even = protobuf, odd = JSON), with the
+//! queries taken from the rest of the input.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use playgate::scope::PermissionScope;
@@ -20,6 +21,6 @@ fuzz_target!(|data: &[u8]| {
             .and_then(|t| PermissionScope::from_json(t).ok())
     };
     if let Some(scope) = scope {
-        playgate_fuzz::check_scope(&scope, queries);
+        playgate_fuzz::check_scope_with(&scope, queries, 2);
     }
 });
