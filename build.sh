@@ -94,6 +94,7 @@ bundle() {
   grep -v '\[Symbol.dispose\]()' "$work/web/playgate.d.ts" > "$out/web/playgate.d.ts"
   # The entries import the shared JS layer from the package root.
   sed "s#'\.\./\(api\|cache\)\.#'../$up\1.#" js/entries/web.js > "$out/web/index.js"
+  node js/public-exports.mjs "$out/web/index.js" "$out/web/playgate.d.ts"
   cp js/entries/web.d.ts "$out/web/index.d.ts"
   # Node's entries, index.cjs and index.mjs: one file each, sharing one instance.
   node js/build-node-entries.mjs "$work/nodejs/playgate.js" "$WORK/api.cjs" "$WORK/cache.cjs" "$out/node"
@@ -102,6 +103,7 @@ bundle() {
     cp "$work/playgate_bg.wasm" "$out/bundler/playgate_bg.wasm"
     cp "$work/bundler/playgate.js" "$work/bundler/playgate_bg.js" "$out/bundler/"
     sed "s#'\.\./\(api\|cache\)\.#'../$up\1.#" js/entries/bundler.js > "$out/bundler/index.js"
+    node js/public-exports.mjs "$out/bundler/index.js" "$work/bundler/playgate.d.ts"
   fi
   local raw gz
   raw=$(wc -c < "$out/web/playgate_bg.wasm")

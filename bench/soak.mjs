@@ -40,8 +40,7 @@
 
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -200,13 +199,13 @@ async function child(mode, only) {
       });
     }
   };
-  const pg = await import(pathToFileURL(join(PKG, 'node', 'index.mjs')).href);
-  const edge = await import(pathToFileURL(join(PKG, 'edge', 'node', 'index.mjs')).href);
+  const pg = await importKeepingMemory(join(PKG, 'node', 'index.mjs'));
+  const edge = await importKeepingMemory(join(PKG, 'edge', 'node', 'index.mjs'));
   globalThis.FinalizationRegistry = NativeRegistry;
-  const { Policy, Entitlement, PermissionScope } = pg;
-  const { JwtVerifier } = edge;
-  const playerMemory = wasmMemory(join(PKG, 'node'));
-  const edgeMemory = wasmMemory(join(PKG, 'edge', 'node'));
+  const { Policy, Entitlement, PermissionScope } = pg.module;
+  const { JwtVerifier } = edge.module;
+  const playerMemory = pg.memory;
+  const edgeMemory = edge.memory;
 
   // ---- fixtures ----
   const VECTORS = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'decisions.json'), 'utf8'));
@@ -452,12 +451,28 @@ async function child(mode, only) {
   }));
 }
 
-/** The WebAssembly.Memory of the package entry in `dir` (its internal `_memory`). */
-function wasmMemory(dir) {
-  // Node's entries share one instance per directory under this symbol (js/entries/node.cjs).
-  const shared = globalThis[Symbol.for(`playgate:${realpathSync(dir)}`)];
-  if (shared && typeof shared._memory === 'function') return shared._memory();
-  return createRequire(import.meta.url)(join(dir, 'index.cjs'))._memory();
+/**
+ * Imports a package entry and keeps the WebAssembly.Memory of the instance its import creates
+ * (the entries export no internals: the instance is seen being made, by the one constructor
+ * Node's wasm-bindgen glue calls).
+ */
+async function importKeepingMemory(file) {
+  const Native = WebAssembly.Instance;
+  let memory = null;
+  WebAssembly.Instance = new Proxy(Native, {
+    construct(target, args, newTarget) {
+      const instance = Reflect.construct(target, args, newTarget === WebAssembly.Instance ? Native : newTarget);
+      memory ??= instance.exports.memory ?? null;
+      return instance;
+    },
+  });
+  try {
+    const module = await import(pathToFileURL(file).href);
+    if (!(memory instanceof WebAssembly.Memory)) throw new Error(`${file}: no wasm instance made on import`);
+    return { module, memory };
+  } finally {
+    WebAssembly.Instance = Native;
+  }
 }
 
 // Last, so that every constant above is initialised.

@@ -23,7 +23,11 @@ module.exports = globalThis[SHARED] ?? share((function load() {
     return Promise.resolve();
   };
   raw.initSync = function initSync() {};
-  return raw;
+  // The public surface: the glue also exports the binding layer's internal functions (`_io`,
+  // `_takeError`, ...), which the API layer has already taken.
+  const entry = {};
+  for (const name of Object.keys(raw)) if (!name.startsWith('_')) entry[name] = raw[name];
+  return entry;
 })());
 
 /** Registers the instance for the other entry: fixed once set; a frozen global just shares nothing. */

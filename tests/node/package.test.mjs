@@ -148,3 +148,34 @@ test('package.json: exports map, version from Cargo.toml, types', () => {
   const keys = Object.keys(root);
   assert.ok(keys.indexOf('node') < keys.indexOf('module') && keys.indexOf('module') < keys.indexOf('browser'), 'condition order: runtimes, then bundlers, then browsers');
 });
+
+test('every entry exports at run time exactly the values its types declare (no internals)', async () => {
+  const { default: ts } = await import('typescript');
+  const root = path.join(dir, 'node_modules/playgate');
+  /** The value exports (classes, functions, consts, default) a .d.ts declares, by TypeScript's own reading. */
+  const declared = (dts) => {
+    const file = path.join(root, dts);
+    const program = ts.createProgram([file], { noEmit: true, skipLibCheck: true, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] });
+    const checker = program.getTypeChecker();
+    const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(file)));
+    return exports
+      .filter((s) => ((s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s).flags & ts.SymbolFlags.Value) !== 0)
+      .map((s) => s.name)
+      .sort();
+  };
+  writeFileSync(path.join(dir, 'names.mjs'), `import { createRequire } from 'node:module';
+    const require = createRequire(import.meta.url);
+    const keys = (m) => Object.keys(m).sort();
+    console.log(JSON.stringify({
+      esm: keys(await import('playgate')), cjs: keys(require('playgate')), web: keys(await import('playgate/web')),
+      bundler: keys(await import('./node_modules/playgate/bundler/index.js')),
+      edge: keys(await import('playgate/edge')), edgeCjs: keys(require('playgate/edge')),
+    }));`);
+  const got = JSON.parse(node(['--experimental-wasm-modules', '--no-warnings', 'names.mjs']));
+  const player = declared('web/index.d.ts');
+  const edge = declared('edge/web/index.d.ts');
+  assert.ok(player.includes('Policy') && edge.includes('JwtVerifier'), `declared: ${player} / ${edge}`);
+  for (const name of ['esm', 'cjs', 'web', 'bundler']) assert.deepEqual(got[name], player, name);
+  for (const name of ['edge', 'edgeCjs']) assert.deepEqual(got[name], edge, name);
+  for (const names of Object.values(got)) assert.deepEqual(names.filter((n) => n.startsWith('_')), [], 'no underscored internals');
+});
