@@ -85,9 +85,10 @@ bundle() {
   # far bottom, never reached (recursion is bounded): 0.5-0.7 KB less gzipped, measured.
   wasm-opt -Oz --converge --low-memory-unused "${WASM_FEATURES[@]}" --strip-debug --strip-producers \
     "$work/web/playgate_bg.wasm" -o "$work/playgate_bg.wasm"
+  # One copy of the .wasm per module, in web/: Node's entries read it from there and the bundler
+  # glue sits beside it (a bundler resolves the .wasm's own imports next to it).
   mkdir -p "$out/web" "$out/node"
   cp "$work/playgate_bg.wasm" "$out/web/playgate_bg.wasm"
-  cp "$work/playgate_bg.wasm" "$out/node/playgate_bg.wasm"
   cp "$work/web/playgate.js" "$out/web/"
   # `[Symbol.dispose]` needs TypeScript's esnext.disposable lib, which most projects lack: keep
   # the method at run time, drop it from the types so the .d.ts checks under an ES2022 lib.
@@ -100,9 +101,10 @@ bundle() {
   node js/build-node-entries.mjs "$work/nodejs/playgate.js" "$WORK/api.cjs" "$WORK/cache.cjs" "$out/node"
   if [[ " $targets " == *" bundler "* ]]; then
     mkdir -p "$out/bundler"
-    cp "$work/playgate_bg.wasm" "$out/bundler/playgate_bg.wasm"
-    cp "$work/bundler/playgate.js" "$work/bundler/playgate_bg.js" "$out/bundler/"
-    sed "s#'\.\./\(api\|cache\)\.#'../$up\1.#" js/entries/bundler.js > "$out/bundler/index.js"
+    grep -v '@ts-self-types' "$work/bundler/playgate.js" > "$out/web/playgate_module.js"
+    cp "$work/bundler/playgate_bg.js" "$out/web/playgate_bg.js"
+    sed -e "s#'\.\./\(api\|cache\)\.#'../$up\1.#" -e "s#'\./playgate\.js'#'../web/playgate_module.js'#" \
+      js/entries/bundler.js > "$out/bundler/index.js"
     node js/public-exports.mjs "$out/bundler/index.js" "$work/bundler/playgate.d.ts"
   fi
   local raw gz

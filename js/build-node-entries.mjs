@@ -24,6 +24,10 @@ for (const [name, file] of [['./playgate.cjs', glue], ['../api.cjs', api], ['../
   const body = readFileSync(file, 'utf8');
   code = code.replace(call, () => `inline((function (module, exports) {\n${body}\n}))`);
 }
+// The .wasm is shipped once per module, in the web/ directory beside node/.
+const WASM_PATH = '`${__dirname}/playgate_bg.wasm`';
+if (!code.includes(WASM_PATH)) throw new Error(`${glue}: no ${WASM_PATH}`);
+code = code.replace(WASM_PATH, () => '`${__dirname}/../web/playgate_bg.wasm`');
 writeFileSync(join(out, 'index.cjs'), code);
 
 // The names to export: those of the module the CommonJS entry builds (internal ones start with _).

@@ -52,7 +52,7 @@ if (!CHILD) console.log(`hostile seed: ${SEED} (PLAYGATE_HOSTILE_SEED=${SEED} re
 
 // The package is rebuilt from time to time: wait for it rather than fail on a half-written pkg/.
 const FILES = { player: path.join(PKG, 'node/index.mjs'), edge: path.join(PKG, 'edge/node/index.mjs') };
-for (let i = 0; i < 60 && ![FILES.player, FILES.edge, path.join(PKG, 'node/playgate_bg.wasm'), path.join(PKG, 'edge/node/playgate_bg.wasm')].every(existsSync); i++) {
+for (let i = 0; i < 60 && ![FILES.player, FILES.edge, path.join(PKG, 'node/index.cjs'), path.join(PKG, 'edge/node/index.cjs')].every(existsSync); i++) {
   if (i === 0) console.log('hostile: pkg/ is missing, waiting for it');
   await sleep(5000);
 }

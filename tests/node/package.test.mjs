@@ -284,3 +284,19 @@ test('README snippet "edge": verifies a jose-signed ES256 playback token; the Mo
   assert.ok(['ALGORITHM_NOT_ALLOWED', 'UNKNOWN_KEY'].includes(got.wrongKey), JSON.stringify(got));
   assert.equal(got.user, 'u');
 });
+
+test('each .wasm is in the package once (player and edge), and no two of its code files (JS, wasm) are the same bytes', async () => {
+  const { createHash } = await import('node:crypto');
+  const { readdirSync } = await import('node:fs');
+  const root = path.join(dir, 'node_modules/playgate');
+  const files = readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath ?? e.path, e.name)));
+  assert.deepEqual(files.filter((f) => f.endsWith('.wasm')).sort(), ['edge/web/playgate_bg.wasm', 'web/playgate_bg.wasm']);
+  const byHash = new Map();
+  for (const f of files.filter((name) => /\.(js|mjs|cjs|wasm)$/.test(name))) {
+    const hash = createHash('sha256').update(readFileSync(path.join(root, f))).digest('hex');
+    assert.ok(!byHash.has(hash), `${f} has the same bytes as ${byHash.get(hash)}`);
+    byHash.set(hash, f);
+  }
+});
