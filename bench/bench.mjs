@@ -843,6 +843,47 @@ const groups = measureGroups({
   ],
 });
 
+// The honest baseline: the smallest JS a player team would write for seed 000's document alone
+// (a Set of allowed ids, two epoch numbers, a region and a device compare), no rules engine,
+// answering only "may this play". Ids cycle through a page of 30 (never the same twice in a
+// row), against playgate deciding the same requests into full decisions.
+const SEED000 = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'decisions.json'), 'utf8')).documents.seed000;
+const MINIMAL_IDS = Array.from({ length: 30 }, (_, i) => (i % 10 === 3 ? SEED000.allowed_content[(i / 10) % SEED000.allowed_content.length | 0] : `movie_id_${1000 + i}`));
+const MINIMAL_CYCLE = Array.from({ length: 60 }, (_, i) => ({ entityId: MINIMAL_IDS[i % 30], country: i % 4 === 3 ? 'CA' : 'US', device: 'web', now: NOW, allowPersistence: false }));
+const MINIMAL_BATCH = Array.from({ length: 1000 }, (_, i) => MINIMAL_CYCLE[i % MINIMAL_CYCLE.length]);
+function minimalSeed000(doc) {
+  const ids = new Set(doc.allowed_content);
+  const from = Date.parse(doc.valid_from), until = Date.parse(doc.valid_until);
+  const region = doc.region, device = doc.device_restriction;
+  return (r) => ids.has(r.entityId) && r.now >= from && r.now <= until && r.country === region && (device === 'none' || device === r.device);
+}
+const minimalCtx = { policy: new Policy(), ent: Entitlement.fromBlob(JSON.stringify(SEED000)), minimal: minimalSeed000(SEED000), requests: MINIMAL_BATCH };
+{
+  // The baseline answers as playgate does on every timed request, or the row means nothing.
+  let allowed = 0;
+  for (const r of MINIMAL_CYCLE) {
+    const d = minimalCtx.policy.evaluate(minimalCtx.ent, r);
+    if (d.allowed !== minimalCtx.minimal(r)) throw new Error(`minimal baseline disagrees with playgate on ${JSON.stringify(r)}`);
+    allowed += d.allowed ? 1 : 0;
+  }
+  if (allowed === 0 || allowed === MINIMAL_CYCLE.length) throw new Error('the minimal cycle must mix grants and denials');
+  minimalCtx.allowedShare = `${allowed} of ${MINIMAL_CYCLE.length} allowed`;
+}
+const minimalGroups = measureGroups({
+  minimal: [
+    { key: 'playgate', units: 1, run: decisionLoop('ctx.policy.evaluate(ctx.ent, r)', minimalCtx, MINIMAL_CYCLE) },
+    { key: 'minimal', units: 1, run: new Function('ctx', 'reqs', `
+      const len = reqs.length; const f = ctx.minimal; let j = 0;
+      return function run(n) {
+        let sink = 0;
+        for (let i = 0; i < n; i++) { sink = (sink + (f(reqs[j]) ? 1 : 2)) | 0; if (++j === len) j = 0; }
+        return sink;
+      };`)(minimalCtx, MINIMAL_CYCLE) },
+    { key: 'evaluateMany', units: 1000, run: batchLoop('ctx.policy.evaluateMany(ctx.ent, ctx.requests)', DECISIONS, minimalCtx) },
+    { key: 'minimalMany', units: 1000, run: batchLoop('ctx.requests.map(ctx.minimal)', '(out[k] ? 1 : 2)', minimalCtx) },
+  ],
+});
+
 // Momento permission scopes: playgate's allows / allowsTopic against the hand-written checker,
 // in their own interleaved rounds (same method as above).
 
@@ -1101,6 +1142,14 @@ for (const [key, label] of [['same', 'evaluate, same request repeated'], ['cycle
     ns(g.stats.evaluateCatalogNewPage), '–', ns(g.stats.tunedCatalog), '–', xr(catalogNew), '≤ 2x tuned', verdict(summary.evaluateCatalogNewPage)]);
   rows.push(['(for scale) evaluateMany per title vs the tuned one-byte loop',
     ns(g.stats.evaluateMany), '–', ns(g.stats.tunedCatalog), '–', xr(many), '', '']);
+}
+{
+  // No target (issue 12): reported against the smallest JS for one document, in the tuned column.
+  const g = minimalGroups.minimal;
+  rows.push([`evaluate, seed 000's document, 30 ids cycled (${minimalCtx.allowedShare}) vs the minimal JS for that document alone (Set of ids, two epochs, region and device compares; a boolean)`,
+    ns(g.stats.playgate), '–', ns(g.stats.minimal), '–', xr(ratio(g, 'playgate', 'minimal')), '(reported)', '']);
+  rows.push(['evaluateMany, per title (1,000 requests of that cycle) vs `requests.map(minimal)`',
+    ns(g.stats.evaluateMany), '–', ns(g.stats.minimalMany), '–', xr(ratio(g, 'evaluateMany', 'minimalMany')), '(reported)', '']);
 }
 
 {
