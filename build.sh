@@ -128,7 +128,7 @@ build() {
   } > "$WORK/cache.cjs"
   # The player module: decisions, scopes, token decoding. The edge module adds JWT verification.
   bundle "" "${PLAYGATE_FEATURES:-}" "web nodejs bundler"
-  bundle "edge" "edge" "web nodejs"
+  bundle "edge" "edge" "web nodejs bundler"
   node --input-type=module -e '
     import { readFileSync, writeFileSync } from "node:fs";
     const json = JSON.parse(readFileSync("pkg.json", "utf8"));

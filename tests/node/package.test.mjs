@@ -142,7 +142,8 @@ test('package.json: exports map, version from Cargo.toml, types', () => {
   assert.equal(pkg.version, /^version = "([^"]+)"/m.exec(cargo)[1]);
   const root = pkg.exports['.'];
   assert.deepEqual(root.node, { import: './node/index.mjs', require: './node/index.cjs' });
-  for (const runtime of ['workerd', 'deno', 'browser']) assert.equal(root[runtime], './web/index.js');
+  for (const runtime of ['workerd', 'browser']) assert.equal(root[runtime], './web/index.js');
+  assert.equal(root.deno, './bundler/index.js', 'Deno imports the .wasm as a module: no read permission');
   assert.equal(root.module, './bundler/index.js');
   assert.equal(root.types, './web/index.d.ts');
   const keys = Object.keys(root);
@@ -299,4 +300,22 @@ test('each .wasm is in the package once (player and edge), and no two of its cod
     assert.ok(!byHash.has(hash), `${f} has the same bytes as ${byHash.get(hash)}`);
     byHash.set(hash, f);
   }
+});
+
+test('Deno: `npm:playgate` and `npm:playgate/edge` with no permission flags (the .wasm imported as a module)', () => {
+  // Deno resolves npm: specifiers from the project's node_modules with nodeModulesDir "manual".
+  const deno = path.join(PKG, '../tests/node_modules/.bin/deno');
+  writeFileSync(path.join(dir, 'deno.json'), JSON.stringify({ nodeModulesDir: 'manual' }));
+  writeFileSync(path.join(dir, 'deno-app.mjs'), `import init, { Policy, Entitlement } from 'npm:playgate';
+    import { JwtVerifier } from 'npm:playgate/edge';
+    await init();
+    let code;
+    try { JwtVerifier.fromJson({ algorithms: ['HS256'], keys: [{ kty: 'oct', k: 'A'.repeat(43) }] }).verify('x.y.z'); } catch (e) { code = e.code; }
+    if (code !== 'MALFORMED_TOKEN') throw new Error('edge: ' + code);
+    ${SCRIPT_BODY}`);
+  const out = execFileSync(deno, ['run', '--quiet', '--no-prompt', 'deno-app.mjs'], {
+    cwd: dir, encoding: 'utf8', timeout: 60_000,
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', DENO_DIR: path.join(dir, '.deno-dir') },
+  });
+  assert.deepEqual(JSON.parse(out), EXPECTED);
 });
