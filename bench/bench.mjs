@@ -1098,6 +1098,19 @@ summary.size = size.gzip9 <= TARGETS.gzipBytes;
 if (edgeSize) {
   rows.push(['module size, edge/web/playgate_bg.wasm (edge module: the player module + JWT verification)', `${int(edgeSize.raw)} B raw; **${int(edgeSize.gzip9)} B gzip -9** (${(edgeSize.gzip9 / 1024).toFixed(1)} KiB)`, '–', '–', '–', '–', '', '']);
 }
+{
+  // The package as npm ships it (issue 12: <= 450 KB packed).
+  const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--loglevel=error', PKG], { encoding: 'utf8', timeout: 60_000 });
+  let info = null;
+  try { [info] = JSON.parse(packed.stdout); } catch { info = null; }
+  if (info) {
+    const ok = info.size <= 450 * 1000;
+    summary.tarball = ok;
+    rows.push([`npm tarball (${info.entryCount} files)`, `${int(info.size)} B packed; ${int(info.unpackedSize)} B unpacked`, '–', '–', '–', '–', '≤ 450 KB packed', verdict(ok)]);
+  } else {
+    log(`npm pack --dry-run failed: ${packed.stderr}`);
+  }
+}
 const pf = coldStats.playgate, sf = coldStats.straightforward;
 summary.cold = pf.firstMs.median < TARGETS.coldMs;
 rows.push(['cold: import + instantiate + first decision (fresh `node`)', ms(pf.firstMs), ms(sf.firstMs), '–', xr(coldStats.ratioFirst), '–',
