@@ -90,13 +90,16 @@ bundle() {
   mkdir -p "$out/web" "$out/node"
   cp "$work/playgate_bg.wasm" "$out/web/playgate_bg.wasm"
   cp "$work/web/playgate.js" "$out/web/"
-  # `[Symbol.dispose]` needs TypeScript's esnext.disposable lib, which most projects lack: keep
-  # the method at run time, drop it from the types so the .d.ts checks under an ES2022 lib.
-  grep -v '\[Symbol.dispose\]()' "$work/web/playgate.d.ts" > "$out/web/playgate.d.ts"
+  # Types that check under a plain ES2022 lib (no DOM, no esnext.disposable).
+  node js/dom-free-types.mjs "$work/web/playgate.d.ts" "$out/web/playgate.d.ts"
   # The entries import the shared JS layer from the package root.
   sed "s#'\.\./\(api\|cache\)\.#'../$up\1.#" js/entries/web.js > "$out/web/index.js"
   node js/public-exports.mjs "$out/web/index.js" "$out/web/playgate.d.ts"
   cp js/entries/web.d.ts "$out/web/index.d.ts"
+  # The same types for require() (node16 resolution reads a .d.cts as CommonJS; the ESM .d.ts
+  # would be TS1479 in a .cts file).
+  sed "s#'\./playgate\.js'#'./playgate.cjs'#g" js/entries/web.d.ts > "$out/node/index.d.cts"
+  cp "$out/web/playgate.d.ts" "$out/node/playgate.d.cts"
   # Node's entries, index.cjs and index.mjs: one file each, sharing one instance.
   node js/build-node-entries.mjs "$work/nodejs/playgate.js" "$WORK/api.cjs" "$WORK/cache.cjs" "$out/node"
   if [[ " $targets " == *" bundler "* ]]; then

@@ -141,7 +141,7 @@ test('package.json: exports map, version from Cargo.toml, types', () => {
   const cargo = readFileSync(path.join(PKG, '../Cargo.toml'), 'utf8');
   assert.equal(pkg.version, /^version = "([^"]+)"/m.exec(cargo)[1]);
   const root = pkg.exports['.'];
-  assert.deepEqual(root.node, { import: './node/index.mjs', require: './node/index.cjs' });
+  assert.deepEqual(root.node, { import: { types: './web/index.d.ts', default: './node/index.mjs' }, require: { types: './node/index.d.cts', default: './node/index.cjs' } });
   for (const runtime of ['workerd', 'browser']) assert.equal(root[runtime], './web/index.js');
   assert.equal(root.deno, './bundler/index.js', 'Deno imports the .wasm as a module: no read permission');
   assert.equal(root.module, './bundler/index.js');
@@ -318,4 +318,52 @@ test('Deno: `npm:playgate` and `npm:playgate/edge` with no permission flags (the
     env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', DENO_DIR: path.join(dir, '.deno-dir') },
   });
   assert.deepEqual(JSON.parse(out), EXPECTED);
+});
+
+test('TypeScript: strict, no DOM lib, skipLibCheck false, under node16 (an ESM file and a .cts file) and bundler resolution; deliberate misuses fail', () => {
+  const tests = path.join(PKG, '../tests');
+  const tsc = path.join(tests, 'node_modules/typescript/bin/tsc');
+  writeFileSync(path.join(dir, 'ts-esm.ts'), `import init, { Policy, Entitlement, PermissionScope, decodeMomentoToken, qualityForSize, CacheClient, EntitlementStore, DECISION_CODES } from 'playgate';
+import type { Decision, Quality } from 'playgate';
+import { JwtVerifier } from 'playgate/edge';
+await init();
+const ent: Entitlement = Entitlement.fromBlob('{"region":"US"}');
+const d: Decision = new Policy().evaluate(ent, { entityId: 'm', country: 'US', now: 0 });
+const q: Quality = qualityForSize(1920, 1080);
+export const ok: boolean = d.allowed && q === 'HD' && DECISION_CODES.length > 0;
+export { JwtVerifier, CacheClient, EntitlementStore, PermissionScope, decodeMomentoToken };
+`);
+  writeFileSync(path.join(dir, 'ts-cjs.cts'), `import { Policy, Entitlement } from 'playgate';
+import { JwtVerifier } from 'playgate/edge';
+const d = new Policy().evaluate(Entitlement.fromBlob('{}'), { entityId: 'm', now: 0 });
+export const allowed: boolean = d.allowed;
+export const verifier = JwtVerifier;
+`);
+  writeFileSync(path.join(dir, 'ts-misuse.ts'), `import { Policy, Entitlement, qualityForSize, DECISION_CODES } from 'playgate';
+// @ts-expect-error: the entry has no internals
+import { _io } from 'playgate';
+const ent = Entitlement.fromBlob('{}');
+// @ts-expect-error: a request names its entity
+new Policy().evaluate(ent, { country: 'US' });
+// @ts-expect-error: maxQuality is a quality name or null
+export const n: number = new Policy().evaluate(ent, { entityId: 'm' }).maxQuality;
+// @ts-expect-error: qualityForSize takes numbers
+qualityForSize('1920', 1080);
+// @ts-expect-error: the decision codes are read-only
+DECISION_CODES.push('X');
+export { _io };
+`);
+  const base = { strict: true, target: 'es2022', lib: ['es2022'], types: ['node'], typeRoots: [path.join(tests, 'node_modules/@types')], skipLibCheck: false, noEmit: true };
+  const configs = {
+    'tsconfig.node16.json': { compilerOptions: { ...base, module: 'node16', moduleResolution: 'node16' }, files: ['ts-esm.ts', 'ts-cjs.cts', 'ts-misuse.ts'] },
+    'tsconfig.bundler.json': { compilerOptions: { ...base, module: 'esnext', moduleResolution: 'bundler' }, files: ['ts-esm.ts', 'ts-misuse.ts'] },
+  };
+  for (const [name, config] of Object.entries(configs)) {
+    writeFileSync(path.join(dir, name), JSON.stringify(config));
+    try {
+      execFileSync(process.execPath, [tsc, '-p', name], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    } catch (error) {
+      assert.fail(`${name}: tsc failed:\n${error.stdout}${error.stderr}`);
+    }
+  }
 });
