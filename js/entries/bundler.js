@@ -1,5 +1,6 @@
-// Bundlers (webpack, Vite with wasm support, Rollup, esbuild): the .wasm is imported as a
-// module and instantiated by the bundler, so the module is ready on import; `init` resolves.
+// Bundlers that import a .wasm as an ES module (webpack 5 with asyncWebAssembly, Vite 8) and
+// Deno: the .wasm is imported as a module and instantiated by the bundler or the runtime, so the
+// module is ready on import; `init` resolves.
 import * as raw from './playgate.js';
 import { install } from '../api.mjs';
 import { cacheApi } from '../cache.mjs';
