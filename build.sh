@@ -85,16 +85,23 @@ bundle() {
   # far bottom, never reached (recursion is bounded): 0.5-0.7 KB less gzipped, measured.
   wasm-opt -Oz --converge --low-memory-unused "${WASM_FEATURES[@]}" --strip-debug --strip-producers \
     "$work/web/playgate_bg.wasm" -o "$work/playgate_bg.wasm"
-  # One copy of the .wasm per module, in web/: Node's entries read it from there and the bundler
-  # glue sits beside it (a bundler resolves the .wasm's own imports next to it).
-  mkdir -p "$out/web" "$out/node"
+  # One copy of the .wasm per module, in web/, with the one ES glue beside it (wasm-bindgen's
+  # bundler output: a tool that imports the .wasm resolves its imports next to it). Node's
+  # entries read the .wasm from there.
+  mkdir -p "$out/web" "$out/node" "$out/bundler"
   cp "$work/playgate_bg.wasm" "$out/web/playgate_bg.wasm"
-  cp "$work/web/playgate.js" "$out/web/"
-  # Types that check under a plain ES2022 lib (no DOM, no esnext.disposable).
+  cp "$work/bundler/playgate_bg.js" "$out/web/playgate_bg.js"
+  # Types (the web target's: its init and initSync are what the entries export) that check under
+  # a plain ES2022 lib (no DOM, no esnext.disposable).
   node js/dom-free-types.mjs "$work/web/playgate.d.ts" "$out/web/playgate.d.ts"
   # The entries import the shared JS layer from the package root.
-  sed "s#'\.\./\(api\|cache\)\.#'../$up\1.#" js/entries/web.js > "$out/web/index.js"
+  # The player's entries leave out the JWT layer (the lines marked @edge): bundlers drop its code.
+  local entry_sed=(-e "s#'\.\./\(api\|cache\|load\)\.#'../$up\1.#")
+  [ "$dir" = edge ] || entry_sed+=(-e '/@edge/d' -e 's/, installJwt }/ }/')
+  sed "${entry_sed[@]}" js/entries/web.js > "$out/web/index.js"
   node js/public-exports.mjs "$out/web/index.js" "$out/web/playgate.d.ts"
+  sed "${entry_sed[@]}" js/entries/bundler.js > "$out/bundler/index.js"
+  node js/public-exports.mjs "$out/bundler/index.js" "$out/web/playgate.d.ts"
   cp js/entries/web.d.ts "$out/web/index.d.ts"
   # The same types for require() (node16 resolution reads a .d.cts as CommonJS; the ESM .d.ts
   # would be TS1479 in a .cts file).
@@ -102,14 +109,6 @@ bundle() {
   cp "$out/web/playgate.d.ts" "$out/node/playgate.d.cts"
   # Node's entries, index.cjs and index.mjs: one file each, sharing one instance.
   node js/build-node-entries.mjs "$work/nodejs/playgate.js" "$WORK/api.cjs" "$WORK/cache.cjs" "$out/node"
-  if [[ " $targets " == *" bundler "* ]]; then
-    mkdir -p "$out/bundler"
-    grep -v '@ts-self-types' "$work/bundler/playgate.js" > "$out/web/playgate_module.js"
-    cp "$work/bundler/playgate_bg.js" "$out/web/playgate_bg.js"
-    sed -e "s#'\.\./\(api\|cache\)\.#'../$up\1.#" -e "s#'\./playgate\.js'#'../web/playgate_module.js'#" \
-      js/entries/bundler.js > "$out/bundler/index.js"
-    node js/public-exports.mjs "$out/bundler/index.js" "$work/bundler/playgate.d.ts"
-  fi
   local raw gz
   raw=$(wc -c < "$out/web/playgate_bg.wasm")
   gz=$(gzip -9c "$out/web/playgate_bg.wasm" | wc -c)
@@ -121,13 +120,14 @@ build() {
   mkdir -p "$WORK" "$PKG"
   cp js/api.mjs "$PKG/api.mjs"
   cp js/cache.mjs "$PKG/cache.mjs"
+  cp js/load.mjs "$PKG/load.mjs"
   # The CommonJS twins of api.mjs and cache.mjs, inlined into Node's entries
   # (js/build-node-entries.mjs): same code, other module syntax.
   { sed -e 's/^export const /const /' -e 's/^export function /function /' js/api.mjs
-    echo 'module.exports = { DECISION_CODES, install };'
+    echo 'module.exports = { DECISION_CODES, install, installJwt, installScopes };'
   } > "$WORK/api.cjs"
   { sed -e 's/^export const /const /' -e 's/^export function /function /' -e 's/^export class /class /' js/cache.mjs
-    echo 'module.exports = { CacheError, cacheApi };'
+    echo 'module.exports = { CacheError, cacheClientClass, entitlementStoreClass };'
   } > "$WORK/cache.cjs"
   # The player module: decisions, scopes, token decoding. The edge module adds JWT verification.
   bundle "" "${PLAYGATE_FEATURES:-}" "web nodejs bundler"

@@ -235,6 +235,31 @@ function byteAt(page, i) {
   throw fail('INVALID_REQUEST', `index: expected a whole number from 0 to ${page.length - 1}`);
 }
 
+function optionalString(value, name) {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw fail('INVALID_REQUEST', `${name}: expected a string`);
+  return value;
+}
+
+/** A request's `now`: epoch ms, an RFC 3339 string (parsed by `raw`'s wasm) or a Date; absent is the clock. */
+function readNow(now, raw) {
+  if (now === undefined || now === null) return Date.now();
+  if (typeof now === 'number') {
+    if (!Number.isFinite(now)) throw fail('INVALID_REQUEST', 'now: expected finite epoch milliseconds');
+    return now;
+  }
+  if (typeof now === 'string') {
+    if (now.length > 256) throw fail('INVALID_REQUEST', 'now: not an RFC 3339 date-time (over 256 characters)');
+    return raw._parseTime(now);
+  }
+  if (now instanceof Date) {
+    const t = Date.prototype.getTime.call(now);
+    if (Number.isNaN(t)) throw fail('INVALID_REQUEST', 'now: invalid Date');
+    return t;
+  }
+  throw fail('INVALID_REQUEST', 'now: expected epoch milliseconds, an RFC 3339 string or a Date');
+}
+
 // What `install` returned for each module (keyed by its Policy class): installing is once.
 const installed = new WeakMap();
 
@@ -243,19 +268,13 @@ const installed = new WeakMap();
  * checked functions an entry exports in place of the generated ones (`qualityForSize`).
  */
 export function install(raw) {
-  const { Policy, Entitlement, PermissionScope, JwtVerifier, PlaybackTokenMinter, MomentoTokenIssuer } = raw;
+  const { Policy, Entitlement } = raw;
   if (installed.has(Policy)) return installed.get(Policy);
   // The internal methods leave the prototypes; the generated ones left check their receiver
   // (the methods defined below check theirs).
   const { _decide, _catalog } = internals(Policy);
-  const { _checkPlan, _allowsStrings } = internals(PermissionScope);
-  const verifier = internals(JwtVerifier);
-  const minter = internals(PlaybackTokenMinter);
-  const issuer = internals(MomentoTokenIssuer);
   guardReceivers(Policy, 'INVALID_POLICY');
   guardReceivers(Entitlement, 'INVALID_ENTITLEMENT');
-  guardReceivers(PermissionScope, 'INVALID_SCOPE');
-  for (const Class of [JwtVerifier, PlaybackTokenMinter, MomentoTokenIssuer]) guardReceivers(Class, 'INVALID_KEY');
   const encoder = new TextEncoder();
   let memory = null; // the wasm memory: asked for on first use (web targets init after import)
   let io = null; // Uint8Array view on the I/O buffer (renewed when the buffer or memory grows)
@@ -312,30 +331,6 @@ export function install(raw) {
       throw fail('INVALID_ENTITLEMENT', 'entitlement: expected an Entitlement (Entitlement.fromBlob or fromDictionary)');
     }
     if (!(ent.__wbg_ptr > 0)) throw fail('INVALID_ENTITLEMENT', 'entitlement: this Entitlement was freed');
-  }
-
-  function optionalString(value, name) {
-    if (value === undefined || value === null) return null;
-    if (typeof value !== 'string') throw fail('INVALID_REQUEST', `${name}: expected a string`);
-    return value;
-  }
-
-  function readNow(now) {
-    if (now === undefined || now === null) return Date.now();
-    if (typeof now === 'number') {
-      if (!Number.isFinite(now)) throw fail('INVALID_REQUEST', 'now: expected finite epoch milliseconds');
-      return now;
-    }
-    if (typeof now === 'string') {
-      if (now.length > 256) throw fail('INVALID_REQUEST', 'now: not an RFC 3339 date-time (over 256 characters)');
-      return raw._parseTime(now);
-    }
-    if (now instanceof Date) {
-      const t = Date.prototype.getTime.call(now);
-      if (Number.isNaN(t)) throw fail('INVALID_REQUEST', 'now: invalid Date');
-      return t;
-    }
-    throw fail('INVALID_REQUEST', 'now: expected epoch milliseconds, an RFC 3339 string or a Date');
   }
 
   function readPersistence(value) {
@@ -441,7 +436,7 @@ export function install(raw) {
       // Ancestors (season, series) go into the buffer after the id, packed like catalog ids.
       if (ancestors != null) ancestorsLen = writeIds(ancestors, IDS_AT + idLen, 'ancestors') - (IDS_AT + idLen);
     }
-    const bits = _decide.call(policy, ent, idLen, ancestorsLen, deviceLen, code, readNow(now), readPersistence(allowPersistence));
+    const bits = _decide.call(policy, ent, idLen, ancestorsLen, deviceLen, code, readNow(now, raw), readPersistence(allowPersistence));
     if (bits === FAILED) throw raw._takeError();
     if (out.length === 0) out = new Float64Array(memory.buffer, raw._out(), 1); // memory grew: a detached view
     return build(bits, country, out[0]);
@@ -555,295 +550,6 @@ export function install(raw) {
     const decisions = new Array(n);
     for (let i = 0; i < n; i++) decisions[i] = build(packed[i], country, untils[i]);
     return decisions;
-  }
-
-  // ---- permission scopes ----
-  let operations = null; // operation name -> index in the operation table
-  let operationBits = null; // index -> the bit of its class in a check plan
-  let lastOp = null; // the last operation name looked up, and its index
-  let lastOpIndex = 0;
-
-  function check(scope, operation, cache, key, topic) {
-    if (!isA(scope, PermissionScope) || !(scope.__wbg_ptr > 0)) {
-      throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
-    }
-    if (typeof operation !== 'string' || typeof cache !== 'string' || typeof key !== 'string') {
-      throw fail('INVALID_REQUEST', `${topic ? 'allowsTopic' : 'allows'}(operation, cache, ${topic ? 'topic' : 'key'}): expected three strings`);
-    }
-    if (operations === null) loadOperations();
-    const op = operation === lastOp ? lastOpIndex : operations.get(operation);
-    if (op === undefined) return false; // unknown operations are denied
-    lastOp = operation;
-    lastOpIndex = op;
-    const plan = scope[PLAN] === undefined ? planOf(scope) : scope[PLAN];
-    if (plan === null) return _allowsStrings.call(scope, operation, cache, key, topic);
-    return runPlan(topic ? plan.topics : plan.items, operationBits[op], cache, key);
-  }
-
-  function loadOperations() {
-    const [names, bits] = raw._operationNames().split(';');
-    operations = new Map(names.split(',').map((name, i) => [name, i]));
-    operationBits = Array.from(bits, (letter) => letter.charCodeAt(0) - 65); // 'A' + bit
-  }
-
-  /**
-   * A scope's check plan (src/scope.rs `check_plan`), read once: its grants for items and for
-   * topics, or null when only wasm compares its names alike (then every check is a call).
-   */
-  function planOf(scope) {
-    const text = _checkPlan.call(scope);
-    let plan = null;
-    if (text !== undefined) {
-      plan = { items: [], topics: [] };
-      for (const [classes, cache, topics, kind, name] of JSON.parse(text)) {
-        (topics ? plan.topics : plan.items).push({ classes, cache, kind, name });
-      }
-    }
-    Object.defineProperty(scope, PLAN, { value: plan });
-    return plan;
-  }
-
-  /** Any grant with the operation's class bit, the cache (or all) and a matching name allows. */
-  function runPlan(grants, bit, cache, name) {
-    for (let i = 0; i < grants.length; i++) {
-      const g = grants[i];
-      if ((g.classes & bit) !== 0 && (g.cache === null || g.cache === cache)
-        && (g.kind === 0 || (g.kind === 1 ? g.name === name : name.startsWith(g.name)))) return true;
-    }
-    return false;
-  }
-
-  if (PermissionScope) { // built with the `scopes` feature
-    const live = (scope) => {
-      if (!isA(scope, PermissionScope) || !(scope.__wbg_ptr > 0)) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
-    };
-    /** `fn` on a live scope, every failure coded. */
-    const scopeMethod = (fn) => function checked(...args) {
-      try {
-        live(this);
-        return fn.apply(this, args);
-      } catch (error) {
-        throw coded(error, 'INVALID_SCOPE', 'scope');
-      }
-    };
-    const strings = (name, a, b, c) => {
-      if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') {
-        throw fail('INVALID_REQUEST', `${name}: expected three strings`);
-      }
-    };
-    // The SDK's sentinels are description-less Symbols, which JSON.stringify drops: in a
-    // selector position they can only mean "all", `{}` in the JSON form (strictJson).
-    const fromJson = PermissionScope.fromJson;
-    const fromProtobuf = PermissionScope.fromProtobuf;
-    const { explain, explainTopic, toJSON } = PermissionScope.prototype;
-    const superUser = Object.getOwnPropertyDescriptor(PermissionScope.prototype, 'isSuperUser').get;
-    Object.defineProperties(PermissionScope, {
-      fromJson: {
-        value: function fromJsonChecked(value) {
-          return fromJson.call(PermissionScope, jsonInput(value, 'INVALID_SCOPE', 'scope', true));
-        },
-        writable: true,
-        configurable: true,
-      },
-      fromProtobuf: {
-        value: function fromProtobufChecked(value) {
-          try {
-            return fromProtobuf.call(PermissionScope, value);
-          } catch (error) {
-            throw coded(error, 'INVALID_SCOPE', 'permissions');
-          }
-        },
-        writable: true,
-        configurable: true,
-      },
-    });
-    Object.defineProperties(PermissionScope.prototype, {
-      allows: {
-        value(operation, cache, key) {
-          try {
-            return check(this, operation, cache, key, false);
-          } catch (error) {
-            throw coded(error, 'INVALID_SCOPE', 'scope');
-          }
-        },
-      },
-      allowsTopic: {
-        value(operation, cache, topic) {
-          try {
-            return check(this, operation, cache, topic, true);
-          } catch (error) {
-            throw coded(error, 'INVALID_SCOPE', 'scope');
-          }
-        },
-      },
-      explain: {
-        value: scopeMethod(function explainChecked(operation, cache, key) {
-          strings('explain(operation, cache, key)', operation, cache, key);
-          return explain.call(this, operation, cache, key);
-        }),
-      },
-      explainTopic: {
-        value: scopeMethod(function explainTopicChecked(operation, cache, topic) {
-          strings('explainTopic(operation, cache, topic)', operation, cache, topic);
-          return explainTopic.call(this, operation, cache, topic);
-        }),
-      },
-      toJSON: { value: scopeMethod(function toJSONChecked() { return toJSON.call(this); }) },
-      isSuperUser: { get: scopeMethod(function isSuperUserChecked() { return superUser.call(this); }), configurable: true },
-    });
-  }
-
-  // ---- JWT verification, token minting (the edge module only) ----
-  /**
-   * `fn` as a method of `Class`: `this` must be a live handle, every failure is coded (`code`
-   * for anything the checks did not name, such as a getter of the options that throws).
-   */
-  function method(Class, what, code, fn) {
-    return function checked(...args) {
-      try {
-        if (!isA(this, Class) || !(this.__wbg_ptr > 0)) throw fail('INVALID_KEY', `${what}: expected a live ${Class.name}`);
-        return fn.apply(this, args);
-      } catch (error) {
-        throw coded(error, code, what);
-      }
-    };
-  }
-
-  /** `{ now? }` of a verification, read once; throws INVALID_REQUEST. */
-  function verifyNow(options) {
-    if (options === undefined) return Date.now();
-    if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected an object');
-    return readNow(options.now);
-  }
-
-  function tokenString(token) {
-    if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
-    return token;
-  }
-
-  /** Configuration objects become strict JSON text (INVALID_KEY), as policies and scopes do. */
-  function configured(Class, name) {
-    const original = Class[name];
-    Class[name] = function fromConfig(config) {
-      return original.call(Class, jsonInput(config, 'INVALID_KEY', name === 'mosaicEndUser' ? 'jwks' : 'config'));
-    };
-  }
-
-  if (JwtVerifier) {
-    configured(JwtVerifier, 'fromJson');
-    configured(JwtVerifier, 'mosaicEndUser');
-    // Keys imported into WebCrypto, per verifier and JWK text.
-    const platformKeys = new WeakMap();
-    // What WebCrypto checks for (src/jwt.rs PLATFORM_ALGS): only the public members of a key are
-    // imported, so `use`, `key_ops` or private members of a configured JWK cannot get in the way.
-    const PLATFORM = {
-      ES256: {
-        importParams: { name: 'ECDSA', namedCurve: 'P-256' },
-        verifyParams: { name: 'ECDSA', hash: 'SHA-256' },
-        publicJwk: ({ kty, crv, x, y }) => ({ kty, crv, x, y }),
-      },
-      RS256: {
-        importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
-        verifyParams: { name: 'RSASSA-PKCS1-v1_5' },
-        publicJwk: ({ kty, n, e }) => ({ kty, n, e }),
-      },
-    };
-    const b64urlJson = (part) => {
-      try {
-        const text = part.replace(/-/g, '+').replace(/_/g, '/');
-        return JSON.parse(decodeURIComponent(escape(atob(text + '='.repeat((4 - (text.length % 4)) % 4)))));
-      } catch {
-        return null;
-      }
-    };
-    const verifyAsync = method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function start(token, options) {
-      return [tokenString(token), verifyNow(options)];
-    });
-    Object.defineProperties(JwtVerifier.prototype, {
-      verify: {
-        value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verify(token, options) {
-          return verifier._verify.call(this, tokenString(token), verifyNow(options));
-        }),
-      },
-      verifyPlayback: {
-        value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verifyPlayback(token, options) {
-          return verifier._verifyPlayback.call(this, tokenString(token), verifyNow(options));
-        }),
-      },
-      verifyAsync: {
-        async value(...args) {
-          const [token, now] = verifyAsync.apply(this, args); // the checks, synchronously coded
-          const header = b64urlJson(token.split('.')[0] ?? '');
-          const subtle = globalThis.crypto?.subtle;
-          const alg = header !== null && typeof header === 'object' ? header.alg : undefined;
-          const platform = (alg === 'ES256' || alg === 'RS256') ? PLATFORM[alg] : undefined;
-          if (!platform || !subtle) return verifier._verify.call(this, token, now);
-          // playgate checks the algorithm and selects the keys; WebCrypto checks the signature.
-          const { signed, signature, keys } = verifier._preparePlatform.call(this, token);
-          let cache = platformKeys.get(this);
-          if (!cache) platformKeys.set(this, (cache = new Map()));
-          for (const [index, jwk] of keys) {
-            let key = cache.get(jwk);
-            if (!key) {
-              try {
-                key = await subtle.importKey('jwk', platform.publicJwk(JSON.parse(jwk)), platform.importParams, false, ['verify']);
-              } catch (error) {
-                throw coded(error, 'INVALID_KEY', `keys[${index}]: WebCrypto refused the key`);
-              }
-              cache.set(jwk, key);
-            }
-            if (await subtle.verify(platform.verifyParams, key, signature, signed)) {
-              return verifier._finishPlatform.call(this, token, index, now);
-            }
-          }
-          throw fail('BAD_SIGNATURE', 'signature: does not verify');
-        },
-      },
-    });
-  }
-
-  /** A scope given to a minter: a live PermissionScope, or what PermissionScope.fromJson reads. */
-  const scopeOf = (scope) => (scope instanceof PermissionScope && scope.__wbg_ptr > 0 ? scope : PermissionScope.fromJson(scope));
-
-  if (PlaybackTokenMinter) {
-    configured(PlaybackTokenMinter, 'fromJson');
-    Object.defineProperty(PlaybackTokenMinter.prototype, 'mint', {
-      value: method(PlaybackTokenMinter, 'minter', 'INVALID_REQUEST', function mint(options) {
-        if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, subject?, entitlement?, now? }');
-        const { scope, subject, entitlement, now } = options;
-        const summary = entitlement ?? {}; // null or undefined: no summary, as everywhere
-        if (typeof summary !== 'object') throw fail('INVALID_REQUEST', 'entitlement: expected an object');
-        const { maxQuality, country, device } = summary;
-        return minter._mint.call(
-          this, scopeOf(scope), optionalString(subject, 'subject') ?? undefined,
-          optionalString(maxQuality, 'entitlement.maxQuality') ?? undefined,
-          optionalString(country, 'entitlement.country') ?? undefined,
-          optionalString(device, 'entitlement.device') ?? undefined,
-          readNow(now),
-        );
-      }),
-    });
-  }
-
-  if (MomentoTokenIssuer) {
-    configured(MomentoTokenIssuer, 'fromJson');
-    Object.defineProperties(MomentoTokenIssuer.prototype, {
-      mint: {
-        value: method(MomentoTokenIssuer, 'issuer', 'INVALID_REQUEST', function mint(options) {
-          if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, tokenId, lifetimeSeconds?, now? }');
-          const { scope, tokenId, lifetimeSeconds, now } = options;
-          const lifetime = lifetimeSeconds ?? 3600; // null or undefined: the default
-          if (typeof tokenId !== 'string') throw fail('INVALID_REQUEST', 'tokenId: expected a string');
-          if (typeof lifetime !== 'number') throw fail('INVALID_REQUEST', 'lifetimeSeconds: expected a number');
-          return issuer._mint.call(this, scopeOf(scope), tokenId, lifetime, readNow(now));
-        }),
-      },
-      verify: {
-        value: method(MomentoTokenIssuer, 'issuer', 'INVALID_REQUEST', function verify(token, options) {
-          return issuer._verify.call(this, tokenString(token), verifyNow(options));
-        }),
-      },
-    });
   }
 
   // ---- documents and policies ----
@@ -983,7 +689,7 @@ export function install(raw) {
     // then one result byte per id.
     const deviceLen = writeDevice(device);
     let at = IDS_AT;
-    const now = readNow(contextNow);
+    const now = readNow(contextNow, raw);
     const persistence = readPersistence(allowPersistence);
     idInBuffer = undefined;
     if (samePage) {
@@ -1014,4 +720,332 @@ export function install(raw) {
   }
   installed.set(Policy, checkedExports);
   return checkedExports;
+}
+
+// The modules whose scope API is installed (keyed by PermissionScope): installing is once.
+const scopesInstalled = new WeakSet();
+
+/**
+ * Adds the checked scope API (allows, allowsTopic, explain, the checked fromJson...) to one
+ * module's PermissionScope and returns the class. Its own function, called by whatever can hand
+ * out a scope (the PermissionScope and decodeMomentoToken exports, the cache client, the JWT
+ * layer), each through a call marked pure: a bundle that names none of them carries none of it,
+ * and no scope object can exist in it.
+ */
+export function installScopes(raw) {
+  const { PermissionScope } = raw;
+  if (!PermissionScope || scopesInstalled.has(PermissionScope)) return PermissionScope;
+  scopesInstalled.add(PermissionScope);
+  const { _checkPlan, _allowsStrings } = internals(PermissionScope);
+  guardReceivers(PermissionScope, 'INVALID_SCOPE');
+  let operations = null; // operation name -> index in the operation table
+  let operationBits = null; // index -> the bit of its class in a check plan
+  let lastOp = null; // the last operation name looked up, and its index
+  let lastOpIndex = 0;
+
+  function check(scope, operation, cache, key, topic) {
+    if (!isA(scope, PermissionScope) || !(scope.__wbg_ptr > 0)) {
+      throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
+    }
+    if (typeof operation !== 'string' || typeof cache !== 'string' || typeof key !== 'string') {
+      throw fail('INVALID_REQUEST', `${topic ? 'allowsTopic' : 'allows'}(operation, cache, ${topic ? 'topic' : 'key'}): expected three strings`);
+    }
+    if (operations === null) loadOperations();
+    const op = operation === lastOp ? lastOpIndex : operations.get(operation);
+    if (op === undefined) return false; // unknown operations are denied
+    lastOp = operation;
+    lastOpIndex = op;
+    const plan = scope[PLAN] === undefined ? planOf(scope) : scope[PLAN];
+    if (plan === null) return _allowsStrings.call(scope, operation, cache, key, topic);
+    return runPlan(topic ? plan.topics : plan.items, operationBits[op], cache, key);
+  }
+
+  function loadOperations() {
+    const [names, bits] = raw._operationNames().split(';');
+    operations = new Map(names.split(',').map((name, i) => [name, i]));
+    operationBits = Array.from(bits, (letter) => letter.charCodeAt(0) - 65); // 'A' + bit
+  }
+
+  /**
+   * A scope's check plan (src/scope.rs `check_plan`), read once: its grants for items and for
+   * topics, or null when only wasm compares its names alike (then every check is a call).
+   */
+  function planOf(scope) {
+    const text = _checkPlan.call(scope);
+    let plan = null;
+    if (text !== undefined) {
+      plan = { items: [], topics: [] };
+      for (const [classes, cache, topics, kind, name] of JSON.parse(text)) {
+        (topics ? plan.topics : plan.items).push({ classes, cache, kind, name });
+      }
+    }
+    Object.defineProperty(scope, PLAN, { value: plan });
+    return plan;
+  }
+
+  /** Any grant with the operation's class bit, the cache (or all) and a matching name allows. */
+  function runPlan(grants, bit, cache, name) {
+    for (let i = 0; i < grants.length; i++) {
+      const g = grants[i];
+      if ((g.classes & bit) !== 0 && (g.cache === null || g.cache === cache)
+        && (g.kind === 0 || (g.kind === 1 ? g.name === name : name.startsWith(g.name)))) return true;
+    }
+    return false;
+  }
+
+  const live = (scope) => {
+    if (!isA(scope, PermissionScope) || !(scope.__wbg_ptr > 0)) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
+  };
+  /** `fn` on a live scope, every failure coded. */
+  const scopeMethod = (fn) => function checked(...args) {
+    try {
+      live(this);
+      return fn.apply(this, args);
+    } catch (error) {
+      throw coded(error, 'INVALID_SCOPE', 'scope');
+    }
+  };
+  const strings = (name, a, b, c) => {
+    if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') {
+      throw fail('INVALID_REQUEST', `${name}: expected three strings`);
+    }
+  };
+  // The SDK's sentinels are description-less Symbols, which JSON.stringify drops: in a
+  // selector position they can only mean "all", `{}` in the JSON form (strictJson).
+  const fromJson = PermissionScope.fromJson;
+  const fromProtobuf = PermissionScope.fromProtobuf;
+  const { explain, explainTopic, toJSON } = PermissionScope.prototype;
+  const superUser = Object.getOwnPropertyDescriptor(PermissionScope.prototype, 'isSuperUser').get;
+  Object.defineProperties(PermissionScope, {
+    fromJson: {
+      value: function fromJsonChecked(value) {
+        return fromJson.call(PermissionScope, jsonInput(value, 'INVALID_SCOPE', 'scope', true));
+      },
+      writable: true,
+      configurable: true,
+    },
+    fromProtobuf: {
+      value: function fromProtobufChecked(value) {
+        try {
+          return fromProtobuf.call(PermissionScope, value);
+        } catch (error) {
+          throw coded(error, 'INVALID_SCOPE', 'permissions');
+        }
+      },
+      writable: true,
+      configurable: true,
+    },
+  });
+  Object.defineProperties(PermissionScope.prototype, {
+    allows: {
+      value(operation, cache, key) {
+        try {
+          return check(this, operation, cache, key, false);
+        } catch (error) {
+          throw coded(error, 'INVALID_SCOPE', 'scope');
+        }
+      },
+    },
+    allowsTopic: {
+      value(operation, cache, topic) {
+        try {
+          return check(this, operation, cache, topic, true);
+        } catch (error) {
+          throw coded(error, 'INVALID_SCOPE', 'scope');
+        }
+      },
+    },
+    explain: {
+      value: scopeMethod(function explainChecked(operation, cache, key) {
+        strings('explain(operation, cache, key)', operation, cache, key);
+        return explain.call(this, operation, cache, key);
+      }),
+    },
+    explainTopic: {
+      value: scopeMethod(function explainTopicChecked(operation, cache, topic) {
+        strings('explainTopic(operation, cache, topic)', operation, cache, topic);
+        return explainTopic.call(this, operation, cache, topic);
+      }),
+    },
+    toJSON: { value: scopeMethod(function toJSONChecked() { return toJSON.call(this); }) },
+    isSuperUser: { get: scopeMethod(function isSuperUserChecked() { return superUser.call(this); }), configurable: true },
+  });
+  return PermissionScope;
+}
+
+/** The module's decodeMomentoToken, with the scope API installed on the scopes it returns. */
+export function tokenDecoder(raw) {
+  installScopes(raw);
+  return raw.decodeMomentoToken;
+}
+
+// The modules whose JWT classes are installed (keyed by JwtVerifier): installing is once.
+const jwtInstalled = new WeakSet();
+
+/**
+ * Adds the checked JWT API (verification, playback and Momento token minting) to the edge
+ * module's classes. Its own function, called by the edge module's entries only, so that a
+ * player bundle carries none of it.
+ */
+export function installJwt(raw) {
+  const { JwtVerifier, PlaybackTokenMinter, MomentoTokenIssuer } = raw;
+  if (jwtInstalled.has(JwtVerifier)) return;
+  jwtInstalled.add(JwtVerifier);
+  const PermissionScope = installScopes(raw); // minted tokens and playback claims carry scopes
+  const verifier = internals(JwtVerifier);
+  const minter = internals(PlaybackTokenMinter);
+  const issuer = internals(MomentoTokenIssuer);
+  for (const Class of [JwtVerifier, PlaybackTokenMinter, MomentoTokenIssuer]) guardReceivers(Class, 'INVALID_KEY');
+
+  /**
+   * `fn` as a method of `Class`: `this` must be a live handle, every failure is coded (`code`
+   * for anything the checks did not name, such as a getter of the options that throws).
+   */
+  function method(Class, what, code, fn) {
+    return function checked(...args) {
+      try {
+        if (!isA(this, Class) || !(this.__wbg_ptr > 0)) throw fail('INVALID_KEY', `${what}: expected a live ${Class.name}`);
+        return fn.apply(this, args);
+      } catch (error) {
+        throw coded(error, code, what);
+      }
+    };
+  }
+
+  /** `{ now? }` of a verification, read once; throws INVALID_REQUEST. */
+  function verifyNow(options) {
+    if (options === undefined) return Date.now();
+    if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected an object');
+    return readNow(options.now, raw);
+  }
+
+  function tokenString(token) {
+    if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
+    return token;
+  }
+
+  /** Configuration objects become strict JSON text (INVALID_KEY), as policies and scopes do. */
+  function configured(Class, name) {
+    const original = Class[name];
+    Class[name] = function fromConfig(config) {
+      return original.call(Class, jsonInput(config, 'INVALID_KEY', name === 'mosaicEndUser' ? 'jwks' : 'config'));
+    };
+  }
+
+  if (JwtVerifier) {
+    configured(JwtVerifier, 'fromJson');
+    configured(JwtVerifier, 'mosaicEndUser');
+    // Keys imported into WebCrypto, per verifier and JWK text.
+    const platformKeys = new WeakMap();
+    // What WebCrypto checks for (src/jwt.rs PLATFORM_ALGS): only the public members of a key are
+    // imported, so `use`, `key_ops` or private members of a configured JWK cannot get in the way.
+    const PLATFORM = {
+      ES256: {
+        importParams: { name: 'ECDSA', namedCurve: 'P-256' },
+        verifyParams: { name: 'ECDSA', hash: 'SHA-256' },
+        publicJwk: ({ kty, crv, x, y }) => ({ kty, crv, x, y }),
+      },
+      RS256: {
+        importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+        verifyParams: { name: 'RSASSA-PKCS1-v1_5' },
+        publicJwk: ({ kty, n, e }) => ({ kty, n, e }),
+      },
+    };
+    const b64urlJson = (part) => {
+      try {
+        const text = part.replace(/-/g, '+').replace(/_/g, '/');
+        return JSON.parse(decodeURIComponent(escape(atob(text + '='.repeat((4 - (text.length % 4)) % 4)))));
+      } catch {
+        return null;
+      }
+    };
+    const verifyAsync = method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function start(token, options) {
+      return [tokenString(token), verifyNow(options)];
+    });
+    Object.defineProperties(JwtVerifier.prototype, {
+      verify: {
+        value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verify(token, options) {
+          return verifier._verify.call(this, tokenString(token), verifyNow(options));
+        }),
+      },
+      verifyPlayback: {
+        value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verifyPlayback(token, options) {
+          return verifier._verifyPlayback.call(this, tokenString(token), verifyNow(options));
+        }),
+      },
+      verifyAsync: {
+        async value(...args) {
+          const [token, now] = verifyAsync.apply(this, args); // the checks, synchronously coded
+          const header = b64urlJson(token.split('.')[0] ?? '');
+          const subtle = globalThis.crypto?.subtle;
+          const alg = header !== null && typeof header === 'object' ? header.alg : undefined;
+          const platform = (alg === 'ES256' || alg === 'RS256') ? PLATFORM[alg] : undefined;
+          if (!platform || !subtle) return verifier._verify.call(this, token, now);
+          // playgate checks the algorithm and selects the keys; WebCrypto checks the signature.
+          const { signed, signature, keys } = verifier._preparePlatform.call(this, token);
+          let cache = platformKeys.get(this);
+          if (!cache) platformKeys.set(this, (cache = new Map()));
+          for (const [index, jwk] of keys) {
+            let key = cache.get(jwk);
+            if (!key) {
+              try {
+                key = await subtle.importKey('jwk', platform.publicJwk(JSON.parse(jwk)), platform.importParams, false, ['verify']);
+              } catch (error) {
+                throw coded(error, 'INVALID_KEY', `keys[${index}]: WebCrypto refused the key`);
+              }
+              cache.set(jwk, key);
+            }
+            if (await subtle.verify(platform.verifyParams, key, signature, signed)) {
+              return verifier._finishPlatform.call(this, token, index, now);
+            }
+          }
+          throw fail('BAD_SIGNATURE', 'signature: does not verify');
+        },
+      },
+    });
+  }
+
+  /** A scope given to a minter: a live PermissionScope, or what PermissionScope.fromJson reads. */
+  const scopeOf = (scope) => (scope instanceof PermissionScope && scope.__wbg_ptr > 0 ? scope : PermissionScope.fromJson(scope));
+
+  if (PlaybackTokenMinter) {
+    configured(PlaybackTokenMinter, 'fromJson');
+    Object.defineProperty(PlaybackTokenMinter.prototype, 'mint', {
+      value: method(PlaybackTokenMinter, 'minter', 'INVALID_REQUEST', function mint(options) {
+        if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, subject?, entitlement?, now? }');
+        const { scope, subject, entitlement, now } = options;
+        const summary = entitlement ?? {}; // null or undefined: no summary, as everywhere
+        if (typeof summary !== 'object') throw fail('INVALID_REQUEST', 'entitlement: expected an object');
+        const { maxQuality, country, device } = summary;
+        return minter._mint.call(
+          this, scopeOf(scope), optionalString(subject, 'subject') ?? undefined,
+          optionalString(maxQuality, 'entitlement.maxQuality') ?? undefined,
+          optionalString(country, 'entitlement.country') ?? undefined,
+          optionalString(device, 'entitlement.device') ?? undefined,
+          readNow(now, raw),
+        );
+      }),
+    });
+  }
+
+  if (MomentoTokenIssuer) {
+    configured(MomentoTokenIssuer, 'fromJson');
+    Object.defineProperties(MomentoTokenIssuer.prototype, {
+      mint: {
+        value: method(MomentoTokenIssuer, 'issuer', 'INVALID_REQUEST', function mint(options) {
+          if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, tokenId, lifetimeSeconds?, now? }');
+          const { scope, tokenId, lifetimeSeconds, now } = options;
+          const lifetime = lifetimeSeconds ?? 3600; // null or undefined: the default
+          if (typeof tokenId !== 'string') throw fail('INVALID_REQUEST', 'tokenId: expected a string');
+          if (typeof lifetime !== 'number') throw fail('INVALID_REQUEST', 'lifetimeSeconds: expected a number');
+          return issuer._mint.call(this, scopeOf(scope), tokenId, lifetime, readNow(now, raw));
+        }),
+      },
+      verify: {
+        value: method(MomentoTokenIssuer, 'issuer', 'INVALID_REQUEST', function verify(token, options) {
+          return issuer._verify.call(this, tokenString(token), verifyNow(options));
+        }),
+      },
+    });
+  }
 }

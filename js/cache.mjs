@@ -193,19 +193,22 @@ function isOctetStream(contentType) {
   return contentType === null || /^\s*application\/octet-stream\s*(;|$)/i.test(contentType);
 }
 
-/** Builds the cache client and the entitlement store on one wasm module's classes. */
-export function cacheApi(raw) {
-  const { decodeMomentoToken, Entitlement, Policy } = raw;
+/** A method called on anything but an instance its constructor made (another object, a Proxy). */
+function own(self, brand, what) {
+  if (!brand.has(self)) throw invalid(`expected a ${what} (a method called on another object)`);
+}
+
+/**
+ * The cache client class, bound to one wasm module's token decoder (whose scopes have the scope
+ * API). Each entry builds it with a call marked pure (as entitlementStoreClass), so that an app
+ * that never names CacheClient leaves it out of its bundle.
+ */
+export function cacheClientClass(decodeMomentoToken) {
   const encoder = new TextEncoder();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-  // The instances made by these constructors: a method called on anything else (another object,
-  // a Proxy) is INVALID_REQUEST, never a TypeError from inside.
+  // The instances this constructor made: a method called on anything else is INVALID_REQUEST,
+  // never a TypeError from inside.
   const clients = new WeakSet();
-  const stores = new WeakSet();
-  const own = (self, brand, what) => {
-    if (!brand.has(self)) throw invalid(`expected a ${what} (a method called on another object)`);
-  };
 
   class CacheClient {
     /**
@@ -472,6 +475,13 @@ export function cacheApi(raw) {
     }
   }
 
+  return CacheClient;
+}
+
+/** The entitlement store class, bound to one wasm module's Entitlement and Policy. */
+export function entitlementStoreClass({ Entitlement, Policy }) {
+  const stores = new WeakSet();
+
   /** A denial for a document that could not be read: fail closed, never an allow. */
   function denial(code, cause) {
     let summary = null;
@@ -699,5 +709,5 @@ export function cacheApi(raw) {
     }
   }
 
-  return { CacheClient, CacheError, EntitlementStore };
+  return EntitlementStore;
 }

@@ -1,19 +1,41 @@
-// Bundlers that import a .wasm as an ES module (webpack 5 with asyncWebAssembly, Vite 8) and
-// Deno: the .wasm is imported as a module and instantiated by the bundler or the runtime, so the
-// module is ready on import; `init` resolves.
-import * as raw from './playgate.js';
-import { install } from '../api.mjs';
-import { cacheApi } from '../cache.mjs';
+// Tools that import a .wasm themselves: webpack 5 (asyncWebAssembly), Vite, Rollup with
+// @rollup/plugin-wasm, esbuild with --loader:.wasm=file, wrangler and workerd, Deno. Each hands
+// the import over in its own form (load.mjs tells them apart); the module is ready on import,
+// and `init` resolves.
+import * as wasm from '../web/playgate_bg.wasm';
+import * as raw from '../web/playgate_bg.js';
+import { wasmLoader } from '../load.mjs';
+import { install, installJwt, installScopes, tokenDecoder } from '../api.mjs';
+import { cacheClientClass, entitlementStoreClass } from '../cache.mjs';
+
+const { instantiate, instantiateSync } = wasmLoader(raw);
 
 // Checked in place of the generated function of the same name: a BigInt or Symbol argument is
 // a coded error, not the glue's TypeError.
 export const { qualityForSize } = install(raw);
+installJwt(raw); // @edge: the edge module's entries only (build.sh drops this line from the player's)
+// The scope API is installed by whichever of these a bundle keeps (calls marked pure): an app that
+// names none of them carries none of it, and can hold no scope.
+export const PermissionScope = /* @__PURE__ */ installScopes(raw);
+export const decodeMomentoToken = /* @__PURE__ */ tokenDecoder(raw);
 // build.sh lists the glue's public names here (js/public-exports.mjs): no internal `_` functions.
-export * from './playgate.js';
+export * from '../web/playgate_bg.js';
 export { DECISION_CODES } from '../api.mjs';
-// The cache HTTP client and entitlement store (js/cache.mjs), bound to this module's classes.
-export const { CacheClient, CacheError, EntitlementStore } = cacheApi(raw);
+// The cache HTTP client and entitlement store (js/cache.mjs), bound to this module's classes;
+// pure, so that a bundle without them leaves them out.
+export { CacheError } from '../cache.mjs';
+export const CacheClient = /* @__PURE__ */ cacheClientClass(/* @__PURE__ */ tokenDecoder(raw));
+export const EntitlementStore = /* @__PURE__ */ entitlementStoreClass(raw);
+
+// A URL the tool gives (esbuild's file loader) is relative to the bundle, which is this module.
+await instantiate(wasm, import.meta.url);
+
+/** Already started on import: resolves to the instance's exports. */
 export default function init() {
-  return Promise.resolve();
+  return instantiate(wasm, import.meta.url);
 }
-export function initSync() {}
+
+/** Already started on import. */
+export function initSync() {
+  return instantiateSync(wasm);
+}

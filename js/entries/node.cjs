@@ -17,8 +17,12 @@ module.exports = globalThis[SHARED] ?? share((function load() {
   const api = require('../api.cjs');
   const cache = require('../cache.cjs');
   Object.assign(raw, api.install(raw)); // the checked qualityForSize replaces the generated one
+  api.installScopes(raw);
+  if (raw.JwtVerifier) api.installJwt(raw); // the edge module
   raw.DECISION_CODES = api.DECISION_CODES;
-  Object.assign(raw, cache.cacheApi(raw));
+  raw.CacheClient = cache.cacheClientClass(raw.decodeMomentoToken);
+  raw.CacheError = cache.CacheError;
+  raw.EntitlementStore = cache.entitlementStoreClass(raw);
   raw.default = function init() {
     return Promise.resolve();
   };

@@ -1,14 +1,35 @@
-// Browsers, web workers, Deno and workerd: `await init()` (or `initSync({ module })`) first.
-import * as raw from './playgate.js';
-import { install } from '../api.mjs';
-import { cacheApi } from '../cache.mjs';
+// Browsers, web workers, a page with an import map: `await init()` first (it fetches
+// playgate_bg.wasm beside this file), or `initSync({ module })` with a compiled module.
+import * as raw from './playgate_bg.js';
+import { wasmLoader } from '../load.mjs';
+import { install, installJwt, installScopes, tokenDecoder } from '../api.mjs';
+import { cacheClientClass, entitlementStoreClass } from '../cache.mjs';
+
+const { instantiate, instantiateSync } = wasmLoader(raw);
 
 // Checked in place of the generated function of the same name: a BigInt or Symbol argument is
 // a coded error, not the glue's TypeError.
 export const { qualityForSize } = install(raw);
+installJwt(raw); // @edge: the edge module's entries only (build.sh drops this line from the player's)
+// The scope API is installed by whichever of these a bundle keeps (calls marked pure): an app that
+// names none of them carries none of it, and can hold no scope.
+export const PermissionScope = /* @__PURE__ */ installScopes(raw);
+export const decodeMomentoToken = /* @__PURE__ */ tokenDecoder(raw);
 // build.sh lists the glue's public names here (js/public-exports.mjs): no internal `_` functions.
-export * from './playgate.js';
-export { default } from './playgate.js';
+export * from './playgate_bg.js';
 export { DECISION_CODES } from '../api.mjs';
-// The cache HTTP client and entitlement store (js/cache.mjs), bound to this module's classes.
-export const { CacheClient, CacheError, EntitlementStore } = cacheApi(raw);
+// The cache HTTP client and entitlement store (js/cache.mjs), bound to this module's classes;
+// pure, so that a bundle without them leaves them out.
+export { CacheError } from '../cache.mjs';
+export const CacheClient = /* @__PURE__ */ cacheClientClass(/* @__PURE__ */ tokenDecoder(raw));
+export const EntitlementStore = /* @__PURE__ */ entitlementStoreClass(raw);
+
+/** wasm-bindgen's init: `init()`, `init({ module_or_path })` with a URL, Response, Module or bytes. */
+export default function init(input) {
+  return instantiate(input, undefined, () => new URL('playgate_bg.wasm', import.meta.url));
+}
+
+/** wasm-bindgen's initSync: `initSync({ module })` with a WebAssembly.Module or the .wasm's bytes. */
+export function initSync(input) {
+  return instantiateSync(input);
+}

@@ -33,8 +33,9 @@ const playgate = await import(pathToFileURL(path.join(PKG, 'node/index.mjs')).hr
 const { Policy, Entitlement } = playgate;
 let { CacheClient, EntitlementStore } = playgate;
 if (process.env.PLAYGATE_CACHE_SOURCE) {
-  const { cacheApi } = await import(pathToFileURL(path.resolve(process.env.PLAYGATE_CACHE_SOURCE)).href);
-  ({ CacheClient, EntitlementStore } = cacheApi(playgate));
+  const cache = await import(pathToFileURL(path.resolve(process.env.PLAYGATE_CACHE_SOURCE)).href);
+  CacheClient = cache.cacheClientClass(playgate.decodeMomentoToken);
+  EntitlementStore = cache.entitlementStoreClass(playgate);
 }
 
 const MB = 1024 * 1024;

@@ -142,7 +142,8 @@ test('package.json: exports map, version from Cargo.toml, types', () => {
   assert.equal(pkg.version, /^version = "([^"]+)"/m.exec(cargo)[1]);
   const root = pkg.exports['.'];
   assert.deepEqual(root.node, { import: { types: './web/index.d.ts', default: './node/index.mjs' }, require: { types: './node/index.d.cts', default: './node/index.cjs' } });
-  for (const runtime of ['workerd', 'browser']) assert.equal(root[runtime], './web/index.js');
+  assert.equal(root.browser, './web/index.js');
+  assert.equal(root.workerd, './bundler/index.js', 'workerd (wrangler) imports the .wasm as a CompiledWasm module: ready on import');
   assert.equal(root.deno, './bundler/index.js', 'Deno imports the .wasm as a module: no read permission');
   assert.equal(root.module, './bundler/index.js');
   assert.equal(root.types, './web/index.d.ts');
