@@ -1,5 +1,6 @@
 // Shared by the Node tests: where the package is, and the decision vectors.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import path from 'node:path';
@@ -52,3 +53,24 @@ export function freePort() {
     });
   });
 }
+
+/**
+ * The package as a user installs it: `npm pack` of the built package into `dir`, then
+ * `npm install <tarball>` in `dir` (a fresh project). Returns the pack report of npm.
+ */
+export function installPacked(dir, { type = 'module' } = {}) {
+  const out = execFileSync('npm', ['pack', PKG, '--pack-destination', dir, '--json', '--loglevel=error'], { encoding: 'utf8', timeout: 60_000 });
+  const [report] = JSON.parse(out);
+  if (!existsSync(path.join(dir, 'package.json'))) {
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type }));
+  }
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', path.join(dir, report.filename)], { cwd: dir, timeout: 120_000 });
+  return report;
+}
+
+/** Debian's Chromium, as every browser test launches it. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+];
