@@ -1,36 +1,71 @@
-// playgate's web build inside a real Cloudflare workerd (tests/workerd/worker.mjs), over HTTP on
+// playgate inside a real Cloudflare workerd: tests/workerd/worker.mjs, importing `playgate` and
+// `playgate/edge` from the packed tarball, bundled as wrangler bundles a worker, over HTTP on
 // 127.0.0.1: every decision vector gives the result the vectors say, coded errors come back as
-// 400 { code, message }, and an error leaves the isolate working.
+// 400 { code, message }, an error leaves the isolate working, and the edge module verifies
+// jose-signed tokens (in wasm, and through WebCrypto).
 // Env: PLAYGATE_PKG (package dir, default <repo>/pkg), PLAYGATE_VECTORS (vectors dir, default
 // <repo>/tests/vectors).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, copyFileSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import * as jose from 'jose';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { casePolicy, caseEntitlement, checkCase } from '../../www/vectors.js';
 import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
-import { freePort } from './helpers.mjs';
+import { freePort, installPacked } from './helpers.mjs';
+import esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PKG_DIR = path.resolve(process.env.PLAYGATE_PKG || path.join(REPO, 'pkg'));
 const VECTORS_FILE = path.join(path.resolve(process.env.PLAYGATE_VECTORS || path.join(REPO, 'tests', 'vectors')), 'decisions.json');
 const WORKERD = path.join(REPO, 'tests', 'node_modules', '.bin', 'workerd');
 const WORKER_SOURCE = path.join(REPO, 'tests', 'workerd', 'worker.mjs');
 const DECISION_FIELDS = ['allowPersistence', 'allowed', 'claims', 'code', 'maxQuality', 'reasons', 'validUntil'];
 
-/** Copies the worker and the package's web build into `dir` under the module names of the bundle. */
-function writeBundle(dir, port) {
-  mkdirSync(path.join(dir, 'web'));
-  copyFileSync(WORKER_SOURCE, path.join(dir, 'worker.mjs'));
-  copyFileSync(path.join(REPO, 'www', 'cache-runner.js'), path.join(dir, 'cache-runner.js'));
-  for (const file of ['web/index.js', 'web/playgate.js', 'web/playgate_bg.wasm', 'api.mjs', 'cache.mjs']) {
-    const from = path.join(PKG_DIR, file);
-    assert.ok(existsSync(from), `package file missing: ${from} (set PLAYGATE_PKG)`);
-    copyFileSync(from, path.join(dir, file));
-  }
+/**
+ * The user's worker project: the packed tarball installed into `dir`, the worker's source in
+ * src/, bundled as wrangler bundles it (esbuild, ESM, the `workerd`, `worker` and `browser`
+ * conditions; wrangler's default rule makes each imported .wasm a CompiledWasm module, named by
+ * its content hash beside the bundle), and a workerd config listing the bundle and those modules.
+ */
+async function writeBundle(dir, port) {
+  installPacked(dir);
+  mkdirSync(path.join(dir, 'src'));
+  copyFileSync(WORKER_SOURCE, path.join(dir, 'src', 'worker.mjs'));
+  copyFileSync(path.join(REPO, 'www', 'cache-runner.js'), path.join(dir, 'src', 'cache-runner.js'));
+  const wasmModules = [];
+  const compiledWasm = {
+    name: 'compiled-wasm (wrangler\'s default rule for **/*.wasm)',
+    setup(build) {
+      build.onResolve({ filter: /\.wasm$/ }, (args) => {
+        const file = path.resolve(args.resolveDir, args.path);
+        const bytes = readFileSync(file);
+        const name = `${createHash('sha1').update(bytes).digest('hex')}-${path.basename(file)}`;
+        if (!wasmModules.includes(name)) {
+          writeFileSync(path.join(dir, 'dist', name), bytes);
+          wasmModules.push(name);
+        }
+        return { path: `./${name}`, external: true };
+      });
+    },
+  };
+  mkdirSync(path.join(dir, 'dist'));
+  await esbuild.build({
+    entryPoints: [path.join(dir, 'src', 'worker.mjs')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['browser', 'module', 'main'],
+    outfile: path.join(dir, 'dist', 'worker.js'),
+    plugins: [compiledWasm],
+    logLevel: 'warning',
+  });
+  assert.equal(wasmModules.length, 2, `the bundle imports the player and the edge .wasm: ${wasmModules}`);
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -44,13 +79,8 @@ const config :Workerd.Config = (
 
 const playgateWorker :Workerd.Worker = (
   modules = [
-    (name = "worker.mjs", esModule = embed "worker.mjs"),
-    (name = "web/index.js", esModule = embed "web/index.js"),
-    (name = "web/playgate.js", esModule = embed "web/playgate.js"),
-    (name = "api.mjs", esModule = embed "api.mjs"),
-    (name = "cache.mjs", esModule = embed "cache.mjs"),
-    (name = "cache-runner.js", esModule = embed "cache-runner.js"),
-    (name = "web/playgate_bg.wasm", wasm = embed "web/playgate_bg.wasm"),
+    (name = "worker.js", esModule = embed "dist/worker.js"),
+${wasmModules.map((name) => `    (name = "${name}", wasm = embed "dist/${name}"),`).join('\n')}
   ],
   compatibilityDate = "2025-01-01",
   globalOutbound = "loopback",
@@ -95,7 +125,7 @@ test('playgate in workerd', { timeout: 60_000 }, async (t) => {
   });
 
   const port = await freePort();
-  const configPath = writeBundle(dir, port);
+  const configPath = await writeBundle(dir, port);
   child = spawn(WORKERD, ['serve', configPath, '--verbose'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (chunk) => { output += chunk; });
   child.stderr.on('data', (chunk) => { output += chunk; });
@@ -111,7 +141,7 @@ test('playgate in workerd', { timeout: 60_000 }, async (t) => {
       const health = await res.json();
       assert.equal(res.status, 200);
       assert.equal(health.ok, true);
-      assert.equal(health.codes, 12, 'DECISION_CODES imported through web/index.js -> ../api.mjs');
+      assert.equal(health.codes, 12, 'DECISION_CODES imported through the package\'s module entry -> api.mjs');
       break;
     } catch (error) {
       if (error instanceof assert.AssertionError) throw error;
@@ -212,6 +242,37 @@ test('playgate in workerd', { timeout: 60_000 }, async (t) => {
     assert.equal(denied.json.allowed, false);
     assert.equal(denied.json.code, 'COUNTRY_NOT_ALLOWED');
     assert.equal(child.exitCode, null, `workerd exited:\n${output}`);
+  });
+  await t.test('playgate/edge in workerd: jose-signed tokens verify in wasm (HS256) and through WebCrypto (ES256)', async () => {
+    const verify = async (body) => {
+      const res = await fetch(`${base}/verify`, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+      return { status: res.status, json: await res.json() };
+    };
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const claims = { sub: 'viewer-7', ent: { maxQuality: 'HD' } };
+    const sign = (key, alg, kid) => new jose.SignJWT(claims).setProtectedHeader({ alg, kid }).setAudience('edge')
+      .setIssuedAt(now / 1000).setExpirationTime(now / 1000 + 300).sign(key);
+    const secret = new Uint8Array(32).map((_, i) => i + 1);
+    const es = await jose.generateKeyPair('ES256', { extractable: true });
+    const keys = [
+      { kty: 'oct', k: jose.base64url.encode(secret), kid: 'h1', alg: 'HS256' },
+      { ...(await jose.exportJWK(es.publicKey)), kid: 'e1', alg: 'ES256' },
+    ];
+    const config = { algorithms: ['HS256', 'ES256'], keys, audience: 'edge' };
+    for (const [alg, key, kid, platform] of [['HS256', secret, 'h1', false], ['ES256', es.privateKey, 'e1', true]]) {
+      const token = await sign(key, alg, kid);
+      const ok = await verify({ config, token, now: now + 1000, platform });
+      assert.equal(ok.status, 200, `${alg}: ${JSON.stringify(ok.json)}\n${output}`);
+      assert.equal(ok.json.algorithm, alg);
+      assert.equal(ok.json.keyId, kid);
+      assert.deepEqual(ok.json.claims, jose.decodeJwt(token), `${alg}: the claims jose signed`);
+      const [head, payload, signature] = token.split('.');
+      const forged = `${head}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+      const bad = await verify({ config, token: forged, now: now + 1000, platform });
+      assert.deepEqual([bad.status, bad.json.code], [400, 'BAD_SIGNATURE'], `${alg}: a changed signature`);
+      const late = await verify({ config, token, now: now + 600_000, platform });
+      assert.deepEqual([late.status, late.json.code], [400, 'TOKEN_EXPIRED'], `${alg}: after exp`);
+    }
   });
   await t.test('cache client in workerd against the emulator (workerd\'s fetch)', async (t2) => {
     const fixture = await startTestEmulator();

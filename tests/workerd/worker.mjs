@@ -1,7 +1,7 @@
-// A Cloudflare Worker (ES module syntax) deciding entitlements with playgate's web build.
-// Run by tests/node/workerd.test.mjs in a real workerd. Module names in the worker bundle mirror
-// the package layout so the package's own relative imports resolve:
-//   worker.mjs, web/index.js, web/playgate.js, api.mjs (imported as '../api.mjs'), web/playgate_bg.wasm
+// A Cloudflare Worker (ES module syntax) on `playgate` and `playgate/edge`, as a user writes one.
+// Run by tests/node/workerd.test.mjs in a real workerd, bundled from the packed tarball the way
+// wrangler bundles (esbuild, the workerd/worker/browser conditions, each .wasm a CompiledWasm
+// module).
 //
 // POST /decide  { policy?: PolicyJson, entitlement: document object, request: DecisionRequest }
 //   -> 200 decision JSON | 400 { code, message } for a thrown coded error (INVALID_POLICY,
@@ -10,16 +10,18 @@
 //   Also accepted instead of `entitlement` (for test vectors): `blobText` (raw blob text) or
 //   `dictionary` (record of strings, Entitlement.fromDictionary).
 // GET /health   -> 200 { ok: true, codes: DECISION_CODES.length }
+// POST /verify  { config: JwtVerifier.fromJson options, token, now?, platform? } (playgate/edge)
+//   -> 200 { algorithm, keyId, claims } | 400 { code, message }; `platform: true` verifies with
+//   verifyAsync (the signature by WebCrypto), else with verify (in wasm)
 // POST /cache-op  one CacheClient / EntitlementStore operation (www/cache-runner.js) against the
 //   cache emulator on 127.0.0.1, through workerd's own fetch -> 200 its JSON outcome
-import wasmModule from './web/playgate_bg.wasm';
-import * as playgate from './web/index.js';
+import * as playgate from 'playgate';
+import { JwtVerifier } from 'playgate/edge';
 import { runCacheOp } from './cache-runner.js';
 
-const { initSync, Policy, Entitlement, DECISION_CODES } = playgate;
-
-// Once per isolate, at startup: the module is already compiled by workerd.
-initSync({ module: wasmModule });
+// Ready on import: the `workerd` condition takes the package's module entry, and the bundler
+// (wrangler, or the test's esbuild with wrangler's options) hands it each .wasm compiled.
+const { Policy, Entitlement, DECISION_CODES } = playgate;
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
@@ -54,6 +56,20 @@ export default {
     }
     if (url.pathname === '/cache-op' && request.method === 'POST') {
       return json(200, await runCacheOp(playgate, await request.json()));
+    }
+    if (url.pathname === '/verify' && request.method === 'POST') {
+      const { config, token, now, platform } = await request.json();
+      try {
+        const verifier = JwtVerifier.fromJson(config);
+        try {
+          return json(200, platform ? await verifier.verifyAsync(token, { now }) : verifier.verify(token, { now }));
+        } finally {
+          verifier.free();
+        }
+      } catch (error) {
+        if (error && typeof error.code === 'string') return json(400, { code: error.code, message: error.message });
+        return json(500, { code: 'INTERNAL', message: String(error && error.stack || error) });
+      }
     }
     if (url.pathname !== '/decide') return json(404, { code: 'NOT_FOUND', message: `no route ${url.pathname}` });
     if (request.method !== 'POST') return json(405, { code: 'METHOD_NOT_ALLOWED', message: 'POST only' });
