@@ -1111,6 +1111,25 @@ if (edgeSize) {
     log(`npm pack --dry-run failed: ${packed.stderr}`);
   }
 }
+{
+  // The JS a decisions-only app (Policy + Entitlement) bundles with Vite, from the packed tarball
+  // (issue 12: <= 10 KB gzipped; tests/node/bundlers.test.mjs runs the same app in Chromium).
+  const apps = join(ROOT, 'tests', '.apps');
+  mkdirSync(apps, { recursive: true });
+  const dir = mkdtempSync(join(apps, 'bench-vite-'));
+  try {
+    const { installPacked } = await import('../tests/node/helpers.mjs');
+    const { viteBuild, VITE_JS_BUDGET } = await import('../tests/node/decisions-app.mjs');
+    installPacked(dir);
+    const { jsGzip } = viteBuild(dir);
+    summary.decisionsApp = jsGzip <= VITE_JS_BUDGET;
+    rows.push(['decisions-only app (imports Policy, Entitlement), its JS as Vite bundles it, gzip -9', `${int(jsGzip)} B`, '–', '–', '–', '–', '≤ 10 KiB', verdict(summary.decisionsApp)]);
+  } catch (error) {
+    log(`decisions-only Vite app not measured: ${error.message}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const pf = coldStats.playgate, sf = coldStats.straightforward;
 summary.cold = pf.firstMs.median < TARGETS.coldMs;
 rows.push(['cold: import + instantiate + first decision (fresh `node`)', ms(pf.firstMs), ms(sf.firstMs), '–', xr(coldStats.ratioFirst), '–',
