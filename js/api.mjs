@@ -7,7 +7,8 @@
 //    an I/O buffer in wasm memory (ASCII by a plain loop, anything else by TextEncoder), the
 //    country travels as two character codes in one number, so a decision is one call of numbers;
 // 3. builds the decision object from the packed u32 and static string tables.
-// The bit layout is Decision::pack in src/decision.rs; the I/O area is described in src/wasm/mod.rs.
+// The bit layout is Decision::pack in src/decision.rs; the I/O area is described in src/wasm/lib.rs
+// (`Io`, `_io`, `IDS_AT`).
 
 /** Every decision code, in check order (bit i of a packed decision). */
 export const DECISION_CODES = Object.freeze([
@@ -21,9 +22,9 @@ const QUALITY_CLAIMS = [null, 'QUALITY_SD', 'QUALITY_HD', 'QUALITY_UHD1', 'QUALI
 const REASON_MASK = 0xfff;
 const FAILED = 0xffffffff;
 const NUL_IN_ID = 0xfffffffe; // _catalog: an id holds a NUL, send the page length-prefixed
-// The device class sits at the start of the I/O buffer, ids from IDS_AT (src/wasm/mod.rs).
+// The device class sits at the start of the I/O buffer, ids from IDS_AT (src/wasm/lib.rs).
 const IDS_AT = 64;
-const DEVICE_UNITS = 64; // what _decide and _catalog return when the error waits in _takeError
+const DEVICE_UNITS = 64; // the longest device class, in UTF-16 units: it must fit before IDS_AT
 
 function fail(code, message) {
   const error = new Error(message);
@@ -279,14 +280,14 @@ export function install(raw) {
   let memory = null; // the wasm memory: asked for on first use (web targets init after import)
   let io = null; // Uint8Array view on the I/O buffer (renewed when the buffer or memory grows)
   let out = null; // Float64Array view on the output cell (validUntil)
-  let idInBuffer; // the entity id the buffer holds at offset 0 (skip rewriting it)
+  let idInBuffer; // the entity id the buffer holds from IDS_AT (skip rewriting it)
   let idInBufferLen = 0;
-  let deviceInBuffer; // the device class the buffer holds at offset 0 (undefined: unknown)
+  let deviceInBuffer; // the device class the buffer holds from offset 0 (undefined: unknown)
   let deviceInBufferLen = -1;
   // Whether wasm may hold request extras. Its I/O state starts with none (EntityExtras::NONE in
   // src/wasm/lib.rs), so the first decision makes no `_setExtras` call (nor compiles it).
   let extrasSent = false;
-  // The catalog page whose ids the buffer holds from offset 0 (a copy), and their byte length:
+  // The catalog page whose ids the buffer holds from IDS_AT (a copy), and their byte length:
   // re-deciding the same page (new time, new document) skips writing the ids again.
   let pageIds = null;
   let pageBytes = 0;

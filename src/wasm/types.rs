@@ -20,7 +20,8 @@ export type DecisionCode =
 export type ErrorCode =
   | 'INVALID_POLICY' | 'INVALID_ENTITLEMENT' | 'INVALID_REQUEST' | 'INVALID_ENTITY_ID'
   | 'INVALID_SCOPE' | 'MALFORMED_TOKEN' | 'INVALID_KEY' | 'ALGORITHM_NOT_ALLOWED' | 'UNKNOWN_KEY'
-  | 'BAD_SIGNATURE' | 'TOKEN_EXPIRED' | 'TOKEN_NOT_YET_VALID' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE';
+  | 'BAD_SIGNATURE' | 'TOKEN_EXPIRED' | 'TOKEN_NOT_YET_VALID' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE'
+  | 'ENTITLEMENT_MISSING' | 'ENTITLEMENT_UNAVAILABLE' | 'WASM_UNAVAILABLE';
 
 /** An error thrown by playgate: a real `Error` with a stable `code`. */
 export interface PlaygateError extends Error { code: ErrorCode }

@@ -200,6 +200,23 @@ const runSnippet = (name, prelude, epilogue, file = `snippet-${name}.mjs`) => {
 };
 const TESTED_SNIPPETS = ['player', 'scope', 'catalog', 'node', 'edge'];
 
+test('the ErrorCode type names every code the package throws (Rust core, JS layer, loader)', async () => {
+  const { default: ts } = await import('typescript');
+  const file = path.join(dir, 'node_modules/playgate/web/playgate.d.ts');
+  const program = ts.createProgram([file], { noEmit: true, skipLibCheck: true, types: [], lib: ['lib.es2022.d.ts'] });
+  const checker = program.getTypeChecker();
+  const symbol = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(file))).find((s) => s.name === 'ErrorCode');
+  const declared = checker.getDeclaredTypeOfSymbol(symbol).types.map((t) => t.value).sort();
+  const repo = path.join(PKG, '..');
+  const thrown = new Set([
+    ...[...readFileSync(path.join(repo, 'src/error.rs'), 'utf8').matchAll(/=> "([A-Z_]+)"/g)].map((m) => m[1]),
+    ...[...readFileSync(path.join(repo, 'js/api.mjs'), 'utf8').matchAll(/\bfail\('([A-Z_]+)'|coded\([^,]+, '([A-Z_]+)'/g)].map((m) => m[1] ?? m[2]),
+    ...[...readFileSync(path.join(repo, 'js/load.mjs'), 'utf8').matchAll(/code = '([A-Z_]+)'/g)].map((m) => m[1]),
+  ]);
+  assert.ok(thrown.size >= 15 && thrown.has('INVALID_POLICY') && thrown.has('ENTITLEMENT_MISSING'), [...thrown].join(' '));
+  assert.deepEqual(declared, [...thrown].sort());
+});
+
 test('README: every snippet is one this file runs', () => {
   const names = [...README().matchAll(/<!-- snippet: ([\w-]+) -->/g)].map((m) => m[1]);
   assert.deepEqual(names.sort(), [...TESTED_SNIPPETS].sort());
