@@ -68,11 +68,12 @@ export function wasmLoader(glue) {
       return start(instance.exports);
     }
     if (typeof source === 'string' || source instanceof URL || isRequest(source)) {
-      const where = isRequest(source) ? source : new URL(source, base ?? globalThis.document?.baseURI ?? globalThis.location?.href);
+      const given = source;
       try {
-        source = await fetch(where);
+        // A relative string needs a base: the importing module's URL, else the page's.
+        source = await fetch(isRequest(given) ? given : new URL(given, base ?? globalThis.document?.baseURI ?? globalThis.location?.href));
       } catch (error) {
-        throw fail(`fetching ${isRequest(where) ? where.url : where} failed: ${error?.message ?? error}`, error);
+        throw fail(`fetching the .wasm from ${isRequest(given) ? given.url : given} failed: ${error?.message ?? error}`, error);
       }
     }
     if (isResponse(source)) return start((await fromResponse(source, imports)).exports);

@@ -95,6 +95,24 @@ test('the web entry works with initSync (as in workerd and Deno)', () => {
   assert.deepEqual(JSON.parse(node(['web.mjs'])), EXPECTED);
 });
 
+test('the web entry: init takes wasm-bindgen\'s argument shapes; what cannot load is WASM_UNAVAILABLE, and a later init may retry', () => {
+  writeFileSync(path.join(dir, 'web-init.mjs'), `import { readFileSync } from 'node:fs';
+    import init, { initSync, Policy, Entitlement } from 'playgate/web';
+    const codes = [];
+    for (const arg of [{ module_or_path: 'no-base.wasm' }, { module_or_path: 42 }, { module_or_path: Promise.resolve(null) }]) {
+      try { await init(arg); codes.push('loaded'); } catch (e) { codes.push(e.code); }
+    }
+    try { initSync({ module: 'not a module' }); codes.push('loaded'); } catch (e) { codes.push(e.code); }
+    const bytes = readFileSync(new URL('./node_modules/playgate/web/playgate_bg.wasm', import.meta.url));
+    const exports = await init({ module_or_path: new Response(bytes, { headers: { 'content-type': 'application/wasm' } }) });
+    const again = await init({ module_or_path: 'ignored once started' });
+    console.log(JSON.stringify({ codes, same: exports === again, memory: exports.memory instanceof WebAssembly.Memory,
+      allowed: new Policy().evaluate(Entitlement.fromBlob('{}'), { entityId: 'x', now: 0 }).allowed }));`);
+  assert.deepEqual(JSON.parse(node(['web-init.mjs'])), {
+    codes: ['WASM_UNAVAILABLE', 'WASM_UNAVAILABLE', 'WASM_UNAVAILABLE', 'WASM_UNAVAILABLE'], same: true, memory: true, allowed: true,
+  });
+});
+
 test('the bundler entry imports the .wasm as an ES module', () => {
   writeFileSync(path.join(dir, 'bundler.mjs'), `import init, { Policy, Entitlement } from './node_modules/playgate/bundler/index.js';
     await init();
