@@ -121,14 +121,10 @@ build() {
   cp js/api.mjs "$PKG/api.mjs"
   cp js/cache.mjs "$PKG/cache.mjs"
   cp js/load.mjs "$PKG/load.mjs"
-  # The CommonJS twins of api.mjs and cache.mjs, inlined into Node's entries
-  # (js/build-node-entries.mjs): same code, other module syntax.
-  { sed -e 's/^export const /const /' -e 's/^export function /function /' js/api.mjs
-    echo 'module.exports = { DECISION_CODES, install, installJwt, installScopes };'
-  } > "$WORK/api.cjs"
-  { sed -e 's/^export const /const /' -e 's/^export function /function /' -e 's/^export class /class /' js/cache.mjs
-    echo 'module.exports = { CacheError, cacheClientClass, entitlementStoreClass };'
-  } > "$WORK/cache.cjs"
+  # The CommonJS forms of api.mjs and cache.mjs, inlined into Node's entries
+  # (js/build-node-entries.mjs), by a real transform (js/to-commonjs.mjs).
+  local m
+  for m in api cache; do node js/to-commonjs.mjs "js/$m.mjs" "$WORK/$m.cjs"; done
   # The player module: decisions, scopes, token decoding. The edge module adds JWT verification.
   bundle "" "${PLAYGATE_FEATURES:-}" "web nodejs bundler"
   bundle "edge" "edge" "web nodejs bundler"
