@@ -20,12 +20,33 @@ export { DECISION_CODES };
 const QUALITIES = [null, 'SD', 'HD', 'UHD1', 'UHD2'];
 const TYPE_CLAIMS = [null, 'ENTITY_TYPE_MOVIES', 'ENTITY_TYPE_EPISODES', 'ENTITY_TYPE_CHANNELS'];
 const QUALITY_CLAIMS = [null, 'QUALITY_SD', 'QUALITY_HD', 'QUALITY_UHD1', 'QUALITY_UHD2'];
-const REASON_MASK = 0xfff;
-const FAILED = 0xffffffff;
+
+// ---- the ABI: src/abi.rs states each of these (its doc is the whole protocol); tests/abi.rs
+// fails on any difference of name or value between this block and that file.
+const FAILED = 0xffffffff; // _decide, _catalog: the error waits in _takeError
 const NUL_IN_ID = 0xfffffffe; // _catalog: an id holds a NUL, send the page length-prefixed
-// The device class sits at the start of the I/O buffer, ids from IDS_AT (src/wasm/lib.rs).
-const IDS_AT = 64;
-const DEVICE_UNITS = 64; // the longest device class, in UTF-16 units: it must fit before IDS_AT
+const IDS_AT = 64; // the device class sits at the start of the I/O buffer, ids from here
+const REASON_MASK = 0xfff; // a packed decision's reasons, bit i = DECISION_CODES[i]
+const MAX_QUALITY_SHIFT = 12;
+const ENTITY_TYPE_SHIFT = 15;
+const COUNTRY_CLAIM_BIT = 17;
+const DOWNLOAD_CLAIM_BIT = 18;
+const QUALITY_CLAIM_SHIFT = 19;
+const PERSISTENCE_BIT = 22;
+const CATALOG_CODE_MASK = 15; // a catalog byte: 0 allowed, else 1 + the first failed check
+const CATALOG_QUALITY_SHIFT = 4;
+// Bounds of src/json.rs and src/entitlement.rs, checked while caller data is written as JSON,
+// so that deep, cyclic, huge or long values fail here, with a code.
+const MAX_DEPTH = 64;
+const MAX_LIST_ITEMS = 65536;
+const MAX_JSON_BYTES = 1 << 20;
+const MAX_DOCUMENT_LIMIT = 64 << 20;
+// ---- end of the ABI
+
+const DEVICE_UNITS = IDS_AT; // the longest device class in UTF-16 units (then checked in bytes)
+const COUNTRY_CLAIM = 1 << COUNTRY_CLAIM_BIT;
+const DOWNLOAD_CLAIM = 1 << DOWNLOAD_CLAIM_BIT;
+const PERSISTENCE = 1 << PERSISTENCE_BIT;
 
 function fail(code, message) {
   const error = new Error(message);
@@ -52,11 +73,7 @@ function coded(error, code, what) {
   return wrapped;
 }
 
-// Bounds of src/json.rs (MAX_DEPTH, MAX_LIST_ITEMS, MAX_JSON_BYTES), checked while caller data
-// is written as JSON, so that deep, cyclic, huge or long values fail here, with a code.
-const MAX_DEPTH = 64;
-const MAX_LIST_ITEMS = 65536;
-const MAX_JSON_UNITS = 1 << 20; // UTF-16 units: over this, the UTF-8 text is over 1 MiB too
+const MAX_JSON_UNITS = MAX_JSON_BYTES; // UTF-16 units: over this, the UTF-8 text is over the bytes too
 
 /** Whether `value` is plain JSON data (an object literal, `Object.create(null)`, or one from another realm). */
 function isPlainObject(value) {
@@ -211,12 +228,12 @@ class CatalogDecisions {
     this.length = bytes.length;
     Object.freeze(this);
   }
-  allowed(i) { return (byteAt(this, i) & 15) === 0; }
-  code(i) { const c = byteAt(this, i) & 15; return c === 0 ? null : DECISION_CODES[c - 1]; }
-  maxQuality(i) { return QUALITIES[byteAt(this, i) >> 4] ?? null; }
+  allowed(i) { return (byteAt(this, i) & CATALOG_CODE_MASK) === 0; }
+  code(i) { const c = byteAt(this, i) & CATALOG_CODE_MASK; return c === 0 ? null : DECISION_CODES[c - 1]; }
+  maxQuality(i) { return QUALITIES[byteAt(this, i) >> CATALOG_QUALITY_SHIFT] ?? null; }
   allowedIds() {
     if (!isA(this, CatalogDecisions)) throw fail('INVALID_REQUEST', 'expected a CatalogDecisions');
-    return this.entityIds.filter((_, i) => (this.bytes[i] & 15) === 0);
+    return this.entityIds.filter((_, i) => (this.bytes[i] & CATALOG_CODE_MASK) === 0);
   }
 }
 
@@ -380,19 +397,19 @@ export function install(raw) {
     const validUntil = until === until ? until : null;
     if ((bits & REASON_MASK) === 0) {
       const claims = [];
-      const type = (bits >>> 15) & 3;
+      const type = (bits >>> ENTITY_TYPE_SHIFT) & 3;
       if (type !== 0) claims.push(TYPE_CLAIMS[type]);
-      if (bits & (1 << 17)) claims.push('COUNTRY_' + country.toUpperCase());
-      if (bits & (1 << 18)) claims.push('ENABLE_VIDEOS_DOWNLOAD');
-      const quality = (bits >>> 19) & 7;
+      if (bits & COUNTRY_CLAIM) claims.push('COUNTRY_' + country.toUpperCase());
+      if (bits & DOWNLOAD_CLAIM) claims.push('ENABLE_VIDEOS_DOWNLOAD');
+      const quality = (bits >>> QUALITY_CLAIM_SHIFT) & 7;
       if (quality !== 0) claims.push(QUALITY_CLAIMS[quality]);
       return {
         allowed: true, code: null, reasons: [], claims,
-        maxQuality: QUALITIES[(bits >>> 12) & 7], allowPersistence: (bits & (1 << 22)) !== 0, validUntil,
+        maxQuality: QUALITIES[(bits >>> MAX_QUALITY_SHIFT) & 7], allowPersistence: (bits & PERSISTENCE) !== 0, validUntil,
       };
     }
     const reasons = [];
-    for (let i = 0; i < 12; i++) if (bits & (1 << i)) reasons.push(DECISION_CODES[i]);
+    for (let i = 0; i < DECISION_CODES.length; i++) if (bits & (1 << i)) reasons.push(DECISION_CODES[i]);
     return {
       allowed: false, code: reasons[0], reasons, claims: [],
       maxQuality: null, allowPersistence: false, validUntil,
@@ -555,7 +572,6 @@ export function install(raw) {
   }
 
   // ---- documents and policies ----
-  const MAX_DOCUMENT_LIMIT = 64 << 20; // src/entitlement.rs MAX_DOCUMENT_BYTES_LIMIT
 
   /** `{ maxBytes }` read once into a fresh object wasm can read without running caller code. */
   function documentOptions(options) {

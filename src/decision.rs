@@ -1,6 +1,7 @@
 //! The decision: the checks in their fixed order, the granted claims, the quality cap, and how
 //! long the answer holds. See `docs/decision-rules.md` (kept with the README's reference).
 
+use crate::abi;
 use crate::claims::{ClaimSet, EntityType};
 use crate::country::Country;
 use crate::entitlement::{Entitlement, IdSet};
@@ -169,50 +170,49 @@ impl Decision {
         self.reasons.first().map(Reason::code)
     }
 
-    /// Packs everything but `valid_until` into 23 bits for the JS layer:
-    /// bits 0-11 reasons, 12-14 max quality rank, 15-16 type claim rank, 17 country claim,
-    /// 18 download claim, 19-21 quality claim rank, 22 allow persistence.
+    /// Packs everything but `valid_until` into 23 bits for the JS layer (the layout: [`abi`]).
     #[inline(always)]
     pub fn pack(&self) -> u32 {
         let rank = |q: Option<Quality>| u32::from(q.map_or(0, Quality::rank));
         u32::from(self.reasons.bits())
-            | rank(self.max_quality) << 12
-            | u32::from(self.claims.entity_type.map_or(0, EntityType::rank)) << 15
-            | u32::from(self.claims.country.is_some()) << 17
-            | u32::from(self.claims.download) << 18
-            | rank(self.claims.quality) << 19
-            | u32::from(self.allow_persistence) << 22
+            | rank(self.max_quality) << abi::MAX_QUALITY_SHIFT
+            | u32::from(self.claims.entity_type.map_or(0, EntityType::rank))
+                << abi::ENTITY_TYPE_SHIFT
+            | u32::from(self.claims.country.is_some()) << abi::COUNTRY_CLAIM_BIT
+            | u32::from(self.claims.download) << abi::DOWNLOAD_CLAIM_BIT
+            | rank(self.claims.quality) << abi::QUALITY_CLAIM_SHIFT
+            | u32::from(self.allow_persistence) << abi::PERSISTENCE_BIT
     }
 
     /// The inverse of [`Decision::pack`]; `country` is the request's (for `COUNTRY_<cc>`).
     pub fn unpack(bits: u32, country: Option<Country>, valid_until: Option<Millis>) -> Decision {
         let field = |shift: u32, width: u32| ((bits >> shift) & ((1 << width) - 1)) as u8;
-        let entity_type = match field(15, 2) {
+        let entity_type = match field(abi::ENTITY_TYPE_SHIFT, 2) {
             1 => Some(EntityType::Movie),
             2 => Some(EntityType::Episode),
             3 => Some(EntityType::Channel),
             _ => None,
         };
         Decision {
-            reasons: Reasons((bits & 0xfff) as u16),
+            reasons: Reasons((bits & abi::REASON_MASK) as u16),
             claims: GrantedClaims {
                 entity_type,
-                country: country.filter(|_| field(17, 1) == 1),
-                download: field(18, 1) == 1,
-                quality: Quality::from_rank(field(19, 3)),
+                country: country.filter(|_| field(abi::COUNTRY_CLAIM_BIT, 1) == 1),
+                download: field(abi::DOWNLOAD_CLAIM_BIT, 1) == 1,
+                quality: Quality::from_rank(field(abi::QUALITY_CLAIM_SHIFT, 3)),
             },
-            max_quality: Quality::from_rank(field(12, 3)),
-            allow_persistence: field(22, 1) == 1,
+            max_quality: Quality::from_rank(field(abi::MAX_QUALITY_SHIFT, 3)),
+            allow_persistence: field(abi::PERSISTENCE_BIT, 1) == 1,
             valid_until,
         }
     }
 
-    /// One byte for catalog pages: low 4 bits = 0 when allowed, else 1 + the first failed
-    /// check's index in [`Reason::ALL`]; high 4 bits = the max quality rank (0 = uncapped or denied).
+    /// One byte for catalog pages (the layout: [`abi`]): low 4 bits = 0 when allowed, else 1 +
+    /// the first failed check's index in [`Reason::ALL`]; high 4 bits = the max quality rank.
     #[inline(always)]
     pub fn catalog_byte(&self) -> u8 {
         let code = self.reasons.first().map_or(0, |r| r as u8 + 1);
-        code | self.max_quality.map_or(0, Quality::rank) << 4
+        code | self.max_quality.map_or(0, Quality::rank) << abi::CATALOG_QUALITY_SHIFT
     }
 }
 

@@ -30,6 +30,7 @@
 //! - The clock is injected: every decision takes `now`.
 //! - No panics on any input: the crate denies `unwrap`, `expect`, `panic` and indexing.
 
+pub mod abi;
 pub mod base64;
 pub mod claims;
 pub mod country;

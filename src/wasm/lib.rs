@@ -1,4 +1,5 @@
-//! The binding layer: the only module that imports `wasm_bindgen` and `js_sys`.
+//! The binding layer: the only module that imports `wasm_bindgen` and `js_sys`. Its protocol
+//! with the JS layer is written down in one place, `playgate::abi` (`src/abi.rs`).
 //!
 //! Parsed policies and documents stay here as handles. The per-decision path moves no JS
 //! objects and allocates nothing: the JS layer (`js/api.mjs`) writes the entity id (and the
@@ -554,13 +555,9 @@ fn json_text(value: &JsValue, what: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{what}: expected an object or JSON text"))
 }
 
-/// What `_decide` and `_catalog` return on failure (a packed decision uses 23 bits, an offset
-/// into the buffer stays below 16 MiB): the error waits in `PENDING_ERROR` for `_takeError`, so
-/// the hot call returns a plain number (a `Result` makes the glue allocate an array per call).
-pub const FAILED: u32 = u32::MAX;
-
-/// What `_catalog` returns when NUL-separated ids do not split into their count.
-pub const NUL_IN_ID: u32 = u32::MAX - 1;
+// The protocol with js/api.mjs (buffer map, sentinels, bit layouts): playgate::abi. On failure
+// the error waits in `PENDING_ERROR` for `_takeError` and the call returns `FAILED`.
+pub use playgate::abi::{FAILED, IDS_AT, NUL_IN_ID};
 
 thread_local! {
     static PENDING_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
@@ -595,10 +592,6 @@ struct Io {
     out: f64,
     extras: EntityExtras,
 }
-
-/// Where entity ids start in the I/O buffer: the device class (at most this many bytes) comes
-/// first, so it is rewritten only when it changes, not whenever an id's length does.
-pub const IDS_AT: usize = 64;
 
 /// The buffer's initial size: a request or a catalog page of a few hundred titles.
 const IO_INITIAL: usize = 16 * 1024;
