@@ -93,7 +93,8 @@ impl CountrySet {
         }
     }
 
-    /// The countries in the set, in code order.
+    /// The countries in the set, in code order (for tests).
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = Country> + '_ {
         (0..676u16).map(Country).filter(|c| self.contains(*c))
     }

@@ -184,7 +184,9 @@ impl Decision {
             | u32::from(self.allow_persistence) << abi::PERSISTENCE_BIT
     }
 
-    /// The inverse of [`Decision::pack`]; `country` is the request's (for `COUNTRY_<cc>`).
+    /// The inverse of [`Decision::pack`]; `country` is the request's (for `COUNTRY_<cc>`). Test
+    /// support (feature `test-support`): the JS layer decodes, the tests check it against this.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn unpack(bits: u32, country: Option<Country>, valid_until: Option<Millis>) -> Decision {
         let field = |shift: u32, width: u32| ((bits >> shift) & ((1 << width) - 1)) as u8;
         let entity_type = match field(abi::ENTITY_TYPE_SHIFT, 2) {

@@ -6,7 +6,6 @@ use serde::Serialize;
 use crate::decision::{evaluate, Decision, Reason};
 use crate::entitlement::Entitlement;
 use crate::error::Error;
-use crate::json;
 use crate::policy::Policy;
 use crate::request::OwnedRequest;
 use crate::time::Millis;
@@ -55,32 +54,4 @@ pub fn evaluate_request_json(
     let request = OwnedRequest::from_json(request_json)?;
     let decision = evaluate(doc, &policy.resolve(doc), &request.as_request(default_now))?;
     Ok(DecisionView::from(&decision))
-}
-
-/// Decides every request of a JSON array; one malformed request fails the batch, naming its index.
-pub fn evaluate_many_json(
-    policy: &Policy,
-    doc: &Entitlement,
-    requests_json: &str,
-    default_now: Millis,
-) -> Result<Vec<DecisionView>, Error> {
-    let requests = json::read_text(requests_json, |r| {
-        let mut requests = Vec::new();
-        r.array(|r, i| {
-            requests.push(OwnedRequest::read(r).map_err(|e| e.within(&format!("requests[{i}]")))?);
-            Ok(())
-        })?;
-        Ok(requests)
-    })
-    .map_err(|e| Error::request(e.to_string()))?;
-    let resolution = policy.resolve(doc);
-    requests
-        .iter()
-        .enumerate()
-        .map(|(i, request)| {
-            evaluate(doc, &resolution, &request.as_request(default_now))
-                .map(|d| DecisionView::from(&d))
-                .map_err(|e| e.context(&format!("requests[{i}]")))
-        })
-        .collect()
 }

@@ -21,7 +21,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use playgate::json_api::{evaluate_many_json, evaluate_request_json, DecisionView};
+use playgate::json_api::{evaluate_request_json, DecisionView};
 use playgate::scope::{OperationClass, PermissionScope, OPERATIONS};
 use playgate::{Entitlement, ErrorCode, Policy};
 use proptest::prelude::*;
@@ -2097,12 +2097,6 @@ proptest! {
         };
         let text = broken.json();
         let result = decide(&policy, &doc.json(), &text, BASE);
-        // In a batch, the malformed request fails the whole batch, naming its index.
-        let entitlement = Entitlement::from_json(doc.json().as_bytes()).unwrap();
-        let batch = format!("[{}, {text}]", request.json());
-        let many = evaluate_many_json(&policy, &entitlement, &batch, BASE)
-            .map_err(|e| (e.code(), e.message().to_owned()));
-        expect_error(&batch, many, ErrorCode::InvalidRequest, "requests[1]")?;
         if named == "entityId_" {
             // Misspelling the id leaves none: that is an error too, about entityId.
             expect_error(&text, result, ErrorCode::InvalidRequest, "entityId")?;
