@@ -9,8 +9,8 @@
 // @gomomento/sdk-core, @gomomento/generated-types (and their own dependencies: google-protobuf,
 // @grpc/grpc-js, jwt-decode). They are looked up in MOMENTO_SDK_DIR, a node_modules directory
 // (default: tests/node_modules, where ./build.sh setup installs them from tests/package.json;
-// tests/node/momento-vectors.test.mjs regenerates both files there and compares them byte for byte). MOMENTO_VECTORS_OUT overrides the output directory (default:
-// tests/vectors). The script is deterministic (fixed times, fixed secrets, fixed search order)
+// tests/node/momento-vectors.test.mjs regenerates both files and compares them byte for byte).
+// MOMENTO_VECTORS_OUT overrides the output directory (default: tests/vectors). The script is deterministic (fixed times, fixed secrets, fixed search order)
 // and exits non-zero on any failure.
 //
 // Offline: nothing here opens a connection. Two SDK routes are used for every scope and must
