@@ -6,7 +6,7 @@
 // run the same JS; done here it adds no bytes to the wasm module (whose gzip budget it would
 // otherwise spend) and the decisions, the token decoding and the scope check stay in Rust.
 //
-// Behaviour follows the Momento HTTP API (reference/momento.md): GET/PUT/DELETE
+// Behaviour follows the Momento HTTP API (docs/momento.md): GET/PUT/DELETE
 // /cache/{cache}?key=|key_base64=, the token raw in `Authorization`, 404 bodies `Key Not Found`
 // and `Cache Not Found`. Choices are written in the README ("Reading entitlements").
 

@@ -152,7 +152,7 @@ mod tests {
         );
         assert_eq!(decode("+/+/", Alphabet::Url), None);
         assert_eq!(decode("Z", Alphabet::Lenient), None);
-        // The Axinom communication key of reference/mosaic.md: bytes b1e72b7adfe47b.
+        // The Axinom communication key of docs/mosaic.md: bytes b1e72b7adfe47b.
         assert_eq!(
             decode("secret_key", Alphabet::Lenient),
             Some(vec![0xb1, 0xe7, 0x2b, 0x7a, 0xdf, 0xe4, 0x7b])

@@ -1,5 +1,5 @@
 //! The decision: the checks in their fixed order, the granted claims, the quality cap, and how
-//! long the answer holds. See `docs/decision-rules.md` (kept with the README's reference).
+//! long the answer holds. See `docs/decision-rules.md`.
 
 use crate::abi;
 use crate::claims::{ClaimSet, EntityType};

@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn v1_disposable_token() {
-        // The shape of reference/momento.md: base64(JSON.stringify({endpoint, api_key})).
+        // The shape of docs/momento.md: base64(JSON.stringify({endpoint, api_key})).
         let api_key = jwt(
             r#"{"sub":"user-42","ver":1,"p":"EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8=","exp":1735689600}"#,
         );

@@ -206,9 +206,9 @@ pub const OPERATIONS: &[(&str, OperationClass)] = {
 /// The source of each entry of [`OPERATIONS`], in the same order.
 pub const OPERATION_SOURCES: &[(&str, &str)] = {
     const SEED: &str = "seed 002 (Momento docs: roles)";
-    const REF_READ: &str = "reference/momento.md (readonly: non-destructive reads)";
-    const REF_WRITE: &str = "reference/momento.md (writeonly: writes that return no stored state)";
-    const REF_RW: &str = "reference/momento.md (readwrite: everything; conditional writes and writes returning state are not writeonly)";
+    const REF_READ: &str = "docs/momento.md (readonly: non-destructive reads)";
+    const REF_WRITE: &str = "docs/momento.md (writeonly: writes that return no stored state)";
+    const REF_RW: &str = "docs/momento.md (readwrite: everything; conditional writes and writes returning state are not writeonly)";
     &[
         ("get", SEED),
         ("getBatch", REF_READ),
@@ -219,11 +219,11 @@ pub const OPERATION_SOURCES: &[(&str, &str)] = {
         ("dictionaryFetch", SEED),
         (
             "dictionaryGetField",
-            "reference/momento.md (readonly: dictionaryGetField(s))",
+            "docs/momento.md (readonly: dictionaryGetField(s))",
         ),
         (
             "dictionaryGetFields",
-            "reference/momento.md (readonly: dictionaryGetField(s))",
+            "docs/momento.md (readonly: dictionaryGetField(s))",
         ),
         ("dictionaryLength", REF_READ),
         ("setFetch", SEED),
@@ -231,15 +231,15 @@ pub const OPERATION_SOURCES: &[(&str, &str)] = {
         ("setContainsElements", REF_READ),
         ("setLength", REF_READ),
         ("setSample", REF_READ),
-        ("listFetch", "reference/momento.md (readonly: listFetch)"),
+        ("listFetch", "docs/momento.md (readonly: listFetch)"),
         ("listLength", REF_READ),
         (
             "sortedSetFetchByRank",
-            "reference/momento.md (readonly: sortedSetFetch)",
+            "docs/momento.md (readonly: sortedSetFetch)",
         ),
         (
             "sortedSetFetchByScore",
-            "reference/momento.md (readonly: sortedSetFetch)",
+            "docs/momento.md (readonly: sortedSetFetch)",
         ),
         ("sortedSetGetRank", REF_READ),
         ("sortedSetGetScore", REF_READ),
@@ -247,25 +247,25 @@ pub const OPERATION_SOURCES: &[(&str, &str)] = {
         ("sortedSetLength", REF_READ),
         ("sortedSetLengthByScore", REF_READ),
         ("set", SEED),
-        ("delete", "reference/momento.md (writeonly: delete)"),
+        ("delete", "docs/momento.md (writeonly: delete)"),
         ("setBatch", REF_WRITE),
         (
             "dictionarySetField",
-            "reference/momento.md (writeonly: dictionarySetField(s))",
+            "docs/momento.md (writeonly: dictionarySetField(s))",
         ),
         (
             "dictionarySetFields",
-            "reference/momento.md (writeonly: dictionarySetField(s))",
+            "docs/momento.md (writeonly: dictionarySetField(s))",
         ),
         ("dictionaryRemoveField", REF_WRITE),
         ("dictionaryRemoveFields", REF_WRITE),
         (
             "setAddElement",
-            "reference/momento.md (writeonly: setAddElement(s))",
+            "docs/momento.md (writeonly: setAddElement(s))",
         ),
         (
             "setAddElements",
-            "reference/momento.md (writeonly: setAddElement(s))",
+            "docs/momento.md (writeonly: setAddElement(s))",
         ),
         ("setRemoveElement", REF_WRITE),
         ("setRemoveElements", REF_WRITE),
@@ -289,7 +289,7 @@ pub const OPERATION_SOURCES: &[(&str, &str)] = {
         ("dictionaryIncrement", REF_RW),
         (
             "listPushBack",
-            "reference/momento.md (listPushBack returns the new length)",
+            "docs/momento.md (listPushBack returns the new length)",
         ),
         ("listPushFront", REF_RW),
         ("listConcatenateBack", REF_RW),
@@ -1572,7 +1572,7 @@ mod tests {
 
     #[test]
     fn check_plans_of_reference_scopes() {
-        // reference/momento.md `p` vectors. readonly permits Read (bit 1), readwrite Read, Write
+        // docs/momento.md `p` vectors. readonly permits Read (bit 1), readwrite Read, Write
         // and ReadWrite (1|2|4), subscribeonly Subscribe (16); super user every class.
         assert_eq!(
             pb("CAA=").check_plan().unwrap(),
@@ -1620,7 +1620,7 @@ mod tests {
 
     #[test]
     fn reference_p_vectors() {
-        // reference/momento.md: `p` value -> meaning.
+        // docs/momento.md: `p` value -> meaning.
         assert!(pb("CAA=").is_super_user());
         let oauth = pb("EhIKEBIOCAIaCAoGb2F1dGgyIgA=");
         assert!(oauth.allows_topic("subscribe", "oauth2", "anything"));

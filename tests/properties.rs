@@ -4,7 +4,7 @@
 //!
 //! Both scope forms (the SDK's JSON and the `p` protobuf) are written by this file, not by
 //! playgate's writers, and every answer is compared with a model of the documented rules
-//! (`reference/momento.md`, `design/decision-rules.md`), never with the shape of playgate's
+//! (`docs/momento.md`, `docs/decision-rules.md`), never with the shape of playgate's
 //! `Permission` values.
 //!
 //! Seeds: fixed (`SEED`) so a run is reproducible; `PROPTEST_RNG_SEED=<u64>` explores another

@@ -1,5 +1,5 @@
 // A local emulator of the Momento cache HTTP API (scalar items only), for tests and the demo.
-// Facts it matches: /work/shared/reference/momento.md ("HTTP API"). Tokens are real v1 Momento
+// Facts it matches: /work/shared/docs/momento.md ("HTTP API"). Tokens are real v1 Momento
 // tokens minted and verified by the package's MomentoTokenIssuer, so the permission checks are
 // the same code a player or edge function runs, and every answer can be reproduced offline.
 //

@@ -4,7 +4,7 @@
 // stays in this Node process, so each scenario sets up faults and clocks here and reads the
 // emulator's request log to see what actually went over the wire.
 //
-// Expected outcomes come from the Momento HTTP API (../shared/reference/momento.md): 404 bodies
+// Expected outcomes come from the Momento HTTP API (../shared/docs/momento.md): 404 bodies
 // `Key Not Found` / `Cache Not Found`, 401 for expired or invalid tokens, 403 before the lookup,
 // 429 throttling, retries for reads only; and from the decision vectors (seed 000's document).
 import assert from 'node:assert/strict';

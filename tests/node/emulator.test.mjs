@@ -1,6 +1,6 @@
 // Protocol tests of the local Momento cache emulator (www/cache-emulator.mjs), spoken to with the
 // platform's plain fetch (no playgate client), so a client bug cannot hide an emulator bug.
-// Every expectation comes from /work/shared/reference/momento.md, "HTTP API" (status codes,
+// Every expectation comes from /work/shared/docs/momento.md, "HTTP API" (status codes,
 // `Key Not Found` / `Cache Not Found` bodies, raw-token Authorization header or `token=` query,
 // permission check before lookup, 204 for PUT/DELETE) and "MediaStore key layout" (seed 000:
 // readonly on cache `media`, key prefix `/{ContentName}/`). Where a test pins something the

@@ -3,7 +3,7 @@
 // stack overflow, a corrupt token read as "unknown", a scope form wider than the scope, a fixed
 // document limit, and seed 002's own topic example refused. The truth of each expected outcome
 // comes from the decision rules (a license that is not valid now denies), seed 002 (the topic
-// examples) and reference/momento.md (the token shapes), not from the code under test.
+// examples) and docs/momento.md (the token shapes), not from the code under test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -127,7 +127,7 @@ test('defect 4: a v1 token whose api_key is a corrupt JWT is MALFORMED_TOKEN; on
   const b64url = (s) => Buffer.from(s).toString('base64url');
   const jwt = (payload) => `${b64url('{"alg":"HS256"}')}.${b64url(payload)}.c2ln`;
   const v1 = (apiKey) => Buffer.from(JSON.stringify({ endpoint: 'cell-1.example.com', api_key: apiKey })).toString('base64');
-  // reference/momento.md: "EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8=" is readonly media /Movie1/.
+  // docs/momento.md: "EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8=" is readonly media /Movie1/.
   assert.ok(decodeMomentoToken(v1(jwt('{"sub":"u","p":"EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8="}'))).scope.allows('get', 'media', '/Movie1/a.ts'));
   for (const payload of ['{"sub":"u","p":"EhsKGQoXCAIaBwoFbWVk"}', '{"sub":"u","p":"%%%"}', '{"sub":"u","exp":"soon"}', 'not json']) {
     rejects(() => decodeMomentoToken(v1(jwt(payload))), 'MALFORMED_TOKEN', /api_key/);
@@ -137,7 +137,7 @@ test('defect 4: a v1 token whose api_key is a corrupt JWT is MALFORMED_TOKEN; on
 });
 
 test('defect 5: toJSON is exact or INVALID_SCOPE, never a wider form', () => {
-  // Hand-encoded Permissions messages (schema: reference/momento.md): explicit { [cache
+  // Hand-encoded Permissions messages (schema: docs/momento.md): explicit { [cache
   // permissions { role readonly (2), <no cache selector> }] } grants nothing as read; written as
   // JSON it used to say `cache: {}` (every cache).
   const noCache = Uint8Array.from([0x12, 0x06, 0x0a, 0x04, 0x0a, 0x02, 0x08, 0x02]);

@@ -86,7 +86,7 @@ const SCOPE_OBJ = {
     { role: 'publishonly', cache: 'media', topic: 'news' },
   ],
 };
-const P_B64 = 'EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8='; // reference/momento.md: readonly media keyPrefix /Movie1/
+const P_B64 = 'EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8='; // docs/momento.md: readonly media keyPrefix /Movie1/
 const HS_K = Buffer.from(Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff)).toString('base64url');
 const HS_OTHER = Buffer.alloc(32, 0x5a).toString('base64url');
 const b64u = (s) => Buffer.from(s).toString('base64url');

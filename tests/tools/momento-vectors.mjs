@@ -116,7 +116,7 @@ function signJwt(payload, header = { alg: 'HS256' }) {
 const errMessage = (e) => (e && e.message !== undefined ? String(e.message) : String(e));
 
 // Sentinels are Symbols in this SDK: JSON.stringify silently drops them. `scopeJson` writes
-// them as {} (the convention in reference/momento.md, which is what older SDKs whose sentinels
+// them as {} (the convention in docs/momento.md, which is what older SDKs whose sentinels
 // were `new All()` produced); `sentinels` says which symbol sat where.
 const SENTINEL_NAMES = new Map([
   [AllCaches, 'AllCaches'],
@@ -257,7 +257,7 @@ async function viaAuthClient(scope, disposable, expiresIn = ExpiresIn.hours(1), 
 const C = (name, source, scope, paths, note) => ({ name, source, scope, paths, note });
 const SEED2 = 'seeds/002_b09b0ccfbc952c4d.txt';
 const SEED0 = 'seeds/000_8ce348efde5f7bac.txt';
-const REF = 'reference/momento.md';
+const REF = 'docs/momento.md';
 const SDK = 'sdk';
 const R = 'readonly', RW = 'readwrite', WO = 'writeonly';
 const both = ['apiKey', 'disposable'];
@@ -761,12 +761,12 @@ const scopesDoc = {
   description:
     'Momento PermissionScope -> protobuf Permissions, as built by the Momento JavaScript SDK (truth = the SDK, not playgate). ' +
     '`sdkScope` is JSON.stringify of the SDK scope object: in this SDK the sentinels AllCaches/AllTopics/AllCacheItems/AllFunctions are Symbols, ' +
-    'which JSON.stringify drops, so `sdkScope` is lossy; `scopeJson` writes them as {} (the reference/momento.md convention) and `sentinels` lists them. ' +
+    'which JSON.stringify drops, so `sdkScope` is lossy; `scopeJson` writes them as {} (the docs/momento.md convention) and `sentinels` lists them. ' +
     '`disposable` says which SDK converter built the bytes (permissionsFromDisposableTokenScope for generateDisposableToken, permissionsFromTokenScope for generateApiKey). ' +
     '`protobufBase64` is standard base64 with padding of the serialised Permissions; `sdkDecoded` is the protobuf read back with the SDK\'s generated classes, only fields present on the wire, each oneof by its case (bytes as hex + utf8, utf8 null if invalid). ' +
     '`itemSelectorsDropped` counts scope permissions with an `item` whose cache permission came out with no item selector (the SDK hazard). ' +
     '`sdkError` replaces the bytes when the SDK throws. `sdkFromScopeJson` is what the SDK does when handed `scopeJson` parsed back (it does not treat {} as a sentinel). ' +
-    'Sources: "sdk" (behaviour of the SDK), seeds/..., reference/momento.md, generated-types (schema-only encodings no SDK scope reaches).',
+    'Sources: "sdk" (behaviour of the SDK), seeds/..., docs/momento.md, generated-types (schema-only encodings no SDK scope reaches).',
   ...about,
   cases: scopeOut,
 };
