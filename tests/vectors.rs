@@ -95,3 +95,43 @@ fn decision_vectors() {
         failures.join("\n")
     );
 }
+
+/// Every case says where its expectation comes from, and what it cites is in the repository: a
+/// page of `docs/` that exists, or one of the three seeds `docs/README.md` sums up.
+#[test]
+fn every_case_cites_a_source_the_repository_holds() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let seeds = std::fs::read_to_string(format!("{root}/docs/README.md")).unwrap();
+    let file = vectors();
+    let cases = file["cases"].as_array().unwrap();
+    assert!(cases.len() >= 80, "{} cases", cases.len());
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let source = case["source"].as_str().unwrap_or_default();
+        assert!(!source.trim().is_empty(), "case {name:?}: no source");
+        for (at, _) in source.match_indices("docs/") {
+            let page: String = source[at..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !"),;:".contains(*c))
+                .collect();
+            assert!(
+                std::path::Path::new(&format!("{root}/{page}")).is_file(),
+                "case {name:?}: {page} is not in the repository"
+            );
+        }
+        for (at, _) in source.match_indices("seed ") {
+            let id: String = source[at + 5..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            assert!(
+                id.len() == 3 && seeds.contains(&format!("seed {id}_")),
+                "case {name:?}: seed {id:?} is not described in docs/README.md"
+            );
+        }
+        assert!(
+            !source.contains("reference/") && !source.contains("design/"),
+            "case {name:?}: cites a page outside the repository"
+        );
+    }
+}
