@@ -35,7 +35,7 @@ const QUALITY_CLAIM_SHIFT = 19;
 const PERSISTENCE_BIT = 22;
 const CATALOG_CODE_MASK = 15; // a catalog byte: 0 allowed, else 1 + the first failed check
 const CATALOG_QUALITY_SHIFT = 4;
-// Bounds of src/json.rs and src/entitlement.rs, checked while caller data is written as JSON,
+// Bounds of src/wire/json.rs and src/entitlement.rs, checked while caller data is written as JSON,
 // so that deep, cyclic, huge or long values fail here, with a code.
 const MAX_DEPTH = 64;
 const MAX_LIST_ITEMS = 65536;
@@ -785,7 +785,7 @@ export function installScopes(raw) {
   }
 
   /**
-   * A scope's check plan (src/scope.rs `check_plan`), read once: its grants for items and for
+   * A scope's check plan (src/momento/scope/plan.rs `check_plan`), read once: its grants for items and for
    * topics, or null when only wasm compares its names alike (then every check is a call).
    */
   function planOf(scope) {

@@ -88,9 +88,9 @@ pub const SHARED_WITH_JS: &[(&str, u64)] = &[
     ("PERSISTENCE_BIT", PERSISTENCE_BIT as u64),
     ("CATALOG_CODE_MASK", CATALOG_CODE_MASK as u64),
     ("CATALOG_QUALITY_SHIFT", CATALOG_QUALITY_SHIFT as u64),
-    ("MAX_DEPTH", crate::json::MAX_DEPTH as u64),
-    ("MAX_LIST_ITEMS", crate::json::MAX_LIST_ITEMS as u64),
-    ("MAX_JSON_BYTES", crate::json::MAX_JSON_BYTES as u64),
+    ("MAX_DEPTH", crate::wire::json::MAX_DEPTH as u64),
+    ("MAX_LIST_ITEMS", crate::wire::json::MAX_LIST_ITEMS as u64),
+    ("MAX_JSON_BYTES", crate::wire::json::MAX_JSON_BYTES as u64),
     (
         "MAX_DOCUMENT_LIMIT",
         crate::entitlement::MAX_DOCUMENT_BYTES_LIMIT as u64,

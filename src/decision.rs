@@ -10,7 +10,7 @@ use crate::license::License;
 use crate::policy::{Policy, Resolution};
 use crate::quality::{lowest_cap, Quality};
 use crate::request::{check_entity_id, Request};
-use crate::time::Millis;
+use crate::wire::time::Millis;
 
 /// A failed check. The discriminant is the check's position: `code` is the lowest one set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -488,7 +488,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::parse_rfc3339;
+    use crate::wire::time::parse_rfc3339;
 
     /// A context kept while it `holds_at` must decide exactly like a fresh one: sweep `now`
     /// across every boundary of a document with a window and two subscriptions.

@@ -8,7 +8,7 @@ use crate::entitlement::Entitlement;
 use crate::error::Error;
 use crate::policy::Policy;
 use crate::request::OwnedRequest;
-use crate::time::Millis;
+use crate::wire::time::Millis;
 
 /// A decision as the JS API returns it.
 #[derive(Debug, Serialize, PartialEq, Eq)]

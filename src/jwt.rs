@@ -16,7 +16,7 @@ use jwt_compact::{AlgorithmExt as _, Claims, Token, UntrustedToken, ValidationEr
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
-use crate::time::Millis;
+use crate::wire::time::Millis;
 
 /// A signature algorithm playgate verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -609,7 +609,7 @@ impl Signer {
     /// Mints a playback token at `now` for `scope`, with a `jti` of 16 random bytes.
     pub fn mint(
         &self,
-        scope: &crate::scope::PermissionScope,
+        scope: &crate::momento::PermissionScope,
         subject: Option<&str>,
         entitlement: Option<&PlaybackEntitlement>,
         now: Millis,
@@ -620,7 +620,7 @@ impl Signer {
         let mut custom = BTreeMap::new();
         custom.insert(
             "jti".to_owned(),
-            Value::String(crate::base64::encode(&random, true)),
+            Value::String(crate::wire::base64::encode(&random, true)),
         );
         let scope_json: Value = serde_json::from_str(&scope.to_json()?)
             .map_err(|e| error(ErrorCode::InvalidScope, e.to_string()))?;
@@ -711,7 +711,7 @@ fn parse_untrusted(token: &str) -> Result<UntrustedToken<'_>, Error> {
     let untrusted = UntrustedToken::new(token)
         .map_err(|e| error(ErrorCode::MalformedToken, format!("token: {e}")))?;
     let header = token.split('.').next().unwrap_or_default();
-    let bytes = crate::base64::decode(header, crate::base64::Alphabet::Url)
+    let bytes = crate::wire::base64::decode(header, crate::wire::base64::Alphabet::Url)
         .ok_or_else(|| error(ErrorCode::MalformedToken, "header: not base64url"))?;
     let fields: serde_json::Map<String, Value> = serde_json::from_slice(&bytes)
         .map_err(|e| error(ErrorCode::MalformedToken, format!("header: {e}")))?;
@@ -741,7 +741,7 @@ pub struct Playback {
     /// The verified token.
     pub verified: Verified,
     /// The scope it carries.
-    pub scope: crate::scope::PermissionScope,
+    pub scope: crate::momento::PermissionScope,
     /// The entitlement summary it carries, as JSON text (`null` when absent).
     pub entitlement_json: String,
 }
@@ -756,7 +756,7 @@ impl Verifier {
         let scope_value = claims
             .get("scope")
             .ok_or_else(|| error(ErrorCode::InvalidScope, "scope: missing"))?;
-        let scope = crate::scope::PermissionScope::from_json(&scope_value.to_string())?;
+        let scope = crate::momento::PermissionScope::from_json(&scope_value.to_string())?;
         let entitlement_json = match claims.get("ent") {
             None | Some(Value::Null) => "null".to_owned(),
             Some(ent) => {

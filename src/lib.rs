@@ -30,34 +30,55 @@
 //! - The clock is injected: every decision takes `now`.
 //! - No panics on any input: the crate denies `unwrap`, `expect`, `panic` and indexing.
 
+// The decision rooms, flat: each file is one concept of the rules (docs/decision-rules.md).
+mod claims;
+mod country;
+mod decision;
+mod entitlement;
+mod error;
+mod id_hash;
+mod json_api;
+mod license;
+mod policy;
+mod quality;
+mod request;
+
 pub mod abi;
-pub mod base64;
-pub mod claims;
-pub mod country;
-pub mod decision;
-pub mod entitlement;
-pub mod error;
-pub mod json;
-pub mod json_api;
 #[cfg(feature = "jwt")]
 pub mod jwt;
-pub mod license;
-#[cfg(feature = "jwt")]
-pub mod momento_issuer;
-pub mod momento_token;
-pub mod policy;
-pub mod protobuf;
-pub mod quality;
-pub mod request;
-pub mod scope;
-pub mod time;
+pub mod momento;
+mod wire;
 
 pub use claims::{Claim, ClaimSet, EntityType};
 pub use country::Country;
 pub use decision::{evaluate, Context, Decision, Reason};
 pub use entitlement::Entitlement;
 pub use error::{Error, ErrorCode};
+pub use json_api::{evaluate_request_json, DecisionView};
 pub use license::License;
 pub use policy::Policy;
 pub use quality::Quality;
 pub use request::{OwnedRequest, Request};
+pub use wire::time::{parse_rfc3339, Millis, MAX_ABS_MILLIS};
+
+/// What the binding crate (`src/wasm/`) needs beyond the public API: the packed forms and the
+/// input checks of the JS protocol (`abi`), and the wire readers it calls directly. Not a
+/// stable interface.
+#[doc(hidden)]
+pub mod binding {
+    pub use crate::decision::PackedIds;
+    pub use crate::entitlement::{
+        check_size, DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_LIMIT,
+    };
+    pub use crate::policy::Resolution;
+    pub use crate::request::{check_device, parse_country, EntityExtras};
+    pub use crate::wire::{base64, time};
+}
+
+/// Internals the tests and fuzz targets exercise directly (feature `test-support`).
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub mod test_support {
+    pub use crate::request::check_entity_id;
+    pub use crate::wire::{base64, json, time};
+}

@@ -1,8 +1,8 @@
 //! Licensing windows of an entity, with Mosaic's semantics.
 
 use crate::country::{Country, CountrySet};
-use crate::json::{self, JsonError, Kind, Reader};
-use crate::time::Millis;
+use crate::wire::json::{self, JsonError, Kind, Reader};
+use crate::wire::time::Millis;
 
 /// One licensing window: optional countries, optional start (inclusive) and end (exclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 
 use crate::claims::{Claim, ClaimSet};
-use crate::entitlement::{Entitlement, FxBuild};
+use crate::entitlement::Entitlement;
 use crate::error::Error;
-use crate::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES};
+use crate::id_hash::FxBuild;
 use crate::quality::Quality;
+use crate::wire::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES};
 
 /// What a tier (a `subscription_level` value) grants.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 use crate::claims::EntityType;
 use crate::country::Country;
 use crate::error::Error;
-use crate::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES};
 use crate::license::License;
-use crate::time::Millis;
+use crate::wire::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES};
+use crate::wire::time::Millis;
 
 /// One request, borrowing its strings. Build it with [`Request::new`] and the setters, or read
 /// an owned one from JSON with [`OwnedRequest::from_json`].

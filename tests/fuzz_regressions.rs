@@ -2,8 +2,8 @@
 //! (issue 11), each with the outcome the rules give.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use playgate::base64::{decode, Alphabet};
-use playgate::scope::PermissionScope;
+use playgate::momento::PermissionScope;
+use playgate::test_support::base64::{decode, Alphabet};
 use serde_json::Value;
 
 #[test]
@@ -49,7 +49,7 @@ fn fuzz_regressions() {
                 );
                 // The plan the JS layer runs grants nothing the scope does not.
                 let bit =
-                    playgate::scope::operation(op).map_or(0, |(_, class)| u64::from(class.bit()));
+                    playgate::momento::operation(op).map_or(0, |(_, class)| u64::from(class.bit()));
                 let granted_by_plan = plan.as_array().unwrap().iter().any(|g| {
                     (g[2] == 1) == topic
                         && g[0].as_u64().unwrap() & bit != 0

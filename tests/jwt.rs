@@ -59,7 +59,7 @@ fn minting_at_the_end_of_chronos_calendar_is_an_error_not_a_panic() {
         r#"{{"algorithm": "HS256", "key": {RFC7515_A1_KEY}}}"#
     ))
     .unwrap();
-    let scope = playgate::scope::PermissionScope::from_json(
+    let scope = playgate::momento::PermissionScope::from_json(
         r#"{"permissions":[{"role":"readonly","cache":"media"}]}"#,
     )
     .unwrap();

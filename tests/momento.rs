@@ -5,9 +5,9 @@
 // Test code: a panic is a failed test, which is what these lints guard library code from.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use playgate::base64::{decode, Alphabet};
-use playgate::momento_token::{decode_momento_token, TokenKind};
-use playgate::scope::{ItemSelector, Permission, PermissionScope};
+use playgate::momento::{decode_momento_token, TokenKind};
+use playgate::momento::{ItemSelector, Permission, PermissionScope};
+use playgate::test_support::base64::{decode, Alphabet};
 use serde_json::Value;
 
 fn load(name: &str) -> Value {

@@ -21,8 +21,8 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use playgate::json_api::{evaluate_request_json, DecisionView};
-use playgate::scope::{OperationClass, PermissionScope, OPERATIONS};
+use playgate::momento::{OperationClass, PermissionScope, OPERATIONS};
+use playgate::{evaluate_request_json, DecisionView};
 use playgate::{Entitlement, ErrorCode, Policy};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
@@ -2188,12 +2188,12 @@ proptest! {
         if let Some(t) = until {
             prop_assert!(t > now, "validUntil {} is not after now {}", t, now);
         }
-        let end = until.unwrap_or(playgate::time::MAX_ABS_MILLIS + 1);
+        let end = until.unwrap_or(playgate::MAX_ABS_MILLIS + 1);
         let mut instants = vec![now + 1, end - 1, now + (end - now) / 2];
         instants.extend(fractions.iter().map(|f| now + ((end - now) as f64 * f) as i64));
         if until.is_none() {
-            instants.extend([now + HOUR, now + 400 * DAY, playgate::time::MAX_ABS_MILLIS]);
-            instants.extend(later.iter().map(|l| (now + l).min(playgate::time::MAX_ABS_MILLIS)));
+            instants.extend([now + HOUR, now + 400 * DAY, playgate::MAX_ABS_MILLIS]);
+            instants.extend(later.iter().map(|l| (now + l).min(playgate::MAX_ABS_MILLIS)));
         }
         for at in instants {
             if at < now || at >= end {

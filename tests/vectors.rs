@@ -4,7 +4,7 @@
 // Test code: a panic is a failed test, which is what these lints guard library code from.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use playgate::json_api::{evaluate_request_json, DecisionView};
+use playgate::{evaluate_request_json, DecisionView};
 use playgate::{Entitlement, Policy};
 use serde_json::Value;
 
@@ -49,7 +49,7 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
 /// Expected `validUntil` may be written as RFC 3339 text for readability.
 fn normalise(mut expect: Value) -> Value {
     if let Some(Value::String(text)) = expect.get("validUntil") {
-        let ms = playgate::time::parse_rfc3339(text).unwrap();
+        let ms = playgate::parse_rfc3339(text).unwrap();
         expect["validUntil"] = Value::from(ms);
     }
     expect

@@ -6,7 +6,7 @@
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use libfuzzer_sys::fuzz_target;
-use playgate::base64::{decode, encode, Alphabet};
+use playgate::test_support::base64::{decode, encode, Alphabet};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {

@@ -5,11 +5,11 @@
 //! packed forms the JS layer reads say the same; and the JSON entry point agrees.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use playgate::decision::{evaluate, Context, Decision};
-use playgate::entitlement::Entitlement;
-use playgate::json_api::{evaluate_request_json, DecisionView};
-use playgate::policy::Policy;
-use playgate::request::OwnedRequest;
+use playgate::{evaluate, Context, Decision};
+use playgate::Entitlement;
+use playgate::{evaluate_request_json, DecisionView};
+use playgate::Policy;
+use playgate::OwnedRequest;
 
 fuzz_target!(|data: &[u8]| {
     let mut parts = data.splitn(3, |&b| b == 0xff);

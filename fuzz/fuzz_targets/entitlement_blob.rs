@@ -4,11 +4,11 @@
 //! and a denial or grant for it is consistent (the decision target checks decisions deeply).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use playgate::decision::evaluate;
-use playgate::entitlement::Entitlement;
-use playgate::error::ErrorCode;
-use playgate::policy::Policy;
-use playgate::request::Request;
+use playgate::evaluate;
+use playgate::Entitlement;
+use playgate::ErrorCode;
+use playgate::Policy;
+use playgate::Request;
 
 fuzz_target!(|data: &[u8]| {
     let read = Entitlement::from_json(data);

@@ -4,11 +4,11 @@
 //! as the blob `{field: value}` where both forms can say it; a document that reads is decided.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use playgate::decision::evaluate;
-use playgate::entitlement::Entitlement;
-use playgate::error::ErrorCode;
-use playgate::policy::Policy;
-use playgate::request::Request;
+use playgate::evaluate;
+use playgate::Entitlement;
+use playgate::ErrorCode;
+use playgate::Policy;
+use playgate::Request;
 
 const NAMES: &[&str] = &[
     "subscription_level",

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use libfuzzer_sys::fuzz_target;
-use playgate::json::{self, Kind, Reader};
+use playgate::test_support::json::{self, Kind, Reader};
 use serde_json::Value;
 
 /// A JSON value as playgate reads it; numbers as their text, compared as f64.

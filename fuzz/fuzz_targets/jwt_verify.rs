@@ -12,9 +12,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use playgate::error::ErrorCode;
+use playgate::ErrorCode;
 use playgate::jwt::{Signer, Verifier};
-use playgate::scope::PermissionScope;
+use playgate::momento::PermissionScope;
 
 const HS_KEY: &str =
     r#"{"kty":"oct","k":"CzBVep_E6Q4zWH2ix-wRNluApcrvFDleg6jN8hc8YYY","kid":"k1"}"#;

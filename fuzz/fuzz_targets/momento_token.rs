@@ -1,8 +1,8 @@
 //! Momento token strings (v1 disposable, legacy, v2), decoded without verification.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use playgate::error::ErrorCode;
-use playgate::momento_token::decode_momento_token;
+use playgate::ErrorCode;
+use playgate::momento::decode_momento_token;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -2,10 +2,10 @@
 //! and decides without a panic, each decision consistent.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use playgate::decision::evaluate;
-use playgate::entitlement::Entitlement;
-use playgate::policy::Policy;
-use playgate::request::Request;
+use playgate::evaluate;
+use playgate::Entitlement;
+use playgate::Policy;
+use playgate::Request;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     if let Err(e) = &read {
         assert_eq!(
             e.code(),
-            playgate::error::ErrorCode::InvalidPolicy,
+            playgate::ErrorCode::InvalidPolicy,
             "{}",
             e.message()
         );

@@ -4,9 +4,11 @@
 //! they read inside it.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use playgate::error::ErrorCode;
-use playgate::request::{check_device, check_entity_id, EntityExtras, OwnedRequest};
-use playgate::time::MAX_ABS_MILLIS;
+use playgate::ErrorCode;
+use playgate::binding::{check_device, EntityExtras};
+use playgate::test_support::check_entity_id;
+use playgate::OwnedRequest;
+use playgate::MAX_ABS_MILLIS;
 
 fn in_range(t: Option<i64>) -> bool {
     t.is_none_or(|t| t.abs() <= MAX_ABS_MILLIS)
@@ -22,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
             for l in x.licenses.iter().flatten() {
                 assert!(in_range(l.start) && in_range(l.end), "license instants");
             }
-            assert!(x.ancestors.len() <= playgate::json::MAX_LIST_ITEMS);
+            assert!(x.ancestors.len() <= playgate::test_support::json::MAX_LIST_ITEMS);
         }
         Err(e) => assert_eq!(e.code(), ErrorCode::InvalidRequest, "{}", e.message()),
     }

@@ -5,7 +5,7 @@
 #![no_main]
 use chrono::DateTime;
 use libfuzzer_sys::fuzz_target;
-use playgate::time::parse_rfc3339;
+use playgate::parse_rfc3339;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         (None, Some(dt)) => {
             // Intended: playgate reads epoch-ms ranges a JS Date can hold and four-digit years
             // only; chrono reads a few forms RFC 3339 does not define.
-            let out_of_js_range = dt.timestamp_millis().abs() > playgate::time::MAX_ABS_MILLIS;
+            let out_of_js_range = dt.timestamp_millis().abs() > playgate::MAX_ABS_MILLIS;
             assert!(
                 out_of_js_range,
                 "{text:?}: chrono reads {dt}, playgate refuses it"

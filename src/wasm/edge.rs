@@ -6,12 +6,12 @@ use wasm_bindgen::prelude::*;
 
 use super::scope::JsPermissionScope;
 use super::{js_error, json_text};
-use playgate::error::{Error, ErrorCode};
+use playgate::binding::time;
+use playgate::binding::{check_device, parse_country};
 use playgate::jwt::{PlaybackEntitlement, Signer, Verifier};
-use playgate::momento_issuer::MomentoIssuer;
-use playgate::quality::Quality;
-use playgate::request::{check_device, parse_country};
-use playgate::time;
+use playgate::momento::MomentoIssuer;
+use playgate::Quality;
+use playgate::{Error, ErrorCode};
 
 /// Verifies JWTs with configured keys and algorithms (never the token's own `alg` choice).
 #[wasm_bindgen(js_name = JwtVerifier)]
@@ -369,7 +369,7 @@ fn set(object: &Object, key: &str, value: JsValue) {
 }
 
 /// Reads `now` as the JS layer passes it.
-fn now_millis(now: f64) -> Result<playgate::time::Millis, JsValue> {
+fn now_millis(now: f64) -> Result<playgate::Millis, JsValue> {
     time::from_epoch_f64(now)
         .ok_or_else(|| js_error(&Error::request("now: must be finite epoch milliseconds")))
 }

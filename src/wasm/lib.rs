@@ -34,16 +34,11 @@ use js_sys::{Array, JsString, Map, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use playgate::decision::{Context, PackedIds};
-use playgate::entitlement::{
-    check_size, Entitlement, DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_LIMIT,
+use playgate::binding::{
+    check_device, check_size, parse_country, time, EntityExtras, PackedIds, Resolution,
+    DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_LIMIT,
 };
-use playgate::error::Error;
-use playgate::policy::{Policy, Resolution};
-use playgate::quality::Quality;
-use playgate::request::{check_device, parse_country, EntityExtras};
-use playgate::time::{self, Millis};
-use playgate::Country;
+use playgate::{Context, Country, Entitlement, Error, Millis, Policy, Quality};
 
 /// The one conversion of a core error into a JS `Error` carrying `code`.
 fn js_error(error: &Error) -> JsValue {

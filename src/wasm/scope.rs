@@ -10,10 +10,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{js_error, json_text, reject};
-use playgate::base64::{self, Alphabet};
-use playgate::error::{Error, ErrorCode};
-use playgate::momento_token::{self, UnverifiedMomentoToken};
-use playgate::scope::{PermissionScope, OPERATIONS};
+use playgate::binding::base64::{self, Alphabet};
+use playgate::momento::{self, UnverifiedMomentoToken};
+use playgate::momento::{PermissionScope, OPERATIONS};
+use playgate::{Error, ErrorCode};
 
 /// A Momento permission scope.
 #[wasm_bindgen(js_name = PermissionScope)]
@@ -107,7 +107,7 @@ impl JsPermissionScope {
     }
 }
 
-fn explanation(e: playgate::scope::Explanation) -> JsValue {
+fn explanation(e: playgate::momento::Explanation) -> JsValue {
     let object = Object::new();
     let set = |k: &str, v: JsValue| {
         let _ = Reflect::set(&object, &JsValue::from_str(k), &v);
@@ -153,7 +153,7 @@ pub fn decode_momento_token(token: JsValue) -> Result<JsValue, JsValue> {
             "token: expected a string",
         ));
     };
-    let decoded = momento_token::decode_momento_token(&text).map_err(|e| js_error(&e))?;
+    let decoded = momento::decode_momento_token(&text).map_err(|e| js_error(&e))?;
     Ok(token_object(decoded))
 }
 

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use js_sys::{Map, Reflect, Uint8Array};
-use playgate::json_api::DecisionView;
+use playgate::DecisionView;
 use playgate::{Country, Decision};
 use playgate_wasm::{
     check_country, io_read, io_write, parse_time, set_extras, take_error, JsEntitlement,
@@ -126,7 +126,7 @@ fn decision_vectors_through_the_binding_layer() {
                 let actual = serde_json::to_value(&decision).unwrap();
                 let mut expect = case["expect"].clone();
                 if let Some(Value::String(t)) = expect.get("validUntil") {
-                    expect["validUntil"] = Value::from(playgate::time::parse_rfc3339(t).unwrap());
+                    expect["validUntil"] = Value::from(playgate::parse_rfc3339(t).unwrap());
                 }
                 for (field, want) in expect.as_object().unwrap() {
                     if &actual[field] != want {

@@ -3,7 +3,7 @@
 //! `{sub, ver: 1, p, exp}` whose `p` is the protobuf permission scope, signed with a local
 //! secret; and verifies them. The cache emulator uses it so that a client talks to it with the
 //! same token format, headers and scope checks as to the real service. Momento's own tokens
-//! are signed with Momento's key and cannot be verified here (see [`crate::momento_token`]).
+//! are signed with Momento's key and cannot be verified here (see [`crate::momento::token`]).
 
 use std::collections::BTreeMap;
 
@@ -15,9 +15,9 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
 use crate::jwt::Verifier;
-use crate::momento_token::{decode_momento_token, TokenKind};
-use crate::scope::PermissionScope;
-use crate::time::Millis;
+use crate::momento::PermissionScope;
+use crate::momento::{decode_momento_token, TokenKind};
+use crate::wire::time::Millis;
 
 /// Momento's limit for a disposable token's lifetime: 25 hours.
 pub const MAX_LIFETIME_SECONDS: i64 = 25 * 3600;
@@ -121,7 +121,7 @@ impl MomentoIssuer {
         custom.insert("ver".to_owned(), Value::from(1));
         custom.insert(
             "p".to_owned(),
-            Value::String(crate::base64::encode(&scope.to_protobuf(), false)),
+            Value::String(crate::wire::base64::encode(&scope.to_protobuf(), false)),
         );
         let mut claims = Claims::new(custom);
         // `exp` in whole seconds, as Momento writes it.
@@ -137,7 +137,7 @@ impl MomentoIssuer {
             .token(&Header::empty(), &claims, &self.key)
             .map_err(|e| invalid_key(format!("HS256: {e}")))?;
         let envelope = serde_json::json!({ "endpoint": self.endpoint, "api_key": api_key });
-        Ok(crate::base64::encode(
+        Ok(crate::wire::base64::encode(
             envelope.to_string().as_bytes(),
             false,
         ))
@@ -178,7 +178,7 @@ impl MomentoIssuer {
 
 /// The `api_key` of a v1 token (already known to be one).
 fn v1_api_key(token: &str) -> Option<String> {
-    let bytes = crate::base64::decode(token, crate::base64::Alphabet::StandardStrict)?;
+    let bytes = crate::wire::base64::decode(token, crate::wire::base64::Alphabet::StandardStrict)?;
     let value: Value = serde_json::from_slice(&bytes).ok()?;
     value.get("api_key")?.as_str().map(str::to_owned)
 }

@@ -2,11 +2,11 @@
 //! client can read but never verify them. Everything decoded here is advisory; the service
 //! (or an edge function holding its own keys) is what enforces it.
 
-use crate::base64::{self, Alphabet};
 use crate::error::{Error, ErrorCode};
-use crate::json::{self, Kind, Reader};
-use crate::scope::PermissionScope;
-use crate::time::Millis;
+use crate::momento::PermissionScope;
+use crate::wire::base64::{self, Alphabet};
+use crate::wire::json::{self, Kind, Reader};
+use crate::wire::time::Millis;
 
 /// Which of Momento's token shapes a string is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

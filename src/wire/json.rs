@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::time::{self, Millis};
+use crate::wire::time::{self, Millis};
 
 /// The most items any one list may hold (`allowed_content`, claims, regions, licenses...).
 pub const MAX_LIST_ITEMS: usize = 65_536;
