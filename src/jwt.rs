@@ -13,6 +13,7 @@ use chrono::{Duration, TimeZone, Utc};
 use jwt_compact::alg::{Ed25519, Es256, Hs256, Rsa};
 use jwt_compact::jwk::JsonWebKey;
 use jwt_compact::{AlgorithmExt as _, Claims, Token, UntrustedToken, ValidationError};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
@@ -126,40 +127,47 @@ fn config_error(message: impl Into<String>) -> Error {
     error(ErrorCode::InvalidKey, message)
 }
 
+/// The options of [`Verifier::from_json`] (`JwtVerifier.fromJson`). Unknown fields are
+/// errors: a misspelt `audiance` must not leave the audience unchecked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct VerifierConfig {
+    algorithms: Vec<String>,
+    /// A JWK, a JWKS (`{keys: [...]}`) or a list of JWKs: told apart after reading.
+    keys: Value,
+    issuer: Option<String>,
+    audience: Option<String>,
+    leeway_seconds: Option<i64>,
+    require_kid: Option<bool>,
+    require_exp: Option<bool>,
+}
+
+/// The options of [`Signer::from_json`] (`PlaybackTokenMinter.fromJson`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SignerConfig {
+    algorithm: String,
+    key: Value,
+    kid: Option<String>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    lifetime_seconds: Option<i64>,
+}
+
 impl Verifier {
     /// Reads `{algorithms, keys, issuer?, audience?, leewaySeconds?, requireKid?, requireExp?}`:
     /// `keys` is a JWK, a JWKS (`{keys: [...]}`) or a list of JWKs; a key's `kid` and `alg` are
     /// honoured. Errors (`INVALID_KEY`) name the key.
     pub fn from_json(config: &str) -> Result<Verifier, Error> {
-        let value: Value =
+        let config: VerifierConfig =
             serde_json::from_str(config).map_err(|e| config_error(format!("verifier: {e}")))?;
-        let object = value
-            .as_object()
-            .ok_or_else(|| config_error("verifier: expected an object"))?;
-        for key in object.keys() {
-            if ![
-                "algorithms",
-                "keys",
-                "issuer",
-                "audience",
-                "leewaySeconds",
-                "requireKid",
-                "requireExp",
-            ]
-            .contains(&key.as_str())
-            {
-                return Err(config_error(format!("verifier: unknown field `{key}`")));
-            }
-        }
-        let algorithms = object
-            .get("algorithms")
-            .and_then(Value::as_array)
-            .ok_or_else(|| config_error("algorithms: expected a list such as [\"RS256\"]"))?
+        let algorithms = config
+            .algorithms
             .iter()
             .map(|a| {
-                a.as_str().and_then(Alg::parse).ok_or_else(|| {
+                Alg::parse(a).ok_or_else(|| {
                     config_error(format!(
-                        "algorithms: {a} is not HS256, ES256, EdDSA or RS256"
+                        "algorithms: \"{a}\" is not HS256, ES256, EdDSA or RS256"
                     ))
                 })
             })
@@ -167,15 +175,15 @@ impl Verifier {
         if algorithms.is_empty() {
             return Err(config_error("algorithms: at least one"));
         }
-        let jwks: Vec<&Value> = match object.get("keys") {
-            Some(Value::Array(list)) => list.iter().collect(),
-            Some(Value::Object(o)) if o.contains_key("keys") => o
+        let jwks: Vec<&Value> = match &config.keys {
+            Value::Array(list) => list.iter().collect(),
+            Value::Object(o) if o.contains_key("keys") => o
                 .get("keys")
                 .and_then(Value::as_array)
                 .ok_or_else(|| config_error("keys.keys: expected a list"))?
                 .iter()
                 .collect(),
-            Some(single @ Value::Object(_)) => vec![single],
+            single @ Value::Object(_) => vec![single],
             _ => {
                 return Err(config_error(
                     "keys: expected a JWK, a JWKS or a list of JWKs",
@@ -188,37 +196,23 @@ impl Verifier {
                 read_key(jwk).map_err(|e| config_error(format!("keys[{i}]: {}", e.message())))?,
             );
         }
-        let text = |name: &str| -> Result<Option<String>, Error> {
-            match object.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(config_error(format!("{name}: expected a string"))),
+        let leeway_seconds = match config.leeway_seconds {
+            None => 60,
+            Some(s) if (0..=86_400).contains(&s) => s,
+            Some(_) => {
+                return Err(config_error(
+                    "leewaySeconds: expected whole seconds between 0 and 86400",
+                ))
             }
-        };
-        let flag = |name: &str, default: bool| -> Result<bool, Error> {
-            match object.get(name) {
-                None | Some(Value::Null) => Ok(default),
-                Some(Value::Bool(b)) => Ok(*b),
-                Some(_) => Err(config_error(format!("{name}: expected a boolean"))),
-            }
-        };
-        let leeway_seconds = match object.get("leewaySeconds") {
-            None | Some(Value::Null) => 60,
-            Some(v) => v
-                .as_i64()
-                .filter(|s| (0..=86_400).contains(s))
-                .ok_or_else(|| {
-                    config_error("leewaySeconds: expected whole seconds between 0 and 86400")
-                })?,
         };
         Ok(Verifier {
             algorithms,
             keys,
-            issuer: text("issuer")?,
-            audience: text("audience")?,
+            issuer: config.issuer,
+            audience: config.audience,
             leeway_seconds,
-            require_kid: flag("requireKid", false)?,
-            require_exp: flag("requireExp", true)?,
+            require_kid: config.require_kid.unwrap_or(false),
+            require_exp: config.require_exp.unwrap_or(true),
         })
     }
 
@@ -530,33 +524,11 @@ impl Signer {
     /// Reads `{algorithm, key (a private JWK), kid?, issuer?, audience?, lifetimeSeconds?}`.
     /// Errors: `INVALID_KEY`.
     pub fn from_json(config: &str) -> Result<Signer, Error> {
-        let value: Value =
+        let config: SignerConfig =
             serde_json::from_str(config).map_err(|e| config_error(format!("signer: {e}")))?;
-        let object = value
-            .as_object()
-            .ok_or_else(|| config_error("signer: expected an object"))?;
-        for key in object.keys() {
-            if ![
-                "algorithm",
-                "key",
-                "kid",
-                "issuer",
-                "audience",
-                "lifetimeSeconds",
-            ]
-            .contains(&key.as_str())
-            {
-                return Err(config_error(format!("signer: unknown field `{key}`")));
-            }
-        }
-        let alg = object
-            .get("algorithm")
-            .and_then(Value::as_str)
-            .and_then(Alg::parse)
+        let alg = Alg::parse(&config.algorithm)
             .ok_or_else(|| config_error("algorithm: expected HS256, ES256, EdDSA or RS256"))?;
-        let jwk_value = object
-            .get("key")
-            .ok_or_else(|| config_error("key: a private JWK is required"))?;
+        let jwk_value = &config.key;
         let jwk: JsonWebKey<'_> = serde_json::from_value(jwk_value.clone())
             .map_err(|e| config_error(format!("key: not a JWK: {e}")))?;
         let bad = |e: &dyn std::fmt::Display| {
@@ -586,22 +558,21 @@ impl Signer {
                 SigningMaterial::Rs256(Box::new(key))
             }
         };
-        let text = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
-        let lifetime_seconds = match object.get("lifetimeSeconds") {
-            None | Some(Value::Null) => DEFAULT_PLAYBACK_LIFETIME,
-            Some(v) => v
-                .as_i64()
-                .filter(|s| (1..=86_400).contains(s))
-                .ok_or_else(|| {
-                    config_error("lifetimeSeconds: expected whole seconds between 1 and 86400")
-                })?,
+        let lifetime_seconds = match config.lifetime_seconds {
+            None => DEFAULT_PLAYBACK_LIFETIME,
+            Some(s) if (1..=86_400).contains(&s) => s,
+            Some(_) => {
+                return Err(config_error(
+                    "lifetimeSeconds: expected whole seconds between 1 and 86400",
+                ))
+            }
         };
         Ok(Signer {
             alg,
             key,
-            kid: text("kid"),
-            issuer: text("issuer"),
-            audience: text("audience"),
+            kid: config.kid,
+            issuer: config.issuer,
+            audience: config.audience,
             lifetime_seconds,
         })
     }

@@ -68,3 +68,54 @@ fn minting_at_the_end_of_chronos_calendar_is_an_error_not_a_panic() {
     assert_eq!(e.code(), playgate::ErrorCode::InvalidRequest);
     assert!(signer.mint(&scope, None, None, 1_700_000_000_000).is_ok());
 }
+
+/// The three edge configuration readers (serde derives with `deny_unknown_fields`): a misspelt
+/// or mistyped option is `INVALID_KEY` naming it, never a default. A misspelt `audience` would
+/// otherwise leave the audience unchecked; a numeric `issuer` was once dropped silently.
+#[test]
+fn configuration_readers_refuse_unknown_fields_and_wrong_types() {
+    use playgate::jwt::Signer;
+    use playgate::momento::MomentoIssuer;
+    use playgate::ErrorCode;
+    let key = RFC7515_A1_KEY;
+    let refused = |result: Result<(), playgate::Error>, field: &str| {
+        let e = result.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidKey, "{}", e.message());
+        assert!(e.message().contains(field), "{field}: {}", e.message());
+    };
+    let verifier = |extra: &str| {
+        Verifier::from_json(&format!(
+            r#"{{"algorithms": ["HS256"], "keys": [{key}]{extra}}}"#
+        ))
+        .map(drop)
+    };
+    assert!(verifier(r#", "audience": "edge", "leewaySeconds": 5"#).is_ok());
+    refused(verifier(r#", "audiance": "edge""#), "audiance");
+    refused(verifier(r#", "issuer": 5"#), "invalid type");
+    refused(verifier(r#", "leewaySeconds": 1.5"#), "invalid type");
+    refused(verifier(r#", "leewaySeconds": 86401"#), "leewaySeconds");
+    refused(verifier(r#", "requireExp": "no""#), "invalid type");
+    refused(
+        Verifier::from_json(&format!(r#"{{"keys": [{key}]}}"#)).map(drop),
+        "algorithms",
+    );
+    let signer = |extra: &str| {
+        Signer::from_json(&format!(r#"{{"algorithm": "HS256", "key": {key}{extra}}}"#)).map(drop)
+    };
+    assert!(signer(r#", "issuer": "playgate-auth", "lifetimeSeconds": 60"#).is_ok());
+    refused(signer(r#", "issuer": 5"#), "invalid type");
+    refused(signer(r#", "lifetime": 60"#), "lifetime");
+    refused(signer(r#", "lifetimeSeconds": 0"#), "lifetimeSeconds");
+    let issuer = |extra: &str| {
+        MomentoIssuer::from_json(&format!(
+            r#"{{"secret": {key}, "endpoint": "127.0.0.1"{extra}}}"#
+        ))
+        .map(drop)
+    };
+    assert!(issuer("").is_ok());
+    refused(issuer(r#", "ttl": 60"#), "ttl");
+    refused(
+        MomentoIssuer::from_json(&format!(r#"{{"secret": {key}, "endpoint": 7}}"#)).map(drop),
+        "invalid type",
+    );
+}

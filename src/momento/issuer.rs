@@ -11,6 +11,7 @@ use chrono::{Duration, TimeZone, Utc};
 use jwt_compact::alg::Hs256;
 use jwt_compact::jwk::JsonWebKey;
 use jwt_compact::{AlgorithmExt as _, Claims, Header};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
@@ -48,29 +49,26 @@ fn invalid_key(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::InvalidKey, message)
 }
 
+/// The options of [`MomentoIssuer::from_json`]; unknown fields are errors.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssuerConfig {
+    /// An oct JWK.
+    secret: Value,
+    /// The host name written into tokens.
+    endpoint: String,
+}
+
 impl MomentoIssuer {
     /// Reads `{secret (an oct JWK of at least 32 bytes), endpoint}`. Errors: `INVALID_KEY`.
     pub fn from_json(config: &str) -> Result<MomentoIssuer, Error> {
-        let value: Value =
+        let IssuerConfig { secret, endpoint } =
             serde_json::from_str(config).map_err(|e| invalid_key(format!("issuer: {e}")))?;
-        let object = value
-            .as_object()
-            .ok_or_else(|| invalid_key("issuer: expected an object"))?;
-        if let Some(unknown) = object
-            .keys()
-            .find(|k| !["secret", "endpoint"].contains(&k.as_str()))
-        {
-            return Err(invalid_key(format!("issuer: unknown field `{unknown}`")));
+        if endpoint.is_empty() || endpoint.contains(char::is_whitespace) {
+            return Err(invalid_key(
+                "endpoint: expected a host name such as 127.0.0.1",
+            ));
         }
-        let endpoint = object
-            .get("endpoint")
-            .and_then(Value::as_str)
-            .filter(|e| !e.is_empty() && !e.contains(char::is_whitespace))
-            .ok_or_else(|| invalid_key("endpoint: expected a host name such as 127.0.0.1"))?
-            .to_owned();
-        let secret = object
-            .get("secret")
-            .ok_or_else(|| invalid_key("secret: an oct JWK is required"))?;
         let jwk: JsonWebKey<'_> = serde_json::from_value(secret.clone())
             .map_err(|e| invalid_key(format!("secret: not a JWK: {e}")))?;
         let key = <Hs256 as jwt_compact::Algorithm>::SigningKey::try_from(&jwk)
