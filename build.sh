@@ -118,13 +118,16 @@ bundle() {
 build() {
   rm -rf "$WORK" "$PKG"
   mkdir -p "$WORK" "$PKG"
-  cp js/api.mjs "$PKG/api.mjs"
+  # The JS layer is one file per concern in js/ (js/api.mjs lists them); the package ships them
+  # as one api.mjs, bundled by esbuild (scope-hoisted: the same functions, no module wrappers).
+  esbuild js/api.mjs --bundle --format=esm --platform=neutral --target=es2022 --log-level=warning \
+    --outfile="$PKG/api.mjs"
   cp js/cache.mjs "$PKG/cache.mjs"
   cp js/load.mjs "$PKG/load.mjs"
   # The CommonJS forms of api.mjs and cache.mjs, inlined into Node's entries
   # (js/build-node-entries.mjs), by a real transform (js/to-commonjs.mjs).
-  local m
-  for m in api cache; do node js/to-commonjs.mjs "js/$m.mjs" "$WORK/$m.cjs"; done
+  node js/to-commonjs.mjs "$PKG/api.mjs" "$WORK/api.cjs"
+  node js/to-commonjs.mjs js/cache.mjs "$WORK/cache.cjs"
   # The player module: decisions, scopes, token decoding. The edge module adds JWT verification.
   bundle "" "${PLAYGATE_FEATURES:-}" "web nodejs bundler"
   bundle "edge" "edge" "web nodejs bundler"

@@ -228,12 +228,22 @@ test('the ErrorCode type names every code the package throws (Rust core, JS laye
   const repo = path.join(PKG, '..');
   const thrown = new Set([
     ...[...readFileSync(path.join(repo, 'src/error.rs'), 'utf8').matchAll(/=> "([A-Z_]+)"/g)].map((m) => m[1]),
-    ...[...readFileSync(path.join(repo, 'js/api.mjs'), 'utf8').matchAll(/\bfail\('([A-Z_]+)'|coded\([^,]+, '([A-Z_]+)'/g)].map((m) => m[1] ?? m[2]),
+    // The JS layer: js/api.mjs and every file it imports, transitively.
+    ...jsLayerFiles(path.join(repo, 'js/api.mjs')).flatMap((file) => [...readFileSync(file, 'utf8')
+      .matchAll(/\bfail\('([A-Z_]+)'|coded\([^,]+, '([A-Z_]+)'/g)].map((m) => m[1] ?? m[2])),
     ...[...readFileSync(path.join(repo, 'js/load.mjs'), 'utf8').matchAll(/code = '([A-Z_]+)'/g)].map((m) => m[1]),
   ]);
   assert.ok(thrown.size >= 15 && thrown.has('INVALID_POLICY') && thrown.has('ENTITLEMENT_MISSING'), [...thrown].join(' '));
   assert.deepEqual(declared, [...thrown].sort());
 });
+
+/** `entry` and the files it imports from `./...`, transitively. */
+function jsLayerFiles(entry, seen = new Set()) {
+  if (seen.has(entry)) return [];
+  seen.add(entry);
+  const imports = [...readFileSync(entry, 'utf8').matchAll(/^(?:import|export) [^;]*? from '(\.\/[\w-]+\.mjs)';/gms)];
+  return [entry, ...imports.flatMap((m) => jsLayerFiles(path.join(path.dirname(entry), m[1]), seen))];
+}
 
 test('README: every snippet is one this file runs', () => {
   const names = [...README().matchAll(/<!-- snippet: ([\w-]+) -->/g)].map((m) => m[1]);
