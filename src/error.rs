@@ -35,6 +35,10 @@ pub enum ErrorCode {
     WrongAudience,
     /// A key or verifier configuration is unusable.
     InvalidKey,
+    /// A manifest is malformed (the message names the line).
+    InvalidManifest,
+    /// A manifest had video and none of it is within the cap.
+    NothingPlayable,
 }
 
 impl ErrorCode {
@@ -55,6 +59,8 @@ impl ErrorCode {
             Self::WrongIssuer => "WRONG_ISSUER",
             Self::WrongAudience => "WRONG_AUDIENCE",
             Self::InvalidKey => "INVALID_KEY",
+            Self::InvalidManifest => "INVALID_MANIFEST",
+            Self::NothingPlayable => "NOTHING_PLAYABLE",
         }
     }
 }

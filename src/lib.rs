@@ -46,6 +46,7 @@ mod request;
 pub mod abi;
 #[cfg(feature = "jwt")]
 pub mod jwt;
+pub mod manifest;
 pub mod momento;
 mod wire;
 
