@@ -1,5 +1,12 @@
 //! Base64 (RFC 4648) decoding and encoding: the standard alphabet (Momento v1 tokens, the `p`
 //! claim) and the URL-safe one (JWT segments).
+//!
+//! Why not the `base64` crate (0.22.1, measured 2026-12-05 with the same build): the player
+//! module grew 1.9 KB gzipped with the crate's engines (60.1 -> 62.0 KB, over the 60 KB
+//! budget), 2.1 KB with the exact semantics of [`Alphabet::Lenient`], which no engine of the
+//! crate has (both alphabets in one string, tolerant padding: 1.9 million of the 11 million
+//! short strings compared decode here and not there). The crate decodes a Momento token 4x
+//! faster (0.23 vs 0.96 us at this crate's opt-level "z"): once per token, not per decision.
 
 /// Which alphabet, and how strict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

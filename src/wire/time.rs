@@ -1,4 +1,12 @@
 //! Instants as epoch milliseconds, read from RFC 3339 text or from numbers.
+//!
+//! Why not a crate (measured 2026-12-05 with the same build): chrono's `parse_from_rfc3339`
+//! costs the player module 6.6 KB gzipped (60.1 -> 66.7 KB), the `time` crate 4.4 KB (0.3.55;
+//! 1.8 KB for 0.3.44, the last release for our rust-version), each over the 60 KB budget.
+//! Semantics: chrono matches this parser on 71,919 inputs but one (it takes U+2212 as an
+//! offset sign); `time` reads a leap second as 23:59:59.999 (a document's `valid_until` of
+//! 23:59:60 would end a millisecond early) and refuses `:60` elsewhere. Speed is a wash: at
+//! opt-level "z" chrono is 0.7-0.9x our time per parse, at 3 it is 1.4x; 18-48 ns either way.
 
 /// Milliseconds since 1970-01-01T00:00:00Z. Finer fractions are truncated toward the past.
 pub type Millis = i64;
