@@ -24,6 +24,7 @@ import zlib from 'node:zlib';
 
 import { CODES, SCOPE_OPERATIONS, compileScope, compileTuned, compileTunedPolicy, straightforwardEvaluate } from './baselines.mjs';
 import { stats } from './stats.mjs';
+import { loadVectors } from '../tests/node/helpers.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
@@ -298,7 +299,7 @@ function crossCheck() {
 // Scopes for the scope cross-check: the SDK-built vectors with a plain JSON form (no super user,
 // no SDK hazard), the timed scope, the API example, and a few forms the vectors lack.
 function checkScopes() {
-  const vectors = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'momento-scopes.json'), 'utf8'));
+  const vectors = loadVectors('momento-scopes.json');
   const fromVectors = vectors.cases
     .filter((c) => c.scopeJson && !JSON.stringify(c.scopeJson).includes('$sdkClass') && !c.itemSelectorsDropped)
     .map((c) => ({ name: c.name, json: c.scopeJson }));
@@ -847,7 +848,7 @@ const groups = measureGroups({
 // (a Set of allowed ids, two epoch numbers, a region and a device compare), no rules engine,
 // answering only "may this play". Ids cycle through a page of 30 (never the same twice in a
 // row), against playgate deciding the same requests into full decisions.
-const SEED000 = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'decisions.json'), 'utf8')).documents.seed000;
+const SEED000 = loadVectors('decisions.json').documents.seed000;
 const MINIMAL_IDS = Array.from({ length: 30 }, (_, i) => (i % 10 === 3 ? SEED000.allowed_content[(i / 10) % SEED000.allowed_content.length | 0] : `movie_id_${1000 + i}`));
 const MINIMAL_CYCLE = Array.from({ length: 60 }, (_, i) => ({ entityId: MINIMAL_IDS[i % 30], country: i % 4 === 3 ? 'CA' : 'US', device: 'web', now: NOW, allowPersistence: false }));
 const MINIMAL_BATCH = Array.from({ length: 1000 }, (_, i) => MINIMAL_CYCLE[i % MINIMAL_CYCLE.length]);

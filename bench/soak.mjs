@@ -40,10 +40,12 @@
 
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { loadVectors } from '../tests/node/helpers.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
@@ -208,7 +210,7 @@ async function child(mode, only) {
   const edgeMemory = edge.memory;
 
   // ---- fixtures ----
-  const VECTORS = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'decisions.json'), 'utf8'));
+  const VECTORS = loadVectors('decisions.json');
   const NOW = Date.parse('2024-11-15T12:00:00Z');
   const NOW_S = Math.floor(NOW / 1000);
   const policy = Policy.fromJson(VECTORS.policies.mosaic);

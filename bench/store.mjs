@@ -17,7 +17,7 @@
 // BENCH_WARM_MS (warm-up per contender, default 600), BENCH_COLD_ROUNDS (default 31),
 // BENCH_COLD_PER_ROUND (cold samples per contender and round, default 100).
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +26,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { compileTuned, compileTunedPolicy, straightforwardEvaluate } from './baselines.mjs';
 import { stats } from './stats.mjs';
 import { startCacheEmulator } from '../www/cache-emulator.mjs';
+import { loadVectors } from '../tests/node/helpers.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
@@ -52,7 +53,7 @@ const { Policy, Entitlement, CacheClient, EntitlementStore } = playgate;
 // -------------------------------------------------------------------------------------------
 
 const NOW = Date.parse('2024-11-15T12:00:00Z');
-const VECTORS = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'decisions.json'), 'utf8'));
+const VECTORS = loadVectors('decisions.json');
 const DOC = VECTORS.documents.seed000;
 const DOC_TEXT = JSON.stringify(DOC);
 // The vectors' Mosaic policy: its `premium` tier (the seed document's subscription_level) caps

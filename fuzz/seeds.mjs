@@ -3,15 +3,15 @@
 // (tests/vectors/*.json) and a few hand-written inputs, so that no binary corpus is committed.
 // Deterministic; run by `./build.sh fuzz` and by the test run before fuzzing.
 import { createHash, createHmac, createPrivateKey, sign } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadVectors } from '../tests/node/helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const vectors = (name) => JSON.parse(readFileSync(path.join(HERE, '..', 'tests', 'vectors', name), 'utf8'));
-const decisions = vectors('decisions.json');
-const scopes = vectors('momento-scopes.json');
-const tokens = vectors('momento-tokens.json');
+const decisions = loadVectors('decisions.json');
+const scopes = loadVectors('momento-scopes.json');
+const tokens = loadVectors('momento-tokens.json');
 
 const corpus = new Map();
 function add(target, input) {

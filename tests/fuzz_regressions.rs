@@ -2,21 +2,19 @@
 //! (issue 11), each with the outcome the rules give.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
+#[path = "support/vectors.rs"]
+mod vectors_support;
+
 use playgate::momento::PermissionScope;
 use playgate::test_support::base64::{decode, Alphabet};
 use serde_json::Value;
 
 #[test]
 fn fuzz_regressions() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/vectors/fuzz-regressions.json"
-    ))
-    .unwrap();
-    let file: Value = serde_json::from_str(&text).unwrap();
-    let cases = file["cases"].as_array().unwrap();
-    assert!(cases.len() >= 7);
-    for case in cases {
+    let file = vectors_support::load("fuzz-regressions.json");
+    let mut ran = 0;
+    for case in vectors_support::cases(&file) {
+        ran += 1;
         let name = case["name"].as_str().unwrap();
         let read = if let Some(b64) = case["protobufBase64"].as_str() {
             PermissionScope::from_protobuf(&decode(b64, Alphabet::StandardStrict).unwrap())
@@ -74,4 +72,5 @@ fn fuzz_regressions() {
             (want, got) => panic!("{name}: toJson {want}, got {got:?}"),
         }
     }
+    vectors_support::assert_ran_every_case(&file, ran);
 }

@@ -5,15 +5,14 @@
 // Test code: a panic is a failed test, which is what these lints guard library code from.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
+#[path = "support/vectors.rs"]
+mod vectors_support;
+
 use playgate::momento::{decode_momento_token, TokenKind};
 use playgate::momento::{ItemSelector, Permission, PermissionScope};
 use playgate::test_support::base64::{decode, Alphabet};
 use serde_json::Value;
-
-fn load(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use vectors_support::{assert_ran_every_case, cases, load};
 
 /// Where playgate is deliberately stricter than the SDK, and why (the service rejects these,
 /// or playgate never guesses): the SDK builds a message, playgate's `from_json` refuses.
@@ -67,11 +66,10 @@ fn never_wider(ours: &PermissionScope, sdk: &PermissionScope) -> bool {
 #[test]
 fn scopes_match_what_the_sdk_sends() {
     let file = load("momento-scopes.json");
-    let cases = file["cases"].as_array().unwrap();
-    assert!(cases.len() >= 70);
-    let (mut equal, mut narrower) = (0, 0);
+    let (mut seen, mut equal, mut narrower) = (0, 0, 0);
     let mut failures = Vec::new();
-    for case in cases {
+    for case in cases(&file) {
+        seen += 1;
         let name = case["name"].as_str().unwrap();
         let json = &case["scopeJson"];
         let ours = if json.is_object() && json.get("$sdkClass").is_none() {
@@ -126,6 +124,7 @@ fn scopes_match_what_the_sdk_sends() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_ran_every_case(&file, seen);
     assert!(
         equal >= 40 && narrower >= 4,
         "equal {equal}, narrower {narrower}"
@@ -136,7 +135,9 @@ fn scopes_match_what_the_sdk_sends() {
 fn tokens_decode_as_the_sdk_decodes_them() {
     let file = load("momento-tokens.json");
     let mut failures = Vec::new();
-    for case in file["cases"].as_array().unwrap() {
+    let mut seen = 0;
+    for case in cases(&file) {
+        seen += 1;
         let name = case["name"].as_str().unwrap();
         let Some(token) = case["token"].as_str() else {
             continue;
@@ -195,6 +196,7 @@ fn tokens_decode_as_the_sdk_decodes_them() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_ran_every_case(&file, seen);
 }
 
 /// playgate's protobuf writer produces the SDK's bytes, byte for byte, for every scope it reads
@@ -203,8 +205,9 @@ fn tokens_decode_as_the_sdk_decodes_them() {
 #[test]
 fn the_protobuf_writer_matches_the_sdk_bytes() {
     let file = load("momento-scopes.json");
-    let (mut same, mut failures) = (0, Vec::new());
-    for case in file["cases"].as_array().unwrap() {
+    let (mut seen, mut same, mut failures) = (0, 0, Vec::new());
+    for case in cases(&file) {
+        seen += 1;
         let name = case["name"].as_str().unwrap();
         let (Some(b64), Some(json)) = (
             case["protobufBase64"].as_str(),
@@ -233,5 +236,6 @@ fn the_protobuf_writer_matches_the_sdk_bytes() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_ran_every_case(&file, seen);
     assert!(same >= 35, "{same} byte-identical");
 }

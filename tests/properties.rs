@@ -18,6 +18,9 @@
     clippy::panic
 )]
 
+#[path = "support/vectors.rs"]
+mod vectors_support;
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -1659,13 +1662,7 @@ fn doc_and_request() -> BoxedStrategy<(Obj, Obj)> {
 }
 
 fn vectors_policy() -> String {
-    let path = format!(
-        "{}/tests/vectors/decisions.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let file: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    file["policies"]["mosaic"].to_string()
+    vectors_support::load("decisions.json")["policies"]["mosaic"].to_string()
 }
 
 /// Policies: the vectors' Mosaic policy, the empty policy, and generated ones.

@@ -4,18 +4,12 @@
 // Test code: a panic is a failed test, which is what these lints guard library code from.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
+#[path = "support/vectors.rs"]
+mod vectors_support;
+
 use playgate::{evaluate_request_json, DecisionView};
 use playgate::{Entitlement, Policy};
 use serde_json::Value;
-
-fn vectors() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/vectors/decisions.json"
-    ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 /// What a case produced: a decision, or the code of the error thrown on the way.
 fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
@@ -46,54 +40,9 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
     evaluate_request_json(&policy, &doc, &case["request"].to_string(), 0).map_err(code)
 }
 
-/// Expected `validUntil` may be written as RFC 3339 text for readability.
-fn normalise(mut expect: Value) -> Value {
-    if let Some(Value::String(text)) = expect.get("validUntil") {
-        let ms = playgate::parse_rfc3339(text).unwrap();
-        expect["validUntil"] = Value::from(ms);
-    }
-    expect
-}
-
 #[test]
 fn decision_vectors() {
-    let file = vectors();
-    let cases = file["cases"].as_array().unwrap();
-    assert!(cases.len() >= 80, "the vector file lost cases");
-    let mut failures = Vec::new();
-    for case in cases {
-        let name = case["name"].as_str().unwrap();
-        assert!(
-            case["source"].as_str().is_some_and(|s| !s.is_empty()),
-            "{name}: every case cites its source"
-        );
-        let outcome = run(&file, case);
-        match (&case["expectError"], outcome) {
-            (Value::String(want), Err(got)) if *want == got => {}
-            (Value::String(want), other) => {
-                failures.push(format!("{name}: expected error {want}, got {other:?}"))
-            }
-            (_, Err(got)) => failures.push(format!("{name}: unexpected error {got}")),
-            (_, Ok(decision)) => {
-                let actual = serde_json::to_value(&decision).unwrap();
-                let expect = normalise(case["expect"].clone());
-                for (field, want) in expect.as_object().unwrap() {
-                    if &actual[field] != want {
-                        failures.push(format!(
-                            "{name}: {field}: expected {want}, got {}",
-                            actual[field]
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failing vectors:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    vectors_support::check_decision_cases(&vectors_support::load("decisions.json"), run);
 }
 
 /// Every case says where its expectation comes from, and what it cites is in the repository: a
@@ -102,13 +51,12 @@ fn decision_vectors() {
 fn every_case_cites_a_source_the_repository_holds() {
     let root = env!("CARGO_MANIFEST_DIR");
     let seeds = std::fs::read_to_string(format!("{root}/docs/README.md")).unwrap();
-    let file = vectors();
-    let cases = file["cases"].as_array().unwrap();
-    assert!(cases.len() >= 80, "{} cases", cases.len());
-    for case in cases {
+    let file = vectors_support::load("decisions.json");
+    let mut checked = 0;
+    for case in vectors_support::cases(&file) {
+        checked += 1;
         let name = case["name"].as_str().unwrap();
-        let source = case["source"].as_str().unwrap_or_default();
-        assert!(!source.trim().is_empty(), "case {name:?}: no source");
+        let source = case["source"].as_str().unwrap();
         for (at, _) in source.match_indices("docs/") {
             let page: String = source[at..]
                 .chars()
@@ -134,4 +82,5 @@ fn every_case_cites_a_source_the_repository_holds() {
             "case {name:?}: cites a page outside the repository"
         );
     }
+    vectors_support::assert_ran_every_case(&file, checked);
 }

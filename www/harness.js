@@ -1,7 +1,8 @@
 // Runs tests/vectors/decisions.json through the web build and publishes the outcome as
-// window.__results = { passed, failed, failures: [{ name, expected, actual }], total, error? }.
-// window.__results is set exactly once, also when loading fails (then failed >= 1 and `error` says why).
-import { runCase, checkCase } from './vectors.js';
+// window.__results = { passed, failed, failures: [{ name, expected, actual }], total, error? },
+// total being the file's `count`. window.__results is set exactly once, also when loading fails
+// (then failed >= 1 and `error` says why).
+import { runCase, checkCase, checkVectors } from './vectors.js';
 
 const summary = document.getElementById('summary');
 const tbody = document.querySelector('#results tbody');
@@ -23,8 +24,7 @@ async function main() {
   await lib.default();
   const response = await fetch('/vectors/decisions.json', { cache: 'no-store' });
   if (!response.ok) throw new Error(`GET /vectors/decisions.json: HTTP ${response.status}`);
-  const vectors = await response.json();
-  if (!Array.isArray(vectors.cases)) throw new Error('decisions.json: "cases" is not an array');
+  const vectors = checkVectors('decisions.json', await response.json());
   if (vectors.description) document.title += ` — ${vectors.description}`;
 
   let passed = 0;
@@ -59,7 +59,7 @@ async function main() {
     }
     tbody.appendChild(row);
   });
-  return { passed, failed: failures.length, failures, total: vectors.cases.length };
+  return { passed, failed: failures.length, failures, total: vectors.count };
 }
 
 main().then(

@@ -1,12 +1,36 @@
-// Runs and checks decision test vectors (tests/vectors/*.json). Plain ES module with no imports:
-// the browser harness passes in the web build, the Node workerd test imports `checkCase` to
-// compare results that came back over HTTP with the same rules.
+// Checks test vector files (tests/vectors/*.json), and runs and checks decision vectors. Plain ES
+// module with no imports: the browser harness passes in the web build, the Node tests load every
+// vector file through `checkVectors` (tests/node/helpers.mjs `loadVectors`), and the workerd test
+// imports `checkCase` to compare results that came back over HTTP with the same rules.
 //
-// Vector file: { description, policies: {name: policy}, documents: {name: document}, cases: [...] }
+// Every vector file: { description, count, cases: [{ name, source, ... }] }, count = cases.length.
+// Decision file: { description, policies: {name: policy}, documents: {name: document}, count, cases: [...] }
 // A case: { name, source, policy?, entitlement | blobText | dictionary, request, expect?, expectError? }
 // It passes when every field of `expect` deep-equals the decision's field (`validUntil` given as
 // RFC 3339 text is compared as Date.parse of it), or when `expectError` equals the `code` of the
 // error thrown by any step. Without `expectError`, any thrown error fails the case.
+
+/**
+ * Returns the parsed vector file `name` after checking it: `cases` is a non-empty array of
+ * exactly `count` cases, each with a non-empty string `name` (unique in the file) and `source`.
+ * Throws a VectorError otherwise, so a lost case or an unsourced one fails every runner.
+ */
+export function checkVectors(name, parsed) {
+  const cases = parsed && parsed.cases;
+  if (!Array.isArray(cases) || cases.length === 0) throw new VectorError(`${name}: "cases" is not a non-empty array`);
+  if (!Number.isInteger(parsed.count)) throw new VectorError(`${name}: no "count" (the number of cases)`);
+  if (cases.length !== parsed.count) {
+    throw new VectorError(`${name}: ${cases.length} cases but "count" says ${parsed.count}: a case was lost or added without updating "count"`);
+  }
+  const names = new Set();
+  cases.forEach((c, i) => {
+    if (typeof c?.name !== 'string' || !c.name.trim()) throw new VectorError(`${name}: case #${i + 1}: no "name"`);
+    if (names.has(c.name)) throw new VectorError(`${name}: case name "${c.name}" given twice`);
+    names.add(c.name);
+    if (typeof c.source !== 'string' || !c.source.trim()) throw new VectorError(`${name}: case "${c.name}": no "source"`);
+  });
+  return parsed;
+}
 
 /** The policy input of a case: undefined (= new Policy()), or the JSON object/text for Policy.fromJson. */
 export function casePolicy(vectors, c) {

@@ -8,14 +8,14 @@
 // `Key Not Found` / `Cache Not Found`, 401 for expired or invalid tokens, 403 before the lookup,
 // 429 throttling, retries for reads only; and from the decision vectors (seed 000's document).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadVectors } from './helpers.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PKG = path.resolve(process.env.PLAYGATE_PKG || path.join(REPO, 'pkg'));
-const VECTORS = JSON.parse(readFileSync(path.join(REPO, 'tests/vectors/decisions.json'), 'utf8'));
+const VECTORS = loadVectors('decisions.json');
 
 export const READWRITE_ALL = { permissions: [{ role: 'readwrite', cache: {} }] };
 export const MEDIA_MOVIE1 = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };

@@ -1,13 +1,23 @@
-// Shared by the Node tests: where the package is, and the decision vectors.
+// Shared by the Node tests (and the benchmarks): where the package is, and the vectors.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import path from 'node:path';
+import { checkVectors } from '../../www/vectors.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PKG = process.env.PLAYGATE_PKG ? path.resolve(process.env.PLAYGATE_PKG) : path.join(REPO, 'pkg');
-export const VECTORS = JSON.parse(readFileSync(path.join(REPO, 'tests/vectors/decisions.json'), 'utf8'));
+
+/**
+ * The vector file `name` of `dir` (default tests/vectors), checked by `checkVectors`: the one
+ * way Node code reads a vector file.
+ */
+export function loadVectors(name, dir = path.join(REPO, 'tests', 'vectors')) {
+  return checkVectors(name, JSON.parse(readFileSync(path.join(dir, name), 'utf8')));
+}
+
+export const VECTORS = loadVectors('decisions.json');
 
 /** Runs one vector case through a playgate module; returns the decision or `{ error: code }`. */
 export function runCase(playgate, file, c) {

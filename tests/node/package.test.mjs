@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PKG } from './helpers.mjs';
+import { PKG, loadVectors } from './helpers.mjs';
 
 let dir;
 const node = (args, cwd = dir) => execFileSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 30_000 });
@@ -265,7 +265,7 @@ test('README snippet "player": caps the renditions at the decision (HD: up to 10
 });
 
 test('README snippet "scope": requests only the keys seed 000\'s token can read, with the token attached', () => {
-  const vectors = JSON.parse(readFileSync(path.join(PKG, '../tests/vectors/momento-tokens.json'), 'utf8'));
+  const vectors = loadVectors('momento-tokens.json');
   const seed = vectors.cases.find((c) => c.source === 'seeds/000_8ce348efde5f7bac.txt' && c.token);
   assert.match(seed.name, /readonly media keyPrefix \/Movie1\//);
   const got = runSnippet('scope', `const momentoToken = ${JSON.stringify(seed.token)}; const cacheBaseUrl = 'https://api.cache.example.com';`, `

@@ -3,12 +3,10 @@
 // decode as the SDK decodes them, and the seeds' MediaStore layout must be gated as the seed says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PKG, REPO } from './helpers.mjs';
+import { PKG, loadVectors } from './helpers.mjs';
 
 const { PermissionScope, decodeMomentoToken } = await import(path.join(PKG, 'node/index.mjs'));
-const load = (name) => JSON.parse(readFileSync(path.join(REPO, 'tests/vectors', name), 'utf8'));
 
 const KEYS = ['/Movie1/playlist.m3u8', '/Movie1/1080p/segment1.ts', '/Movie2/1080p/segment1.ts', 'hits', 'mappings',
   'MYTENANTID-1', '/My Movie/1080p/segment 1.ts', '/映画/a', '/🎬/b', '', ' /Movie1/ x'];
@@ -34,9 +32,11 @@ test('the MediaStore seed scope gates segment keys', () => {
 });
 
 test('JSON form and the SDK protobuf answer alike (every vector, keys, caches, operations)', () => {
-  const file = load('momento-scopes.json');
+  const file = loadVectors('momento-scopes.json');
+  let seen = 0;
   let compared = 0;
   for (const c of file.cases) {
+    seen++;
     if (!c.protobufBase64 || !c.scopeJson || c.scopeJson.$sdkClass || c.itemSelectorsDropped) continue;
     let fromJson;
     try {
@@ -56,11 +56,12 @@ test('JSON form and the SDK protobuf answer alike (every vector, keys, caches, o
     }
     compared++;
   }
+  assert.equal(seen, file.count);
   assert.ok(compared >= 40, `compared ${compared} scopes`);
 });
 
 test('where the SDK drops item selectors, playgate never grants more than the SDK sent', () => {
-  const file = load('momento-scopes.json');
+  const file = loadVectors('momento-scopes.json');
   let hazards = 0;
   for (const c of file.cases.filter((x) => x.itemSelectorsDropped > 0 && x.protobufBase64)) {
     const ours = PermissionScope.fromJson(c.scopeJson);
@@ -93,7 +94,7 @@ test('SDK scope objects with Symbol sentinels, and the {} JSON form', () => {
   assert.equal(all.allows('setIfNotExists', 'anything', 'k'), true);
   assert.equal(all.allowsTopic('publish', 'any', 'topic'), true);
   // The same scope as the SDK sends it (momento-scopes.json, "AllDataReadWrite [apiKey]").
-  const sdk = load('momento-scopes.json').cases.find((c) => c.name === 'AllDataReadWrite [apiKey]');
+  const sdk = loadVectors('momento-scopes.json').cases.find((c) => c.name === 'AllDataReadWrite [apiKey]');
   assert.deepEqual(all.toJSON(), PermissionScope.fromProtobuf(sdk.protobufBase64).toJSON());
   const items = PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: 'media', item: AllCacheItems }] });
   assert.equal(items.allows('get', 'media', 'any'), true);
@@ -105,9 +106,11 @@ test('SDK scope objects with Symbol sentinels, and the {} JSON form', () => {
 });
 
 test('tokens decode as the SDK decodes them', () => {
-  const file = load('momento-tokens.json');
+  const file = loadVectors('momento-tokens.json');
+  let seen = 0;
   let decoded = 0;
   for (const c of file.cases) {
+    seen++;
     if (!c.token && c.token !== '') continue;
     const sdk = c.sdkDecoded ?? {};
     const sdkOk = sdk.decodeAuthToken && sdk.decodeAuthToken.cacheEndpoint;
@@ -132,6 +135,7 @@ test('tokens decode as the SDK decodes them', () => {
     assert.equal(t.kind, sdk.isBase64 ? 'disposable' : 'legacy', c.name);
     if (c.sdkResponse?.expiresAtEpoch) assert.equal(t.expiresAt, c.sdkResponse.expiresAtEpoch * 1000, c.name);
   }
+  assert.equal(seen, file.count);
   assert.ok(decoded >= 10);
 });
 
@@ -158,7 +162,10 @@ test('checks run on the scope\'s check plan in JS and answer as wasm does (expla
   // explain / explainTopic are always answered by the Rust core in wasm; allows / allowsTopic
   // run the plan the core compiled. Every vector scope (both forms), super user, every role.
   const scopes = [];
-  for (const c of load('momento-scopes.json').cases) {
+  const file = loadVectors('momento-scopes.json');
+  let seen = 0;
+  for (const c of file.cases) {
+    seen++;
     if (c.protobufBase64) scopes.push(PermissionScope.fromProtobuf(c.protobufBase64));
     try {
       if (c.scopeJson && !c.scopeJson.$sdkClass) scopes.push(PermissionScope.fromJson(c.scopeJson));
@@ -166,6 +173,7 @@ test('checks run on the scope\'s check plan in JS and answer as wasm does (expla
       assert.equal(e.code, 'INVALID_SCOPE', c.name); // playgate is stricter (tests/momento.rs)
     }
   }
+  assert.equal(seen, file.count);
   scopes.push(PermissionScope.fromProtobuf('CAA='));
   scopes.push(PermissionScope.fromJson({ permissions: [
     { role: 'subscribeonly', cache: 'demo', topic: 'test' },

@@ -8,13 +8,19 @@ import { PKG, VECTORS, runCase, expected, pick } from './helpers.mjs';
 
 const playgate = await import(path.join(PKG, 'node/index.mjs'));
 
+let ran = 0;
 for (const c of VECTORS.cases) {
   test(`vector: ${c.name}`, () => {
+    ran++;
     const want = expected(c);
     const got = runCase(playgate, VECTORS, c);
     assert.deepEqual(pick(got, want), want, c.source);
   });
 }
+
+test('every decision vector ran, as many as the file\'s count', () => {
+  assert.equal(ran, VECTORS.count);
+});
 
 test('evaluateMany gives the same answers as evaluate one by one', () => {
   const { Policy, Entitlement } = playgate;
@@ -40,8 +46,10 @@ test('evaluateMany on requests sharing one context (one crossing) equals evaluat
   const { Policy, Entitlement } = playgate;
   const allIds = [...new Set(VECTORS.cases.map((c) => c.request && c.request.entityId).filter((id) => typeof id === 'string' && id))];
   const extra = ['movie-🎬', 'épisode-1', 'x'.repeat(5000), 'movie\u00001', 'series-9', 'channel-3'];
+  let seen = 0;
   let batches = 0;
   for (const c of VECTORS.cases) {
+    seen++;
     const r = c.request;
     if (!r || r.entityType != null || r.ancestors != null || r.licenses != null || c.expectError) continue;
     let policy, ent;
@@ -72,6 +80,7 @@ test('evaluateMany on requests sharing one context (one crossing) equals evaluat
     }
     batches++;
   }
+  assert.equal(seen, VECTORS.count);
   assert.ok(batches >= 20, `${batches} batches`);
 });
 

@@ -31,6 +31,7 @@
 // video present and none within the cap, in the master or in the named Period).
 // Exits non-zero on any failure.
 
+import { checkVectors } from '../../www/vectors.js';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +41,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const file = process.argv[2] ?? path.join(here, '..', 'vectors', 'manifests.json');
 const repoRoot = path.resolve(path.dirname(file), '..', '..');
-const vectors = JSON.parse(readFileSync(file, 'utf8'));
+const vectors = checkVectors(path.basename(file), JSON.parse(readFileSync(file, 'utf8')));
 
 const LIMIT = { SD: 719, HD: 1080, UHD1: 2160, UHD2: Infinity };
 const QUALITIES = new Set(['SD', 'HD', 'UHD1', 'UHD2']);

@@ -768,6 +768,7 @@ const scopesDoc = {
     '`sdkError` replaces the bytes when the SDK throws. `sdkFromScopeJson` is what the SDK does when handed `scopeJson` parsed back (it does not treat {} as a sentinel). ' +
     'Sources: "sdk" (behaviour of the SDK), seeds/..., docs/momento.md, generated-types (schema-only encodings no SDK scope reaches).',
   ...about,
+  count: scopeOut.length,
   cases: scopeOut,
 };
 const tokensDoc = {
@@ -777,6 +778,7 @@ const tokensDoc = {
     'and `jwt`: the JWT the SDK would send, read with the SDK\'s own jwt-decode (header, claims) plus the `p` claim decoded with the SDK\'s protobuf classes. ' +
     'Keys ending in Error hold the SDK\'s error message. The SDK never checks exp or the signature (the service does). JWTs are HS256 with the dummy secret below.',
   ...about,
+  count: tokenOut.length,
   cases: tokenOut,
 };
 if (failures.length) {

@@ -5,6 +5,9 @@
 // Test code: a panic is a failed test, which is what these lints guard library code from.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
+#[path = "../../../tests/support/vectors.rs"]
+mod vectors_support;
+
 use js_sys::{Map, Reflect, Uint8Array};
 use playgate::DecisionView;
 use playgate::{Country, Decision};
@@ -16,6 +19,7 @@ use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
+// Embedded: the tests run in Node and Chromium, without the repository's files.
 const VECTORS: &str = include_str!("../../../tests/vectors/decisions.json");
 
 fn code_of(error: JsValue) -> String {
@@ -111,40 +115,8 @@ fn country_code(country: Option<&str>) -> Result<u32, JsValue> {
 
 #[wasm_bindgen_test]
 fn decision_vectors_through_the_binding_layer() {
-    let file: Value = serde_json::from_str(VECTORS).unwrap();
-    let mut failures = Vec::new();
-    let cases = file["cases"].as_array().unwrap();
-    for case in cases {
-        let name = case["name"].as_str().unwrap();
-        match (&case["expectError"], run(&file, case)) {
-            (Value::String(want), Err(got)) if *want == got => {}
-            (Value::String(want), other) => {
-                failures.push(format!("{name}: expected error {want}, got {other:?}"))
-            }
-            (_, Err(got)) => failures.push(format!("{name}: unexpected error {got}")),
-            (_, Ok(decision)) => {
-                let actual = serde_json::to_value(&decision).unwrap();
-                let mut expect = case["expect"].clone();
-                if let Some(Value::String(t)) = expect.get("validUntil") {
-                    expect["validUntil"] = Value::from(playgate::parse_rfc3339(t).unwrap());
-                }
-                for (field, want) in expect.as_object().unwrap() {
-                    if &actual[field] != want {
-                        failures.push(format!(
-                            "{name}: {field}: expected {want}, got {}",
-                            actual[field]
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failing vectors:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    let file = vectors_support::parse("decisions.json", VECTORS);
+    vectors_support::check_decision_cases(&file, run);
 }
 
 #[wasm_bindgen_test]
@@ -272,7 +244,7 @@ const SCOPES: &str = include_str!("../../../tests/vectors/momento-scopes.json");
 /// JSON; `tests/momento.rs` covers the other cases natively).
 #[wasm_bindgen_test]
 fn scope_vectors_through_the_binding_layer() {
-    let file: Value = serde_json::from_str(SCOPES).unwrap();
+    let file = vectors_support::parse("momento-scopes.json", SCOPES);
     let keys = [
         "/Movie1/playlist.m3u8",
         "/Movie2/1080p/segment1.ts",
@@ -283,8 +255,9 @@ fn scope_vectors_through_the_binding_layer() {
     ];
     let caches = ["media", "demo", "chat", "*", "other"];
     let ops = ["get", "set", "setIfNotExists", "nope"];
-    let mut compared = 0;
-    for case in file["cases"].as_array().unwrap() {
+    let (mut seen, mut compared) = (0, 0);
+    for case in vectors_support::cases(&file) {
+        seen += 1;
         let (Some(b64), Some(json)) = (
             case["protobufBase64"].as_str(),
             case["scopeJson"].as_object(),
@@ -323,6 +296,7 @@ fn scope_vectors_through_the_binding_layer() {
         }
         compared += 1;
     }
+    vectors_support::assert_ran_every_case(&file, seen);
     assert!(compared >= 40, "compared {compared}");
 }
 
