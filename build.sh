@@ -102,10 +102,13 @@ bundle() {
   node js/public-exports.mjs "$out/web/index.js" "$out/web/playgate.d.ts"
   sed "${entry_sed[@]}" js/entries/bundler.js > "$out/bundler/index.js"
   node js/public-exports.mjs "$out/bundler/index.js" "$out/web/playgate.d.ts"
-  cp js/entries/web.d.ts "$out/web/index.d.ts"
+  # The JS layer's types; the edge module's own (between @edge-begin and @edge-end) only there.
+  local types_sed=(-e '/@edge-begin/d' -e '/@edge-end/d')
+  [ "$dir" = edge ] || types_sed=(-e '/@edge-begin/,/@edge-end/d')
+  sed "${types_sed[@]}" js/entries/web.d.ts > "$out/web/index.d.ts"
   # The same types for require() (node16 resolution reads a .d.cts as CommonJS; the ESM .d.ts
   # would be TS1479 in a .cts file).
-  sed "s#'\./playgate\.js'#'./playgate.cjs'#g" js/entries/web.d.ts > "$out/node/index.d.cts"
+  sed "s#'\./playgate\.js'#'./playgate.cjs'#g" "$out/web/index.d.ts" > "$out/node/index.d.cts"
   cp "$out/web/playgate.d.ts" "$out/node/playgate.d.cts"
   # Node's entries, index.cjs and index.mjs: one file each, sharing one instance.
   node js/build-node-entries.mjs "$work/nodejs/playgate.js" "$WORK/api.cjs" "$WORK/cache.cjs" "$out/node"

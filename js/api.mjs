@@ -9,6 +9,7 @@
 // - dictionary.mjs Entitlement.fromDictionary's adapter for SDK responses, records and Maps
 // - scopes.mjs     PermissionScope (`installScopes`) and decodeMomentoToken (`tokenDecoder`)
 // - jwt.mjs        the edge module's JWT classes (`installJwt`), WebCrypto verification
+// - manifests.mjs  filterManifest (`manifestFilter`) and packagerFilters
 //
 // build.sh bundles this file and its imports into the package's one api.mjs (esbuild), from
 // which the CommonJS form for Node is made (js/to-commonjs.mjs).
@@ -16,4 +17,5 @@
 export { DECISION_CODES } from './abi.mjs';
 export { install } from './decisions.mjs';
 export { installJwt } from './jwt.mjs';
+export { manifestFilter, packagerFilters } from './manifests.mjs';
 export { installScopes, tokenDecoder } from './scopes.mjs';

@@ -1,7 +1,7 @@
 export * from './playgate.js';
 export { default } from './playgate.js';
 
-import type { Decision, DecisionRequest, Policy, UnverifiedMomentoToken } from './playgate.js';
+import type { Decision, DecisionRequest, Policy, Quality, UnverifiedMomentoToken } from './playgate.js';
 
 /** Error codes of the cache client (`CacheError.code`). */
 export type CacheErrorCode =
@@ -100,3 +100,43 @@ export declare class EntitlementStore {
   invalidate(userKey: string): void;
   clear(): void;
 }
+
+// @edge-begin (build.sh drops this block from the player module's types)
+/** A manifest capped to a quality by `filterManifest`. */
+export interface FilteredManifest {
+  /** What was read: an HLS playlist or a DASH MPD. */
+  format: 'hls' | 'dash';
+  /** The manifest with the renditions above the cap removed; every other byte as it was. */
+  text: string;
+  /** Video renditions kept: HLS variants (I-frame entries are not counted), DASH Representations. */
+  kept: number;
+  /** Video renditions removed. */
+  removed: number;
+}
+
+/**
+ * Removes the video renditions above `maxQuality` (by the shorter side of their picture) from
+ * an HLS master playlist or a DASH MPD, given as text or UTF-8 bytes; `maxQuality: null` only
+ * checks. Throws INVALID_MANIFEST (the message starts with the line: "line N: ..."),
+ * NOTHING_PLAYABLE (video was there and none is within the cap) or INVALID_ARGUMENT.
+ */
+export declare function filterManifest(
+  manifest: string | Uint8Array | ArrayBuffer,
+  options: { maxQuality: Quality | null },
+): FilteredManifest;
+// @edge-end
+
+/** Each packaging origin's own filter for a cap: a query string, or null with its reason. */
+export interface PackagerFilters {
+  /** AWS Elemental MediaPackage: `aws.manifestfilter=video_height:1-N`. */
+  mediaPackage: string | null;
+  /** Unified Origin: `filter=` with a dynamic track selection expression, percent-encoded. */
+  unifiedOrigin: string | null;
+  /** Mux: `max_resolution=...`. */
+  mux: string | null;
+  /** Why a filter is null, by its name. */
+  reasons: { mediaPackage?: string; unifiedOrigin?: string; mux?: string };
+}
+
+/** The cap `maxQuality` as each packaging origin's own manifest filter (never looser than the cap). */
+export declare function packagerFilters(maxQuality: Quality | null): PackagerFilters;

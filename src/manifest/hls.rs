@@ -7,7 +7,9 @@
 //! audio or text codecs; its size is the shorter side of `RESOLUTION`. Fail closed: under a cap,
 //! a video variant without `RESOLUTION` goes.
 
-use super::{invalid, nothing_playable, Filtered, Format};
+use super::{
+    audio_or_text_only, cut, decimal, invalid, nothing_playable, text_of, Filtered, Format,
+};
 use crate::error::Error;
 use crate::quality::Quality;
 
@@ -82,7 +84,7 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<F
                             "EXT-X-STREAM-INF is followed by a tag, not by its URI",
                         ));
                     }
-                    Some(next) if next.trim().is_empty() || next.starts_with('#') => j += 1,
+                    Some(next) if next.trim_ascii().is_empty() || next.starts_with('#') => j += 1,
                     Some(_) => break,
                 }
             }
@@ -108,22 +110,15 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<F
         i += 1;
     }
     if kept == 0 && removed > 0 {
-        return Err(nothing_playable(format!(
-            "every video variant of the master playlist is above {}",
-            cap.map_or("the cap", Quality::as_str)
-        )));
+        let cap = cap.map_or("the cap", Quality::as_str);
+        return Err(nothing_playable(text_of(&[
+            "every video variant of the master playlist is above ",
+            cap,
+        ])));
     }
-    let mut out = String::with_capacity(source.len());
-    out.push_str(source.get(..bom).unwrap_or_default());
-    let mut at = 0;
-    for (start, end) in dropped {
-        out.push_str(text.get(at..start).unwrap_or_default());
-        at = end;
-    }
-    out.push_str(text.get(at..).unwrap_or_default());
     Ok(Filtered {
         format: Format::Hls,
-        text: out,
+        text: cut(source, bom, &dropped),
         kept,
         removed,
     })
@@ -142,11 +137,13 @@ impl Variant {
         let mut quality = None;
         for (name, value) in attribute_list(attributes) {
             match name {
-                "CODECS" => codecs = Some(value.trim_matches('"')),
+                "CODECS" => codecs = Some(unquoted(value)),
                 "RESOLUTION" => {
-                    let size = value
-                        .split_once('x')
-                        .and_then(|(w, h)| Some((decimal(w)?, decimal(h)?)))
+                    let x = value.bytes().position(|b| b == b'x');
+                    let size = x
+                        .and_then(|x| {
+                            Some((decimal(value.get(..x)?)?, decimal(value.get(x + 1..)?)?))
+                        })
                         .ok_or_else(|| {
                             invalid(
                                 line,
@@ -158,7 +155,7 @@ impl Variant {
                 _ => {}
             }
         }
-        let video = codecs.is_none_or(|list| list.split(',').any(|c| !audio_or_text(c.trim())));
+        let video = !codecs.is_some_and(audio_or_text_only);
         Ok(Variant { video, quality })
     }
 
@@ -172,56 +169,33 @@ impl Variant {
     }
 }
 
-/// A decimal-integer of section 4.2 (digits only), within `u32`.
-fn decimal(text: &str) -> Option<u32> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
-
 /// `NAME=VALUE` pairs of an attribute list (section 4.2); a quoted value may hold commas.
 fn attribute_list(text: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut rest = text;
     std::iter::from_fn(move || {
-        let (name, after) = rest.split_once('=')?;
+        let eq = rest.bytes().position(|b| b == b'=')?;
+        let name = rest.get(..eq)?.trim_ascii();
+        let after = rest.get(eq + 1..)?;
         let end = if after.starts_with('"') {
             after
-                .get(1..)
-                .and_then(|a| a.find('"'))
+                .bytes()
+                .skip(1)
+                .position(|b| b == b'"')
                 .map_or(after.len(), |q| q + 2)
         } else {
-            after.find(',').unwrap_or(after.len())
+            after.bytes().position(|b| b == b',').unwrap_or(after.len())
         };
         let value = after.get(..end).unwrap_or(after);
-        rest = after.get(end..).unwrap_or_default().trim_start_matches(',');
-        Some((name.trim(), value))
+        rest = after.get(end..).unwrap_or_default();
+        rest = rest.strip_prefix(',').unwrap_or(rest);
+        Some((name, value))
     })
 }
 
-/// Whether a `CODECS` entry is an audio or text codec (RFC 6381 names as HLS uses them).
-/// Anything else counts as video: unknown means capped, never let through.
-fn audio_or_text(codec: &str) -> bool {
-    let family = codec.split('.').next().unwrap_or(codec);
-    matches!(
-        family,
-        "mp4a"
-            | "ac-3"
-            | "ec-3"
-            | "ac-4"
-            | "Opus"
-            | "opus"
-            | "fLaC"
-            | "flac"
-            | "alac"
-            | "mhm1"
-            | "mhm2"
-            | "dtsc"
-            | "dtse"
-            | "dtsh"
-            | "dtsl"
-            | "dtsx"
-            | "wvtt"
-            | "stpp"
-    )
+/// A quoted-string's text (section 4.2), or the value as it is.
+fn unquoted(value: &str) -> &str {
+    value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value)
 }

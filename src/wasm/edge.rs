@@ -1,11 +1,11 @@
 //! Bindings of the edge module (feature `edge`): JWT verification. The player module has none
 //! of this: it holds no keys.
 
-use js_sys::{Object, Reflect};
+use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 use super::scope::JsPermissionScope;
-use super::{js_error, json_text};
+use super::{js_error, json_text, set};
 use playgate::binding::time;
 use playgate::binding::{check_device, parse_country};
 use playgate::jwt::{PlaybackEntitlement, Signer, Verifier};
@@ -362,11 +362,6 @@ fn verified_object(verified: &playgate::jwt::Verified) -> Result<Object, JsValue
 fn parsed(json: &str) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(json)
         .map_err(|_| js_error(&Error::new(ErrorCode::MalformedToken, "claims: not JSON")))
-}
-
-/// Sets a property on a fresh object (which cannot fail).
-fn set(object: &Object, key: &str, value: JsValue) {
-    let _ = Reflect::set(object, &JsValue::from_str(key), &value);
 }
 
 /// Reads `now` as the JS layer passes it.

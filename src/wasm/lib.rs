@@ -14,6 +14,8 @@
 mod edge;
 #[cfg(feature = "edge")]
 pub use edge::{JsJwtVerifier, JsPlaybackTokenMinter};
+#[cfg(feature = "manifests")]
+mod manifest;
 #[cfg(feature = "scopes")]
 mod scope;
 mod types;
@@ -50,6 +52,12 @@ fn js_error(error: &Error) -> JsValue {
         &JsValue::from_str(error.code().as_str()),
     );
     js.into()
+}
+
+/// Sets a property on a fresh object (which cannot fail).
+#[cfg(feature = "edge")]
+fn set(object: &Object, key: &str, value: JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), &value);
 }
 
 fn reject<T>(error: Error) -> Result<T, JsValue> {

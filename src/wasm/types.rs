@@ -22,7 +22,7 @@ export type ErrorCode =
   | 'INVALID_SCOPE' | 'MALFORMED_TOKEN' | 'INVALID_KEY' | 'ALGORITHM_NOT_ALLOWED' | 'UNKNOWN_KEY'
   | 'BAD_SIGNATURE' | 'TOKEN_EXPIRED' | 'TOKEN_NOT_YET_VALID' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE'
   | 'ENTITLEMENT_MISSING' | 'ENTITLEMENT_UNAVAILABLE' | 'WASM_UNAVAILABLE' | 'INVALID_MANIFEST'
-  | 'NOTHING_PLAYABLE';
+  | 'NOTHING_PLAYABLE' | 'INVALID_ARGUMENT';
 
 /** An error thrown by playgate: a real `Error` with a stable `code`. */
 export interface PlaygateError extends Error { code: ErrorCode }

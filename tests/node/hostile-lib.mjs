@@ -336,6 +336,8 @@ export const KNOWN_CODES = new Set([
   'UNEXPECTED_RESPONSE', 'TIMEOUT', 'NETWORK_ERROR', 'RESPONSE_TOO_LARGE',
   // Entitlement.fromDictionary on the Momento SDK's Miss and Error responses
   'ENTITLEMENT_MISSING', 'ENTITLEMENT_UNAVAILABLE',
+  // Manifests (filterManifest, packagerFilters)
+  'INVALID_MANIFEST', 'NOTHING_PLAYABLE', 'INVALID_ARGUMENT',
 ]);
 
 function safe(fn, fallback) {

@@ -380,6 +380,25 @@ function bases() {
   add({ entry: 'fn default', name: 'init', kind: 'fn', fn: 'init', args: [undefined] });
   add({ entry: 'fn initSync', name: 'initSync', kind: 'fn', fn: 'initSync', args: [undefined] });
   add({ entry: 'fn qualityForSize', name: '1920x1080', kind: 'fn', fn: 'qualityForSize', args: [1920, 1080], post: (q) => (QUALITIES.includes(q) ? [] : [{ shape: `returned ${String(q)}` }]) });
+  // -- manifests (filterManifest: the edge module only, for now) --
+  const MANIFEST = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\nsd.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=9000000,RESOLUTION=3840x2160\nuhd.m3u8\n';
+  const uncapping = (q) => q === null || q === 'UHD1' || q === 'UHD2';
+  add({
+    entry: 'fn filterManifest', name: 'HLS capped at HD', kind: 'fn', fn: 'filterManifest', args: [MANIFEST, { maxQuality: 'HD' }],
+    post: (r) => (typeof r?.text !== 'string' ? [{ shape: `returned ${String(r)}` }] : r.text.includes('uhd.m3u8') ? [{ probe: 'a variant above the cap kept' }] : []),
+    mayGrant: byTable({ 0: (v) => v !== MANIFEST, 1: (v) => safe(() => uncapping(v.maxQuality)), '1.maxQuality': uncapping }),
+  });
+  const heights = (f) => [
+    Number(/video_height:1-(\d+)$/.exec(f.mediaPackage ?? '')?.[1] ?? 0),
+    Number(/MaxHeight<=(\d+)/.exec(decodeURIComponent(f.unifiedOrigin ?? ''))?.[1] ?? 0),
+    Number(/max_resolution=(\d+)p$/.exec(f.mux ?? '')?.[1] ?? 0),
+  ];
+  add({
+    entry: 'fn packagerFilters', name: 'HD', kind: 'fn', fn: 'packagerFilters', args: ['HD'],
+    post: (f) => (f === null || typeof f !== 'object' ? [{ shape: `returned ${String(f)}` }]
+      : heights(f).some((h) => h > 1080) || [f.mediaPackage, f.unifiedOrigin, f.mux].some((x) => x === null) ? [{ probe: 'a filter looser than HD' }] : []),
+    mayGrant: byTable({ 0: uncapping }),
+  });
   // -- Policy --
   add({ entry: 'new Policy', name: 'extra argument', kind: 'new', cls: 'Policy', args: [undefined], post: (p, { M }) => (p instanceof M.Policy ? [] : [{ shape: 'not a Policy' }]) });
   const policyGrant = (v) => {
@@ -794,7 +813,8 @@ for (const mod of MODULES) {
 }
 function usable(base, M) {
   const cls = base.cls ?? /^(?:new |fn )?(\w+)/.exec(base.entry)[1];
-  if (base.entry.startsWith('fn ') || base.entry.startsWith('CatalogDecisions')) return true;
+  if (base.entry.startsWith('fn ')) return typeof M[base.fn === 'init' ? 'default' : base.fn] === 'function';
+  if (base.entry.startsWith('CatalogDecisions')) return true;
   if (base.kind === 'text') return (!/verifier|signHS/i.test(base.template) || Boolean(M.JwtVerifier)) && (!/issuer\.|mkIssued/.test(base.template) || Boolean(M.MomentoTokenIssuer));
   return Boolean(M[cls]);
 }

@@ -1,0 +1,84 @@
+// Manifests: `filterManifest` (HLS and DASH capped to a decision's quality, by the wasm core:
+// src/manifest/) and `packagerFilters` (the same cap as a packaging origin's own filter, plain
+// JS: each vendor's syntax, cited in the README). Owns no state.
+
+import { coded, fail } from './checks.mjs';
+
+const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
+
+/** `options.maxQuality` as a rank (0 uncapped); it must be given, `null` for uncapped. */
+function capRank(options) {
+  if (options === null || typeof options !== 'object') {
+    throw fail('INVALID_ARGUMENT', "options: expected { maxQuality } ('SD', 'HD', 'UHD1', 'UHD2' or null)");
+  }
+  const { maxQuality } = options;
+  if (maxQuality === null) return 0;
+  if (typeof maxQuality === 'string' && Object.prototype.hasOwnProperty.call(RANKS, maxQuality)) return RANKS[maxQuality];
+  throw fail('INVALID_ARGUMENT', `maxQuality: expected 'SD', 'HD', 'UHD1', 'UHD2' or null (uncapped), got ${
+    maxQuality === undefined ? 'nothing' : typeof maxQuality === 'string' ? JSON.stringify(maxQuality) : typeof maxQuality}`);
+}
+
+/**
+ * The module's `filterManifest(input, { maxQuality })`: `input` is the manifest's text or its
+ * bytes (a Uint8Array, an ArrayBuffer); the result `{ format, text, kept, removed }`.
+ */
+export function manifestFilter(raw) {
+  const { _filterManifestText: filterText, _filterManifestBytes: filterBytes, _manifestCounts: counts } = raw;
+  return function filterManifest(input, options) {
+    try {
+      const rank = capRank(options);
+      let text;
+      if (typeof input === 'string') {
+        text = filterText(input, rank) ?? input; // undefined: unchanged, the caller's own string
+      } else if (input instanceof Uint8Array) {
+        text = filterBytes(input, rank);
+      } else if (input instanceof ArrayBuffer) {
+        text = filterBytes(new Uint8Array(input), rank);
+      } else {
+        throw fail('INVALID_ARGUMENT', 'manifest: expected its text (a string) or its bytes (a Uint8Array or an ArrayBuffer)');
+      }
+      // format + 2 * kept + 2^27 * removed (src/wasm/manifest.rs)
+      const packed = counts();
+      const removed = Math.floor(packed / 134217728);
+      const rest = packed - removed * 134217728;
+      return { format: rest % 2 === 1 ? 'dash' : 'hls', text, kept: Math.floor(rest / 2), removed };
+    } catch (error) {
+      throw coded(error, 'INVALID_ARGUMENT', 'manifest');
+    }
+  };
+}
+
+// The largest picture height of each cap: SD is below 720 lines, HD up to 1080, UHD1 up to
+// 2160 (UHD2 has no ceiling). Origins filter by height, playgate by the shorter side: for
+// landscape video the same, for portrait video the origin's filter is stricter, never looser.
+const MAX_HEIGHT = { SD: 719, HD: 1080, UHD1: 2160 };
+// Mux's `max_resolution` values (https://www.mux.com/docs/guides/control-playback-resolution):
+// the highest that does not exceed the cap.
+const MUX = { SD: '540p', HD: '1080p', UHD1: '2160p' };
+
+/**
+ * The cap `maxQuality` as each packaging origin's own filter, for deployments that filter
+ * there: `{ mediaPackage, unifiedOrigin, mux, reasons }`, each a query string (to append to the
+ * manifest URL) or `null` with its reason in `reasons`. Never a looser filter than the cap.
+ */
+export function packagerFilters(maxQuality) {
+  if (maxQuality !== null && !(typeof maxQuality === 'string' && Object.prototype.hasOwnProperty.call(RANKS, maxQuality))) {
+    throw fail('INVALID_ARGUMENT', "maxQuality: expected 'SD', 'HD', 'UHD1', 'UHD2' or null (uncapped)");
+  }
+  if (maxQuality === null || maxQuality === 'UHD2') {
+    const why = maxQuality === null
+      ? 'uncapped: every rendition may play, there is nothing to filter'
+      : 'UHD2 is the top of the ladder: every rendition is within it, there is nothing to filter';
+    return { mediaPackage: null, unifiedOrigin: null, mux: null, reasons: { mediaPackage: why, unifiedOrigin: why, mux: why } };
+  }
+  const height = MAX_HEIGHT[maxQuality];
+  return {
+    // AWS Elemental MediaPackage manifest filtering: `video_height` with an inclusive range.
+    mediaPackage: `aws.manifestfilter=video_height:1-${height}`,
+    // Unified Origin dynamic track selection: keep every track that is not video, and video
+    // tracks whose height is within the cap. The expression is percent-encoded.
+    unifiedOrigin: `filter=${encodeURIComponent(`(type!="video")||(MaxHeight<=${height})`)}`,
+    mux: `max_resolution=${MUX[maxQuality]}`,
+    reasons: {},
+  };
+}

@@ -1,0 +1,128 @@
+// Manifests through the package: filterManifest (the edge module, until the player module fits
+// its budget with it) on every vector of tests/vectors/manifests.json, as text and as bytes;
+// and packagerFilters on strings, against each vendor's documented syntax (README).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { PKG, loadVectors } from './helpers.mjs';
+
+const edge = await import(path.join(PKG, 'edge/node/index.mjs'));
+const edgeCjs = createRequire(import.meta.url)(path.join(PKG, 'edge/node/index.cjs'));
+const player = await import(path.join(PKG, 'node/index.mjs'));
+const VECTORS = loadVectors('manifests.json');
+
+const bytesOf = (c) => (c.inputBase64 !== undefined ? new Uint8Array(Buffer.from(c.inputBase64, 'base64')) : null);
+const optionsOf = (c) => (Object.prototype.hasOwnProperty.call(c, 'maxQuality') ? { maxQuality: c.maxQuality } : {});
+
+/** Checks one case's outcome: the expected result, or the coded error and where it points. */
+function check(c, run) {
+  if (c.expectError) {
+    assert.throws(run, (e) => {
+      assert.equal(e.code, c.expectError.code, `${c.name}: ${e.message}`);
+      const where = c.expectError.where;
+      if (typeof where === 'number') assert.match(e.message, new RegExp(`^line ${where}:`), c.name);
+      if (where && typeof where === 'object') {
+        assert.match(e.message, new RegExp(`^line ${where.line}:`), c.name);
+        assert.ok(e.message.includes(`<${where.element}>`), `${c.name}: ${e.message}`);
+      }
+      return true;
+    });
+    return;
+  }
+  const got = run();
+  assert.deepEqual(got, c.expect, c.name);
+  assert.deepEqual(Object.keys(got), ['format', 'text', 'kept', 'removed'], c.name);
+}
+
+test('filterManifest: every manifest vector, as text and as bytes, idempotent', () => {
+  let ran = 0;
+  for (const c of VECTORS.cases) {
+    const bytes = bytesOf(c);
+    const options = optionsOf(c);
+    if (bytes) {
+      check(c, () => edge.filterManifest(bytes, options));
+      check(c, () => edge.filterManifest(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), options));
+      // The same bytes as a string (when they are UTF-8): the same result.
+      const text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes);
+      if (Buffer.from(text, 'utf8').equals(Buffer.from(bytes))) check(c, () => edge.filterManifest(text, options));
+    } else {
+      check(c, () => edge.filterManifest(c.input, options));
+      check(c, () => edge.filterManifest(new TextEncoder().encode(c.input), options));
+      check(c, () => edgeCjs.filterManifest(c.input, options));
+    }
+    if (c.expect) {
+      const again = edge.filterManifest(c.expect.text, options);
+      assert.deepEqual(again, { ...c.expect, removed: 0 }, `${c.name}: filtered again`);
+    }
+    ran++;
+  }
+  assert.equal(ran, VECTORS.count);
+});
+
+test('filterManifest: an unchanged text is the caller\'s own string; a changed one a new string', () => {
+  const uncapped = VECTORS.cases.find((c) => c.input && c.maxQuality === null && c.expect && c.expect.removed === 0);
+  const r = edge.filterManifest(uncapped.input, { maxQuality: null });
+  assert.equal(r.text, uncapped.input);
+  const capped = VECTORS.cases.find((c) => c.input && c.expect && c.expect.removed > 0);
+  assert.notEqual(edge.filterManifest(capped.input, { maxQuality: capped.maxQuality }).text, capped.input);
+});
+
+test('filterManifest: bad arguments are INVALID_ARGUMENT, never a default', () => {
+  const hls = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=640x360\na.m3u8\n';
+  for (const [input, options] of [
+    [hls, undefined], [hls, null], [hls, {}], [hls, { maxQuality: 'FHD' }], [hls, { maxQuality: 'hd' }],
+    [hls, { maxQuality: 2 }], [hls, { maxQuality: undefined }], [42, { maxQuality: 'HD' }], [null, { maxQuality: 'HD' }],
+    [[hls], { maxQuality: 'HD' }], [{ text: hls }, { maxQuality: 'HD' }],
+  ]) {
+    assert.throws(() => edge.filterManifest(input, options), (e) => e.code === 'INVALID_ARGUMENT', `${typeof input} ${JSON.stringify(options)}`);
+  }
+  // A getter that throws is coded too.
+  const hostile = { get maxQuality() { throw new Error('boom'); } };
+  assert.throws(() => edge.filterManifest(hls, hostile), (e) => e.code === 'INVALID_ARGUMENT');
+  assert.deepEqual(edge.filterManifest(hls, { maxQuality: 'SD' }), { format: 'hls', text: hls, kept: 1, removed: 0 });
+});
+
+test('the player module has packagerFilters; filterManifest is the edge module\'s for now', () => {
+  assert.equal(typeof player.packagerFilters, 'function');
+  assert.equal('filterManifest' in player, false);
+  assert.equal(typeof edge.filterManifest, 'function');
+});
+
+test('packagerFilters: each vendor\'s own syntax for the cap, never looser', () => {
+  // AWS Elemental MediaPackage: aws.manifestfilter=video_height:<min>-<max>, inclusive.
+  // Unified Origin: filter=<expression> (type, MaxHeight), percent-encoded.
+  // Mux: max_resolution=<270p..2160p>, the highest rendition not above it.
+  const expected = {
+    SD: ['aws.manifestfilter=video_height:1-719', '(type!="video")||(MaxHeight<=719)', 'max_resolution=540p'],
+    HD: ['aws.manifestfilter=video_height:1-1080', '(type!="video")||(MaxHeight<=1080)', 'max_resolution=1080p'],
+    UHD1: ['aws.manifestfilter=video_height:1-2160', '(type!="video")||(MaxHeight<=2160)', 'max_resolution=2160p'],
+  };
+  for (const [quality, [mediaPackage, expression, mux]] of Object.entries(expected)) {
+    for (const m of [player, edge]) {
+      const f = m.packagerFilters(quality);
+      assert.equal(f.mediaPackage, mediaPackage);
+      assert.equal(f.unifiedOrigin, `filter=${encodeURIComponent(expression)}`);
+      assert.equal(decodeURIComponent(f.unifiedOrigin.slice('filter='.length)), expression);
+      assert.equal(f.mux, mux);
+      assert.deepEqual(f.reasons, {});
+    }
+    // Never looser: every landscape 16:9 picture the height range lets through is within the
+    // cap on playgate's own ladder (qualityForSize), and the range's top is within it.
+    const top = Number(/-(\d+)$/.exec(expected[quality][0])[1]);
+    const rank = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
+    for (let h = 1; h <= top; h += 7) {
+      assert.ok(rank[player.qualityForSize(Math.round((h * 16) / 9), h)] <= rank[quality], `${quality}: ${h} lines`);
+    }
+    assert.ok(rank[player.qualityForSize(Math.round((top * 16) / 9), top)] <= rank[quality]);
+    assert.ok(rank[player.qualityForSize(Math.round(((top + 1) * 16) / 9), top + 1)] > rank[quality]);
+  }
+  for (const cap of ['UHD2', null]) {
+    const f = player.packagerFilters(cap);
+    assert.deepEqual([f.mediaPackage, f.unifiedOrigin, f.mux], [null, null, null]);
+    for (const vendor of ['mediaPackage', 'unifiedOrigin', 'mux']) assert.match(f.reasons[vendor], /nothing to filter/);
+  }
+  for (const bad of ['FHD', 'hd', 2, undefined, {}]) {
+    assert.throws(() => player.packagerFilters(bad), (e) => e.code === 'INVALID_ARGUMENT');
+  }
+});
