@@ -12,6 +12,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const decisions = loadVectors('decisions.json');
 const scopes = loadVectors('momento-scopes.json');
 const tokens = loadVectors('momento-tokens.json');
+const manifests = loadVectors('manifests.json');
 
 const corpus = new Map();
 function add(target, input) {
@@ -90,6 +91,12 @@ for (const c of scopes.cases) if (c.protobufBase64) add('base64', c.protobufBase
 for (const c of tokens.cases) if (typeof c.token === 'string') for (const part of c.token.split('.')) add('base64', part);
 for (const doc of Object.values(decisions.documents)) add('json_differential', JSON.stringify(doc, null, 1));
 for (const j of ['[1e400]', '{"a":1,"a":2}', '"\\ud83d\\ude00"', '[-0.0e-0,1E+2,0]', '{"":[{}]}', '\u00ef\u00bb\u00bfnull']) add('json_differential', j);
+
+// Manifests: every vector's input, behind a cap selector byte (rank % 5: 0 uncapped).
+for (const c of manifests.cases) {
+  const input = c.inputBase64 !== undefined ? Buffer.from(c.inputBase64, 'base64') : Buffer.from(c.input);
+  for (const rank of [0, 1, 2, 3]) add('manifest', Buffer.concat([Buffer.from([rank]), input]));
+}
 
 let files = 0;
 for (const [target, inputs] of corpus) {

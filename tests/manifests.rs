@@ -76,3 +76,129 @@ fn manifest_vectors() {
     }
     assert_eq!(ran, 48, "cases run (all but the two about the JS argument)");
 }
+
+mod properties {
+    //! Generated ladders: whatever the cap, no video rendition above it survives, every one
+    //! within it does, and the output is the input with whole variants or elements removed.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A rendition: width, height, and whether it declares its size and codecs.
+    type Rendition = (u32, u32, bool, bool);
+
+    fn rendition() -> impl Strategy<Value = Rendition> {
+        (
+            16u32..8000,
+            16u32..8000,
+            proptest::bool::weighted(0.9),
+            any::<bool>(),
+        )
+    }
+
+    fn rank(q: Quality) -> u8 {
+        q.rank()
+    }
+
+    /// Whether a rendition must survive under `cap` (fail closed: unsized video goes).
+    fn within(r: &Rendition, cap: Option<Quality>) -> bool {
+        match cap {
+            None => true,
+            Some(cap) => r.2 && rank(Quality::of_picture(r.0, r.1)) <= rank(cap),
+        }
+    }
+
+    fn hls(ladder: &[Rendition], crlf: bool) -> String {
+        let nl = if crlf { "\r\n" } else { "\n" };
+        let mut out = format!("#EXTM3U{nl}#EXT-X-VERSION:6{nl}");
+        for (i, (w, h, sized, codecs)) in ladder.iter().enumerate() {
+            let mut tag = format!("#EXT-X-STREAM-INF:BANDWIDTH={}", 100_000 * (i + 1));
+            if *sized {
+                tag += &format!(",RESOLUTION={w}x{h}");
+            }
+            if *codecs {
+                tag += ",CODECS=\"avc1.640028,mp4a.40.2\"";
+            }
+            out += &format!("{tag}{nl}# variant {i}{nl}v{i}/index.m3u8{nl}");
+        }
+        out += &format!("#EXT-X-STREAM-INF:BANDWIDTH=64000,CODECS=\"mp4a.40.2\"{nl}audio.m3u8{nl}");
+        out
+    }
+
+    fn dash(ladder: &[Rendition]) -> String {
+        let mut out = String::from("<?xml version=\"1.0\"?>\n<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\">\n  <Period>\n    <AdaptationSet contentType=\"video\" mimeType=\"video/mp4\">\n");
+        for (i, (w, h, sized, codecs)) in ladder.iter().enumerate() {
+            let size = if *sized {
+                format!(" width=\"{w}\" height=\"{h}\"")
+            } else {
+                String::new()
+            };
+            let codecs = if *codecs {
+                " codecs=\"hvc1.2.4.L153\""
+            } else {
+                ""
+            };
+            out += &format!("      <!-- {i} -->\n      <Representation id=\"v{i}\"{size}{codecs}>\n        <BaseURL>v{i}.mp4</BaseURL>\n      </Representation>\n");
+        }
+        out += "    </AdaptationSet>\n    <AdaptationSet contentType=\"audio\" mimeType=\"audio/mp4\">\n      <Representation id=\"a\" codecs=\"mp4a.40.2\"/>\n    </AdaptationSet>\n  </Period>\n</MPD>\n";
+        out
+    }
+
+    fn is_cut_from(small: &[u8], big: &[u8]) -> bool {
+        let mut rest = big.iter();
+        small.iter().all(|b| rest.any(|c| c == b))
+    }
+
+    proptest! {
+        #[test]
+        fn hls_keeps_exactly_the_variants_within_the_cap(
+            ladder in proptest::collection::vec(rendition(), 1..12),
+            cap in 0u8..5,
+            crlf in any::<bool>(),
+        ) {
+            let cap = Quality::from_rank(cap);
+            let input = hls(&ladder, crlf);
+            let keep: Vec<bool> = ladder.iter().map(|r| within(r, cap)).collect();
+            match filter_manifest(input.as_bytes(), cap) {
+                Ok(got) => {
+                    for (i, keep) in keep.iter().enumerate() {
+                        prop_assert_eq!(got.text.contains(&format!("v{i}/index.m3u8")), *keep, "variant {}", i);
+                    }
+                    prop_assert!(got.text.contains("audio.m3u8"));
+                    prop_assert_eq!(got.kept as usize, keep.iter().filter(|k| **k).count());
+                    prop_assert!(is_cut_from(got.text.as_bytes(), input.as_bytes()));
+                    let again = filter_manifest(got.text.as_bytes(), cap).unwrap();
+                    prop_assert_eq!(again.text, got.text);
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.code().as_str(), "NOTHING_PLAYABLE");
+                    prop_assert!(keep.iter().all(|k| !k));
+                }
+            }
+        }
+
+        #[test]
+        fn dash_keeps_exactly_the_representations_within_the_cap(
+            ladder in proptest::collection::vec(rendition(), 1..12),
+            cap in 0u8..5,
+        ) {
+            let cap = Quality::from_rank(cap);
+            let input = dash(&ladder);
+            let keep: Vec<bool> = ladder.iter().map(|r| within(r, cap)).collect();
+            match filter_manifest(input.as_bytes(), cap) {
+                Ok(got) => {
+                    for (i, keep) in keep.iter().enumerate() {
+                        prop_assert_eq!(got.text.contains(&format!("v{i}.mp4")), *keep, "representation {}", i);
+                    }
+                    prop_assert!(got.text.contains("id=\"a\""));
+                    prop_assert!(is_cut_from(got.text.as_bytes(), input.as_bytes()));
+                    let again = filter_manifest(got.text.as_bytes(), cap).unwrap();
+                    prop_assert_eq!(again.text, got.text);
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.code().as_str(), "NOTHING_PLAYABLE");
+                    prop_assert!(keep.iter().all(|k| !k));
+                }
+            }
+        }
+    }
+}
