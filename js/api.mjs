@@ -16,6 +16,6 @@
 
 export { DECISION_CODES } from './abi.mjs';
 export { install } from './decisions.mjs';
-export { installJwt } from './jwt.mjs';
+export { axinomMessage, installJwt } from './jwt.mjs';
 export { manifestFilter, packagerFilters } from './manifests.mjs';
 export { installScopes, tokenDecoder } from './scopes.mjs';

@@ -1,5 +1,5 @@
 // JWTs (the edge module only): the checked JwtVerifier, PlaybackTokenMinter and
-// MomentoTokenIssuer API (`installJwt`), with WebCrypto verification for `verifyAsync` (ES256,
+// MomentoTokenIssuer API (`installJwt`), the Axinom license message (`axinomMessage`), with WebCrypto verification for `verifyAsync` (ES256,
 // RS256: wasm checks the algorithm and picks the keys, the platform checks the signature).
 // Owns the WebCrypto keys imported per verifier.
 
@@ -175,4 +175,42 @@ export function installJwt(raw) {
       },
     });
   }
+}
+
+/**
+ * The edge module's `axinomLicenseMessage(options)`: the Axinom DRM license service message (a
+ * JWT signed with the communication key) for a title's content keys. Checked here, signed in
+ * wasm (src/axinom.rs). `policy` defaults to DEFAULT, `allowPersistence` to false.
+ */
+export function axinomMessage(raw) {
+  const sign = raw._axinomLicenseMessage;
+  return function axinomLicenseMessage(options) {
+    try {
+      if (options === null || typeof options !== 'object') {
+        throw fail('INVALID_ARGUMENT', 'options: expected { keyIds, comKeyId, comKey, policy?, allowPersistence?, expiresAt? }');
+      }
+      const { keyIds, comKeyId, comKey, policy, allowPersistence, expiresAt } = options;
+      if (!Array.isArray(keyIds)) throw fail('INVALID_ARGUMENT', 'keyIds: expected an array of content key ids');
+      const ids = Array.from(keyIds, (id, i) => {
+        if (typeof id !== 'string') throw fail('INVALID_ARGUMENT', `keyIds[${i}]: expected a string`);
+        return id;
+      });
+      if (typeof comKeyId !== 'string') throw fail('INVALID_ARGUMENT', 'comKeyId: expected a string');
+      if (typeof comKey !== 'string') throw fail('INVALID_KEY', 'comKey: expected the communication key in base64');
+      const preset = policy ?? 'DEFAULT';
+      if (typeof preset !== 'string') throw fail('INVALID_ARGUMENT', 'policy: expected DEFAULT, DEV or STRICT');
+      const persistence = allowPersistence ?? false;
+      if (typeof persistence !== 'boolean') throw fail('INVALID_ARGUMENT', 'allowPersistence: expected a boolean');
+      let expires = NaN;
+      if (expiresAt !== undefined && expiresAt !== null) {
+        expires = isA(expiresAt, Date) ? Date.prototype.getTime.call(expiresAt) : expiresAt;
+        if (typeof expires !== 'number' || !Number.isFinite(expires)) {
+          throw fail('INVALID_ARGUMENT', 'expiresAt: expected epoch milliseconds or a valid Date');
+        }
+      }
+      return sign(ids, comKeyId, comKey, preset, persistence, expires);
+    } catch (error) {
+      throw coded(error, 'INVALID_ARGUMENT', 'axinomLicenseMessage');
+    }
+  };
 }

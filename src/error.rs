@@ -39,6 +39,8 @@ pub enum ErrorCode {
     InvalidManifest,
     /// A manifest had video and none of it is within the cap.
     NothingPlayable,
+    /// An argument is missing or not one of the accepted values.
+    InvalidArgument,
 }
 
 impl ErrorCode {
@@ -61,6 +63,7 @@ impl ErrorCode {
             Self::InvalidKey => "INVALID_KEY",
             Self::InvalidManifest => "INVALID_MANIFEST",
             Self::NothingPlayable => "NOTHING_PLAYABLE",
+            Self::InvalidArgument => "INVALID_ARGUMENT",
         }
     }
 }

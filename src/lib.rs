@@ -45,6 +45,8 @@ mod request;
 
 pub mod abi;
 #[cfg(feature = "jwt")]
+pub mod axinom;
+#[cfg(feature = "jwt")]
 pub mod jwt;
 pub mod manifest;
 pub mod momento;

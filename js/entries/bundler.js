@@ -5,7 +5,7 @@
 import * as wasm from '../web/playgate_bg.wasm';
 import * as raw from '../web/playgate_bg.js';
 import { wasmLoader } from '../load.mjs';
-import { install, installJwt, installScopes, manifestFilter, tokenDecoder } from '../api.mjs';
+import { axinomMessage, install, installJwt, installScopes, manifestFilter, tokenDecoder } from '../api.mjs';
 import { cacheClientClass, entitlementStoreClass } from '../cache.mjs';
 
 const { instantiate, instantiateSync } = wasmLoader(raw);
@@ -23,6 +23,8 @@ export * from '../web/playgate_bg.js';
 export { DECISION_CODES, packagerFilters } from '../api.mjs';
 // Manifests capped to a decision: the edge module's for now (the player's when it fits its budget).
 export const filterManifest = /* @__PURE__ */ manifestFilter(raw); // @edge
+// The Axinom DRM license message: server side only (the communication key is a secret).
+export const axinomLicenseMessage = /* @__PURE__ */ axinomMessage(raw); // @edge
 // The cache HTTP client and entitlement store (js/cache.mjs), bound to this module's classes;
 // pure, so that a bundle without them leaves them out.
 export { CacheError } from '../cache.mjs';

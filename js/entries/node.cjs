@@ -21,6 +21,7 @@ module.exports = globalThis[SHARED] ?? share((function load() {
   if (raw.JwtVerifier) api.installJwt(raw); // the edge module
   raw.DECISION_CODES = api.DECISION_CODES;
   if (raw._filterManifestText) raw.filterManifest = api.manifestFilter(raw); // the edge module
+  if (raw._axinomLicenseMessage) raw.axinomLicenseMessage = api.axinomMessage(raw); // the edge module
   raw.packagerFilters = api.packagerFilters;
   raw.CacheClient = cache.cacheClientClass(raw.decodeMomentoToken);
   raw.CacheError = cache.CacheError;

@@ -124,6 +124,25 @@ export declare function filterManifest(
   manifest: string | Uint8Array | ArrayBuffer,
   options: { maxQuality: Quality | null },
 ): FilteredManifest;
+
+/**
+ * The Axinom DRM license service message for a title's content keys: a JWT signed HS256 with
+ * the communication key (server side only). Key ids are trimmed and de-duplicated ignoring
+ * case (the first spelling kept); `expiresAt` becomes the envelope's `expiration_date`.
+ * Throws INVALID_ARGUMENT (no key id, an empty one, an unknown policy), INVALID_KEY (comKey).
+ */
+export declare function axinomLicenseMessage(options: {
+  keyIds: string[];
+  comKeyId: string;
+  /** The communication key, base64 or base64url, padding optional. */
+  comKey: string;
+  /** Default DEFAULT. */
+  policy?: 'DEFAULT' | 'DEV' | 'STRICT' | null;
+  /** The decision's `allowPersistence`; default false. */
+  allowPersistence?: boolean | null;
+  /** Epoch ms or a Date; default none. */
+  expiresAt?: number | Date | null;
+}): string;
 // @edge-end
 
 /** Each packaging origin's own filter for a cap: a query string, or null with its reason. */

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use super::scope::JsPermissionScope;
 use super::{js_error, json_text, set};
+use playgate::axinom::LicenseMessage;
 use playgate::binding::time;
 use playgate::binding::{check_device, parse_country};
 use playgate::jwt::{PlaybackEntitlement, Signer, Verifier};
@@ -338,6 +339,39 @@ export interface JwtVerifier {
   verify(token: string, options?: { now?: number | string | Date }): VerifiedJwt;
 }
 "#;
+
+/// Internal: the Axinom license service message for the checked arguments of
+/// `axinomLicenseMessage` (js/jwt.mjs); `expires_at` NaN for none.
+#[wasm_bindgen(js_name = _axinomLicenseMessage, skip_typescript)]
+pub fn axinom_license_message(
+    key_ids: Vec<String>,
+    com_key_id: &str,
+    com_key: &str,
+    policy: &str,
+    allow_persistence: bool,
+    expires_at: f64,
+) -> Result<String, JsValue> {
+    let expires_at = if expires_at.is_nan() {
+        None
+    } else {
+        Some(time::from_epoch_f64(expires_at).ok_or_else(|| {
+            js_error(&Error::new(
+                ErrorCode::InvalidArgument,
+                "expiresAt: must be finite epoch milliseconds",
+            ))
+        })?)
+    };
+    LicenseMessage {
+        key_ids: &key_ids,
+        com_key_id,
+        com_key,
+        policy,
+        allow_persistence,
+        expires_at,
+    }
+    .sign()
+    .map_err(|e| js_error(&e))
+}
 
 /// `{algorithm, keyId, claims}` of a verified token. Built by hand with the claims through the
 /// platform's `JSON.parse`, not serde-wasm-bindgen: that measured 8.6 KB more of the edge module

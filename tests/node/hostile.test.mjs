@@ -399,6 +399,18 @@ function bases() {
       : heights(f).some((h) => h > 1080) || [f.mediaPackage, f.unifiedOrigin, f.mux].some((x) => x === null) ? [{ probe: 'a filter looser than HD' }] : []),
     mayGrant: byTable({ 0: uncapping }),
   });
+  // -- the Axinom license message (edge): a message must never grant persistence it was not given
+  const AXINOM = { keyIds: ['68945fc1-2337-4685-8dac-31cb808dc747'], comKeyId: '00000000-0000-0000-0000-000000000001', comKey: 'secret_key', policy: 'DEFAULT', allowPersistence: false };
+  add({
+    entry: 'fn axinomLicenseMessage', name: 'reference', kind: 'fn', fn: 'axinomLicenseMessage', args: [AXINOM],
+    post: (jwt) => {
+      if (typeof jwt !== 'string') return [{ shape: `returned ${String(jwt)}` }];
+      const payload = parseJson(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+      if (!payload || typeof payload !== 'object') return [{ shape: 'payload is not a JSON object' }];
+      return payload.message?.license?.allow_persistence === false ? [] : [{ probe: 'persistence granted' }];
+    },
+    mayGrant: byTable({ 0: (v) => safe(() => v.allowPersistence === true), '0.allowPersistence': (v) => v === true }),
+  });
   // -- Policy --
   add({ entry: 'new Policy', name: 'extra argument', kind: 'new', cls: 'Policy', args: [undefined], post: (p, { M }) => (p instanceof M.Policy ? [] : [{ shape: 'not a Policy' }]) });
   const policyGrant = (v) => {

@@ -1,15 +1,15 @@
 //! The SDK's JSON form of a scope (what `JSON.stringify` of a Momento JS SDK scope gives, and
 //! what playback tokens carry): read strictly, written exactly or not at all.
 
-use std::fmt::Write as _;
-
 use super::validate::scope_error;
 use super::{
     CacheRole, CacheSelector, FunctionRole, ItemSelector, NameSelector, Permission,
     PermissionScope, TopicRole,
 };
 use crate::error::Error;
-use crate::wire::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES};
+use crate::wire::json::{
+    self, write_string as json_string, JsonError, Kind, Reader, MAX_JSON_BYTES,
+};
 
 impl PermissionScope {
     /// Reads the JSON the Momento JS SDK writes for a scope: `{permissions: [...]}`, each
@@ -172,25 +172,6 @@ pub(super) fn write_permission(
     }
     out.push('}');
     Ok(())
-}
-
-/// Writes `s` as a JSON string literal.
-pub fn json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// `{permissions: [...]}`, or `{superUser: true}` (what [`PermissionScope::to_json`] writes

@@ -1,10 +1,10 @@
 //! A scope's checks as data (a check plan) for the JS layer, which compares names where they
 //! live instead of paying a call into wasm per check.
 
-use super::json::json_string;
 use super::{
     CacheSelector, ItemSelector, OperationClass, Permission, PermissionScope, TopicSelector,
 };
+use crate::wire::json::write_string as json_string;
 
 impl OperationClass {
     /// Every class, in the order of their bits in [`PermissionScope::check_plan`].
