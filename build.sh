@@ -273,6 +273,7 @@ bench() {
   node bench/bench.mjs
   node bench/store.mjs
   node bench/soak.mjs
+  node bench/manifests.mjs
 }
 
 # The cache HTTP API emulator on its own (tests start their own in-process).

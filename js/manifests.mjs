@@ -23,20 +23,20 @@ function capRank(options) {
  * bytes (a Uint8Array, an ArrayBuffer); the result `{ format, text, kept, removed }`.
  */
 export function manifestFilter(raw) {
-  const { _filterManifestText: filterText, _filterManifestBytes: filterBytes, _manifestCounts: counts } = raw;
+  const { _filterManifestBytes: filterBytes, _manifestCounts: counts } = raw;
+  const encoder = new TextEncoder();
+  // The bytes were checked as UTF-8 by wasm; the BOM, if any, is part of the text.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   return function filterManifest(input, options) {
     try {
       const rank = capRank(options);
-      let text;
-      if (typeof input === 'string') {
-        text = filterText(input, rank) ?? input; // undefined: unchanged, the caller's own string
-      } else if (input instanceof Uint8Array) {
-        text = filterBytes(input, rank);
-      } else if (input instanceof ArrayBuffer) {
-        text = filterBytes(new Uint8Array(input), rank);
-      } else {
-        throw fail('INVALID_ARGUMENT', 'manifest: expected its text (a string) or its bytes (a Uint8Array or an ArrayBuffer)');
-      }
+      let bytes;
+      if (typeof input === 'string') bytes = encoder.encode(input);
+      else if (input instanceof Uint8Array) bytes = input;
+      else if (input instanceof ArrayBuffer) bytes = new Uint8Array(input);
+      else throw fail('INVALID_ARGUMENT', 'manifest: expected its text (a string) or its bytes (a Uint8Array or an ArrayBuffer)');
+      // undefined: unchanged, so the caller's own string (or the bytes' text).
+      const text = filterBytes(bytes, rank) ?? (typeof input === 'string' ? input : decoder.decode(bytes));
       // format + 2 * kept + 2^27 * removed (src/wasm/manifest.rs)
       const packed = counts();
       const removed = Math.floor(packed / 134217728);

@@ -20,7 +20,7 @@ module.exports = globalThis[SHARED] ?? share((function load() {
   api.installScopes(raw);
   if (raw.JwtVerifier) api.installJwt(raw); // the edge module
   raw.DECISION_CODES = api.DECISION_CODES;
-  if (raw._filterManifestText) raw.filterManifest = api.manifestFilter(raw); // the edge module
+  if (raw._filterManifestBytes) raw.filterManifest = api.manifestFilter(raw); // the edge module
   if (raw._axinomLicenseMessage) raw.axinomLicenseMessage = api.axinomMessage(raw); // the edge module
   raw.packagerFilters = api.packagerFilters;
   raw.CacheClient = cache.cacheClientClass(raw.decodeMomentoToken);

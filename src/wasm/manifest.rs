@@ -14,16 +14,6 @@ thread_local! {
     static COUNTS: Cell<f64> = const { Cell::new(0.0) };
 }
 
-/// Internal: filters manifest text to the cap of `rank`; `undefined` when the text is unchanged
-/// (the filter only removes, so the same length is the same text), so the JS layer returns the
-/// caller's own string instead of a copy. The counts wait in `_manifestCounts`.
-#[wasm_bindgen(js_name = _filterManifestText, skip_typescript)]
-pub fn filter_manifest_text(text: &str, rank: u8) -> Result<Option<String>, JsValue> {
-    let filtered = filter_manifest(text.as_bytes(), cap(rank)?).or_else(reject)?;
-    let unchanged = filtered.text.len() == text.len();
-    Ok(keep_counts(filtered).filter(|_| !unchanged))
-}
-
 /// Internal: filters manifest bytes (UTF-8) to the cap of `rank`; the counts wait in
 /// `_manifestCounts`.
 #[wasm_bindgen(js_name = _filterManifestBytes, skip_typescript)]
