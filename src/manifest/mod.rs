@@ -52,6 +52,7 @@ pub struct Filtered {
 /// Errors: `INVALID_MANIFEST` whose message starts with the 1-based line ("line N: ...", and
 /// for DASH the element), `NOTHING_PLAYABLE` (a master or Period had video and none is within
 /// the cap).
+#[inline(always)]
 pub fn filter_manifest(input: &[u8], cap: Option<Quality>) -> Result<Filtered, Error> {
     let text = std::str::from_utf8(input).map_err(|e| {
         let valid = input.get(..e.valid_up_to()).unwrap_or_default();
@@ -130,7 +131,7 @@ fn invalid(line: usize, message: &str) -> Error {
 
 /// `source` without the byte ranges `dropped` (in order, relative to the text after the
 /// `bom` bytes): the output of both filters.
-#[inline(never)]
+#[inline(always)]
 fn cut(source: &str, bom: usize, dropped: &[(usize, usize)]) -> String {
     let text = source.get(bom..).unwrap_or_default();
     let mut out = String::with_capacity(source.len());
