@@ -1,7 +1,9 @@
 // Runs tests/vectors/decisions.json through the web build and publishes the outcome as
-// window.__results = { passed, failed, failures: [{ name, expected, actual }], total, error? },
-// total being the file's `count`. window.__results is set exactly once, also when loading fails
-// (then failed >= 1 and `error` says why).
+// window.__results = { passed, failed, failures: [{ name, expected, actual }], total, error?,
+// manifests }, total being the file's `count`; `manifests` is the same summary for
+// tests/vectors/manifests.json through the edge module's filterManifest (the player module does
+// not carry it yet). window.__results is set exactly once, also when loading fails (then
+// failed >= 1 and `error` says why).
 import { runCase, checkCase, checkVectors } from './vectors.js';
 
 const summary = document.getElementById('summary');
@@ -59,13 +61,57 @@ async function main() {
     }
     tbody.appendChild(row);
   });
-  return { passed, failed: failures.length, failures, total: vectors.count };
+  return { passed, failed: failures.length, failures, total: vectors.count, manifests: await manifests() };
+}
+
+/** One manifest case: null when it holds, else why not. */
+function manifestFailure(edge, c) {
+  const input = c.inputBase64 !== undefined ? Uint8Array.from(atob(c.inputBase64), (ch) => ch.charCodeAt(0)) : c.input;
+  const options = Object.prototype.hasOwnProperty.call(c, 'maxQuality') ? { maxQuality: c.maxQuality } : {};
+  let got;
+  try {
+    got = edge.filterManifest(input, options);
+  } catch (error) {
+    if (!c.expectError) return `threw ${error && error.code}: ${error && error.message}`;
+    if (error.code !== c.expectError.code) return `threw ${error.code}, expected ${c.expectError.code}`;
+    const where = c.expectError.where;
+    const line = typeof where === 'number' ? where : where && where.line;
+    if (line !== undefined && !error.message.startsWith(`line ${line}:`)) return `message does not start with line ${line}: ${error.message}`;
+    if (where && where.element && !error.message.includes(`<${where.element}>`)) return `message does not name <${where.element}>: ${error.message}`;
+    return null;
+  }
+  if (c.expectError) return `returned, expected ${c.expectError.code}`;
+  for (const key of ['format', 'text', 'kept', 'removed']) {
+    if (got[key] !== c.expect[key]) return `${key}: ${show(got[key])}, expected ${show(c.expect[key])}`;
+  }
+  const again = edge.filterManifest(got.text, options);
+  return again.text === got.text && again.removed === 0 ? null : 'filtering the output again changed it';
+}
+
+async function manifests() {
+  const edge = await import('/pkg/edge/web/index.js');
+  await edge.default();
+  const response = await fetch('/vectors/manifests.json', { cache: 'no-store' });
+  if (!response.ok) throw new Error(`GET /vectors/manifests.json: HTTP ${response.status}`);
+  const vectors = checkVectors('manifests.json', await response.json());
+  const failures = [];
+  for (const c of vectors.cases) {
+    let why;
+    try {
+      why = manifestFailure(edge, c);
+    } catch (error) {
+      why = `harness error: ${error && error.message}`;
+    }
+    if (why) failures.push({ name: c.name, why });
+  }
+  return { passed: vectors.cases.length - failures.length, failed: failures.length, failures, total: vectors.count };
 }
 
 main().then(
   (results) => {
-    summary.textContent = `${results.passed} passed, ${results.failed} failed (${results.total} cases)`;
-    summary.classList.add(results.failed === 0 ? 'ok' : 'bad');
+    const m = results.manifests;
+    summary.textContent = `${results.passed} passed, ${results.failed} failed (${results.total} cases); manifests: ${m.passed} passed, ${m.failed} failed (${m.total} cases)`;
+    summary.classList.add(results.failed === 0 && m.failed === 0 ? 'ok' : 'bad');
     window.__results = results;
   },
   (error) => {
