@@ -35,8 +35,20 @@ export function manifestFilter(raw) {
       else if (input instanceof Uint8Array) bytes = input;
       else if (input instanceof ArrayBuffer) bytes = new Uint8Array(input);
       else throw fail('INVALID_ARGUMENT', 'manifest: expected its text (a string) or its bytes (a Uint8Array or an ArrayBuffer)');
-      // undefined: unchanged, so the caller's own string (or the bytes' text).
-      const text = filterBytes(bytes, rank) ?? (typeof input === 'string' ? input : decoder.decode(bytes));
+      const cuts = filterBytes(bytes, rank); // start, end, start, end, ... (byte offsets)
+      // The text without the cuts: slices of the caller's own string when it is ASCII (then
+      // byte offsets are string offsets), else the kept bytes decoded piece by piece (each cut
+      // falls on an ASCII character, so every piece is whole UTF-8).
+      const ascii = typeof input === 'string' && bytes.length === input.length;
+      const piece = ascii ? (a, b) => input.slice(a, b) : (a, b) => decoder.decode(bytes.subarray(a, b));
+      let text;
+      if (cuts.length === 0) {
+        text = typeof input === 'string' ? input : decoder.decode(bytes);
+      } else {
+        text = piece(0, cuts[0]);
+        for (let i = 1; i < cuts.length - 1; i += 2) text += piece(cuts[i], cuts[i + 1]);
+        text += piece(cuts[cuts.length - 1], bytes.length);
+      }
       // format + 2 * kept + 2^27 * removed (src/wasm/manifest.rs)
       const packed = counts();
       const removed = Math.floor(packed / 134217728);

@@ -10,7 +10,7 @@
 
 use super::xml::{attributes, local, Kind, Tags};
 use super::{
-    at_line, audio_or_text_only, cut, decimal, line_at, nothing_playable, text_of, Filtered, Format,
+    at_line, audio_or_text_only, decimal, line_at, nothing_playable, shifted, text_of, Cuts, Format,
 };
 use crate::error::{Error, ErrorCode};
 use crate::quality::Quality;
@@ -97,12 +97,12 @@ impl<'a> Traits<'a> {
 type Period = (usize, u32, u32);
 
 #[inline(always)]
-pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<Filtered, Error> {
+pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<Cuts, Error> {
     let text = source.get(bom..).unwrap_or_default();
     let mut tags = Tags::new(text);
     // Open elements: name, start, and whether the element goes when it closes.
     let mut open: Vec<(&str, usize, bool)> = Vec::new();
-    // Byte ranges to cut, in order.
+    // Byte ranges to in order.
     let mut dropped: Vec<(usize, usize)> = Vec::new();
     let mut period: Option<Period> = None;
     // The open AdaptationSet: its start, traits, Representations, and where its cuts begin.
@@ -207,9 +207,9 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<F
         ));
     }
     close_period(text, period.take())?;
-    Ok(Filtered {
+    Ok(Cuts {
         format: Format::Dash,
-        text: cut(source, bom, &dropped),
+        dropped: shifted(dropped, bom),
         kept,
         removed,
     })

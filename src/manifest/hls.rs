@@ -8,7 +8,7 @@
 //! a video variant without `RESOLUTION` goes.
 
 use super::{
-    audio_or_text_only, cut, decimal, invalid, nothing_playable, text_of, Filtered, Format,
+    audio_or_text_only, decimal, invalid, nothing_playable, shifted, text_of, Cuts, Format,
 };
 use crate::error::Error;
 use crate::quality::Quality;
@@ -56,7 +56,7 @@ const I_FRAME_STREAM_INF: &str = "#EXT-X-I-FRAME-STREAM-INF:";
 
 /// Filters the playlist `text` (its BOM, if any, already skipped: `bom` bytes precede it).
 #[inline(always)]
-pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<Filtered, Error> {
+pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<Cuts, Error> {
     let text = source.get(bom..).unwrap_or_default();
     let all = lines(text);
     let line_text = |l: &Line| text.get(l.start..l.end).unwrap_or_default();
@@ -118,9 +118,9 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<F
             cap,
         ])));
     }
-    Ok(Filtered {
+    Ok(Cuts {
         format: Format::Hls,
-        text: cut(source, bom, &dropped),
+        dropped: shifted(dropped, bom),
         kept,
         removed,
     })

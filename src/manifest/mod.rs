@@ -47,6 +47,22 @@ pub struct Filtered {
     pub removed: u32,
 }
 
+/// What the filter takes out of a manifest: the byte ranges to drop, in order, and the counts.
+/// The filtered text is the input without them ([`filter_manifest`]); a caller that holds the
+/// input (the JS layer, with the caller's string) can cut it itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cuts {
+    /// What was read.
+    pub format: Format,
+    /// Byte ranges `start..end` of the input, in order, not overlapping; each starts and ends
+    /// at an ASCII character (a line or a tag boundary).
+    pub dropped: Vec<(usize, usize)>,
+    /// Video renditions kept (as in [`Filtered`]).
+    pub kept: u32,
+    /// Video renditions removed.
+    pub removed: u32,
+}
+
 /// Filters a manifest given as bytes to `cap` (`None`: uncapped, only checked). The format is
 /// told by the first characters after a BOM: `#EXTM3U` is HLS, `<` (after white space) DASH.
 /// Errors: `INVALID_MANIFEST` whose message starts with the 1-based line ("line N: ...", and
@@ -54,6 +70,25 @@ pub struct Filtered {
 /// the cap).
 #[inline(always)]
 pub fn filter_manifest(input: &[u8], cap: Option<Quality>) -> Result<Filtered, Error> {
+    let cuts = manifest_cuts(input, cap)?;
+    let mut text = String::with_capacity(input.len());
+    let mut from = 0;
+    for &(start, end) in &cuts.dropped {
+        text.push_str(source_text(input, from, start));
+        from = end;
+    }
+    text.push_str(source_text(input, from, input.len()));
+    Ok(Filtered {
+        format: cuts.format,
+        text,
+        kept: cuts.kept,
+        removed: cuts.removed,
+    })
+}
+
+/// What [`filter_manifest`] would cut out of `input`, without building the text. Same errors.
+#[inline(always)]
+pub fn manifest_cuts(input: &[u8], cap: Option<Quality>) -> Result<Cuts, Error> {
     let text = std::str::from_utf8(input).map_err(|e| {
         let valid = input.get(..e.valid_up_to()).unwrap_or_default();
         invalid(line_at(valid, valid.len()), "not UTF-8 text")
@@ -69,6 +104,23 @@ pub fn filter_manifest(input: &[u8], cap: Option<Quality>) -> Result<Filtered, E
     } else {
         hls::filter(text, bom, cap)
     }
+}
+
+/// `input[from..to]` as text (`input` is UTF-8 and the cuts fall on ASCII characters).
+fn source_text(input: &[u8], from: usize, to: usize) -> &str {
+    input
+        .get(from..to)
+        .and_then(|piece| std::str::from_utf8(piece).ok())
+        .unwrap_or_default()
+}
+
+/// Ranges of the text after the BOM as ranges of the whole input.
+fn shifted(mut dropped: Vec<(usize, usize)>, bom: usize) -> Vec<(usize, usize)> {
+    for range in &mut dropped {
+        range.0 += bom;
+        range.1 += bom;
+    }
+    dropped
 }
 
 /// Whether a `CODECS` list (RFC 6381, comma-separated) names only audio and text codecs.
@@ -127,22 +179,6 @@ fn line_at(bytes: &[u8], at: usize) -> usize {
 /// `INVALID_MANIFEST` with the message "line N: ...".
 fn invalid(line: usize, message: &str) -> Error {
     Error::new(ErrorCode::InvalidManifest, at_line(line, message))
-}
-
-/// `source` without the byte ranges `dropped` (in order, relative to the text after the
-/// `bom` bytes): the output of both filters.
-#[inline(always)]
-fn cut(source: &str, bom: usize, dropped: &[(usize, usize)]) -> String {
-    let text = source.get(bom..).unwrap_or_default();
-    let mut out = String::with_capacity(source.len());
-    out.push_str(source.get(..bom).unwrap_or_default());
-    let mut from = 0;
-    for &(start, end) in dropped {
-        out.push_str(text.get(from..start).unwrap_or_default());
-        from = end;
-    }
-    out.push_str(text.get(from..).unwrap_or_default());
-    out
 }
 
 /// The parts, one after the other (not `[..].concat()`, whose generic join is 1 KB of code).
