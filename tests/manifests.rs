@@ -77,6 +77,19 @@ fn manifest_vectors() {
     assert_eq!(ran, 48, "cases run (all but the two about the JS argument)");
 }
 
+/// hls.js finds a variant tag anywhere on a line (its master-playlist regex is not anchored),
+/// so a tag after leading blanks is a variant the player plays: the filter must cap it too.
+#[test]
+fn a_variant_tag_after_leading_blanks_is_still_capped() {
+    let input = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=640x360\nsd.m3u8\n  \t#EXT-X-STREAM-INF:BANDWIDTH=2,RESOLUTION=3840x2160\nuhd.m3u8\n";
+    let got = filter_manifest(input.as_bytes(), Some(Quality::Hd)).unwrap();
+    assert_eq!(
+        got.text,
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=640x360\nsd.m3u8\n"
+    );
+    assert_eq!((got.kept, got.removed), (1, 1));
+}
+
 mod properties {
     //! Generated ladders: whatever the cap, no video rendition above it survives, every one
     //! within it does, and the output is the input with whole variants or elements removed.

@@ -149,7 +149,7 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
             match local(name) {
                 "AdaptationSet" if set.is_some_and(|(s, ..)| s == start) => {
                     if let Some((_, _, representations, first)) = set.take() {
-                        let cut = dropped.len() - first;
+                        let cut = dropped.len().saturating_sub(first);
                         if representations > 0 && cut == representations as usize {
                             dropped.truncate(first);
                             dropped.push(lines_of(text, start, end));

@@ -70,7 +70,9 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
     let (mut kept, mut removed) = (0u32, 0u32);
     let mut i = 0;
     while let Some(line) = all.get(i) {
-        let content = line_text(line);
+        // Leading blanks do not hide a tag: hls.js finds `#EXT-X-STREAM-INF:` anywhere on a
+        // line, so a variant the player would see must be one the filter sees.
+        let content = line_text(line).trim_ascii_start();
         let number = i + 1;
         if let Some(attributes) = content.strip_prefix(STREAM_INF) {
             // The URI is the next line that is neither blank nor a comment; a tag first is an error.
@@ -80,7 +82,7 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
                     None => {
                         return Err(invalid(number, "EXT-X-STREAM-INF has no URI line after it"));
                     }
-                    Some(next) if next.starts_with("#EXT") => {
+                    Some(next) if next.trim_ascii_start().starts_with("#EXT") => {
                         return Err(invalid(
                             number,
                             "EXT-X-STREAM-INF is followed by a tag, not by its URI",
