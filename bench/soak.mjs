@@ -1,6 +1,7 @@
 // playgate soak (issue 11, "What must be true" 4): 1,000,000 decisions, 100,000 token
 // verifications, 100,000 scope checks and 100,000 document parses, without calling free() on
-// anything (documents and scopes are wasm handles: this is what a user who forgets free() gets;
+// anything (what a user who forgets free() gets: documents keep their source in JS and their
+// parsed form in one of a bounded set of wasm slots, scopes keep their source and plan in JS;
 // decisions, catalog pages and verification results are plain JS values). Wasm memory (both
 // modules) and the JS heap are measured after a warm-up and at the end; the time per operation of
 // the last 10% of the run is compared with the first 10%.
@@ -10,15 +11,16 @@
 //   SOAK_CHUNKS=20 node bench/soak.mjs           # a shorter smoke run (a fifth of the work)
 //
 // Each mode runs in its own child process (node --expose-gc), since wasm memory never shrinks:
-//   sync   no free(), no yield: one synchronous loop. wasm-bindgen frees a handle's wasm memory
-//          from a FinalizationRegistry callback, which runs only after a GC *and* a turn of the
-//          event loop, so in a loop that never yields nothing forgotten is ever freed.
+//   sync   no free(), no yield: one synchronous loop. A FinalizationRegistry callback runs only
+//          after a GC *and* a turn of the event loop, so in a loop that never yields nothing
+//          forgotten would ever be freed through one (wasm-bindgen's handles were, until
+//          2026-12-05: +57.7 MiB over this run; documents and scopes need none now).
 //   yield  no free(), but the loop yields to the event loop (setImmediate) after every part of
 //          every chunk (~2-20 ms of work), as a server or a player does between requests; the
 //          ES256 `verifyAsync` share runs here only (WebCrypto answers on a later turn).
 //   free   free() on every document and scope, no yield: the control (what the core itself keeps).
 // plus two attribution runs in sync mode (documents alone, scopes alone): the wasm memory one
-// forgotten handle holds.
+// forgotten document or scope holds.
 //
 // The work is cut into SOAK_CHUNKS chunks (default 100) after SOAK_WARM_CHUNKS warm-up chunks
 // (default 20, not counted; fewer left the first measured chunks still tiering up). One chunk:
@@ -151,15 +153,15 @@ function render(results, ms) {
     }
   }
   lines.push('');
-  lines.push('What one forgotten handle holds (sync runs of one workload alone, no free(), never yielding; wasm memory growth over the run / handles made):');
+  lines.push('What one forgotten document or scope holds (sync runs of one workload alone, no free(), never yielding; wasm memory growth over the run / objects made):');
   lines.push('');
-  lines.push('| workload alone | handles made | wasm memory before | after | per handle |');
+  lines.push('| workload alone | made | wasm memory before | after | per object |');
   lines.push('|---|---|---|---|---|');
   for (const r of results.filter((x) => x.only !== 'all')) {
     // Handles made: documents that parsed (the invalid 1% make none), or scopes from fromJson.
     const handles = r.only === 'parse' ? (r.totals.parse / PER_CHUNK.parse) * Number(r.answers.parse.split('/')[0]) : r.totals.scopeHandles;
     const g = r.memory.after.player - r.memory.before.player;
-    lines.push(`| ${r.only === 'parse' ? '`Entitlement.fromBlob` (1% invalid: no handle)' : 'scope operations (a quarter `fromJson`)'} | ${count(handles)} | ${fmtBytes(r.memory.before.player)} | ${fmtBytes(r.memory.after.player)} | ${(g / handles).toFixed(0)} B |`);
+    lines.push(`| ${r.only === 'parse' ? '`Entitlement.fromBlob` (1% invalid: none made)' : 'scope operations (a quarter `fromJson`)'} | ${count(handles)} | ${fmtBytes(r.memory.before.player)} | ${fmtBytes(r.memory.after.player)} | ${(g / handles).toFixed(0)} B |`);
   }
   lines.push('');
   lines.push('Wasm memory of the player module (and JS heap used, no GC forced) after the chunks at 0, 25, 50, 75 and 100% of the run: growth that goes on to the end is not a warm-up.');
@@ -172,7 +174,7 @@ function render(results, ms) {
   lines.push('');
   const yieldRun = full.find((r) => r.mode === 'yield');
   if (yieldRun) {
-    lines.push(`In the yield run, FinalizationRegistry callbacks freed ${count(yieldRun.finalized.entitlements)} of ${count(yieldRun.totals.parse + yieldRun.warm.parse)} documents and ${count(yieldRun.finalized.scopes)} of ${count(yieldRun.totals.scopeHandles + yieldRun.warm.scopeHandles)} scopes before the end (counted by wrapping the registries' callbacks).`);
+    lines.push(`FinalizationRegistry callbacks run in the yield run: ${count(yieldRun.finalized.entitlements + yieldRun.finalized.scopes + yieldRun.finalized.other)} (documents and scopes register none: what they hold is bounded without one).`);
   }
   return lines.join('\n') + '\n';
 }
@@ -187,8 +189,8 @@ async function child(mode, only) {
   const yields = mode === 'yield';
   const want = (w) => only === 'all' || only === w;
 
-  // Count the handles wasm-bindgen's FinalizationRegistry callbacks free, by wrapping the
-  // registries the glue creates (this file's own import of the package is the first one).
+  // Count what FinalizationRegistry callbacks free, by wrapping the registries the glue creates
+  // (this file's own import of the package is the first one): policies and verifiers only.
   const finalized = { entitlements: 0, scopes: 0, other: 0 };
   const NativeRegistry = globalThis.FinalizationRegistry;
   globalThis.FinalizationRegistry = class extends NativeRegistry {

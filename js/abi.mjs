@@ -15,6 +15,10 @@ export const QUALITY_CLAIMS = [null, 'QUALITY_SD', 'QUALITY_HD', 'QUALITY_UHD1',
 // fails on any difference of name or value between this block and that file.
 export const FAILED = 0xffffffff; // _decide, _catalog: the error waits in _takeError
 export const NUL_IN_ID = 0xfffffffe; // _catalog: an id holds a NUL, send the page length-prefixed
+export const NOT_RESIDENT = 0xfffffffd; // _decide, _catalog: the document left its slot, load it again
+export const SCOPE_JSON = 0; // a PermissionScope's source: JSON text,
+export const SCOPE_PROTOBUF = 1; // a Permissions protobuf (bytes or base64),
+export const SCOPE_TOKEN = 2; // or the Momento token it came in
 export const IDS_AT = 64; // the device class sits at the start of the I/O buffer, ids from here
 export const REASON_MASK = 0xfff; // a packed decision's reasons, bit i = DECISION_CODES[i]
 export const MAX_QUALITY_SHIFT = 12;

@@ -478,8 +478,8 @@ export function cacheClientClass(decodeMomentoToken) {
   return CacheClient;
 }
 
-/** The entitlement store class, bound to one wasm module's Entitlement and Policy. */
-export function entitlementStoreClass({ Entitlement, Policy }) {
+/** The entitlement store class, bound to one module's Entitlement and its wasm glue's Policy. */
+export function entitlementStoreClass(Entitlement, { Policy }) {
   const stores = new WeakSet();
 
   /** A denial for a document that could not be read: fail closed, never an allow. */
@@ -554,7 +554,6 @@ export function entitlementStoreClass({ Entitlement, Policy }) {
       this._entries = new Map(); // userKey -> { ent (null: missing), expiresAt }; Map order = recency
       this._newest = undefined; // the key last in `_entries`
       this._inflight = new Map(); // userKey -> Promise of an entry (one fetch per key at a time)
-      this._doomed = []; // dropped documents, freed on the next macrotask (see _drop)
       this.stats = { hits: 0, loads: 0, failures: 0 };
     }
 
@@ -581,7 +580,7 @@ export function entitlementStoreClass({ Entitlement, Policy }) {
       } catch (error) {
         return Promise.reject(asCacheError(error, 'request'));
       }
-      return this._decide(userKey, fields, false);
+      return this._decide(userKey, fields);
     }
 
     /** The store's clock, which must give finite epoch milliseconds. */
@@ -596,7 +595,7 @@ export function entitlementStoreClass({ Entitlement, Policy }) {
       return now;
     }
 
-    async _decide(userKey, request, retried) {
+    async _decide(userKey, request) {
       const now = this._now();
       let entry = this._entries.get(userKey);
       if (entry !== undefined && now < entry.expiresAt) {
@@ -617,11 +616,6 @@ export function entitlementStoreClass({ Entitlement, Policy }) {
         if (entry.failure) return denial(entry.failure.code, entry.failure.cause);
       }
       if (entry.ent === null) return denial('ENTITLEMENT_MISSING', null);
-      if (entry.ent.__wbg_ptr === 0) { // evicted by another user's load while this one awaited
-        // One more try; a second eviction means maxEntries is too small for the load: a denial.
-        if (!retried) return this._decide(userKey, request, true);
-        return denial('ENTITLEMENT_UNAVAILABLE', { code: null, message: 'the document was evicted twice while loading (maxEntries too small for the load)' });
-      }
       if (request.now == null) request.now = now; // the store's own copy of the fields
       const decision = this.policy.evaluate(entry.ent, request);
       // Keep the document no longer than the decision stays true.
@@ -685,27 +679,12 @@ export function entitlementStoreClass({ Entitlement, Policy }) {
     }
 
     /**
-     * Forgets a document. Its wasm memory is freed on the next macrotask, not now: decisions
-     * that awaited its load resume in microtasks and may still use it (another user's load can
-     * evict it before they run).
+     * Forgets a document. It is not freed: a decision that awaited its load may still be about
+     * to use it, and a document nobody frees holds no wasm memory once its slot is reused
+     * (js/decisions.mjs, entitlementClass).
      */
     _drop(userKey) {
-      const entry = this._entries.get(userKey);
-      if (entry === undefined) return;
       this._entries.delete(userKey);
-      if (entry.ent === null) return;
-      if (this._doomed.length === 0) setTimeout(() => this._freeDoomed(), 0);
-      this._doomed.push(entry.ent);
-      // A loop that never yields to a macrotask (an in-memory loader) must not pile them up:
-      // past 64, the oldest goes now (a decision still holding it retries once, see _decide).
-      if (this._doomed.length > 64) {
-        const oldest = this._doomed.shift();
-        if (oldest.__wbg_ptr !== 0) oldest.free();
-      }
-    }
-
-    _freeDoomed() {
-      for (const ent of this._doomed.splice(0)) if (ent.__wbg_ptr !== 0) ent.free();
     }
   }
 

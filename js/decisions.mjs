@@ -6,7 +6,7 @@
 
 import {
   CATALOG_CODE_MASK, CATALOG_QUALITY_SHIFT, COUNTRY_CLAIM_BIT, DECISION_CODES, DOWNLOAD_CLAIM_BIT,
-  ENTITY_TYPE_SHIFT, FAILED, IDS_AT, MAX_DOCUMENT_LIMIT, MAX_QUALITY_SHIFT, NUL_IN_ID,
+  ENTITY_TYPE_SHIFT, FAILED, IDS_AT, MAX_DOCUMENT_LIMIT, MAX_QUALITY_SHIFT, NOT_RESIDENT, NUL_IN_ID,
   PERSISTENCE_BIT, QUALITIES, QUALITY_CLAIMS, QUALITY_CLAIM_SHIFT, REASON_MASK, TYPE_CLAIMS,
 } from './abi.mjs';
 import { coded, fail, guardReceivers, internals, isA, jsonInput, optionalString, readNow, strictJson } from './checks.mjs';
@@ -56,18 +56,22 @@ function byteAt(value, i) {
 // What `install` returned for each module (keyed by its Policy class): installing is once.
 const installed = new WeakMap();
 
+// What only fromBlob and fromDictionary pass to the Entitlement constructor.
+const MAKE = Symbol('playgate.makeEntitlement');
+
 /**
- * Adds the public decision API to the generated classes of one wasm-bindgen module. Returns the
- * checked functions an entry exports in place of the generated ones (`qualityForSize`).
+ * Adds the public decision API to the generated Policy class of one wasm-bindgen module and
+ * makes its Entitlement class. Returns what an entry exports in place of the generated names:
+ * `Entitlement` and the checked `qualityForSize`.
  */
 export function install(raw) {
-  const { Policy, Entitlement } = raw;
+  const { Policy } = raw;
   if (installed.has(Policy)) return installed.get(Policy);
   // The internal methods leave the prototypes; the generated ones left check their receiver
   // (the methods defined below check theirs).
   const { _decide, _catalog } = internals(Policy);
   guardReceivers(Policy, 'INVALID_POLICY');
-  guardReceivers(Entitlement, 'INVALID_ENTITLEMENT');
+  const { Entitlement, documentOf, loadDocument } = entitlementClass(raw);
   const encoder = new TextEncoder();
   // What the JS side knows of wasm's I/O area (src/abi.rs has its map): views on it, and what
   // it holds already, so that a repeated id, device or catalog page is not written again. One
@@ -125,11 +129,34 @@ export function install(raw) {
     return (country.charCodeAt(0) << 16) | country.charCodeAt(1);
   }
 
-  function checkEntitlement(ent) {
-    if (!(ent instanceof Entitlement)) {
+  /** The document behind `ent` (a live Entitlement of this module), or a coded error. */
+  function documentFor(ent) {
+    const doc = documentOf(ent);
+    if (doc === undefined) {
       throw fail('INVALID_ENTITLEMENT', 'entitlement: expected an Entitlement (Entitlement.fromBlob or fromDictionary)');
     }
-    if (!(ent.__wbg_ptr > 0)) throw fail('INVALID_ENTITLEMENT', 'entitlement: this Entitlement was freed');
+    if (doc.freed) throw fail('INVALID_ENTITLEMENT', 'entitlement: this Entitlement was freed');
+    return doc;
+  }
+
+  // The two calls on a document: when its slot went to a newer document, it is loaded again
+  // from its source and the call repeated (src/abi.rs, "The documents").
+  function decideOn(policy, doc, idLen, ancestorsLen, deviceLen, code, now, persistence) {
+    let bits = _decide.call(policy, doc.slot, doc.id, idLen, ancestorsLen, deviceLen, code, now, persistence);
+    if (bits === NOT_RESIDENT) {
+      loadDocument(doc);
+      bits = _decide.call(policy, doc.slot, doc.id, idLen, ancestorsLen, deviceLen, code, now, persistence);
+    }
+    return bits;
+  }
+
+  function catalogOn(policy, doc, idsLen, n, deviceLen, code, now, persistence, separated, full) {
+    let offset = _catalog.call(policy, doc.slot, doc.id, idsLen, n, deviceLen, code, now, persistence, separated, full);
+    if (offset === NOT_RESIDENT) {
+      loadDocument(doc);
+      offset = _catalog.call(policy, doc.slot, doc.id, idsLen, n, deviceLen, code, now, persistence, separated, full);
+    }
+    return offset;
   }
 
   function readPersistence(value) {
@@ -203,7 +230,7 @@ export function install(raw) {
     }
   }
 
-  function evaluate(policy, ent, request) {
+  function evaluate(policy, doc, request) {
     if (request === null || typeof request !== 'object') throw fail('INVALID_REQUEST', 'request: expected an object');
     // Each field is read once (a getter is asked once; what is checked is what is decided).
     // (One function: split in two, the call measured 10% of a decision.)
@@ -235,7 +262,7 @@ export function install(raw) {
       // Ancestors (season, series) go into the buffer after the id, packed like catalog ids.
       if (ancestors != null) ancestorsLen = writeIds(ancestors, IDS_AT + idLen, 'ancestors') - (IDS_AT + idLen);
     }
-    const bits = _decide.call(policy, ent, idLen, ancestorsLen, deviceLen, code, readNow(now, raw), readPersistence(allowPersistence));
+    const bits = decideOn(policy, doc, idLen, ancestorsLen, deviceLen, code, readNow(now, raw), readPersistence(allowPersistence));
     if (bits === FAILED) throw raw._takeError();
     if (buffer.out.length === 0) buffer.out = new Float64Array(buffer.memory.buffer, raw._out(), 1); // the memory grew: a detached view
     return build(bits, country, buffer.out[0]);
@@ -265,19 +292,19 @@ export function install(raw) {
     return fields;
   }
 
-  function evaluateMany(policy, ent, requests) {
+  function evaluateMany(policy, doc, requests) {
     if (!Array.isArray(requests)) throw fail('INVALID_REQUEST', 'requests: expected an array');
     const n = requests.length;
     const fields = readBatch(requests, n);
     if (n > 1) {
-      const shared = evaluateShared(policy, ent, fields, n);
+      const shared = evaluateShared(policy, doc, fields, n);
       if (shared !== null) return shared;
     }
     const decisions = new Array(n);
     for (let i = 0, at = 0; i < n; i++, at += REQUEST_FIELDS) {
       try {
         // A plain copy of what was read: reading it again runs no caller code.
-        decisions[i] = evaluate(policy, ent, {
+        decisions[i] = evaluate(policy, doc, {
           entityId: fields[at], country: fields[at + 1], device: fields[at + 2], now: fields[at + 3],
           allowPersistence: fields[at + 4], entityType: fields[at + 5], ancestors: fields[at + 6], licenses: fields[at + 7],
         });
@@ -309,7 +336,7 @@ export function install(raw) {
    * do not share a context or anything is unusual; the caller then decides them one by one,
    * which also gives the exact `requests[i]` error.
    */
-  function evaluateShared(policy, ent, fields, n) {
+  function evaluateShared(policy, doc, fields, n) {
     const country = fields[1];
     const device = fields[2];
     const now = fields[3];
@@ -337,7 +364,7 @@ export function install(raw) {
     buffer.page = null;
     const written = writeJoined(ids);
     ioView(IDS_AT + written + 8 + 12 * n);
-    const offset = _catalog.call(policy, ent, written, n, deviceLen, code, when, allowPersistence === true, true, true);
+    const offset = catalogOn(policy, doc, written, n, deviceLen, code, when, allowPersistence === true, true, true);
     if (offset === FAILED) {
       raw._takeError(); // decided again one by one, for the exact error
       return null;
@@ -351,46 +378,7 @@ export function install(raw) {
     return decisions;
   }
 
-  // ---- documents and policies ----
-
-  /** `{ maxBytes }` read once into a fresh object wasm can read without running caller code. */
-  function documentOptions(options) {
-    if (options === undefined || options === null) return undefined;
-    if (typeof options !== 'object') throw fail('INVALID_ENTITLEMENT', 'options: expected { maxBytes? }');
-    const { maxBytes } = options;
-    if (maxBytes === undefined || maxBytes === null) return undefined;
-    if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_DOCUMENT_LIMIT) {
-      throw fail('INVALID_ENTITLEMENT', `maxBytes: expected a whole number of bytes from 1 to ${MAX_DOCUMENT_LIMIT}`);
-    }
-    return { maxBytes };
-  }
-
-  const fromBlob = Entitlement.fromBlob;
-  Entitlement.fromBlob = function fromBlobChecked(blob, options) {
-    try {
-      const limits = documentOptions(options);
-      if (blob instanceof ArrayBuffer) {
-        try {
-          blob = new Uint8Array(blob);
-        } catch {
-          throw fail('INVALID_ENTITLEMENT', 'blob: a detached ArrayBuffer (its bytes were transferred)');
-        }
-      }
-      return fromBlob.call(Entitlement, blob, limits);
-    } catch (error) {
-      throw coded(error, 'INVALID_ENTITLEMENT', 'blob');
-    }
-  };
-
-  const fromDictionary = Entitlement.fromDictionary;
-  Entitlement.fromDictionary = function fromDictionaryChecked(fields, options) {
-    try {
-      const limits = documentOptions(options);
-      return fromDictionary.call(Entitlement, dictionaryFields(fields), limits);
-    } catch (error) {
-      throw coded(error, 'INVALID_ENTITLEMENT', 'dictionary');
-    }
-  };
+  // ---- policies ----
 
   const policyFromJson = Policy.fromJson;
   Policy.fromJson = function fromJsonChecked(value) {
@@ -401,6 +389,7 @@ export function install(raw) {
   // cannot be patched): the glue would turn a BigInt or a Symbol into a TypeError without code.
   const rawQuality = raw.qualityForSize;
   const checkedExports = {
+    Entitlement,
     qualityForSize(width, height) {
       if (typeof width !== 'number' || typeof height !== 'number') {
         throw fail('INVALID_REQUEST', 'qualityForSize(width, height): expected two numbers of pixels');
@@ -414,8 +403,7 @@ export function install(raw) {
       value(ent, request) {
         try {
           checkPolicy(this);
-          checkEntitlement(ent);
-          return evaluate(this, ent, request);
+          return evaluate(this, documentFor(ent), request);
         } catch (error) {
           throw coded(error, 'INVALID_REQUEST', 'request');
         }
@@ -425,8 +413,7 @@ export function install(raw) {
       value(ent, requests) {
         try {
           checkPolicy(this);
-          checkEntitlement(ent);
-          return evaluateMany(this, ent, requests);
+          return evaluateMany(this, documentFor(ent), requests);
         } catch (error) {
           throw coded(error, 'INVALID_REQUEST', 'requests');
         }
@@ -436,8 +423,7 @@ export function install(raw) {
       value(ent, entityIds, context = {}) {
         try {
           checkPolicy(this);
-          checkEntitlement(ent);
-          return evaluateCatalog(this, ent, entityIds, context);
+          return evaluateCatalog(this, documentFor(ent), entityIds, context);
         } catch (error) {
           throw coded(error, 'INVALID_REQUEST', 'entityIds');
         }
@@ -445,7 +431,7 @@ export function install(raw) {
     },
   });
 
-  function evaluateCatalog(policy, ent, entityIds, context) {
+  function evaluateCatalog(policy, doc, entityIds, context) {
     if (!Array.isArray(entityIds)) throw fail('INVALID_REQUEST', 'entityIds: expected an array of strings');
     if (context === null || typeof context !== 'object') throw fail('INVALID_REQUEST', 'context: expected an object');
     const n = entityIds.length;
@@ -483,7 +469,7 @@ export function install(raw) {
     }
     const page = buffer.page;
     ioView(at + n);
-    let offset = _catalog.call(policy, ent, at - IDS_AT, n, deviceLen, code, now, persistence, buffer.pageSeparated, false);
+    let offset = catalogOn(policy, doc, at - IDS_AT, n, deviceLen, code, now, persistence, buffer.pageSeparated, false);
     if (offset === NUL_IN_ID) { // rare: an id holds a NUL, which the joined form cannot carry
       buffer.page = null;
       at = writeIds(page, IDS_AT, 'entityIds');
@@ -491,7 +477,7 @@ export function install(raw) {
       buffer.page = page;
       buffer.pageEnd = at;
       ioView(at + n);
-      offset = _catalog.call(policy, ent, at - IDS_AT, n, deviceLen, code, now, persistence, false, false);
+      offset = catalogOn(policy, doc, at - IDS_AT, n, deviceLen, code, now, persistence, false, false);
     }
     if (offset === FAILED) throw raw._takeError();
     const bytes = ioView(0).slice(offset, offset + n);
@@ -499,4 +485,108 @@ export function install(raw) {
   }
   installed.set(Policy, checkedExports);
   return checkedExports;
+}
+
+/**
+ * One module's Entitlement class. An Entitlement keeps its document's source (the blob, or the
+ * dictionary's fields) and an id; the parsed document sits in one of a bounded set of wasm slots
+ * and is loaded again from the source when its slot went to a newer document (src/abi.rs, "The
+ * documents"). So a document nobody frees holds no wasm memory once its slot is reused, and
+ * `free()` only gives the slot back early.
+ */
+function entitlementClass(raw) {
+  let documentOf;
+  let lastId = 0; // document ids are never reused (doubles: exact to 2^53)
+
+  class Entitlement {
+    #doc;
+    constructor(make, doc) {
+      if (make !== MAKE) throw fail('INVALID_ENTITLEMENT', 'new Entitlement(): use Entitlement.fromBlob or Entitlement.fromDictionary');
+      this.#doc = doc;
+    }
+
+    static {
+      documentOf = (value) => (value !== null && typeof value === 'object' && #doc in value ? value.#doc : undefined);
+    }
+
+    /** Gives the document's wasm memory back now; the Entitlement can no longer be decided on. */
+    free() {
+      const doc = documentOf(this);
+      if (doc === undefined) throw fail('INVALID_ENTITLEMENT', 'expected an Entitlement');
+      if (doc.freed) return; // freeing twice is a no-op
+      doc.freed = true;
+      raw._dropDocument(doc.slot, doc.id);
+      doc.source = null;
+    }
+  }
+  if (typeof Symbol.dispose === 'symbol') {
+    Object.defineProperty(Entitlement.prototype, Symbol.dispose, { value: Entitlement.prototype.free, writable: true, configurable: true });
+  }
+
+  /** Parses `doc`'s source into a slot (again, when its slot was given away). */
+  function loadDocument(doc) {
+    doc.slot = doc.dictionary
+      ? raw._loadDictionary(doc.source, doc.maxBytes, doc.id)
+      : raw._loadBlob(doc.source, doc.maxBytes, doc.id);
+  }
+
+  /** A new Entitlement for `source`: parsed now (a bad document throws here, never later). */
+  function make(source, dictionary, maxBytes) {
+    const doc = { id: ++lastId, slot: 0, source, dictionary, maxBytes, freed: false };
+    loadDocument(doc);
+    return new Entitlement(MAKE, doc);
+  }
+
+  Object.defineProperties(Entitlement, {
+    fromBlob: {
+      value: function fromBlob(blob, options) {
+        try {
+          const maxBytes = documentLimit(options);
+          let input = blob;
+          if (blob instanceof ArrayBuffer) {
+            try {
+              input = new Uint8Array(blob);
+            } catch {
+              throw fail('INVALID_ENTITLEMENT', 'blob: a detached ArrayBuffer (its bytes were transferred)');
+            }
+          }
+          const ent = make(input, false, maxBytes);
+          // Bytes are kept as a copy, taken once they parsed: the caller may write to them later.
+          if (input instanceof Uint8Array) documentOf(ent).source = new Uint8Array(input);
+          return ent;
+        } catch (error) {
+          throw coded(error, 'INVALID_ENTITLEMENT', 'blob');
+        }
+      },
+      writable: true,
+      configurable: true,
+    },
+    fromDictionary: {
+      value: function fromDictionary(fields, options) {
+        try {
+          const maxBytes = documentLimit(options);
+          const flat = [];
+          for (const [name, value] of dictionaryFields(fields)) flat.push(name, value);
+          return make(flat, true, maxBytes);
+        } catch (error) {
+          throw coded(error, 'INVALID_ENTITLEMENT', 'dictionary');
+        }
+      },
+      writable: true,
+      configurable: true,
+    },
+  });
+  return { Entitlement, documentOf, loadDocument };
+}
+
+/** `options.maxBytes`, read once and checked: 0 for the default. */
+function documentLimit(options) {
+  if (options === undefined || options === null) return 0;
+  if (typeof options !== 'object') throw fail('INVALID_ENTITLEMENT', 'options: expected { maxBytes? }');
+  const { maxBytes } = options;
+  if (maxBytes === undefined || maxBytes === null) return 0;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_DOCUMENT_LIMIT) {
+    throw fail('INVALID_ENTITLEMENT', `maxBytes: expected a whole number of bytes from 1 to ${MAX_DOCUMENT_LIMIT}`);
+  }
+  return maxBytes;
 }

@@ -4,7 +4,8 @@
 // Owns the WebCrypto keys imported per verifier.
 
 import { coded, fail, guardReceivers, internals, isA, jsonInput, optionalString, readNow } from './checks.mjs';
-import { installScopes } from './scopes.mjs';
+import { SCOPE_JSON, SCOPE_TOKEN } from './abi.mjs';
+import { scopeApi } from './scopes.mjs';
 
 // The modules whose JWT classes are installed (keyed by JwtVerifier): installing is once.
 const jwtInstalled = new WeakSet();
@@ -18,7 +19,7 @@ export function installJwt(raw) {
   const { JwtVerifier, PlaybackTokenMinter, MomentoTokenIssuer } = raw;
   if (jwtInstalled.has(JwtVerifier)) return;
   jwtInstalled.add(JwtVerifier);
-  const PermissionScope = installScopes(raw); // minted tokens and playback claims carry scopes
+  const { PermissionScope, wrap, sourceOf } = scopeApi(raw); // minted tokens and playback claims carry scopes
   const verifier = internals(JwtVerifier);
   const minter = internals(PlaybackTokenMinter);
   const issuer = internals(MomentoTokenIssuer);
@@ -97,7 +98,10 @@ export function installJwt(raw) {
       },
       verifyPlayback: {
         value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verifyPlayback(token, options) {
-          return verifier._verifyPlayback.call(this, tokenString(token), verifyNow(options));
+          const verified = verifier._verifyPlayback.call(this, tokenString(token), verifyNow(options));
+          verified.scope = wrap(verified.scope, SCOPE_JSON, verified.scopeSource);
+          delete verified.scopeSource;
+          return verified;
         }),
       },
       verifyAsync: {
@@ -132,8 +136,8 @@ export function installJwt(raw) {
     });
   }
 
-  /** A scope given to a minter: a live PermissionScope, or what PermissionScope.fromJson reads. */
-  const scopeOf = (scope) => (scope instanceof PermissionScope && scope.__wbg_ptr > 0 ? scope : PermissionScope.fromJson(scope));
+  /** The source of a scope given to a minter: a live PermissionScope's, or what PermissionScope.fromJson reads. */
+  const scopeOf = (scope) => sourceOf(scope) ?? sourceOf(PermissionScope.fromJson(scope));
 
   if (PlaybackTokenMinter) {
     configured(PlaybackTokenMinter, 'fromJson');
@@ -144,8 +148,9 @@ export function installJwt(raw) {
         const summary = entitlement ?? {}; // null or undefined: no summary, as everywhere
         if (typeof summary !== 'object') throw fail('INVALID_REQUEST', 'entitlement: expected an object');
         const { maxQuality, country, device } = summary;
+        const { kind, source } = scopeOf(scope);
         return minter._mint.call(
-          this, scopeOf(scope), optionalString(subject, 'subject') ?? undefined,
+          this, kind, source, optionalString(subject, 'subject') ?? undefined,
           optionalString(maxQuality, 'entitlement.maxQuality') ?? undefined,
           optionalString(country, 'entitlement.country') ?? undefined,
           optionalString(device, 'entitlement.device') ?? undefined,
@@ -165,12 +170,16 @@ export function installJwt(raw) {
           const lifetime = lifetimeSeconds ?? 3600; // null or undefined: the default
           if (typeof tokenId !== 'string') throw fail('INVALID_REQUEST', 'tokenId: expected a string');
           if (typeof lifetime !== 'number') throw fail('INVALID_REQUEST', 'lifetimeSeconds: expected a number');
-          return issuer._mint.call(this, scopeOf(scope), tokenId, lifetime, readNow(now, raw));
+          const { kind, source } = scopeOf(scope);
+          return issuer._mint.call(this, kind, source, tokenId, lifetime, readNow(now, raw));
         }),
       },
       verify: {
         value: method(MomentoTokenIssuer, 'issuer', 'INVALID_REQUEST', function verify(token, options) {
-          return issuer._verify.call(this, tokenString(token), verifyNow(options));
+          const text = tokenString(token);
+          const verified = issuer._verify.call(this, text, verifyNow(options));
+          verified.scope = wrap(verified.scope, SCOPE_TOKEN, text); // a v1 Momento token
+          return verified;
         }),
       },
     });

@@ -1,38 +1,130 @@
-// Scopes: the checked PermissionScope API of one module (`installScopes`) and its token
-// decoder (`tokenDecoder`). A check runs the scope's check plan (compiled once in wasm,
-// src/momento/scope/plan.rs) here in JS: a call into wasm costs more than the comparisons.
-// Owns the operation table, read once per module, and each scope's plan (under PLAN).
+// Scopes: the PermissionScope class of one module (`installScopes`) and its token decoder
+// (`tokenDecoder`). A check runs the scope's check plan (compiled in wasm when the scope is
+// read, src/momento/scope/plan.rs) here in JS: a call into wasm costs more than the comparisons.
+// Owns the operation table, read once per module, and each scope's source and plan.
 
-import { coded, fail, guardReceivers, internals, isA, jsonInput } from './checks.mjs';
+import { SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_TOKEN } from './abi.mjs';
+import { coded, fail, jsonInput } from './checks.mjs';
 
-// Where a scope keeps its check plan (a symbol: nothing underscored on the public surface).
-const PLAN = Symbol('playgate.checkPlan');
+// What only the scope API passes to the PermissionScope constructor.
+const MAKE = Symbol('playgate.makeScope');
 
-// The modules whose scope API is installed (keyed by PermissionScope): installing is once.
-const scopesInstalled = new WeakSet();
+// Each module's scope API (keyed by its `_scopeRead`): made once.
+const scopeApis = new WeakMap();
 
 /**
- * Adds the checked scope API (allows, allowsTopic, explain, the checked fromJson...) to one
- * module's PermissionScope and returns the class. Its own function, called by whatever can hand
- * out a scope (the PermissionScope and decodeMomentoToken exports, the cache client, the JWT
- * layer), each through a call marked pure: a bundle that names none of them carries none of it,
- * and no scope object can exist in it.
+ * One module's PermissionScope class, made on first use. Its own function, called by whatever
+ * can hand out a scope (the PermissionScope and decodeMomentoToken exports, the cache client,
+ * the JWT layer), each through a call marked pure: a bundle that names none of them carries none
+ * of it, and no scope object can exist in it.
  */
 export function installScopes(raw) {
-  const { PermissionScope } = raw;
-  if (!PermissionScope || scopesInstalled.has(PermissionScope)) return PermissionScope;
-  scopesInstalled.add(PermissionScope);
-  const { _checkPlan, _allowsStrings } = internals(PermissionScope);
-  guardReceivers(PermissionScope, 'INVALID_SCOPE');
+  return scopeApi(raw)?.PermissionScope;
+}
+
+/**
+ * The scope API of one module: `{ PermissionScope, wrap(summary, kind, source), sourceOf(scope) }`.
+ * A PermissionScope keeps its source (src/abi.rs SCOPE_*) and its summary (the super-user bit and
+ * the check plan); it holds no wasm memory, so nothing needs freeing. The rare call that needs
+ * the parsed scope (`explain`, `toJSON`, minting) has wasm read the source again.
+ */
+export function scopeApi(raw) {
+  const read = raw._scopeRead;
+  if (!read) return undefined;
+  let api = scopeApis.get(read);
+  if (api) return api;
   let operations = null; // operation name -> index in the operation table
   let operationBits = null; // index -> the bit of its class in a check plan
   let lastOp = null; // the last operation name looked up, and its index
   let lastOpIndex = 0;
+  let stateOf;
 
-  function check(scope, operation, cache, key, topic) {
-    if (!isA(scope, PermissionScope) || !(scope.__wbg_ptr > 0)) {
-      throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
+  class PermissionScope {
+    #scope;
+    constructor(make, scope) {
+      if (make !== MAKE) throw fail('INVALID_SCOPE', 'new PermissionScope(): use PermissionScope.fromJson or PermissionScope.fromProtobuf');
+      this.#scope = scope;
     }
+
+    static {
+      stateOf = (value) => (value !== null && typeof value === 'object' && #scope in value ? value.#scope : undefined);
+    }
+
+    /** May `operation` touch `key` in `cache`? Unknown operations are denied. */
+    allows(operation, cache, key) {
+      try {
+        return check(this, operation, cache, key, false);
+      } catch (error) {
+        throw coded(error, 'INVALID_SCOPE', 'scope');
+      }
+    }
+
+    /** May `operation` (publish, subscribe) touch `topic` in `cache`? */
+    allowsTopic(operation, cache, topic) {
+      try {
+        return check(this, operation, cache, topic, true);
+      } catch (error) {
+        throw coded(error, 'INVALID_SCOPE', 'scope');
+      }
+    }
+
+    /** Which permission allows `operation` on `key` in `cache`, or why none does. */
+    explain(operation, cache, key) {
+      return explained(this, 'explain(operation, cache, key)', operation, cache, key, false);
+    }
+
+    /** Which permission allows `operation` on `topic` in `cache`, or why none does. */
+    explainTopic(operation, cache, topic) {
+      return explained(this, 'explainTopic(operation, cache, topic)', operation, cache, topic, true);
+    }
+
+    /** The SDK's JSON form (exact, or INVALID_SCOPE: never a wider form). */
+    toJSON() {
+      try {
+        const scope = live(this);
+        return raw._scopeToJson(scope.kind, scope.source);
+      } catch (error) {
+        throw coded(error, 'INVALID_SCOPE', 'scope');
+      }
+    }
+
+    get isSuperUser() {
+      return live(this).superUser;
+    }
+
+    /** Nothing to give back (a scope holds no wasm memory); the scope can no longer be used. */
+    free() {
+      const scope = stateOf(this);
+      if (scope === undefined) throw fail('INVALID_SCOPE', 'expected a PermissionScope');
+      scope.freed = true;
+      scope.source = null;
+      scope.plan = null;
+    }
+  }
+  if (typeof Symbol.dispose === 'symbol') {
+    Object.defineProperty(PermissionScope.prototype, Symbol.dispose, { value: PermissionScope.prototype.free, writable: true, configurable: true });
+  }
+
+  /** The state of a live scope of this module, or a coded error. */
+  function live(value) {
+    const scope = stateOf(value);
+    if (scope === undefined) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
+    if (scope.freed) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope (this one was freed)');
+    return scope;
+  }
+
+  /** A PermissionScope for a source wasm has read (`summary`: `_scopeRead`'s answer). */
+  function wrap(summary, kind, source) {
+    return new PermissionScope(MAKE, {
+      kind, source, freed: false,
+      superUser: summary.charCodeAt(0) === 49, // '1'
+      planText: summary.length > 1 ? summary.slice(1) : null,
+      plan: undefined, // parsed on the first check
+    });
+  }
+
+  function check(value, operation, cache, key, topic) {
+    const scope = live(value);
     if (typeof operation !== 'string' || typeof cache !== 'string' || typeof key !== 'string') {
       throw fail('INVALID_REQUEST', `${topic ? 'allowsTopic' : 'allows'}(operation, cache, ${topic ? 'topic' : 'key'}): expected three strings`);
     }
@@ -41,9 +133,21 @@ export function installScopes(raw) {
     if (op === undefined) return false; // unknown operations are denied
     lastOp = operation;
     lastOpIndex = op;
-    const plan = scope[PLAN] === undefined ? planOf(scope) : scope[PLAN];
-    if (plan === null) return _allowsStrings.call(scope, operation, cache, key, topic);
+    const plan = scope.plan === undefined ? planOf(scope) : scope.plan;
+    if (plan === null) return raw._scopeAllows(scope.kind, scope.source, operation, cache, key, topic);
     return runPlan(topic ? plan.topics : plan.items, operationBits[op], cache, key);
+  }
+
+  function explained(value, what, operation, cache, name, topic) {
+    try {
+      const scope = live(value);
+      if (typeof operation !== 'string' || typeof cache !== 'string' || typeof name !== 'string') {
+        throw fail('INVALID_REQUEST', `${what}: expected three strings`);
+      }
+      return raw._scopeExplain(scope.kind, scope.source, operation, cache, name, topic);
+    } catch (error) {
+      throw coded(error, 'INVALID_SCOPE', 'scope');
+    }
   }
 
   function loadOperations() {
@@ -53,19 +157,20 @@ export function installScopes(raw) {
   }
 
   /**
-   * A scope's check plan (src/momento/scope/plan.rs `check_plan`), read once: its grants for items and for
-   * topics, or null when only wasm compares its names alike (then every check is a call).
+   * A scope's check plan (src/momento/scope/plan.rs `check_plan`), parsed once: its grants for
+   * items and for topics, or null when only wasm compares its names alike (then every check is
+   * a call).
    */
   function planOf(scope) {
-    const text = _checkPlan.call(scope);
     let plan = null;
-    if (text !== undefined) {
+    if (scope.planText !== null) {
       plan = { items: [], topics: [] };
-      for (const [classes, cache, topics, kind, name] of JSON.parse(text)) {
+      for (const [classes, cache, topics, kind, name] of JSON.parse(scope.planText)) {
         (topics ? plan.topics : plan.items).push({ classes, cache, kind, name });
       }
     }
-    Object.defineProperty(scope, PLAN, { value: plan });
+    scope.plan = plan;
+    scope.planText = null;
     return plan;
   }
 
@@ -79,41 +184,27 @@ export function installScopes(raw) {
     return false;
   }
 
-  const live = (scope) => {
-    if (!isA(scope, PermissionScope) || !(scope.__wbg_ptr > 0)) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope');
-  };
-  /** `fn` on a live scope, every failure coded. */
-  const scopeMethod = (fn) => function checked(...args) {
-    try {
-      live(this);
-      return fn.apply(this, args);
-    } catch (error) {
-      throw coded(error, 'INVALID_SCOPE', 'scope');
-    }
-  };
-  const strings = (name, a, b, c) => {
-    if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') {
-      throw fail('INVALID_REQUEST', `${name}: expected three strings`);
-    }
-  };
   // The SDK's sentinels are description-less Symbols, which JSON.stringify drops: in a
   // selector position they can only mean "all", `{}` in the JSON form (strictJson).
-  const fromJson = PermissionScope.fromJson;
-  const fromProtobuf = PermissionScope.fromProtobuf;
-  const { explain, explainTopic, toJSON } = PermissionScope.prototype;
-  const superUser = Object.getOwnPropertyDescriptor(PermissionScope.prototype, 'isSuperUser').get;
   Object.defineProperties(PermissionScope, {
     fromJson: {
-      value: function fromJsonChecked(value) {
-        return fromJson.call(PermissionScope, jsonInput(value, 'INVALID_SCOPE', 'scope', true));
+      value: function fromJson(value) {
+        try {
+          const text = jsonInput(value, 'INVALID_SCOPE', 'scope', true);
+          return wrap(read(SCOPE_JSON, text), SCOPE_JSON, text);
+        } catch (error) {
+          throw coded(error, 'INVALID_SCOPE', 'scope');
+        }
       },
       writable: true,
       configurable: true,
     },
     fromProtobuf: {
-      value: function fromProtobufChecked(value) {
+      value: function fromProtobuf(value) {
         try {
-          return fromProtobuf.call(PermissionScope, value);
+          const summary = read(SCOPE_PROTOBUF, value);
+          // Bytes are kept as a copy (the caller may write to them later); text is immutable.
+          return wrap(summary, SCOPE_PROTOBUF, value instanceof Uint8Array ? new Uint8Array(value) : value);
         } catch (error) {
           throw coded(error, 'INVALID_SCOPE', 'permissions');
         }
@@ -122,45 +213,28 @@ export function installScopes(raw) {
       configurable: true,
     },
   });
-  Object.defineProperties(PermissionScope.prototype, {
-    allows: {
-      value(operation, cache, key) {
-        try {
-          return check(this, operation, cache, key, false);
-        } catch (error) {
-          throw coded(error, 'INVALID_SCOPE', 'scope');
-        }
-      },
-    },
-    allowsTopic: {
-      value(operation, cache, topic) {
-        try {
-          return check(this, operation, cache, topic, true);
-        } catch (error) {
-          throw coded(error, 'INVALID_SCOPE', 'scope');
-        }
-      },
-    },
-    explain: {
-      value: scopeMethod(function explainChecked(operation, cache, key) {
-        strings('explain(operation, cache, key)', operation, cache, key);
-        return explain.call(this, operation, cache, key);
-      }),
-    },
-    explainTopic: {
-      value: scopeMethod(function explainTopicChecked(operation, cache, topic) {
-        strings('explainTopic(operation, cache, topic)', operation, cache, topic);
-        return explainTopic.call(this, operation, cache, topic);
-      }),
-    },
-    toJSON: { value: scopeMethod(function toJSONChecked() { return toJSON.call(this); }) },
-    isSuperUser: { get: scopeMethod(function isSuperUserChecked() { return superUser.call(this); }), configurable: true },
-  });
-  return PermissionScope;
+
+  const decode = raw.decodeMomentoToken;
+  /** decodeMomentoToken, its scope a PermissionScope whose source is the token. */
+  function decodeMomentoToken(token) {
+    const decoded = decode(token);
+    if (decoded.scope !== null) decoded.scope = wrap(decoded.scope, SCOPE_TOKEN, token);
+    return decoded;
+  }
+
+  /** The source of a live scope (`{ kind, source }`); undefined for anything else. */
+  function sourceOf(value) {
+    const scope = stateOf(value);
+    if (scope !== undefined && scope.freed) throw fail('INVALID_SCOPE', 'scope: expected a live PermissionScope (this one was freed)');
+    return scope;
+  }
+
+  api = { PermissionScope, wrap, sourceOf, decodeMomentoToken };
+  scopeApis.set(read, api);
+  return api;
 }
 
-/** The module's decodeMomentoToken, with the scope API installed on the scopes it returns. */
+/** The module's decodeMomentoToken, its scopes PermissionScopes. */
 export function tokenDecoder(raw) {
-  installScopes(raw);
-  return raw.decodeMomentoToken;
+  return scopeApi(raw).decodeMomentoToken;
 }

@@ -18,8 +18,17 @@
 //!   `validUntil`s (NaN = none) and then `count` u32 packed decisions.
 //! - The output cell holds the last `_decide`'s `validUntil` in epoch ms, NaN when none.
 //!
+//! # The documents
+//! An `Entitlement` is a JS object that keeps its source (the blob, or the dictionary's fields)
+//! and a document id (a whole number below 2^53, never reused); the parsed document lives in
+//! one of a bounded set of wasm-side slots (`_loadBlob` / `_loadDictionary` parse it into a
+//! slot and return the slot's index; `_dropDocument` empties it). A call names the document by
+//! slot and id; when the slot holds another document by then (given to a newer one), the call
+//! returns [`NOT_RESIDENT`] and JS loads the source again. So wasm memory stays bounded whether
+//! or not anyone calls `free()`.
+//!
 //! # The call
-//! `Policy._decide(entitlement, ids_len, ancestors_len, device_len, country, now,
+//! `Policy._decide(slot, document_id, ids_len, ancestors_len, device_len, country, now,
 //! allow_persistence) -> u32`: `country` is the two character codes of an ISO 3166-1 alpha-2
 //! code as `(c0 << 16) | c1`, 0 for none; `now` is epoch ms. The rare extras (`entityType`,
 //! `ancestors`, `licenses`) go before the call as JSON through `_setExtras`, held until cleared.
@@ -27,7 +36,8 @@
 //! # What comes back
 //! A packed decision, [`FAILED`] (the error waits for `_takeError`, so the hot call returns a
 //! plain number instead of a `Result` the glue would allocate for), or from `_catalog`
-//! [`NUL_IN_ID`] (an id holds a NUL: send the page again length-prefixed).
+//! [`NUL_IN_ID`] (an id holds a NUL: send the page again length-prefixed), or from either
+//! [`NOT_RESIDENT`] (the document is no longer in its slot: load it again and repeat the call).
 //!
 //! The packed decision ([`crate::Decision::pack`], 23 bits):
 //!
@@ -50,9 +60,19 @@
 pub const FAILED: u32 = u32::MAX;
 /// What `_catalog` returns when NUL-separated ids do not split into their count.
 pub const NUL_IN_ID: u32 = u32::MAX - 1;
+/// What `_decide` and `_catalog` return when the document's slot holds another document.
+pub const NOT_RESIDENT: u32 = u32::MAX - 2;
 /// Where entity ids start in the I/O buffer: the device class (at most this many bytes) comes
 /// first, so it is rewritten only when it changes, not whenever an id's length does.
 pub const IDS_AT: usize = 64;
+
+/// How a `PermissionScope`'s source reads (js/scopes.mjs keeps it; the binding reads it again
+/// for `explain`, `toJSON`, minting): JSON text, ...
+pub const SCOPE_JSON: u32 = 0;
+/// ... a `Permissions` protobuf (bytes or standard base64), ...
+pub const SCOPE_PROTOBUF: u32 = 1;
+/// ... or a Momento token whose scope it is.
+pub const SCOPE_TOKEN: u32 = 2;
 
 /// The reasons of a packed decision: one bit per check.
 pub const REASON_MASK: u32 = 0xfff;
@@ -78,6 +98,10 @@ pub const CATALOG_QUALITY_SHIFT: u32 = 4;
 pub const SHARED_WITH_JS: &[(&str, u64)] = &[
     ("FAILED", FAILED as u64),
     ("NUL_IN_ID", NUL_IN_ID as u64),
+    ("NOT_RESIDENT", NOT_RESIDENT as u64),
+    ("SCOPE_JSON", SCOPE_JSON as u64),
+    ("SCOPE_PROTOBUF", SCOPE_PROTOBUF as u64),
+    ("SCOPE_TOKEN", SCOPE_TOKEN as u64),
     ("IDS_AT", IDS_AT as u64),
     ("REASON_MASK", REASON_MASK as u64),
     ("MAX_QUALITY_SHIFT", MAX_QUALITY_SHIFT as u64),

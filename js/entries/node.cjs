@@ -16,8 +16,9 @@ module.exports = globalThis[SHARED] ?? share((function load() {
   const raw = require('./playgate.cjs');
   const api = require('../api.cjs');
   const cache = require('../cache.cjs');
-  Object.assign(raw, api.install(raw)); // the checked qualityForSize replaces the generated one
-  api.installScopes(raw);
+  Object.assign(raw, api.install(raw)); // Entitlement, and the checked qualityForSize in place of the generated one
+  raw.PermissionScope = api.installScopes(raw);
+  raw.decodeMomentoToken = api.tokenDecoder(raw); // its scopes are PermissionScopes
   if (raw.JwtVerifier) api.installJwt(raw); // the edge module
   raw.DECISION_CODES = api.DECISION_CODES;
   if (raw._filterManifestBytes) raw.filterManifest = api.manifestFilter(raw); // the edge module
@@ -25,7 +26,7 @@ module.exports = globalThis[SHARED] ?? share((function load() {
   raw.packagerFilters = api.packagerFilters;
   raw.CacheClient = cache.cacheClientClass(raw.decodeMomentoToken);
   raw.CacheError = cache.CacheError;
-  raw.EntitlementStore = cache.entitlementStoreClass(raw);
+  raw.EntitlementStore = cache.entitlementStoreClass(raw.Entitlement, raw);
   raw.default = function init() {
     return Promise.resolve();
   };

@@ -7,9 +7,10 @@ import { cacheClientClass, entitlementStoreClass } from '../cache.mjs';
 
 const { instantiate, instantiateSync } = wasmLoader(raw);
 
-// Checked in place of the generated function of the same name: a BigInt or Symbol argument is
-// a coded error, not the glue's TypeError.
-export const { qualityForSize } = install(raw);
+// The Entitlement class (js/decisions.mjs: documents live in bounded wasm slots), and a checked
+// qualityForSize in place of the generated one (a BigInt or Symbol argument is a coded error,
+// not the glue's TypeError).
+export const { Entitlement, qualityForSize } = install(raw);
 installJwt(raw); // @edge: the edge module's entries only (build.sh drops this line from the player's)
 // The scope API is installed by whichever of these a bundle keeps (calls marked pure): an app that
 // names none of them carries none of it, and can hold no scope.
@@ -26,7 +27,7 @@ export const axinomLicenseMessage = /* @__PURE__ */ axinomMessage(raw); // @edge
 // pure, so that a bundle without them leaves them out.
 export { CacheError } from '../cache.mjs';
 export const CacheClient = /* @__PURE__ */ cacheClientClass(/* @__PURE__ */ tokenDecoder(raw));
-export const EntitlementStore = /* @__PURE__ */ entitlementStoreClass(raw);
+export const EntitlementStore = /* @__PURE__ */ entitlementStoreClass(Entitlement, raw);
 
 /** wasm-bindgen's init: `init()`, `init({ module_or_path })` with a URL, Response, Module or bytes. */
 export default function init(input) {

@@ -4,7 +4,7 @@
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
-use super::scope::JsPermissionScope;
+use super::scope::{scope_from, scope_summary};
 use super::{js_error, json_text, set};
 use playgate::axinom::LicenseMessage;
 use playgate::binding::time;
@@ -106,14 +106,15 @@ impl JsJwtVerifier {
             .verify_playback(token, now_millis(now)?)
             .map_err(|e| js_error(&e))?;
         let object = verified_object(&playback.verified)?;
+        // The scope's summary and its JSON form, its source: the JS layer makes the
+        // PermissionScope. (A scope read from JSON always has its exact JSON form.)
         set(
             &object,
             "scope",
-            JsPermissionScope {
-                inner: playback.scope,
-            }
-            .into(),
+            JsValue::from_str(&scope_summary(&playback.scope)),
         );
+        let source = playback.scope.to_json().map_err(|e| js_error(&e))?;
+        set(&object, "scopeSource", JsValue::from_str(&source));
         set(&object, "entitlement", parsed(&playback.entitlement_json)?);
         Ok(object.into())
     }
@@ -143,9 +144,14 @@ impl JsPlaybackTokenMinter {
 
     /// Internal: mints a token for `scope` at `now`; the JS layer reads the options object.
     #[wasm_bindgen(js_name = _mint, skip_typescript)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the JS layer passes the options read and checked"
+    )]
     pub fn mint(
         &self,
-        scope: &JsPermissionScope,
+        scope_kind: u32,
+        scope_source: JsValue,
         subject: Option<String>,
         max_quality: Option<String>,
         country: Option<String>,
@@ -154,6 +160,7 @@ impl JsPlaybackTokenMinter {
     ) -> Result<String, JsValue> {
         let fail = |e: Error| js_error(&e);
         let now = now_millis(now)?;
+        let scope = scope_from(scope_kind, &scope_source)?;
         let entitlement = if max_quality.is_some() || country.is_some() || device.is_some() {
             let max_quality = match max_quality.as_deref() {
                 Some(q) => Some(Quality::parse(q).ok_or_else(|| {
@@ -180,7 +187,7 @@ impl JsPlaybackTokenMinter {
             None
         };
         self.inner
-            .mint(&scope.inner, subject.as_deref(), entitlement.as_ref(), now)
+            .mint(&scope, subject.as_deref(), entitlement.as_ref(), now)
             .map_err(fail)
     }
 }
@@ -210,7 +217,8 @@ impl JsMomentoTokenIssuer {
     #[wasm_bindgen(js_name = _mint, skip_typescript)]
     pub fn mint(
         &self,
-        scope: &JsPermissionScope,
+        scope_kind: u32,
+        scope_source: JsValue,
         token_id: &str,
         lifetime_seconds: f64,
         now: f64,
@@ -220,13 +228,9 @@ impl JsMomentoTokenIssuer {
                 "lifetimeSeconds: expected whole seconds",
             )));
         }
+        let scope = scope_from(scope_kind, &scope_source)?;
         self.inner
-            .mint(
-                &scope.inner,
-                token_id,
-                lifetime_seconds as i64,
-                now_millis(now)?,
-            )
+            .mint(&scope, token_id, lifetime_seconds as i64, now_millis(now)?)
             .map_err(|e| js_error(&e))
     }
 
@@ -245,13 +249,11 @@ impl JsMomentoTokenIssuer {
             "expiresAt",
             JsValue::from_f64(issued.expires_at as f64),
         );
+        // The scope's summary: the JS layer makes the PermissionScope, the token its source.
         set(
             &object,
             "scope",
-            JsPermissionScope {
-                inner: issued.scope,
-            }
-            .into(),
+            JsValue::from_str(&scope_summary(&issued.scope)),
         );
         Ok(object.into())
     }

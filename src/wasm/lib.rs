@@ -1,7 +1,7 @@
 //! The binding layer: the only module that imports `wasm_bindgen` and `js_sys`. Its protocol
 //! with the JS layer is written down in one place, `playgate::abi` (`src/abi.rs`).
 //!
-//! Parsed policies and documents stay here as handles. The per-decision path moves no JS
+//! Parsed policies stay here as handles; parsed documents in a bounded set of slots. The per-decision path moves no JS
 //! objects and allocates nothing: the JS layer (`js/api.mjs`) writes the entity id (and the
 //! device) as bytes into a shared I/O buffer in wasm memory (`_io`), passes the country as two
 //! character codes in a number, and calls `Policy._decide`, which returns the decision packed
@@ -27,12 +27,12 @@ mod types;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[cfg(feature = "scopes")]
-pub use scope::JsPermissionScope;
+pub use scope::{scope_allows, scope_explain, scope_read, scope_to_json};
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use js_sys::{Array, JsString, Map, Object, Reflect, Uint8Array};
+use js_sys::{Array, JsString, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -56,7 +56,7 @@ fn js_error(error: &Error) -> JsValue {
 
 /// Sets a property on a fresh object (which cannot fail).
 #[cfg(feature = "edge")]
-fn set(object: &Object, key: &str, value: JsValue) {
+fn set(object: &js_sys::Object, key: &str, value: JsValue) {
     let _ = Reflect::set(object, &JsValue::from_str(key), &value);
 }
 
@@ -73,12 +73,130 @@ pub struct JsPolicy {
     id: u32,
 }
 
-/// A parsed entitlement document.
-#[wasm_bindgen(js_name = Entitlement)]
-pub struct JsEntitlement {
+/// The parsed documents, each in a slot and owned by a JS `Entitlement` (js/decisions.mjs) that
+/// keeps the document's source and its id. At most [`RESIDENT_DOCUMENTS`] are held, and about
+/// [`RESIDENT_BYTES`] of source: a new document takes the slot of one not used lately (CLOCK),
+/// whose owner loads it again from its source when next asked (`NOT_RESIDENT`). Memory is bounded
+/// whether or not anyone calls `free()`: a wasm-bindgen handle is freed only by a
+/// FinalizationRegistry, after a GC and a turn of the event loop, so a loop that made documents
+/// without `free()` grew wasm memory by 563 B each (bench/soak.mjs, 2026-12-05).
+struct Residents {
+    slots: Vec<Option<Resident>>,
+    /// The empty slots (freed, or evicted for a new document).
+    empty: Vec<usize>,
+    /// The CLOCK hand: where the search for a slot to give away goes on from.
+    hand: usize,
+    /// The source bytes of the documents held.
+    weight: usize,
+}
+
+struct Resident {
+    id: f64,
+    /// Its source's length: what it weighs against [`RESIDENT_BYTES`].
+    weight: usize,
+    /// Asked since the hand last passed: spared once.
+    used: bool,
     doc: Entitlement,
-    /// What the last decision on this document computed, kept while it still holds.
-    cache: RefCell<Cache>,
+    /// What the last decisions on this document computed, kept while it still holds.
+    cache: Cache,
+}
+
+/// Enough for an entitlement store's default 1,000 users with room to spare.
+const RESIDENT_DOCUMENTS: usize = 1024;
+const RESIDENT_BYTES: usize = 8 << 20;
+
+thread_local! {
+    static RESIDENTS: RefCell<Residents> = const {
+        RefCell::new(Residents { slots: Vec::new(), empty: Vec::new(), hand: 0, weight: 0 })
+    };
+}
+
+impl Residents {
+    /// Puts a document in a slot (giving away others as needed) and returns the slot.
+    fn place(&mut self, id: f64, weight: usize, doc: Entitlement) -> usize {
+        // Every empty slot is in `empty`, so a full table has only held slots and each turn of
+        // the loop either empties one or clears a `used` bit: it ends within two rounds.
+        while (self.empty.is_empty() && self.slots.len() >= RESIDENT_DOCUMENTS)
+            || (self.weight > 0 && self.weight.saturating_add(weight) > RESIDENT_BYTES)
+        {
+            let hand = if self.hand < self.slots.len() {
+                self.hand
+            } else {
+                0
+            };
+            self.hand = hand + 1;
+            if let Some(slot) = self.slots.get_mut(hand) {
+                match slot {
+                    Some(resident) if resident.used => resident.used = false,
+                    Some(_) => {
+                        if let Some(gone) = slot.take() {
+                            self.weight -= gone.weight;
+                            self.empty.push(hand);
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        let resident = Resident {
+            id,
+            weight,
+            used: false,
+            doc,
+            cache: Cache::default(),
+        };
+        self.weight += weight;
+        match self.empty.pop() {
+            Some(index) => {
+                if let Some(slot) = self.slots.get_mut(index) {
+                    *slot = Some(resident);
+                }
+                index
+            }
+            None => {
+                self.slots.push(Some(resident));
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    /// The document `id`, if slot `slot` still holds it.
+    fn get(&mut self, slot: u32, id: f64) -> Option<&mut Resident> {
+        let resident = self.slots.get_mut(slot as usize)?.as_mut()?;
+        if resident.id != id {
+            return None;
+        }
+        resident.used = true;
+        Some(resident)
+    }
+
+    fn drop_document(&mut self, slot: u32, id: f64) {
+        if let Some(held) = self.slots.get_mut(slot as usize) {
+            if held.as_ref().is_some_and(|r| r.id == id) {
+                if let Some(gone) = held.take() {
+                    self.weight -= gone.weight;
+                    self.empty.push(slot as usize);
+                }
+            }
+        }
+    }
+}
+
+/// Parses a document into a slot; returns the slot.
+fn load(id: f64, weight: usize, doc: Result<Entitlement, Error>) -> Result<u32, JsValue> {
+    let doc = doc.map_err(|e| js_error(&e))?;
+    if !(id.fract() == 0.0 && (1.0..9_007_199_254_740_992.0).contains(&id)) {
+        return reject(Error::entitlement(
+            "internal: a document id must be a whole number",
+        ));
+    }
+    RESIDENTS.with(|residents| {
+        let mut residents = residents
+            .try_borrow_mut()
+            .map_err(|_| js_error(&reentrant()))?;
+        u32::try_from(residents.place(id, weight, doc))
+            .map_err(|_| js_error(&Error::entitlement("internal: too many slots")))
+    })
 }
 
 /// Per-document memo: the resolution under the last policy (policies are immutable, so the
@@ -115,87 +233,94 @@ impl JsPolicy {
     /// Runs `f` with the entity-independent part of a decision: reused from the document's
     /// cache when the policy, country, device and persistence flag are the same and it still
     /// holds at `now`; otherwise computed (resolving the document under this policy once).
+    /// `None` when the slot no longer holds the document (the caller returns `NOT_RESIDENT`).
     fn with_context<T>(
         &self,
-        ent: &JsEntitlement,
+        slot: u32,
+        document: f64,
         request: &RawRequest,
-        f: impl FnOnce(&Context, Millis, &mut Io) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+        f: impl FnOnce(&Entitlement, &Context, Millis, &mut Io) -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
         let now = time::from_epoch_f64(request.now)
             .ok_or_else(|| Error::request("now: must be finite epoch milliseconds"))?;
-        let mut cache = ent.cache.try_borrow_mut().map_err(|_| reentrant())?;
-        IO.with(|io| {
-            let mut io = io.try_borrow_mut().map_err(|_| reentrant())?;
-            let device = match usize::try_from(request.device_len) {
-                Ok(len) if len > IDS_AT => {
-                    return Err(Error::request(format!(
-                        "device: longer than {IDS_AT} bytes"
-                    )))
-                }
-                Ok(len) => {
-                    let start = 0;
-                    Some(
-                        io.buffer
-                            .get(start..start + len)
-                            .ok_or_else(|| Error::request("device: out of bounds"))?,
-                    )
-                }
-                Err(_) => None,
+        RESIDENTS.with(|residents| {
+            let mut residents = residents.try_borrow_mut().map_err(|_| reentrant())?;
+            let Some(resident) = residents.get(slot, document) else {
+                return Ok(None);
             };
-            let hit = cache.contexts.iter().position(|c| {
-                c.policy == self.id
-                    && c.country == request.country
-                    && c.allow_persistence == request.allow_persistence
-                    && c.device.as_deref() == device
-                    && c.context.holds_at(now)
-            });
-            let index = match hit {
-                Some(index) => index,
-                None => {
-                    let country = match request.country {
-                        0 => None,
-                        code => Some(country_from_code_units(code)?),
-                    };
-                    let device_text = device.map(|d| utf8(d, "device")).transpose()?;
-                    if let Some(d) = device_text {
-                        check_device(d)?;
+            let Resident { doc, cache, .. } = resident;
+            IO.with(|io| {
+                let mut io = io.try_borrow_mut().map_err(|_| reentrant())?;
+                let device = match usize::try_from(request.device_len) {
+                    Ok(len) if len > IDS_AT => {
+                        return Err(Error::request(format!(
+                            "device: longer than {IDS_AT} bytes"
+                        )))
                     }
-                    let cache = &mut *cache;
-                    let resolution = match &cache.resolution {
-                        Some((id, resolution)) if *id == self.id => resolution,
-                        _ => {
-                            &cache
-                                .resolution
-                                .insert((self.id, self.inner.resolve(&ent.doc)))
-                                .1
+                    Ok(len) => {
+                        let start = 0;
+                        Some(
+                            io.buffer
+                                .get(start..start + len)
+                                .ok_or_else(|| Error::request("device: out of bounds"))?,
+                        )
+                    }
+                    Err(_) => None,
+                };
+                let hit = cache.contexts.iter().position(|c| {
+                    c.policy == self.id
+                        && c.country == request.country
+                        && c.allow_persistence == request.allow_persistence
+                        && c.device.as_deref() == device
+                        && c.context.holds_at(now)
+                });
+                let index = match hit {
+                    Some(index) => index,
+                    None => {
+                        let country = match request.country {
+                            0 => None,
+                            code => Some(country_from_code_units(code)?),
+                        };
+                        let device_text = device.map(|d| utf8(d, "device")).transpose()?;
+                        if let Some(d) = device_text {
+                            check_device(d)?;
                         }
-                    };
-                    let context = Context::new(
-                        &ent.doc,
-                        resolution,
-                        country,
-                        device_text,
-                        now,
-                        request.allow_persistence,
-                    );
-                    let entry = CachedContext {
-                        policy: self.id,
-                        country: request.country,
-                        device: device.map(<[u8]>::to_vec),
-                        allow_persistence: request.allow_persistence,
-                        context,
-                    };
-                    let index = cache.next;
-                    cache.next = (index + 1) % CONTEXTS_PER_DOCUMENT;
-                    match cache.contexts.get_mut(index) {
-                        Some(slot) => *slot = entry,
-                        None => cache.contexts.push(entry),
+                        let resolution = match &cache.resolution {
+                            Some((id, resolution)) if *id == self.id => resolution,
+                            _ => {
+                                &cache
+                                    .resolution
+                                    .insert((self.id, self.inner.resolve(doc)))
+                                    .1
+                            }
+                        };
+                        let context = Context::new(
+                            doc,
+                            resolution,
+                            country,
+                            device_text,
+                            now,
+                            request.allow_persistence,
+                        );
+                        let entry = CachedContext {
+                            policy: self.id,
+                            country: request.country,
+                            device: device.map(<[u8]>::to_vec),
+                            allow_persistence: request.allow_persistence,
+                            context,
+                        };
+                        let index = cache.next;
+                        cache.next = (index + 1) % CONTEXTS_PER_DOCUMENT;
+                        match cache.contexts.get_mut(index) {
+                            Some(slot) => *slot = entry,
+                            None => cache.contexts.push(entry),
+                        }
+                        index.min(cache.contexts.len() - 1)
                     }
-                    index.min(cache.contexts.len() - 1)
-                }
-            };
-            let cached = cache.contexts.get(index).ok_or_else(reentrant)?;
-            f(&cached.context, now, &mut io)
+                };
+                let cached = cache.contexts.get(index).ok_or_else(reentrant)?;
+                f(doc, &cached.context, now, &mut io).map(Some)
+            })
         })
     }
 }
@@ -259,7 +384,8 @@ impl JsPolicy {
     )]
     pub fn decide(
         &self,
-        ent: &JsEntitlement,
+        slot: u32,
+        document: f64,
         ids_len: u32,
         ancestors_len: u32,
         device_len: i32,
@@ -273,7 +399,7 @@ impl JsPolicy {
             now,
             allow_persistence,
         };
-        let result = self.with_context(ent, &request, |ctx, now, io| {
+        let result = self.with_context(slot, document, &request, |doc, ctx, now, io| {
             // Checked: a length past the buffer is an error, not a wrapped (wasm32) address.
             let ids_end = IDS_AT
                 .checked_add(ids_len as usize)
@@ -290,7 +416,7 @@ impl JsPolicy {
                     .and_then(|end| io.buffer.get(ids_end..end))
                     .ok_or_else(|| Error::request("ancestors: out of bounds"))?;
                 ctx.decide(
-                    &ent.doc,
+                    doc,
                     now,
                     id,
                     extras.entity_type,
@@ -299,7 +425,7 @@ impl JsPolicy {
                 )?
             } else {
                 ctx.decide(
-                    &ent.doc,
+                    doc,
                     now,
                     id,
                     extras.entity_type,
@@ -310,7 +436,7 @@ impl JsPolicy {
             io.out = decision.valid_until.map_or(f64::NAN, |t| t as f64);
             Ok(decision.pack())
         });
-        or_failed(result)
+        or_failed(result.map(|r| r.unwrap_or(NOT_RESIDENT)))
     }
 
     /// Internal: decides `count` entity ids in `_io[IDS_AT..IDS_AT + ids_len]` (the device in
@@ -331,7 +457,8 @@ impl JsPolicy {
     )]
     pub fn catalog(
         &self,
-        ent: &JsEntitlement,
+        slot: u32,
+        document: f64,
         ids_len: u32,
         count: u32,
         device_len: i32,
@@ -347,7 +474,7 @@ impl JsPolicy {
             now,
             allow_persistence,
         };
-        let result = self.with_context(ent, &request, |ctx, now, io| {
+        let result = self.with_context(slot, document, &request, |doc, ctx, now, io| {
             let count = count as usize;
             let too_small = || Error::request("entityIds: the I/O buffer is too small");
             let ids_end = IDS_AT
@@ -417,7 +544,7 @@ impl JsPolicy {
                     utf8(bytes, "entityIds").map_err(|e| e.context(&format!("entityIds[{i}]")))?
                 };
                 let decision = ctx
-                    .decide(&ent.doc, now, id, None, PackedIds(&[]), None)
+                    .decide(doc, now, id, None, PackedIds(&[]), None)
                     .map_err(|e| e.context(&format!("entityIds[{i}]")))?;
                 if full {
                     let until = decision.valid_until.map_or(f64::NAN, |t| t as f64);
@@ -436,118 +563,86 @@ impl JsPolicy {
             }
             Ok(results_at as u32)
         });
-        or_failed(result)
+        or_failed(result.map(|r| r.unwrap_or(NOT_RESIDENT)))
     }
 }
 
-#[wasm_bindgen(js_class = Entitlement)]
-impl JsEntitlement {
-    /// Reads a cache blob: JSON text, or its UTF-8 bytes (`Uint8Array` / `ArrayBuffer`), of at
-    /// most `options.maxBytes` (default 1 MiB, at most 64 MiB). Throws `INVALID_ENTITLEMENT`.
-    #[wasm_bindgen(js_name = fromBlob)]
-    pub fn from_blob(
-        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | ArrayBuffer")] blob: JsValue,
-        options: Option<EntitlementOptions>,
-    ) -> Result<JsEntitlement, JsValue> {
-        let max = max_bytes(options.as_ref())?;
-        let bytes = if let Some(text) = blob.dyn_ref::<JsString>() {
-            // A UTF-16 length over the limit is over it in UTF-8 too: refuse before copying.
-            check_size(text.length() as usize, max).map_err(|e| js_error(&e))?;
-            String::from(text).into_bytes()
-        } else if let Some(array) = blob.dyn_ref::<Uint8Array>() {
-            check_size(array.length() as usize, max).map_err(|e| js_error(&e))?;
-            array.to_vec()
-        } else {
-            // An ArrayBuffer is viewed by the JS layer (a detached one cannot be).
-            return reject(Error::entitlement(
-                "blob: expected JSON text, a Uint8Array or an ArrayBuffer",
-            ));
-        };
-        Entitlement::from_json_within(&bytes, max)
-            .map(JsEntitlement::wrap)
-            .map_err(|e| js_error(&e))
-    }
-
-    /// Reads cache dictionary fields: a record or `Map` of string to string, names and values
-    /// together at most `options.maxBytes` (default 1 MiB). Throws `INVALID_ENTITLEMENT`.
-    #[wasm_bindgen(js_name = fromDictionary)]
-    pub fn from_dictionary(
-        #[wasm_bindgen(unchecked_param_type = "Record<string, string> | Map<string, string>")]
-        fields: JsValue,
-        options: Option<EntitlementOptions>,
-    ) -> Result<JsEntitlement, JsValue> {
-        let max = max_bytes(options.as_ref())?;
-        let entries: Array = if let Some(map) = fields.dyn_ref::<Map>() {
-            Array::from(&map.entries().into())
-        } else if fields.is_object() && !Array::is_array(&fields) {
-            Object::entries(fields.unchecked_ref())
-        } else {
-            return reject(Error::entitlement(
-                "dictionary: expected a record or a Map of string fields",
-            ));
-        };
-        let mut pairs: Vec<(String, String)> = Vec::with_capacity(entries.length() as usize);
-        let mut total = 0usize;
-        for entry in entries.iter() {
-            let entry: Array = entry.unchecked_into();
-            let name = entry.get(0).as_string().ok_or_else(|| {
-                js_error(&Error::entitlement(
-                    "dictionary: field names must be strings",
-                ))
-            })?;
-            let value = entry.get(1);
-            let Some(value) = value.as_string() else {
-                return reject(Error::entitlement(format!(
-                    "{name}: dictionary fields must be strings"
-                )));
-            };
-            total = total.saturating_add(name.len() + value.len());
-            check_size(total, max).map_err(|e| js_error(&e))?;
-            pairs.push((name, value));
-        }
-        Entitlement::from_dictionary_within(
-            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            max,
-        )
-        .map(JsEntitlement::wrap)
-        .map_err(|e| js_error(&e))
-    }
-}
-
-impl JsEntitlement {
-    fn wrap(doc: Entitlement) -> JsEntitlement {
-        JsEntitlement {
-            doc,
-            cache: RefCell::new(Cache::default()),
-        }
-    }
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// `{ maxBytes? }` (declared in types.rs), so that the parameter is optional in TypeScript.
-    #[wasm_bindgen(typescript_type = "EntitlementOptions")]
-    pub type EntitlementOptions;
-}
-
-/// `options.maxBytes` as the JS layer passes it (a fresh object holding a checked number), or
-/// the default.
-fn max_bytes(options: Option<&EntitlementOptions>) -> Result<usize, JsValue> {
-    let Some(value) = options.and_then(|o| Reflect::get(o, &JsValue::from_str("maxBytes")).ok())
-    else {
-        return Ok(DEFAULT_MAX_DOCUMENT_BYTES);
+/// Internal: reads a cache blob (JSON text or its UTF-8 bytes in a `Uint8Array`) of at most
+/// `max_bytes` (0: the default, 1 MiB) into a slot for document `id`; returns the slot. Throws
+/// `INVALID_ENTITLEMENT`.
+#[wasm_bindgen(js_name = _loadBlob, skip_typescript)]
+pub fn load_blob(blob: JsValue, max_bytes: f64, id: f64) -> Result<u32, JsValue> {
+    let max = document_limit(max_bytes)?;
+    let bytes = if let Some(text) = blob.dyn_ref::<JsString>() {
+        // A UTF-16 length over the limit is over it in UTF-8 too: refuse before copying.
+        check_size(text.length() as usize, max).map_err(|e| js_error(&e))?;
+        String::from(text).into_bytes()
+    } else if let Some(array) = blob.dyn_ref::<Uint8Array>() {
+        check_size(array.length() as usize, max).map_err(|e| js_error(&e))?;
+        array.to_vec()
+    } else {
+        // An ArrayBuffer is viewed by the JS layer (a detached one cannot be).
+        return reject(Error::entitlement(
+            "blob: expected JSON text, a Uint8Array or an ArrayBuffer",
+        ));
     };
-    if value.is_undefined() {
+    load(id, bytes.len(), Entitlement::from_json_within(&bytes, max))
+}
+
+/// Internal: reads cache dictionary fields, an array of names and values in turn (the JS layer
+/// flattens the record or `Map`), at most `max_bytes` together, into a slot for document `id`;
+/// returns the slot. Throws `INVALID_ENTITLEMENT`.
+#[wasm_bindgen(js_name = _loadDictionary, skip_typescript)]
+pub fn load_dictionary(fields: Array, max_bytes: f64, id: f64) -> Result<u32, JsValue> {
+    let max = document_limit(max_bytes)?;
+    let mut pairs: Vec<(String, String)> = Vec::with_capacity(fields.length() as usize / 2);
+    let mut total = 0usize;
+    let mut at = 0;
+    while at < fields.length() {
+        let name = fields.get(at).as_string().ok_or_else(|| {
+            js_error(&Error::entitlement(
+                "dictionary: field names must be strings",
+            ))
+        })?;
+        let Some(value) = fields.get(at + 1).as_string() else {
+            return reject(Error::entitlement(format!(
+                "{name}: dictionary fields must be strings"
+            )));
+        };
+        total = total.saturating_add(name.len() + value.len());
+        check_size(total, max).map_err(|e| js_error(&e))?;
+        pairs.push((name, value));
+        at += 2;
+    }
+    let doc = Entitlement::from_dictionary_within(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        max,
+    );
+    load(id, total, doc)
+}
+
+/// Internal: empties the slot of document `id` (its `free()`); nothing when another holds it.
+#[wasm_bindgen(js_name = _dropDocument, skip_typescript)]
+pub fn drop_document(slot: u32, id: f64) {
+    RESIDENTS.with(|residents| {
+        if let Ok(mut residents) = residents.try_borrow_mut() {
+            residents.drop_document(slot, id);
+        }
+    });
+}
+
+/// A document size limit as the JS layer passes it (a checked number; 0 for the default).
+fn document_limit(max_bytes: f64) -> Result<usize, JsValue> {
+    if max_bytes == 0.0 {
         return Ok(DEFAULT_MAX_DOCUMENT_BYTES);
     }
-    match value.as_f64() {
-        Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= MAX_DOCUMENT_BYTES_LIMIT as f64 => {
-            Ok(n as usize)
-        }
-        _ => reject(Error::entitlement(format!(
-            "maxBytes: expected a whole number of bytes from 1 to {MAX_DOCUMENT_BYTES_LIMIT}"
-        ))),
+    if max_bytes.fract() == 0.0 && max_bytes >= 1.0 && max_bytes <= MAX_DOCUMENT_BYTES_LIMIT as f64
+    {
+        return Ok(max_bytes as usize);
     }
+    reject(Error::entitlement(format!(
+        "maxBytes: expected a whole number of bytes from 1 to {MAX_DOCUMENT_BYTES_LIMIT}"
+    )))
 }
 
 /// JSON text. Objects are written by the JS layer (`strictJson` in js/api.mjs), never by
@@ -560,7 +655,7 @@ fn json_text(value: &JsValue, what: &str) -> Result<String, String> {
 
 // The protocol with js/api.mjs (buffer map, sentinels, bit layouts): playgate::abi. On failure
 // the error waits in `PENDING_ERROR` for `_takeError` and the call returns `FAILED`.
-pub use playgate::abi::{FAILED, IDS_AT, NUL_IN_ID};
+pub use playgate::abi::{FAILED, IDS_AT, NOT_RESIDENT, NUL_IN_ID};
 
 thread_local! {
     static PENDING_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };

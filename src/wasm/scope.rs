@@ -1,9 +1,10 @@
 //! Bindings for permission scopes and Momento token decoding.
 //!
-//! `PermissionScope.allows` / `allowsTopic` are installed by `js/api.mjs`. It maps the operation
-//! name to its class through the operation table (`_operationNames`) and runs the scope's check
-//! plan (`_checkPlan`: every decision made here, only string comparisons left). The rare
-//! scope without a plan is asked through `_allowsStrings`.
+//! `PermissionScope` is a JS class (js/scopes.mjs) that keeps the scope's source and its summary
+//! (`_scopeRead`: the super-user bit and the check plan). A check maps the operation name to its
+//! class through the operation table (`_operationNames`) and runs the check plan in JS (every
+//! decision made here, only string comparisons left). The rare scope without a plan is asked
+//! through `_scopeAllows`; `explain` and `toJSON` read the source again.
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -15,96 +16,109 @@ use playgate::momento::{self, UnverifiedMomentoToken};
 use playgate::momento::{PermissionScope, OPERATIONS};
 use playgate::{Error, ErrorCode};
 
-/// A Momento permission scope.
-#[wasm_bindgen(js_name = PermissionScope)]
-pub struct JsPermissionScope {
-    pub(crate) inner: PermissionScope,
-}
-
 fn scope_error(message: impl Into<String>) -> JsValue {
     js_error(&Error::new(ErrorCode::InvalidScope, message))
 }
 
-#[wasm_bindgen(js_class = PermissionScope)]
-impl JsPermissionScope {
-    /// Reads a scope from the Momento JS SDK's scope object (its `AllCaches`, `AllTopics` and
-    /// `AllItems` sentinels included) or from its `JSON.stringify` text. Throws `INVALID_SCOPE`.
-    #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(
-        #[wasm_bindgen(unchecked_param_type = "PermissionScopeJson | object | string")]
-        value: JsValue,
-    ) -> Result<JsPermissionScope, JsValue> {
-        let text = json_text(&value, "scope").map_err(scope_error)?;
-        PermissionScope::from_json(&text)
-            .map(|inner| JsPermissionScope { inner })
-            .map_err(|e| js_error(&e))
-    }
+// A scope is a JS object (js/scopes.mjs) that keeps its source, so it holds no wasm memory: the
+// rare call that needs the parsed scope (explain, toJSON, minting) reads the source again
+// (playgate::abi: SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_TOKEN).
+use playgate::abi::{SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_TOKEN};
 
-    /// Reads a serialised `Permissions` protobuf message: bytes, or the standard base64 text of
-    /// a token's `p` claim. Throws `INVALID_SCOPE`.
-    #[wasm_bindgen(js_name = fromProtobuf)]
-    pub fn from_protobuf(
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] value: JsValue,
-    ) -> Result<JsPermissionScope, JsValue> {
-        let bytes = if let Some(text) = value.as_string() {
-            base64::decode(&text, Alphabet::StandardStrict)
-                .ok_or_else(|| scope_error("p: not standard base64"))?
-        } else if let Some(array) = value.dyn_ref::<Uint8Array>() {
-            array.to_vec()
-        } else {
-            return Err(scope_error(
-                "permissions: expected a Uint8Array or base64 text",
-            ));
-        };
-        PermissionScope::from_protobuf(&bytes)
-            .map(|inner| JsPermissionScope { inner })
-            .map_err(|e| js_error(&e))
-    }
-
-    /// Whether this is the super-user scope.
-    #[wasm_bindgen(getter, js_name = isSuperUser)]
-    pub fn is_super_user(&self) -> bool {
-        self.inner.is_super_user()
-    }
-
-    /// Says which permission allows `operation` on `key` in `cache`, or why none does.
-    #[wasm_bindgen(unchecked_return_type = "ScopeExplanation")]
-    pub fn explain(&self, operation: &str, cache: &str, key: &str) -> JsValue {
-        explanation(self.inner.explain(operation, cache, key.as_bytes()))
-    }
-
-    /// Says which permission allows `operation` on `topic` in `cache`, or why none does.
-    #[wasm_bindgen(js_name = explainTopic, unchecked_return_type = "ScopeExplanation")]
-    pub fn explain_topic(&self, operation: &str, cache: &str, topic: &str) -> JsValue {
-        explanation(self.inner.explain_topic(operation, cache, topic))
-    }
-
-    /// The SDK's JSON form, so `JSON.stringify(scope)` writes what the SDK would. Throws
-    /// `INVALID_SCOPE` for a scope that form cannot hold exactly (read from a protobuf: a role
-    /// that permits nothing, a missing selector, a key that is not UTF-8): never a wider form.
-    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "PermissionScopeJson")]
-    pub fn to_json(&self) -> Result<JsValue, JsValue> {
-        let text = self.inner.to_json().map_err(|e| js_error(&e))?;
-        js_sys::JSON::parse(&text)
-            .map_err(|_| scope_error("toJSON: internal: the JSON form did not parse"))
-    }
-
-    /// Internal: the checks as data for the JS layer (see `PermissionScope::check_plan`), or
-    /// `undefined` when only wasm compares the scope's names alike.
-    #[wasm_bindgen(js_name = _checkPlan, skip_typescript)]
-    pub fn check_plan(&self) -> Option<String> {
-        self.inner.check_plan()
-    }
-
-    /// Internal: a check, for a scope without a check plan.
-    #[wasm_bindgen(js_name = _allowsStrings, skip_typescript)]
-    pub fn allows_strings(&self, operation: &str, cache: &str, key: &str, topic: bool) -> bool {
-        if topic {
-            self.inner.allows_topic(operation, cache, key)
-        } else {
-            self.inner.allows(operation, cache, key.as_bytes())
+/// The scope a source holds.
+pub(crate) fn scope_from(kind: u32, source: &JsValue) -> Result<PermissionScope, JsValue> {
+    match kind {
+        SCOPE_JSON => {
+            let text = json_text(source, "scope").map_err(scope_error)?;
+            PermissionScope::from_json(&text).map_err(|e| js_error(&e))
         }
+        SCOPE_PROTOBUF => {
+            let bytes = if let Some(text) = source.as_string() {
+                base64::decode(&text, Alphabet::StandardStrict)
+                    .ok_or_else(|| scope_error("p: not standard base64"))?
+            } else if let Some(array) = source.dyn_ref::<Uint8Array>() {
+                array.to_vec()
+            } else {
+                return Err(scope_error(
+                    "permissions: expected a Uint8Array or base64 text",
+                ));
+            };
+            PermissionScope::from_protobuf(&bytes).map_err(|e| js_error(&e))
+        }
+        SCOPE_TOKEN => {
+            let text = source.as_string().unwrap_or_default();
+            momento::decode_momento_token(&text)
+                .map_err(|e| js_error(&e))?
+                .scope
+                .ok_or_else(|| scope_error("token: holds no scope"))
+        }
+        _ => Err(scope_error("internal: unknown scope source")),
     }
+}
+
+/// What the JS layer keeps of a scope besides its source: `1` (super user) or `0`, then the
+/// check plan (see `PermissionScope::check_plan`; nothing when only wasm compares its names).
+pub(crate) fn scope_summary(scope: &PermissionScope) -> String {
+    let mut summary = String::from(if scope.is_super_user() { "1" } else { "0" });
+    if let Some(plan) = scope.check_plan() {
+        summary.push_str(&plan);
+    }
+    summary
+}
+
+/// Internal: reads a scope from its source (`PermissionScope.fromJson`, `fromProtobuf`);
+/// returns its summary. Throws `INVALID_SCOPE`.
+#[wasm_bindgen(js_name = _scopeRead, skip_typescript)]
+pub fn scope_read(kind: u32, source: JsValue) -> Result<String, JsValue> {
+    scope_from(kind, &source).map(|scope| scope_summary(&scope))
+}
+
+/// Internal: which permission allows `operation` on `name` (a key, or a topic) in `cache`.
+#[wasm_bindgen(js_name = _scopeExplain, skip_typescript)]
+pub fn scope_explain(
+    kind: u32,
+    source: JsValue,
+    operation: &str,
+    cache: &str,
+    name: &str,
+    topic: bool,
+) -> Result<JsValue, JsValue> {
+    let scope = scope_from(kind, &source)?;
+    Ok(explanation(if topic {
+        scope.explain_topic(operation, cache, name)
+    } else {
+        scope.explain(operation, cache, name.as_bytes())
+    }))
+}
+
+/// Internal: a check, for a scope without a check plan.
+#[wasm_bindgen(js_name = _scopeAllows, skip_typescript)]
+pub fn scope_allows(
+    kind: u32,
+    source: JsValue,
+    operation: &str,
+    cache: &str,
+    name: &str,
+    topic: bool,
+) -> Result<bool, JsValue> {
+    let scope = scope_from(kind, &source)?;
+    Ok(if topic {
+        scope.allows_topic(operation, cache, name)
+    } else {
+        scope.allows(operation, cache, name.as_bytes())
+    })
+}
+
+/// Internal: the SDK's JSON form (`toJSON`). Throws `INVALID_SCOPE` for a scope that form cannot
+/// hold exactly (read from a protobuf: a role that permits nothing, a missing selector, a key
+/// that is not UTF-8): never a wider form.
+#[wasm_bindgen(js_name = _scopeToJson, skip_typescript)]
+pub fn scope_to_json(kind: u32, source: JsValue) -> Result<JsValue, JsValue> {
+    let text = scope_from(kind, &source)?
+        .to_json()
+        .map_err(|e| js_error(&e))?;
+    js_sys::JSON::parse(&text)
+        .map_err(|_| scope_error("toJSON: internal: the JSON form did not parse"))
 }
 
 fn explanation(e: playgate::momento::Explanation) -> JsValue {
@@ -173,10 +187,12 @@ fn token_object(t: UnverifiedMomentoToken) -> JsValue {
         t.expires_at
             .map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64)),
     );
+    // The scope's summary: the JS layer makes the PermissionScope, with the token as its source.
     set(
         "scope",
-        t.scope
-            .map_or(JsValue::NULL, |inner| JsPermissionScope { inner }.into()),
+        t.scope.map_or(JsValue::NULL, |scope| {
+            JsValue::from_str(&scope_summary(&scope))
+        }),
     );
     object.into()
 }

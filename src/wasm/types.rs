@@ -71,13 +71,36 @@ export interface Decision {
   validUntil: number | null;
 }
 
-/** Decisions for a catalog page, one byte per title. */
 /** Options of `Entitlement.fromBlob` and `fromDictionary`. */
 export interface EntitlementOptions {
   /** The largest document read, in bytes (a blob's bytes; a dictionary's names and values together): default 1 MiB (1048576), at most 64 MiB. */
   maxBytes?: number;
 }
 
+/**
+ * A parsed entitlement document. It keeps its source; the parsed form lives in a bounded set of
+ * wasm slots (at most 1,024 documents, about 8 MiB of source) and is read again when its slot
+ * went to a newer document, so memory stays bounded without `free()`.
+ */
+export class Entitlement {
+  private constructor();
+  /** Gives the document's slot back now; deciding on it afterwards throws `INVALID_ENTITLEMENT`. */
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * Reads a cache blob: JSON text, or its UTF-8 bytes (`Uint8Array` / `ArrayBuffer`, copied), of
+   * at most `options.maxBytes` (default 1 MiB, at most 64 MiB). Throws `INVALID_ENTITLEMENT`.
+   */
+  static fromBlob(blob: string | Uint8Array | ArrayBuffer, options?: EntitlementOptions | null): Entitlement;
+  /**
+   * Reads cache dictionary fields: a record or `Map` of string to string (or the Momento SDK's
+   * dictionary fetch response), names and values together at most `options.maxBytes` (default
+   * 1 MiB). Throws `INVALID_ENTITLEMENT`.
+   */
+  static fromDictionary(fields: Record<string, string> | Map<string, string>, options?: EntitlementOptions | null): Entitlement;
+}
+
+/** Decisions for a catalog page, one byte per title. */
 export interface CatalogDecisions {
   readonly length: number;
   /** Low 4 bits: 0 = allowed, else 1 + the index of the code in DECISION_CODES; high 4 bits: max quality rank (0 = none). */
@@ -122,11 +145,41 @@ export interface PermissionScopeJson {
 /** Which permission allowed an operation, or why none did. */
 export interface ScopeExplanation { allowed: boolean; permission: number | null; reason: string }
 
-export interface PermissionScope {
+/**
+ * A Momento permission scope. It keeps its source (JSON, protobuf or the token it came in) and
+ * holds no wasm memory; `free()` only retires it.
+ */
+export class PermissionScope {
+  private constructor();
+  /** Retires the scope: using it afterwards throws `INVALID_SCOPE`. */
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * Reads a scope from the Momento JS SDK's scope object (its `AllCaches`, `AllTopics` and
+   * `AllItems` sentinels included) or from its `JSON.stringify` text. Throws `INVALID_SCOPE`.
+   */
+  static fromJson(value: PermissionScopeJson | object | string): PermissionScope;
+  /**
+   * Reads a serialised `Permissions` protobuf message: bytes (copied), or the standard base64
+   * text of a token's `p` claim. Throws `INVALID_SCOPE`.
+   */
+  static fromProtobuf(value: Uint8Array | string): PermissionScope;
   /** May `operation` (an SDK method name: get, set, delete, dictionaryFetch...) touch `key` in `cache`? Unknown operations are denied. */
   allows(operation: string, cache: string, key: string): boolean;
   /** May `operation` (publish, subscribe) touch `topic` in `cache`? */
   allowsTopic(operation: string, cache: string, topic: string): boolean;
+  /** Says which permission allows `operation` on `key` in `cache`, or why none does. */
+  explain(operation: string, cache: string, key: string): ScopeExplanation;
+  /** Says which permission allows `operation` on `topic` in `cache`, or why none does. */
+  explainTopic(operation: string, cache: string, topic: string): ScopeExplanation;
+  /**
+   * The SDK's JSON form, so `JSON.stringify(scope)` writes what the SDK would. Throws
+   * `INVALID_SCOPE` for a scope that form cannot hold exactly (read from a protobuf: a role
+   * that permits nothing, a missing selector, a key that is not UTF-8): never a wider form.
+   */
+  toJSON(): PermissionScopeJson;
+  /** Whether this is the super-user scope. */
+  readonly isSuperUser: boolean;
 }
 
 /**

@@ -234,7 +234,17 @@ const blobText = (v) => safe(() => {
 const parseJson = (text) => safe(() => JSON.parse(text.replace(/^\uFEFF/, '')), undefined);
 /** Whether a document (parsed) could let DE in: no region, or a region naming DE. */
 const regionLetsDeIn = (doc) => isPlainish(doc) && (absent(doc.region) || safe(() => (Array.isArray(doc.region) ? doc.region : String(doc.region).split(',')).some((c) => ciEq(String(c).trim(), 'de'))));
-const isLive = (v, M, name) => safe(() => v instanceof M[name] && v.__wbg_ptr !== 0);
+/**
+ * Whether `v` is a live object of the module's class `name`: a Policy is a wasm-bindgen handle
+ * (a pointer, 0 once freed); an Entitlement or a PermissionScope keeps its state in JS, so it is
+ * live when the package itself takes it (a freed one, a Proxy or a look-alike is refused).
+ */
+const isLive = (v, M, name) => safe(() => {
+  if (!(v instanceof M[name])) return false;
+  if (name === 'Entitlement') return (new M.Policy().evaluate(v, { entityId: 'probe' }), true);
+  if (name === 'PermissionScope') return typeof Reflect.get(M.PermissionScope.prototype, 'isSuperUser', v) === 'boolean';
+  return v.__wbg_ptr !== 0;
+}, false);
 const bytesNotUtf8 = (v) => safe(() => v instanceof Uint8Array && blobText(v) === null);
 
 /** mayGrant from a table of `path -> predicate(v, ctx)` (paths joined with '.', '*' for every item). */

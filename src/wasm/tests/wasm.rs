@@ -8,16 +8,35 @@
 #[path = "../../../tests/support/vectors.rs"]
 mod vectors_support;
 
-use js_sys::{Map, Reflect, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use playgate::DecisionView;
 use playgate::{Country, Decision};
 use playgate_wasm::{
-    check_country, io_read, io_write, parse_time, set_extras, take_error, JsEntitlement,
-    JsPermissionScope, JsPolicy, FAILED, IDS_AT,
+    check_country, drop_document, io_read, io_write, load_blob, load_dictionary, parse_time,
+    scope_allows, scope_read, set_extras, take_error, JsPolicy, FAILED, IDS_AT, NOT_RESIDENT,
 };
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
+
+/// A document as the JS layer holds it: its slot and its id (ids are never reused).
+#[derive(Clone, Copy)]
+struct Doc {
+    slot: u32,
+    id: f64,
+}
+
+fn next_id() -> f64 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static LAST: AtomicU32 = AtomicU32::new(0);
+    f64::from(LAST.fetch_add(1, Ordering::Relaxed) + 1)
+}
+
+/// `Entitlement.fromBlob` as the JS layer does it (0: the default size limit).
+fn from_blob(blob: JsValue) -> Result<Doc, JsValue> {
+    let id = next_id();
+    load_blob(blob, 0.0, id).map(|slot| Doc { slot, id })
+}
 
 // Embedded: the tests run in Node and Chromium, without the repository's files.
 const VECTORS: &str = include_str!("../../../tests/vectors/decisions.json");
@@ -43,22 +62,22 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
         inline => JsPolicy::from_json(JsValue::from_str(&inline.to_string())).map_err(code_of)?,
     };
     let ent = if let Some(text) = case["blobText"].as_str() {
-        JsEntitlement::from_blob(JsValue::from_str(text), None)
+        from_blob(JsValue::from_str(text))
     } else if let Some(fields) = case["dictionary"].as_object() {
-        let map = Map::new();
+        // Names and values in turn, as the JS layer flattens a record or Map.
+        let flat = Array::new();
         for (k, v) in fields {
-            map.set(
-                &JsValue::from_str(k),
-                &JsValue::from_str(v.as_str().unwrap()),
-            );
+            flat.push(&JsValue::from_str(k));
+            flat.push(&JsValue::from_str(v.as_str().unwrap()));
         }
-        JsEntitlement::from_dictionary(map.into(), None)
+        let id = next_id();
+        load_dictionary(flat, 0.0, id).map(|slot| Doc { slot, id })
     } else {
         let doc = match &case["entitlement"] {
             Value::String(name) => &file["documents"][name],
             inline => inline,
         };
-        JsEntitlement::from_blob(Uint8Array::from(doc.to_string().as_bytes()).into(), None)
+        from_blob(Uint8Array::from(doc.to_string().as_bytes()).into())
     }
     .map_err(code_of)?;
     let request = &case["request"];
@@ -85,7 +104,16 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
         other => other.as_f64().unwrap(),
     };
     let persist = request["allowPersistence"].as_bool().unwrap_or(false);
-    let bits = checked(policy.decide(&ent, id.len() as u32, 0, device_len, code, now, persist))?;
+    let bits = checked(policy.decide(
+        ent.slot,
+        ent.id,
+        id.len() as u32,
+        0,
+        device_len,
+        code,
+        now,
+        persist,
+    ))?;
     let (until, _) = io_read(0, 0);
     let decision = Decision::unpack(
         bits,
@@ -125,16 +153,55 @@ fn a_huge_blob_is_refused_and_the_module_keeps_working() {
         "{{\"allowed_content\": [{}\"x\"]}}",
         "\"movie-1\",".repeat(1_200_000)
     );
-    let err = JsEntitlement::from_blob(JsValue::from_str(&huge), None)
-        .err()
-        .map(code_of);
+    let err = from_blob(JsValue::from_str(&huge)).err().map(code_of);
     assert_eq!(err.as_deref(), Some("INVALID_ENTITLEMENT"));
-    let ent = JsEntitlement::from_blob(JsValue::from_str("{\"region\": \"US\"}"), None).unwrap();
+    let ent = from_blob(JsValue::from_str("{\"region\": \"US\"}")).unwrap();
     io_write(IDS_AT, b"movie-1").unwrap();
     set_extras(None).unwrap();
     let us = country_code(Some("US")).unwrap();
-    let bits = checked(JsPolicy::new().decide(&ent, 7, 0, -1, us, 0.0, false)).unwrap();
+    let bits = checked(JsPolicy::new().decide(ent.slot, ent.id, 7, 0, -1, us, 0.0, false)).unwrap();
     assert!(Decision::unpack(bits, None, None).allowed());
+}
+
+/// Documents are held in a bounded set of slots: a document whose slot went to newer ones is
+/// `NOT_RESIDENT` (never decided as the slot's new document), freed ones too, and a slot's new
+/// document decides as itself.
+#[wasm_bindgen_test]
+fn a_document_that_lost_its_slot_is_not_resident_and_never_another() {
+    let policy = JsPolicy::new();
+    let us = country_code(Some("US")).unwrap();
+    io_write(IDS_AT, b"movie-1").unwrap();
+    set_extras(None).unwrap();
+    let decide = |d: Doc| policy.decide(d.slot, d.id, 7, 0, -1, us, 0.0, false);
+    // An "allowed" document, then enough "denied" ones (wrong region) to take every slot.
+    let first = from_blob(JsValue::from_str(r#"{"region": "US"}"#)).unwrap();
+    assert!(Decision::unpack(checked(decide(first)).unwrap(), None, None).allowed());
+    let denied: Vec<Doc> = (0..3000)
+        .map(|_| from_blob(JsValue::from_str(r#"{"region": "FR"}"#)).unwrap())
+        .collect();
+    assert_eq!(
+        decide(first),
+        NOT_RESIDENT,
+        "the first document lost its slot"
+    );
+    let taker = denied.iter().find(|d| d.slot == first.slot).unwrap();
+    let latest = denied.last().copied().unwrap();
+    assert!(!Decision::unpack(checked(decide(latest)).unwrap(), None, None).allowed());
+    if taker.id != latest.id && decide(*taker) != NOT_RESIDENT {
+        assert!(!Decision::unpack(checked(decide(*taker)).unwrap(), None, None).allowed());
+    }
+    // Freed: not resident; freeing with a stale id leaves the slot's holder alone.
+    drop_document(latest.slot, first.id);
+    assert_ne!(decide(latest), NOT_RESIDENT);
+    drop_document(latest.slot, latest.id);
+    assert_eq!(decide(latest), NOT_RESIDENT);
+    // Loaded again (what the JS layer does on NOT_RESIDENT): decided as itself.
+    let again = load_blob(JsValue::from_str(r#"{"region": "US"}"#), 0.0, first.id).unwrap();
+    let first = Doc {
+        slot: again,
+        id: first.id,
+    };
+    assert!(Decision::unpack(checked(decide(first)).unwrap(), None, None).allowed());
 }
 
 #[wasm_bindgen_test]
@@ -144,12 +211,9 @@ fn a_catalog_page_matches_single_decisions() {
             "plans": [{"id": "p", "claimSetKeys": ["m"]}]}"#,
     ))
     .unwrap();
-    let ent = JsEntitlement::from_blob(
-        JsValue::from_str(
-            r#"{"plan": "p", "allowed_content": ["movie-1", "episode-2", "movie-3"]}"#,
-        ),
-        None,
-    )
+    let ent = from_blob(JsValue::from_str(
+        r#"{"plan": "p", "allowed_content": ["movie-1", "episode-2", "movie-3"]}"#,
+    ))
     .unwrap();
     let ids = ["movie-1", "episode-2", "movie-3", "movie-4", "channel-5"];
     let de = country_code(Some("DE")).unwrap();
@@ -170,7 +234,8 @@ fn a_catalog_page_matches_single_decisions() {
     // arguments that differ: the ids' byte length and count, NUL-joined or not, whole decisions.
     let catalog = |len: usize, count: usize, separated: bool, full: bool| {
         policy.catalog(
-            &ent,
+            ent.slot,
+            ent.id,
             len as u32,
             count as u32,
             3,
@@ -207,7 +272,7 @@ fn a_catalog_page_matches_single_decisions() {
     // The same for one decision's id and ancestors lengths.
     for (id_len, ancestors_len) in [(u32::MAX, 0), (3, u32::MAX), (u32::MAX, u32::MAX)] {
         assert_eq!(
-            checked(policy.decide(&ent, id_len, ancestors_len, 3, de, 0.0, false)),
+            checked(policy.decide(ent.slot, ent.id, id_len, ancestors_len, 3, de, 0.0, false)),
             Err("INVALID_REQUEST".to_string())
         );
     }
@@ -220,7 +285,8 @@ fn a_catalog_page_matches_single_decisions() {
     let mut singles = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         io_write(IDS_AT, id.as_bytes()).unwrap();
-        let bits = checked(policy.decide(&ent, id.len() as u32, 0, -1, de, 0.0, false)).unwrap();
+        let bits = checked(policy.decide(ent.slot, ent.id, id.len() as u32, 0, -1, de, 0.0, false))
+            .unwrap();
         let (until, _) = io_read(0, 0);
         let at = 8 * ids.len() + 4 * i;
         assert_eq!(full[at..at + 4], bits.to_le_bytes(), "{id}");
@@ -268,26 +334,31 @@ fn scope_vectors_through_the_binding_layer() {
         {
             continue;
         }
-        let Ok(ours) = JsPermissionScope::from_json(JsValue::from_str(
-            &Value::Object(json.clone()).to_string(),
-        )) else {
+        // Each scope as the JS layer holds it: its source, read again by each call.
+        let ours = JsValue::from_str(&Value::Object(json.clone()).to_string());
+        if scope_read(0, ours.clone()).is_err() {
             continue; // playgate is stricter here
-        };
-        let sdk = JsPermissionScope::from_protobuf(JsValue::from_str(b64)).unwrap();
+        }
+        let sdk = JsValue::from_str(b64);
+        scope_read(1, sdk.clone()).unwrap();
+        let allows =
+            |source: &JsValue, kind: u32, op: &str, cache: &str, key: &str, topic: bool| {
+                scope_allows(kind, source.clone(), op, cache, key, topic).unwrap()
+            };
         for cache in caches {
             for key in keys {
                 for op in ops {
                     assert_eq!(
-                        ours.allows_strings(op, cache, key, false),
-                        sdk.allows_strings(op, cache, key, false),
+                        allows(&ours, 0, op, cache, key, false),
+                        allows(&sdk, 1, op, cache, key, false),
                         "{}: {op} {cache} {key}",
                         case["name"]
                     );
                 }
                 for op in ["publish", "subscribe"] {
                     assert_eq!(
-                        ours.allows_strings(op, cache, key, true),
-                        sdk.allows_strings(op, cache, key, true),
+                        allows(&ours, 0, op, cache, key, true),
+                        allows(&sdk, 1, op, cache, key, true),
                         "{}",
                         case["name"]
                     );
