@@ -2,7 +2,9 @@
 //! go, and an `AdaptationSet` left with none goes with them; every other byte stays.
 //!
 //! Read with `xml.rs`, which gives each tag's byte position, so the output is the input with
-//! whole elements cut out (with their lines, when an element stands on lines of its own). A Representation's attributes override its AdaptationSet's. Video is decided fail
+//! whole elements cut out (with their lines, when an element stands on lines of its own). A
+//! Representation is a child of an AdaptationSet (one elsewhere is any other element); its
+//! attributes override its AdaptationSet's. Video is decided fail
 //! closed: anything not known to be audio, text or images counts as video. Its size is the
 //! shorter side of `width` x `height`; with one of the two, that one (never looser). Under a
 //! cap, a video Representation without a size goes. Periods are filtered on their own: a
@@ -171,7 +173,13 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
                 let traits = Traits::read(name, raw, text, at, &Traits::default())?;
                 set = Some((at, traits, 0, dropped.len()));
             }
-            "Representation" => {
+            // Only a child of the AdaptationSet is a rendition (what players read, ISO/IEC
+            // 23009-1 5.3.5); one nested deeper is any other element, and goes with its parent.
+            "Representation"
+                if set.is_some_and(|(s, ..)| {
+                    open.last().is_some_and(|(_, parent, _)| *parent == s)
+                }) =>
+            {
                 if let Some((_, inherited, representations, _)) = set.as_mut() {
                     let traits = Traits::read(name, raw, text, at, inherited)?;
                     *representations += 1;
