@@ -22,7 +22,7 @@ WORK="$ROOT/target/pkg-work"
 WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-reference-types --enable-multivalue)
 # The size budget of the player module (gzip -9 of the optimised .wasm), enforced by `test`.
-SIZE_BUDGET_GZIP=61440
+SIZE_BUDGET_GZIP=65536
 CARGO_FUZZ_VERSION=0.13.2
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -19,6 +19,10 @@ export const NOT_RESIDENT = 0xfffffffd; // _decide, _catalog: the document left 
 export const SCOPE_JSON = 0; // a PermissionScope's source: JSON text,
 export const SCOPE_PROTOBUF = 1; // a Permissions protobuf (bytes or base64),
 export const SCOPE_TOKEN = 2; // or the Momento token it came in
+export const SCOPE_READ = 0; // _scope: the summary ('1' super user or '0', then the check plan),
+export const SCOPE_EXPLAIN = 1; // an explanation,
+export const SCOPE_ALLOWS = 2; // a check (a scope without a plan),
+export const SCOPE_TO_JSON = 3; // or the JSON form
 export const IDS_AT = 64; // the device class sits at the start of the I/O buffer, ids from here
 export const REASON_MASK = 0xfff; // a packed decision's reasons, bit i = DECISION_CODES[i]
 export const MAX_QUALITY_SHIFT = 12;
@@ -35,4 +39,5 @@ export const MAX_DEPTH = 64;
 export const MAX_LIST_ITEMS = 65536;
 export const MAX_JSON_BYTES = 1 << 20;
 export const MAX_DOCUMENT_LIMIT = 64 << 20;
+export const DEFAULT_DOCUMENT_LIMIT = 1 << 20;
 // ---- end of the ABI

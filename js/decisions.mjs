@@ -6,7 +6,7 @@
 
 import {
   CATALOG_CODE_MASK, CATALOG_QUALITY_SHIFT, COUNTRY_CLAIM_BIT, DECISION_CODES, DOWNLOAD_CLAIM_BIT,
-  ENTITY_TYPE_SHIFT, FAILED, IDS_AT, MAX_DOCUMENT_LIMIT, MAX_QUALITY_SHIFT, NOT_RESIDENT, NUL_IN_ID,
+  DEFAULT_DOCUMENT_LIMIT, ENTITY_TYPE_SHIFT, FAILED, IDS_AT, MAX_DOCUMENT_LIMIT, MAX_QUALITY_SHIFT, NOT_RESIDENT, NUL_IN_ID,
   PERSISTENCE_BIT, QUALITIES, QUALITY_CLAIMS, QUALITY_CLAIM_SHIFT, REASON_MASK, TYPE_CLAIMS,
 } from './abi.mjs';
 import { coded, fail, guardReceivers, internals, isA, jsonInput, optionalString, readNow, strictJson } from './checks.mjs';
@@ -55,6 +55,9 @@ function byteAt(value, i) {
 
 // What `install` returned for each module (keyed by its Policy class): installing is once.
 const installed = new WeakMap();
+
+// A UTF-16 code unit of a surrogate pair standing alone: text no UTF-8 can carry.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 // What only fromBlob and fromDictionary pass to the Entitlement constructor.
 const MAKE = Symbol('playgate.makeEntitlement');
@@ -565,9 +568,23 @@ function entitlementClass(raw) {
       value: function fromDictionary(fields, options) {
         try {
           const maxBytes = documentLimit(options);
+          const limit = maxBytes || DEFAULT_DOCUMENT_LIMIT;
+          // One JSON array of names and values crosses into wasm. Checked here first: a field
+          // that is not a string, and a total over the limit (UTF-16 units never outnumber
+          // UTF-8 bytes), before anything is written.
           const flat = [];
-          for (const [name, value] of dictionaryFields(fields)) flat.push(name, value);
-          return make(flat, true, maxBytes);
+          let units = 0;
+          for (const [name, value] of dictionaryFields(fields)) {
+            if (typeof name !== 'string') throw fail('INVALID_ENTITLEMENT', 'dictionary: field names must be strings');
+            if (typeof value !== 'string') throw fail('INVALID_ENTITLEMENT', `${name}: dictionary fields must be strings`);
+            if (LONE_SURROGATE.test(name) || LONE_SURROGATE.test(value)) {
+              throw fail('INVALID_ENTITLEMENT', `${name}: not well-formed text (a lone surrogate)`);
+            }
+            units += name.length + value.length;
+            if (units > limit) throw fail('INVALID_ENTITLEMENT', `document is over the limit of ${limit} bytes (maxBytes; ${units} bytes or more)`);
+            flat.push(name, value);
+          }
+          return make(JSON.stringify(flat), true, maxBytes);
         } catch (error) {
           throw coded(error, 'INVALID_ENTITLEMENT', 'dictionary');
         }

@@ -3,13 +3,15 @@
 // read, src/momento/scope/plan.rs) here in JS: a call into wasm costs more than the comparisons.
 // Owns the operation table, read once per module, and each scope's source and plan.
 
-import { SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_TOKEN } from './abi.mjs';
+import {
+  SCOPE_ALLOWS, SCOPE_EXPLAIN, SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_READ, SCOPE_TO_JSON, SCOPE_TOKEN,
+} from './abi.mjs';
 import { coded, fail, jsonInput } from './checks.mjs';
 
 // What only the scope API passes to the PermissionScope constructor.
 const MAKE = Symbol('playgate.makeScope');
 
-// Each module's scope API (keyed by its `_scopeRead`): made once.
+// Each module's scope API (keyed by its `_scope`): made once.
 const scopeApis = new WeakMap();
 
 /**
@@ -29,9 +31,9 @@ export function installScopes(raw) {
  * the parsed scope (`explain`, `toJSON`, minting) has wasm read the source again.
  */
 export function scopeApi(raw) {
-  const read = raw._scopeRead;
-  if (!read) return undefined;
-  let api = scopeApis.get(read);
+  const call = raw._scope;
+  if (!call) return undefined;
+  let api = scopeApis.get(call);
   if (api) return api;
   let operations = null; // operation name -> index in the operation table
   let operationBits = null; // index -> the bit of its class in a check plan
@@ -82,7 +84,7 @@ export function scopeApi(raw) {
     toJSON() {
       try {
         const scope = live(this);
-        return raw._scopeToJson(scope.kind, scope.source);
+        return call(SCOPE_TO_JSON, scope.kind, scope.source, '', '', '', false);
       } catch (error) {
         throw coded(error, 'INVALID_SCOPE', 'scope');
       }
@@ -113,7 +115,7 @@ export function scopeApi(raw) {
     return scope;
   }
 
-  /** A PermissionScope for a source wasm has read (`summary`: `_scopeRead`'s answer). */
+  /** A PermissionScope for a source wasm has read (`summary`: `_scope`'s SCOPE_READ answer). */
   function wrap(summary, kind, source) {
     return new PermissionScope(MAKE, {
       kind, source, freed: false,
@@ -134,7 +136,7 @@ export function scopeApi(raw) {
     lastOp = operation;
     lastOpIndex = op;
     const plan = scope.plan === undefined ? planOf(scope) : scope.plan;
-    if (plan === null) return raw._scopeAllows(scope.kind, scope.source, operation, cache, key, topic);
+    if (plan === null) return call(SCOPE_ALLOWS, scope.kind, scope.source, operation, cache, key, topic);
     return runPlan(topic ? plan.topics : plan.items, operationBits[op], cache, key);
   }
 
@@ -144,7 +146,7 @@ export function scopeApi(raw) {
       if (typeof operation !== 'string' || typeof cache !== 'string' || typeof name !== 'string') {
         throw fail('INVALID_REQUEST', `${what}: expected three strings`);
       }
-      return raw._scopeExplain(scope.kind, scope.source, operation, cache, name, topic);
+      return call(SCOPE_EXPLAIN, scope.kind, scope.source, operation, cache, name, topic);
     } catch (error) {
       throw coded(error, 'INVALID_SCOPE', 'scope');
     }
@@ -191,7 +193,7 @@ export function scopeApi(raw) {
       value: function fromJson(value) {
         try {
           const text = jsonInput(value, 'INVALID_SCOPE', 'scope', true);
-          return wrap(read(SCOPE_JSON, text), SCOPE_JSON, text);
+          return wrap(call(SCOPE_READ, SCOPE_JSON, text, '', '', '', false), SCOPE_JSON, text);
         } catch (error) {
           throw coded(error, 'INVALID_SCOPE', 'scope');
         }
@@ -202,7 +204,7 @@ export function scopeApi(raw) {
     fromProtobuf: {
       value: function fromProtobuf(value) {
         try {
-          const summary = read(SCOPE_PROTOBUF, value);
+          const summary = call(SCOPE_READ, SCOPE_PROTOBUF, value, '', '', '', false);
           // Bytes are kept as a copy (the caller may write to them later); text is immutable.
           return wrap(summary, SCOPE_PROTOBUF, value instanceof Uint8Array ? new Uint8Array(value) : value);
         } catch (error) {
@@ -230,7 +232,7 @@ export function scopeApi(raw) {
   }
 
   api = { PermissionScope, wrap, sourceOf, decodeMomentoToken };
-  scopeApis.set(read, api);
+  scopeApis.set(call, api);
   return api;
 }
 

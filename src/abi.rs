@@ -74,6 +74,16 @@ pub const SCOPE_PROTOBUF: u32 = 1;
 /// ... or a Momento token whose scope it is.
 pub const SCOPE_TOKEN: u32 = 2;
 
+/// What `_scope` does with the scope its source holds: its summary (the super-user bit and the
+/// check plan), ...
+pub const SCOPE_READ: u32 = 0;
+/// ... which permission allows a check, ...
+pub const SCOPE_EXPLAIN: u32 = 1;
+/// ... whether it allows it (a scope without a check plan), ...
+pub const SCOPE_ALLOWS: u32 = 2;
+/// ... or its JSON form.
+pub const SCOPE_TO_JSON: u32 = 3;
+
 /// The reasons of a packed decision: one bit per check.
 pub const REASON_MASK: u32 = 0xfff;
 /// Where the maximum quality's rank (3 bits) sits.
@@ -102,6 +112,10 @@ pub const SHARED_WITH_JS: &[(&str, u64)] = &[
     ("SCOPE_JSON", SCOPE_JSON as u64),
     ("SCOPE_PROTOBUF", SCOPE_PROTOBUF as u64),
     ("SCOPE_TOKEN", SCOPE_TOKEN as u64),
+    ("SCOPE_READ", SCOPE_READ as u64),
+    ("SCOPE_EXPLAIN", SCOPE_EXPLAIN as u64),
+    ("SCOPE_ALLOWS", SCOPE_ALLOWS as u64),
+    ("SCOPE_TO_JSON", SCOPE_TO_JSON as u64),
     ("IDS_AT", IDS_AT as u64),
     ("REASON_MASK", REASON_MASK as u64),
     ("MAX_QUALITY_SHIFT", MAX_QUALITY_SHIFT as u64),
@@ -118,5 +132,9 @@ pub const SHARED_WITH_JS: &[(&str, u64)] = &[
     (
         "MAX_DOCUMENT_LIMIT",
         crate::entitlement::MAX_DOCUMENT_BYTES_LIMIT as u64,
+    ),
+    (
+        "DEFAULT_DOCUMENT_LIMIT",
+        crate::entitlement::DEFAULT_MAX_DOCUMENT_BYTES as u64,
     ),
 ];

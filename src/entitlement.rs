@@ -280,6 +280,24 @@ impl Entitlement {
         Ok(doc)
     }
 
+    /// [`Self::from_dictionary_within`] with the fields as the JS layer sends them: one JSON
+    /// array of names and values in turn (one string crosses into wasm, not one per field).
+    pub fn from_dictionary_json_within(text: &str, max_bytes: usize) -> Result<Entitlement, Error> {
+        let items = json::read_text(text, |r| r.string_list())
+            .map_err(|e| Error::entitlement(format!("dictionary: {e}")))?;
+        let mut pairs = items.chunks_exact(2);
+        if !pairs.remainder().is_empty() {
+            return Err(Error::entitlement("dictionary: a name without a value"));
+        }
+        Self::from_dictionary_within(
+            pairs.by_ref().filter_map(|pair| match pair {
+                [name, value] => Some((name.as_str(), value.as_str())),
+                _ => None,
+            }),
+            max_bytes,
+        )
+    }
+
     fn set_from_text(&mut self, field: Field, value: &str) -> Result<(), String> {
         match field {
             Field::SubscriptionLevel => self.subscription_level = Some(value.into()),

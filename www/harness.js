@@ -1,8 +1,8 @@
 // Runs tests/vectors/decisions.json through the web build and publishes the outcome as
 // window.__results = { passed, failed, failures: [{ name, expected, actual }], total, error?,
 // manifests }, total being the file's `count`; `manifests` is the same summary for
-// tests/vectors/manifests.json through the edge module's filterManifest (the player module does
-// not carry it yet). window.__results is set exactly once, also when loading fails (then
+// tests/vectors/manifests.json through the player module's filterManifest (what a web player
+// imports). window.__results is set exactly once, also when loading fails (then
 // failed >= 1 and `error` says why).
 import { runCase, checkCase, checkVectors } from './vectors.js';
 
@@ -65,12 +65,12 @@ async function main() {
 }
 
 /** One manifest case: null when it holds, else why not. */
-function manifestFailure(edge, c) {
+function manifestFailure(lib, c) {
   const input = c.inputBase64 !== undefined ? Uint8Array.from(atob(c.inputBase64), (ch) => ch.charCodeAt(0)) : c.input;
   const options = Object.prototype.hasOwnProperty.call(c, 'maxQuality') ? { maxQuality: c.maxQuality } : {};
   let got;
   try {
-    got = edge.filterManifest(input, options);
+    got = lib.filterManifest(input, options);
   } catch (error) {
     if (!c.expectError) return `threw ${error && error.code}: ${error && error.message}`;
     if (error.code !== c.expectError.code) return `threw ${error.code}, expected ${c.expectError.code}`;
@@ -84,13 +84,13 @@ function manifestFailure(edge, c) {
   for (const key of ['format', 'text', 'kept', 'removed']) {
     if (got[key] !== c.expect[key]) return `${key}: ${show(got[key])}, expected ${show(c.expect[key])}`;
   }
-  const again = edge.filterManifest(got.text, options);
+  const again = lib.filterManifest(got.text, options);
   return again.text === got.text && again.removed === 0 ? null : 'filtering the output again changed it';
 }
 
 async function manifests() {
-  const edge = await import('/pkg/edge/web/index.js');
-  await edge.default();
+  const lib = await import('/pkg/web/index.js');
+  await lib.default(); // already initialised by main(): a no-op
   const response = await fetch('/vectors/manifests.json', { cache: 'no-store' });
   if (!response.ok) throw new Error(`GET /vectors/manifests.json: HTTP ${response.status}`);
   const vectors = checkVectors('manifests.json', await response.json());
@@ -98,7 +98,7 @@ async function manifests() {
   for (const c of vectors.cases) {
     let why;
     try {
-      why = manifestFailure(edge, c);
+      why = manifestFailure(lib, c);
     } catch (error) {
       why = `harness error: ${error && error.message}`;
     }

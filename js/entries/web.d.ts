@@ -101,7 +101,6 @@ export declare class EntitlementStore {
   clear(): void;
 }
 
-// @edge-begin (build.sh drops this block from the player module's types)
 /** A manifest capped to a quality by `filterManifest`. */
 export interface FilteredManifest {
   /** What was read: an HLS playlist or a DASH MPD. */
@@ -125,6 +124,7 @@ export declare function filterManifest(
   options: { maxQuality: Quality | null },
 ): FilteredManifest;
 
+// @edge-begin (build.sh drops this block from the player module's types)
 /**
  * The Axinom DRM license service message for a title's content keys: a JWT signed HS256 with
  * the communication key (server side only). Key ids are trimmed and de-duplicated ignoring

@@ -19,8 +19,8 @@ export const decodeMomentoToken = /* @__PURE__ */ tokenDecoder(raw);
 // build.sh lists the glue's public names here (js/public-exports.mjs): no internal `_` functions.
 export * from './playgate_bg.js';
 export { DECISION_CODES, packagerFilters } from '../api.mjs';
-// Manifests capped to a decision: the edge module's for now (the player's when it fits its budget).
-export const filterManifest = /* @__PURE__ */ manifestFilter(raw); // @edge
+// Manifests capped to a decision (pure: a bundle that does not name it leaves its JS out).
+export const filterManifest = /* @__PURE__ */ manifestFilter(raw);
 // The Axinom DRM license message: server side only (the communication key is a secret).
 export const axinomLicenseMessage = /* @__PURE__ */ axinomMessage(raw); // @edge
 // The cache HTTP client and entitlement store (js/cache.mjs), bound to this module's classes;

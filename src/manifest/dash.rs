@@ -98,7 +98,7 @@ impl<'a> Traits<'a> {
 /// The open Period: where it starts, its video Representations seen and kept.
 type Period = (usize, u32, u32);
 
-#[inline(always)]
+#[cfg_attr(feature = "fast-manifests", inline(always))]
 pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<Cuts, Error> {
     let text = source.get(bom..).unwrap_or_default();
     let mut tags = Tags::new(text);

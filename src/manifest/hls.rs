@@ -22,7 +22,7 @@ struct Line {
 }
 
 /// Splits `text` into lines, each ended by LF or CR LF (section 4.1); the last may have none.
-#[inline(always)]
+#[cfg_attr(feature = "fast-manifests", inline(always))]
 fn lines(text: &str) -> Vec<Line> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -55,7 +55,7 @@ const STREAM_INF: &str = "#EXT-X-STREAM-INF:";
 const I_FRAME_STREAM_INF: &str = "#EXT-X-I-FRAME-STREAM-INF:";
 
 /// Filters the playlist `text` (its BOM, if any, already skipped: `bom` bytes precede it).
-#[inline(always)]
+#[cfg_attr(feature = "fast-manifests", inline(always))]
 pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<Cuts, Error> {
     let text = source.get(bom..).unwrap_or_default();
     let all = lines(text);
@@ -136,7 +136,7 @@ struct Variant {
 }
 
 impl Variant {
-    #[inline(always)]
+    #[cfg_attr(feature = "fast-manifests", inline(always))]
     fn read(attributes: &str, line: usize) -> Result<Variant, Error> {
         let mut codecs = None;
         let mut quality = None;
@@ -175,7 +175,7 @@ impl Variant {
 }
 
 /// `NAME=VALUE` pairs of an attribute list (section 4.2); a quoted value may hold commas.
-#[inline(always)]
+#[cfg_attr(feature = "fast-manifests", inline(always))]
 fn attribute_list(text: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut rest = text;
     std::iter::from_fn(move || {

@@ -68,7 +68,7 @@ pub struct Cuts {
 /// Errors: `INVALID_MANIFEST` whose message starts with the 1-based line ("line N: ...", and
 /// for DASH the element), `NOTHING_PLAYABLE` (a master or Period had video and none is within
 /// the cap).
-#[inline(always)]
+#[cfg_attr(feature = "fast-manifests", inline(always))]
 pub fn filter_manifest(input: &[u8], cap: Option<Quality>) -> Result<Filtered, Error> {
     let cuts = manifest_cuts(input, cap)?;
     let mut text = String::with_capacity(input.len());
@@ -87,7 +87,7 @@ pub fn filter_manifest(input: &[u8], cap: Option<Quality>) -> Result<Filtered, E
 }
 
 /// What [`filter_manifest`] would cut out of `input`, without building the text. Same errors.
-#[inline(always)]
+#[cfg_attr(feature = "fast-manifests", inline(always))]
 pub fn manifest_cuts(input: &[u8], cap: Option<Quality>) -> Result<Cuts, Error> {
     let text = std::str::from_utf8(input).map_err(|e| {
         let valid = input.get(..e.valid_up_to()).unwrap_or_default();

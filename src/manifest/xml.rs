@@ -43,7 +43,7 @@ impl<'a> Tags<'a> {
     }
 
     /// The next tag, `None` at the end of the text.
-    #[inline(always)]
+    #[cfg_attr(feature = "fast-manifests", inline(always))]
     pub fn next_tag(&mut self) -> Result<Option<Tag<'a>>, Malformed<'a>> {
         let text = self.text;
         loop {
@@ -112,7 +112,7 @@ fn name_end(text: &str) -> usize {
 }
 
 /// Reads the tag at the start of `rest` (which begins with `<`), `start` bytes into the text.
-#[inline(always)]
+#[cfg_attr(feature = "fast-manifests", inline(always))]
 fn tag(rest: &str, start: usize) -> Result<Tag<'_>, Malformed<'_>> {
     let closing = rest.starts_with("</");
     let from = 1 + usize::from(closing);

@@ -27,12 +27,12 @@ mod types;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[cfg(feature = "scopes")]
-pub use scope::{scope_allows, scope_explain, scope_read, scope_to_json};
+pub use scope::scope_call;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use js_sys::{Array, JsString, Reflect, Uint8Array};
+use js_sys::{JsString, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -589,36 +589,14 @@ pub fn load_blob(blob: JsValue, max_bytes: f64, id: f64) -> Result<u32, JsValue>
     load(id, bytes.len(), Entitlement::from_json_within(&bytes, max))
 }
 
-/// Internal: reads cache dictionary fields, an array of names and values in turn (the JS layer
-/// flattens the record or `Map`), at most `max_bytes` together, into a slot for document `id`;
-/// returns the slot. Throws `INVALID_ENTITLEMENT`.
+/// Internal: reads cache dictionary fields, a JSON array of names and values in turn (the JS
+/// layer writes it from the record or `Map`), at most `max_bytes` together, into a slot for
+/// document `id`; returns the slot. Throws `INVALID_ENTITLEMENT`.
 #[wasm_bindgen(js_name = _loadDictionary, skip_typescript)]
-pub fn load_dictionary(fields: Array, max_bytes: f64, id: f64) -> Result<u32, JsValue> {
+pub fn load_dictionary(fields: &str, max_bytes: f64, id: f64) -> Result<u32, JsValue> {
     let max = document_limit(max_bytes)?;
-    let mut pairs: Vec<(String, String)> = Vec::with_capacity(fields.length() as usize / 2);
-    let mut total = 0usize;
-    let mut at = 0;
-    while at < fields.length() {
-        let name = fields.get(at).as_string().ok_or_else(|| {
-            js_error(&Error::entitlement(
-                "dictionary: field names must be strings",
-            ))
-        })?;
-        let Some(value) = fields.get(at + 1).as_string() else {
-            return reject(Error::entitlement(format!(
-                "{name}: dictionary fields must be strings"
-            )));
-        };
-        total = total.saturating_add(name.len() + value.len());
-        check_size(total, max).map_err(|e| js_error(&e))?;
-        pairs.push((name, value));
-        at += 2;
-    }
-    let doc = Entitlement::from_dictionary_within(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        max,
-    );
-    load(id, total, doc)
+    let doc = Entitlement::from_dictionary_json_within(fields, max);
+    load(id, fields.len(), doc)
 }
 
 /// Internal: empties the slot of document `id` (its `free()`); nothing when another holds it.

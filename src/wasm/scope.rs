@@ -1,10 +1,10 @@
 //! Bindings for permission scopes and Momento token decoding.
 //!
 //! `PermissionScope` is a JS class (js/scopes.mjs) that keeps the scope's source and its summary
-//! (`_scopeRead`: the super-user bit and the check plan). A check maps the operation name to its
+//! (`_scope`: the super-user bit and the check plan). A check maps the operation name to its
 //! class through the operation table (`_operationNames`) and runs the check plan in JS (every
 //! decision made here, only string comparisons left). The rare scope without a plan is asked
-//! through `_scopeAllows`; `explain` and `toJSON` read the source again.
+//! through `_scope` too; `explain` and `toJSON` read the source again.
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -23,7 +23,9 @@ fn scope_error(message: impl Into<String>) -> JsValue {
 // A scope is a JS object (js/scopes.mjs) that keeps its source, so it holds no wasm memory: the
 // rare call that needs the parsed scope (explain, toJSON, minting) reads the source again
 // (playgate::abi: SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_TOKEN).
-use playgate::abi::{SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_TOKEN};
+use playgate::abi::{
+    SCOPE_ALLOWS, SCOPE_EXPLAIN, SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_TOKEN, SCOPE_TO_JSON,
+};
 
 /// The scope a source holds.
 pub(crate) fn scope_from(kind: u32, source: &JsValue) -> Result<PermissionScope, JsValue> {
@@ -66,16 +68,16 @@ pub(crate) fn scope_summary(scope: &PermissionScope) -> String {
     summary
 }
 
-/// Internal: reads a scope from its source (`PermissionScope.fromJson`, `fromProtobuf`);
-/// returns its summary. Throws `INVALID_SCOPE`.
-#[wasm_bindgen(js_name = _scopeRead, skip_typescript)]
-pub fn scope_read(kind: u32, source: JsValue) -> Result<String, JsValue> {
-    scope_from(kind, &source).map(|scope| scope_summary(&scope))
-}
-
-/// Internal: which permission allows `operation` on `name` (a key, or a topic) in `cache`.
-#[wasm_bindgen(js_name = _scopeExplain, skip_typescript)]
-pub fn scope_explain(
+/// Internal: reads the scope from its source and, by `what`: [`SCOPE_READ`] its summary
+/// (`PermissionScope.fromJson`, `fromProtobuf`); [`SCOPE_EXPLAIN`] which permission allows
+/// `operation` on `name` (a key, or with `topic` a topic) in `cache`; [`SCOPE_ALLOWS`] the same
+/// as a boolean (a scope without a check plan); [`SCOPE_TO_JSON`] the SDK's JSON form, or
+/// `INVALID_SCOPE` for a scope that form cannot hold exactly (read from a protobuf: a role that
+/// permits nothing, a missing selector, a key that is not UTF-8): never a wider form. One entry
+/// point, not four: each costs the player module its own argument-passing shim.
+#[wasm_bindgen(js_name = _scope, skip_typescript)]
+pub fn scope_call(
+    what: u32,
     kind: u32,
     source: JsValue,
     operation: &str,
@@ -84,41 +86,24 @@ pub fn scope_explain(
     topic: bool,
 ) -> Result<JsValue, JsValue> {
     let scope = scope_from(kind, &source)?;
-    Ok(explanation(if topic {
-        scope.explain_topic(operation, cache, name)
-    } else {
-        scope.explain(operation, cache, name.as_bytes())
-    }))
-}
-
-/// Internal: a check, for a scope without a check plan.
-#[wasm_bindgen(js_name = _scopeAllows, skip_typescript)]
-pub fn scope_allows(
-    kind: u32,
-    source: JsValue,
-    operation: &str,
-    cache: &str,
-    name: &str,
-    topic: bool,
-) -> Result<bool, JsValue> {
-    let scope = scope_from(kind, &source)?;
-    Ok(if topic {
-        scope.allows_topic(operation, cache, name)
-    } else {
-        scope.allows(operation, cache, name.as_bytes())
+    Ok(match what {
+        SCOPE_EXPLAIN => explanation(if topic {
+            scope.explain_topic(operation, cache, name)
+        } else {
+            scope.explain(operation, cache, name.as_bytes())
+        }),
+        SCOPE_ALLOWS => JsValue::from_bool(if topic {
+            scope.allows_topic(operation, cache, name)
+        } else {
+            scope.allows(operation, cache, name.as_bytes())
+        }),
+        SCOPE_TO_JSON => {
+            let text = scope.to_json().map_err(|e| js_error(&e))?;
+            js_sys::JSON::parse(&text)
+                .map_err(|_| scope_error("toJSON: internal: the JSON form did not parse"))?
+        }
+        _ => JsValue::from_str(&scope_summary(&scope)),
     })
-}
-
-/// Internal: the SDK's JSON form (`toJSON`). Throws `INVALID_SCOPE` for a scope that form cannot
-/// hold exactly (read from a protobuf: a role that permits nothing, a missing selector, a key
-/// that is not UTF-8): never a wider form.
-#[wasm_bindgen(js_name = _scopeToJson, skip_typescript)]
-pub fn scope_to_json(kind: u32, source: JsValue) -> Result<JsValue, JsValue> {
-    let text = scope_from(kind, &source)?
-        .to_json()
-        .map_err(|e| js_error(&e))?;
-    js_sys::JSON::parse(&text)
-        .map_err(|_| scope_error("toJSON: internal: the JSON form did not parse"))
 }
 
 fn explanation(e: playgate::momento::Explanation) -> JsValue {

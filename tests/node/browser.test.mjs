@@ -101,7 +101,7 @@ test('web build in headless Chromium', { timeout: 60_000 }, async (t) => {
     assert.equal(results.passed, vectors.count, `passed ${results.passed} of ${vectors.count} cases`);
     const rows = await page.locator('#results tbody tr.pass').count();
     assert.equal(rows, vectors.count, 'one passing row per case in the result table');
-    // The manifest vectors, through the edge module's filterManifest in Chromium.
+    // The manifest vectors, through the player module's filterManifest in Chromium.
     const manifests = loadVectors('manifests.json', VECTORS_DIR);
     assert.equal(results.manifests.failed, 0, `failing manifest vectors:\n${JSON.stringify(results.manifests.failures, null, 2)}`);
     assert.equal(results.manifests.total, manifests.count);

@@ -1,6 +1,6 @@
-// Manifests through the package: filterManifest (the edge module, until the player module fits
-// its budget with it) on every vector of tests/vectors/manifests.json, as text and as bytes;
-// and packagerFilters on strings, against each vendor's documented syntax (README).
+// Manifests through the package: filterManifest (the player and the edge module) on every vector
+// of tests/vectors/manifests.json, as text and as bytes; and packagerFilters on strings, against
+// each vendor's documented syntax (README).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -35,24 +35,25 @@ function check(c, run) {
   assert.deepEqual(Object.keys(got), ['format', 'text', 'kept', 'removed'], c.name);
 }
 
-test('filterManifest: every manifest vector, as text and as bytes, idempotent', () => {
+for (const [label, module] of [['player', player], ['edge', edge]]) test(`filterManifest (${label} module): every manifest vector, as text and as bytes, idempotent`, () => {
   let ran = 0;
+  const { filterManifest } = module;
   for (const c of VECTORS.cases) {
     const bytes = bytesOf(c);
     const options = optionsOf(c);
     if (bytes) {
-      check(c, () => edge.filterManifest(bytes, options));
-      check(c, () => edge.filterManifest(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), options));
+      check(c, () => filterManifest(bytes, options));
+      check(c, () => filterManifest(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), options));
       // The same bytes as a string (when they are UTF-8): the same result.
       const text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes);
-      if (Buffer.from(text, 'utf8').equals(Buffer.from(bytes))) check(c, () => edge.filterManifest(text, options));
+      if (Buffer.from(text, 'utf8').equals(Buffer.from(bytes))) check(c, () => filterManifest(text, options));
     } else {
-      check(c, () => edge.filterManifest(c.input, options));
-      check(c, () => edge.filterManifest(new TextEncoder().encode(c.input), options));
+      check(c, () => filterManifest(c.input, options));
+      check(c, () => filterManifest(new TextEncoder().encode(c.input), options));
       check(c, () => edgeCjs.filterManifest(c.input, options));
     }
     if (c.expect) {
-      const again = edge.filterManifest(c.expect.text, options);
+      const again = filterManifest(c.expect.text, options);
       assert.deepEqual(again, { ...c.expect, removed: 0 }, `${c.name}: filtered again`);
     }
     ran++;
@@ -83,10 +84,13 @@ test('filterManifest: bad arguments are INVALID_ARGUMENT, never a default', () =
   assert.deepEqual(edge.filterManifest(hls, { maxQuality: 'SD' }), { format: 'hls', text: hls, kept: 1, removed: 0 });
 });
 
-test('the player module has packagerFilters; filterManifest is the edge module\'s for now', () => {
-  assert.equal(typeof player.packagerFilters, 'function');
-  assert.equal('filterManifest' in player, false);
-  assert.equal(typeof edge.filterManifest, 'function');
+test('both modules filter manifests and give packagerFilters; the DRM message is the edge module\'s only', () => {
+  for (const module of [player, edge]) {
+    assert.equal(typeof module.packagerFilters, 'function');
+    assert.equal(typeof module.filterManifest, 'function');
+  }
+  assert.equal('axinomLicenseMessage' in player, false);
+  assert.equal(typeof edge.axinomLicenseMessage, 'function');
 });
 
 test('packagerFilters: each vendor\'s own syntax for the cap, never looser', () => {

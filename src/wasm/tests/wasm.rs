@@ -8,12 +8,13 @@
 #[path = "../../../tests/support/vectors.rs"]
 mod vectors_support;
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Reflect, Uint8Array};
+use playgate::abi::{SCOPE_ALLOWS, SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_READ};
 use playgate::DecisionView;
 use playgate::{Country, Decision};
 use playgate_wasm::{
     check_country, drop_document, io_read, io_write, load_blob, load_dictionary, parse_time,
-    scope_allows, scope_read, set_extras, take_error, JsPolicy, FAILED, IDS_AT, NOT_RESIDENT,
+    scope_call, set_extras, take_error, JsPolicy, FAILED, IDS_AT, NOT_RESIDENT,
 };
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -64,14 +65,14 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
     let ent = if let Some(text) = case["blobText"].as_str() {
         from_blob(JsValue::from_str(text))
     } else if let Some(fields) = case["dictionary"].as_object() {
-        // Names and values in turn, as the JS layer flattens a record or Map.
-        let flat = Array::new();
-        for (k, v) in fields {
-            flat.push(&JsValue::from_str(k));
-            flat.push(&JsValue::from_str(v.as_str().unwrap()));
-        }
+        // Names and values in turn, one JSON array, as the JS layer sends a record or Map.
+        let flat: Vec<&str> = fields
+            .iter()
+            .flat_map(|(k, v)| [k.as_str(), v.as_str().unwrap()])
+            .collect();
         let id = next_id();
-        load_dictionary(flat, 0.0, id).map(|slot| Doc { slot, id })
+        load_dictionary(&serde_json::to_string(&flat).unwrap(), 0.0, id)
+            .map(|slot| Doc { slot, id })
     } else {
         let doc = match &case["entitlement"] {
             Value::String(name) => &file["documents"][name],
@@ -336,29 +337,32 @@ fn scope_vectors_through_the_binding_layer() {
         }
         // Each scope as the JS layer holds it: its source, read again by each call.
         let ours = JsValue::from_str(&Value::Object(json.clone()).to_string());
-        if scope_read(0, ours.clone()).is_err() {
+        if scope_call(SCOPE_READ, SCOPE_JSON, ours.clone(), "", "", "", false).is_err() {
             continue; // playgate is stricter here
         }
         let sdk = JsValue::from_str(b64);
-        scope_read(1, sdk.clone()).unwrap();
+        scope_call(SCOPE_READ, SCOPE_PROTOBUF, sdk.clone(), "", "", "", false).unwrap();
         let allows =
             |source: &JsValue, kind: u32, op: &str, cache: &str, key: &str, topic: bool| {
-                scope_allows(kind, source.clone(), op, cache, key, topic).unwrap()
+                scope_call(SCOPE_ALLOWS, kind, source.clone(), op, cache, key, topic)
+                    .unwrap()
+                    .as_bool()
+                    .unwrap()
             };
         for cache in caches {
             for key in keys {
                 for op in ops {
                     assert_eq!(
-                        allows(&ours, 0, op, cache, key, false),
-                        allows(&sdk, 1, op, cache, key, false),
+                        allows(&ours, SCOPE_JSON, op, cache, key, false),
+                        allows(&sdk, SCOPE_PROTOBUF, op, cache, key, false),
                         "{}: {op} {cache} {key}",
                         case["name"]
                     );
                 }
                 for op in ["publish", "subscribe"] {
                     assert_eq!(
-                        allows(&ours, 0, op, cache, key, true),
-                        allows(&sdk, 1, op, cache, key, true),
+                        allows(&ours, SCOPE_JSON, op, cache, key, true),
+                        allows(&sdk, SCOPE_PROTOBUF, op, cache, key, true),
                         "{}",
                         case["name"]
                     );
