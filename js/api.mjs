@@ -7,6 +7,7 @@
 // - checks.mjs     coded errors, the strict JSON writer for caller data, receiver guards
 // - decisions.mjs  Policy and Entitlement (`install`): the I/O area, decisions, catalog pages
 // - dictionary.mjs Entitlement.fromDictionary's adapter for SDK responses, records and Maps
+// - input.mjs      the input area: a document's or a manifest's bytes written into wasm memory
 // - scopes.mjs     PermissionScope (`installScopes`) and decodeMomentoToken (`tokenDecoder`)
 // - jwt.mjs        the edge module's JWT classes (`installJwt`), WebCrypto verification
 // - manifests.mjs  filterManifest (`manifestFilter`) and packagerFilters

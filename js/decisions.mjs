@@ -11,6 +11,7 @@ import {
 } from './abi.mjs';
 import { coded, fail, guardReceivers, internals, isA, jsonInput, optionalString, readNow, strictJson } from './checks.mjs';
 import { dictionaryFields } from './dictionary.mjs';
+import { inputWriter } from './input.mjs';
 
 const DEVICE_UNITS = IDS_AT; // the longest device class in UTF-16 units (then checked in bytes)
 const COUNTRY_CLAIM = 1 << COUNTRY_CLAIM_BIT;
@@ -526,11 +527,12 @@ function entitlementClass(raw) {
     Object.defineProperty(Entitlement.prototype, Symbol.dispose, { value: Entitlement.prototype.free, writable: true, configurable: true });
   }
 
+  const input = inputWriter(raw);
+
   /** Parses `doc`'s source into a slot (again, when its slot was given away). */
   function loadDocument(doc) {
-    doc.slot = doc.dictionary
-      ? raw._loadDictionary(doc.source, doc.maxBytes, doc.id)
-      : raw._loadBlob(doc.source, doc.maxBytes, doc.id);
+    const length = input.write(doc.source);
+    doc.slot = (doc.dictionary ? raw._loadDictionary : raw._loadBlob)(length, doc.maxBytes, doc.id);
   }
 
   /** A new Entitlement for `source`: parsed now (a bad document throws here, never later). */
@@ -545,17 +547,21 @@ function entitlementClass(raw) {
       value: function fromBlob(blob, options) {
         try {
           const maxBytes = documentLimit(options);
-          let input = blob;
+          let source = blob;
           if (blob instanceof ArrayBuffer) {
             try {
-              input = new Uint8Array(blob);
+              source = new Uint8Array(blob);
             } catch {
               throw fail('INVALID_ENTITLEMENT', 'blob: a detached ArrayBuffer (its bytes were transferred)');
             }
+          } else if (typeof blob !== 'string' && !(blob instanceof Uint8Array)) {
+            throw fail('INVALID_ENTITLEMENT', 'blob: expected JSON text, a Uint8Array or an ArrayBuffer');
           }
-          const ent = make(input, false, maxBytes);
+          // Over the limit before anything is written (UTF-16 units never outnumber UTF-8 bytes).
+          overLimit(source.length, maxBytes);
+          const ent = make(source, false, maxBytes);
           // Bytes are kept as a copy, taken once they parsed: the caller may write to them later.
-          if (input instanceof Uint8Array) documentOf(ent).source = new Uint8Array(input);
+          if (source instanceof Uint8Array) documentOf(ent).source = new Uint8Array(source);
           return ent;
         } catch (error) {
           throw coded(error, 'INVALID_ENTITLEMENT', 'blob');
@@ -568,7 +574,6 @@ function entitlementClass(raw) {
       value: function fromDictionary(fields, options) {
         try {
           const maxBytes = documentLimit(options);
-          const limit = maxBytes || DEFAULT_DOCUMENT_LIMIT;
           // One JSON array of names and values crosses into wasm. Checked here first: a field
           // that is not a string, and a total over the limit (UTF-16 units never outnumber
           // UTF-8 bytes), before anything is written.
@@ -581,7 +586,7 @@ function entitlementClass(raw) {
               throw fail('INVALID_ENTITLEMENT', `${name}: not well-formed text (a lone surrogate)`);
             }
             units += name.length + value.length;
-            if (units > limit) throw fail('INVALID_ENTITLEMENT', `document is over the limit of ${limit} bytes (maxBytes; ${units} bytes or more)`);
+            overLimit(units, maxBytes);
             flat.push(name, value);
           }
           return make(JSON.stringify(flat), true, maxBytes);
@@ -594,6 +599,14 @@ function entitlementClass(raw) {
     },
   });
   return { Entitlement, documentOf, loadDocument };
+}
+
+/** Throws when `length` (bytes, or UTF-16 units: never more than its bytes) is over the limit. */
+function overLimit(length, maxBytes) {
+  const limit = maxBytes || DEFAULT_DOCUMENT_LIMIT;
+  if (length > limit) {
+    throw fail('INVALID_ENTITLEMENT', `document is over the limit of ${limit} bytes (maxBytes; ${length} bytes or more)`);
+  }
 }
 
 /** `options.maxBytes`, read once and checked: 0 for the default. */

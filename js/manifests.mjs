@@ -2,7 +2,9 @@
 // src/manifest/) and `packagerFilters` (the same cap as a packaging origin's own filter, plain
 // JS: each vendor's syntax, cited in the README). Owns no state.
 
+import { FAILED } from './abi.mjs';
 import { coded, fail } from './checks.mjs';
+import { inputWriter } from './input.mjs';
 
 const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
 
@@ -20,34 +22,46 @@ function capRank(options) {
 
 /**
  * The module's `filterManifest(input, { maxQuality })`: `input` is the manifest's text or its
- * bytes (a Uint8Array, an ArrayBuffer); the result `{ format, text, kept, removed }`.
+ * bytes (a Uint8Array, an ArrayBuffer); the result `{ format, text, kept, removed }`. The bytes
+ * go straight into wasm memory (js/input.mjs), and the ranges to drop come back in wasm memory
+ * too (src/wasm/manifest.rs).
  */
 export function manifestFilter(raw) {
-  const { _filterManifestBytes: filterBytes, _manifestCounts: counts } = raw;
-  const encoder = new TextEncoder();
+  const { _filterManifest: filter, _manifestRanges: rangesAt, _manifestCounts: counts } = raw;
+  const input = inputWriter(raw);
   // The bytes were checked as UTF-8 by wasm; the BOM, if any, is part of the text.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  return function filterManifest(input, options) {
+  return function filterManifest(manifest, options) {
     try {
       const rank = capRank(options);
-      let bytes;
-      if (typeof input === 'string') bytes = encoder.encode(input);
-      else if (input instanceof Uint8Array) bytes = input;
-      else if (input instanceof ArrayBuffer) bytes = new Uint8Array(input);
-      else throw fail('INVALID_ARGUMENT', 'manifest: expected its text (a string) or its bytes (a Uint8Array or an ArrayBuffer)');
-      const cuts = filterBytes(bytes, rank); // start, end, start, end, ... (byte offsets)
+      let source = manifest;
+      if (manifest instanceof ArrayBuffer) source = new Uint8Array(manifest);
+      else if (typeof manifest !== 'string' && !(manifest instanceof Uint8Array)) {
+        throw fail('INVALID_ARGUMENT', 'manifest: expected its text (a string) or its bytes (a Uint8Array or an ArrayBuffer)');
+      }
+      const length = input.write(source);
+      const ascii = input.ascii;
+      const n = filter(length, rank);
+      if (n === FAILED) throw raw._takeError();
+      // Views taken after the call: the memory may have grown during it.
+      const cuts = new Uint32Array(input.memory.buffer, rangesAt(), n); // start, end, start, end, ...
       // The text without the cuts: slices of the caller's own string when it is ASCII (then
       // byte offsets are string offsets), else the kept bytes decoded piece by piece (each cut
       // falls on an ASCII character, so every piece is whole UTF-8).
-      const ascii = typeof input === 'string' && bytes.length === input.length;
-      const piece = ascii ? (a, b) => input.slice(a, b) : (a, b) => decoder.decode(bytes.subarray(a, b));
       let text;
-      if (cuts.length === 0) {
-        text = typeof input === 'string' ? input : decoder.decode(bytes);
+      if (ascii) {
+        text = n === 0 ? manifest : manifest.slice(0, cuts[0]);
+        for (let i = 1; i < n - 1; i += 2) text += manifest.slice(cuts[i], cuts[i + 1]);
+        if (n > 0) text += manifest.slice(cuts[n - 1]);
       } else {
-        text = piece(0, cuts[0]);
-        for (let i = 1; i < cuts.length - 1; i += 2) text += piece(cuts[i], cuts[i + 1]);
-        text += piece(cuts[cuts.length - 1], bytes.length);
+        const bytes = input.bytes(length);
+        if (n === 0) {
+          text = typeof manifest === 'string' ? manifest : decoder.decode(bytes);
+        } else {
+          text = decoder.decode(bytes.subarray(0, cuts[0]));
+          for (let i = 1; i < n - 1; i += 2) text += decoder.decode(bytes.subarray(cuts[i], cuts[i + 1]));
+          text += decoder.decode(bytes.subarray(cuts[n - 1]));
+        }
       }
       // format + 2 * kept + 2^27 * removed (src/wasm/manifest.rs)
       const packed = counts();

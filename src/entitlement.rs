@@ -242,6 +242,7 @@ impl Entitlement {
     }
 
     /// [`Self::from_json`] with the caller's size limit (at most [`MAX_DOCUMENT_BYTES_LIMIT`]).
+    #[inline(never)]
     pub fn from_json_within(bytes: &[u8], max_bytes: usize) -> Result<Entitlement, Error> {
         check_size(bytes.len(), max_bytes)?;
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -282,6 +283,7 @@ impl Entitlement {
 
     /// [`Self::from_dictionary_within`] with the fields as the JS layer sends them: one JSON
     /// array of names and values in turn (one string crosses into wasm, not one per field).
+    #[inline(never)]
     pub fn from_dictionary_json_within(text: &str, max_bytes: usize) -> Result<Entitlement, Error> {
         let items = json::read_text(text, |r| r.string_list())
             .map_err(|e| Error::entitlement(format!("dictionary: {e}")))?;

@@ -70,9 +70,7 @@ pub use wire::time::{parse_rfc3339, Millis, MAX_ABS_MILLIS};
 #[doc(hidden)]
 pub mod binding {
     pub use crate::decision::PackedIds;
-    pub use crate::entitlement::{
-        check_size, DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_LIMIT,
-    };
+    pub use crate::entitlement::{DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_LIMIT};
     pub use crate::policy::Resolution;
     pub use crate::request::{check_device, parse_country, EntityExtras};
     pub use crate::wire::{base64, time};

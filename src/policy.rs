@@ -72,6 +72,7 @@ impl Policy {
     /// Reads a policy from JSON text:
     /// `{claimSets: [{key, claims}], plans: [{id, claimSetKeys}], tiers: {name: {plan, claims, maxQuality}}}`.
     /// Unknown fields, unknown claims, duplicate keys or ids, and empty names are errors.
+    #[inline(never)]
     pub fn from_json(text: &str) -> Result<Policy, Error> {
         if text.len() > MAX_JSON_BYTES {
             return Err(Error::policy(format!(

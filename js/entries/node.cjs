@@ -21,7 +21,7 @@ module.exports = globalThis[SHARED] ?? share((function load() {
   raw.decodeMomentoToken = api.tokenDecoder(raw); // its scopes are PermissionScopes
   if (raw.JwtVerifier) api.installJwt(raw); // the edge module
   raw.DECISION_CODES = api.DECISION_CODES;
-  if (raw._filterManifestBytes) raw.filterManifest = api.manifestFilter(raw); // the edge module
+  if (raw._filterManifest) raw.filterManifest = api.manifestFilter(raw);
   if (raw._axinomLicenseMessage) raw.axinomLicenseMessage = api.axinomMessage(raw); // the edge module
   raw.packagerFilters = api.packagerFilters;
   raw.CacheClient = cache.cacheClientClass(raw.decodeMomentoToken);

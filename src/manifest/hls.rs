@@ -8,7 +8,7 @@
 //! a video variant without `RESOLUTION` goes.
 
 use super::{
-    audio_or_text_only, decimal, invalid, nothing_playable, shifted, text_of, Cuts, Format,
+    audio_or_text_only, decimal, invalid, line_at, nothing_playable, shifted, text_of, Cuts, Format,
 };
 use crate::error::Error;
 use crate::quality::Quality;
@@ -21,46 +21,73 @@ struct Line {
     next: usize,
 }
 
-/// Splits `text` into lines, each ended by LF or CR LF (section 4.1); the last may have none.
+/// The line that starts at byte `start`, ended by LF or CR LF (section 4.1); the last may have
+/// none.
 #[cfg_attr(feature = "fast-manifests", inline(always))]
-fn lines(text: &str) -> Vec<Line> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        if byte == b'\n' {
-            let end = if i > start && text.as_bytes().get(i - 1) == Some(&b'\r') {
-                i - 1
+fn line_from(bytes: &[u8], start: usize) -> Line {
+    let rest = bytes.get(start..).unwrap_or_default();
+    match newline(rest) {
+        Some(at) => {
+            let lf = start + at;
+            let end = if at > 0 && bytes.get(lf - 1) == Some(&b'\r') {
+                lf - 1
             } else {
-                i
+                lf
             };
-            out.push(Line {
+            Line {
                 start,
                 end,
-                next: i + 1,
-            });
-            start = i + 1;
+                next: lf + 1,
+            }
         }
-    }
-    if start < text.len() {
-        out.push(Line {
+        None => Line {
             start,
-            end: text.len(),
-            next: text.len(),
-        });
+            end: bytes.len(),
+            next: bytes.len(),
+        },
     }
-    out
+}
+
+/// The first LF in `bytes`, eight bytes at a time (the wasm build has no SIMD): a byte of
+/// `word ^ LF` is zero where an LF is, and the lowest byte the zero test flags is the first one.
+/// Measured: the byte-by-byte scan was half of the filter's time.
+#[cfg_attr(feature = "fast-manifests", inline(always))]
+fn newline(bytes: &[u8]) -> Option<usize> {
+    const LF: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(word);
+        let x = u64::from_le_bytes(eight) ^ LF;
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| at + i)
 }
 
 const STREAM_INF: &str = "#EXT-X-STREAM-INF:";
 const I_FRAME_STREAM_INF: &str = "#EXT-X-I-FRAME-STREAM-INF:";
 
-/// Filters the playlist `text` (its BOM, if any, already skipped: `bom` bytes precede it).
+/// Filters the playlist `text` (its BOM, if any, already skipped: `bom` bytes precede it), one
+/// line at a time; a line's number is counted only for an error.
 #[cfg_attr(feature = "fast-manifests", inline(always))]
 pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<Cuts, Error> {
     let text = source.get(bom..).unwrap_or_default();
-    let all = lines(text);
+    let bytes = text.as_bytes();
     let line_text = |l: &Line| text.get(l.start..l.end).unwrap_or_default();
-    if all.first().map(line_text) != Some("#EXTM3U") {
+    let number = |l: &Line| line_at(bytes, l.start);
+    let first = line_from(bytes, 0);
+    if text.is_empty() || line_text(&first) != "#EXTM3U" {
         return Err(invalid(
             1,
             "the first line must be #EXTM3U (RFC 8216 section 4.3.1.1)",
@@ -68,50 +95,55 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
     }
     let mut dropped: Vec<(usize, usize)> = Vec::new(); // byte ranges of `text`
     let (mut kept, mut removed) = (0u32, 0u32);
-    let mut i = 0;
-    while let Some(line) = all.get(i) {
+    let mut at = first.next;
+    while at < bytes.len() {
+        let line = line_from(bytes, at);
         // Leading blanks do not hide a tag: hls.js finds `#EXT-X-STREAM-INF:` anywhere on a
         // line, so a variant the player would see must be one the filter sees.
-        let content = line_text(line).trim_ascii_start();
-        let number = i + 1;
+        let content = line_text(&line).trim_ascii_start();
         if let Some(attributes) = content.strip_prefix(STREAM_INF) {
             // The URI is the next line that is neither blank nor a comment; a tag first is an error.
-            let mut j = i + 1;
-            loop {
-                match all.get(j).map(line_text) {
-                    None => {
-                        return Err(invalid(number, "EXT-X-STREAM-INF has no URI line after it"));
-                    }
-                    Some(next) if next.trim_ascii_start().starts_with("#EXT") => {
-                        return Err(invalid(
-                            number,
-                            "EXT-X-STREAM-INF is followed by a tag, not by its URI",
-                        ));
-                    }
-                    Some(next) if next.trim_ascii().is_empty() || next.starts_with('#') => j += 1,
-                    Some(_) => break,
+            let mut next = line.next;
+            let uri = loop {
+                if next >= bytes.len() {
+                    return Err(invalid(
+                        number(&line),
+                        "EXT-X-STREAM-INF has no URI line after it",
+                    ));
                 }
-            }
-            let variant = Variant::read(attributes, number)?;
+                let candidate = line_from(bytes, next);
+                let candidate_text = line_text(&candidate);
+                if candidate_text.trim_ascii_start().starts_with("#EXT") {
+                    return Err(invalid(
+                        number(&line),
+                        "EXT-X-STREAM-INF is followed by a tag, not by its URI",
+                    ));
+                }
+                if candidate_text.trim_ascii().is_empty() || candidate_text.starts_with('#') {
+                    next = candidate.next;
+                    continue;
+                }
+                break candidate;
+            };
+            let variant = Variant::read(attributes, bytes, line.start)?;
             if variant.video {
                 if variant.allowed(cap) {
                     kept += 1;
                 } else {
                     removed += 1;
-                    let last = all.get(j).map_or(text.len(), |l| l.next);
-                    dropped.push((line.start, last));
+                    dropped.push((line.start, uri.next));
                 }
             }
-            i = j + 1;
+            at = uri.next;
             continue;
         }
         if let Some(attributes) = content.strip_prefix(I_FRAME_STREAM_INF) {
-            let variant = Variant::read(attributes, number)?;
+            let variant = Variant::read(attributes, bytes, line.start)?;
             if variant.video && !variant.allowed(cap) {
                 dropped.push((line.start, line.next));
             }
         }
-        i += 1;
+        at = line.next;
     }
     if kept == 0 && removed > 0 {
         let cap = cap.map_or("the cap", Quality::as_str);
@@ -137,7 +169,8 @@ struct Variant {
 
 impl Variant {
     #[cfg_attr(feature = "fast-manifests", inline(always))]
-    fn read(attributes: &str, line: usize) -> Result<Variant, Error> {
+    /// Reads the attribute list of the tag on the line at byte `line` of `text` (for an error).
+    fn read(attributes: &str, text: &[u8], line: usize) -> Result<Variant, Error> {
         let mut codecs = None;
         let mut quality = None;
         for (name, value) in attribute_list(attributes) {
@@ -151,7 +184,7 @@ impl Variant {
                         })
                         .ok_or_else(|| {
                             invalid(
-                                line,
+                                line_at(text, line),
                                 "RESOLUTION is not a decimal-resolution such as 1920x1080",
                             )
                         })?;

@@ -88,6 +88,7 @@ pub fn filter_manifest(input: &[u8], cap: Option<Quality>) -> Result<Filtered, E
 
 /// What [`filter_manifest`] would cut out of `input`, without building the text. Same errors.
 #[cfg_attr(feature = "fast-manifests", inline(always))]
+#[cfg_attr(not(feature = "fast-manifests"), inline(never))]
 pub fn manifest_cuts(input: &[u8], cap: Option<Quality>) -> Result<Cuts, Error> {
     let text = std::str::from_utf8(input).map_err(|e| {
         let valid = input.get(..e.valid_up_to()).unwrap_or_default();

@@ -58,6 +58,7 @@ const MAX_TOKEN_BYTES: usize = 64 * 1024;
 /// does: a strict standard-base64 string holding JSON with `endpoint` and `api_key` is a v1
 /// (disposable) token; otherwise it must be a JWT, a v2 key when its payload has `"t": "g"`,
 /// a legacy key when it has `c` and `cp`.
+#[inline(never)]
 pub fn decode_momento_token(token: &str) -> Result<UnverifiedMomentoToken, Error> {
     // No trimming: the SDK refuses a token with a trailing newline, so does playgate.
     if token.is_empty() || token.len() > MAX_TOKEN_BYTES {

@@ -32,12 +32,11 @@ pub use scope::scope_call;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use js_sys::{JsString, Reflect, Uint8Array};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use playgate::binding::{
-    check_device, check_size, parse_country, time, EntityExtras, PackedIds, Resolution,
+    check_device, parse_country, time, EntityExtras, PackedIds, Resolution,
     DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_LIMIT,
 };
 use playgate::{Context, Country, Entitlement, Error, Millis, Policy, Quality};
@@ -182,7 +181,7 @@ impl Residents {
     }
 }
 
-/// Parses a document into a slot; returns the slot.
+/// Puts a parsed document into a slot; returns the slot.
 fn load(id: f64, weight: usize, doc: Result<Entitlement, Error>) -> Result<u32, JsValue> {
     let doc = doc.map_err(|e| js_error(&e))?;
     if !(id.fract() == 0.0 && (1.0..9_007_199_254_740_992.0).contains(&id)) {
@@ -567,36 +566,65 @@ impl JsPolicy {
     }
 }
 
-/// Internal: reads a cache blob (JSON text or its UTF-8 bytes in a `Uint8Array`) of at most
-/// `max_bytes` (0: the default, 1 MiB) into a slot for document `id`; returns the slot. Throws
-/// `INVALID_ENTITLEMENT`.
+/// Internal: reads a cache blob, the `len` bytes JS wrote at `_input` (JSON text as UTF-8), of at
+/// most `max_bytes` (0: the default, 1 MiB) into a slot for document `id`; returns the slot.
+/// Throws `INVALID_ENTITLEMENT`. (The JS layer refuses a blob over the limit before writing it.)
 #[wasm_bindgen(js_name = _loadBlob, skip_typescript)]
-pub fn load_blob(blob: JsValue, max_bytes: f64, id: f64) -> Result<u32, JsValue> {
+pub fn load_blob(len: u32, max_bytes: f64, id: f64) -> Result<u32, JsValue> {
     let max = document_limit(max_bytes)?;
-    let bytes = if let Some(text) = blob.dyn_ref::<JsString>() {
-        // A UTF-16 length over the limit is over it in UTF-8 too: refuse before copying.
-        check_size(text.length() as usize, max).map_err(|e| js_error(&e))?;
-        String::from(text).into_bytes()
-    } else if let Some(array) = blob.dyn_ref::<Uint8Array>() {
-        check_size(array.length() as usize, max).map_err(|e| js_error(&e))?;
-        array.to_vec()
-    } else {
-        // An ArrayBuffer is viewed by the JS layer (a detached one cannot be).
-        return reject(Error::entitlement(
-            "blob: expected JSON text, a Uint8Array or an ArrayBuffer",
-        ));
-    };
-    load(id, bytes.len(), Entitlement::from_json_within(&bytes, max))
+    let doc = with_input(len, |bytes| Entitlement::from_json_within(bytes, max));
+    load(id, len as usize, doc)
 }
 
-/// Internal: reads cache dictionary fields, a JSON array of names and values in turn (the JS
-/// layer writes it from the record or `Map`), at most `max_bytes` together, into a slot for
-/// document `id`; returns the slot. Throws `INVALID_ENTITLEMENT`.
+/// Internal: reads cache dictionary fields, the `len` bytes JS wrote at `_input`: one JSON
+/// array of names and values in turn (written from the record or `Map`), at most `max_bytes`
+/// together, into a slot for document `id`; returns the slot. Throws `INVALID_ENTITLEMENT`.
 #[wasm_bindgen(js_name = _loadDictionary, skip_typescript)]
-pub fn load_dictionary(fields: &str, max_bytes: f64, id: f64) -> Result<u32, JsValue> {
+pub fn load_dictionary(len: u32, max_bytes: f64, id: f64) -> Result<u32, JsValue> {
     let max = document_limit(max_bytes)?;
-    let doc = Entitlement::from_dictionary_json_within(fields, max);
-    load(id, fields.len(), doc)
+    let doc = with_input(len, |bytes| {
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| Error::entitlement("dictionary: not UTF-8"))?;
+        Entitlement::from_dictionary_json_within(text, max)
+    });
+    load(id, len as usize, doc)
+}
+
+thread_local! {
+    /// Where JS writes a document's or a manifest's bytes (`_input`): kept between calls, so
+    /// they cross with one copy (`TextEncoder.encodeInto`, or a byte copy) and no allocation.
+    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An input area grown past this for one large input is given back on the next smaller one.
+const KEEP_INPUT_BYTES: usize = 1 << 20;
+
+/// Internal: room for `len` bytes of input in wasm memory; returns its address.
+#[wasm_bindgen(js_name = _input, skip_typescript)]
+pub fn input(len: u32) -> u32 {
+    let len = len as usize;
+    INPUT.with(|input| {
+        let Ok(mut input) = input.try_borrow_mut() else {
+            return 0;
+        };
+        if input.len() > KEEP_INPUT_BYTES && len <= KEEP_INPUT_BYTES {
+            *input = Vec::new();
+        }
+        if input.len() < len {
+            input.resize(len, 0);
+        }
+        input.as_ptr() as u32
+    })
+}
+
+/// Runs `f` on the first `len` bytes of the input area.
+fn with_input<T>(len: u32, f: impl FnOnce(&[u8]) -> Result<T, Error>) -> Result<T, Error> {
+    INPUT.with(|input| {
+        let input = input.try_borrow().map_err(|_| reentrant())?;
+        f(input
+            .get(..len as usize)
+            .ok_or_else(|| Error::request("input: out of bounds"))?)
+    })
 }
 
 /// Internal: empties the slot of document `id` (its `free()`); nothing when another holds it.
@@ -639,7 +667,7 @@ thread_local! {
     static PENDING_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
 }
 
-fn or_failed(result: Result<u32, Error>) -> u32 {
+pub(crate) fn or_failed(result: Result<u32, Error>) -> u32 {
     match result {
         Ok(value) => value,
         Err(error) => {

@@ -14,6 +14,7 @@ use crate::wire::json::{
 impl PermissionScope {
     /// Reads the JSON the Momento JS SDK writes for a scope: `{permissions: [...]}`, each
     /// `{role, cache, item?}` or `{role, cache, topic}`. Unknown fields are errors.
+    #[inline(never)]
     pub fn from_json(text: &str) -> Result<PermissionScope, Error> {
         if text.len() > MAX_JSON_BYTES {
             return Err(scope_error(format!(

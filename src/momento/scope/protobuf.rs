@@ -164,6 +164,7 @@ impl PermissionScope {
     /// A message with no kind set is an error; roles and selectors outside the schema grant
     /// nothing (they are kept as "permit none" / missing, never widened). Function
     /// permissions are kept (they grant nothing playgate checks, but are written back).
+    #[inline(never)]
     pub fn from_protobuf(bytes: &[u8]) -> Result<PermissionScope, Error> {
         if bytes.len() > MAX_PROTOBUF_BYTES {
             return Err(scope_error(format!(
