@@ -21,6 +21,24 @@ RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ \
 TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU \
 WF WS YE YT ZA ZM ZW XX";
 
+/// [`ASSIGNED`] as a set, made at compile time: 88 bytes in the module instead of the list's
+/// 750 (measured: 0.4 KB of the player module gzipped).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of bounds fails the build, not a call"
+)]
+const ASSIGNED_SET: [u64; WORDS] = {
+    let list = ASSIGNED.as_bytes();
+    let mut set = [0u64; WORDS];
+    let mut at = 0;
+    while at + 1 < list.len() {
+        let index = (list[at] - b'A') as usize * 26 + (list[at + 1] - b'A') as usize;
+        set[index / 64] |= 1 << (index % 64);
+        at += 3;
+    }
+    set
+};
+
 impl Country {
     /// Parses a two-letter code, case-insensitively. Any two ASCII letters are a country here;
     /// whether the code is assigned is a separate question ([`Country::is_assigned`]).
@@ -48,10 +66,7 @@ impl Country {
 
     /// Whether ISO 3166-1 assigns this code (or it is `XX`, Mosaic's unknown country).
     pub fn is_assigned(self) -> bool {
-        ASSIGNED
-            .split(' ')
-            .filter_map(Country::parse)
-            .any(|c| c == self)
+        CountrySet(ASSIGNED_SET).contains(self)
     }
 
     #[inline(always)]
@@ -126,6 +141,8 @@ mod tests {
             set.insert(Country::parse(code).unwrap_or(Country(0)));
         }
         assert_eq!(set.iter().count(), 250, "no duplicates");
+        // The compile-time set is exactly the list.
+        assert_eq!(set, CountrySet(ASSIGNED_SET));
         assert!(Country::parse("XX").is_some_and(Country::is_assigned));
         assert!(!Country::parse("ZZ").is_some_and(Country::is_assigned));
         assert!(
