@@ -84,7 +84,7 @@ export function scopeApi(raw) {
     toJSON() {
       try {
         const scope = live(this);
-        return call(SCOPE_TO_JSON, scope.kind, scope.source, '', '', '', false);
+        return JSON.parse(call(SCOPE_TO_JSON, scope.kind, scope.source, '', '', '', false));
       } catch (error) {
         throw coded(error, 'INVALID_SCOPE', 'scope');
       }

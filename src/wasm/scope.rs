@@ -71,7 +71,7 @@ pub(crate) fn scope_summary(scope: &PermissionScope) -> String {
 /// Internal: reads the scope from its source and, by `what`: [`SCOPE_READ`] its summary
 /// (`PermissionScope.fromJson`, `fromProtobuf`); [`SCOPE_EXPLAIN`] which permission allows
 /// `operation` on `name` (a key, or with `topic` a topic) in `cache`; [`SCOPE_ALLOWS`] the same
-/// as a boolean (a scope without a check plan); [`SCOPE_TO_JSON`] the SDK's JSON form, or
+/// as a boolean (a scope without a check plan); [`SCOPE_TO_JSON`] the SDK's JSON form as text, or
 /// `INVALID_SCOPE` for a scope that form cannot hold exactly (read from a protobuf: a role that
 /// permits nothing, a missing selector, a key that is not UTF-8): never a wider form. One entry
 /// point, not four: each costs the player module its own argument-passing shim.
@@ -97,11 +97,8 @@ pub fn scope_call(
         } else {
             scope.allows(operation, cache, name.as_bytes())
         }),
-        SCOPE_TO_JSON => {
-            let text = scope.to_json().map_err(|e| js_error(&e))?;
-            js_sys::JSON::parse(&text)
-                .map_err(|_| scope_error("toJSON: internal: the JSON form did not parse"))?
-        }
+        // The text: the JS layer parses it.
+        SCOPE_TO_JSON => JsValue::from_str(&scope.to_json().map_err(|e| js_error(&e))?),
         _ => JsValue::from_str(&scope_summary(&scope)),
     })
 }

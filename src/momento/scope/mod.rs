@@ -140,7 +140,7 @@ pub enum OperationClass {
 /// in this table is denied, whatever the role. Names are the Momento SDK method names; `get`,
 /// `set` and `delete` are also the HTTP API's GET, PUT and DELETE. Where each entry comes from
 /// is in [`OPERATION_SOURCES`] (kept apart so the sources do not ship in the module).
-pub const OPERATIONS: &[(&str, OperationClass)] = {
+pub static OPERATIONS: &[(&str, OperationClass)] = {
     use OperationClass::{Publish, Read, ReadWrite, Subscribe, Write};
     &[
         ("get", Read),
