@@ -8,6 +8,7 @@
 #                      with a cache HTTP API emulator on another loopback port (EMULATOR_PORT=...)
 #   ./build.sh emulator [--port N] [--media DIR]   the cache emulator alone (prints a dev token)
 #   ./build.sh bench   build and run the Node benchmarks and the soak (tables printed and written to bench/results/)
+#   ./build.sh size-parts   what each part of the player module costs (part of bench)
 #   ./build.sh fuzz [seconds]   run every cargo-fuzz target (fuzz/) for that long each (default 60)
 #   ./build.sh clean   remove build output
 set -euo pipefail
@@ -267,9 +268,29 @@ serve() {
   exec node www/server.mjs
 }
 
+# What each part of the player module costs (issue 14): the binding crate built with each part's
+# cargo feature alone, optimised as `bundle` does; bench/size-parts.mjs prints the table.
+size_parts() {
+  local name features dir
+  for name in decisions scopes tokens manifests; do
+    case "$name" in
+      decisions) features=() ;;
+      *) features=(--features "$name") ;;
+    esac
+    dir="$WORK/size-parts/$name"
+    log "size of the player module with $name alone"
+    cargo build -p playgate-wasm --release --target "$TARGET" --quiet --no-default-features "${features[@]}"
+    wasm-bindgen --target web --out-dir "$dir" --out-name playgate "target/$TARGET/release/playgate_wasm.wasm"
+    wasm-opt -Oz --converge --low-memory-unused "${WASM_FEATURES[@]}" --strip-debug --strip-producers \
+      "$dir/playgate_bg.wasm" -o "$dir/optimised.wasm"
+  done
+  node bench/size-parts.mjs "$WORK/size-parts" "$PKG"
+}
+
 bench() {
   setup
   build
+  size_parts
   node bench/bench.mjs
   node bench/store.mjs
   node bench/soak.mjs
@@ -290,10 +311,11 @@ main() {
     test) test_all ;;
     serve) serve ;;
     bench) bench ;;
+    size-parts) setup; build; size_parts ;;
     emulator) shift; emulator "$@" ;;
     fuzz) shift; setup; fuzz_all "${1:-60}" ;;
     clean) rm -rf "$PKG" target ;;
-    *) sed -n "2,13p" "$0"; exit 2 ;;
+    *) sed -n "2,14p" "$0"; exit 2 ;;
   esac
 }
 

@@ -10,8 +10,9 @@ use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{js_error, json_text, reject};
+use super::{js_error, json_text};
 use playgate::binding::base64::{self, Alphabet};
+#[cfg(feature = "tokens")]
 use playgate::momento::{self, UnverifiedMomentoToken};
 use playgate::momento::{PermissionScope, OPERATIONS};
 use playgate::{Error, ErrorCode};
@@ -23,9 +24,7 @@ fn scope_error(message: impl Into<String>) -> JsValue {
 // A scope is a JS object (js/scopes.mjs) that keeps its source, so it holds no wasm memory: the
 // rare call that needs the parsed scope (explain, toJSON, minting) reads the source again
 // (playgate::abi: SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_TOKEN).
-use playgate::abi::{
-    SCOPE_ALLOWS, SCOPE_EXPLAIN, SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_TOKEN, SCOPE_TO_JSON,
-};
+use playgate::abi::{SCOPE_ALLOWS, SCOPE_EXPLAIN, SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_TO_JSON};
 
 /// The scope a source holds.
 pub(crate) fn scope_from(kind: u32, source: &JsValue) -> Result<PermissionScope, JsValue> {
@@ -47,7 +46,8 @@ pub(crate) fn scope_from(kind: u32, source: &JsValue) -> Result<PermissionScope,
             };
             PermissionScope::from_protobuf(&bytes).map_err(|e| js_error(&e))
         }
-        SCOPE_TOKEN => {
+        #[cfg(feature = "tokens")]
+        playgate::abi::SCOPE_TOKEN => {
             let text = source.as_string().unwrap_or_default();
             momento::decode_momento_token(&text)
                 .map_err(|e| js_error(&e))?
@@ -141,10 +141,11 @@ pub fn operation_names() -> String {
 /// Decodes a Momento token (v1 disposable, legacy JWT or v2 key) **without verifying it**:
 /// Momento signs it, so nothing decoded here can be trusted; the scope is advisory (a player
 /// uses it to avoid asking for what will be refused). Throws `MALFORMED_TOKEN`.
+#[cfg(feature = "tokens")]
 #[wasm_bindgen(js_name = decodeMomentoToken, unchecked_return_type = "UnverifiedMomentoToken")]
 pub fn decode_momento_token(token: JsValue) -> Result<JsValue, JsValue> {
     let Some(text) = token.as_string() else {
-        return reject(Error::new(
+        return super::reject(Error::new(
             ErrorCode::MalformedToken,
             "token: expected a string",
         ));
@@ -153,6 +154,7 @@ pub fn decode_momento_token(token: JsValue) -> Result<JsValue, JsValue> {
     Ok(token_object(decoded))
 }
 
+#[cfg(feature = "tokens")]
 fn token_object(t: UnverifiedMomentoToken) -> JsValue {
     let object = Object::new();
     let set = |k: &str, v: JsValue| {
