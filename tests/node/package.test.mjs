@@ -154,6 +154,33 @@ test('the cache client and store come with every entry of the packed package', (
   for (const name of ['esm', 'cjs', 'web', 'edge', 'bundler']) assert.deepEqual(got[name], ['function', 'function', true, 'MALFORMED_TOKEN'], name);
 });
 
+test('manifests from every entry of the packed package: filterManifest and packagerFilters (the DRM message only in playgate/edge)', () => {
+  // Apple's HLS authoring shape (tests/vectors/manifests.json has the real ladders): a 2160p and
+  // a 720p variant; capped at HD the 2160p variant and its URI line go.
+  writeFileSync(path.join(dir, 'manifests.mjs'), `import { createRequire } from 'node:module';
+    import { readFileSync } from 'node:fs';
+    import * as esm from 'playgate';
+    import * as web from 'playgate/web';
+    import * as edge from 'playgate/edge';
+    import * as bundler from './node_modules/playgate/bundler/index.js';
+    const cjs = createRequire(import.meta.url)('playgate');
+    const edgeCjs = createRequire(import.meta.url)('playgate/edge');
+    web.initSync({ module: readFileSync(new URL('./node_modules/playgate/web/playgate_bg.wasm', import.meta.url)) });
+    const master = '#EXTM3U\\n#EXT-X-STREAM-INF:BANDWIDTH=16000000,RESOLUTION=3840x2160\\nuhd.m3u8\\n#EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1280x720\\nhd.m3u8\\n';
+    const out = {};
+    for (const [name, m] of Object.entries({ esm, cjs, web, edge, edgeCjs, bundler })) {
+      const r = m.filterManifest(new TextEncoder().encode(master), { maxQuality: 'HD' });
+      let code;
+      try { m.filterManifest('not a playlist', { maxQuality: 'HD' }); } catch (e) { code = e.code; }
+      out[name] = [r.text, r.kept, r.removed, code, m.packagerFilters('HD').mux, typeof m.axinomLicenseMessage];
+    }
+    console.log(JSON.stringify(out));`);
+  const got = JSON.parse(node(['--experimental-wasm-modules', '--no-warnings', 'manifests.mjs']));
+  const capped = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1280x720\nhd.m3u8\n';
+  for (const name of ['esm', 'cjs', 'web', 'bundler']) assert.deepEqual(got[name], [capped, 1, 1, 'INVALID_MANIFEST', 'max_resolution=1080p', 'undefined'], name);
+  for (const name of ['edge', 'edgeCjs']) assert.deepEqual(got[name], [capped, 1, 1, 'INVALID_MANIFEST', 'max_resolution=1080p', 'function'], name);
+});
+
 test('package.json: exports map, version from Cargo.toml, types', () => {
   const pkg = JSON.parse(readFileSync(path.join(dir, 'node_modules/playgate/package.json'), 'utf8'));
   const cargo = readFileSync(path.join(PKG, '../Cargo.toml'), 'utf8');
