@@ -69,13 +69,21 @@ setup() {
   fi
 }
 
+# The release build of the binding crate. Source paths (which panic locations keep in the
+# module) are written relative to the checkout and the cargo home, so the module is the same
+# bytes, and the same size, wherever the repository is cloned.
+release_build() {
+  RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$ROOT=/playgate --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo" \
+    cargo build -p playgate-wasm --release --target "$TARGET" --quiet "$@"
+}
+
 # One wasm-bindgen target set for one build of the binding crate. $1 = the module's directory
 # under pkg/ ("" for the player module, "edge"), $2 = cargo features, $3 = wasm-bindgen targets.
 bundle() {
   local dir="$1" features="$2" targets="$3"
   local out="$PKG${dir:+/$dir}" work="$WORK${dir:+/$dir}" up="${dir:+../}"
   log "cargo build -p playgate-wasm --release --target $TARGET ${features:+--features $features}"
-  cargo build -p playgate-wasm --release --target "$TARGET" --quiet ${features:+--features "$features"}
+  release_build ${features:+--features "$features"}
   local wasm="target/$TARGET/release/playgate_wasm.wasm" t
   mkdir -p "$work"
   for t in $targets; do
@@ -279,7 +287,7 @@ size_parts() {
     esac
     dir="$WORK/size-parts/$name"
     log "size of the player module with $name alone"
-    cargo build -p playgate-wasm --release --target "$TARGET" --quiet --no-default-features "${features[@]}"
+    release_build --no-default-features "${features[@]}"
     wasm-bindgen --target web --out-dir "$dir" --out-name playgate "target/$TARGET/release/playgate_wasm.wasm"
     wasm-opt -Oz --converge --low-memory-unused "${WASM_FEATURES[@]}" --strip-debug --strip-producers \
       "$dir/playgate_bg.wasm" -o "$dir/optimised.wasm"
