@@ -764,6 +764,22 @@ pub fn io_write(at: usize, bytes: &[u8]) -> Result<(), JsValue> {
     .map_err(|e| js_error(&e))
 }
 
+/// For wasm-bindgen tests, as `js/input.mjs` does: writes `bytes` into the input area; returns
+/// their length.
+#[doc(hidden)]
+pub fn input_write(bytes: &[u8]) -> u32 {
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    input(len);
+    INPUT.with(|input| {
+        if let Ok(mut input) = input.try_borrow_mut() {
+            if let Some(area) = input.get_mut(..bytes.len()) {
+                area.copy_from_slice(bytes);
+            }
+        }
+    });
+    len
+}
+
 /// For wasm-bindgen tests: the output cell (`validUntil` of the last decision) and a copy of
 /// `len` bytes of the I/O buffer from `at`.
 #[doc(hidden)]

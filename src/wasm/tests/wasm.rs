@@ -8,13 +8,13 @@
 #[path = "../../../tests/support/vectors.rs"]
 mod vectors_support;
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Reflect;
 use playgate::abi::{SCOPE_ALLOWS, SCOPE_JSON, SCOPE_PROTOBUF, SCOPE_READ};
 use playgate::DecisionView;
 use playgate::{Country, Decision};
 use playgate_wasm::{
-    check_country, drop_document, io_read, io_write, load_blob, load_dictionary, parse_time,
-    scope_call, set_extras, take_error, JsPolicy, FAILED, IDS_AT, NOT_RESIDENT,
+    check_country, drop_document, input_write, io_read, io_write, load_blob, load_dictionary,
+    parse_time, scope_call, set_extras, take_error, JsPolicy, FAILED, IDS_AT, NOT_RESIDENT,
 };
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -33,10 +33,11 @@ fn next_id() -> f64 {
     f64::from(LAST.fetch_add(1, Ordering::Relaxed) + 1)
 }
 
-/// `Entitlement.fromBlob` as the JS layer does it (0: the default size limit).
-fn from_blob(blob: JsValue) -> Result<Doc, JsValue> {
+/// `Entitlement.fromBlob` as the JS layer does it: the text into the input area, then the
+/// call (0: the default size limit).
+fn from_blob(text: &str) -> Result<Doc, JsValue> {
     let id = next_id();
-    load_blob(blob, 0.0, id).map(|slot| Doc { slot, id })
+    load_blob(input_write(text.as_bytes()), 0.0, id).map(|slot| Doc { slot, id })
 }
 
 // Embedded: the tests run in Node and Chromium, without the repository's files.
@@ -63,7 +64,7 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
         inline => JsPolicy::from_json(JsValue::from_str(&inline.to_string())).map_err(code_of)?,
     };
     let ent = if let Some(text) = case["blobText"].as_str() {
-        from_blob(JsValue::from_str(text))
+        from_blob(text)
     } else if let Some(fields) = case["dictionary"].as_object() {
         // Names and values in turn, one JSON array, as the JS layer sends a record or Map.
         let flat: Vec<&str> = fields
@@ -71,14 +72,14 @@ fn run(file: &Value, case: &Value) -> Result<DecisionView, String> {
             .flat_map(|(k, v)| [k.as_str(), v.as_str().unwrap()])
             .collect();
         let id = next_id();
-        load_dictionary(&serde_json::to_string(&flat).unwrap(), 0.0, id)
-            .map(|slot| Doc { slot, id })
+        let len = input_write(serde_json::to_string(&flat).unwrap().as_bytes());
+        load_dictionary(len, 0.0, id).map(|slot| Doc { slot, id })
     } else {
         let doc = match &case["entitlement"] {
             Value::String(name) => &file["documents"][name],
             inline => inline,
         };
-        from_blob(Uint8Array::from(doc.to_string().as_bytes()).into())
+        from_blob(&doc.to_string())
     }
     .map_err(code_of)?;
     let request = &case["request"];
@@ -154,9 +155,9 @@ fn a_huge_blob_is_refused_and_the_module_keeps_working() {
         "{{\"allowed_content\": [{}\"x\"]}}",
         "\"movie-1\",".repeat(1_200_000)
     );
-    let err = from_blob(JsValue::from_str(&huge)).err().map(code_of);
+    let err = from_blob(&huge).err().map(code_of);
     assert_eq!(err.as_deref(), Some("INVALID_ENTITLEMENT"));
-    let ent = from_blob(JsValue::from_str("{\"region\": \"US\"}")).unwrap();
+    let ent = from_blob("{\"region\": \"US\"}").unwrap();
     io_write(IDS_AT, b"movie-1").unwrap();
     set_extras(None).unwrap();
     let us = country_code(Some("US")).unwrap();
@@ -175,10 +176,10 @@ fn a_document_that_lost_its_slot_is_not_resident_and_never_another() {
     set_extras(None).unwrap();
     let decide = |d: Doc| policy.decide(d.slot, d.id, 7, 0, -1, us, 0.0, false);
     // An "allowed" document, then enough "denied" ones (wrong region) to take every slot.
-    let first = from_blob(JsValue::from_str(r#"{"region": "US"}"#)).unwrap();
+    let first = from_blob(r#"{"region": "US"}"#).unwrap();
     assert!(Decision::unpack(checked(decide(first)).unwrap(), None, None).allowed());
     let denied: Vec<Doc> = (0..3000)
-        .map(|_| from_blob(JsValue::from_str(r#"{"region": "FR"}"#)).unwrap())
+        .map(|_| from_blob(r#"{"region": "FR"}"#).unwrap())
         .collect();
     assert_eq!(
         decide(first),
@@ -197,7 +198,7 @@ fn a_document_that_lost_its_slot_is_not_resident_and_never_another() {
     drop_document(latest.slot, latest.id);
     assert_eq!(decide(latest), NOT_RESIDENT);
     // Loaded again (what the JS layer does on NOT_RESIDENT): decided as itself.
-    let again = load_blob(JsValue::from_str(r#"{"region": "US"}"#), 0.0, first.id).unwrap();
+    let again = load_blob(input_write(br#"{"region": "US"}"#), 0.0, first.id).unwrap();
     let first = Doc {
         slot: again,
         id: first.id,
@@ -212,10 +213,8 @@ fn a_catalog_page_matches_single_decisions() {
             "plans": [{"id": "p", "claimSetKeys": ["m"]}]}"#,
     ))
     .unwrap();
-    let ent = from_blob(JsValue::from_str(
-        r#"{"plan": "p", "allowed_content": ["movie-1", "episode-2", "movie-3"]}"#,
-    ))
-    .unwrap();
+    let ent = from_blob(r#"{"plan": "p", "allowed_content": ["movie-1", "episode-2", "movie-3"]}"#)
+        .unwrap();
     let ids = ["movie-1", "episode-2", "movie-3", "movie-4", "channel-5"];
     let de = country_code(Some("DE")).unwrap();
     set_extras(None).unwrap();
