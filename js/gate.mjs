@@ -11,7 +11,7 @@
 // Not here yet: segment tokens, the MaxMind country database, the cache origin, Deno and Node
 // adapters (see the README, "Edge gate (first slice)").
 
-import { coded, fail, isA } from './checks.mjs';
+import { coded, fail, isA, jsonInput } from './checks.mjs';
 import { manifestFilter } from './manifests.mjs';
 
 const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
@@ -154,8 +154,10 @@ export function gateFactory(raw) {
     if (isA(verifierOption, JwtVerifier)) {
       verifier = verifierOption; // its leeway is not readable: cached tokens get none (stricter)
     } else if (verifierOption !== null && typeof verifierOption === 'object') {
-      verifier = JwtVerifier.fromJson(verifierOption);
-      const leeway = verifierOption.leewaySeconds;
+      // Read once, as text: the verifier and the cache's leeway see the same options.
+      const text = jsonInput(verifierOption, 'INVALID_KEY', 'verifier');
+      verifier = JwtVerifier.fromJson(text);
+      const leeway = JSON.parse(text).leewaySeconds;
       leewayMs = (typeof leeway === 'number' && Number.isFinite(leeway) && leeway >= 0 ? leeway : 60) * 1000;
     } else {
       throw fail('INVALID_ARGUMENT', 'verifier: expected a JwtVerifier or JwtVerifier.fromJson options');
