@@ -268,7 +268,9 @@ export function gateFactory(raw) {
       }
       const fromQuery = url.searchParams.get('token');
       if (token === null && fromQuery !== null && fromQuery !== '') token = fromQuery;
-      url.searchParams.delete('token');
+      // The query goes on as the client wrote it, unless it carried a token (then re-serialised
+      // without it: URLSearchParams writes its own encoding of the other parameters).
+      const search = url.searchParams.has('token') ? (url.searchParams.delete('token'), url.searchParams.toString()) : url.search.slice(1);
       const cookie = takeCookie(headers.get('cookie'), COOKIE);
       if (token === null && cookie.value !== null && cookie.value !== '') {
         try {
@@ -351,7 +353,6 @@ export function gateFactory(raw) {
       if (cookie.rest === null) upstreamHeaders.delete('cookie');
       else upstreamHeaders.set('cookie', cookie.rest);
       if (isManifestPath) for (const h of CONDITIONAL_HEADERS) upstreamHeaders.delete(h);
-      const search = url.searchParams.toString();
       const target = `${originBase}${url.pathname}${search === '' ? '' : `?${search}`}`;
       let response;
       try {

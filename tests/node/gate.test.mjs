@@ -132,6 +132,8 @@ test('an allowed segment is proxied from the origin, without the token', async (
     assert.equal(origin.seen.length, before + 1, name);
     const sent = origin.seen.at(-1);
     assert.equal(sent.url, '/Movie1/1080p/segment1.ts?x=1', `${name}: the token query parameter is removed`);
+    await get(GATE, '/Movie1/1080p/segment1.ts?sig=a%20b~c&e=', { token });
+    assert.equal(origin.seen.at(-1).url, '/Movie1/1080p/segment1.ts?sig=a%20b~c&e=', `${name}: a query without a token goes on as written`);
     assert.equal(sent.headers.authorization, undefined);
   }
   // SD within an HD cap; no cap at all allows UHD.
