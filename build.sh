@@ -303,6 +303,7 @@ bench() {
   node bench/store.mjs
   node bench/soak.mjs
   node bench/manifests.mjs
+  node bench/gate-node.mjs
 }
 
 # The cache HTTP API emulator on its own (tests start their own in-process).
