@@ -11,6 +11,7 @@
 // - scopes.mjs     PermissionScope (`installScopes`) and decodeMomentoToken (`tokenDecoder`)
 // - jwt.mjs        the edge module's JWT classes (`installJwt`), WebCrypto verification
 // - manifests.mjs  filterManifest (`manifestFilter`) and packagerFilters
+// - gate.mjs       the edge gate (`gateFactory`, edge module only): createGate, its verified-token LRU
 //
 // build.sh bundles this file and its imports into the package's one api.mjs (esbuild), from
 // which the CommonJS form for Node is made (js/to-commonjs.mjs).
@@ -18,5 +19,6 @@
 export { DECISION_CODES } from './abi.mjs';
 export { install } from './decisions.mjs';
 export { axinomMessage, installJwt } from './jwt.mjs';
+export { gateFactory } from './gate.mjs';
 export { manifestFilter, packagerFilters } from './manifests.mjs';
 export { installScopes, tokenDecoder } from './scopes.mjs';

@@ -5,7 +5,7 @@
 import * as wasm from '../web/playgate_bg.wasm';
 import * as raw from '../web/playgate_bg.js';
 import { wasmLoader } from '../load.mjs';
-import { axinomMessage, install, installJwt, installScopes, manifestFilter, tokenDecoder } from '../api.mjs';
+import { axinomMessage, gateFactory, install, installJwt, installScopes, manifestFilter, tokenDecoder } from '../api.mjs';
 import { cacheClientClass, entitlementStoreClass } from '../cache.mjs';
 
 const { instantiate, instantiateSync } = wasmLoader(raw);
@@ -26,6 +26,8 @@ export { DECISION_CODES, packagerFilters } from '../api.mjs';
 export const filterManifest = /* @__PURE__ */ manifestFilter(raw);
 // The Axinom DRM license message: server side only (the communication key is a secret).
 export const axinomLicenseMessage = /* @__PURE__ */ axinomMessage(raw); // @edge
+// The edge gate (js/gate.mjs): a fetch handler that verifies, checks and proxies.
+export const createGate = /* @__PURE__ */ gateFactory(raw); // @edge
 // The cache HTTP client and entitlement store (js/cache.mjs), bound to this module's classes;
 // pure, so that a bundle without them leaves them out.
 export { CacheError } from '../cache.mjs';

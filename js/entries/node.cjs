@@ -23,6 +23,7 @@ module.exports = globalThis[SHARED] ?? share((function load() {
   raw.DECISION_CODES = api.DECISION_CODES;
   if (raw._filterManifest) raw.filterManifest = api.manifestFilter(raw);
   if (raw._axinomLicenseMessage) raw.axinomLicenseMessage = api.axinomMessage(raw); // the edge module
+  if (raw.JwtVerifier) raw.createGate = api.gateFactory(raw); // the edge module: the gate (js/gate.mjs)
   raw.packagerFilters = api.packagerFilters;
   raw.CacheClient = cache.cacheClientClass(raw.decodeMomentoToken);
   raw.CacheError = cache.CacheError;

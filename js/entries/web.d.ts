@@ -143,6 +143,57 @@ export declare function axinomLicenseMessage(options: {
   /** Epoch ms or a Date; default none. */
   expiresAt?: number | Date | null;
 }): string;
+
+import type { JwtVerifier, JwtVerifierConfig } from './playgate.js';
+
+/** Options of `createGate` (the edge gate, first slice). */
+export interface GateOptions {
+  /** The playback tokens' verifier: a JwtVerifier, or JwtVerifier.fromJson's options (algorithms pinned there). */
+  verifier: JwtVerifier | JwtVerifierConfig;
+  /** The origin's base URL (http or https); the request's path and query (without `token`) are appended. */
+  origin: string;
+  /** Trusted request headers holding the viewer's ISO country (the first one present), e.g. ['CF-IPCountry']. */
+  country?: { headers: string[] } | null;
+  /** How paths name content, rendition and file (default '/{content}/{rendition}/{file}', seed 000's MediaStore layout). */
+  layout?: string;
+  /** The cache the token's scope must allow `get` on for the path (default 'media', seed 000's cache). */
+  cacheName?: string;
+  /** Verified tokens remembered (least recently used go first; default 1000; 0: none). */
+  maxTokens?: number;
+  /** The origin's deadline per request, in ms (default 10000). */
+  timeoutMs?: number;
+  /** The clock, epoch ms (default Date.now). */
+  clock?: () => number;
+  /** The fetch used to reach the origin (default the global fetch). */
+  fetch?: (url: string, init: { method: string; headers: Headers; redirect: 'manual'; signal: AbortSignal }) => Promise<Response>;
+}
+
+/** What a refusal's JSON body carries: `{ code, reason }`. */
+export type GateRefusalCode =
+  | 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_NOT_YET_VALID' | 'BAD_SIGNATURE' | 'MALFORMED_TOKEN'
+  | 'ALGORITHM_NOT_ALLOWED' | 'UNKNOWN_KEY' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE'
+  | 'SCOPE_DENIED' | 'QUALITY_EXCEEDS_ENTITLEMENT' | 'COUNTRY_NOT_ALLOWED' | 'COUNTRY_UNKNOWN' | 'RENDITION_UNKNOWN'
+  | 'INVALID_PATH' | 'METHOD_NOT_ALLOWED' | 'ORIGIN_UNAVAILABLE' | 'INVALID_MANIFEST' | 'NOTHING_PLAYABLE' | 'GATE_ERROR';
+
+/** An edge gate: `export default { fetch: (request, env, ctx) => gate.fetch(request, env, ctx) }`. */
+export interface Gate {
+  /**
+   * Refusals are JSON { code, reason }: 401 (token), 403 (scope, quality, country, rendition),
+   * 400 INVALID_PATH, 405; origin failures 502 ORIGIN_UNAVAILABLE; a manifest the filter refuses
+   * 502 with its code. Rejects (INVALID_ARGUMENT) only when `request` is not a Request.
+   */
+  fetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response>;
+  /** How many verified tokens are remembered now. */
+  readonly tokensCached: number;
+}
+
+/**
+ * The edge gate (first slice): verifies the playback token once (then remembers it; exp and nbf
+ * checked at every use), allows a path when the token's scope allows `get` on it in `cacheName`,
+ * its rendition is within the token's maxQuality and the viewer's country is the token's; proxies
+ * it to `origin`, capping master playlists and MPDs. Throws INVALID_ARGUMENT (options), INVALID_KEY (verifier).
+ */
+export declare function createGate(options: GateOptions): Gate;
 // @edge-end
 
 /** Each packaging origin's own filter for a cap: a query string, or null with its reason. */

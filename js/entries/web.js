@@ -2,7 +2,7 @@
 // playgate_bg.wasm beside this file), or `initSync({ module })` with a compiled module.
 import * as raw from './playgate_bg.js';
 import { wasmLoader } from '../load.mjs';
-import { axinomMessage, install, installJwt, installScopes, manifestFilter, tokenDecoder } from '../api.mjs';
+import { axinomMessage, gateFactory, install, installJwt, installScopes, manifestFilter, tokenDecoder } from '../api.mjs';
 import { cacheClientClass, entitlementStoreClass } from '../cache.mjs';
 
 const { instantiate, instantiateSync } = wasmLoader(raw);
@@ -23,6 +23,8 @@ export { DECISION_CODES, packagerFilters } from '../api.mjs';
 export const filterManifest = /* @__PURE__ */ manifestFilter(raw);
 // The Axinom DRM license message: server side only (the communication key is a secret).
 export const axinomLicenseMessage = /* @__PURE__ */ axinomMessage(raw); // @edge
+// The edge gate (js/gate.mjs): a fetch handler that verifies, checks and proxies.
+export const createGate = /* @__PURE__ */ gateFactory(raw); // @edge
 // The cache HTTP client and entitlement store (js/cache.mjs), bound to this module's classes;
 // pure, so that a bundle without them leaves them out.
 export { CacheError } from '../cache.mjs';

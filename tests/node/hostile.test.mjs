@@ -171,6 +171,7 @@ const FIXTURES = [
   ['issuer', `MomentoTokenIssuer.fromJson(${H.source(ISSUER_CONFIG)})`, 'MomentoTokenIssuer'],
   ['mkIssued', `(payload) => mkV1('"127.0.0.1"', JSON.stringify(signHS(${JSON.stringify(ISSUED_HEADER)}, payload)))`, 'MomentoTokenIssuer'],
   ...Object.entries(TOKENS).map(([name, token]) => [name, JSON.stringify(token), 'JwtVerifier']),
+  ['gate', `createGate({ verifier, origin: 'http://127.0.0.1:${CLOSED_PORT}', country: { headers: ['CF-IPCountry'] }, clock: () => ${NOW}, timeoutMs: 300, fetch: ${FAKE_FETCH} })`, 'JwtVerifier'],
   ['tIssued', JSON.stringify(T_ISSUED), 'MomentoTokenIssuer'],
   ['tIssuedOther', JSON.stringify(T_ISSUED_OTHER), 'MomentoTokenIssuer'],
 ];
@@ -420,6 +421,40 @@ function bases() {
       return payload.message?.license?.allow_persistence === false ? [] : [{ probe: 'persistence granted' }];
     },
     mayGrant: byTable({ 0: (v) => safe(() => v.allowPersistence === true), '0.allowPersistence': (v) => v === true }),
+  });
+  // -- the edge gate (edge): createGate's options, gate.fetch's request. Whatever one position
+  // holds, a request the rules refuse (a key outside the scope, a rendition above the cap, an
+  // expired token) is never proxied (the origin is a fetch double that counts) nor answered 2xx.
+  const GATE_DENIED = `new Request('http://gate.example/Movie2/1080p/segment1.ts', { headers: { authorization: 'Bearer ' + tPlayback, 'cf-ipcountry': 'DE' } })`;
+  const gateRefuses = async (res) => {
+    if (!(res instanceof Response)) return [{ shape: `returned ${String(res)}` }];
+    const body = await res.text();
+    if (res.status < 400) return [{ probe: `answered ${res.status}` }];
+    const json = parseJson(body);
+    return json && typeof json.code === 'string' && typeof json.reason === 'string' ? [] : [{ shape: `a refusal without { code, reason }: ${body.slice(0, 100)}` }];
+  };
+  add({
+    entry: 'fn createGate', name: 'a key outside the scope, through the new gate', kind: 'fn', fn: 'createGate',
+    args: [{
+      verifier: { algorithms: ['HS256'], keys: [{ kty: 'oct', k: HS_K, kid: 'k1' }], issuer: 'playgate-auth', audience: 'edge', leewaySeconds: 30, requireKid: true },
+      origin: `http://127.0.0.1:${CLOSED_PORT}`, country: { headers: ['CF-IPCountry'] }, layout: '/{content}/{rendition}/{file}', cacheName: 'media',
+      maxTokens: 10, timeoutMs: 300, clock: H.raw(`() => ${NOW}`), fetch: H.raw(FAKE_FETCH),
+    }],
+    countSent: true,
+    post: async (gate, { F }) => {
+      if (gate === null || typeof gate !== 'object' || typeof gate.fetch !== 'function') return [{ shape: `returned ${String(gate)}` }];
+      const res = await gate.fetch(new Request('http://gate.example/Movie2/1080p/segment1.ts', { headers: { authorization: `Bearer ${F.tPlayback}`, 'cf-ipcountry': 'DE' } }));
+      return gateRefuses(res);
+    },
+  });
+  add({ entry: 'Gate#fetch', name: 'a key outside the scope', kind: 'method', self: 'gate', protoOf: 'gate', method: 'fetch', args: [H.raw(GATE_DENIED), {}, {}], async: true, countSent: true, post: gateRefuses });
+  add({
+    entry: 'Gate#fetch', name: 'an expired token in the cookie', kind: 'method', self: 'gate', protoOf: 'gate', method: 'fetch', async: true, countSent: true, post: gateRefuses,
+    args: [H.raw("new Request('http://gate.example/Movie1/480p/segment1.ts', { headers: { cookie: 'playgate_token=' + tExpired, 'cf-ipcountry': 'DE' } })")],
+  });
+  add({
+    entry: 'Gate#fetch', name: 'any token text, a rendition above the cap', kind: 'text', pool: 'string', async: true, countSent: true, post: gateRefuses,
+    template: "gate.fetch((() => { const u = new URL('http://gate.example/Movie1/2160p/segment1.ts'); u.searchParams.set('token', String(V)); return new Request(u, { headers: { 'cf-ipcountry': 'DE' } }); })())",
   });
   // -- Policy --
   add({ entry: 'new Policy', name: 'extra argument', kind: 'new', cls: 'Policy', args: [undefined], post: (p, { M }) => (p instanceof M.Policy ? [] : [{ shape: 'not a Policy' }]) });
@@ -837,6 +872,7 @@ function usable(base, M) {
   const cls = base.cls ?? /^(?:new |fn )?(\w+)/.exec(base.entry)[1];
   if (base.entry.startsWith('fn ')) return typeof M[base.fn === 'init' ? 'default' : base.fn] === 'function';
   if (base.entry.startsWith('CatalogDecisions')) return true;
+  if (base.entry.startsWith('Gate#')) return typeof M.createGate === 'function'; // the object createGate returns
   if (base.kind === 'text') return (!/verifier|signHS/i.test(base.template) || Boolean(M.JwtVerifier)) && (!/issuer\.|mkIssued/.test(base.template) || Boolean(M.MomentoTokenIssuer));
   return Boolean(M[cls]);
 }

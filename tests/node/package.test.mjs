@@ -243,7 +243,7 @@ const runSnippet = (name, prelude, epilogue, file = `snippet-${name}.mjs`) => {
   writeFileSync(path.join(dir, file), `${prelude}\n${snippet(name)}\n${epilogue}\n`);
   return JSON.parse(node([file]));
 };
-const TESTED_SNIPPETS = ['player', 'scope', 'catalog', 'node', 'edge'];
+const TESTED_SNIPPETS = ['player', 'scope', 'catalog', 'node', 'edge', 'gate'];
 
 test('the ErrorCode type names every code the package throws (Rust core, JS layer, loader)', async () => {
   const { default: ts } = await import('typescript');
@@ -357,6 +357,39 @@ test('README snippet "edge": verifies a jose-signed ES256 playback token; the Mo
   assert.equal(got.wrongAudience, 'WRONG_AUDIENCE');
   assert.ok(['ALGORITHM_NOT_ALLOWED', 'UNKNOWN_KEY'].includes(got.wrongKey), JSON.stringify(got));
   assert.equal(got.user, 'u');
+});
+
+test('README snippet "gate": the worker it exports refuses with codes before any origin call (jose-signed ES256 tokens)', () => {
+  const jose = import.meta.resolve('jose');
+  const got = runSnippet('gate', `
+    const jose = await import(${JSON.stringify(jose)});
+    const es = await jose.generateKeyPair('ES256', { extractable: true });
+    const JWKS = { keys: [{ ...(await jose.exportJWK(es.publicKey)), kid: 'p1' }] };
+    const scope = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };
+    const sign = (claims, aud = 'edge') => new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'p1' })
+      .setAudience(aud).setIssuedAt().setExpirationTime('5m').sign(es.privateKey);
+    let originCalls = 0;
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (...args) => { originCalls++; return realFetch(...args); };`, `
+    const worker = { fetch: (request, env, ctx) => gate.fetch(request, env, ctx) }; // as the snippet exports it
+    const ask = async (p, headers = {}) => {
+      const res = await worker.fetch(new Request('https://gate.example' + p, { headers }), {}, {});
+      return [res.status, (await res.json()).code];
+    };
+    const hd = await sign({ scope, ent: { maxQuality: 'HD', country: 'DE' } });
+    const out = {
+      missing: await ask('/Movie1/1080p/segment1.ts'),
+      above: await ask('/Movie1/2160p/segment1.ts', { authorization: 'Bearer ' + hd, 'cf-ipcountry': 'DE' }),
+      scope: await ask('/Movie2/1080p/segment1.ts', { authorization: 'Bearer ' + hd, 'cf-ipcountry': 'DE' }),
+      tor: await ask('/Movie1/1080p/segment1.ts', { authorization: 'Bearer ' + hd, 'cf-ipcountry': 'T1' }),
+      audience: await ask('/Movie1/1080p/segment1.ts', { authorization: 'Bearer ' + (await sign({ scope }, 'player')) }),
+      originCalls,
+    };
+    console.log(JSON.stringify(out));`);
+  assert.deepEqual(got, {
+    missing: [401, 'TOKEN_MISSING'], above: [403, 'QUALITY_EXCEEDS_ENTITLEMENT'], scope: [403, 'SCOPE_DENIED'],
+    tor: [403, 'COUNTRY_UNKNOWN'], audience: [401, 'WRONG_AUDIENCE'], originCalls: 0,
+  });
 });
 
 test('each .wasm is in the package once (player and edge), and no two of its code files (JS, wasm) are the same bytes', async () => {

@@ -31,10 +31,10 @@ const DECISION_FIELDS = ['allowPersistence', 'allowed', 'claims', 'code', 'maxQu
  * conditions; wrangler's default rule makes each imported .wasm a CompiledWasm module, named by
  * its content hash beside the bundle), and a workerd config listing the bundle and those modules.
  */
-async function writeBundle(dir, port) {
+async function writeBundle(dir, port, { source = WORKER_SOURCE, wasmCount = 2, bindings = '' } = {}) {
   installPacked(dir);
   mkdirSync(path.join(dir, 'src'));
-  copyFileSync(WORKER_SOURCE, path.join(dir, 'src', 'worker.mjs'));
+  copyFileSync(source, path.join(dir, 'src', 'worker.mjs'));
   copyFileSync(path.join(REPO, 'www', 'cache-runner.js'), path.join(dir, 'src', 'cache-runner.js'));
   const wasmModules = [];
   const compiledWasm = {
@@ -65,7 +65,7 @@ async function writeBundle(dir, port) {
     plugins: [compiledWasm],
     logLevel: 'warning',
   });
-  assert.equal(wasmModules.length, 2, `the bundle imports the player and the edge .wasm: ${wasmModules}`);
+  assert.equal(wasmModules.length, wasmCount, `the bundle imports ${wasmCount === 2 ? 'the player and the edge .wasm' : 'one .wasm'}: ${wasmModules}`);
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -83,7 +83,7 @@ const playgateWorker :Workerd.Worker = (
 ${wasmModules.map((name) => `    (name = "${name}", wasm = embed "dist/${name}"),`).join('\n')}
   ],
   compatibilityDate = "2025-01-01",
-  globalOutbound = "loopback",
+  globalOutbound = "loopback",${bindings}
 );
 `;
   const configPath = path.join(dir, 'config.capnp');
@@ -287,4 +287,118 @@ test('playgate in workerd', { timeout: 60_000 }, async (t) => {
     };
     await cacheScenarios(t2, fixture.emu, fixture.clock, run, 'workerd', fixture);
   });
+});
+
+// The edge gate (createGate, tests/workerd/gate-worker.mjs) in real workerd, bundled from the
+// packed tarball like the worker above, in front of an origin on 127.0.0.1 (node:http) that
+// counts its requests: a jose-signed ES256 token (the platform's WebCrypto is not involved in
+// signing) reads an allowed segment, is refused with a code where the scope or the cap says no
+// (and the origin sees no request for it), and gets seed 000's master capped at its quality.
+test('the edge gate in workerd: allowed, refused with a code, master rewritten', { timeout: 90_000 }, async (t) => {
+  assert.ok(existsSync(WORKERD), `workerd binary missing: ${WORKERD}`);
+  const http = await import('node:http');
+  const MASTER = [
+    '#EXTM3U', '#EXT-X-VERSION:3',
+    '#EXT-X-STREAM-INF:BANDWIDTH=1000000,RESOLUTION=854x480,CODECS="avc1.4d401e,mp4a.40.2"', '480p/playlist.m3u8',
+    '#EXT-X-STREAM-INF:BANDWIDTH=5000000,RESOLUTION=1920x1080,CODECS="avc1.640028,mp4a.40.2"', '1080p/playlist.m3u8',
+    '#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,CODECS="hvc1.2.4.L153.B0,mp4a.40.2"', '2160p/playlist.m3u8', '',
+  ].join('\n');
+  const seen = [];
+  const originServer = http.createServer((req, res) => {
+    seen.push({ url: req.url, authorization: req.headers.authorization });
+    if (req.url === '/Movie1/playlist.m3u8') {
+      res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
+      return res.end(MASTER);
+    }
+    if (/^\/Movie1\/\d+p\/segment\d+\.ts$/.test(req.url)) {
+      res.writeHead(200, { 'content-type': 'video/mp2t' });
+      return res.end(`segment ${req.url}`);
+    }
+    res.writeHead(404);
+    return res.end();
+  });
+  await new Promise((resolve) => originServer.listen(0, '127.0.0.1', resolve));
+  const originUrl = `http://127.0.0.1:${originServer.address().port}`;
+
+  const es = await jose.generateKeyPair('ES256', { extractable: true });
+  const verifierConfig = { algorithms: ['ES256'], keys: { keys: [{ ...(await jose.exportJWK(es.publicKey)), kid: 'e1' }] }, audience: 'edge' };
+  const token = (ent, scope = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] }) => new jose.SignJWT(ent === null ? { scope } : { scope, ent })
+    .setProtectedHeader({ alg: 'ES256', kid: 'e1' }).setAudience('edge').setIssuedAt().setExpirationTime('5m').sign(es.privateKey);
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-gate-workerd-'));
+  let child;
+  let output = '';
+  t.after(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      if (!(await waitForExit(child, 3000))) {
+        child.kill('SIGKILL');
+        await waitForExit(child, 3000);
+      }
+    }
+    originServer.closeAllConnections?.();
+    originServer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const port = await freePort();
+  const capnpText = (s) => JSON.stringify(s); // a Cap'n Proto text literal is a JSON string
+  const configPath = await writeBundle(dir, port, {
+    source: path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'),
+    wasmCount: 1,
+    bindings: `\n  bindings = [\n    (name = "VERIFIER", text = ${capnpText(JSON.stringify(verifierConfig))}),\n    (name = "ORIGIN", text = ${capnpText(originUrl)}),\n  ],`,
+  });
+  child = spawn(WORKERD, ['serve', configPath, '--verbose'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (chunk) => { output += chunk; });
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  const base = `http://127.0.0.1:${port}`;
+  const hd = await token({ maxQuality: 'HD', country: 'DE' });
+  const get = (p, headers = {}) => fetch(`${base}${p}`, { headers: { authorization: `Bearer ${hd}`, 'cf-ipcountry': 'DE', ...headers }, signal: AbortSignal.timeout(5000) });
+
+  // Wait until the gate answers (its first request also compiles the wasm module's functions).
+  const deadline = Date.now() + 20_000;
+  let first;
+  for (;;) {
+    assert.equal(child.exitCode, null, `workerd exited (${child.exitCode}):\n${output}`);
+    try {
+      first = await get('/Movie1/1080p/segment1.ts');
+      break;
+    } catch (error) {
+      assert.ok(Date.now() < deadline, `workerd did not answer on ${base} within 20 s: ${error.message}\n${output}`);
+      await sleep(100);
+    }
+  }
+  assert.equal(first.status, 200, `allowed: ${await first.clone().text()}\n${output}`);
+  assert.equal(await first.text(), 'segment /Movie1/1080p/segment1.ts');
+  assert.equal(seen.at(-1).authorization, undefined, 'the token is not sent to the origin');
+
+  const refusedHere = async (res, status, code, what) => {
+    const before = seen.length;
+    const body = await res.text();
+    assert.equal(res.status, status, `${what}: ${body}\n${output}`);
+    assert.equal(JSON.parse(body).code, code, what);
+    assert.equal(typeof JSON.parse(body).reason, 'string', what);
+    assert.equal(seen.length, before, `${what}: the origin was called`);
+  };
+  let before = seen.length;
+  await refusedHere(await get('/Movie1/2160p/segment1.ts'), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', '2160p under HD');
+  await refusedHere(await get('/Movie2/1080p/segment1.ts'), 403, 'SCOPE_DENIED', 'another title');
+  await refusedHere(await get('/Movie1/1080p/segment1.ts', { authorization: '' }), 401, 'TOKEN_MISSING', 'no token');
+  await refusedHere(await get('/Movie1/1080p/segment1.ts', { 'cf-ipcountry': 'T1' }), 403, 'COUNTRY_UNKNOWN', 'Tor');
+  await refusedHere(await get('/Movie1/1080p/segment1.ts', { authorization: `Bearer ${hd.slice(0, -2)}AA` }), 401, 'BAD_SIGNATURE', 'forged');
+  assert.equal(seen.length, before, 'no refusal reached the origin');
+
+  // The master, capped at HD by the gate: the 2160p variant (3840x2160) is gone, the others stay.
+  const master = await get('/Movie1/playlist.m3u8');
+  assert.equal(master.status, 200);
+  const text = await master.text();
+  assert.equal(text, MASTER.replace('#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,CODECS="hvc1.2.4.L153.B0,mp4a.40.2"\n2160p/playlist.m3u8\n', ''));
+  assert.ok(text.includes('1080p/playlist.m3u8') && !text.includes('2160p'));
+  // Uncapped token: the master as the origin sent it; the token in the query works too.
+  const uncapped = await token(null);
+  before = seen.length;
+  const full = await fetch(`${base}/Movie1/playlist.m3u8?token=${uncapped}`, { signal: AbortSignal.timeout(5000) });
+  assert.equal(await full.text(), MASTER);
+  assert.equal(seen.at(-1).url, '/Movie1/playlist.m3u8', 'the token query parameter is not sent on');
+  assert.equal(seen.length, before + 1);
+  assert.equal(child.exitCode, null, `workerd exited:\n${output}`);
 });

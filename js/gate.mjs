@@ -1,0 +1,415 @@
+// The edge gate (issue 15, first slice), the edge module only: `createGate(options)` makes a
+// `{ fetch(request, env, ctx) }` handler that takes a viewer's playback token from the request,
+// verifies it (once per token: a bounded LRU of verified tokens, `exp` and `nbf` checked again at
+// every use), maps the URL path to a cache key and a rendition by a layout, allows only what the
+// token's scope and entitlement allow (scope `get` on the key, the rendition's quality within the
+// cap, the viewer's country), and proxies what it allows to an origin base URL, capping master
+// playlists and MPDs with filterManifest. Refusals are JSON `{ code, reason }` (401, 403, 405,
+// 400), origin failures 502; the origin is never called after a refusal or an error.
+// Owns the gate's options, its verified-token LRU and nothing else: verification, scopes and
+// manifests are the JWT layer's (jwt.mjs), scopes.mjs's and manifests.mjs's.
+// Not here yet: segment tokens, the MaxMind country database, the cache origin, Deno and Node
+// adapters (see the README, "Edge gate (first slice)").
+
+import { coded, fail, isA, jsonInput } from './checks.mjs';
+import { manifestFilter } from './manifests.mjs';
+
+const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
+const QUALITY_NAMES = ['', 'SD', 'HD', 'UHD1', 'UHD2'];
+// The verifier's error codes that are the token's fault: 401 with the same code.
+const TOKEN_CODES = new Set([
+  'MALFORMED_TOKEN', 'ALGORITHM_NOT_ALLOWED', 'UNKNOWN_KEY', 'BAD_SIGNATURE', 'TOKEN_EXPIRED',
+  'TOKEN_NOT_YET_VALID', 'WRONG_ISSUER', 'WRONG_AUDIENCE',
+]);
+const DEFAULT_LAYOUT = '/{content}/{rendition}/{file}';
+const COOKIE = 'playgate_token';
+const MAX_TOKEN_CHARS = 16384; // longer is MALFORMED_TOKEN before any verification (and never cached)
+const PLACEHOLDERS = ['{content}', '{rendition}', '{file}'];
+// Request headers never sent to the origin: the token's carrier and hop-by-hop headers.
+const DROP_HEADERS = ['authorization', 'host', 'connection', 'keep-alive', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+// Sent for manifests, which are rewritten per viewer: the origin must send the whole body.
+const CONDITIONAL_HEADERS = ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since'];
+
+/**
+ * The quality of a rendition by its name: one `<lines>p` part (`1080p`, `720p60`, `video_1080p`;
+ * parts split at `-`, `_` and `.`), SD below 720 lines, HD up to 1080, UHD1 up to 2160, UHD2
+ * above. Anything else (no such part, two of them, 0 lines) is null: the name says nothing.
+ */
+export function renditionQuality(name) {
+  let lines = 0;
+  for (const part of name.split(/[-_.]/)) {
+    const m = /^(\d{2,5})p(\d{2,3})?$/i.exec(part);
+    if (!m) continue;
+    if (lines !== 0) return null; // two heights: ambiguous
+    lines = Number(m[1]);
+  }
+  if (lines <= 0) return null;
+  return lines < 720 ? 'SD' : lines <= 1080 ? 'HD' : lines <= 2160 ? 'UHD1' : 'UHD2';
+}
+
+/** The layout as its segments (literals and placeholders); throws INVALID_ARGUMENT. */
+function readLayout(layout) {
+  if (typeof layout !== 'string' || !layout.startsWith('/')) {
+    throw fail('INVALID_ARGUMENT', `layout: expected a path pattern such as '${DEFAULT_LAYOUT}'`);
+  }
+  const segments = layout.slice(1).split('/');
+  for (const p of PLACEHOLDERS) {
+    if (segments.filter((s) => s === p).length !== 1) throw fail('INVALID_ARGUMENT', `layout: must hold ${p} exactly once as a whole segment: ${layout}`);
+  }
+  if (segments[segments.length - 1] !== '{file}') throw fail('INVALID_ARGUMENT', `layout: {file} must be the last segment: ${layout}`);
+  for (const s of segments) {
+    if (s === '' || (!PLACEHOLDERS.includes(s) && (s.includes('{') || s.includes('}')))) {
+      throw fail('INVALID_ARGUMENT', `layout: a segment is empty or an unknown placeholder: ${JSON.stringify(s)}`);
+    }
+  }
+  return segments;
+}
+
+/**
+ * Where `segments` (the decoded path's) sit in the layout: `{ rendition }` for a path of the whole
+ * layout, `{ rendition: null, titleLevel: true }` for one without its `{rendition}` segment (the
+ * master playlist or MPD beside the renditions, seed 000's `/{ContentName}/playlist.m3u8`), or
+ * null for a path the layout does not describe.
+ */
+function matchLayout(layout, segments) {
+  const match = (pattern) => {
+    if (pattern.length !== segments.length) return false;
+    return pattern.every((p, i) => p === '{content}' || p === '{file}' || p === '{rendition}' || p === segments[i]);
+  };
+  if (match(layout)) return { rendition: segments[layout.indexOf('{rendition}')], titleLevel: false };
+  if (match(layout.filter((s) => s !== '{rendition}'))) return { rendition: null, titleLevel: true };
+  return null;
+}
+
+/** A small LRU of verified tokens: a Map in use order. */
+class TokenCache {
+  constructor(max) {
+    this.max = max;
+    this.map = new Map();
+  }
+
+  get(token) {
+    const entry = this.map.get(token);
+    if (entry !== undefined) {
+      this.map.delete(token);
+      this.map.set(token, entry);
+    }
+    return entry;
+  }
+
+  set(token, entry) {
+    if (this.max === 0) return;
+    this.map.delete(token);
+    this.map.set(token, entry);
+    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value);
+  }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+function refusal(status, code, reason, extra = {}) {
+  return new Response(JSON.stringify({ code, reason }), { status, headers: { ...JSON_HEADERS, ...extra } });
+}
+
+/** The value of cookie `name` in a Cookie header, and the header without it. */
+function takeCookie(header, name) {
+  if (header === null) return { value: null, rest: null };
+  let value = null;
+  const kept = [];
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    const key = (eq < 0 ? part : part.slice(0, eq)).trim();
+    if (key === name) {
+      if (value === null) value = part.slice(eq + 1).trim();
+    } else if (part.trim() !== '') kept.push(part.trim());
+  }
+  return { value, rest: kept.length ? kept.join('; ') : null };
+}
+
+/** The module's `createGate(options)`: `raw` is the edge module (its JwtVerifier installed). */
+export function gateFactory(raw) {
+  const { JwtVerifier } = raw;
+  const filterManifest = manifestFilter(raw);
+
+  return function createGate(options) {
+    try {
+      return makeGate(options);
+    } catch (error) {
+      throw coded(error, 'INVALID_ARGUMENT', 'createGate(options)');
+    }
+  };
+
+  function makeGate(options) {
+    if (options === null || typeof options !== 'object') {
+      throw fail('INVALID_ARGUMENT', 'options: expected { verifier, origin, country?, layout?, cacheName?, maxTokens?, timeoutMs?, clock? }');
+    }
+    const {
+      verifier: verifierOption, origin, country, layout = DEFAULT_LAYOUT, cacheName = 'media',
+      maxTokens = 1000, timeoutMs = 10_000, clock = Date.now, fetch: fetchOption,
+    } = options;
+
+    // The verifier: a JwtVerifier, or JwtVerifier.fromJson's options (INVALID_KEY when wrong).
+    let verifier;
+    let leewayMs = 0;
+    if (isA(verifierOption, JwtVerifier)) {
+      verifier = verifierOption; // its leeway is not readable: cached tokens get none (stricter)
+    } else if (verifierOption !== null && typeof verifierOption === 'object') {
+      // Read once, as text: the verifier and the cache's leeway see the same options.
+      const text = jsonInput(verifierOption, 'INVALID_KEY', 'verifier');
+      verifier = JwtVerifier.fromJson(text);
+      const leeway = JSON.parse(text).leewaySeconds;
+      leewayMs = (typeof leeway === 'number' && Number.isFinite(leeway) && leeway >= 0 ? leeway : 60) * 1000;
+    } else {
+      throw fail('INVALID_ARGUMENT', 'verifier: expected a JwtVerifier or JwtVerifier.fromJson options');
+    }
+
+    // The origin: a base URL (http or https); the cache origin is a later slice.
+    if (origin !== null && typeof origin === 'object') {
+      throw fail('INVALID_ARGUMENT', 'origin: the cache origin ({ cache, cacheName }) is not supported yet; give a base URL');
+    }
+    if (typeof origin !== 'string') throw fail('INVALID_ARGUMENT', 'origin: expected a base URL such as https://origin.example');
+    let originUrl;
+    try {
+      originUrl = new URL(origin);
+    } catch {
+      throw fail('INVALID_ARGUMENT', `origin: not a URL: ${JSON.stringify(origin.slice(0, 200))}`);
+    }
+    if (originUrl.protocol !== 'https:' && originUrl.protocol !== 'http:') throw fail('INVALID_ARGUMENT', 'origin: expected an http or https URL');
+    if (originUrl.search !== '' || originUrl.hash !== '' || originUrl.username !== '' || originUrl.password !== '') {
+      throw fail('INVALID_ARGUMENT', 'origin: a base URL without query, fragment or credentials');
+    }
+    const originBase = originUrl.origin + originUrl.pathname.replace(/\/+$/, '');
+
+    // Country: trusted request headers, in order (the first one present is the viewer's).
+    let countryHeaders = null;
+    if (country !== undefined && country !== null) {
+      if (typeof country !== 'object') throw fail('INVALID_ARGUMENT', 'country: expected { headers: [...] }');
+      if (country.mmdb !== undefined) throw fail('INVALID_ARGUMENT', 'country.mmdb: the MaxMind database is not supported yet; give { headers: [...] }');
+      const { headers } = country;
+      if (!Array.isArray(headers) || headers.length === 0) throw fail('INVALID_ARGUMENT', 'country.headers: expected a non-empty array of header names');
+      countryHeaders = Array.from(headers, (h, i) => {
+        if (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h)) throw fail('INVALID_ARGUMENT', `country.headers[${i}]: expected a header name`);
+        return h.toLowerCase();
+      });
+    }
+
+    const layoutSegments = readLayout(layout);
+    if (typeof cacheName !== 'string' || cacheName === '') throw fail('INVALID_ARGUMENT', 'cacheName: expected a non-empty string');
+    if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > 1_000_000) throw fail('INVALID_ARGUMENT', 'maxTokens: expected an integer from 0 to 1000000');
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 600_000) throw fail('INVALID_ARGUMENT', 'timeoutMs: expected milliseconds, more than 0, at most 600000');
+    if (typeof clock !== 'function') throw fail('INVALID_ARGUMENT', 'clock: expected a function returning epoch milliseconds');
+    if (fetchOption !== undefined && typeof fetchOption !== 'function') throw fail('INVALID_ARGUMENT', 'fetch: expected a function');
+    const originFetch = fetchOption ?? ((...args) => globalThis.fetch(...args));
+
+    const tokens = new TokenCache(maxTokens);
+
+    /** The clock, checked: a clock that fails or lies is an error, never "no time". */
+    function now() {
+      const t = clock();
+      if (typeof t !== 'number' || !Number.isFinite(t)) throw fail('INVALID_ARGUMENT', 'clock: returned no finite epoch milliseconds');
+      return t;
+    }
+
+    /** `{ claims, scope, entitlement }` of a token, verified once; or a refusal Response. */
+    function verified(token, at) {
+      const cached = tokens.get(token);
+      if (cached !== undefined) {
+        if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) {
+          tokens.map.delete(token);
+          return refusal(401, 'TOKEN_EXPIRED', 'the token has expired', { 'www-authenticate': 'Bearer error="invalid_token"' });
+        }
+        if (cached.nbf !== null && at < cached.nbf * 1000 - leewayMs) {
+          return refusal(401, 'TOKEN_NOT_YET_VALID', 'the token is not valid yet', { 'www-authenticate': 'Bearer error="invalid_token"' });
+        }
+        return cached;
+      }
+      let result;
+      try {
+        result = verifier.verifyPlayback(token, { now: at });
+      } catch (error) {
+        const code = error !== null && typeof error === 'object' ? error.code : undefined;
+        if (TOKEN_CODES.has(code)) {
+          return refusal(401, code, String(error.message), { 'www-authenticate': 'Bearer error="invalid_token"' });
+        }
+        if (code === 'INVALID_SCOPE') return refusal(403, 'SCOPE_DENIED', `the token carries no usable scope: ${String(error.message)}`);
+        throw error;
+      }
+      const { claims, scope, entitlement } = result;
+      const time = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+      const entry = { claims, scope, entitlement, exp: time(claims.exp), nbf: time(claims.nbf) };
+      tokens.set(token, entry);
+      return entry;
+    }
+
+    async function handle(request) {
+      // Reading the request: a value that is not a Request is the caller's error (INVALID_ARGUMENT).
+      let method;
+      let url;
+      let headers;
+      try {
+        if (!isA(request, Request)) throw fail('INVALID_ARGUMENT', 'request: expected a Request');
+        method = request.method;
+        url = new URL(request.url);
+        headers = new Headers(request.headers);
+      } catch (error) {
+        throw coded(error, 'INVALID_ARGUMENT', 'request');
+      }
+      if (method !== 'GET' && method !== 'HEAD') {
+        return refusal(405, 'METHOD_NOT_ALLOWED', `${method.slice(0, 20)}: the gate serves GET and HEAD only`, { allow: 'GET, HEAD' });
+      }
+
+      // The token: Authorization: Bearer, then ?token=, then the playgate_token cookie. Every
+      // carrier is removed before the request goes on.
+      let token = null;
+      const authorization = headers.get('authorization');
+      if (authorization !== null) {
+        const m = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);
+        if (m) token = m[1];
+      }
+      const fromQuery = url.searchParams.get('token');
+      if (token === null && fromQuery !== null && fromQuery !== '') token = fromQuery;
+      // The query goes on as the client wrote it, unless it carried a token (then re-serialised
+      // without it: URLSearchParams writes its own encoding of the other parameters).
+      const search = url.searchParams.has('token') ? (url.searchParams.delete('token'), url.searchParams.toString()) : url.search.slice(1);
+      const cookie = takeCookie(headers.get('cookie'), COOKIE);
+      if (token === null && cookie.value !== null && cookie.value !== '') {
+        try {
+          token = decodeURIComponent(cookie.value);
+        } catch {
+          token = cookie.value;
+        }
+      }
+      if (token === null) return refusal(401, 'TOKEN_MISSING', 'no playback token: expected Authorization: Bearer, a token query parameter or the playgate_token cookie', { 'www-authenticate': 'Bearer' });
+      if (token.length > MAX_TOKEN_CHARS) return refusal(401, 'MALFORMED_TOKEN', `the token is over ${MAX_TOKEN_CHARS} characters`, { 'www-authenticate': 'Bearer error="invalid_token"' });
+
+      // The key: the path itself, decoded (seed 000's keys are plain text); a path whose decoding
+      // would change its segments is refused, so the key checked is the path the origin serves.
+      let key;
+      try {
+        key = decodeURIComponent(url.pathname);
+      } catch {
+        return refusal(400, 'INVALID_PATH', 'the path is not valid percent-encoded UTF-8');
+      }
+      const segments = key.slice(1).split('/');
+      if (/%2f|%5c/i.test(url.pathname) || key.includes('\\') || key.includes('\0')
+        || segments.some((s) => s === '' || s === '.' || s === '..')) {
+        return refusal(400, 'INVALID_PATH', 'the path has an empty, dot or encoded separator segment');
+      }
+
+      const at = now();
+      const token$ = verified(token, at);
+      if (token$ instanceof Response) return token$;
+      const { scope, entitlement } = token$;
+
+      if (!scope.allows('get', cacheName, key)) {
+        return refusal(403, 'SCOPE_DENIED', `the token's scope does not allow get on ${JSON.stringify(key)} in cache ${JSON.stringify(cacheName)}`);
+      }
+
+      // The cap: null (or no entitlement) is uncapped; an unknown cap name allows nothing.
+      const cap = entitlement?.maxQuality ?? null;
+      const capRank = cap === null ? 0 : (RANKS[cap] ?? -1);
+      if (capRank === -1) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `the token's cap ${JSON.stringify(String(cap))} is not a quality`);
+      const isManifestPath = /\.(m3u8|mpd)$/i.test(key);
+      const place = matchLayout(layoutSegments, segments);
+      if (capRank !== 0) {
+        if (place === null || (place.titleLevel && !isManifestPath)) {
+          return refusal(403, 'RENDITION_UNKNOWN', `${JSON.stringify(key)} is not a rendition of the layout, and the token is capped at ${cap}`);
+        }
+        if (!place.titleLevel) {
+          const quality = renditionQuality(place.rendition);
+          if (quality === null) return refusal(403, 'RENDITION_UNKNOWN', `the rendition name ${JSON.stringify(place.rendition)} says nothing about its quality, and the token is capped at ${cap}`);
+          if (RANKS[quality] > capRank) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `rendition ${JSON.stringify(place.rendition)} is ${quality}, above the token's cap ${cap}`);
+        }
+      }
+
+      // Country: applied when the token carries one. The viewer's comes from the first configured
+      // header present; Cloudflare's XX (unknown) and T1 (Tor), anything not two letters, and no
+      // header (or no header configured) are an unknown country.
+      const wanted = entitlement?.country ?? null;
+      if (wanted !== null) {
+        let seen = null;
+        if (countryHeaders !== null) {
+          for (const h of countryHeaders) {
+            const v = headers.get(h);
+            if (v !== null) {
+              seen = v.trim().toUpperCase();
+              break;
+            }
+          }
+        }
+        if (seen === null || !/^[A-Z]{2}$/.test(seen) || seen === 'XX') {
+          return refusal(403, 'COUNTRY_UNKNOWN', countryHeaders === null
+            ? 'the token is limited to a country and the gate has no country source'
+            : `the viewer's country is unknown (${seen === null ? 'no country header' : JSON.stringify(seen.slice(0, 8))})`);
+        }
+        if (seen !== String(wanted).toUpperCase()) {
+          return refusal(403, 'COUNTRY_NOT_ALLOWED', `the token is limited to ${String(wanted)}; the viewer is in ${seen}`);
+        }
+      }
+
+      // Allowed: proxy to the origin, without the token.
+      const upstreamHeaders = new Headers(headers);
+      for (const h of DROP_HEADERS) upstreamHeaders.delete(h);
+      if (cookie.rest === null) upstreamHeaders.delete('cookie');
+      else upstreamHeaders.set('cookie', cookie.rest);
+      if (isManifestPath) for (const h of CONDITIONAL_HEADERS) upstreamHeaders.delete(h);
+      const target = `${originBase}${url.pathname}${search === '' ? '' : `?${search}`}`;
+      let response;
+      try {
+        response = await originFetch(target, { method, headers: upstreamHeaders, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+        if (!isA(response, Response)) throw fail('INVALID_ARGUMENT', 'fetch: did not return a Response');
+      } catch (error) {
+        const timedOut = error !== null && typeof error === 'object' && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        return refusal(502, 'ORIGIN_UNAVAILABLE', timedOut ? `the origin did not answer within ${timeoutMs} ms` : 'the origin could not be reached');
+      }
+      if (response.status >= 500) {
+        response.body?.cancel().catch(() => {});
+        return refusal(502, 'ORIGIN_UNAVAILABLE', `the origin answered ${response.status}`);
+      }
+      if (!isManifestPath || method === 'HEAD' || response.status !== 200) return response;
+
+      // A master playlist or an MPD: capped before it leaves.
+      let text;
+      try {
+        text = await response.text();
+      } catch {
+        return refusal(502, 'ORIGIN_UNAVAILABLE', 'the origin\'s body could not be read');
+      }
+      const isMpd = /\.mpd$/i.test(key);
+      if (!isMpd && !text.includes('#EXT-X-STREAM-INF')) {
+        const out = new Headers(response.headers);
+        out.delete('content-length');
+        out.delete('content-encoding');
+        return new Response(text, { status: 200, headers: out });
+      }
+      let filtered;
+      try {
+        filtered = filterManifest(text, { maxQuality: cap === null ? null : QUALITY_NAMES[capRank] });
+      } catch (error) {
+        const code = error !== null && typeof error === 'object' && typeof error.code === 'string' ? error.code : 'INVALID_MANIFEST';
+        return refusal(502, code, `the origin's manifest was refused: ${String(error?.message).slice(0, 300)}`);
+      }
+      const out = new Headers(response.headers);
+      for (const h of ['content-length', 'content-encoding', 'etag', 'last-modified', 'accept-ranges']) out.delete(h);
+      out.set('cache-control', 'private, no-store'); // capped for this viewer
+      return new Response(filtered.text, { status: 200, headers: out });
+    }
+
+    const gate = {
+      /** Answers one request: a refusal, a 502, or the origin's response (manifests capped). */
+      async fetch(request, env, ctx) {
+        void env;
+        void ctx;
+        try {
+          return await handle(request);
+        } catch (error) {
+          if (isA(error, Error) && error.code === 'INVALID_ARGUMENT') throw error;
+          // A failure of ours (or of the clock): refused, never proxied.
+          return refusal(500, 'GATE_ERROR', 'the gate failed on this request');
+        }
+      },
+    };
+    Object.defineProperty(gate, 'tokensCached', { get: () => tokens.map.size, enumerable: true });
+    return Object.freeze(gate);
+  }
+}

@@ -1,0 +1,393 @@
+// The edge gate (`createGate`, playgate/edge, issue 15's first slice) in front of a local origin
+// (node:http on 127.0.0.1 serving seed 000's MediaStore layout: /Movie1/playlist.m3u8, the
+// renditions' media playlists and segments). Tokens are minted by the package's own
+// PlaybackTokenMinter (HS256, ES256) and by `jose` (npm) for interop. Truth comes from outside
+// the code under test: the keys and the scope of seed 000 (readonly, cache `media`, keyPrefix
+// `/{ContentName}/`), the quality lines of docs/decision-rules.md (SD < 720, HD <= 1080, UHD1
+// <= 2160, UHD2 above), the manifest vectors (tests/vectors/manifests.json, whose expectations
+// are re-derived with m3u8-parser and fast-xml-parser by manifest-vectors.test.mjs), m3u8-parser
+// parsing the gate's output, and jose signing. The origin counts every request it gets, so that
+// "never called after a refusal" is observed, not assumed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import path from 'node:path';
+import { Parser as M3u8Parser } from 'm3u8-parser';
+import { REPO, PKG, loadVectors } from './helpers.mjs';
+
+const jose = await import(path.join(REPO, 'tests/node_modules/jose/dist/webapi/index.js'));
+const edge = await import(path.join(PKG, 'edge/node/index.mjs'));
+const player = await import(path.join(PKG, 'node/index.mjs'));
+const { createGate, PlaybackTokenMinter, JwtVerifier } = edge;
+const MANIFEST_VECTORS = loadVectors('manifests.json');
+const vector = (name) => {
+  const c = MANIFEST_VECTORS.cases.find((x) => x.name.startsWith(name));
+  assert.ok(c, `manifest vector "${name}"`);
+  return c;
+};
+const HLS_VECTOR = vector('HLS one ladder 360p..4320p, cap HD');
+const DASH_VECTOR = vector('DASH multi-DRM VOD MPD (cenc');
+assert.equal(HLS_VECTOR.maxQuality, 'HD');
+assert.equal(DASH_VECTOR.maxQuality, 'HD');
+
+// A master playlist of three renditions named as seed 000 names them (by their height).
+const MASTER = [
+  '#EXTM3U', '#EXT-X-VERSION:3',
+  '#EXT-X-STREAM-INF:BANDWIDTH=1000000,RESOLUTION=854x480,CODECS="avc1.4d401e,mp4a.40.2"', '480p/playlist.m3u8',
+  '#EXT-X-STREAM-INF:BANDWIDTH=5000000,RESOLUTION=1920x1080,CODECS="avc1.640028,mp4a.40.2"', '1080p/playlist.m3u8',
+  '#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,CODECS="hvc1.2.4.L153.B0,mp4a.40.2"', '2160p/playlist.m3u8', '',
+].join('\n');
+const media = (r) => `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\nsegment1.ts\n#EXTINF:6.0,\nsegment2.ts\n#EXT-X-ENDLIST\n`;
+const segment = (p) => `segment bytes of ${p}`;
+
+/** The origin: seed 000's layout under /Movie1 and /Movie2, a 500 under /Broken. Counts requests. */
+async function startOrigin() {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ url: req.url, method: req.method, headers: req.headers });
+    const { pathname } = new URL(req.url, 'http://origin');
+    const send = (status, type, body) => {
+      res.writeHead(status, { 'content-type': type, etag: '"v1"' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    let m;
+    if (pathname.startsWith('/Broken/')) return send(500, 'text/plain', 'boom');
+    if (/^\/Movie[12]\/playlist\.m3u8$/.test(pathname)) return send(200, 'application/vnd.apple.mpegurl', MASTER);
+    if (pathname === '/Movie1/vector.m3u8') return send(200, 'application/vnd.apple.mpegurl', HLS_VECTOR.input);
+    if (pathname === '/Movie1/manifest.mpd') return send(200, 'application/dash+xml', DASH_VECTOR.input);
+    if (pathname === '/Movie1/bad.m3u8') return send(200, 'application/vnd.apple.mpegurl', '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=1920x\nx.m3u8\n');
+    if ((m = /^\/Movie[12]\/(\w+)\/playlist\.m3u8$/.exec(pathname))) return send(200, 'application/vnd.apple.mpegurl', media(m[1]));
+    if (/^\/Movie[12]\/\w+\/segment\d+\.ts$/.test(pathname)) return send(200, 'video/mp2t', segment(pathname));
+    return send(404, 'text/plain', 'not found');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, seen, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
+}
+
+/** A port nothing listens on (the origin "down"). */
+async function closedPort() {
+  const s = http.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+// Seed 000: a readonly token scoped to one title's key prefix in cache `media`.
+const SEED_SCOPE = (title) => ({ permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: `/${title}/` } }] });
+const HS_JWK = { kty: 'oct', k: Buffer.from(new Uint8Array(32).map((_, i) => (i * 29 + 5) & 0xff)).toString('base64url'), kid: 'hs1' };
+const es = await jose.generateKeyPair('ES256', { extractable: true });
+const ES_PRIVATE = { ...(await jose.exportJWK(es.privateKey)), kid: 'es1' };
+const ES_PUBLIC = { ...(await jose.exportJWK(es.publicKey)), kid: 'es1' };
+const VERIFIER = { algorithms: ['HS256', 'ES256'], keys: { keys: [HS_JWK, ES_PUBLIC] }, audience: 'edge', leewaySeconds: 0 };
+const hsMinter = PlaybackTokenMinter.fromJson({ algorithm: 'HS256', key: HS_JWK, kid: 'hs1', audience: 'edge' });
+const esMinter = PlaybackTokenMinter.fromJson({ algorithm: 'ES256', key: ES_PRIVATE, kid: 'es1', audience: 'edge' });
+const mint = (entitlement, { title = 'Movie1', minter = hsMinter, now } = {}) => minter.mint({ scope: SEED_SCOPE(title), subject: 'viewer-1', entitlement, now });
+
+/** A token signed by jose, with the claims the package's tokens carry (scope in the SDK's JSON form, `ent`). */
+async function joseToken({ alg = 'ES256', ent = { maxQuality: 'HD' }, scope = SEED_SCOPE('Movie1'), exp = Math.floor(Date.now() / 1000) + 300 } = {}) {
+  const key = alg === 'HS256' ? Buffer.from(HS_JWK.k, 'base64url') : es.privateKey;
+  return new jose.SignJWT({ scope, ent }).setProtectedHeader({ alg, kid: alg === 'HS256' ? 'hs1' : 'es1' })
+    .setAudience('edge').setSubject('viewer-2').setIssuedAt().setExpirationTime(exp).sign(key);
+}
+
+const origin = await startOrigin();
+test.after(() => origin.close());
+
+const gateOf = (extra = {}) => createGate({ verifier: VERIFIER, origin: origin.url, country: { headers: ['CF-IPCountry'] }, ...extra });
+const GATE = gateOf();
+const get = (gate, p, { token, via = 'bearer', headers = {}, method = 'GET' } = {}) => {
+  let url = `http://gate.example${p}`;
+  const h = { ...headers };
+  if (token !== undefined && via === 'bearer') h.authorization = `Bearer ${token}`;
+  if (token !== undefined && via === 'query') url += `${p.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+  if (token !== undefined && via === 'cookie') h.cookie = `theme=dark; playgate_token=${token}; lang=de`;
+  return gate.fetch(new Request(url, { method, headers: h }), {}, {});
+};
+/** Asserts a refusal `{ code, reason }` with `status`, and that the origin got no request for it. */
+async function refused(promise, status, code, what) {
+  const before = origin.seen.length;
+  const res = await promise;
+  const body = await res.text();
+  assert.equal(res.status, status, `${what}: ${body}`);
+  const json = JSON.parse(body);
+  assert.equal(json.code, code, `${what}: ${body}`);
+  assert.equal(typeof json.reason, 'string', what);
+  assert.equal(origin.seen.length, before, `${what}: the origin was called after the refusal`);
+  return json;
+}
+
+test('createGate is in playgate/edge only', () => {
+  assert.equal(typeof createGate, 'function');
+  assert.equal(player.createGate, undefined);
+});
+
+test('an allowed segment is proxied from the origin, without the token', async () => {
+  for (const [name, token] of [['HS256 (package)', mint({ maxQuality: 'HD' })], ['ES256 (package)', mint({ maxQuality: 'HD' }, { minter: esMinter })],
+    ['ES256 (jose)', await joseToken()], ['HS256 (jose)', await joseToken({ alg: 'HS256' })]]) {
+    const before = origin.seen.length;
+    const res = await get(GATE, '/Movie1/1080p/segment1.ts?x=1', { token, via: 'query' });
+    assert.equal(res.status, 200, name);
+    assert.equal(await res.text(), segment('/Movie1/1080p/segment1.ts'), name);
+    assert.equal(origin.seen.length, before + 1, name);
+    const sent = origin.seen.at(-1);
+    assert.equal(sent.url, '/Movie1/1080p/segment1.ts?x=1', `${name}: the token query parameter is removed`);
+    await get(GATE, '/Movie1/1080p/segment1.ts?sig=a%20b~c&e=', { token });
+    assert.equal(origin.seen.at(-1).url, '/Movie1/1080p/segment1.ts?sig=a%20b~c&e=', `${name}: a query without a token goes on as written`);
+    assert.equal(sent.headers.authorization, undefined);
+  }
+  // SD within an HD cap; no cap at all allows UHD.
+  assert.equal((await get(GATE, '/Movie1/480p/segment2.ts', { token: mint({ maxQuality: 'HD' }) })).status, 200);
+  assert.equal((await get(GATE, '/Movie1/2160p/segment1.ts', { token: mint(null) })).status, 200);
+  assert.equal((await get(GATE, '/Movie1/2160p/segment1.ts', { token: mint({ maxQuality: 'UHD1' }) })).status, 200);
+  // HEAD is proxied as HEAD.
+  const head = await get(GATE, '/Movie1/1080p/segment1.ts', { token: mint({ maxQuality: 'HD' }), method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(origin.seen.at(-1).method, 'HEAD');
+});
+
+test('the token from the Authorization header, the query, a cookie; carriers removed before proxying', async () => {
+  const token = mint({ maxQuality: 'HD' });
+  for (const via of ['bearer', 'query', 'cookie']) {
+    const res = await get(GATE, '/Movie1/720p/segment1.ts', { token, via });
+    assert.equal(res.status, 200, via);
+    const sent = origin.seen.at(-1);
+    assert.equal(sent.url, '/Movie1/720p/segment1.ts', via);
+    assert.equal(sent.headers.authorization, undefined, via);
+    if (via === 'cookie') assert.equal(sent.headers.cookie, 'theme=dark; lang=de', 'only the playgate_token cookie is removed');
+    assert.ok(!JSON.stringify(sent).includes(token), `${via}: the token reached the origin`);
+  }
+  await refused(get(GATE, '/Movie1/720p/segment1.ts'), 401, 'TOKEN_MISSING', 'no token');
+  await refused(get(GATE, '/Movie1/720p/segment1.ts', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }), 401, 'TOKEN_MISSING', 'a Basic header is no token');
+  await refused(get(GATE, '/Movie1/720p/segment1.ts', { token: '', via: 'query' }), 401, 'TOKEN_MISSING', 'an empty token');
+});
+
+test('a key outside the token\'s scope: SCOPE_DENIED (another title, another cache)', async () => {
+  const token = mint({ maxQuality: 'HD' });
+  await refused(get(GATE, '/Movie2/1080p/segment1.ts', { token }), 403, 'SCOPE_DENIED', 'another title');
+  await refused(get(GATE, '/Movie10/1080p/segment1.ts', { token }), 403, 'SCOPE_DENIED', 'a title whose name starts like the scope\'s, without its slash');
+  const otherCache = gateOf({ cacheName: 'other' });
+  await refused(get(otherCache, '/Movie1/1080p/segment1.ts', { token }), 403, 'SCOPE_DENIED', 'a scope of cache media, the gate checks cache other');
+  const writeOnly = hsMinter.mint({ scope: { permissions: [{ role: 'writeonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] }, entitlement: { maxQuality: 'HD' } });
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: writeOnly }), 403, 'SCOPE_DENIED', 'writeonly grants no get');
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: await joseToken({ scope: SEED_SCOPE('Movie2') }) }), 403, 'SCOPE_DENIED', 'jose token for Movie2');
+});
+
+test('a rendition above the cap: QUALITY_EXCEEDS_ENTITLEMENT; unknown renditions fail closed under a cap', async () => {
+  const hd = mint({ maxQuality: 'HD' });
+  await refused(get(GATE, '/Movie1/2160p/segment1.ts', { token: hd }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', '2160p under HD');
+  await refused(get(GATE, '/Movie1/1440p/playlist.m3u8', { token: hd }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', '1440p under HD');
+  await refused(get(GATE, '/Movie1/720p/segment1.ts', { token: mint({ maxQuality: 'SD' }) }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', '720 lines are HD, not SD');
+  await refused(get(GATE, '/Movie1/4320p/segment1.ts', { token: mint({ maxQuality: 'UHD1' }) }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', '4320p is UHD2');
+  await refused(get(GATE, '/Movie1/2160p/segment1.ts', { token: await joseToken({ ent: { maxQuality: 'HD' } }) }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', 'jose token');
+  await refused(get(GATE, '/Movie1/high/segment1.ts', { token: hd }), 403, 'RENDITION_UNKNOWN', 'a name without a height');
+  await refused(get(GATE, '/Movie1/480p-1080p/segment1.ts', { token: hd }), 403, 'RENDITION_UNKNOWN', 'two heights');
+  await refused(get(GATE, '/Movie1/segment1.ts', { token: hd }), 403, 'RENDITION_UNKNOWN', 'a title-level file that is no manifest');
+  await refused(get(GATE, '/Movie1/a/b/segment1.ts', { token: hd }), 403, 'RENDITION_UNKNOWN', 'a path outside the layout');
+  // Without a cap the name does not matter; the scope still does.
+  assert.equal((await get(GATE, '/Movie1/high/segment1.ts', { token: mint(null) })).status, 200, 'uncapped: proxied');
+  assert.equal(origin.seen.at(-1).url, '/Movie1/high/segment1.ts');
+});
+
+test('a configured layout: /vod/{content}/{rendition}/{file}', async () => {
+  const gate = gateOf({ layout: '/vod/{content}/{rendition}/{file}', origin: `${origin.url}/` });
+  const token = hsMinter.mint({ scope: { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/vod/Movie1/' } }] }, entitlement: { maxQuality: 'HD' } });
+  await refused(get(gate, '/vod/Movie1/2160p/segment1.ts', { token }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', 'layout with a prefix');
+  await refused(get(gate, '/Movie1/1080p/segment1.ts', { token }), 403, 'SCOPE_DENIED', 'outside the scope');
+  assert.equal((await get(gate, '/vod/Movie1/1080p/segment1.ts', { token })).status, 404, 'allowed and proxied (the origin has no /vod)');
+  assert.equal(origin.seen.at(-1).url, '/vod/Movie1/1080p/segment1.ts');
+  for (const layout of ['{content}/{rendition}/{file}', '/{content}/{file}', '/{content}/{file}/{rendition}', '/{content}/{rendition}/{file}/{file}', '/{x}/{rendition}/{file}', '/{content}//{rendition}/{file}']) {
+    assert.throws(() => gateOf({ layout }), { code: 'INVALID_ARGUMENT' }, layout);
+  }
+});
+
+/** The variants of an HLS master, parsed by m3u8-parser (not by playgate). */
+function variants(text) {
+  const p = new M3u8Parser();
+  p.push(text);
+  p.end();
+  return (p.manifest.playlists ?? []).map((v) => ({ uri: v.uri, lines: Math.min(v.attributes.RESOLUTION.width, v.attributes.RESOLUTION.height) }));
+}
+
+test('master playlists and MPDs are rewritten to the cap', async () => {
+  // Seed 000's master: under HD (at most 1080 lines), the 2160p variant goes, by m3u8-parser.
+  let res = await get(GATE, '/Movie1/playlist.m3u8', { token: mint({ maxQuality: 'HD' }) });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('cache-control'), 'private, no-store', 'a capped manifest is this viewer\'s');
+  assert.equal(res.headers.get('etag'), null);
+  const kept = variants(await res.text());
+  assert.deepEqual(kept.map((v) => v.uri), ['480p/playlist.m3u8', '1080p/playlist.m3u8']);
+  assert.ok(kept.every((v) => v.lines <= 1080));
+  assert.deepEqual(variants(MASTER).map((v) => v.uri), ['480p/playlist.m3u8', '1080p/playlist.m3u8', '2160p/playlist.m3u8'], 'the origin\'s master has all three');
+  res = await get(GATE, '/Movie1/playlist.m3u8', { token: mint({ maxQuality: 'SD' }) });
+  assert.deepEqual(variants(await res.text()).map((v) => v.uri), ['480p/playlist.m3u8'], 'SD: below 720 lines only');
+  res = await get(GATE, '/Movie1/playlist.m3u8', { token: mint(null) });
+  assert.equal(await res.text(), MASTER, 'uncapped: the master as the origin sent it');
+  // The manifest vectors' expectations (re-derived by independent parsers in manifest-vectors.test.mjs).
+  res = await get(GATE, '/Movie1/vector.m3u8', { token: await joseToken({ ent: { maxQuality: 'HD' } }) });
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), HLS_VECTOR.expect.text, HLS_VECTOR.name);
+  res = await get(GATE, '/Movie1/manifest.mpd', { token: mint({ maxQuality: 'HD' }) });
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), DASH_VECTOR.expect.text, DASH_VECTOR.name);
+  // A media playlist passes as it is; conditional headers are not sent for manifests.
+  res = await get(GATE, '/Movie1/1080p/playlist.m3u8', { token: mint({ maxQuality: 'HD' }), headers: { 'if-none-match': '"v1"', range: 'bytes=0-3' } });
+  assert.equal(await res.text(), media('1080p'));
+  assert.equal(origin.seen.at(-1).headers['if-none-match'], undefined);
+  assert.equal(origin.seen.at(-1).headers.range, undefined);
+  // A master the filter refuses: 502 with the filter's code (the origin was called: that is how it was read).
+  res = await get(GATE, '/Movie1/bad.m3u8', { token: mint({ maxQuality: 'HD' }) });
+  assert.equal(res.status, 502);
+  assert.equal((await res.json()).code, 'INVALID_MANIFEST');
+});
+
+test('expired, not yet valid, forged, alg none, wrong audience, unknown key: 401 with the verifier\'s code', async () => {
+  const now = Date.now();
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: mint({ maxQuality: 'HD' }, { now: now - 3_600_000 }) }), 401, 'TOKEN_EXPIRED', 'minted an hour ago');
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: await joseToken({ exp: Math.floor(now / 1000) - 10 }) }), 401, 'TOKEN_EXPIRED', 'jose, expired');
+  const future = await new jose.SignJWT({ scope: SEED_SCOPE('Movie1') }).setProtectedHeader({ alg: 'ES256', kid: 'es1' }).setAudience('edge')
+    .setNotBefore(Math.floor(now / 1000) + 600).setExpirationTime(Math.floor(now / 1000) + 900).sign(es.privateKey);
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: future }), 401, 'TOKEN_NOT_YET_VALID', 'nbf in ten minutes');
+  const good = mint({ maxQuality: 'UHD2' });
+  const [h, p, s] = good.split('.');
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: `${h}.${p}.${s[0] === 'A' ? 'B' : 'A'}${s.slice(1)}` }), 401, 'BAD_SIGNATURE', 'a changed signature');
+  const widened = Buffer.from(JSON.stringify({ ...jose.decodeJwt(good), scope: SEED_SCOPE('Movie2') })).toString('base64url');
+  await refused(get(GATE, '/Movie2/1080p/segment1.ts', { token: `${h}.${widened}.${s}` }), 401, 'BAD_SIGNATURE', 'a payload widened to Movie2');
+  const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`;
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: none }), 401, 'ALGORITHM_NOT_ALLOWED', 'alg none');
+  const wrongAud = await new jose.SignJWT({ scope: SEED_SCOPE('Movie1') }).setProtectedHeader({ alg: 'ES256', kid: 'es1' }).setAudience('player').setExpirationTime('5m').sign(es.privateKey);
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: wrongAud }), 401, 'WRONG_AUDIENCE', 'audience player');
+  const other = await jose.generateKeyPair('ES256');
+  const unknown = await new jose.SignJWT({ scope: SEED_SCOPE('Movie1') }).setProtectedHeader({ alg: 'ES256', kid: 'nope' }).setAudience('edge').setExpirationTime('5m').sign(other.privateKey);
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: unknown }), 401, 'UNKNOWN_KEY', 'kid nope');
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: 'not.a.jwt' }), 401, 'MALFORMED_TOKEN', 'garbage');
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: 'x'.repeat(20_000), via: 'cookie' }), 401, 'MALFORMED_TOKEN', 'a 20,000-character cookie');
+  const noScope = await new jose.SignJWT({ ent: { maxQuality: 'HD' } }).setProtectedHeader({ alg: 'ES256', kid: 'es1' }).setAudience('edge').setExpirationTime('5m').sign(es.privateKey);
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: noScope }), 403, 'SCOPE_DENIED', 'a token without a scope');
+  assert.equal(GATE.tokensCached > 0, true);
+});
+
+test('country: the token\'s country against the configured header; XX, T1, missing are unknown', async () => {
+  const token = mint({ maxQuality: 'HD', country: 'DE' });
+  assert.equal((await get(GATE, '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-IPCountry': 'DE' } })).status, 200);
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-IPCountry': 'US' } }), 403, 'COUNTRY_NOT_ALLOWED', 'US');
+  for (const c of ['XX', 'T1', '', 'D', 'DEU']) {
+    await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-IPCountry': c } }), 403, 'COUNTRY_UNKNOWN', `header ${JSON.stringify(c)}`);
+  }
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token }), 403, 'COUNTRY_UNKNOWN', 'no header');
+  // The first configured header present is the viewer's.
+  const two = gateOf({ country: { headers: ['X-Country', 'CF-IPCountry'] } });
+  await refused(get(two, '/Movie1/1080p/segment1.ts', { token, headers: { 'X-Country': 'FR', 'CF-IPCountry': 'DE' } }), 403, 'COUNTRY_NOT_ALLOWED', 'first header FR');
+  assert.equal((await get(two, '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-IPCountry': 'DE' } })).status, 200);
+  // Fail closed: a token limited to a country, a gate with no country source.
+  await refused(get(gateOf({ country: undefined }), '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-IPCountry': 'DE' } }), 403, 'COUNTRY_UNKNOWN', 'no country source');
+  // A token without a country is not limited.
+  assert.equal((await get(GATE, '/Movie1/1080p/segment1.ts', { token: mint({ maxQuality: 'HD' }), headers: { 'CF-IPCountry': 'T1' } })).status, 200);
+  assert.equal((await get(GATE, '/Movie1/1080p/segment1.ts', { token: await joseToken({ ent: { maxQuality: 'HD', country: 'DE' } }), headers: { 'CF-IPCountry': 'de' } })).status, 200, 'jose token, lower-case header');
+});
+
+test('methods other than GET and HEAD: 405; paths with dot or encoded separators: 400; neither reaches the origin', async () => {
+  const token = mint({ maxQuality: 'HD' });
+  for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token, method }), 405, 'METHOD_NOT_ALLOWED', method);
+  await refused(get(GATE, '/Movie1%2F..%2FMovie2/1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'an encoded slash');
+  await refused(get(GATE, '/Movie1/%E0%A4%A/segment1.ts', { token }), 400, 'INVALID_PATH', 'bad percent-encoding');
+  await refused(get(GATE, '/Movie1//1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'an empty segment');
+  // `..` is resolved by the URL itself: the key checked is the path the origin gets.
+  await refused(get(GATE, '/Movie1/../Movie2/1080p/segment1.ts', { token }), 403, 'SCOPE_DENIED', 'dot segments resolved to /Movie2');
+  await refused(get(GATE, '/Movie1/%2e%2e/Movie2/1080p/segment1.ts', { token }), 403, 'SCOPE_DENIED', 'encoded dots resolved to /Movie2');
+});
+
+test('origin down, timing out, or answering 5xx: 502 ORIGIN_UNAVAILABLE; 4xx passes through', async () => {
+  const token = mint({ maxQuality: 'HD' });
+  const down = gateOf({ origin: `http://127.0.0.1:${await closedPort()}` });
+  let res = await get(down, '/Movie1/1080p/segment1.ts', { token });
+  assert.equal(res.status, 502);
+  assert.equal((await res.json()).code, 'ORIGIN_UNAVAILABLE');
+  const slow = gateOf({ timeoutMs: 50, fetch: (url, init) => new Promise((resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason))) });
+  res = await get(slow, '/Movie1/1080p/segment1.ts', { token });
+  assert.equal(res.status, 502);
+  assert.match((await res.json()).reason, /50 ms/);
+  const broken = hsMinter.mint({ scope: SEED_SCOPE('Broken'), entitlement: { maxQuality: 'HD' } });
+  res = await get(GATE, '/Broken/1080p/segment1.ts', { token: broken });
+  assert.equal(res.status, 502);
+  assert.equal((await res.json()).code, 'ORIGIN_UNAVAILABLE');
+  res = await get(GATE, '/Movie1/1080p/missing.ts', { token });
+  assert.equal(res.status, 404, 'the origin\'s 404');
+});
+
+test('the verified-token cache: one verification for 100 segments; an expired cached token is refused', async () => {
+  let t = Date.now();
+  const verifier = JwtVerifier.fromJson(VERIFIER);
+  const verifyPlayback = verifier.verifyPlayback;
+  let verifications = 0;
+  // An own property over the prototype's (read-only) method: the spy sees every call.
+  Object.defineProperty(verifier, 'verifyPlayback', {
+    value: function spy(...args) {
+      verifications++;
+      return verifyPlayback.apply(this, args);
+    },
+  });
+  const gate = createGate({ verifier, origin: origin.url, clock: () => t, maxTokens: 3 });
+  const token = mint({ maxQuality: 'HD' }, { now: t, minter: esMinter });
+  const before = origin.seen.length;
+  for (let i = 1; i <= 100; i++) {
+    const res = await get(gate, `/Movie1/1080p/segment${i}.ts`, { token });
+    assert.equal(res.status, 200, `segment ${i}`);
+    await res.arrayBuffer();
+  }
+  assert.equal(verifications, 1, 'the token was verified once for 100 segments');
+  assert.equal(origin.seen.length, before + 100);
+  assert.equal(gate.tokensCached, 1);
+  // Refusals of a cached token are decided per request (scope, cap), still without verifying again.
+  await refused(get(gate, '/Movie1/2160p/segment1.ts', { token }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', 'cached token above the cap');
+  assert.equal(verifications, 1);
+  // Five minutes later (the minter's default lifetime) the cached token is expired: refused, never proxied.
+  t += 300_000;
+  await refused(get(gate, '/Movie1/1080p/segment1.ts', { token }), 401, 'TOKEN_EXPIRED', 'the cached token at exp');
+  assert.equal(gate.tokensCached, 0, 'the expired token is forgotten');
+  // Bounded: four tokens, three remembered; the least recently used is verified again.
+  const tokens = [0, 1, 2, 3].map(() => mint({ maxQuality: 'HD' }, { now: t }));
+  for (const tk of tokens) assert.equal((await get(gate, '/Movie1/480p/segment1.ts', { token: tk })).status, 200);
+  assert.equal(gate.tokensCached, 3);
+  const n = verifications;
+  assert.equal((await get(gate, '/Movie1/480p/segment1.ts', { token: tokens[3] })).status, 200);
+  assert.equal(verifications, n, 'the newest is cached');
+  assert.equal((await get(gate, '/Movie1/480p/segment1.ts', { token: tokens[0] })).status, 200);
+  assert.equal(verifications, n + 1, 'the oldest was evicted and is verified again');
+});
+
+test('createGate options: coded errors; the forms not supported yet are refused by name', () => {
+  const base = { verifier: VERIFIER, origin: origin.url };
+  for (const [what, options, code] of [
+    ['no options', undefined, 'INVALID_ARGUMENT'],
+    ['no verifier', { origin: origin.url }, 'INVALID_ARGUMENT'],
+    ['a bad verifier config', { ...base, verifier: { algorithms: ['none'], keys: [] } }, 'INVALID_KEY'],
+    ['no origin', { verifier: VERIFIER }, 'INVALID_ARGUMENT'],
+    ['the cache origin (not yet)', { ...base, origin: { cache: {}, cacheName: 'media' } }, 'INVALID_ARGUMENT'],
+    ['an ftp origin', { ...base, origin: 'ftp://x' }, 'INVALID_ARGUMENT'],
+    ['an origin with a query', { ...base, origin: 'https://o.example/?a=1' }, 'INVALID_ARGUMENT'],
+    ['mmdb (not yet)', { ...base, country: { mmdb: new Uint8Array(8) } }, 'INVALID_ARGUMENT'],
+    ['no header names', { ...base, country: { headers: [] } }, 'INVALID_ARGUMENT'],
+    ['a header name with a space', { ...base, country: { headers: ['CF IPCountry'] } }, 'INVALID_ARGUMENT'],
+    ['cacheName empty', { ...base, cacheName: '' }, 'INVALID_ARGUMENT'],
+    ['maxTokens -1', { ...base, maxTokens: -1 }, 'INVALID_ARGUMENT'],
+    ['maxTokens 1.5', { ...base, maxTokens: 1.5 }, 'INVALID_ARGUMENT'],
+    ['timeoutMs 0', { ...base, timeoutMs: 0 }, 'INVALID_ARGUMENT'],
+  ]) {
+    assert.throws(() => createGate(options), (e) => e instanceof Error && e.code === code, what);
+  }
+  const thrower = { get verifier() { throw new Error('boom'); }, origin: origin.url };
+  assert.throws(() => createGate(thrower), { code: 'INVALID_ARGUMENT' });
+});
+
+test('gate.fetch: anything but a Request is a coded rejection, never an origin call', async () => {
+  const before = origin.seen.length;
+  for (const v of [undefined, null, 42, 'http://gate.example/Movie1/1080p/segment1.ts', {}, { url: 'http://gate.example/', method: 'GET', headers: {} }]) {
+    await assert.rejects(GATE.fetch(v), { code: 'INVALID_ARGUMENT' }, String(v));
+  }
+  assert.equal(origin.seen.length, before);
+  // A clock that fails: refused as the caller's error, not proxied.
+  const badClock = gateOf({ clock: () => NaN });
+  await assert.rejects(get(badClock, '/Movie1/1080p/segment1.ts', { token: mint({ maxQuality: 'HD' }) }), { code: 'INVALID_ARGUMENT' });
+  assert.equal(origin.seen.length, before);
+});

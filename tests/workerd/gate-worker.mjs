@@ -1,0 +1,19 @@
+// The edge gate as a Cloudflare Worker (ES module syntax), as issue 15 shows it: `createGate`
+// from `playgate/edge`, configured from the worker's bindings (workerd passes `env` to fetch,
+// not to the module's top level), made once per isolate on the first request.
+// Run by tests/node/workerd.test.mjs in a real workerd, bundled from the packed tarball the way
+// wrangler bundles. Bindings: VERIFIER (JwtVerifier.fromJson options, JSON), ORIGIN (base URL).
+import { createGate } from 'playgate/edge';
+
+let gate;
+
+export default {
+  fetch(request, env, ctx) {
+    gate ??= createGate({
+      verifier: JSON.parse(env.VERIFIER),
+      origin: env.ORIGIN,
+      country: { headers: ['CF-IPCountry'] },
+    });
+    return gate.fetch(request, env, ctx);
+  },
+};
