@@ -11,7 +11,8 @@
 // - scopes.mjs     PermissionScope (`installScopes`) and decodeMomentoToken (`tokenDecoder`)
 // - jwt.mjs        the edge module's JWT classes (`installJwt`), WebCrypto verification
 // - manifests.mjs  filterManifest (`manifestFilter`) and packagerFilters
-// - gate.mjs       the edge gate (`gateFactory`, edge module only): createGate, its verified-token LRU
+// - gate.mjs       the edge gate (`gateFactory`, edge module only): createGate, its verified-token LRU,
+//                  gate.node (the node:http adapter)
 //
 // build.sh bundles this file and its imports into the package's one api.mjs (esbuild), from
 // which the CommonJS form for Node is made (js/to-commonjs.mjs).
