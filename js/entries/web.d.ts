@@ -175,6 +175,30 @@ export type GateRefusalCode =
   | 'SCOPE_DENIED' | 'QUALITY_EXCEEDS_ENTITLEMENT' | 'COUNTRY_NOT_ALLOWED' | 'COUNTRY_UNKNOWN' | 'RENDITION_UNKNOWN'
   | 'INVALID_PATH' | 'METHOD_NOT_ALLOWED' | 'ORIGIN_UNAVAILABLE' | 'INVALID_MANIFEST' | 'NOTHING_PLAYABLE' | 'GATE_ERROR';
 
+/** What `gate.node` reads of node:http's IncomingMessage. */
+export interface GateNodeRequest {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers: { readonly host?: string };
+  readonly rawHeaders: readonly string[];
+  /** Read for `encrypted` (a TLS socket: https). */
+  readonly socket: object | null;
+}
+
+/** What `gate.node` uses of node:http's ServerResponse. */
+export interface GateNodeResponse {
+  readonly headersSent: boolean;
+  readonly writableFinished: boolean;
+  readonly destroyed: boolean;
+  writeHead(status: number, statusText: string | undefined, headers: Record<string, string | string[]>): unknown;
+  writeHead(status: number, headers: Record<string, string | string[]>): unknown;
+  write(chunk: Uint8Array): boolean;
+  end(chunk?: string): unknown;
+  destroy(): unknown;
+  on(event: string, listener: () => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}
+
 /** An edge gate: `export default { fetch: (request, env, ctx) => gate.fetch(request, env, ctx) }`. */
 export interface Gate {
   /**
@@ -183,6 +207,15 @@ export interface Gate {
    * 502 with its code. Rejects (INVALID_ARGUMENT) only when `request` is not a Request.
    */
   fetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response>;
+  /**
+   * The node:http adapter: `http.createServer(gate.node)`. The request becomes a Request (method,
+   * absolute URL from the Host header and the socket's scheme, headers, no body: methods other
+   * than GET and HEAD are refused 405 by `fetch`), aborted when the client disconnects (the origin
+   * request with it); the Response is written back (status, headers, every Set-Cookie, the body
+   * streamed, none for HEAD). Never throws: a failure before the headers is 500 GATE_ERROR, one
+   * after them closes the connection. Typed structurally: no node: types are needed.
+   */
+  readonly node: (req: GateNodeRequest, res: GateNodeResponse) => void;
   /** How many verified tokens are remembered now. */
   readonly tokensCached: number;
 }
