@@ -243,7 +243,7 @@ const runSnippet = (name, prelude, epilogue, file = `snippet-${name}.mjs`) => {
   writeFileSync(path.join(dir, file), `${prelude}\n${snippet(name)}\n${epilogue}\n`);
   return JSON.parse(node([file]));
 };
-const TESTED_SNIPPETS = ['player', 'scope', 'catalog', 'node', 'edge', 'gate'];
+const TESTED_SNIPPETS = ['player', 'scope', 'catalog', 'node', 'edge', 'gate', 'gate-node'];
 
 test('the ErrorCode type names every code the package throws (Rust core, JS layer, loader)', async () => {
   const { default: ts } = await import('typescript');
@@ -389,6 +389,33 @@ test('README snippet "gate": the worker it exports refuses with codes before any
   assert.deepEqual(got, {
     missing: [401, 'TOKEN_MISSING'], above: [403, 'QUALITY_EXCEEDS_ENTITLEMENT'], scope: [403, 'SCOPE_DENIED'],
     tor: [403, 'COUNTRY_UNKNOWN'], audience: [401, 'WRONG_AUDIENCE'], originCalls: 0,
+  });
+});
+
+test('README snippet "gate-node": http.createServer(gate.node) serves an allowed segment and refuses with a code before any origin call', () => {
+  const jose = import.meta.resolve('jose');
+  const got = runSnippet('gate-node', `
+    const jose = await import(${JSON.stringify(jose)});
+    const nodeHttp = (await import('node:http')).default;
+    const es = await jose.generateKeyPair('ES256', { extractable: true });
+    const JWKS = { keys: [{ ...(await jose.exportJWK(es.publicKey)), kid: 'p1' }] };
+    const scope = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };
+    const token = await new jose.SignJWT({ scope, ent: { maxQuality: 'HD' } }).setProtectedHeader({ alg: 'ES256', kid: 'p1' })
+      .setAudience('edge').setIssuedAt().setExpirationTime('5m').sign(es.privateKey);
+    const originPaths = [];
+    const originServer = nodeHttp.createServer((req, res) => { originPaths.push(req.url); res.writeHead(200, { 'content-type': 'video/mp2t' }); res.end('bytes of ' + req.url); });
+    await new Promise((r) => originServer.listen(0, '127.0.0.1', r));
+    const ORIGIN = 'http://127.0.0.1:' + originServer.address().port;
+    const PORT = 0; // any free port`, `
+    await new Promise((r) => (server.listening ? r() : server.once('listening', r)));
+    const base = 'http://127.0.0.1:' + server.address().port;
+    const ok = await fetch(base + '/Movie1/1080p/segment1.ts', { headers: { authorization: 'Bearer ' + token } });
+    const above = await fetch(base + '/Movie1/2160p/segment1.ts', { headers: { authorization: 'Bearer ' + token } });
+    const out = { ok: [ok.status, await ok.text()], above: [above.status, (await above.json()).code], originPaths };
+    server.closeAllConnections(); server.close(); originServer.closeAllConnections(); originServer.close();
+    console.log(JSON.stringify(out));`);
+  assert.deepEqual(got, {
+    ok: [200, 'bytes of /Movie1/1080p/segment1.ts'], above: [403, 'QUALITY_EXCEEDS_ENTITLEMENT'], originPaths: ['/Movie1/1080p/segment1.ts'],
   });
 });
 
