@@ -470,6 +470,7 @@ export function gateFactory(raw) {
         if (!isA(response, Response)) throw fail('INVALID_ARGUMENT', 'fetch: did not return a Response');
       } catch (error) {
         const timedOut = error !== null && typeof error === 'object' && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        if (timedOut && request.signal?.aborted === true) return refusal(502, 'ORIGIN_UNAVAILABLE', 'the client went away before the origin answered');
         return refusal(502, 'ORIGIN_UNAVAILABLE', timedOut ? `the origin did not answer within ${timeoutMs} ms` : 'the origin could not be reached');
       }
       if (response.status >= 500) {
