@@ -460,6 +460,9 @@ export function gateFactory(raw) {
       if (cookie.rest === null) upstreamHeaders.delete('cookie');
       else upstreamHeaders.set('cookie', cookie.rest);
       if (isManifestPath) for (const h of CONDITIONAL_HEADERS) upstreamHeaders.delete(h);
+      // The origin's bytes as they are: fetch in Node and Deno decodes a compressed body but keeps
+      // its content-encoding header, so a compressed answer passed on would be labelled wrongly.
+      upstreamHeaders.set('accept-encoding', 'identity');
       const target = `${originBase}${url.pathname}${search === '' ? '' : `?${search}`}`;
       let response;
       try {

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -43,6 +44,14 @@ async function startOrigin() {
       res.write(CHUNK);
       res.on('close', () => { if (!res.writableFinished) aborted.push(pathname); });
       return undefined; // never ends: only the client's going away ends it
+    }
+    if (pathname === '/Movie1/1080p/gzip.ts') {
+      // Compresses when the request accepts gzip, as a real origin (or its CDN) does.
+      const body = segment(pathname).repeat(50);
+      if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+        return send(200, 'video/mp2t', gzipSync(body), { 'content-encoding': 'gzip' });
+      }
+      return send(200, 'video/mp2t', body);
     }
     if (pathname === '/Movie1/1080p/cookies.ts') {
       return send(200, 'video/mp2t', 'c', { 'set-cookie': ['a=1; Path=/', 'b=2; Path=/; HttpOnly'] });
@@ -91,6 +100,15 @@ test('http.createServer(gate.node): the gate in front of the origin, fetch as th
   const base = `http://127.0.0.1:${server.address().port}`;
   const hd = mint({ maxQuality: 'HD' });
   const get = (p, init = {}) => fetch(`${base}${p}`, { signal: AbortSignal.timeout(10_000), ...init });
+
+  await t.test('an origin that would compress: the bytes the client reads are the segment\'s (the gate asks for identity)', async () => {
+    // Node's fetch decodes a gzip body but keeps its content-encoding header: passed on as it
+    // came, the client would be told gzip and given plain bytes.
+    const res = await get('/Movie1/1080p/gzip.ts', { headers: { authorization: `Bearer ${hd}`, 'accept-encoding': 'gzip' } });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), segment('/Movie1/1080p/gzip.ts').repeat(50));
+    assert.equal(origin.seen.at(-1).headers['accept-encoding'], 'identity');
+  });
 
   await t.test('an allowed segment, token in the Authorization header', async () => {
     const before = origin.seen.length;
