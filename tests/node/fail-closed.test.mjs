@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { PKG, REPO } from './helpers.mjs';
+import { PKG, REPO, rejects } from './helpers.mjs';
 
 const playgate = await import(path.join(PKG, 'node/index.mjs'));
 const { Policy, Entitlement, PermissionScope, decodeMomentoToken, EntitlementStore, qualityForSize } = playgate;
@@ -19,15 +19,6 @@ const SEED = {
   allowed_content: ['movie_id_123', 'series_id_456'],
 };
 
-/** Throws an Error whose `code` is `code` and whose message matches `message`. */
-function rejects(fn, code, message) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof Error, `a real Error, got ${String(e)}`);
-    assert.equal(e.code, code, `code of: ${e.message}`);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 /** The module still decides a known question right (no poisoned instance). */
 function stillWorks() {

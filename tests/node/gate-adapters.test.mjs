@@ -14,18 +14,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Parser as M3u8Parser } from 'm3u8-parser';
-import { REPO, PKG } from './helpers.mjs';
+import { GATE_MASTER, REPO, PKG, gateSegment } from './helpers.mjs';
 
 const edge = await import(path.join(PKG, 'edge/node/index.mjs'));
 const { createGate, PlaybackTokenMinter } = edge;
 
-const MASTER = [
-  '#EXTM3U', '#EXT-X-VERSION:3',
-  '#EXT-X-STREAM-INF:BANDWIDTH=1000000,RESOLUTION=854x480,CODECS="avc1.4d401e,mp4a.40.2"', '480p/playlist.m3u8',
-  '#EXT-X-STREAM-INF:BANDWIDTH=5000000,RESOLUTION=1920x1080,CODECS="avc1.640028,mp4a.40.2"', '1080p/playlist.m3u8',
-  '#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,CODECS="hvc1.2.4.L153.B0,mp4a.40.2"', '2160p/playlist.m3u8', '',
-].join('\n');
-const segment = (p) => `segment bytes of ${p}`;
+const MASTER = GATE_MASTER;
+const segment = gateSegment;
 const CHUNK = 'x'.repeat(64 * 1024);
 
 /** The origin: seed 000's layout under /Movie1 and /Movie2; /Movie1/1080p/slow.ts sends one chunk and then waits. */

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
 import { Parser as M3u8Parser } from 'm3u8-parser';
-import { REPO, PKG, loadVectors } from './helpers.mjs';
+import { GATE_MASTER, REPO, PKG, gateSegment, loadVectors } from './helpers.mjs';
 
 const jose = await import(path.join(REPO, 'tests/node_modules/jose/dist/webapi/index.js'));
 const edge = await import(path.join(PKG, 'edge/node/index.mjs'));
@@ -31,14 +31,9 @@ assert.equal(HLS_VECTOR.maxQuality, 'HD');
 assert.equal(DASH_VECTOR.maxQuality, 'HD');
 
 // A master playlist of three renditions named as seed 000 names them (by their height).
-const MASTER = [
-  '#EXTM3U', '#EXT-X-VERSION:3',
-  '#EXT-X-STREAM-INF:BANDWIDTH=1000000,RESOLUTION=854x480,CODECS="avc1.4d401e,mp4a.40.2"', '480p/playlist.m3u8',
-  '#EXT-X-STREAM-INF:BANDWIDTH=5000000,RESOLUTION=1920x1080,CODECS="avc1.640028,mp4a.40.2"', '1080p/playlist.m3u8',
-  '#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,CODECS="hvc1.2.4.L153.B0,mp4a.40.2"', '2160p/playlist.m3u8', '',
-].join('\n');
+const MASTER = GATE_MASTER;
 const media = (r) => `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\nsegment1.ts\n#EXTINF:6.0,\nsegment2.ts\n#EXT-X-ENDLIST\n`;
-const segment = (p) => `segment bytes of ${p}`;
+const segment = gateSegment;
 
 /** The origin: seed 000's layout under /Movie1 and /Movie2, a 500 under /Broken. Counts requests. */
 async function startOrigin() {

@@ -1,4 +1,5 @@
 // Shared by the Node tests (and the benchmarks): where the package is, and the vectors.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -84,3 +85,25 @@ export const CHROMIUM_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
 ];
+
+/** Throws an Error whose `code` is `code` and whose message matches `message` (when given). */
+export function rejects(fn, code, message) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof Error, `a real Error, got ${String(e)}`);
+    assert.equal(e.code, code, `code of: ${e.message}`);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
+}
+
+/**
+ * The edge gate tests' master playlist: three renditions named as seed 000 names them (by their
+ * height), 480p, 1080p and 2160p; and what their origin serves for a segment.
+ */
+export const GATE_MASTER = [
+  '#EXTM3U', '#EXT-X-VERSION:3',
+  '#EXT-X-STREAM-INF:BANDWIDTH=1000000,RESOLUTION=854x480,CODECS="avc1.4d401e,mp4a.40.2"', '480p/playlist.m3u8',
+  '#EXT-X-STREAM-INF:BANDWIDTH=5000000,RESOLUTION=1920x1080,CODECS="avc1.640028,mp4a.40.2"', '1080p/playlist.m3u8',
+  '#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,CODECS="hvc1.2.4.L153.B0,mp4a.40.2"', '2160p/playlist.m3u8', '',
+].join('\n');
+export const gateSegment = (p) => `segment bytes of ${p}`;

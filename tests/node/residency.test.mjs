@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PKG, VECTORS, expected, loadVectors, pick } from './helpers.mjs';
+import { PKG, VECTORS, expected, loadVectors, pick, rejects } from './helpers.mjs';
 
 const playgate = await import(path.join(PKG, 'node/index.mjs'));
 const edge = await import(path.join(PKG, 'edge/node/index.mjs'));
@@ -22,14 +22,6 @@ function flood(module = playgate) {
   for (let i = 0; i < SLOTS + 100; i++) module.Entitlement.fromBlob(`{"region": "FR", "allowed_content": ["flood-${flooded++}"]}`);
 }
 
-function rejects(fn, code, message) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof Error, `a real Error, got ${String(e)}`);
-    assert.equal(e.code, code, `code of: ${e.message}`);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 /** A vector case's policy and document, made as runCase does; null when making them fails. */
 function made(file, c) {

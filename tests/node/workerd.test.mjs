@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { casePolicy, caseEntitlement, checkCase } from '../../www/vectors.js';
 import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
-import { freePort, installPacked, loadVectors } from './helpers.mjs';
+import { GATE_MASTER, freePort, installPacked, loadVectors } from './helpers.mjs';
 import esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
 
@@ -297,12 +297,7 @@ test('playgate in workerd', { timeout: 60_000 }, async (t) => {
 test('the edge gate in workerd: allowed, refused with a code, master rewritten', { timeout: 90_000 }, async (t) => {
   assert.ok(existsSync(WORKERD), `workerd binary missing: ${WORKERD}`);
   const http = await import('node:http');
-  const MASTER = [
-    '#EXTM3U', '#EXT-X-VERSION:3',
-    '#EXT-X-STREAM-INF:BANDWIDTH=1000000,RESOLUTION=854x480,CODECS="avc1.4d401e,mp4a.40.2"', '480p/playlist.m3u8',
-    '#EXT-X-STREAM-INF:BANDWIDTH=5000000,RESOLUTION=1920x1080,CODECS="avc1.640028,mp4a.40.2"', '1080p/playlist.m3u8',
-    '#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,CODECS="hvc1.2.4.L153.B0,mp4a.40.2"', '2160p/playlist.m3u8', '',
-  ].join('\n');
+  const MASTER = GATE_MASTER;
   const seen = [];
   const originServer = http.createServer((req, res) => {
     seen.push({ url: req.url, authorization: req.headers.authorization });
