@@ -20,19 +20,25 @@ export function loadVectors(name, dir = path.join(REPO, 'tests', 'vectors')) {
 
 export const VECTORS = loadVectors('decisions.json');
 
+/** A vector case's policy and document, made with a playgate module (throws what making them throws). */
+export function caseInputs(playgate, file, c) {
+  const { Policy, Entitlement } = playgate;
+  const policy = c.policy === undefined ? new Policy()
+    : Policy.fromJson(typeof c.policy === 'string' ? file.policies[c.policy] : c.policy);
+  let ent;
+  if (c.blobText !== undefined) ent = Entitlement.fromBlob(c.blobText);
+  else if (c.dictionary !== undefined) ent = Entitlement.fromDictionary(c.dictionary);
+  else {
+    const doc = typeof c.entitlement === 'string' ? file.documents[c.entitlement] : c.entitlement;
+    ent = Entitlement.fromBlob(JSON.stringify(doc));
+  }
+  return { policy, ent };
+}
+
 /** Runs one vector case through a playgate module; returns the decision or `{ error: code }`. */
 export function runCase(playgate, file, c) {
-  const { Policy, Entitlement } = playgate;
   try {
-    const policy = c.policy === undefined ? new Policy()
-      : Policy.fromJson(typeof c.policy === 'string' ? file.policies[c.policy] : c.policy);
-    let ent;
-    if (c.blobText !== undefined) ent = Entitlement.fromBlob(c.blobText);
-    else if (c.dictionary !== undefined) ent = Entitlement.fromDictionary(c.dictionary);
-    else {
-      const doc = typeof c.entitlement === 'string' ? file.documents[c.entitlement] : c.entitlement;
-      ent = Entitlement.fromBlob(JSON.stringify(doc));
-    }
+    const { policy, ent } = caseInputs(playgate, file, c);
     return policy.evaluate(ent, c.request);
   } catch (error) {
     if (!(error instanceof Error) || typeof error.code !== 'string') throw error;

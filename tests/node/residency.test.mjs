@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PKG, VECTORS, expected, loadVectors, pick, rejects } from './helpers.mjs';
+import { PKG, VECTORS, caseInputs, expected, loadVectors, pick, rejects } from './helpers.mjs';
 
 const playgate = await import(path.join(PKG, 'node/index.mjs'));
 const edge = await import(path.join(PKG, 'edge/node/index.mjs'));
@@ -23,16 +23,10 @@ function flood(module = playgate) {
 }
 
 
-/** A vector case's policy and document, made as runCase does; null when making them fails. */
+/** A vector case's policy and document (helpers.mjs caseInputs); null when making them fails. */
 function made(file, c) {
   try {
-    const policy = c.policy === undefined ? new Policy()
-      : Policy.fromJson(typeof c.policy === 'string' ? file.policies[c.policy] : c.policy);
-    let ent;
-    if (c.blobText !== undefined) ent = Entitlement.fromBlob(c.blobText);
-    else if (c.dictionary !== undefined) ent = Entitlement.fromDictionary(c.dictionary);
-    else ent = Entitlement.fromBlob(JSON.stringify(typeof c.entitlement === 'string' ? file.documents[c.entitlement] : c.entitlement));
-    return { policy, ent };
+    return caseInputs(playgate, file, c);
   } catch {
     return null;
   }
