@@ -13,6 +13,7 @@
 // - manifests.mjs  filterManifest (`manifestFilter`) and packagerFilters
 // - gate.mjs       the edge gate (`gateFactory`, edge module only): createGate, its verified-token LRU,
 //                  gate.node (the node:http adapter)
+// - segments.mjs   the gate's segment tokens: their format, HMAC key, and the playlist/MPD URI rewriting
 //
 // build.sh bundles this file and its imports into the package's one api.mjs (esbuild), from
 // which the CommonJS form for Node is made (js/to-commonjs.mjs).

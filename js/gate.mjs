@@ -1,21 +1,28 @@
-// The edge gate (issue 15, first slice), the edge module only: `createGate(options)` makes a
+// The edge gate (issue 15), the edge module only: `createGate(options)` makes a
 // `{ fetch(request, env, ctx) }` handler that takes a viewer's playback token from the request,
 // verifies it (once per token: a bounded LRU of verified tokens, `exp` and `nbf` checked again at
 // every use), maps the URL path to a cache key and a rendition by a layout, allows only what the
 // token's scope and entitlement allow (scope `get` on the key, the rendition's quality within the
 // cap, the viewer's country), and proxies what it allows to an origin base URL, capping master
-// playlists and MPDs with filterManifest. Refusals are JSON `{ code, reason }` (401, 403, 405,
-// 400), origin failures 502; the origin is never called after a refusal or an error.
-// Owns the gate's options, its verified-token LRU and nothing else: verification, scopes and
-// manifests are the JWT layer's (jwt.mjs), scopes.mjs's and manifests.mjs's.
+// playlists and MPDs with filterManifest. With `segmentTokens`, a playlist or MPD it serves
+// carries (or sets as a cookie) a segment token for the title's folder, which then opens the
+// folder's playlists and segments on its own (js/segments.mjs). Refusals are JSON
+// `{ code, reason }` (401, 403, 405, 400), origin failures 502; the origin is never called after
+// a refusal or an error.
+// Owns the gate's options, its LRUs of verified tokens and nothing else: verification, scopes,
+// manifests and segment tokens are the JWT layer's (jwt.mjs), scopes.mjs's, manifests.mjs's and
+// segments.mjs's.
 // `gate.node` is the node:http adapter (`http.createServer(gate.node)`), built on gate.fetch and
 // only on the req/res objects it is given (no node: import: the edge module loads in workerd and
 // browsers too); Deno needs none (`Deno.serve(gate.fetch)`).
-// Not here yet: segment tokens, the MaxMind country database, the cache origin (see the README,
-// "Edge gate (first slice)").
+// Not here yet: the MaxMind country database, the cache origin (see the README, "Edge gate").
 
 import { coded, fail, isA, jsonInput } from './checks.mjs';
 import { manifestFilter } from './manifests.mjs';
+import { scopeApi } from './scopes.mjs';
+import {
+  SEGMENT_COOKIE, SEGMENT_PARAM, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
+} from './segments.mjs';
 
 const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
 const QUALITY_NAMES = ['', 'SD', 'HD', 'UHD1', 'UHD2'];
@@ -79,8 +86,11 @@ function matchLayout(layout, segments) {
     if (pattern.length !== segments.length) return false;
     return pattern.every((p, i) => p === '{content}' || p === '{file}' || p === '{rendition}' || p === segments[i]);
   };
-  if (match(layout)) return { rendition: segments[layout.indexOf('{rendition}')], titleLevel: false };
-  if (match(layout.filter((s) => s !== '{rendition}'))) return { rendition: null, titleLevel: true };
+  if (match(layout)) {
+    return { rendition: segments[layout.indexOf('{rendition}')], titleLevel: false, contentIndex: layout.indexOf('{content}') };
+  }
+  const titleLayout = layout.filter((s) => s !== '{rendition}');
+  if (match(titleLayout)) return { rendition: null, titleLevel: true, contentIndex: titleLayout.indexOf('{content}') };
   return null;
 }
 
@@ -112,6 +122,15 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache
 
 function refusal(status, code, reason, extra = {}) {
   return new Response(JSON.stringify({ code, reason }), { status, headers: { ...JSON_HEADERS, ...extra } });
+}
+
+/** A cookie's value, percent-decoded when it was encoded. */
+function cookieText(value) {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 /** The value of cookie `name` in a Cookie header, and the header without it. */
@@ -237,6 +256,7 @@ function nodeAdapter(fetchHandler) {
 export function gateFactory(raw) {
   const { JwtVerifier } = raw;
   const filterManifest = manifestFilter(raw);
+  const { coversPrefix } = scopeApi(raw);
 
   return function createGate(options) {
     try {
@@ -253,6 +273,7 @@ export function gateFactory(raw) {
     const {
       verifier: verifierOption, origin, country, layout = DEFAULT_LAYOUT, cacheName = 'media',
       maxTokens = 1000, timeoutMs = 10_000, clock = Date.now, fetch: fetchOption,
+      segmentTokens, uncappedRenditions = [],
     } = options;
 
     // The verifier: a JwtVerifier, or JwtVerifier.fromJson's options (INVALID_KEY when wrong).
@@ -301,6 +322,16 @@ export function gateFactory(raw) {
     }
 
     const layoutSegments = readLayout(layout);
+    // Segment tokens: minted for a title's folder, so {content} must come before {rendition}.
+    const segments$ = segmentTokens === undefined || segmentTokens === null ? null : segmentIssuer(segmentTokens);
+    if (segments$ !== null && layoutSegments.indexOf('{content}') > layoutSegments.indexOf('{rendition}')) {
+      throw fail('INVALID_ARGUMENT', 'segmentTokens: the layout must put {content} before {rendition} (a token opens one title folder)');
+    }
+    // Renditions that are not video (audio, subtitles): no quality cap applies to them.
+    if (!Array.isArray(uncappedRenditions) || uncappedRenditions.some((r) => typeof r !== 'string' || r === '' || r.includes('/'))) {
+      throw fail('INVALID_ARGUMENT', 'uncappedRenditions: expected an array of rendition names (such as audio and subtitle folders)');
+    }
+    const uncapped = new Set(uncappedRenditions);
     if (typeof cacheName !== 'string' || cacheName === '') throw fail('INVALID_ARGUMENT', 'cacheName: expected a non-empty string');
     if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > 1_000_000) throw fail('INVALID_ARGUMENT', 'maxTokens: expected an integer from 0 to 1000000');
     if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 600_000) throw fail('INVALID_ARGUMENT', 'timeoutMs: expected milliseconds, more than 0, at most 600000');
@@ -309,6 +340,23 @@ export function gateFactory(raw) {
     const originFetch = fetchOption ?? ((...args) => globalThis.fetch(...args));
 
     const tokens = new TokenCache(maxTokens);
+    // Checked segment tokens (keyed by folder and token): a segment is a cache hit, not a MAC.
+    const segmentTokensSeen = new TokenCache(maxTokens);
+
+    /** A segment token's grant for `folder` (remembered once its tag checks), or `{ code, reason }`. */
+    async function segmentGrant(folder, segmentToken, atSeconds, renewing) {
+      const cacheKey = `${folder}\n${segmentToken}`;
+      let grant = segmentTokensSeen.get(cacheKey);
+      if (grant === undefined) {
+        grant = await segments$.check(folder, segmentToken, atSeconds, renewing);
+        if (grant.code !== undefined) return grant;
+        segmentTokensSeen.set(cacheKey, grant);
+      }
+      if (atSeconds >= (renewing ? grant.until : grant.exp)) {
+        return { code: 'SEGMENT_TOKEN_EXPIRED', reason: renewing ? 'the viewing session has ended: start again with a playback token' : 'the segment token has expired' };
+      }
+      return grant;
+    }
 
     /** The clock, checked: a clock that fails or lies is an error, never "no time". */
     function now() {
@@ -365,8 +413,9 @@ export function gateFactory(raw) {
         return refusal(405, 'METHOD_NOT_ALLOWED', `${method.slice(0, 20)}: the gate serves GET and HEAD only`, { allow: 'GET, HEAD' });
       }
 
-      // The token: Authorization: Bearer, then ?token=, then the playgate_token cookie. Every
-      // carrier is removed before the request goes on.
+      // The playback token: Authorization: Bearer, then ?token=, then the playgate_token cookie;
+      // the segment token: ?segment_token=, then the playgate_segment cookie. Every carrier is
+      // removed before the request goes on.
       let token = null;
       const authorization = headers.get('authorization');
       if (authorization !== null) {
@@ -375,19 +424,26 @@ export function gateFactory(raw) {
       }
       const fromQuery = url.searchParams.get('token');
       if (token === null && fromQuery !== null && fromQuery !== '') token = fromQuery;
+      let segmentToken = url.searchParams.get(SEGMENT_PARAM) || null;
+      let segmentFrom = segmentToken === null ? null : 'query';
       // The query goes on as the client wrote it, unless it carried a token (then re-serialised
-      // without it: URLSearchParams writes its own encoding of the other parameters).
-      const search = url.searchParams.has('token') ? (url.searchParams.delete('token'), url.searchParams.toString()) : url.search.slice(1);
-      const cookie = takeCookie(headers.get('cookie'), COOKIE);
-      if (token === null && cookie.value !== null && cookie.value !== '') {
-        try {
-          token = decodeURIComponent(cookie.value);
-        } catch {
-          token = cookie.value;
-        }
+      // without them: URLSearchParams writes its own encoding of the other parameters).
+      let search = url.search.slice(1);
+      if (url.searchParams.has('token') || url.searchParams.has(SEGMENT_PARAM)) {
+        url.searchParams.delete('token');
+        url.searchParams.delete(SEGMENT_PARAM);
+        search = url.searchParams.toString();
       }
-      if (token === null) return refusal(401, 'TOKEN_MISSING', 'no playback token: expected Authorization: Bearer, a token query parameter or the playgate_token cookie', { 'www-authenticate': 'Bearer' });
-      if (token.length > MAX_TOKEN_CHARS) return refusal(401, 'MALFORMED_TOKEN', `the token is over ${MAX_TOKEN_CHARS} characters`, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      const cookie = takeCookie(headers.get('cookie'), COOKIE);
+      const segmentCookie = takeCookie(cookie.rest, SEGMENT_COOKIE);
+      if (token === null && cookie.value !== null && cookie.value !== '') token = cookieText(cookie.value);
+      if (segmentToken === null && segmentCookie.value !== null && segmentCookie.value !== '') {
+        segmentToken = cookieText(segmentCookie.value);
+        segmentFrom = 'cookie';
+      }
+      if (segments$ === null) segmentToken = null; // a gate without segment tokens reads none
+      if (token === null && segmentToken === null) return refusal(401, 'TOKEN_MISSING', 'no playback token: expected Authorization: Bearer, a token query parameter or the playgate_token cookie', { 'www-authenticate': 'Bearer' });
+      if (token !== null && token.length > MAX_TOKEN_CHARS) return refusal(401, 'MALFORMED_TOKEN', `the token is over ${MAX_TOKEN_CHARS} characters`, { 'www-authenticate': 'Bearer error="invalid_token"' });
 
       // The key: the path itself, decoded (seed 000's keys are plain text); a path whose decoding
       // would change its segments is refused, so the key checked is the path the origin serves.
@@ -402,38 +458,59 @@ export function gateFactory(raw) {
         || segments.some((s) => s === '' || s === '.' || s === '..')) {
         return refusal(400, 'INVALID_PATH', 'the path has an empty, dot or encoded separator segment');
       }
-
-      const at = now();
-      const token$ = verified(token, at);
-      if (token$ instanceof Response) return token$;
-      const { scope, entitlement } = token$;
-
-      if (!scope.allows('get', cacheName, key)) {
-        return refusal(403, 'SCOPE_DENIED', `the token's scope does not allow get on ${JSON.stringify(key)} in cache ${JSON.stringify(cacheName)}`);
-      }
-
-      // The cap: null (or no entitlement) is uncapped; an unknown cap name allows nothing.
-      const cap = entitlement?.maxQuality ?? null;
-      const capRank = cap === null ? 0 : (RANKS[cap] ?? -1);
-      if (capRank === -1) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `the token's cap ${JSON.stringify(String(cap))} is not a quality`);
       const isManifestPath = /\.(m3u8|mpd)$/i.test(key);
       const place = matchLayout(layoutSegments, segments);
-      if (capRank !== 0) {
-        if (place === null || (place.titleLevel && !isManifestPath)) {
-          return refusal(403, 'RENDITION_UNKNOWN', `${JSON.stringify(key)} is not a rendition of the layout, and the token is capped at ${cap}`);
+      // The title's folder (the path up to {content}): what a segment token is minted for.
+      const folder = place === null ? null : `/${segments.slice(0, place.contentIndex + 1).join('/')}/`;
+
+      // The grant: { cap, country, until } from a segment token minted for this folder, or else
+      // from the playback token (verified once, then remembered) whose scope allows get on the key.
+      const at = now();
+      const atSeconds = Math.floor(at / 1000);
+      let grant = null;
+      let segmentRefusal = null;
+      if (segmentToken !== null) {
+        const checked = folder === null
+          ? { code: 'SEGMENT_TOKEN_INVALID', reason: `${JSON.stringify(key)} is not in a title folder of the layout` }
+          : await segmentGrant(folder, segmentToken, atSeconds, isManifestPath);
+        if (checked.code === undefined) grant = checked;
+        else segmentRefusal = refusal(403, checked.code, checked.reason);
+      }
+      let scope = null;
+      if (grant === null) {
+        if (token === null) return segmentRefusal;
+        const token$ = verified(token, at);
+        if (token$ instanceof Response) return token$;
+        scope = token$.scope;
+        if (!scope.allows('get', cacheName, key)) {
+          return refusal(403, 'SCOPE_DENIED', `the token's scope does not allow get on ${JSON.stringify(key)} in cache ${JSON.stringify(cacheName)}`);
         }
-        if (!place.titleLevel) {
+        // The cap: null (or no entitlement) is uncapped; an unknown cap name allows nothing.
+        const cap = token$.entitlement?.maxQuality ?? null;
+        const capRank = cap === null ? 0 : (RANKS[cap] ?? -1);
+        if (capRank === -1) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `the token's cap ${JSON.stringify(String(cap))} is not a quality`);
+        const wanted = token$.entitlement?.country ?? null;
+        grant = { cap: capRank, country: wanted === null ? null : String(wanted).toUpperCase(), until: undefined };
+      }
+
+      // The rendition's quality within the cap (renditions named in uncappedRenditions, such as
+      // audio and subtitles, are not video: no cap applies).
+      const capName = QUALITY_NAMES[grant.cap];
+      if (grant.cap !== 0) {
+        if (place === null || (place.titleLevel && !isManifestPath)) {
+          return refusal(403, 'RENDITION_UNKNOWN', `${JSON.stringify(key)} is not a rendition of the layout, and the token is capped at ${capName}`);
+        }
+        if (!place.titleLevel && !uncapped.has(place.rendition)) {
           const quality = renditionQuality(place.rendition);
-          if (quality === null) return refusal(403, 'RENDITION_UNKNOWN', `the rendition name ${JSON.stringify(place.rendition)} says nothing about its quality, and the token is capped at ${cap}`);
-          if (RANKS[quality] > capRank) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `rendition ${JSON.stringify(place.rendition)} is ${quality}, above the token's cap ${cap}`);
+          if (quality === null) return refusal(403, 'RENDITION_UNKNOWN', `the rendition name ${JSON.stringify(place.rendition)} says nothing about its quality, and the token is capped at ${capName}`);
+          if (RANKS[quality] > grant.cap) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `rendition ${JSON.stringify(place.rendition)} is ${quality}, above the token's cap ${capName}`);
         }
       }
 
-      // Country: applied when the token carries one. The viewer's comes from the first configured
+      // Country: applied when the grant carries one. The viewer's comes from the first configured
       // header present; Cloudflare's XX (unknown) and T1 (Tor), anything not two letters, and no
       // header (or no header configured) are an unknown country.
-      const wanted = entitlement?.country ?? null;
-      if (wanted !== null) {
+      if (grant.country !== null) {
         let seen = null;
         if (countryHeaders !== null) {
           for (const h of countryHeaders) {
@@ -449,16 +526,16 @@ export function gateFactory(raw) {
             ? 'the token is limited to a country and the gate has no country source'
             : `the viewer's country is unknown (${seen === null ? 'no country header' : JSON.stringify(seen.slice(0, 8))})`);
         }
-        if (seen !== String(wanted).toUpperCase()) {
-          return refusal(403, 'COUNTRY_NOT_ALLOWED', `the token is limited to ${String(wanted)}; the viewer is in ${seen}`);
+        if (seen !== grant.country) {
+          return refusal(403, 'COUNTRY_NOT_ALLOWED', `the token is limited to ${grant.country}; the viewer is in ${seen}`);
         }
       }
 
-      // Allowed: proxy to the origin, without the token.
+      // Allowed: proxy to the origin, without the tokens.
       const upstreamHeaders = new Headers(headers);
       for (const h of DROP_HEADERS) upstreamHeaders.delete(h);
-      if (cookie.rest === null) upstreamHeaders.delete('cookie');
-      else upstreamHeaders.set('cookie', cookie.rest);
+      if (segmentCookie.rest === null) upstreamHeaders.delete('cookie');
+      else upstreamHeaders.set('cookie', segmentCookie.rest);
       if (isManifestPath) for (const h of CONDITIONAL_HEADERS) upstreamHeaders.delete(h);
       // The origin's bytes as they are: fetch in Node and Deno decodes a compressed body but keeps
       // its content-encoding header, so a compressed answer passed on would be labelled wrongly.
@@ -480,9 +557,29 @@ export function gateFactory(raw) {
         response.body?.cancel().catch(() => {});
         return refusal(502, 'ORIGIN_UNAVAILABLE', `the origin answered ${response.status}`);
       }
-      if (!isManifestPath || method === 'HEAD' || response.status !== 200) return response;
 
-      // A master playlist or an MPD: capped before it leaves.
+      // A segment token for what comes next: minted for a playlist or MPD, and in cookie mode
+      // renewed on a segment once its cookie is half spent. From a playback token only when its
+      // scope allows get on the whole title folder (a token opens every file in it).
+      const mints = segments$ !== null && folder !== null && response.status === 200
+        && (grant.until !== undefined || (scope !== null && coversPrefix(scope, 'get', cacheName, folder)));
+      const cookieAttributes = () => `Path=/${url.pathname.slice(1).split('/').slice(0, place.contentIndex + 1).join('/')}/; HttpOnly; ${url.protocol === 'https:' ? 'SameSite=None; Secure' : 'SameSite=Lax'}`;
+      const setCookie = async (out, seconds) => {
+        const fresh = await segments$.mint(folder, grant, atSeconds, seconds);
+        const exp = Number(fresh.split('.')[1]);
+        out.append('set-cookie', `${SEGMENT_COOKIE}=${fresh}; Max-Age=${Math.max(1, exp - atSeconds)}; ${cookieAttributes()}`);
+      };
+
+      if (!isManifestPath || method === 'HEAD' || response.status !== 200) {
+        const renew = mints && segments$.via === 'cookie' && !isManifestPath
+          && (segmentFrom !== 'cookie' || grant.exp - atSeconds < segments$.lifetime / 2);
+        if (!renew) return response;
+        const out = new Headers(response.headers);
+        await setCookie(out, 0);
+        return new Response(response.body, { status: response.status, statusText: response.statusText, headers: out });
+      }
+
+      // A playlist or an MPD: masters and MPDs capped, then segment tokens written in or set.
       let text;
       try {
         text = await response.text();
@@ -490,23 +587,29 @@ export function gateFactory(raw) {
         return refusal(502, 'ORIGIN_UNAVAILABLE', 'the origin\'s body could not be read');
       }
       const isMpd = /\.mpd$/i.test(key);
-      if (!isMpd && !text.includes('#EXT-X-STREAM-INF')) {
-        const out = new Headers(response.headers);
-        out.delete('content-length');
-        out.delete('content-encoding');
-        return new Response(text, { status: 200, headers: out });
-      }
-      let filtered;
-      try {
-        filtered = filterManifest(text, { maxQuality: cap === null ? null : QUALITY_NAMES[capRank] });
-      } catch (error) {
-        const code = error !== null && typeof error === 'object' && typeof error.code === 'string' ? error.code : 'INVALID_MANIFEST';
-        return refusal(502, code, `the origin's manifest was refused: ${String(error?.message).slice(0, 300)}`);
+      const isMaster = !isMpd && text.includes('#EXT-X-STREAM-INF');
+      if (isMpd || isMaster) {
+        try {
+          text = filterManifest(text, { maxQuality: grant.cap === 0 ? null : capName }).text;
+        } catch (error) {
+          const code = error !== null && typeof error === 'object' && typeof error.code === 'string' ? error.code : 'INVALID_MANIFEST';
+          return refusal(502, code, `the origin's manifest was refused: ${String(error?.message).slice(0, 300)}`);
+        }
       }
       const out = new Headers(response.headers);
       for (const h of ['content-length', 'content-encoding', 'etag', 'last-modified', 'accept-ranges']) out.delete(h);
-      out.set('cache-control', 'private, no-store'); // capped for this viewer
-      return new Response(filtered.text, { status: 200, headers: out });
+      if (mints) {
+        // A VOD playlist's segments are asked for as it plays: its token lasts its duration more.
+        const seconds = isMpd || isMaster ? 0 : playlistSeconds(text);
+        if (segments$.via === 'cookie') await setCookie(out, seconds);
+        else {
+          const fresh = await segments$.mint(folder, grant, atSeconds, seconds);
+          text = isMpd ? tokenizeMpd(text, url, folder, fresh) : tokenizeHls(text, url, folder, fresh);
+        }
+      }
+      // Capped, or carrying tokens, for this viewer only.
+      if (isMpd || isMaster || mints) out.set('cache-control', 'private, no-store');
+      return new Response(text, { status: 200, headers: out });
     }
 
     const gate = {

@@ -231,7 +231,23 @@ export function scopeApi(raw) {
     return scope;
   }
 
-  api = { PermissionScope, wrap, sourceOf, decodeMomentoToken };
+  /**
+   * Whether `scope` lets `operation` touch every key that starts with `prefix` in `cache` (a
+   * grant of all keys or of a prefix of `prefix`): what a token for a whole folder may carry.
+   * False without a check plan (only wasm compares such names): the narrower answer.
+   */
+  function coversPrefix(value, operation, cache, prefix) {
+    const scope = live(value);
+    if (operations === null) loadOperations();
+    const op = operations.get(operation);
+    const plan = scope.plan === undefined ? planOf(scope) : scope.plan;
+    if (op === undefined || plan === null) return false;
+    const bit = operationBits[op];
+    return plan.items.some((g) => (g.classes & bit) !== 0 && (g.cache === null || g.cache === cache)
+      && (g.kind === 0 || (g.kind === 2 && prefix.startsWith(g.name))));
+  }
+
+  api = { PermissionScope, wrap, sourceOf, decodeMomentoToken, coversPrefix };
   scopeApis.set(call, api);
   return api;
 }

@@ -146,7 +146,7 @@ export declare function axinomLicenseMessage(options: {
 
 import type { JwtVerifier, JwtVerifierConfig } from './playgate.js';
 
-/** Options of `createGate` (the edge gate, first slice). */
+/** Options of `createGate` (the edge gate). */
 export interface GateOptions {
   /** The playback tokens' verifier: a JwtVerifier, or JwtVerifier.fromJson's options (algorithms pinned there). */
   verifier: JwtVerifier | JwtVerifierConfig;
@@ -166,6 +166,18 @@ export interface GateOptions {
   clock?: () => number;
   /** The fetch used to reach the origin (default the global fetch). */
   fetch?: (url: string, init: { method: string; headers: Headers; redirect: 'manual'; signal: AbortSignal }) => Promise<Response>;
+  /**
+   * Segment tokens the gate mints itself for a title's folder, so players with no request hooks
+   * (Safari's native HLS) reach every segment: written into the URIs of the playlists and MPDs it
+   * serves (`via: 'uri'`, the `segment_token` query parameter) or set as an HttpOnly cookie on
+   * the folder (`via: 'cookie'`, `playgate_segment`). HMAC-SHA256 with `secret` (at least 32
+   * bytes), bound to the folder, the cap and the country; `lifetimeSeconds` 1..3600 (default 120,
+   * plus a VOD playlist's duration); a playlist renews an expired one until `sessionSeconds`
+   * (default 21600) after the session's first.
+   */
+  segmentTokens?: { secret: string | Uint8Array | ArrayBuffer; lifetimeSeconds?: number; via?: 'uri' | 'cookie'; sessionSeconds?: number } | null;
+  /** Rendition names that are not video (audio, subtitles): no quality cap applies to them (default none). */
+  uncappedRenditions?: string[];
 }
 
 /** What a refusal's JSON body carries: `{ code, reason }`. */
@@ -173,6 +185,7 @@ export type GateRefusalCode =
   | 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_NOT_YET_VALID' | 'BAD_SIGNATURE' | 'MALFORMED_TOKEN'
   | 'ALGORITHM_NOT_ALLOWED' | 'UNKNOWN_KEY' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE'
   | 'SCOPE_DENIED' | 'QUALITY_EXCEEDS_ENTITLEMENT' | 'COUNTRY_NOT_ALLOWED' | 'COUNTRY_UNKNOWN' | 'RENDITION_UNKNOWN'
+  | 'SEGMENT_TOKEN_INVALID' | 'SEGMENT_TOKEN_EXPIRED'
   | 'INVALID_PATH' | 'METHOD_NOT_ALLOWED' | 'ORIGIN_UNAVAILABLE' | 'INVALID_MANIFEST' | 'NOTHING_PLAYABLE' | 'GATE_ERROR';
 
 /** What `gate.node` reads of node:http's IncomingMessage. */

@@ -365,6 +365,7 @@ test('README snippet "gate": the worker it exports refuses with codes before any
     const jose = await import(${JSON.stringify(jose)});
     const es = await jose.generateKeyPair('ES256', { extractable: true });
     const JWKS = { keys: [{ ...(await jose.exportJWK(es.publicKey)), kid: 'p1' }] };
+    const SEGMENT_SECRET = 'a segment secret of 32 bytes or more';
     const scope = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };
     const sign = (claims, aud = 'edge') => new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'p1' })
       .setAudience(aud).setIssuedAt().setExpirationTime('5m').sign(es.privateKey);
@@ -383,12 +384,13 @@ test('README snippet "gate": the worker it exports refuses with codes before any
       scope: await ask('/Movie2/1080p/segment1.ts', { authorization: 'Bearer ' + hd, 'cf-ipcountry': 'DE' }),
       tor: await ask('/Movie1/1080p/segment1.ts', { authorization: 'Bearer ' + hd, 'cf-ipcountry': 'T1' }),
       audience: await ask('/Movie1/1080p/segment1.ts', { authorization: 'Bearer ' + (await sign({ scope }, 'player')) }),
+      forgedSegment: await ask('/Movie1/1080p/segment1.ts?segment_token=v1.4102444800.4102444800.0.-.AAAAAAAAAAAAAAAAAAAAAA'),
       originCalls,
     };
     console.log(JSON.stringify(out));`);
   assert.deepEqual(got, {
     missing: [401, 'TOKEN_MISSING'], above: [403, 'QUALITY_EXCEEDS_ENTITLEMENT'], scope: [403, 'SCOPE_DENIED'],
-    tor: [403, 'COUNTRY_UNKNOWN'], audience: [401, 'WRONG_AUDIENCE'], originCalls: 0,
+    tor: [403, 'COUNTRY_UNKNOWN'], audience: [401, 'WRONG_AUDIENCE'], forgedSegment: [403, 'SEGMENT_TOKEN_INVALID'], originCalls: 0,
   });
 });
 

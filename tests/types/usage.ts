@@ -6,7 +6,7 @@ import init, {
   type Decision, type DecisionRequest, type PolicyJson, type Quality, type CatalogDecisions, type PlaygateError,
   CacheClient, CacheError, EntitlementStore, type StoreDecision,
 } from 'playgate';
-import { JwtVerifier, MomentoTokenIssuer, type VerifiedJwt, type JwtVerifierConfig, type IssuedMomentoToken } from 'playgate/edge';
+import { JwtVerifier, MomentoTokenIssuer, createGate, type Gate, type VerifiedJwt, type JwtVerifierConfig, type IssuedMomentoToken } from 'playgate/edge';
 
 async function main(): Promise<void> {
   await init();
@@ -80,3 +80,13 @@ async function main(): Promise<void> {
   void [blob, decided.allowed, decided.cause, fromSdk, issued.scope];
 }
 void main;
+
+// The edge gate with segment tokens (issue 15's contract shape).
+const gate: Gate = createGate({
+  verifier: { algorithms: ['ES256'], keys: { keys: [] }, audience: 'edge' },
+  origin: 'https://origin.example',
+  country: { headers: ['CF-IPCountry'] },
+  segmentTokens: { secret: 'x'.repeat(32), lifetimeSeconds: 120, via: 'uri' },
+  uncappedRenditions: ['audio_aac'],
+});
+export default { fetch: (request: Request, env: unknown, ctx: unknown) => gate.fetch(request, env, ctx) };

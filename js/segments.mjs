@@ -1,0 +1,185 @@
+// Segment tokens (issue 15 point 2): short HMAC tokens the edge gate mints itself, so that a
+// player with no request hooks (Safari's native HLS sends no custom headers and drops query
+// strings it was not given) still reaches every segment, and a long movie outlives its playback
+// token. The gate writes them into the URIs of the playlists and MPDs it serves (`via: 'uri'`)
+// or sets them as a cookie whose path is the title's folder (`via: 'cookie'`).
+// Owns the token format, its key (imported into WebCrypto once) and the URI rewriting; which
+// request may have one is the gate's (js/gate.mjs).
+//
+// Format, text safe in a URI and a cookie: `v1.<exp>.<until>.<cap>.<country>.<tag>`
+// - exp: epoch seconds after which the token opens no segment;
+// - until: epoch seconds of the viewing session's end (the first token's minting plus
+//   `sessionSeconds`): until then an expired token still renews itself on a playlist request
+//   (VOD players fetch a variant's playlist first when they switch to it, an hour in);
+// - cap: 0 uncapped, 1..4 SD, HD, UHD1, UHD2: the playback token's entitlement cap;
+// - country: the entitlement's country (two letters), or `-` for none;
+// - tag: base64url of the first 16 bytes of HMAC-SHA256(secret,
+//   "playgate-segment-v1\n<path>\n<exp>\n<until>\n<cap>\n<country>"), <path> being the title's
+//   folder (`/demo/`): the path is in the tag, not in the token, so a token opens nothing
+//   outside the folder it was minted for.
+
+import { fail, isA } from './checks.mjs';
+
+export const SEGMENT_PARAM = 'segment_token';
+export const SEGMENT_COOKIE = 'playgate_segment';
+const FORMAT = /^v1\.(\d{1,11})\.(\d{1,11})\.([0-4])\.([A-Z]{2}|-)\.([A-Za-z0-9_-]{22})$/;
+const TAG_BYTES = 16; // 128 bits: forging one is 2^128 tries, online, each a request
+const MIN_SECRET_BYTES = 32; // RFC 7518 3.2: an HMAC-SHA256 key of at least 256 bits
+const MAX_PLAYLIST_SECONDS = 86_400; // a VOD playlist's duration counted for its tokens, at most
+const encoder = new TextEncoder();
+
+function base64url(bytes) {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/**
+ * The segment token issuer of one gate, from its `segmentTokens` option: `{ via, lifetime,
+ * mint(path, grant, now, seconds), check(path, token, now) }`, times in epoch seconds. Throws
+ * INVALID_ARGUMENT for a bad option.
+ */
+export function segmentIssuer(options) {
+  if (options === null || typeof options !== 'object') {
+    throw fail('INVALID_ARGUMENT', "segmentTokens: expected { secret, lifetimeSeconds?, via?: 'uri' | 'cookie', sessionSeconds? }");
+  }
+  const { secret, lifetimeSeconds = 120, via = 'uri', sessionSeconds = 21_600 } = options;
+  let secretBytes;
+  if (typeof secret === 'string') secretBytes = encoder.encode(secret);
+  else if (isA(secret, Uint8Array)) secretBytes = new Uint8Array(secret);
+  else if (isA(secret, ArrayBuffer)) secretBytes = new Uint8Array(secret.slice(0));
+  else throw fail('INVALID_ARGUMENT', 'segmentTokens.secret: expected a string or bytes');
+  if (secretBytes.length < MIN_SECRET_BYTES) {
+    throw fail('INVALID_ARGUMENT', `segmentTokens.secret: ${secretBytes.length} bytes; an HMAC-SHA256 key needs at least ${MIN_SECRET_BYTES}`);
+  }
+  if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 1 || lifetimeSeconds > 3600) {
+    throw fail('INVALID_ARGUMENT', 'segmentTokens.lifetimeSeconds: expected whole seconds from 1 to 3600');
+  }
+  if (!Number.isInteger(sessionSeconds) || sessionSeconds < lifetimeSeconds || sessionSeconds > 86_400) {
+    throw fail('INVALID_ARGUMENT', 'segmentTokens.sessionSeconds: expected whole seconds from lifetimeSeconds to 86400');
+  }
+  if (via !== 'uri' && via !== 'cookie') throw fail('INVALID_ARGUMENT', "segmentTokens.via: expected 'uri' or 'cookie'");
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) throw fail('INVALID_ARGUMENT', 'segmentTokens: this platform has no WebCrypto (crypto.subtle)');
+  let key = null; // imported on first use: createGate stays synchronous
+
+  async function tag(path, exp, until, cap, country) {
+    if (key === null) {
+      key = subtle.importKey('raw', secretBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    }
+    const data = encoder.encode(`playgate-segment-v1\n${path}\n${exp}\n${until}\n${cap}\n${country}`);
+    const mac = new Uint8Array(await subtle.sign('HMAC', await key, data));
+    return base64url(mac.subarray(0, TAG_BYTES));
+  }
+
+  return {
+    via,
+    lifetime: lifetimeSeconds,
+
+    /**
+     * A token for the title folder `path` and `grant` ({ cap, country, until? }: until absent for
+     * a grant from a playback token, which starts a session), opening segments for
+     * `lifetimeSeconds` plus `seconds` (a VOD playlist's duration) from `now`.
+     */
+    async mint(path, grant, now, seconds = 0) {
+      const until = grant.until ?? now + sessionSeconds;
+      const extra = Math.min(Math.max(0, Math.ceil(seconds)), MAX_PLAYLIST_SECONDS);
+      const exp = Math.min(now + lifetimeSeconds + extra, until);
+      const country = grant.country ?? '-';
+      return `v1.${exp}.${until}.${grant.cap}.${country}.${await tag(path, exp, until, grant.cap, country)}`;
+    },
+
+    /**
+     * `{ exp, until, cap, country }` of a token minted for `path`, or `{ code, reason }`: the
+     * format, then the tag (another path or a forgery), then `exp` (or, with `renewing`, the
+     * session's end).
+     */
+    async check(path, token, now, renewing) {
+      const m = FORMAT.exec(token);
+      if (m === null) return { code: 'SEGMENT_TOKEN_INVALID', reason: 'the segment token is not one this gate mints' };
+      const [, expText, untilText, capText, country, given] = m;
+      const expected = await tag(path, expText, untilText, capText, country);
+      let diff = 0; // every character compared: the time says nothing about where they differ
+      for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ given.charCodeAt(i);
+      if (diff !== 0) return { code: 'SEGMENT_TOKEN_INVALID', reason: `the segment token was not minted for ${path}` };
+      const exp = Number(expText);
+      const until = Number(untilText);
+      if (now >= (renewing ? until : exp)) {
+        return { code: 'SEGMENT_TOKEN_EXPIRED', reason: renewing ? 'the viewing session has ended: start again with a playback token' : 'the segment token has expired' };
+      }
+      return { exp, until, cap: Number(capText), country: country === '-' ? null : country };
+    },
+  };
+}
+
+/** `uri` with `name=value` added to its query (before any fragment). */
+function withParam(uri, name, value, amp) {
+  const hash = uri.indexOf('#');
+  const head = hash < 0 ? uri : uri.slice(0, hash);
+  const tail = hash < 0 ? '' : uri.slice(hash);
+  return `${head}${head.includes('?') ? amp : '?'}${name}=${value}${tail}`;
+}
+
+/**
+ * Whether `uri` (relative to `base`, the playlist's URL as the client asked for it) is one of
+ * the gate's own URLs in the title folder `path`: only those carry the token (never a key
+ * server's, a CDN's or another title's).
+ */
+function ownUri(uri, base, path) {
+  let url;
+  try {
+    url = new URL(uri, base);
+  } catch {
+    return false;
+  }
+  if (url.origin !== base.origin) return false;
+  let decoded;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    return false;
+  }
+  return decoded.startsWith(path) && !url.searchParams.has(SEGMENT_PARAM);
+}
+
+/** The seconds a VOD media playlist plays (its EXTINF durations), or 0 for a live one. */
+export function playlistSeconds(text) {
+  if (!text.includes('#EXT-X-ENDLIST')) return 0;
+  let total = 0;
+  for (const m of text.matchAll(/^#EXTINF:\s*([0-9.]+)/gm)) total += Number(m[1]) || 0;
+  return total;
+}
+
+/**
+ * An HLS playlist (master or media) with `token` in the query of each of its URIs that is the
+ * gate's own in `path`: URI lines and the URI attributes of tags (EXT-X-MEDIA, EXT-X-MAP,
+ * EXT-X-I-FRAME-STREAM-INF, EXT-X-PART, ...).
+ */
+export function tokenizeHls(text, base, path, token) {
+  const add = (uri) => (ownUri(uri, base, path) ? withParam(uri, SEGMENT_PARAM, token, '&') : uri);
+  return text.split('\n').map((line) => {
+    if (line.startsWith('#')) {
+      return line.includes('URI="') ? line.replace(/URI="([^"]*)"/g, (_, uri) => `URI="${add(uri)}"`) : line;
+    }
+    const uri = line.trim();
+    return uri === '' ? line : line.replace(uri, add(uri));
+  }).join('\n');
+}
+
+/**
+ * An MPD with `token` in the segment URLs it names (SegmentTemplate `media` and
+ * `initialization`, SegmentURL `media`, Initialization and RepresentationIndex `sourceURL`),
+ * each in `path`; or the MPD as it is when a BaseURL could take them elsewhere (an absolute one,
+ * or one climbing with `..`): a token never leaves for a URL this check cannot see.
+ */
+export function tokenizeMpd(text, base, path, token) {
+  for (const m of text.matchAll(/<(?:[A-Za-z_][\w.-]*:)?BaseURL\b[^>]*>([^<]*)</g)) {
+    const value = m[1].trim();
+    if (/^[a-z][a-z0-9+.-]*:/i.test(value) || value.startsWith('/') || value.split('/').includes('..')) return text;
+  }
+  return text.replace(/\b(media|initialization|sourceURL)="([^"]*)"/g, (whole, name, value) => {
+    const uri = value.replace(/&amp;/g, '&');
+    if (uri.includes('&') && !value.includes('&amp;')) return whole; // not the XML this reads
+    return ownUri(uri, base, path) ? `${name}="${withParam(value, SEGMENT_PARAM, token, '&amp;')}"` : whole;
+  });
+}
