@@ -118,6 +118,12 @@ class TokenCache {
   }
 }
 
+// Content types of what the cache origin serves, by extension (RFC 8216, ISO/IEC 23009-1, ...).
+const MEDIA_TYPES = {
+  m3u8: 'application/vnd.apple.mpegurl', mpd: 'application/dash+xml', ts: 'video/mp2t', m4s: 'video/iso.segment',
+  mp4: 'video/mp4', m4a: 'audio/mp4', aac: 'audio/aac', vtt: 'text/vtt', webvtt: 'text/vtt', key: 'application/octet-stream',
+};
+
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 function refusal(status, code, reason, extra = {}) {
@@ -252,8 +258,11 @@ function nodeAdapter(fetchHandler) {
   }
 }
 
-/** The module's `createGate(options)`: `raw` is the edge module (its JwtVerifier installed). */
-export function gateFactory(raw) {
+/**
+ * The module's `createGate(options)`: `raw` is the edge module (its JwtVerifier installed),
+ * `CacheClient` the module's cache client class (the cache origin's).
+ */
+export function gateFactory(raw, CacheClient) {
   const { JwtVerifier } = raw;
   const filterManifest = manifestFilter(raw);
   const { coversPrefix } = scopeApi(raw);
@@ -291,22 +300,38 @@ export function gateFactory(raw) {
       throw fail('INVALID_ARGUMENT', 'verifier: expected a JwtVerifier or JwtVerifier.fromJson options');
     }
 
-    // The origin: a base URL (http or https); the cache origin is a later slice.
+    // The origin: a base URL (http or https), or the cache itself (seed 000's MediaStore keeps
+    // the segments there): `{ cache: a CacheClient or its options, cacheName? }`, each allowed
+    // path read with the cache HTTP API's get (the key: the decoded path, as the scope checked).
+    let originBase = null;
+    let mediaCache = null;
+    let mediaCacheName = cacheName;
     if (origin !== null && typeof origin === 'object') {
-      throw fail('INVALID_ARGUMENT', 'origin: the cache origin ({ cache, cacheName }) is not supported yet; give a base URL');
+      const { cache, cacheName: originCacheName } = origin;
+      if (isA(cache, CacheClient)) mediaCache = cache;
+      else {
+        try {
+          mediaCache = new CacheClient(cache);
+        } catch (error) {
+          throw fail('INVALID_ARGUMENT', `origin.cache: ${String(error?.message)}`);
+        }
+      }
+      if (originCacheName !== undefined) mediaCacheName = originCacheName;
+      if (typeof mediaCacheName !== 'string' || mediaCacheName === '') throw fail('INVALID_ARGUMENT', 'origin.cacheName: expected a non-empty string');
+    } else {
+      if (typeof origin !== 'string') throw fail('INVALID_ARGUMENT', 'origin: expected a base URL such as https://origin.example, or { cache, cacheName }');
+      let originUrl;
+      try {
+        originUrl = new URL(origin);
+      } catch {
+        throw fail('INVALID_ARGUMENT', `origin: not a URL: ${JSON.stringify(origin.slice(0, 200))}`);
+      }
+      if (originUrl.protocol !== 'https:' && originUrl.protocol !== 'http:') throw fail('INVALID_ARGUMENT', 'origin: expected an http or https URL');
+      if (originUrl.search !== '' || originUrl.hash !== '' || originUrl.username !== '' || originUrl.password !== '') {
+        throw fail('INVALID_ARGUMENT', 'origin: a base URL without query, fragment or credentials');
+      }
+      originBase = originUrl.origin + originUrl.pathname.replace(/\/+$/, '');
     }
-    if (typeof origin !== 'string') throw fail('INVALID_ARGUMENT', 'origin: expected a base URL such as https://origin.example');
-    let originUrl;
-    try {
-      originUrl = new URL(origin);
-    } catch {
-      throw fail('INVALID_ARGUMENT', `origin: not a URL: ${JSON.stringify(origin.slice(0, 200))}`);
-    }
-    if (originUrl.protocol !== 'https:' && originUrl.protocol !== 'http:') throw fail('INVALID_ARGUMENT', 'origin: expected an http or https URL');
-    if (originUrl.search !== '' || originUrl.hash !== '' || originUrl.username !== '' || originUrl.password !== '') {
-      throw fail('INVALID_ARGUMENT', 'origin: a base URL without query, fragment or credentials');
-    }
-    const originBase = originUrl.origin + originUrl.pathname.replace(/\/+$/, '');
 
     // Country: trusted request headers, in order (the first one present is the viewer's).
     let countryHeaders = null;
@@ -340,6 +365,26 @@ export function gateFactory(raw) {
     const originFetch = fetchOption ?? ((...args) => globalThis.fetch(...args));
 
     const tokens = new TokenCache(maxTokens);
+
+    /**
+     * An allowed path read from the cache origin: `{ response }` (200, the bytes, a content type
+     * by extension), or `{ status, code, reason }`: 404 NOT_FOUND for a miss, 502
+     * ORIGIN_UNAVAILABLE for a cache that fails or refuses (its own code in the reason). Whole
+     * items only: a Range header is not served from the cache (the answer is the whole 200).
+     */
+    async function cachedMedia(key, method, signal) {
+      let bytes;
+      try {
+        bytes = await mediaCache.get(mediaCacheName, key, { signal });
+      } catch (error) {
+        if (error?.name === 'AbortError' || error?.name === 'TimeoutError') throw error;
+        return { status: 502, code: 'ORIGIN_UNAVAILABLE', reason: `the cache answered ${String(error?.code ?? 'an error')}: ${String(error?.message).slice(0, 200)}` };
+      }
+      if (bytes === null) return { status: 404, code: 'NOT_FOUND', reason: `${JSON.stringify(key)} is not in cache ${JSON.stringify(mediaCacheName)}` };
+      const type = MEDIA_TYPES[/\.([A-Za-z0-9]+)$/.exec(key)?.[1]?.toLowerCase()] ?? 'application/octet-stream';
+      const headers = { 'content-type': type, 'content-length': String(bytes.length) };
+      return { response: new Response(method === 'HEAD' ? null : bytes, { status: 200, headers }) };
+    }
     // Checked segment tokens (keyed by folder and token): a segment is a cache hit, not a MAC.
     const segmentTokensSeen = new TokenCache(maxTokens);
 
@@ -540,13 +585,19 @@ export function gateFactory(raw) {
       // The origin's bytes as they are: fetch in Node and Deno decodes a compressed body but keeps
       // its content-encoding header, so a compressed answer passed on would be labelled wrongly.
       upstreamHeaders.set('accept-encoding', 'identity');
-      const target = `${originBase}${url.pathname}${search === '' ? '' : `?${search}`}`;
       let response;
       try {
         // The client's going away (request.signal: Deno, workerd, gate.node) aborts the origin request too.
         const timeout = AbortSignal.timeout(timeoutMs);
         const signal = typeof AbortSignal.any === 'function' && isA(request.signal, AbortSignal) ? AbortSignal.any([request.signal, timeout]) : timeout;
-        response = await originFetch(target, { method, headers: upstreamHeaders, redirect: 'manual', signal });
+        if (mediaCache !== null) {
+          const read = await cachedMedia(key, method, signal);
+          if (read.code !== undefined) return refusal(read.status, read.code, read.reason);
+          response = read.response;
+        } else {
+          const target = `${originBase}${url.pathname}${search === '' ? '' : `?${search}`}`;
+          response = await originFetch(target, { method, headers: upstreamHeaders, redirect: 'manual', signal });
+        }
         if (!isA(response, Response)) throw fail('INVALID_ARGUMENT', 'fetch: did not return a Response');
       } catch (error) {
         const timedOut = error !== null && typeof error === 'object' && (error.name === 'TimeoutError' || error.name === 'AbortError');

@@ -26,13 +26,14 @@ export { DECISION_CODES, packagerFilters } from '../api.mjs';
 export const filterManifest = /* @__PURE__ */ manifestFilter(raw);
 // The Axinom DRM license message: server side only (the communication key is a secret).
 export const axinomLicenseMessage = /* @__PURE__ */ axinomMessage(raw); // @edge
-// The edge gate (js/gate.mjs): a fetch handler that verifies, checks and proxies.
-export const createGate = /* @__PURE__ */ gateFactory(raw); // @edge
 // The cache HTTP client and entitlement store (js/cache.mjs), bound to this module's classes;
 // pure, so that a bundle without them leaves them out.
 export { CacheError } from '../cache.mjs';
 export const CacheClient = /* @__PURE__ */ cacheClientClass(/* @__PURE__ */ tokenDecoder(raw));
 export const EntitlementStore = /* @__PURE__ */ entitlementStoreClass(Entitlement, raw);
+// The edge gate (js/gate.mjs): a fetch handler that verifies, checks and proxies (from an origin
+// URL or the cache).
+export const createGate = /* @__PURE__ */ gateFactory(raw, CacheClient); // @edge
 
 // A URL the tool gives (esbuild's file loader) is relative to the bundle, which is this module.
 await instantiate(wasm, import.meta.url);

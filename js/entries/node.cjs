@@ -23,11 +23,11 @@ module.exports = globalThis[SHARED] ?? share((function load() {
   raw.DECISION_CODES = api.DECISION_CODES;
   if (raw._filterManifest) raw.filterManifest = api.manifestFilter(raw);
   if (raw._axinomLicenseMessage) raw.axinomLicenseMessage = api.axinomMessage(raw); // the edge module
-  if (raw.JwtVerifier) raw.createGate = api.gateFactory(raw); // the edge module: the gate (js/gate.mjs)
   raw.packagerFilters = api.packagerFilters;
   raw.CacheClient = cache.cacheClientClass(raw.decodeMomentoToken);
   raw.CacheError = cache.CacheError;
   raw.EntitlementStore = cache.entitlementStoreClass(raw.Entitlement, raw);
+  if (raw.JwtVerifier) raw.createGate = api.gateFactory(raw, raw.CacheClient); // the edge module: the gate (js/gate.mjs)
   raw.default = function init() {
     return Promise.resolve();
   };

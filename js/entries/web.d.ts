@@ -150,8 +150,12 @@ import type { JwtVerifier, JwtVerifierConfig } from './playgate.js';
 export interface GateOptions {
   /** The playback tokens' verifier: a JwtVerifier, or JwtVerifier.fromJson's options (algorithms pinned there). */
   verifier: JwtVerifier | JwtVerifierConfig;
-  /** The origin's base URL (http or https); the request's path and query (without `token`) are appended. */
-  origin: string;
+  /**
+   * The origin's base URL (http or https; the request's path and query, without the tokens, are
+   * appended), or the cache itself: each allowed path read with the cache HTTP API's get, the
+   * decoded path as the key, from `cacheName` (default: the gate's cacheName).
+   */
+  origin: string | { cache: CacheClient | CacheClientOptions; cacheName?: string };
   /** Trusted request headers holding the viewer's ISO country (the first one present), e.g. ['CF-IPCountry']. */
   country?: { headers: string[] } | null;
   /** How paths name content, rendition and file (default '/{content}/{rendition}/{file}', seed 000's MediaStore layout). */
@@ -185,7 +189,7 @@ export type GateRefusalCode =
   | 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_NOT_YET_VALID' | 'BAD_SIGNATURE' | 'MALFORMED_TOKEN'
   | 'ALGORITHM_NOT_ALLOWED' | 'UNKNOWN_KEY' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE'
   | 'SCOPE_DENIED' | 'QUALITY_EXCEEDS_ENTITLEMENT' | 'COUNTRY_NOT_ALLOWED' | 'COUNTRY_UNKNOWN' | 'RENDITION_UNKNOWN'
-  | 'SEGMENT_TOKEN_INVALID' | 'SEGMENT_TOKEN_EXPIRED'
+  | 'SEGMENT_TOKEN_INVALID' | 'SEGMENT_TOKEN_EXPIRED' | 'NOT_FOUND'
   | 'INVALID_PATH' | 'METHOD_NOT_ALLOWED' | 'ORIGIN_UNAVAILABLE' | 'INVALID_MANIFEST' | 'NOTHING_PLAYABLE' | 'GATE_ERROR';
 
 /** What `gate.node` reads of node:http's IncomingMessage. */

@@ -292,3 +292,46 @@ test('segmentTokens options: coded errors', () => {
   assert.throws(() => createGate({ ...base, uncappedRenditions: ['a/b'] }), { code: 'INVALID_ARGUMENT' });
   assert.doesNotThrow(() => createGate({ ...base, segmentTokens: { secret: new Uint8Array(32) } }));
 });
+
+test('the cache origin: playlists and segments read from the cache HTTP API (the emulator), capped and tokenised as from a URL origin', async () => {
+  const { startTestEmulator } = await import('./cache-scenarios.mjs');
+  const { emu } = await startTestEmulator();
+  try {
+    for (const [key, body] of [['/Movie1/playlist.m3u8', GATE_MASTER], ['/Movie1/1080p/playlist.m3u8', MEDIA], ['/Movie1/1080p/segment1.ts', 'seg one bytes']]) {
+      emu.put('media', key, body);
+    }
+    // The gate's own cache token: seed 000's readonly media token.
+    const cacheToken = emu.mintToken({ scope: { permissions: [{ role: 'readonly', cache: 'media' }] } });
+    const gate = gateOf({}, { origin: { cache: { token: cacheToken, baseUrl: emu.url }, cacheName: 'media' } });
+    const master = await request(gate, `/Movie1/playlist.m3u8?token=${playback()}`);
+    assert.equal(master.status, 200);
+    assert.equal(master.headers.get('content-type'), 'application/vnd.apple.mpegurl');
+    const variants = playlistUris(await master.text());
+    assert.deepEqual(variants.map((u) => u.split('?')[0]), ['480p/playlist.m3u8', '1080p/playlist.m3u8']);
+    const media = await request(gate, `/Movie1/${variants[1]}`);
+    assert.equal(media.status, 200);
+    const seg = playlistUris(await media.text())[0];
+    const res = await request(gate, `/Movie1/1080p/${seg}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'video/mp2t');
+    assert.equal(await res.text(), 'seg one bytes');
+    const last = emu.requests.at(-1);
+    assert.ok(JSON.stringify(last).includes('segment1.ts'), 'the emulator was asked for the segment\'s key');
+    // A miss is 404 NOT_FOUND; a refusal never reaches the cache.
+    const miss = await request(gate, `/Movie1/1080p/segment9.ts?segment_token=${tokenOf(seg)}`);
+    assert.equal(miss.status, 404);
+    assert.equal((await miss.json()).code, 'NOT_FOUND');
+    const before = emu.requests.length;
+    assert.equal((await request(gate, `/Movie1/2160p/segment1.ts?segment_token=${tokenOf(seg)}`)).status, 403);
+    assert.equal(emu.requests.length, before, 'no cache request after a refusal');
+    // A cache token that cannot read the media cache: 502 ORIGIN_UNAVAILABLE, never the bytes.
+    const wrong = emu.mintToken({ scope: { permissions: [{ role: 'readonly', cache: 'other' }] } });
+    const denied = gateOf({}, { origin: { cache: { token: wrong, baseUrl: emu.url, checkScope: false } } });
+    const bad = await request(denied, `/Movie1/1080p/segment1.ts?token=${playback()}`);
+    assert.equal(bad.status, 502);
+    assert.equal((await bad.json()).code, 'ORIGIN_UNAVAILABLE');
+    assert.throws(() => gateOf({}, { origin: { cache: { token: 42 } } }), { code: 'INVALID_ARGUMENT' });
+  } finally {
+    await emu.close?.();
+  }
+});

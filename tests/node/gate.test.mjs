@@ -358,7 +358,7 @@ test('createGate options: coded errors; the forms not supported yet are refused 
     ['no verifier', { origin: origin.url }, 'INVALID_ARGUMENT'],
     ['a bad verifier config', { ...base, verifier: { algorithms: ['none'], keys: [] } }, 'INVALID_KEY'],
     ['no origin', { verifier: VERIFIER }, 'INVALID_ARGUMENT'],
-    ['the cache origin (not yet)', { ...base, origin: { cache: {}, cacheName: 'media' } }, 'INVALID_ARGUMENT'],
+    ['a cache origin without a token', { ...base, origin: { cache: {}, cacheName: 'media' } }, 'INVALID_ARGUMENT'],
     ['an ftp origin', { ...base, origin: 'ftp://x' }, 'INVALID_ARGUMENT'],
     ['an origin with a query', { ...base, origin: 'https://o.example/?a=1' }, 'INVALID_ARGUMENT'],
     ['mmdb (not yet)', { ...base, country: { mmdb: new Uint8Array(8) } }, 'INVALID_ARGUMENT'],

@@ -1,8 +1,10 @@
 // The edge gate as a Cloudflare Worker (ES module syntax), as issue 15 shows it: `createGate`
 // from `playgate/edge`, configured from the worker's bindings (workerd passes `env` to fetch,
 // not to the module's top level), made once per isolate on the first request.
-// Run by tests/node/workerd.test.mjs in a real workerd, bundled from the packed tarball the way
-// wrangler bundles. Bindings: VERIFIER (JwtVerifier.fromJson options, JSON), ORIGIN (base URL).
+// Run by tests/node/workerd.test.mjs and tests/node/gate-media.test.mjs in a real workerd,
+// bundled from the packed tarball the way wrangler bundles. Bindings: VERIFIER (JwtVerifier.fromJson
+// options, JSON); ORIGIN (a base URL) or CACHE (CacheClient options, JSON: the cache origin);
+// optional SEGMENT_TOKENS (the segmentTokens option, JSON) and UNCAPPED (uncappedRenditions, JSON).
 import { createGate } from 'playgate/edge';
 
 let gate;
@@ -11,8 +13,10 @@ export default {
   fetch(request, env, ctx) {
     gate ??= createGate({
       verifier: JSON.parse(env.VERIFIER),
-      origin: env.ORIGIN,
+      origin: env.CACHE ? { cache: JSON.parse(env.CACHE), cacheName: 'media' } : env.ORIGIN,
       country: { headers: ['CF-IPCountry'] },
+      segmentTokens: env.SEGMENT_TOKENS ? JSON.parse(env.SEGMENT_TOKENS) : undefined,
+      uncappedRenditions: env.UNCAPPED ? JSON.parse(env.UNCAPPED) : [],
     });
     return gate.fetch(request, env, ctx);
   },
