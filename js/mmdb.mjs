@@ -378,44 +378,54 @@ function parseIpv4(text, from) {
 
 /**
  * `text` as an IPv6 address into `groups` (eight 16-bit groups): hex groups of 1 to 4 digits, at
- * most one `::`, optionally a dotted quad as the last 32 bits. False if it is not one.
+ * most one `::`, optionally a dotted quad as the last 32 bits. False if it is not one. One pass,
+ * no allocation: a gate looks up every request's address.
  */
 function parseIpv6(text, groups) {
-  const gap = text.indexOf('::');
-  if (gap >= 0 && text.indexOf('::', gap + 1) >= 0) return false; // two gaps (or ':::')
-  const headParts = gap < 0 ? text.split(':') : gap === 0 ? [] : text.slice(0, gap).split(':');
-  const tailParts = gap < 0 ? [] : gap + 2 === text.length ? [] : text.slice(gap + 2).split(':');
-  const lastParts = gap < 0 || tailParts.length === 0 ? headParts : tailParts;
-  // A dotted quad may stand only as the last part, for two groups.
-  let ipv4 = -1;
-  if (lastParts.length > 0 && lastParts[lastParts.length - 1].indexOf('.') >= 0) {
-    if (gap >= 0 && tailParts.length === 0) return false; // '1.2.3.4::'
-    ipv4 = parseIpv4(lastParts.pop(), 0);
-    if (ipv4 < 0) return false;
+  const n = text.length;
+  let count = 0; // groups written
+  let gapAt = -1; // where `::` stands, in groups
+  let at = 0;
+  if (text.charCodeAt(0) === 0x3a) {
+    if (text.charCodeAt(1) !== 0x3a) return false; // a lone leading ':'
+    gapAt = 0;
+    at = 2;
   }
-  const written = headParts.length + tailParts.length + (ipv4 >= 0 ? 2 : 0);
-  if (gap < 0 ? written !== 8 : written > 7) return false;
-  groups.fill(0);
-  const put = (parts, at) => {
-    for (const part of parts) {
-      if (part.length === 0 || part.length > 4) return false;
-      let value = 0;
-      for (let i = 0; i < part.length; i++) {
-        const digit = hexDigit(part.charCodeAt(i));
-        if (digit < 0) return false;
-        value = (value << 4) | digit;
-      }
-      groups[at++] = value;
+  while (at < n) {
+    const first = at;
+    let value = 0;
+    while (at < n) {
+      const digit = hexDigit(text.charCodeAt(at));
+      if (digit < 0) break;
+      value = (value << 4) | digit;
+      if (++at - first > 4) return false;
     }
-    return true;
-  };
-  if (!put(headParts, 0)) return false;
-  const tailAt = 8 - tailParts.length - (ipv4 >= 0 ? 2 : 0);
-  if (!put(tailParts, tailAt)) return false;
-  if (ipv4 >= 0) {
-    groups[6] = ipv4 >>> 16;
-    groups[7] = ipv4 & 0xffff;
+    if (at < n && text.charCodeAt(at) === 0x2e) {
+      // A dotted quad: the rest of the text, the last two groups.
+      if (count > 6) return false;
+      const ipv4 = parseIpv4(text, first);
+      if (ipv4 < 0) return false;
+      groups[count++] = ipv4 >>> 16;
+      groups[count++] = ipv4 & 0xffff;
+      break;
+    }
+    if (at === first || count === 8) return false; // an empty group (':::') or a ninth
+    groups[count++] = value;
+    if (at === n) break;
+    if (text.charCodeAt(at++) !== 0x3a) return false;
+    if (at === n) return false; // a lone trailing ':'
+    if (text.charCodeAt(at) === 0x3a) {
+      if (gapAt >= 0) return false; // a second '::'
+      gapAt = count;
+      at++;
+    }
   }
+  if (gapAt < 0) return count === 8;
+  if (count > 7) return false; // `::` stands for one group at least
+  // The groups after the gap move to the end; the gap is zeros.
+  const after = count - gapAt;
+  for (let k = 1; k <= after; k++) groups[8 - k] = groups[count - k];
+  for (let k = gapAt; k < 8 - after; k++) groups[k] = 0;
   return true;
 }
 

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { REPO, rejects } from './helpers.mjs';
 import { mmdbCountryReader } from '../../js/mmdb.mjs';
@@ -50,21 +51,25 @@ function expectedCountry(record) {
 const refCountry = (ref, ip) => expectedCountry(ref.get(ip));
 
 const ipv4Text = (n) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-/** IPv6 text of `v` (a BigInt) in one of several spellings: full, compressed (RFC 5952's `::`), upper case. */
+/**
+ * IPv6 text of `v` (a BigInt) in one of several spellings: 0 compressed (RFC 5952's `::`), 1 full,
+ * 2 upper case, 3 the last 32 bits as a dotted quad, 4 `::` for the first run of zeros (not the longest).
+ */
 function ipv6Text(v, style = 0) {
   const groups = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((v >> BigInt(i * 16)) & 0xffffn));
   if (style === 1) return groups.map((g) => g.toString(16).padStart(4, '0')).join(':');
+  const parts = groups.map((g) => g.toString(16));
+  if (style === 3) parts.splice(6, 2, `${groups[6] >> 8}.${groups[6] & 255}.${groups[7] >> 8}.${groups[7] & 255}`);
   let best = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8;) {
+  for (let i = 0; i < parts.length;) {
     let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) [best, bestLength] = [i, j - i];
+    while (j < parts.length && parts[j] === '0') j++;
+    if (j - i > bestLength && !(style === 4 && best >= 0)) [best, bestLength] = [i, j - i];
     i = j === i ? i + 1 : j;
   }
-  const hex = groups.map((g) => g.toString(16));
-  let text = best < 0 ? hex.join(':') : `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLength).join(':')}`;
+  let text = best < 0 ? parts.join(':') : `${parts.slice(0, best).join(':')}::${parts.slice(best + bestLength).join(':')}`;
   if (style === 2) text = text.toUpperCase();
   return text;
 }
@@ -131,7 +136,7 @@ for (const file of GEOLITE_FILES) {
     found = 0;
     for (let i = 0; i < 6_000; i++) {
       const v = randomIpv6(rand);
-      const ip = ipv6Text(v, randomInt(rand, 3));
+      const ip = ipv6Text(v, randomInt(rand, 5));
       if (!ipv6Database) {
         // mmdb-lib walks an IPv6 address's first 32 bits in an IPv4 tree; there is no answer.
         const mapped = (v >> 32n) === 0xffffn;
@@ -139,7 +144,7 @@ for (const file of GEOLITE_FILES) {
         continue;
       }
       if (ours.country(ip) !== null) found++;
-      checkWithBoundaries(ours, ref, ip, v, 128, (w) => ipv6Text(w, randomInt(rand, 3)));
+      checkWithBoundaries(ours, ref, ip, v, 128, (w) => ipv6Text(w, randomInt(rand, 5)));
     }
     // (Even in the RIRs' blocks most of the IPv6 space is in no network: about 7% have a country.)
     if (ipv6Database) assert.ok(found > 250, `only ${found} of 6000 random IPv6 addresses have a country`);
@@ -368,7 +373,7 @@ test('small databases: record sizes 24, 28 and 32, IPv4 and IPv6, MaxMind\'s rec
       const bytes = writeDatabase({ recordSize, ipVersion, nodes, data });
       const ref = new Reader(Buffer.from(bytes));
       const ours = mmdbCountryReader(bytes);
-      const text = (v) => (bits === 32 ? ipv4Text(Number(v)) : ipv6Text(v, randomInt(rand, 3)));
+      const text = (v) => (bits === 32 ? ipv4Text(Number(v)) : ipv6Text(v, randomInt(rand, 5)));
       const seen = new Set();
       for (let i = 0; i < 4000; i++) {
         // Half at random, half inside a random leaf's network (and at its edges).
@@ -569,6 +574,33 @@ test('mutated databases: the reader is made or refused with INVALID_ARGUMENT, lo
     for (let j = 0; j < 2000; j++) bytes[randomInt(rand, bytes.length)] = randomInt(rand, 256);
     check(bytes);
   }
+});
+
+test('which texts are addresses: the same as node:net says (no zones), on 30,000 random texts', () => {
+  // Every address of this database has a country: null means the text was not an address.
+  const everywhere = mmdbCountryReader(writeDatabase({ ipVersion: 6, nodes: [[{ at: 0 }, { at: 0 }]], data: FRANCE() }));
+  const tokens = ['', '0', '1', '9', 'a', 'ff', 'FFFF', 'fFfF', '12345', '00000', ':', ':', ':', '::', '.', '1.2.3.4', '255', '256', '01', 'g', ' ', '%'];
+  const rand = prng(2026);
+  const seen = { valid: 0, invalid: 0 };
+  for (let i = 0; i < 30_000; i++) {
+    let text = '';
+    if (i % 2 === 0) {
+      for (let k = randomInt(rand, 14); k >= 0; k--) text += tokens[randomInt(rand, tokens.length)];
+    } else {
+      // An address, in some spelling, with up to two characters changed, inserted or removed.
+      text = rand() < 0.3 ? ipv4Text(randomInt(rand, 2 ** 32)) : ipv6Text(randomIpv6(rand) >> BigInt(randomInt(rand, 128)), randomInt(rand, 5));
+      for (let k = randomInt(rand, 3); k > 0; k--) {
+        const at = randomInt(rand, text.length + 1);
+        const char = ':.0aFg'[randomInt(rand, 6)];
+        const edit = randomInt(rand, 3);
+        text = text.slice(0, at) + (edit === 2 ? '' : char) + text.slice(edit === 1 ? at : at + 1);
+      }
+    }
+    const valid = text.length <= 45 && !text.includes('%') && (net.isIPv6(text) || net.isIPv4(text));
+    seen[valid ? 'valid' : 'invalid']++;
+    assert.equal(everywhere.country(text), valid ? 'FR' : null, JSON.stringify(text));
+  }
+  assert.ok(seen.valid > 8000 && seen.invalid > 15_000, `only ${seen.valid} valid and ${seen.invalid} invalid texts`);
 });
 
 test('hostile IPs are null', () => {
