@@ -16,8 +16,8 @@
 // MaxMind's readers do; IPv6 in an IPv4 database is null.
 // A bad database throws INVALID_ARGUMENT when the reader is made; `country` never throws: a
 // malformed IP, an address outside the database, a record without a country and a record the
-// database cannot decode are all null. The bytes are read in place (not copied): they must not
-// change afterwards.
+// database cannot decode are all null. The bytes are read in place (not copied) and a lookup
+// checks every read: bytes changed afterwards change answers, they cannot make `country` throw.
 
 import { fail } from './checks.mjs';
 
@@ -87,8 +87,6 @@ export function mmdbCountryReader(bytes, what = 'mmdb') {
     throw bad(`node_count ${nodeCount} × ${nodeBytes} bytes: the search tree does not fit in the file (${markerAt} bytes before the metadata)`);
   }
   const dataStart = treeBytes + DATA_SEPARATOR_BYTES;
-  // A record that is not a node is past node_count: nodeCount itself is "no data", and the rest
-  // are data-section offsets + nodeCount + 16.
   const data = decoder(b, dataStart, markerAt, (m) => fail('INVALID_ARGUMENT', `${what}: data section: ${m}`));
 
   // One record of node `node` (< nodeCount), left (bit 0) or right (bit 1).
@@ -123,8 +121,8 @@ export function mmdbCountryReader(bytes, what = 'mmdb') {
   const memo = new Map(); // record value → country (or null)
   const groups = new Uint16Array(8); // the IPv6 address being looked up
 
-  // The country of the record a walk ended on (a node number if the tree is deeper than the
-  // address: corrupt, so null).
+  // The country of the record a walk ended on: node_count is "no data", above it a data-section
+  // offset + node_count + 16; below it a node, where the tree is deeper than the address (corrupt).
   const countryOf = (value) => {
     if (value <= nodeCount) return null;
     let code = memo.get(value);
@@ -237,7 +235,7 @@ function decoder(b, start, end, bad) {
     if (type === 0) {
       if (at >= end) throw bad('an extended type runs past the section');
       type = b[at++] + 7;
-      if (type < 8 || type > FLOAT || type === 12 || type === 13) throw bad(`unknown data type ${type}`);
+      if (!(type >= 8 && type <= FLOAT) || type === 12 || type === 13) throw bad(`unknown data type ${type}`);
     }
     size = control & 31;
     if (size >= 29) {
