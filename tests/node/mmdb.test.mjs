@@ -466,15 +466,8 @@ test('bad databases throw INVALID_ARGUMENT when the reader is made', () => {
     'no room for the data separator': writeDatabase({ nodes: [[null, null]], data: [], metadata: { node_count: enc.uint32(3) } }),
   };
   for (const [name, bytes] of Object.entries(cases)) {
-    rejects(() => mmdbCountryReader(bytes), 'INVALID_ARGUMENT');
+    assert.doesNotThrow(() => rejects(() => mmdbCountryReader(bytes), 'INVALID_ARGUMENT', /^mmdb: /), name);
     rejects(() => mmdbCountryReader(bytes.buffer), 'INVALID_ARGUMENT');
-    assert.doesNotThrow(() => {
-      try {
-        mmdbCountryReader(bytes);
-      } catch (error) {
-        if (!/^mmdb: /.test(error.message)) throw new Error(`${name}: unclear message ${error.message}`);
-      }
-    });
   }
   // The message says what is wrong.
   rejects(() => mmdbCountryReader(cases['record_size 20']), 'INVALID_ARGUMENT', /record_size must be 24, 28 or 32 \(got 20\)/);
