@@ -15,10 +15,11 @@
 // `gate.node` is the node:http adapter (`http.createServer(gate.node)`), built on gate.fetch and
 // only on the req/res objects it is given (no node: import: the edge module loads in workerd and
 // browsers too); Deno needs none (`Deno.serve(gate.fetch)`).
-// Not here yet: the MaxMind country database, the cache origin (see the README, "Edge gate").
+// The country database is mmdb.mjs's; the cache origin is the module's CacheClient.
 
 import { coded, fail, isA, jsonInput } from './checks.mjs';
 import { manifestFilter } from './manifests.mjs';
+import { mmdbCountryReader } from './mmdb.mjs';
 import { scopeApi } from './scopes.mjs';
 import {
   SEGMENT_COOKIE, SEGMENT_PARAM, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
@@ -208,7 +209,8 @@ function nodeAdapter(fetchHandler) {
       // A method a Request cannot carry (CONNECT, TRACE): refused as gate.fetch refuses every method but GET and HEAD.
       return write(res, refusal(405, 'METHOD_NOT_ALLOWED', `${String(method).slice(0, 20)}: the gate serves GET and HEAD only`, { allow: 'GET, HEAD' }), method);
     }
-    const response = await fetchHandler(request);
+    // The client's address, as Deno.serve hands it to a handler (`info.remoteAddr`).
+    const response = await fetchHandler(request, { remoteAddr: { hostname: req.socket?.remoteAddress ?? null } });
     return write(res, response, method, controller.signal);
   }
 
@@ -333,17 +335,55 @@ export function gateFactory(raw, CacheClient) {
       originBase = originUrl.origin + originUrl.pathname.replace(/\/+$/, '');
     }
 
-    // Country: trusted request headers, in order (the first one present is the viewer's).
+    // Country: trusted request headers, in order (the first one present is the viewer's), and/or
+    // a MaxMind country database for the client's address: the platform's (Deno's
+    // `info.remoteAddr`, gate.node's socket) or a trusted header's (`ipHeader`, such as
+    // Cloudflare's CF-Connecting-IP: a worker sees no socket).
     let countryHeaders = null;
+    let countryDb = null;
+    let ipHeader = null;
     if (country !== undefined && country !== null) {
-      if (typeof country !== 'object') throw fail('INVALID_ARGUMENT', 'country: expected { headers: [...] }');
-      if (country.mmdb !== undefined) throw fail('INVALID_ARGUMENT', 'country.mmdb: the MaxMind database is not supported yet; give { headers: [...] }');
-      const { headers } = country;
-      if (!Array.isArray(headers) || headers.length === 0) throw fail('INVALID_ARGUMENT', 'country.headers: expected a non-empty array of header names');
-      countryHeaders = Array.from(headers, (h, i) => {
-        if (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h)) throw fail('INVALID_ARGUMENT', `country.headers[${i}]: expected a header name`);
+      if (typeof country !== 'object') throw fail('INVALID_ARGUMENT', 'country: expected { headers: [...] } or { mmdb: bytes, ipHeader? }');
+      const { headers, mmdb, ipHeader: ipHeaderOption } = country;
+      const headerName = (h, what) => {
+        if (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h)) throw fail('INVALID_ARGUMENT', `${what}: expected a header name`);
         return h.toLowerCase();
-      });
+      };
+      if (headers !== undefined || mmdb === undefined) {
+        if (!Array.isArray(headers) || headers.length === 0) throw fail('INVALID_ARGUMENT', 'country.headers: expected a non-empty array of header names');
+        countryHeaders = Array.from(headers, (h, i) => headerName(h, `country.headers[${i}]`));
+      }
+      if (mmdb !== undefined) countryDb = mmdbCountryReader(mmdb, 'country.mmdb');
+      if (ipHeaderOption !== undefined) {
+        if (countryDb === null) throw fail('INVALID_ARGUMENT', 'country.ipHeader: only with country.mmdb');
+        ipHeader = headerName(ipHeaderOption, 'country.ipHeader');
+      }
+    }
+
+    /**
+     * The viewer's country: `{ code }` (two letters) or `{ unknown }` (why not). The first
+     * configured header present wins; else the database's answer for the client's address.
+     * Cloudflare's XX (unknown) and T1 (Tor), anything not two letters, no header, no address,
+     * and an address not in the database are unknown.
+     */
+    function viewerCountry(headers, env) {
+      if (countryHeaders !== null) {
+        for (const h of countryHeaders) {
+          const v = headers.get(h);
+          if (v === null) continue;
+          const seen = v.trim().toUpperCase();
+          if (!/^[A-Z]{2}$/.test(seen) || seen === 'XX' || seen === 'T1') return { unknown: `${h}: ${JSON.stringify(seen.slice(0, 8))}` };
+          return { code: seen };
+        }
+        if (countryDb === null) return { unknown: 'no country header' };
+      }
+      if (countryDb === null) return { unknown: 'the gate has no country source' };
+      let address = null;
+      if (ipHeader !== null) address = headers.get(ipHeader)?.trim() ?? null;
+      else if (env !== null && typeof env === 'object' && typeof env.remoteAddr?.hostname === 'string') address = env.remoteAddr.hostname;
+      if (address === null || address === '') return { unknown: ipHeader !== null ? `no ${ipHeader} header` : 'no client address (a worker behind a proxy: set country.ipHeader)' };
+      const code = countryDb.country(address);
+      return code === null ? { unknown: `the address ${JSON.stringify(address.slice(0, 45))} is not in the country database` } : { code };
     }
 
     const layoutSegments = readLayout(layout);
@@ -441,7 +481,7 @@ export function gateFactory(raw, CacheClient) {
       return entry;
     }
 
-    async function handle(request) {
+    async function handle(request, env) {
       // Reading the request: a value that is not a Request is the caller's error (INVALID_ARGUMENT).
       let method;
       let url;
@@ -552,27 +592,12 @@ export function gateFactory(raw, CacheClient) {
         }
       }
 
-      // Country: applied when the grant carries one. The viewer's comes from the first configured
-      // header present; Cloudflare's XX (unknown) and T1 (Tor), anything not two letters, and no
-      // header (or no header configured) are an unknown country.
+      // Country: applied when the grant carries one (viewerCountry).
       if (grant.country !== null) {
-        let seen = null;
-        if (countryHeaders !== null) {
-          for (const h of countryHeaders) {
-            const v = headers.get(h);
-            if (v !== null) {
-              seen = v.trim().toUpperCase();
-              break;
-            }
-          }
-        }
-        if (seen === null || !/^[A-Z]{2}$/.test(seen) || seen === 'XX') {
-          return refusal(403, 'COUNTRY_UNKNOWN', countryHeaders === null
-            ? 'the token is limited to a country and the gate has no country source'
-            : `the viewer's country is unknown (${seen === null ? 'no country header' : JSON.stringify(seen.slice(0, 8))})`);
-        }
-        if (seen !== grant.country) {
-          return refusal(403, 'COUNTRY_NOT_ALLOWED', `the token is limited to ${grant.country}; the viewer is in ${seen}`);
+        const seen = viewerCountry(headers, env);
+        if (seen.code === undefined) return refusal(403, 'COUNTRY_UNKNOWN', `the token is limited to ${grant.country} and the viewer's country is unknown (${seen.unknown})`);
+        if (seen.code !== grant.country) {
+          return refusal(403, 'COUNTRY_NOT_ALLOWED', `the token is limited to ${grant.country}; the viewer is in ${seen.code}`);
         }
       }
 
@@ -666,10 +691,9 @@ export function gateFactory(raw, CacheClient) {
     const gate = {
       /** Answers one request: a refusal, a 502, or the origin's response (manifests capped). */
       async fetch(request, env, ctx) {
-        void env;
         void ctx;
         try {
-          return await handle(request);
+          return await handle(request, env);
         } catch (error) {
           if (isA(error, Error) && error.code === 'INVALID_ARGUMENT') throw error;
           // A failure of ours (or of the clock): refused, never proxied.

@@ -156,8 +156,14 @@ export interface GateOptions {
    * decoded path as the key, from `cacheName` (default: the gate's cacheName).
    */
   origin: string | { cache: CacheClient | CacheClientOptions; cacheName?: string };
-  /** Trusted request headers holding the viewer's ISO country (the first one present), e.g. ['CF-IPCountry']. */
-  country?: { headers: string[] } | null;
+  /**
+   * Where the viewer's country comes from: trusted request headers holding it (the first one
+   * present), e.g. ['CF-IPCountry'], and/or a MaxMind country database (the .mmdb file's bytes:
+   * GeoLite2/GeoIP2 Country or ip-location-db's country files) for the client's address: the
+   * platform's (Deno's info.remoteAddr, gate.node's socket) or, with `ipHeader`, a trusted
+   * header's (Cloudflare: 'CF-Connecting-IP'). Headers first, the database when none is present.
+   */
+  country?: { headers?: string[]; mmdb?: Uint8Array | ArrayBuffer; ipHeader?: string } | null;
   /** How paths name content, rendition and file (default '/{content}/{rendition}/{file}', seed 000's MediaStore layout). */
   layout?: string;
   /** The cache the token's scope must allow `get` on for the path (default 'media', seed 000's cache). */

@@ -281,6 +281,54 @@ test('country: the token\'s country against the configured header; XX, T1, missi
   assert.equal((await get(GATE, '/Movie1/1080p/segment1.ts', { token: await joseToken({ ent: { maxQuality: 'HD', country: 'DE' } }), headers: { 'CF-IPCountry': 'de' } })).status, 200, 'jose token, lower-case header');
 });
 
+test('country from the MaxMind database (the real GeoLite2 country file): the client address from a trusted header, or the socket through gate.node', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { createRequire } = await import('node:module');
+  const { Reader } = createRequire(import.meta.url)('mmdb-lib');
+  const bytes = readFileSync(path.join(REPO, 'tests/node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb'));
+  // Addresses whose country the independent reader (mmdb-lib) gives: one in DE, one in US.
+  const truth = new Reader(bytes);
+  const find = (code) => {
+    for (let i = 1; i < 200_000; i++) {
+      const ip = `${(i * 7919) % 223 + 1}.${(i * 104729) % 256}.${(i * 31) % 256}.${i % 251 + 1}`;
+      if (truth.get(ip)?.country_code === code) return ip;
+    }
+    throw new Error(`no ${code} address found`);
+  };
+  const de = find('DE');
+  const us = find('US');
+  const token = mint({ maxQuality: 'HD', country: 'DE' });
+  const gate = gateOf({ country: { mmdb: bytes, ipHeader: 'CF-Connecting-IP' } });
+  assert.equal((await get(gate, '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-Connecting-IP': de } })).status, 200, `${de} is in DE`);
+  await refused(get(gate, '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-Connecting-IP': us } }), 403, 'COUNTRY_NOT_ALLOWED', `${us} is in US`);
+  for (const ip of ['10.1.2.3', '127.0.0.1', '::1', 'not an address', '']) {
+    await refused(get(gate, '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-Connecting-IP': ip } }), 403, 'COUNTRY_UNKNOWN', `address ${JSON.stringify(ip)}`);
+  }
+  await refused(get(gate, '/Movie1/1080p/segment1.ts', { token }), 403, 'COUNTRY_UNKNOWN', 'no address header');
+  // The country header first when present, the database otherwise.
+  const both = gateOf({ country: { headers: ['CF-IPCountry'], mmdb: bytes, ipHeader: 'CF-Connecting-IP' } });
+  await refused(get(both, '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-IPCountry': 'US', 'CF-Connecting-IP': de } }), 403, 'COUNTRY_NOT_ALLOWED', 'the header wins');
+  assert.equal((await get(both, '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-Connecting-IP': de } })).status, 200, 'the database when no header');
+  // Without ipHeader the platform's client address: Deno's info.remoteAddr (gate.fetch's second argument), gate.node's socket.
+  const platform = gateOf({ country: { mmdb: bytes } });
+  const ask = (hostname) => platform.fetch(new Request('http://gate.example/Movie1/1080p/segment1.ts', { headers: { authorization: `Bearer ${token}`, 'CF-Connecting-IP': de } }), { remoteAddr: { hostname } });
+  assert.equal((await ask(de)).status, 200);
+  assert.equal((await ask(us)).status, 403);
+  const unknown = await platform.fetch(new Request('http://gate.example/Movie1/1080p/segment1.ts', { headers: { authorization: `Bearer ${token}`, 'CF-Connecting-IP': de } }), {}, {});
+  assert.equal((await unknown.json()).code, 'COUNTRY_UNKNOWN', 'a header is not trusted unless named');
+  const server = http.createServer(platform.node);
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.address().port}/Movie1/1080p/segment1.ts`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 403);
+    const body = await res.json();
+    assert.equal(body.code, 'COUNTRY_UNKNOWN');
+    assert.match(body.reason, /127\.0\.0\.1/, 'the socket\'s address was looked up');
+  } finally {
+    server.close();
+  }
+});
+
 test('methods other than GET and HEAD: 405; paths with dot or encoded separators: 400; neither reaches the origin', async () => {
   const token = mint({ maxQuality: 'HD' });
   for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token, method }), 405, 'METHOD_NOT_ALLOWED', method);
@@ -361,7 +409,8 @@ test('createGate options: coded errors; the forms not supported yet are refused 
     ['a cache origin without a token', { ...base, origin: { cache: {}, cacheName: 'media' } }, 'INVALID_ARGUMENT'],
     ['an ftp origin', { ...base, origin: 'ftp://x' }, 'INVALID_ARGUMENT'],
     ['an origin with a query', { ...base, origin: 'https://o.example/?a=1' }, 'INVALID_ARGUMENT'],
-    ['mmdb (not yet)', { ...base, country: { mmdb: new Uint8Array(8) } }, 'INVALID_ARGUMENT'],
+    ['an mmdb that is not a database', { ...base, country: { mmdb: new Uint8Array(8) } }, 'INVALID_ARGUMENT'],
+    ['ipHeader without mmdb', { ...base, country: { headers: ['CF-IPCountry'], ipHeader: 'CF-Connecting-IP' } }, 'INVALID_ARGUMENT'],
     ['no header names', { ...base, country: { headers: [] } }, 'INVALID_ARGUMENT'],
     ['a header name with a space', { ...base, country: { headers: ['CF IPCountry'] } }, 'INVALID_ARGUMENT'],
     ['cacheName empty', { ...base, cacheName: '' }, 'INVALID_ARGUMENT'],
