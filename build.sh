@@ -106,7 +106,7 @@ bundle() {
   # The entries import the shared JS layer from the package root.
   # The player's entries leave out the JWT layer (the lines marked @edge): bundlers drop its code.
   local entry_sed=(-e "s#'\.\./\(api\|cache\|load\)\.#'../$up\1.#")
-  [ "$dir" = edge ] || entry_sed+=(-e '/@edge/d' -e 's/, installJwt }/ }/' -e 's/ gateFactory,//')
+  [ "$dir" = edge ] || entry_sed+=(-e '/@edge/d' -e 's/, installJwt }/ }/')
   sed "${entry_sed[@]}" js/entries/web.js > "$out/web/index.js"
   node js/public-exports.mjs "$out/web/index.js" "$out/web/playgate.d.ts"
   sed "${entry_sed[@]}" js/entries/bundler.js > "$out/bundler/index.js"

@@ -21,6 +21,7 @@ import { coded, fail, isA, jsonInput } from './checks.mjs';
 import { manifestFilter } from './manifests.mjs';
 import { mmdbCountryReader } from './mmdb.mjs';
 import { scopeApi } from './scopes.mjs';
+import { webVerifier } from './webjwt.mjs';
 import {
   SEGMENT_COOKIE, SEGMENT_PARAM, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
 } from './segments.mjs';
@@ -267,7 +268,7 @@ function nodeAdapter(fetchHandler) {
 export function gateFactory(raw, CacheClient) {
   const { JwtVerifier } = raw;
   const filterManifest = manifestFilter(raw);
-  const { coversPrefix } = scopeApi(raw);
+  const { coversPrefix, PermissionScope } = scopeApi(raw);
 
   return function createGate(options) {
     try {
@@ -287,19 +288,28 @@ export function gateFactory(raw, CacheClient) {
       segmentTokens, uncappedRenditions = [],
     } = options;
 
-    // The verifier: a JwtVerifier, or JwtVerifier.fromJson's options (INVALID_KEY when wrong).
-    let verifier;
+    // The verifier: JwtVerifier.fromJson's options, verified on the platform's WebCrypto
+    // (webjwt.mjs; in the edge module JwtVerifier.fromJson reads them too, so a configuration is
+    // refused exactly as there), or (edge module) a JwtVerifier, verified in wasm.
+    let verify;
     let leewayMs = 0;
     if (isA(verifierOption, JwtVerifier)) {
-      verifier = verifierOption; // its leeway is not readable: cached tokens get none (stricter)
+      // Its leeway is not readable: cached tokens get none (stricter).
+      verify = async (token, at) => {
+        const { claims, scope, entitlement } = verifierOption.verifyPlayback(token, { now: at });
+        return { claims, scope, entitlement };
+      };
     } else if (verifierOption !== null && typeof verifierOption === 'object') {
-      // Read once, as text: the verifier and the cache's leeway see the same options.
       const text = jsonInput(verifierOption, 'INVALID_KEY', 'verifier');
-      verifier = JwtVerifier.fromJson(text);
-      const leeway = JSON.parse(text).leewaySeconds;
-      leewayMs = (typeof leeway === 'number' && Number.isFinite(leeway) && leeway >= 0 ? leeway : 60) * 1000;
+      if (JwtVerifier) JwtVerifier.fromJson(text).free();
+      const web = webVerifier(JSON.parse(text));
+      leewayMs = web.leewayMs;
+      verify = async (token, at) => {
+        const { claims, scope, entitlement } = await web.verifyPlayback(token, at);
+        return { claims, scope: PermissionScope.fromJson(scope), entitlement };
+      };
     } else {
-      throw fail('INVALID_ARGUMENT', 'verifier: expected a JwtVerifier or JwtVerifier.fromJson options');
+      throw fail('INVALID_ARGUMENT', 'verifier: expected JwtVerifier.fromJson options (or, in playgate/edge, a JwtVerifier)');
     }
 
     // The origin: a base URL (http or https), or the cache itself (seed 000's MediaStore keeps
@@ -450,8 +460,11 @@ export function gateFactory(raw, CacheClient) {
       return t;
     }
 
+    // Verifications under way, by token: concurrent first requests with one token share one.
+    const verifying = new Map();
+
     /** `{ claims, scope, entitlement }` of a token, verified once; or a refusal Response. */
-    function verified(token, at) {
+    async function verified(token, at) {
       const cached = tokens.get(token);
       if (cached !== undefined) {
         if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) {
@@ -465,7 +478,13 @@ export function gateFactory(raw, CacheClient) {
       }
       let result;
       try {
-        result = verifier.verifyPlayback(token, { now: at });
+        let pending = verifying.get(token);
+        if (pending === undefined) {
+          pending = verify(token, at);
+          verifying.set(token, pending);
+          pending.then(() => verifying.delete(token), () => verifying.delete(token));
+        }
+        result = await pending;
       } catch (error) {
         const code = error !== null && typeof error === 'object' ? error.code : undefined;
         if (TOKEN_CODES.has(code)) {
@@ -564,7 +583,7 @@ export function gateFactory(raw, CacheClient) {
       let scope = null;
       if (grant === null) {
         if (token === null) return segmentRefusal;
-        const token$ = verified(token, at);
+        const token$ = await verified(token, at);
         if (token$ instanceof Response) return token$;
         scope = token$.scope;
         if (!scope.allows('get', cacheName, key)) {

@@ -27,7 +27,7 @@ module.exports = globalThis[SHARED] ?? share((function load() {
   raw.CacheClient = cache.cacheClientClass(raw.decodeMomentoToken);
   raw.CacheError = cache.CacheError;
   raw.EntitlementStore = cache.entitlementStoreClass(raw.Entitlement, raw);
-  if (raw.JwtVerifier) raw.createGate = api.gateFactory(raw, raw.CacheClient); // the edge module: the gate (js/gate.mjs)
+  raw.createGate = api.gateFactory(raw, raw.CacheClient); // the edge gate (js/gate.mjs), in both modules
   raw.default = function init() {
     return Promise.resolve();
   };

@@ -124,32 +124,28 @@ export declare function filterManifest(
   options: { maxQuality: Quality | null },
 ): FilteredManifest;
 
-// @edge-begin (build.sh drops this block from the player module's types)
-/**
- * The Axinom DRM license service message for a title's content keys: a JWT signed HS256 with
- * the communication key (server side only). Key ids are trimmed and de-duplicated ignoring
- * case (the first spelling kept); `expiresAt` becomes the envelope's `expiration_date`.
- * Throws INVALID_ARGUMENT (no key id, an empty one, an unknown policy), INVALID_KEY (comKey).
- */
-export declare function axinomLicenseMessage(options: {
-  keyIds: string[];
-  comKeyId: string;
-  /** The communication key, base64 or base64url, padding optional. */
-  comKey: string;
-  /** Default DEFAULT. */
-  policy?: 'DEFAULT' | 'DEV' | 'STRICT' | null;
-  /** The decision's `allowPersistence`; default false. */
-  allowPersistence?: boolean | null;
-  /** Epoch ms or a Date; default none. */
-  expiresAt?: number | Date | null;
-}): string;
-
-import type { JwtVerifier, JwtVerifierConfig } from './playgate.js';
+/** JwtVerifier.fromJson's options (the same fields), as createGate reads them: the algorithms are fixed here, never by the token. */
+export interface GateVerifierConfig {
+  algorithms: Array<'HS256' | 'ES256' | 'EdDSA' | 'RS256'>;
+  /** A JWK, a JWKS ({ keys: [...] }) or a list of JWKs; each key's `kid` and `alg` are honoured. */
+  keys: object | object[];
+  issuer?: string;
+  audience?: string;
+  /** Clock leeway for exp and nbf, in seconds (default 60). */
+  leewaySeconds?: number;
+  /** Refuse tokens without `kid` (default false). */
+  requireKid?: boolean;
+  /** Refuse tokens without `exp` (default true). */
+  requireExp?: boolean;
+}
 
 /** Options of `createGate` (the edge gate). */
 export interface GateOptions {
-  /** The playback tokens' verifier: a JwtVerifier, or JwtVerifier.fromJson's options (algorithms pinned there). */
-  verifier: JwtVerifier | JwtVerifierConfig;
+  /**
+   * The playback tokens' verifier: JwtVerifier.fromJson's options (algorithms pinned there),
+   * checked on the platform's WebCrypto; or, in playgate/edge, a JwtVerifier (checked in wasm).
+   */
+  verifier: GateVerifierConfig | { verifyPlayback(token: string, options?: { now?: number }): unknown };
   /**
    * The origin's base URL (http or https; the request's path and query, without the tokens, are
    * appended), or the cache itself: each allowed path read with the cache HTTP API's get, the
@@ -250,6 +246,27 @@ export interface Gate {
  * it to `origin`, capping master playlists and MPDs. Throws INVALID_ARGUMENT (options), INVALID_KEY (verifier).
  */
 export declare function createGate(options: GateOptions): Gate;
+
+// @edge-begin (build.sh drops this block from the player module's types)
+/**
+ * The Axinom DRM license service message for a title's content keys: a JWT signed HS256 with
+ * the communication key (server side only). Key ids are trimmed and de-duplicated ignoring
+ * case (the first spelling kept); `expiresAt` becomes the envelope's `expiration_date`.
+ * Throws INVALID_ARGUMENT (no key id, an empty one, an unknown policy), INVALID_KEY (comKey).
+ */
+export declare function axinomLicenseMessage(options: {
+  keyIds: string[];
+  comKeyId: string;
+  /** The communication key, base64 or base64url, padding optional. */
+  comKey: string;
+  /** Default DEFAULT. */
+  policy?: 'DEFAULT' | 'DEV' | 'STRICT' | null;
+  /** The decision's `allowPersistence`; default false. */
+  allowPersistence?: boolean | null;
+  /** Epoch ms or a Date; default none. */
+  expiresAt?: number | Date | null;
+}): string;
+
 // @edge-end
 
 /** Each packaging origin's own filter for a cap: a query string, or null with its reason. */

@@ -112,9 +112,18 @@ async function refused(promise, status, code, what) {
   return json;
 }
 
-test('createGate is in playgate/edge only', () => {
+test('createGate is in both modules: the player module\'s gate verifies the same tokens on WebCrypto; a JwtVerifier is for playgate/edge', async () => {
   assert.equal(typeof createGate, 'function');
-  assert.equal(player.createGate, undefined);
+  assert.equal(typeof player.createGate, 'function');
+  const gate = player.createGate({ verifier: VERIFIER, origin: origin.url, country: { headers: ['CF-IPCountry'] } });
+  for (const [name, token] of [['ES256 (jose)', await joseToken()], ['HS256 (jose)', await joseToken({ alg: 'HS256' })], ['ES256 (package)', mint({ maxQuality: 'HD' }, { minter: esMinter })]]) {
+    assert.equal((await get(gate, '/Movie1/1080p/segment1.ts', { token })).status, 200, name);
+    assert.equal((await (await get(gate, '/Movie1/2160p/segment1.ts', { token })).json()).code, 'QUALITY_EXCEEDS_ENTITLEMENT', name);
+  }
+  assert.equal((await (await get(gate, '/Movie1/1080p/segment1.ts', { token: (await joseToken()).slice(0, -3) + 'AAA' })).json()).code, 'BAD_SIGNATURE');
+  const verifier = JwtVerifier.fromJson(VERIFIER);
+  assert.throws(() => player.createGate({ verifier, origin: origin.url }), { code: 'INVALID_KEY' });
+  assert.equal(typeof createGate({ verifier, origin: origin.url }).fetch, 'function', 'playgate/edge takes a JwtVerifier');
 });
 
 test('an allowed segment is proxied from the origin, without the token', async () => {

@@ -1,0 +1,239 @@
+// Playback tokens verified on the platform's own WebCrypto, for the edge gate in either module:
+// the signature by `crypto.subtle` (HS256, ES256, RS256, EdDSA: no curve or bignum code in the
+// module), the header and claims by JSON.parse. The rules are the edge module's JwtVerifier's
+// (src/jwt.rs `Verifier::from_json`, `verify`, `verify_playback`), the same codes in the same
+// order; tests/node/webjwt.test.mjs holds the two to the same answers on every token it builds.
+// Owns the verifier options' reading, the keys imported into WebCrypto, and nothing else: the
+// scope a token carries is the scope API's (wasm), read by the gate.
+
+import { fail } from './checks.mjs';
+
+const FIELDS = new Set(['algorithms', 'keys', 'issuer', 'audience', 'leewaySeconds', 'requireKid', 'requireExp']);
+const QUALITIES = new Set(['SD', 'HD', 'UHD1', 'UHD2']);
+const B64URL = /^[A-Za-z0-9_-]*$/;
+// chrono's range of UTC times, in epoch seconds (jwt-compact refuses a claim outside it).
+const MAX_SECONDS = 8_210_266_876_799;
+const MIN_SECONDS = -8_334_601_228_800;
+
+// Each algorithm: the key type it takes (kty, crv), and WebCrypto's names for it.
+const ALGORITHMS = {
+  HS256: { kty: 'oct', importParams: { name: 'HMAC', hash: 'SHA-256' }, verifyParams: { name: 'HMAC' } },
+  ES256: { kty: 'EC', crv: 'P-256', importParams: { name: 'ECDSA', namedCurve: 'P-256' }, verifyParams: { name: 'ECDSA', hash: 'SHA-256' } },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519', importParams: { name: 'Ed25519' }, verifyParams: { name: 'Ed25519' } },
+  RS256: { kty: 'RSA', importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verifyParams: { name: 'RSASSA-PKCS1-v1_5' } },
+};
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Base64url text (no padding) as bytes, or null. Canonical only (RFC 4648 3.5, as jwt-compact's
+ * decoder reads it): the bits of the last character past the data must be zero, so one token has
+ * one spelling.
+ */
+function fromBase64url(text) {
+  if (typeof text !== 'string' || !B64URL.test(text) || text.length % 4 === 1) return null;
+  const spare = [0, 0, 0x0f, 0x03][text.length % 4];
+  if (spare !== 0 && (ALPHABET.indexOf(text[text.length - 1]) & spare) !== 0) return null;
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A base64url JSON object, or null. */
+function jsonObject(part) {
+  const bytes = fromBase64url(part);
+  if (bytes === null) return null;
+  try {
+    const value = JSON.parse(utf8.decode(bytes));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One configured JWK: `{ alg, kid, jwk (its public members), secret? }`; throws INVALID_KEY. */
+function readKey(jwk, i) {
+  const bad = (m) => fail('INVALID_KEY', `keys[${i}]: ${m}`);
+  if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw bad('expected a JWK object');
+  const kid = typeof jwk.kid === 'string' ? jwk.kid : null;
+  const { kty, crv } = jwk;
+  const bytes = (name, min, max = min) => {
+    const b = fromBase64url(jwk[name]);
+    if (b === null || b.length < min || b.length > max) throw bad(`unusable key: \`${name}\` is not ${min === max ? `${min} bytes` : 'a valid value'} in base64url`);
+    return b;
+  };
+  let alg;
+  let key;
+  if (kty === 'oct') {
+    alg = 'HS256';
+    const secret = fromBase64url(jwk.k);
+    if (secret === null) throw bad('unusable key: `k` is not base64url');
+    if (secret.length < 32) throw bad('an HS256 key needs at least 32 bytes (RFC 7518 section 3.2)');
+    key = { secret };
+  } else if (kty === 'EC' && crv === 'P-256') {
+    alg = 'ES256';
+    bytes('x', 32);
+    bytes('y', 32);
+    key = { jwk: { kty, crv, x: jwk.x, y: jwk.y } };
+  } else if (kty === 'OKP' && crv === 'Ed25519') {
+    alg = 'EdDSA';
+    bytes('x', 32);
+    key = { jwk: { kty, crv, x: jwk.x } };
+  } else if (kty === 'RSA') {
+    alg = 'RS256';
+    const n = bytes('n', 1, 2048);
+    bytes('e', 1, 8);
+    let first = 0;
+    while (first < n.length && n[first] === 0) first++;
+    const bits = (n.length - first) * 8 - (first < n.length ? Math.clz32(n[first]) - 24 : 8);
+    if (bits < 2048) throw bad('an RSA key needs at least 2048 bits (RFC 7518 section 3.3)');
+    key = { jwk: { kty, n: jwk.n, e: jwk.e } };
+  } else {
+    throw bad(`kty "${String(kty)}" / crv "${String(crv)}" is not an HS256, ES256, EdDSA or RS256 key`);
+  }
+  if (typeof jwk.alg === 'string' && jwk.alg !== alg) throw bad(`alg "${jwk.alg}" does not fit the key type`);
+  return { alg, kid, ...key, imported: null };
+}
+
+/**
+ * A verifier for JwtVerifier.fromJson's options (`config`: parsed JSON), on WebCrypto:
+ * `{ leewayMs, verifyPlayback(token, nowMs) }`, the latter a promise of `{ claims, scope (the
+ * JSON text of the token's scope claim), entitlement }`, or a rejection with the verifier's code.
+ * Throws INVALID_KEY for options JwtVerifier.fromJson refuses.
+ */
+export function webVerifier(config) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) throw fail('INVALID_KEY', 'verifier: this platform has no WebCrypto (crypto.subtle)');
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw fail('INVALID_KEY', 'verifier: expected an object');
+  for (const name of Object.keys(config)) {
+    if (!FIELDS.has(name)) throw fail('INVALID_KEY', `verifier: unknown field \`${name}\``);
+  }
+  const { algorithms, keys, issuer = null, audience = null, leewaySeconds = null, requireKid = null, requireExp = null } = config;
+  if (!Array.isArray(algorithms)) throw fail('INVALID_KEY', 'verifier: algorithms: expected a list');
+  for (const a of algorithms) {
+    if (!Object.hasOwn(ALGORITHMS, a)) throw fail('INVALID_KEY', `algorithms: "${String(a)}" is not HS256, ES256, EdDSA or RS256`);
+  }
+  if (algorithms.length === 0) throw fail('INVALID_KEY', 'algorithms: at least one');
+  let list;
+  if (Array.isArray(keys)) list = keys;
+  else if (keys !== null && typeof keys === 'object' && Object.hasOwn(keys, 'keys')) {
+    if (!Array.isArray(keys.keys)) throw fail('INVALID_KEY', 'keys.keys: expected a list');
+    list = keys.keys;
+  } else if (keys !== null && typeof keys === 'object') list = [keys];
+  else throw fail('INVALID_KEY', 'keys: expected a JWK, a JWKS or a list of JWKs');
+  const configured = list.map(readKey);
+  for (const [name, value] of [['issuer', issuer], ['audience', audience]]) {
+    if (value !== null && typeof value !== 'string') throw fail('INVALID_KEY', `verifier: ${name}: expected a string`);
+  }
+  if (leewaySeconds !== null && !(Number.isInteger(leewaySeconds) && leewaySeconds >= 0 && leewaySeconds <= 86_400)) {
+    throw fail('INVALID_KEY', 'leewaySeconds: expected whole seconds between 0 and 86400');
+  }
+  for (const [name, value] of [['requireKid', requireKid], ['requireExp', requireExp]]) {
+    if (value !== null && typeof value !== 'boolean') throw fail('INVALID_KEY', `verifier: ${name}: expected a boolean`);
+  }
+  const allowed = new Set(algorithms);
+  const leewayMs = (leewaySeconds ?? 60) * 1000;
+  const kidRequired = requireKid ?? false;
+  const expRequired = requireExp ?? true;
+
+  /** The key imported into WebCrypto, once (a promise shared by concurrent first uses). */
+  function imported(key) {
+    if (key.imported === null) {
+      const { importParams } = ALGORITHMS[key.alg];
+      key.imported = key.secret !== undefined
+        ? subtle.importKey('raw', key.secret, importParams, false, ['verify'])
+        : subtle.importKey('jwk', key.jwk, importParams, false, ['verify']);
+      key.imported.catch(() => {}); // a refusal surfaces where it is awaited
+    }
+    return key.imported;
+  }
+
+  /**
+   * `exp`, `nbf`, `iat` in ms: absent, or a number of seconds within chrono's years (±262,143),
+   * its fraction dropped (as jwt-compact reads it, and as the claims then show it).
+   */
+  function timestamp(claims, name) {
+    const v = claims[name];
+    if (v === undefined || v === null) return null;
+    const seconds = typeof v === 'number' ? Math.trunc(v) + 0 : NaN; // + 0: never -0
+    if (!(seconds >= MIN_SECONDS && seconds <= MAX_SECONDS)) throw fail('MALFORMED_TOKEN', `claims: \`${name}\` is not a time in seconds`);
+    claims[name] = seconds;
+    return seconds * 1000;
+  }
+
+  async function verifyPlayback(token, now) {
+    if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
+    const parts = token.split('.');
+    if (parts.length !== 3) throw fail('MALFORMED_TOKEN', 'token: expected three base64url parts');
+    const [headerPart, payloadPart, signaturePart] = parts;
+    const header = jsonObject(headerPart);
+    if (header === null || typeof header.alg !== 'string') throw fail('MALFORMED_TOKEN', 'header: not a base64url JSON object with `alg`');
+    for (const name of ['kid', 'typ', 'cty']) {
+      const v = header[name];
+      if (v !== undefined && v !== null && typeof v !== 'string') throw fail('MALFORMED_TOKEN', `header: \`${name}\` is not a string`);
+    }
+    const signature = fromBase64url(signaturePart);
+    if (signature === null || fromBase64url(payloadPart) === null) throw fail('MALFORMED_TOKEN', 'token: a part is not base64url');
+    if (Object.hasOwn(header, 'crit')) throw fail('MALFORMED_TOKEN', 'header: crit lists extensions playgate does not understand (RFC 7515 4.1.11)');
+    for (const name of ['jwk', 'jku', 'x5u', 'x5c']) {
+      if (Object.hasOwn(header, name)) throw fail('MALFORMED_TOKEN', `header: \`${name}\` (a key chosen by the token) is refused`);
+    }
+    const alg = header.alg;
+    if (!allowed.has(alg)) throw fail('ALGORITHM_NOT_ALLOWED', `alg: "${alg}" is not allowed`);
+    const kid = typeof header.kid === 'string' ? header.kid : null;
+    if (kidRequired && kid === null) throw fail('UNKNOWN_KEY', 'kid: required');
+    const candidates = configured.filter((k) => k.alg === alg && (kid === null || (k.kid === null ? !kidRequired : k.kid === kid)));
+    if (candidates.length === 0) throw fail('UNKNOWN_KEY', `no ${alg} key${kid === null ? '' : ` with kid "${kid}"`}`);
+    // The claims are read before the signature is checked, as jwt-compact reads them: a payload
+    // that is not a JSON object with times in seconds is MALFORMED_TOKEN whatever its signature.
+    const claims = jsonObject(payloadPart);
+    if (claims === null) throw fail('MALFORMED_TOKEN', 'claims: not a JSON object');
+    const exp = timestamp(claims, 'exp');
+    const nbf = timestamp(claims, 'nbf');
+    timestamp(claims, 'iat');
+    const signed = new TextEncoder().encode(`${headerPart}.${payloadPart}`);
+    let valid = false;
+    for (const key of candidates) {
+      let cryptoKey;
+      try {
+        cryptoKey = await imported(key);
+      } catch (error) {
+        throw fail('INVALID_KEY', `a ${alg} key WebCrypto refused: ${String(error?.message)}`);
+      }
+      if (await subtle.verify(ALGORITHMS[alg].verifyParams, cryptoKey, signature, signed)) {
+        valid = true;
+        break;
+      }
+    }
+    if (!valid) throw fail('BAD_SIGNATURE', 'signature: does not verify');
+
+    // RFC 7519 4.1.4 and 4.1.5: not on or after `exp`, nor before `nbf`, give or take the leeway.
+    if (exp !== null && now >= exp + leewayMs) throw fail('TOKEN_EXPIRED', 'exp: the token has expired');
+    if (exp === null && expRequired) throw fail('MALFORMED_TOKEN', 'exp: required');
+    if (nbf !== null && now < nbf - leewayMs) throw fail('TOKEN_NOT_YET_VALID', 'nbf: the token is not valid yet');
+    if (issuer !== null && claims.iss !== issuer) throw fail('WRONG_ISSUER', `iss: expected "${issuer}"`);
+    if (audience !== null) {
+      const aud = claims.aud;
+      if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) throw fail('WRONG_AUDIENCE', `aud: expected "${audience}"`);
+    }
+
+    // The playback claims: a scope (read by the scope API), and the entitlement summary.
+    if (!Object.hasOwn(claims, 'scope')) throw fail('INVALID_SCOPE', 'scope: missing');
+    const ent = claims.ent ?? null;
+    if (ent !== null) {
+      if (typeof ent !== 'object' || Array.isArray(ent)) throw fail('MALFORMED_TOKEN', 'ent: expected an object');
+      for (const [name, value] of Object.entries(ent)) {
+        const ok = typeof value === 'string' && (name === 'maxQuality' ? QUALITIES.has(value)
+          : name === 'country' ? /^[A-Za-z]{2}$/.test(value)
+            : name === 'device' ? value.trim() !== '' : false);
+        if (!ok) throw fail('MALFORMED_TOKEN', `ent: \`${name}\` is not a valid maxQuality, country or device`);
+      }
+    }
+    return { claims, scope: JSON.stringify(claims.scope), entitlement: ent };
+  }
+
+  return { leewayMs, verifyPlayback };
+}

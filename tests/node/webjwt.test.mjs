@@ -1,0 +1,232 @@
+// The gate's WebCrypto verifier (js/webjwt.mjs, what createGate uses in both modules) against
+// the edge module's JwtVerifier (jwt-compact in wasm, src/jwt.rs): the same configurations
+// accepted or refused, and for every token, the same claims, scope and entitlement, or the same
+// error code. Tokens are signed by jose (npm) with keys it generates (HS256, ES256, EdDSA,
+// RS256), then bent one way at a time: times, issuer, audience, headers, claims, signatures.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { REPO, PKG } from './helpers.mjs';
+import { webVerifier } from '../../js/webjwt.mjs';
+
+const jose = await import(path.join(REPO, 'tests/node_modules/jose/dist/webapi/index.js'));
+const { JwtVerifier, PermissionScope } = await import(path.join(PKG, 'edge/node/index.mjs'));
+
+const NOW = Date.UTC(2026, 11, 5, 12, 0, 0);
+const T = Math.floor(NOW / 1000);
+const SCOPE = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };
+
+const hsSecret = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
+const pairs = {
+  ES256: await jose.generateKeyPair('ES256', { extractable: true }),
+  EdDSA: await jose.generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true }),
+  RS256: await jose.generateKeyPair('RS256', { modulusLength: 2048, extractable: true }),
+};
+const other = await jose.generateKeyPair('ES256', { extractable: true });
+const publicJwk = async (alg) => ({ ...(await jose.exportJWK(pairs[alg].publicKey)), kid: alg.toLowerCase() });
+const HS_JWK = { kty: 'oct', k: Buffer.from(hsSecret).toString('base64url'), kid: 'hs256' };
+const JWKS = { keys: [HS_JWK, await publicJwk('ES256'), await publicJwk('EdDSA'), await publicJwk('RS256')] };
+const signingKey = (alg) => (alg === 'HS256' ? hsSecret : pairs[alg].privateKey);
+
+/** A jose-signed token: `claims` over the defaults, `header` over { alg, kid }. */
+async function sign(alg, claims = {}, header = {}, key = signingKey(alg)) {
+  const body = { scope: SCOPE, ent: { maxQuality: 'HD', country: 'DE' }, aud: 'edge', iss: 'auth', iat: T - 10, exp: T + 300, ...claims };
+  for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
+  return new jose.SignJWT(body).setProtectedHeader({ alg, kid: alg.toLowerCase(), ...header }).sign(key);
+}
+const part = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
+const { createHmac } = await import('node:crypto');
+/** An HS256 token with exactly this header and payload, signed by node:crypto (jose refuses odd headers). */
+function hsRaw(header, claims = {}) {
+  const body = { scope: SCOPE, aud: 'edge', iss: 'auth', exp: T + 300, ...claims };
+  const signed = `${part({ alg: 'HS256', kid: 'hs256', ...header })}.${part(body)}`;
+  return `${signed}.${createHmac('sha256', hsSecret).update(signed).digest('base64url')}`;
+}
+
+/** Both verifiers on one token: `{ ok, claims, scope, entitlement }` or `{ code }` each. */
+async function both(config, token, now = NOW) {
+  let wasm;
+  try {
+    const verifier = JwtVerifier.fromJson(config);
+    try {
+      const r = verifier.verifyPlayback(token, { now });
+      wasm = { claims: r.claims, scope: r.scope.toJSON(), entitlement: r.entitlement };
+    } finally {
+      verifier.free();
+    }
+  } catch (error) {
+    wasm = { code: error.code };
+  }
+  let web;
+  try {
+    const r = await webVerifier(JSON.parse(JSON.stringify(config))).verifyPlayback(token, now);
+    let scope;
+    try {
+      scope = PermissionScope.fromJson(r.scope).toJSON();
+    } catch (error) {
+      throw Object.assign(new Error('scope'), { code: error.code });
+    }
+    web = { claims: r.claims, scope, entitlement: r.entitlement };
+  } catch (error) {
+    web = { code: error.code };
+  }
+  return { wasm, web };
+}
+
+const BASE = { algorithms: ['HS256', 'ES256', 'EdDSA', 'RS256'], keys: JWKS, audience: 'edge', issuer: 'auth' };
+
+test('valid tokens of every algorithm: the same claims, scope and entitlement', async () => {
+  for (const alg of ['HS256', 'ES256', 'EdDSA', 'RS256']) {
+    for (const claims of [{}, { ent: undefined }, { ent: null }, { aud: ['player', 'edge'] }, { nbf: T - 5 }, { ent: { maxQuality: 'UHD2', country: 'fr', device: 'tv' } }]) {
+      const { wasm, web } = await both(BASE, await sign(alg, claims));
+      assert.equal(wasm.code, undefined, `${alg} ${JSON.stringify(claims)}: wasm refused ${wasm.code}`);
+      assert.deepEqual(web, wasm, `${alg} ${JSON.stringify(claims)}`);
+    }
+  }
+});
+
+test('every refusal: the same code as the edge module\'s verifier', async () => {
+  const es = (claims, header) => sign('ES256', claims, header);
+  const valid = await es();
+  const [h, p, s] = valid.split('.');
+  const flip = (text, i) => text.slice(0, i) + (text[i] === 'A' ? 'B' : 'A') + text.slice(i + 1);
+  const cases = [
+    ['expired', await es({ exp: T - 120 })],
+    ['expired within the leeway', await es({ exp: T - 30 })],
+    ['exp exactly now + leeway', await es({ exp: T - 60 })],
+    ['not yet valid', await es({ nbf: T + 120 })],
+    ['nbf within the leeway', await es({ nbf: T + 30 })],
+    ['no exp', await es({ exp: undefined })],
+    ['exp a float', await es({ exp: T + 0.5 })],
+    ['exp a float, now past its whole second', await es({ exp: T - 60 + 0.9 })],
+    ['exp past chrono\'s years', await es({ exp: 8.3e12 })],
+    ['exp at chrono\'s last second', await es({ exp: 8_210_266_876_799.5 })],
+    ['exp a second past it', await es({ exp: 8_210_266_876_800 })],
+    ['nbf at chrono\'s first second', await es({ nbf: -8_334_601_228_800.5 })],
+    ['nbf a second before it', await es({ nbf: -8_334_601_228_801 })],
+    ['nbf negative', await es({ nbf: -5 })],
+    ['exp a string', await es({ exp: String(T + 300) })],
+    ['exp null', await es({ exp: null })],
+    ['iat a string', await es({ iat: 'yesterday' })],
+    ['wrong issuer', await es({ iss: 'someone' })],
+    ['no issuer', await es({ iss: undefined })],
+    ['wrong audience', await es({ aud: 'player' })],
+    ['audience a list without edge', await es({ aud: ['player'] })],
+    ['audience a number', await es({ aud: 7 })],
+    ['no scope', await es({ scope: undefined })],
+    ['scope null', await es({ scope: null })],
+    ['scope malformed', await es({ scope: { permissions: [{ role: 'nope' }] } })],
+    ['ent a list', await es({ ent: [] })],
+    ['ent quality FHD', await es({ ent: { maxQuality: 'FHD' } })],
+    ['ent country DEU', await es({ ent: { country: 'DEU' } })],
+    ['ent device blank', await es({ ent: { device: '  ' } })],
+    ['ent extra field', await es({ ent: { maxQuality: 'HD', plan: 'gold' } })],
+    ['unknown kid', await es({}, { kid: 'nobody' })],
+    ['kid a number', hsRaw({ kid: 7 })],
+    ['no kid (any key of the algorithm)', await es({}, { kid: undefined })],
+    ['signed by another key', await sign('ES256', {}, {}, other.privateKey)],
+    ['crit', hsRaw({ crit: ['exp'] })],
+    ['jwk in the header', hsRaw({ jwk: await jose.exportJWK(other.publicKey) })],
+    ['jku', hsRaw({ jku: 'https://evil.example/jwks' })],
+    ['x5u', hsRaw({ x5u: 'https://evil.example/cert' })],
+    ['x5c', hsRaw({ x5c: ['MIIB'] })],
+    ['typ a number', hsRaw({ typ: 1 })],
+    ['typ JWT, cty null (fine)', hsRaw({ typ: 'JWT', cty: null })],
+    ['alg a number', hsRaw({ alg: 256 })],
+    ['a header list', (() => { const signed = `${part([1])}.${part({ scope: SCOPE })}`; return `${signed}.${createHmac('sha256', hsSecret).update(signed).digest('base64url')}`; })()],
+    ['alg none', `${part({ alg: 'none' })}.${p}.`],
+    ['alg HS512', await new jose.SignJWT({ scope: SCOPE, aud: 'edge', iss: 'auth', exp: T + 300 }).setProtectedHeader({ alg: 'HS512' }).sign(new Uint8Array(64))],
+    ['HS256 signed with the RSA public key as secret', await new jose.SignJWT({ scope: SCOPE, aud: 'edge', iss: 'auth', exp: T + 300 }).setProtectedHeader({ alg: 'HS256', kid: 'rs256' }).sign(Buffer.from(JSON.stringify(await publicJwk('RS256'))))],
+    ['a flipped signature byte', `${h}.${p}.${flip(s, 10)}`],
+    ['a flipped payload byte', `${h}.${flip(p, 12)}.${s}`],
+    ['a truncated signature', `${h}.${p}.${s.slice(0, 40)}`],
+    ['the signature\'s last character with spare bits set (not canonical)', `${h}.${p}.${s.slice(0, -1)}${'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(s.at(-1)) ^ 1]}`],
+    ['no signature', `${h}.${p}.`],
+    ['two parts', `${h}.${p}`],
+    ['four parts', `${valid}.x`],
+    ['payload not base64url', `${h}.${p}!.${s}`],
+    ['header not JSON', `${Buffer.from('{alg').toString('base64url')}.${p}.${s}`],
+    ['payload a list (signed)', (() => { const signed = `${part({ alg: 'HS256', kid: 'hs256' })}.${part([1, 2])}`; return `${signed}.${createHmac('sha256', hsSecret).update(signed).digest('base64url')}`; })()],
+    ['empty', ''],
+    ['not a token', 'hello'],
+  ];
+  for (const [name, token] of cases) {
+    const { wasm, web } = await both(BASE, token);
+    if (wasm.code === undefined) assert.deepEqual(web, wasm, `${name}: both accept, alike`);
+    else assert.equal(web.code, wasm.code, `${name}: wasm ${wasm.code}, web ${web.code}`);
+  }
+  // Configurations that change the answer: leeway 0, requireKid, requireExp false, no issuer.
+  for (const [name, config, token] of [
+    ['leeway 0, expired 30 s ago', { ...BASE, leewaySeconds: 0 }, await es({ exp: T - 30 })],
+    ['requireKid, no kid', { ...BASE, requireKid: true }, await es({}, { kid: undefined })],
+    ['requireKid, a key without kid', { ...BASE, requireKid: true, keys: [{ ...(await publicJwk('ES256')), kid: undefined }] }, valid],
+    ['requireExp false, no exp', { ...BASE, requireExp: false }, await es({ exp: undefined })],
+    ['only RS256 allowed', { ...BASE, algorithms: ['RS256'] }, valid],
+    ['no audience configured', { algorithms: ['ES256'], keys: JWKS }, await es({ aud: 'anything' })],
+  ]) {
+    const { wasm, web } = await both(config, token);
+    if (wasm.code === undefined) assert.deepEqual(web, wasm, name);
+    else assert.equal(web.code, wasm.code, `${name}: wasm ${wasm.code}, web ${web.code}`);
+  }
+});
+
+test('configurations: refused (INVALID_KEY) or accepted alike', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const rsa1024 = { publicKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) };
+  const es = await publicJwk('ES256');
+  for (const [name, config] of [
+    ['unknown field', { ...BASE, audiance: 'edge' }],
+    ['no algorithms', { ...BASE, algorithms: [] }],
+    ['algorithm PS256', { ...BASE, algorithms: ['PS256'] }],
+    ['algorithms a string', { ...BASE, algorithms: 'ES256' }],
+    ['a short HS256 key', { ...BASE, keys: [{ kty: 'oct', k: 'c2hvcnQ' }] }],
+    ['an RSA 1024 key', { ...BASE, keys: [rsa1024.publicKey] }],
+    ['an EC key on P-384', { ...BASE, keys: [{ ...es, crv: 'P-384' }] }],
+    ['an EC x of 31 bytes', { ...BASE, keys: [{ ...es, x: es.x.slice(0, 42) }] }],
+    ['an alg that does not fit', { ...BASE, keys: [{ ...es, alg: 'RS256' }] }],
+    ['keys a number', { ...BASE, keys: 5 }],
+    ['keys.keys not a list', { ...BASE, keys: { keys: 5 } }],
+    ['a key that is a string', { ...BASE, keys: ['x'] }],
+    ['leeway 1.5', { ...BASE, leewaySeconds: 1.5 }],
+    ['leeway -1', { ...BASE, leewaySeconds: -1 }],
+    ['leeway over a day', { ...BASE, leewaySeconds: 86_401 }],
+    ['requireKid a string', { ...BASE, requireKid: 'yes' }],
+    ['issuer a number', { ...BASE, issuer: 5 }],
+    ['a single JWK', { ...BASE, keys: es }],
+    ['a list of JWKs', { ...BASE, keys: [es, HS_JWK] }],
+    ['no keys at all', { ...BASE, keys: [] }],
+    ['nulls for the options', { ...BASE, issuer: null, leewaySeconds: null, requireKid: null }],
+  ]) {
+    let wasm = 'ok';
+    try {
+      JwtVerifier.fromJson(config).free();
+    } catch (error) {
+      wasm = error.code;
+    }
+    let web = 'ok';
+    try {
+      webVerifier(JSON.parse(JSON.stringify(config)));
+    } catch (error) {
+      web = error.code;
+    }
+    assert.equal(web, wasm, name);
+  }
+});
+
+test('a valid token bent at random (one character, 600 times, a seeded choice): the same answer every time', async () => {
+  let seed = 20261205;
+  const random = (n) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=!';
+  const tokens = await Promise.all(['HS256', 'ES256', 'EdDSA', 'RS256'].map((alg) => sign(alg)));
+  for (let i = 0; i < 600; i++) {
+    const token = tokens[i % tokens.length];
+    const at = random(token.length);
+    const bent = token.slice(0, at) + ALPHABET[random(ALPHABET.length)] + token.slice(at + 1);
+    const { wasm, web } = await both(BASE, bent);
+    if (wasm.code === undefined) assert.deepEqual(web, wasm, `${bent}: both accept, alike`);
+    else assert.equal(web.code, wasm.code, `${bent}: wasm ${wasm.code}, web ${web.code}`);
+  }
+});
