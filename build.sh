@@ -241,7 +241,7 @@ test_all() {
   step "size budget" size_budget
   step "wasm-bindgen-test in Node" wasm_tests node
   step "wasm-bindgen-test in headless Chromium" wasm_tests chromium
-  step "node tests (package, vectors, bad input, workerd, browser page)" node_tests
+  step "node tests (package, vectors, bad input, workerd, browser page, test media)" node_tests
   if [ "${#FAILED_STEPS[@]}" -gt 0 ]; then
     log "failed steps: ${FAILED_STEPS[*]}"
   fi
