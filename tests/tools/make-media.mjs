@@ -420,7 +420,12 @@ export async function makeMedia(outDir = DEFAULT_DIR) {
   });
 }
 
-const invoked = process.argv[1] && realpathSync(process.argv[1]) === SCRIPT;
+let invoked = false; // run as a script, not imported
+try {
+  invoked = Boolean(process.argv[1]) && realpathSync(process.argv[1]) === SCRIPT;
+} catch {
+  // argv[1] is not a file (node -e, a REPL): imported
+}
 if (invoked) {
   try {
     const began = Date.now();
