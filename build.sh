@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # playgate: build, test, serve and benchmark.
 #
-#   ./build.sh setup   install what is missing (wasm target, wasm-bindgen CLI, Chromium, npm tools)
+#   ./build.sh setup   install what is missing (wasm target, wasm-bindgen CLI, Chromium, ffmpeg, npm tools)
 #   ./build.sh build   release wasm -> wasm-bindgen (web, nodejs, bundler) -> wasm-opt -> pkg/
 #   ./build.sh test    setup + build + every test; the last line is "N passed, M failed"
 #   ./build.sh serve   build and serve the demo (www/) on http://127.0.0.1:8080 (PORT=... to change),
@@ -54,6 +54,16 @@ setup() {
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
     else
       log "chromium/chromedriver missing and apt-get unavailable: browser tests will fail"
+    fi
+  fi
+  # ffmpeg makes the test media (tests/tools/make-media.mjs); fonts-dejavu-core is its drawtext's font.
+  if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      log "installing Debian ffmpeg (the test media)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg fonts-dejavu-core >/dev/null
+    else
+      log "ffmpeg missing and apt-get unavailable: the media tests will fail"
     fi
   fi
   if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -231,7 +241,7 @@ test_all() {
   step "size budget" size_budget
   step "wasm-bindgen-test in Node" wasm_tests node
   step "wasm-bindgen-test in headless Chromium" wasm_tests chromium
-  step "node tests (package, vectors, bad input, workerd, browser page)" node_tests
+  step "node tests (package, vectors, bad input, workerd, browser page, test media)" node_tests
   if [ "${#FAILED_STEPS[@]}" -gt 0 ]; then
     log "failed steps: ${FAILED_STEPS[*]}"
   fi
