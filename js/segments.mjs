@@ -168,18 +168,32 @@ export function tokenizeHls(text, base, path, token) {
 
 /**
  * An MPD with `token` in the segment URLs it names (SegmentTemplate `media` and
- * `initialization`, SegmentURL `media`, Initialization and RepresentationIndex `sourceURL`),
- * each in `path`; or the MPD as it is when a BaseURL could take them elsewhere (an absolute one,
- * or one climbing with `..`): a token never leaves for a URL this check cannot see.
+ * `initialization`, SegmentURL `media`, Initialization and RepresentationIndex `sourceURL`, and
+ * a BaseURL that names a file), each in `path`; or the MPD as it is when a BaseURL could take
+ * them elsewhere (an absolute one, or one climbing with `..`): a token never leaves for a URL
+ * this check cannot see.
  */
 export function tokenizeMpd(text, base, path, token) {
   for (const m of text.matchAll(/<(?:[A-Za-z_][\w.-]*:)?BaseURL\b[^>]*>([^<]*)</g)) {
     const value = m[1].trim();
     if (/^[a-z][a-z0-9+.-]*:/i.test(value) || value.startsWith('/') || value.split('/').includes('..')) return text;
   }
-  return text.replace(/\b(media|initialization|sourceURL)="([^"]*)"/g, (whole, name, value) => {
+  const add = (value) => {
     const uri = value.replace(/&amp;/g, '&');
-    if (uri.includes('&') && !value.includes('&amp;')) return whole; // not the XML this reads
-    return ownUri(uri, base, path) ? `${name}="${withParam(value, SEGMENT_PARAM, token, '&amp;')}"` : whole;
-  });
+    if (uri.includes('&') && !value.includes('&amp;')) return null; // not the XML this reads
+    return ownUri(uri, base, path) ? withParam(value, SEGMENT_PARAM, token, '&amp;') : null;
+  };
+  return text
+    .replace(/\b(media|initialization|sourceURL)="([^"]*)"/g, (whole, name, value) => {
+      const added = add(value);
+      return added === null ? whole : `${name}="${added}"`;
+    })
+    // A BaseURL naming a file (a Representation in one file, or a subtitle track) is itself
+    // fetched: it carries the token too. One naming a folder does not: URLs resolve below it.
+    .replace(/(<(?:[A-Za-z_][\w.-]*:)?BaseURL\b[^>]*>)([^<]*)</g, (whole, open, value) => {
+      const trimmed = value.trim();
+      if (trimmed === '' || trimmed.endsWith('/')) return whole;
+      const added = add(trimmed);
+      return added === null ? whole : `${open}${added}<`;
+    });
 }

@@ -30,6 +30,15 @@ const MPD = `<?xml version="1.0"?>
       <Representation id="1080p" bandwidth="5000000" width="1920" height="1080" codecs="avc1.640028"/>
       <Representation id="2160p" bandwidth="15000000" width="3840" height="2160" codecs="avc1.640033"/>
     </AdaptationSet>
+    <AdaptationSet mimeType="text/vtt" lang="en">
+      <Representation id="subs_en" bandwidth="256"><BaseURL>subs_en/subs.vtt</BaseURL></Representation>
+    </AdaptationSet>
+    <AdaptationSet mimeType="audio/mp4" lang="de">
+      <BaseURL>audio_aac/</BaseURL>
+      <Representation id="audio_de" bandwidth="128000" codecs="mp4a.40.2">
+        <SegmentTemplate initialization="init-de.mp4" media="seg-de-$Number$.m4s" startNumber="1" duration="6" timescale="1"/>
+      </Representation>
+    </AdaptationSet>
     <AdaptationSet mimeType="audio/mp4" lang="en">
       <Representation id="audio_aac" bandwidth="128000" codecs="mp4a.40.2">
         <SegmentTemplate initialization="https://keys.example/init.mp4" media="audio_aac/seg-$Number$.m4s" startNumber="1" duration="6" timescale="1"/>
@@ -224,9 +233,14 @@ test('via uri: an MPD is capped and its segment templates carry the token; other
   readToken(token, '/Movie1/');
   assert.equal(new URL(template.media, 'https://e/').searchParams.get('w'), '2', 'the existing query kept');
   assert.equal(tokenOf(template.initialization), token);
-  const audio = [sets.find((s) => s.mimeType === 'audio/mp4').Representation].flat()[0].SegmentTemplate;
+  const audio = [sets.find((x) => x.mimeType === 'audio/mp4' && x.lang === 'en').Representation].flat()[0].SegmentTemplate;
   assert.equal(tokenOf(audio.media), token);
   assert.equal(audio.initialization, 'https://keys.example/init.mp4', 'another host is left alone');
+  const subs = [sets.find((x) => x.mimeType === 'text/vtt').Representation].flat()[0];
+  assert.equal(tokenOf(subs.BaseURL), token, 'a BaseURL naming a file carries the token');
+  const german = sets.find((x) => x.lang === 'de');
+  assert.equal(german.BaseURL, 'audio_aac/', 'a BaseURL naming a folder does not');
+  assert.equal(tokenOf([german.Representation].flat()[0].SegmentTemplate.media), token);
   // The segment URL a player builds from the template opens.
   const seg = template.media.replace('$RepresentationID$', '1080p').replace('$Number$', '1');
   assert.equal((await request(gate, `/Movie1/${seg}`)).status, 200);

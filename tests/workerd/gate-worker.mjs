@@ -4,7 +4,8 @@
 // Run by tests/node/workerd.test.mjs and tests/node/gate-media.test.mjs in a real workerd,
 // bundled from the packed tarball the way wrangler bundles. Bindings: VERIFIER (JwtVerifier.fromJson
 // options, JSON); ORIGIN (a base URL) or CACHE (CacheClient options, JSON: the cache origin);
-// optional SEGMENT_TOKENS (the segmentTokens option, JSON) and UNCAPPED (uncappedRenditions, JSON).
+// optional SEGMENT_TOKENS (the segmentTokens option, JSON), UNCAPPED (uncappedRenditions, JSON)
+// and MMDB (a MaxMind country database, a data binding).
 import { createGate } from 'playgate/edge';
 
 let gate;
@@ -14,7 +15,9 @@ export default {
     gate ??= createGate({
       verifier: JSON.parse(env.VERIFIER),
       origin: env.CACHE ? { cache: JSON.parse(env.CACHE), cacheName: 'media' } : env.ORIGIN,
-      country: { headers: ['CF-IPCountry'] },
+      // With an MMDB binding (the .mmdb file's bytes): the country header first, else the
+      // database for CF-Connecting-IP (a worker sees no socket).
+      country: env.MMDB ? { headers: ['CF-IPCountry'], mmdb: env.MMDB, ipHeader: 'CF-Connecting-IP' } : { headers: ['CF-IPCountry'] },
       segmentTokens: env.SEGMENT_TOKENS ? JSON.parse(env.SEGMENT_TOKENS) : undefined,
       uncappedRenditions: env.UNCAPPED ? JSON.parse(env.UNCAPPED) : [],
     });
