@@ -18,7 +18,7 @@ import * as jose from 'jose';
 import { XMLParser } from 'fast-xml-parser';
 import { REPO, freePort } from './helpers.mjs';
 import { startTestEmulator } from './cache-scenarios.mjs';
-import { startWorkerd, writeBundle } from './workerd-run.mjs';
+import { bundleSize, startWorkerd, writeBundle } from './workerd-run.mjs';
 import { makeMedia } from '../tools/make-media.mjs';
 
 const MMDB = path.join(REPO, 'tests/node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb');
@@ -41,14 +41,24 @@ for (const f of demoFiles) emu.put('media', `/demo/${f}`, readFileSync(path.join
 const cacheToken = emu.mintToken({ scope: { permissions: [{ role: 'readonly', cache: 'media' }] } });
 
 const es = await jose.generateKeyPair('ES256', { extractable: true });
-const VERIFIER = { algorithms: ['ES256'], keys: { keys: [{ ...(await jose.exportJWK(es.publicKey)), kid: 'e1' }] }, audience: 'edge' };
-const playbackToken = (ent, scope = SCOPE) => new jose.SignJWT({ scope, ent }).setProtectedHeader({ alg: 'ES256', kid: 'e1' })
-  .setAudience('edge').setIssuedAt().setExpirationTime('5m').sign(es.privateKey);
+const ed = await jose.generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+const rs = await jose.generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+const VERIFIER = {
+  algorithms: ['ES256', 'EdDSA', 'RS256'],
+  keys: { keys: [{ ...(await jose.exportJWK(es.publicKey)), kid: 'e1' }, { ...(await jose.exportJWK(ed.publicKey)), kid: 'd1' }, { ...(await jose.exportJWK(rs.publicKey)), kid: 'r1' }] },
+  audience: 'edge',
+};
+const SIGNERS = { ES256: [es.privateKey, 'e1'], EdDSA: [ed.privateKey, 'd1'], RS256: [rs.privateKey, 'r1'] };
+const playbackToken = (ent, scope = SCOPE, alg = 'ES256') => new jose.SignJWT({ scope, ent }).setProtectedHeader({ alg, kid: SIGNERS[alg][1] })
+  .setAudience('edge').setIssuedAt().setExpirationTime('5m').sign(SIGNERS[alg][0]);
 
 const capnp = (s) => JSON.stringify(s);
 /** The gate worker in workerd with these bindings; stopped after the test. */
-async function startGate(t, { via, mmdb = false }) {
+async function startGate(t, { via, mmdb = false, from = 'playgate/edge' }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-gate-media-'));
+  // The worker as issue 15 writes it (playgate/edge), or the same importing the player module.
+  const source = path.join(dir, 'gate-worker.mjs');
+  writeFileSync(source, readFileSync(path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'), 'utf8').replace("from 'playgate/edge'", `from '${from}'`));
   const port = await freePort();
   const bindings = [
     `(name = "VERIFIER", text = ${capnp(JSON.stringify(VERIFIER))})`,
@@ -61,7 +71,7 @@ async function startGate(t, { via, mmdb = false }) {
     bindings.push('(name = "MMDB", data = embed "country.mmdb")');
   }
   const configPath = await writeBundle(dir, port, {
-    source: path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'),
+    source,
     wasmCount: 1,
     bindings: `\n  bindings = [\n    ${bindings.join(',\n    ')},\n  ],`,
   });
@@ -70,7 +80,7 @@ async function startGate(t, { via, mmdb = false }) {
     await worker.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  return worker;
+  return { ...worker, size: bundleSize(dir) };
 }
 
 /** The media keys the emulator served since `from` (its request log). */
@@ -175,4 +185,25 @@ test('the country in workerd: from CF-IPCountry, else the real GeoLite2 database
   assert.equal(await ask({ 'CF-Connecting-IP': find('US') }), 'COUNTRY_NOT_ALLOWED');
   assert.equal(await ask({ 'CF-Connecting-IP': '10.0.0.1' }), 'COUNTRY_UNKNOWN');
   assert.equal(await ask({}), 'COUNTRY_UNKNOWN');
+});
+
+test('the gate worker from the player module (createGate from playgate): at most 150 KB gzipped, script and wasm; the same answers in workerd, ES256, EdDSA and RS256 on WebCrypto', { timeout: 120_000 }, async (t) => {
+  const small = await startGate(t, { via: 'uri', from: 'playgate' });
+  const full = await startGate(t, { via: 'uri' });
+  t.diagnostic(`gate worker from playgate: ${small.size.gzipped} B gzipped (${small.size.files.map((f) => `${f.file} ${f.gzipped}`).join(', ')}); from playgate/edge: ${full.size.gzipped} B`);
+  assert.ok(small.size.gzipped <= 150 * 1024, `${small.size.gzipped} B gzipped`);
+  for (const alg of ['ES256', 'EdDSA', 'RS256']) {
+    const token = await playbackToken({ maxQuality: 'HD' }, SCOPE, alg);
+    for (const gate of [small, full]) {
+      const master = await fetch(`${gate.base}/demo/playlist.m3u8?token=${token}`);
+      const text = await master.text();
+      assert.equal(master.status, 200, `${alg}: ${text}`);
+      assert.ok(text.includes('1080p/index.m3u8?segment_token=') && !text.includes('2160p'), text);
+      const seg = await fetch(`${gate.base}/demo/2160p/seg-1.m4s`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal((await seg.json()).code, 'QUALITY_EXCEEDS_ENTITLEMENT');
+    }
+  }
+  const forged = (await playbackToken({ maxQuality: 'UHD2' })).replace(/.{4}$/, 'AAAA');
+  const res = await fetch(`${small.base}/demo/2160p/seg-1.m4s`, { headers: { authorization: `Bearer ${forged}` } });
+  assert.equal((await res.json()).code, 'BAD_SIGNATURE');
 });

@@ -4,7 +4,8 @@
 // the workerd tests and the gate bench.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import esbuild from 'esbuild';
@@ -126,4 +127,17 @@ export async function startWorkerd(configPath, dir, port, probe = '/') {
     }
   }
   return { base, child, output: () => output, stop };
+}
+
+/**
+ * What a deployment of the bundle in `dir` uploads (dist/: the script and its .wasm modules):
+ * bytes and gzip -9 bytes (Node's zlib), each file and in all.
+ */
+export function bundleSize(dir) {
+  const dist = path.join(dir, 'dist');
+  const files = readdirSync(dist).filter((f) => f.endsWith('.js') || f.endsWith('.wasm')).map((f) => {
+    const bytes = readFileSync(path.join(dist, f));
+    return { file: f, bytes: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length };
+  });
+  return { files, bytes: files.reduce((n, f) => n + f.bytes, 0), gzipped: files.reduce((n, f) => n + f.gzipped, 0) };
 }
