@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, copyFileSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, copyFileSync, writeFileSync, rmSync } from 'node:fs';
 import * as jose from 'jose';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,78 +16,27 @@ import { fileURLToPath } from 'node:url';
 import { casePolicy, caseEntitlement, checkCase } from '../../www/vectors.js';
 import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
 import { GATE_MASTER, freePort, installPacked, loadVectors } from './helpers.mjs';
-import esbuild from 'esbuild';
-import { createHash } from 'node:crypto';
+import { WORKERD, bundleWorker, capnpText, workerdConfig } from './workerd-bundle.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VECTORS_DIR = path.resolve(process.env.PLAYGATE_VECTORS || path.join(REPO, 'tests', 'vectors'));
-const WORKERD = path.join(REPO, 'tests', 'node_modules', '.bin', 'workerd');
 const WORKER_SOURCE = path.join(REPO, 'tests', 'workerd', 'worker.mjs');
 const DECISION_FIELDS = ['allowPersistence', 'allowed', 'claims', 'code', 'maxQuality', 'reasons', 'validUntil'];
 
 /**
  * The user's worker project: the packed tarball installed into `dir`, the worker's source in
- * src/, bundled as wrangler bundles it (esbuild, ESM, the `workerd`, `worker` and `browser`
- * conditions; wrangler's default rule makes each imported .wasm a CompiledWasm module, named by
- * its content hash beside the bundle), and a workerd config listing the bundle and those modules.
+ * src/, bundled as wrangler bundles it (workerd-bundle.mjs: each imported .wasm a CompiledWasm
+ * module beside the bundle), and a workerd config listing the bundle and those modules.
  */
 async function writeBundle(dir, port, { source = WORKER_SOURCE, wasmCount = 2, bindings = '' } = {}) {
   installPacked(dir);
   mkdirSync(path.join(dir, 'src'));
   copyFileSync(source, path.join(dir, 'src', 'worker.mjs'));
   copyFileSync(path.join(REPO, 'www', 'cache-runner.js'), path.join(dir, 'src', 'cache-runner.js'));
-  const wasmModules = [];
-  const compiledWasm = {
-    name: 'compiled-wasm (wrangler\'s default rule for **/*.wasm)',
-    setup(build) {
-      build.onResolve({ filter: /\.wasm$/ }, (args) => {
-        const file = path.resolve(args.resolveDir, args.path);
-        const bytes = readFileSync(file);
-        const name = `${createHash('sha1').update(bytes).digest('hex')}-${path.basename(file)}`;
-        if (!wasmModules.includes(name)) {
-          writeFileSync(path.join(dir, 'dist', name), bytes);
-          wasmModules.push(name);
-        }
-        return { path: `./${name}`, external: true };
-      });
-    },
-  };
-  mkdirSync(path.join(dir, 'dist'));
-  await esbuild.build({
-    entryPoints: [path.join(dir, 'src', 'worker.mjs')],
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['browser', 'module', 'main'],
-    outfile: path.join(dir, 'dist', 'worker.js'),
-    plugins: [compiledWasm],
-    logLevel: 'warning',
-  });
+  const wasmModules = await bundleWorker(path.join(dir, 'src', 'worker.mjs'), path.join(dir, 'dist'));
   assert.equal(wasmModules.length, wasmCount, `the bundle imports ${wasmCount === 2 ? 'the player and the edge .wasm' : 'one .wasm'}: ${wasmModules}`);
-  const config = `using Workerd = import "/workerd/workerd.capnp";
-
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .playgateWorker),
-    # The worker's fetch may reach the cache emulator on loopback (workerd's default: public only).
-    (name = "loopback", network = (allow = ["public", "private", "local"])),
-  ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-
-const playgateWorker :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed "dist/worker.js"),
-${wasmModules.map((name) => `    (name = "${name}", wasm = embed "dist/${name}"),`).join('\n')}
-  ],
-  compatibilityDate = "2025-01-01",
-  globalOutbound = "loopback",${bindings}
-);
-`;
   const configPath = path.join(dir, 'config.capnp');
-  writeFileSync(configPath, config);
+  writeFileSync(configPath, workerdConfig([{ port, dist: 'dist', wasmModules, bindings }]));
   return configPath;
 }
 
@@ -336,7 +285,6 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
     rmSync(dir, { recursive: true, force: true });
   });
   const port = await freePort();
-  const capnpText = (s) => JSON.stringify(s); // a Cap'n Proto text literal is a JSON string
   const configPath = await writeBundle(dir, port, {
     source: path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'),
     wasmCount: 1,
