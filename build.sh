@@ -7,7 +7,7 @@
 #   ./build.sh serve   build and serve the demo (www/) on http://127.0.0.1:8080 (PORT=... to change),
 #                      with a cache HTTP API emulator on another loopback port (EMULATOR_PORT=...)
 #   ./build.sh emulator [--port N] [--media DIR]   the cache emulator alone (prints a dev token)
-#   ./build.sh bench   build and run the Node benchmarks and the soak (tables printed and written to bench/results/)
+#   ./build.sh bench   build and run the Node and workerd benchmarks and the soak (tables printed and written to bench/results/)
 #   ./build.sh size-parts   what each part of the player module costs (part of bench)
 #   ./build.sh fuzz [seconds]   run every cargo-fuzz target (fuzz/) for that long each (default 60)
 #   ./build.sh clean   remove build output
@@ -314,6 +314,7 @@ bench() {
   node bench/soak.mjs
   node bench/manifests.mjs
   node bench/gate-node.mjs
+  node bench/gate-workerd.mjs
 }
 
 # The cache HTTP API emulator on its own (tests start their own in-process).

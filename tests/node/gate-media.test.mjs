@@ -18,7 +18,7 @@ import * as jose from 'jose';
 import { XMLParser } from 'fast-xml-parser';
 import { REPO, freePort } from './helpers.mjs';
 import { startTestEmulator } from './cache-scenarios.mjs';
-import { bundleSize, startWorkerd, writeBundle } from './workerd-run.mjs';
+import { bundleSize, capnpText as capnp, startWorkerd, writeBundle } from './workerd-bundle.mjs';
 import { makeMedia } from '../tools/make-media.mjs';
 
 const MMDB = path.join(REPO, 'tests/node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb');
@@ -52,7 +52,6 @@ const SIGNERS = { ES256: [es.privateKey, 'e1'], EdDSA: [ed.privateKey, 'd1'], RS
 const playbackToken = (ent, scope = SCOPE, alg = 'ES256') => new jose.SignJWT({ scope, ent }).setProtectedHeader({ alg, kid: SIGNERS[alg][1] })
   .setAudience('edge').setIssuedAt().setExpirationTime('5m').sign(SIGNERS[alg][0]);
 
-const capnp = (s) => JSON.stringify(s);
 /** The gate worker in workerd with these bindings; stopped after the test. */
 async function startGate(t, { via, mmdb = false, from = 'playgate/edge' }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-gate-media-'));

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { casePolicy, caseEntitlement, checkCase } from '../../www/vectors.js';
 import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
 import { GATE_MASTER, freePort, loadVectors } from './helpers.mjs';
-import { WORKERD, sleep, waitForExit, writeBundle } from './workerd-run.mjs';
+import { WORKERD, capnpText, sleep, waitForExit, writeBundle } from './workerd-bundle.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VECTORS_DIR = path.resolve(process.env.PLAYGATE_VECTORS || path.join(REPO, 'tests', 'vectors'));
@@ -255,7 +255,6 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
     rmSync(dir, { recursive: true, force: true });
   });
   const port = await freePort();
-  const capnpText = (s) => JSON.stringify(s); // a Cap'n Proto text literal is a JSON string
   const configPath = await writeBundle(dir, port, {
     source: path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'),
     wasmCount: 1,

@@ -1,30 +1,27 @@
-// Running a worker in real workerd the way its users deploy it: the packed tarball installed in
-// a project, the worker bundled as wrangler bundles it, a workerd config listing the bundle and
-// its .wasm modules (writeBundle), and a started workerd on 127.0.0.1 (startWorkerd). Shared by
-// the workerd tests and the gate bench.
+// A worker bundled as wrangler bundles one, the workerd config that serves it, and a started
+// workerd: shared by the workerd tests (workerd.test.mjs, gate-media.test.mjs) and
+// bench/gate-workerd.mjs, so the benchmark's workers are built exactly as the tested ones are
+// (the packed package installed with installPacked, helpers.mjs).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
-import path from 'node:path';
 import esbuild from 'esbuild';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { REPO, installPacked } from './helpers.mjs';
 
 export const WORKERD = path.join(REPO, 'tests', 'node_modules', '.bin', 'workerd');
 const WORKER_SOURCE = path.join(REPO, 'tests', 'workerd', 'worker.mjs');
 
 /**
- * The user's worker project: the packed tarball installed into `dir`, the worker's source in
- * src/, bundled as wrangler bundles it (esbuild, ESM, the `workerd`, `worker` and `browser`
- * conditions; wrangler's default rule makes each imported .wasm a CompiledWasm module, named by
- * its content hash beside the bundle), and a workerd config listing the bundle and those modules.
+ * Bundles `entry` into `outDir/worker.js` as wrangler bundles a worker: esbuild, ESM, the
+ * `workerd`, `worker` and `browser` conditions; wrangler's default rule makes each imported
+ * .wasm a CompiledWasm module, written beside the bundle and named by its content hash.
+ * `nodePaths`: more directories to resolve bare imports from (a dependency not installed in the
+ * project). Returns the wasm module names, in import order.
  */
-export async function writeBundle(dir, port, { source = WORKER_SOURCE, wasmCount = 2, bindings = '' } = {}) {
-  installPacked(dir);
-  mkdirSync(path.join(dir, 'src'));
-  copyFileSync(source, path.join(dir, 'src', 'worker.mjs'));
-  copyFileSync(path.join(REPO, 'www', 'cache-runner.js'), path.join(dir, 'src', 'cache-runner.js'));
+export async function bundleWorker(entry, outDir, { nodePaths = [] } = {}) {
   const wasmModules = [];
   const compiledWasm = {
     name: 'compiled-wasm (wrangler\'s default rule for **/*.wasm)',
@@ -34,49 +31,80 @@ export async function writeBundle(dir, port, { source = WORKER_SOURCE, wasmCount
         const bytes = readFileSync(file);
         const name = `${createHash('sha1').update(bytes).digest('hex')}-${path.basename(file)}`;
         if (!wasmModules.includes(name)) {
-          writeFileSync(path.join(dir, 'dist', name), bytes);
+          writeFileSync(path.join(outDir, name), bytes);
           wasmModules.push(name);
         }
         return { path: `./${name}`, external: true };
       });
     },
   };
-  mkdirSync(path.join(dir, 'dist'));
+  mkdirSync(outDir, { recursive: true });
   await esbuild.build({
-    entryPoints: [path.join(dir, 'src', 'worker.mjs')],
+    entryPoints: [entry],
     bundle: true,
     format: 'esm',
     target: 'es2022',
     platform: 'neutral',
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['browser', 'module', 'main'],
-    outfile: path.join(dir, 'dist', 'worker.js'),
+    outfile: path.join(outDir, 'worker.js'),
     plugins: [compiledWasm],
+    nodePaths,
     logLevel: 'warning',
   });
-  assert.equal(wasmModules.length, wasmCount, `the bundle imports ${wasmCount === 2 ? 'the player and the edge .wasm' : 'one .wasm'}: ${wasmModules}`);
-  const config = `using Workerd = import "/workerd/workerd.capnp";
+  return wasmModules;
+}
+
+/** A Cap'n Proto text literal (a JSON string is one). */
+export const capnpText = (s) => JSON.stringify(s);
+
+/**
+ * A workerd config (text) serving one or more workers, each on its own 127.0.0.1 port:
+ * `workers` is [{ port, dist, wasmModules, bindings? }], `dist` the bundle's directory relative to
+ * the config file, `bindings` Cap'n Proto text for the worker's `bindings = [...]` field (with
+ * its leading newline and trailing comma). Every worker's fetch may reach loopback (workerd's
+ * default is public addresses only), for an origin or the cache emulator on 127.0.0.1.
+ */
+export function workerdConfig(workers) {
+  const name = (i) => `worker${i}`;
+  return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
-    (name = "main", worker = .playgateWorker),
+${workers.map((_, i) => `    (name = "${name(i)}", worker = .${name(i)}),`).join('\n')}
     # The worker's fetch may reach the cache emulator on loopback (workerd's default: public only).
     (name = "loopback", network = (allow = ["public", "private", "local"])),
   ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  sockets = [
+${workers.map((w, i) => `    (name = "http${i}", address = "127.0.0.1:${w.port}", http = (), service = "${name(i)}"),`).join('\n')}
+  ],
 );
-
-const playgateWorker :Workerd.Worker = (
+${workers.map((w, i) => `
+const ${name(i)} :Workerd.Worker = (
   modules = [
-    (name = "worker.js", esModule = embed "dist/worker.js"),
-${wasmModules.map((name) => `    (name = "${name}", wasm = embed "dist/${name}"),`).join('\n')}
+    (name = "worker.js", esModule = embed "${w.dist}/worker.js"),
+${w.wasmModules.map((m) => `    (name = "${m}", wasm = embed "${w.dist}/${m}"),`).join('\n')}
   ],
   compatibilityDate = "2025-01-01",
-  globalOutbound = "loopback",${bindings}
+  globalOutbound = "loopback",${w.bindings ?? ''}
 );
-`;
+`).join('')}`;
+}
+
+/**
+ * The user's worker project: the packed tarball installed into `dir`, the worker's source in
+ * src/, bundled as wrangler bundles it (bundleWorker), and a workerd config serving it on `port`
+ * (workerdConfig). Returns the config's path.
+ */
+export async function writeBundle(dir, port, { source = WORKER_SOURCE, wasmCount = 2, bindings = '' } = {}) {
+  installPacked(dir);
+  mkdirSync(path.join(dir, 'src'));
+  copyFileSync(source, path.join(dir, 'src', 'worker.mjs'));
+  copyFileSync(path.join(REPO, 'www', 'cache-runner.js'), path.join(dir, 'src', 'cache-runner.js'));
+  const wasmModules = await bundleWorker(path.join(dir, 'src', 'worker.mjs'), path.join(dir, 'dist'));
+  assert.equal(wasmModules.length, wasmCount, `the bundle imports ${wasmCount === 2 ? 'the player and the edge .wasm' : 'one .wasm'}: ${wasmModules}`);
   const configPath = path.join(dir, 'config.capnp');
-  writeFileSync(configPath, config);
+  writeFileSync(configPath, workerdConfig([{ port, dist: 'dist', wasmModules, bindings }]));
   return configPath;
 }
 
