@@ -38,9 +38,10 @@ const COOKIE = 'playgate_token';
 const MAX_TOKEN_CHARS = 16384; // longer is MALFORMED_TOKEN before any verification (and never cached)
 const PLACEHOLDERS = ['{content}', '{rendition}', '{file}'];
 // Request headers never sent to the origin: the token's carrier and hop-by-hop headers.
-const DROP_HEADERS = ['authorization', 'host', 'connection', 'keep-alive', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+// (accept-encoding: replaced by identity, below.)
+const DROPPED = new Set(['authorization', 'host', 'connection', 'keep-alive', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'accept-encoding']);
 // Sent for manifests, which are rewritten per viewer: the origin must send the whole body.
-const CONDITIONAL_HEADERS = ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since'];
+const CONDITIONAL = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);
 
 /**
  * The quality of a rendition by its name: one `<lines>p` part (`1080p`, `720p60`, `video_1080p`;
@@ -59,7 +60,11 @@ export function renditionQuality(name) {
   return lines < 720 ? 'SD' : lines <= 1080 ? 'HD' : lines <= 2160 ? 'UHD1' : 'UHD2';
 }
 
-/** The layout as its segments (literals and placeholders); throws INVALID_ARGUMENT. */
+/**
+ * The layout as its segments (literals and placeholders), and as the two patterns a path is
+ * matched with (`full`, and `title`: without `{rendition}`), each with its placeholders' places;
+ * throws INVALID_ARGUMENT.
+ */
 function readLayout(layout) {
   if (typeof layout !== 'string' || !layout.startsWith('/')) {
     throw fail('INVALID_ARGUMENT', `layout: expected a path pattern such as '${DEFAULT_LAYOUT}'`);
@@ -74,7 +79,12 @@ function readLayout(layout) {
       throw fail('INVALID_ARGUMENT', `layout: a segment is empty or an unknown placeholder: ${JSON.stringify(s)}`);
     }
   }
-  return segments;
+  const title = segments.filter((s) => s !== '{rendition}');
+  return {
+    segments,
+    full: { pattern: segments, rendition: segments.indexOf('{rendition}'), content: segments.indexOf('{content}') },
+    title: { pattern: title, content: title.indexOf('{content}') },
+  };
 }
 
 /**
@@ -84,16 +94,46 @@ function readLayout(layout) {
  * null for a path the layout does not describe.
  */
 function matchLayout(layout, segments) {
-  const match = (pattern) => {
-    if (pattern.length !== segments.length) return false;
-    return pattern.every((p, i) => p === '{content}' || p === '{file}' || p === '{rendition}' || p === segments[i]);
-  };
-  if (match(layout)) {
-    return { rendition: segments[layout.indexOf('{rendition}')], titleLevel: false, contentIndex: layout.indexOf('{content}') };
-  }
-  const titleLayout = layout.filter((s) => s !== '{rendition}');
-  if (match(titleLayout)) return { rendition: null, titleLevel: true, contentIndex: titleLayout.indexOf('{content}') };
+  const { full, title } = layout;
+  if (matches(full.pattern, segments)) return { rendition: segments[full.rendition], titleLevel: false, contentIndex: full.content };
+  if (matches(title.pattern, segments)) return { rendition: null, titleLevel: true, contentIndex: title.content };
   return null;
+}
+
+/** Whether `segments` fit `pattern` (placeholders match any segment, literals themselves). */
+function matches(pattern, segments) {
+  if (pattern.length !== segments.length) return false;
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    if (p !== '{content}' && p !== '{file}' && p !== '{rendition}' && p !== segments[i]) return false;
+  }
+  return true;
+}
+
+// What Deadline.race answers when the time is up first.
+const TIMED_OUT = Symbol('timed out');
+
+/** One request's origin deadline: one timer, started on first use, raced by each origin step. */
+class Deadline {
+  constructor(ms) {
+    this.ms = ms;
+    this.timer = null;
+    this.expired = null;
+  }
+
+  /** `promise`'s value, or TIMED_OUT if the deadline comes first. */
+  race(promise) {
+    if (this.expired === null) {
+      this.expired = new Promise((resolve) => {
+        this.timer = setTimeout(resolve, this.ms, TIMED_OUT);
+      });
+    }
+    return Promise.race([promise, this.expired]);
+  }
+
+  clear() {
+    if (this.timer !== null) clearTimeout(this.timer);
+  }
 }
 
 /** A small LRU of verified tokens: a Map in use order. */
@@ -399,7 +439,7 @@ export function gateFactory(raw, CacheClient) {
     const layoutSegments = readLayout(layout);
     // Segment tokens: minted for a title's folder, so {content} must come before {rendition}.
     const segments$ = segmentTokens === undefined || segmentTokens === null ? null : segmentIssuer(segmentTokens);
-    if (segments$ !== null && layoutSegments.indexOf('{content}') > layoutSegments.indexOf('{rendition}')) {
+    if (segments$ !== null && layoutSegments.full.content > layoutSegments.full.rendition) {
       throw fail('INVALID_ARGUMENT', 'segmentTokens: the layout must put {content} before {rendition} (a token opens one title folder)');
     }
     // Renditions that are not video (audio, subtitles): no quality cap applies to them.
@@ -415,6 +455,8 @@ export function gateFactory(raw, CacheClient) {
     const originFetch = fetchOption ?? ((...args) => globalThis.fetch(...args));
 
     const tokens = new TokenCache(maxTokens);
+    // Rendition names read (a ladder has a handful): their quality is read once.
+    const qualities = new Map();
 
     /**
      * An allowed path read from the cache origin: `{ response }` (200, the bytes, a content type
@@ -463,8 +505,11 @@ export function gateFactory(raw, CacheClient) {
     // Verifications under way, by token: concurrent first requests with one token share one.
     const verifying = new Map();
 
-    /** `{ claims, scope, entitlement }` of a token, verified once; or a refusal Response. */
-    async function verified(token, at) {
+    /**
+     * `{ claims, scope, entitlement }` of a token, verified once; or a refusal Response. At once
+     * for a remembered token, else a promise of it.
+     */
+    function verified(token, at) {
       const cached = tokens.get(token);
       if (cached !== undefined) {
         if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) {
@@ -476,6 +521,11 @@ export function gateFactory(raw, CacheClient) {
         }
         return cached;
       }
+      return verifiedFirst(token, at);
+    }
+
+    /** A token not remembered: verified (once, however many requests bring it at once). */
+    async function verifiedFirst(token, at) {
       let result;
       try {
         let pending = verifying.get(token);
@@ -500,7 +550,7 @@ export function gateFactory(raw, CacheClient) {
       return entry;
     }
 
-    async function handle(request, env) {
+    async function handle(request, env, deadline) {
       // Reading the request: a value that is not a Request is the caller's error (INVALID_ARGUMENT).
       let method;
       let url;
@@ -509,7 +559,7 @@ export function gateFactory(raw, CacheClient) {
         if (!isA(request, Request)) throw fail('INVALID_ARGUMENT', 'request: expected a Request');
         method = request.method;
         url = new URL(request.url);
-        headers = new Headers(request.headers);
+        headers = request.headers; // read only: the origin gets a copy without the tokens
       } catch (error) {
         throw coded(error, 'INVALID_ARGUMENT', 'request');
       }
@@ -526,18 +576,23 @@ export function gateFactory(raw, CacheClient) {
         const m = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);
         if (m) token = m[1];
       }
-      const fromQuery = url.searchParams.get('token');
-      if (token === null && fromQuery !== null && fromQuery !== '') token = fromQuery;
-      let segmentToken = url.searchParams.get(SEGMENT_PARAM) || null;
-      let segmentFrom = segmentToken === null ? null : 'query';
       // The query goes on as the client wrote it, unless it carried a token (then re-serialised
-      // without them: URLSearchParams writes its own encoding of the other parameters).
+      // without them: URLSearchParams writes its own encoding of the other parameters). A query
+      // that cannot hold one is not parsed at all (most segment requests have none).
       let search = url.search.slice(1);
-      if (url.searchParams.has('token') || url.searchParams.has(SEGMENT_PARAM)) {
-        url.searchParams.delete('token');
-        url.searchParams.delete(SEGMENT_PARAM);
-        search = url.searchParams.toString();
+      let segmentToken = null;
+      if (search.includes('token=')) {
+        const params = url.searchParams;
+        const fromQuery = params.get('token');
+        if (token === null && fromQuery !== null && fromQuery !== '') token = fromQuery;
+        segmentToken = params.get(SEGMENT_PARAM) || null;
+        if (params.has('token') || params.has(SEGMENT_PARAM)) {
+          params.delete('token');
+          params.delete(SEGMENT_PARAM);
+          search = params.toString();
+        }
       }
+      let segmentFrom = segmentToken === null ? null : 'query';
       const cookie = takeCookie(headers.get('cookie'), COOKIE);
       const segmentCookie = takeCookie(cookie.rest, SEGMENT_COOKIE);
       if (token === null && cookie.value !== null && cookie.value !== '') token = cookieText(cookie.value);
@@ -583,7 +638,8 @@ export function gateFactory(raw, CacheClient) {
       let scope = null;
       if (grant === null) {
         if (token === null) return segmentRefusal;
-        const token$ = await verified(token, at);
+        let token$ = verified(token, at); // a cached token answers at once, without a promise
+        if (token$ instanceof Promise) token$ = await token$;
         if (token$ instanceof Response) return token$;
         scope = token$.scope;
         if (!scope.allows('get', cacheName, key)) {
@@ -605,7 +661,12 @@ export function gateFactory(raw, CacheClient) {
           return refusal(403, 'RENDITION_UNKNOWN', `${JSON.stringify(key)} is not a rendition of the layout, and the token is capped at ${capName}`);
         }
         if (!place.titleLevel && !uncapped.has(place.rendition)) {
-          const quality = renditionQuality(place.rendition);
+          let quality = qualities.get(place.rendition);
+          if (quality === undefined) {
+            quality = renditionQuality(place.rendition);
+            if (qualities.size >= 1024) qualities.clear();
+            qualities.set(place.rendition, quality);
+          }
           if (quality === null) return refusal(403, 'RENDITION_UNKNOWN', `the rendition name ${JSON.stringify(place.rendition)} says nothing about its quality, and the token is capped at ${capName}`);
           if (RANKS[quality] > grant.cap) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `rendition ${JSON.stringify(place.rendition)} is ${quality}, above the token's cap ${capName}`);
         }
@@ -621,32 +682,50 @@ export function gateFactory(raw, CacheClient) {
       }
 
       // Allowed: proxy to the origin, without the tokens.
-      const upstreamHeaders = new Headers(headers);
-      for (const h of DROP_HEADERS) upstreamHeaders.delete(h);
-      if (segmentCookie.rest === null) upstreamHeaders.delete('cookie');
-      else upstreamHeaders.set('cookie', segmentCookie.rest);
-      if (isManifestPath) for (const h of CONDITIONAL_HEADERS) upstreamHeaders.delete(h);
-      // The origin's bytes as they are: fetch in Node and Deno decodes a compressed body but keeps
-      // its content-encoding header, so a compressed answer passed on would be labelled wrongly.
-      upstreamHeaders.set('accept-encoding', 'identity');
-      let response;
-      try {
-        // The client's going away (request.signal: Deno, workerd, gate.node) aborts the origin request too.
-        const timeout = AbortSignal.timeout(timeoutMs);
-        const signal = typeof AbortSignal.any === 'function' && isA(request.signal, AbortSignal) ? AbortSignal.any([request.signal, timeout]) : timeout;
-        if (mediaCache !== null) {
-          const read = await cachedMedia(key, method, signal);
-          if (read.code !== undefined) return refusal(read.status, read.code, read.reason);
-          response = read.response;
-        } else {
-          const target = `${originBase}${url.pathname}${search === '' ? '' : `?${search}`}`;
-          response = await originFetch(target, { method, headers: upstreamHeaders, redirect: 'manual', signal });
+      // One pass over the request's headers (each Headers call crosses into the platform).
+      let upstreamHeaders;
+      if (mediaCache === null) {
+        upstreamHeaders = new Headers();
+        for (const [name, value] of headers) {
+          if (DROPPED.has(name) || (isManifestPath && CONDITIONAL.has(name))) continue;
+          if (name === 'cookie') {
+            if (segmentCookie.rest !== null) upstreamHeaders.append('cookie', segmentCookie.rest);
+            continue;
+          }
+          upstreamHeaders.append(name, value);
         }
+        // The origin's bytes as they are: fetch in Node and Deno decodes a compressed body but keeps
+        // its content-encoding header, so a compressed answer passed on would be labelled wrongly.
+        upstreamHeaders.append('accept-encoding', 'identity');
+      }
+      let response;
+      const timedOut = () => refusal(502, 'ORIGIN_UNAVAILABLE', `the origin did not answer within ${timeoutMs} ms`);
+      try {
+        // The client's going away (request.signal: Deno, workerd, gate.node) aborts the origin
+        // request; the deadline is a timer raced against it (a timer costs a fraction of an
+        // AbortSignal.timeout joined to it with AbortSignal.any, measured), and an answer that
+        // comes after it is cancelled.
+        const signal = isA(request.signal, AbortSignal) ? request.signal : undefined;
+        let pending;
+        if (mediaCache !== null) pending = cachedMedia(key, method, signal);
+        else {
+          const target = `${originBase}${url.pathname}${search === '' ? '' : `?${search}`}`;
+          pending = originFetch(target, { method, headers: upstreamHeaders, redirect: 'manual', signal });
+        }
+        const answer = await deadline.race(pending);
+        if (answer === TIMED_OUT) {
+          Promise.resolve(pending).then((late) => (late?.response ?? late)?.body?.cancel?.(), () => {});
+          return timedOut();
+        }
+        if (mediaCache !== null) {
+          if (answer.code !== undefined) return refusal(answer.status, answer.code, answer.reason);
+          response = answer.response;
+        } else response = answer;
         if (!isA(response, Response)) throw fail('INVALID_ARGUMENT', 'fetch: did not return a Response');
       } catch (error) {
-        const timedOut = error !== null && typeof error === 'object' && (error.name === 'TimeoutError' || error.name === 'AbortError');
-        if (timedOut && request.signal?.aborted === true) return refusal(502, 'ORIGIN_UNAVAILABLE', 'the client went away before the origin answered');
-        return refusal(502, 'ORIGIN_UNAVAILABLE', timedOut ? `the origin did not answer within ${timeoutMs} ms` : 'the origin could not be reached');
+        const aborted = error !== null && typeof error === 'object' && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        if (aborted && request.signal?.aborted === true) return refusal(502, 'ORIGIN_UNAVAILABLE', 'the client went away before the origin answered');
+        return refusal(502, 'ORIGIN_UNAVAILABLE', aborted ? `the origin did not answer within ${timeoutMs} ms` : 'the origin could not be reached');
       }
       if (response.status >= 500) {
         response.body?.cancel().catch(() => {});
@@ -677,9 +756,13 @@ export function gateFactory(raw, CacheClient) {
       // A playlist or an MPD: masters and MPDs capped, then segment tokens written in or set.
       let text;
       try {
-        text = await response.text();
+        text = await deadline.race(response.text());
       } catch {
         return refusal(502, 'ORIGIN_UNAVAILABLE', 'the origin\'s body could not be read');
+      }
+      if (text === TIMED_OUT) {
+        response.body?.cancel().catch(() => {});
+        return timedOut();
       }
       const isMpd = /\.mpd$/i.test(key);
       const isMaster = !isMpd && text.includes('#EXT-X-STREAM-INF');
@@ -711,12 +794,15 @@ export function gateFactory(raw, CacheClient) {
       /** Answers one request: a refusal, a 502, or the origin's response (manifests capped). */
       async fetch(request, env, ctx) {
         void ctx;
+        const deadline = new Deadline(timeoutMs);
         try {
-          return await handle(request, env);
+          return await handle(request, env, deadline);
         } catch (error) {
           if (isA(error, Error) && error.code === 'INVALID_ARGUMENT') throw error;
           // A failure of ours (or of the clock): refused, never proxied.
           return refusal(500, 'GATE_ERROR', 'the gate failed on this request');
+        } finally {
+          deadline.clear();
         }
       },
     };
