@@ -8,7 +8,7 @@
 #                      with a cache HTTP API emulator on another loopback port (EMULATOR_PORT=...)
 #   ./build.sh emulator [--port N] [--media DIR]   the cache emulator alone (prints a dev token)
 #   ./build.sh bench   build and run the Node and workerd benchmarks and the soak (tables printed and written to bench/results/)
-#   ./build.sh size-parts   what each part of the player module costs (part of bench)
+#   ./build.sh size-parts   what each part of the player and edge modules costs (part of bench)
 #   ./build.sh fuzz [seconds]   run every cargo-fuzz target (fuzz/) for that long each (default 60)
 #   ./build.sh clean   remove build output
 set -euo pipefail
@@ -303,6 +303,11 @@ size_parts() {
       "$dir/playgate_bg.wasm" -o "$dir/optimised.wasm"
   done
   node bench/size-parts.mjs "$WORK/size-parts" "$PKG"
+  # The edge module's parts (issue 15): its build before wasm-opt, which keeps function names.
+  command -v twiggy >/dev/null || cargo install twiggy --locked --quiet
+  log "what the edge module's own parts weigh (twiggy)"
+  release_build --features edge
+  node bench/edge-parts.mjs "target/$TARGET/release/playgate_wasm.wasm"
 }
 
 bench() {

@@ -110,6 +110,10 @@ function matches(pattern, segments) {
   return true;
 }
 
+// workerd cancels a request's subrequests itself when its client goes away, and its
+// `request.signal` costs about 12 us a request (measured in workerd): not read there.
+const WORKERD = globalThis.navigator?.userAgent === 'Cloudflare-Workers';
+
 // What Deadline.race answers when the time is up first.
 const TIMED_OUT = Symbol('timed out');
 
@@ -165,6 +169,80 @@ const MEDIA_TYPES = {
   m3u8: 'application/vnd.apple.mpegurl', mpd: 'application/dash+xml', ts: 'video/mp2t', m4s: 'video/iso.segment',
   mp4: 'video/mp4', m4a: 'audio/mp4', aac: 'audio/aac', vtt: 'text/vtt', webvtt: 'text/vtt', key: 'application/octet-stream',
 };
+
+/**
+ * The `cors` option: null (no CORS headers: the player is on the gate's own origin), or
+ * `{ origins: Set | '*', credentials, maxAge }`; throws INVALID_ARGUMENT.
+ */
+function readCors(cors) {
+  if (cors === undefined || cors === null) return null;
+  if (typeof cors !== 'object') throw fail('INVALID_ARGUMENT', "cors: expected { origins: ['https://player.example'] | '*', credentials?, maxAgeSeconds? }");
+  const { origins, credentials = false, maxAgeSeconds = 600 } = cors;
+  if (typeof credentials !== 'boolean') throw fail('INVALID_ARGUMENT', 'cors.credentials: expected a boolean');
+  if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 0 || maxAgeSeconds > 86_400) throw fail('INVALID_ARGUMENT', 'cors.maxAgeSeconds: expected whole seconds from 0 to 86400');
+  let allowed;
+  if (origins === '*') {
+    // A browser sends no credentials (cookies) to '*'; naming every origin instead would.
+    if (credentials) throw fail('INVALID_ARGUMENT', "cors: credentials need the player's origins named, not '*'");
+    allowed = '*';
+  } else if (Array.isArray(origins) && origins.length > 0) {
+    allowed = new Set(origins.map((o, i) => {
+      let url = null;
+      try {
+        url = typeof o === 'string' ? new URL(o) : null;
+      } catch {
+        // not a URL
+      }
+      if (url === null || url.origin !== o) throw fail('INVALID_ARGUMENT', `cors.origins[${i}]: expected an origin such as https://player.example`);
+      return o;
+    }));
+  } else {
+    throw fail('INVALID_ARGUMENT', "cors.origins: expected a list of origins or '*'");
+  }
+  return { origins: allowed, credentials, maxAge: String(maxAgeSeconds) };
+}
+
+/** The Access-Control-Allow-Origin for a request's Origin header, or null (not allowed). */
+function allowedOrigin(policy, origin) {
+  if (origin === null) return null;
+  if (policy.origins === '*') return '*';
+  return policy.origins.has(origin) ? origin : null;
+}
+
+/** The answer to a CORS preflight: 204 with what the gate serves, or 403 ORIGIN_NOT_ALLOWED. */
+function preflight(policy, headers) {
+  const allowed = allowedOrigin(policy, headers.get('origin'));
+  const wanted = headers.get('access-control-request-method');
+  if (allowed === null || (wanted !== 'GET' && wanted !== 'HEAD')) {
+    return refusal(403, 'ORIGIN_NOT_ALLOWED', allowed === null ? 'this origin may not use the gate' : `${String(wanted).slice(0, 20)}: the gate serves GET and HEAD only`);
+  }
+  const out = new Headers({
+    'access-control-allow-origin': allowed,
+    'access-control-allow-methods': 'GET, HEAD',
+    'access-control-max-age': policy.maxAge,
+    vary: 'Origin',
+  });
+  // The headers a player sends (Authorization, Range, ...) are read or passed on, never acted on otherwise.
+  const asked = headers.get('access-control-request-headers');
+  if (asked !== null && /^[\w\-, ]*$/.test(asked)) out.set('access-control-allow-headers', asked);
+  if (policy.credentials) out.set('access-control-allow-credentials', 'true');
+  return new Response(null, { status: 204, headers: out });
+}
+
+// What a player's script may read of an answer (a refusal's JSON is readable by default).
+const EXPOSED = 'content-length, content-range, accept-ranges, www-authenticate';
+
+/** `response` with the CORS headers for the request's Origin (as it is when none is allowed). */
+function withCors(policy, request, response) {
+  const allowed = allowedOrigin(policy, request.headers.get('origin'));
+  if (allowed === null) return response;
+  const out = new Response(response.body, response); // an origin's headers are immutable in workerd
+  out.headers.set('access-control-allow-origin', allowed);
+  out.headers.set('access-control-expose-headers', EXPOSED);
+  if (policy.credentials) out.headers.set('access-control-allow-credentials', 'true');
+  if (allowed !== '*') out.headers.append('vary', 'Origin');
+  return out;
+}
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -325,7 +403,7 @@ export function gateFactory(raw, CacheClient) {
     const {
       verifier: verifierOption, origin, country, layout = DEFAULT_LAYOUT, cacheName = 'media',
       maxTokens = 1000, timeoutMs = 10_000, clock = Date.now, fetch: fetchOption,
-      segmentTokens, uncappedRenditions = [],
+      segmentTokens, uncappedRenditions = [], cors,
     } = options;
 
     // The verifier: JwtVerifier.fromJson's options, verified on the platform's WebCrypto
@@ -447,6 +525,7 @@ export function gateFactory(raw, CacheClient) {
       throw fail('INVALID_ARGUMENT', 'uncappedRenditions: expected an array of rendition names (such as audio and subtitle folders)');
     }
     const uncapped = new Set(uncappedRenditions);
+    const corsPolicy = readCors(cors);
     if (typeof cacheName !== 'string' || cacheName === '') throw fail('INVALID_ARGUMENT', 'cacheName: expected a non-empty string');
     if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > 1_000_000) throw fail('INVALID_ARGUMENT', 'maxTokens: expected an integer from 0 to 1000000');
     if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 600_000) throw fail('INVALID_ARGUMENT', 'timeoutMs: expected milliseconds, more than 0, at most 600000');
@@ -562,6 +641,9 @@ export function gateFactory(raw, CacheClient) {
         headers = request.headers; // read only: the origin gets a copy without the tokens
       } catch (error) {
         throw coded(error, 'INVALID_ARGUMENT', 'request');
+      }
+      if (method === 'OPTIONS' && corsPolicy !== null && headers.get('access-control-request-method') !== null) {
+        return preflight(corsPolicy, headers);
       }
       if (method !== 'GET' && method !== 'HEAD') {
         return refusal(405, 'METHOD_NOT_ALLOWED', `${method.slice(0, 20)}: the gate serves GET and HEAD only`, { allow: 'GET, HEAD' });
@@ -705,7 +787,7 @@ export function gateFactory(raw, CacheClient) {
         // request; the deadline is a timer raced against it (a timer costs a fraction of an
         // AbortSignal.timeout joined to it with AbortSignal.any, measured), and an answer that
         // comes after it is cancelled.
-        const signal = isA(request.signal, AbortSignal) ? request.signal : undefined;
+        const signal = WORKERD ? undefined : request.signal;
         let pending;
         if (mediaCache !== null) pending = cachedMedia(key, method, signal);
         else {
@@ -796,7 +878,8 @@ export function gateFactory(raw, CacheClient) {
         void ctx;
         const deadline = new Deadline(timeoutMs);
         try {
-          return await handle(request, env, deadline);
+          const response = await handle(request, env, deadline);
+          return corsPolicy === null ? response : withCors(corsPolicy, request, response);
         } catch (error) {
           if (isA(error, Error) && error.code === 'INVALID_ARGUMENT') throw error;
           // A failure of ours (or of the clock): refused, never proxied.

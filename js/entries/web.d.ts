@@ -184,6 +184,13 @@ export interface GateOptions {
   segmentTokens?: { secret: string | Uint8Array | ArrayBuffer; lifetimeSeconds?: number; via?: 'uri' | 'cookie'; sessionSeconds?: number } | null;
   /** Rendition names that are not video (audio, subtitles): no quality cap applies to them (default none). */
   uncappedRenditions?: string[];
+  /**
+   * CORS, for a player page on another origin (default none: same origin only, OPTIONS is 405):
+   * preflights from `origins` answered 204 (GET, HEAD, the headers asked for), and every answer to
+   * them, refusals included, carries Access-Control-Allow-Origin. `credentials` (cookies: segment
+   * tokens via 'cookie' across origins) needs the origins named.
+   */
+  cors?: { origins: string[] | '*'; credentials?: boolean; maxAgeSeconds?: number } | null;
 }
 
 /** What a refusal's JSON body carries: `{ code, reason }`. */
@@ -191,7 +198,7 @@ export type GateRefusalCode =
   | 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_NOT_YET_VALID' | 'BAD_SIGNATURE' | 'MALFORMED_TOKEN'
   | 'ALGORITHM_NOT_ALLOWED' | 'UNKNOWN_KEY' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE'
   | 'SCOPE_DENIED' | 'QUALITY_EXCEEDS_ENTITLEMENT' | 'COUNTRY_NOT_ALLOWED' | 'COUNTRY_UNKNOWN' | 'RENDITION_UNKNOWN'
-  | 'SEGMENT_TOKEN_INVALID' | 'SEGMENT_TOKEN_EXPIRED' | 'NOT_FOUND'
+  | 'SEGMENT_TOKEN_INVALID' | 'SEGMENT_TOKEN_EXPIRED' | 'NOT_FOUND' | 'ORIGIN_NOT_ALLOWED'
   | 'INVALID_PATH' | 'METHOD_NOT_ALLOWED' | 'ORIGIN_UNAVAILABLE' | 'INVALID_MANIFEST' | 'NOTHING_PLAYABLE' | 'GATE_ERROR';
 
 /** What `gate.node` reads of node:http's IncomingMessage. */

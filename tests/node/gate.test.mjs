@@ -338,6 +338,45 @@ test('country from the MaxMind database (the real GeoLite2 country file): the cl
   }
 });
 
+test('CORS (the player on another origin): a preflight for a named origin, the headers on every answer, refusals readable; none without the option', async () => {
+  const token = mint({ maxQuality: 'HD' });
+  const gate = gateOf({ cors: { origins: ['https://player.example'] } });
+  const preflight = (origin, method = 'GET') => gate.fetch(new Request('http://gate.example/Movie1/1080p/segment1.ts', {
+    method: 'OPTIONS', headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization, range' },
+  }));
+  const before = origin.seen.length;
+  const ok = await preflight('https://player.example');
+  assert.equal(ok.status, 204);
+  assert.equal(ok.headers.get('access-control-allow-origin'), 'https://player.example');
+  assert.equal(ok.headers.get('access-control-allow-methods'), 'GET, HEAD');
+  assert.equal(ok.headers.get('access-control-allow-headers'), 'authorization, range');
+  assert.equal(ok.headers.get('vary'), 'Origin');
+  assert.equal((await preflight('https://evil.example')).status, 403);
+  assert.equal((await (await preflight('https://player.example', 'DELETE')).json()).code, 'ORIGIN_NOT_ALLOWED');
+  assert.equal(origin.seen.length, before, 'a preflight never reaches the origin');
+  // The answers: allowed and refused alike carry the header, so the player reads the refusal's code.
+  const allowed = await get(gate, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://player.example' } });
+  assert.equal(allowed.status, 200);
+  assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://player.example');
+  assert.match(allowed.headers.get('access-control-expose-headers'), /content-range/);
+  const refused$ = await get(gate, '/Movie1/2160p/segment1.ts', { token, headers: { origin: 'https://player.example' } });
+  assert.equal(refused$.status, 403);
+  assert.equal(refused$.headers.get('access-control-allow-origin'), 'https://player.example');
+  const other = await get(gate, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://evil.example' } });
+  assert.equal(other.headers.get('access-control-allow-origin'), null, 'another origin gets no CORS header');
+  // Without the option: no headers, OPTIONS is 405 as every other method.
+  assert.equal((await get(GATE, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://player.example' } })).headers.get('access-control-allow-origin'), null);
+  assert.equal((await GATE.fetch(new Request('http://gate.example/Movie1/1080p/segment1.ts', { method: 'OPTIONS', headers: { origin: 'https://player.example', 'access-control-request-method': 'GET' } }))).status, 405);
+  // '*' for any origin, without credentials; credentials with named origins only.
+  const any = gateOf({ cors: { origins: '*' } });
+  assert.equal((await get(any, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://x.example' } })).headers.get('access-control-allow-origin'), '*');
+  const withCookies = gateOf({ cors: { origins: ['https://player.example'], credentials: true } });
+  assert.equal((await get(withCookies, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://player.example' } })).headers.get('access-control-allow-credentials'), 'true');
+  for (const cors of [{ origins: '*', credentials: true }, { origins: [] }, { origins: ['https://player.example/'] }, { origins: ['player.example'] }, { origins: ['https://p.example'], maxAgeSeconds: -1 }, 'yes']) {
+    assert.throws(() => gateOf({ cors }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(cors));
+  }
+});
+
 test('methods other than GET and HEAD: 405; paths with dot or encoded separators: 400; neither reaches the origin', async () => {
   const token = mint({ maxQuality: 'HD' });
   for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token, method }), 405, 'METHOD_NOT_ALLOWED', method);
