@@ -58,44 +58,61 @@ impl JsJwtVerifier {
         Ok(verified_object(&verified)?.into())
     }
 
-    /// Internal: the first half of `verifyAsync` for ES256 and RS256 (WebCrypto checks the signature):
-    /// `{signed, signature, keys: [[index, jwk], ...]}`.
+    /// Internal: a verification whose signature WebCrypto checks (ES256, RS256, EdDSA), for
+    /// `verifyAsync` and (`playback`) `verifyPlaybackAsync`, from one parse of the token:
+    /// `{signed, signature, keys: [index, ...], verified}` where `verified` is what `_verify` or
+    /// `_verifyPlayback` returns once the signature is valid for one of `keys`, or `{..., error}`
+    /// with the error they throw then. `undefined` for an algorithm WebCrypto does not check
+    /// (HS256): the JS layer verifies in wasm. Errors found before the signature are thrown.
     #[wasm_bindgen(js_name = _preparePlatform, skip_typescript)]
-    pub fn prepare_platform(&self, token: &str) -> Result<JsValue, JsValue> {
-        let check = self
-            .inner
-            .prepare_platform(token)
-            .map_err(|e| js_error(&e))?;
+    pub fn prepare_platform(
+        &self,
+        token: &str,
+        now: f64,
+        playback: bool,
+    ) -> Result<JsValue, JsValue> {
+        let now = now_millis(now)?;
+        let fail = |e: Error| js_error(&e);
+        let (signed, signature, keys, outcome) = if playback {
+            let Some(p) = self
+                .inner
+                .prepare_platform_playback(token, now)
+                .map_err(fail)?
+            else {
+                return Ok(JsValue::UNDEFINED);
+            };
+            let outcome = p.if_signature_valid.map(|v| playback_object(&v));
+            (p.signed, p.signature, p.keys, outcome)
+        } else {
+            let Some(p) = self.inner.prepare_platform(token, now).map_err(fail)? else {
+                return Ok(JsValue::UNDEFINED);
+            };
+            let outcome = p.if_signature_valid.map(|v| verified_object(&v));
+            (p.signed, p.signature, p.keys, outcome)
+        };
         let object = Object::new();
-        set(
-            &object,
-            "signed",
-            js_sys::Uint8Array::from(check.signed.as_slice()).into(),
-        );
+        set(&object, "signed", js_sys::Uint8Array::from(signed).into());
         set(
             &object,
             "signature",
-            js_sys::Uint8Array::from(check.signature.as_slice()).into(),
+            js_sys::Uint8Array::from(signature.as_slice()).into(),
         );
-        let keys = js_sys::Array::new();
-        for (index, jwk) in check.keys {
-            keys.push(&js_sys::Array::of2(
-                &JsValue::from_f64(index as f64),
-                &JsValue::from_str(&jwk),
-            ));
+        let indices = js_sys::Array::new();
+        for index in keys {
+            indices.push(&JsValue::from_f64(index as f64));
         }
-        set(&object, "keys", keys.into());
+        set(&object, "keys", indices.into());
+        match outcome.map_err(fail).and_then(|o| o) {
+            Ok(verified) => set(&object, "verified", verified.into()),
+            Err(error) => set(&object, "error", error),
+        }
         Ok(object.into())
     }
 
-    /// Internal: the second half, once WebCrypto found the signature valid with key `index`.
-    #[wasm_bindgen(js_name = _finishPlatform, skip_typescript)]
-    pub fn finish_platform(&self, token: &str, index: u32, now: f64) -> Result<JsValue, JsValue> {
-        let verified = self
-            .inner
-            .finish_platform(token, index as usize, now_millis(now)?)
-            .map_err(|e| js_error(&e))?;
-        Ok(verified_object(&verified)?.into())
+    /// Internal: the public JWK (as configured) of key `index`, for WebCrypto to import.
+    #[wasm_bindgen(js_name = _platformJwk, skip_typescript)]
+    pub fn platform_jwk(&self, index: u32) -> Option<String> {
+        self.inner.platform_jwk(index as usize).map(str::to_owned)
     }
 
     /// Internal: verifies a playback token; adds its `scope` (a PermissionScope) and `entitlement`.
@@ -105,19 +122,24 @@ impl JsJwtVerifier {
             .inner
             .verify_playback(token, now_millis(now)?)
             .map_err(|e| js_error(&e))?;
-        let object = verified_object(&playback.verified)?;
-        // The scope's summary and its JSON form, its source: the JS layer makes the
-        // PermissionScope. (A scope read from JSON always has its exact JSON form.)
-        set(
-            &object,
-            "scope",
-            JsValue::from_str(&scope_summary(&playback.scope)),
-        );
-        let source = playback.scope.to_json().map_err(|e| js_error(&e))?;
-        set(&object, "scopeSource", JsValue::from_str(&source));
-        set(&object, "entitlement", parsed(&playback.entitlement_json)?);
-        Ok(object.into())
+        Ok(playback_object(&playback)?.into())
     }
+}
+
+/// `{algorithm, keyId, claims, scope, scopeSource, entitlement}` of a verified playback token:
+/// the scope's summary and its JSON form, its source; the JS layer makes the PermissionScope.
+/// (A scope read from JSON always has its exact JSON form.)
+fn playback_object(playback: &playgate::jwt::Playback) -> Result<Object, JsValue> {
+    let object = verified_object(&playback.verified)?;
+    set(
+        &object,
+        "scope",
+        JsValue::from_str(&scope_summary(&playback.scope)),
+    );
+    let source = playback.scope.to_json().map_err(|e| js_error(&e))?;
+    set(&object, "scopeSource", JsValue::from_str(&source));
+    set(&object, "entitlement", parsed(&playback.entitlement_json)?);
+    Ok(object)
 }
 
 /// Mints playback tokens (trusted code only: an auth server or an edge function).
@@ -326,13 +348,20 @@ export interface VerifiedPlayback extends VerifiedJwt { scope: PermissionScope; 
 
 export interface JwtVerifier {
   /**
-   * Like `verify`, asynchronously: ES256 and RS256 signatures are checked by the platform's
-   * WebCrypto (P-256 and RSA are slow in wasm); everything else (algorithm, key, claims) by
-   * playgate as in `verify`.
+   * `verify`, asynchronously: the same result, and the same error codes as a rejected promise
+   * (never a throw). ES256, RS256 and EdDSA signatures are checked by the platform's WebCrypto
+   * (P-256 and RSA are slow in wasm; a platform without the algorithm, or refusing the key, leaves
+   * it to wasm); everything else (algorithm, key, claims) by playgate as in `verify`.
    */
   verifyAsync(token: string, options?: { now?: number | string | Date }): Promise<VerifiedJwt>;
   /** Verifies a playback token (as `verify`) and reads its scope; throws INVALID_SCOPE when it has none. */
   verifyPlayback(token: string, options?: { now?: number | string | Date }): VerifiedPlayback;
+  /**
+   * `verifyPlayback`, asynchronously, as `verifyAsync` is `verify`: the same fields (`scope` a
+   * PermissionScope), the same error codes as a rejected promise (never a throw), the signature
+   * checked by WebCrypto for ES256, RS256 and EdDSA.
+   */
+  verifyPlaybackAsync(token: string, options?: { now?: number | string | Date }): Promise<VerifiedPlayback>;
   /**
    * Verifies a token at `now` (default: the current time). Throws MALFORMED_TOKEN,
    * ALGORITHM_NOT_ALLOWED, UNKNOWN_KEY, BAD_SIGNATURE, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID,
