@@ -105,9 +105,10 @@ export function installJwt(raw) {
     const start = method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function start(token, options) {
       return [tokenString(token), verifyNow(options)];
     });
+    // wasm gives a playback token's scope as [summary, source] (src/wasm/edge.rs playback_object).
     const playbackResult = (verified) => {
-      verified.scope = wrap(verified.scope, SCOPE_JSON, verified.scopeSource);
-      delete verified.scopeSource;
+      const [summary, source] = verified.scope;
+      verified.scope = wrap(summary, SCOPE_JSON, source);
       return verified;
     };
     /**

@@ -778,6 +778,9 @@ pub struct Playback {
     pub verified: Verified,
     /// The scope it carries.
     pub scope: crate::momento::PermissionScope,
+    /// The JSON text `scope` was read from (the claim as the token carries it, written compactly):
+    /// [`crate::momento::PermissionScope::from_json`] reads it back as `scope`.
+    pub scope_json: String,
     /// The entitlement summary it carries, as JSON text (`null` when absent).
     pub entitlement_json: String,
 }
@@ -798,7 +801,8 @@ fn playback(verified: Verified, claims: &BTreeMap<String, Value>) -> Result<Play
     let scope_value = claims
         .get("scope")
         .ok_or_else(|| error(ErrorCode::InvalidScope, "scope: missing"))?;
-    let scope = crate::momento::PermissionScope::from_json(&scope_value.to_string())?;
+    let scope_json = scope_value.to_string();
+    let scope = crate::momento::PermissionScope::from_json(&scope_json)?;
     let entitlement_json = match claims.get("ent") {
         None | Some(Value::Null) => "null".to_owned(),
         Some(ent) => {
@@ -809,6 +813,7 @@ fn playback(verified: Verified, claims: &BTreeMap<String, Value>) -> Result<Play
     Ok(Playback {
         verified,
         scope,
+        scope_json,
         entitlement_json,
     })
 }

@@ -126,18 +126,20 @@ impl JsJwtVerifier {
     }
 }
 
-/// `{algorithm, keyId, claims, scope, scopeSource, entitlement}` of a verified playback token:
-/// the scope's summary and its JSON form, its source; the JS layer makes the PermissionScope.
-/// (A scope read from JSON always has its exact JSON form.)
+/// `{algorithm, keyId, claims, scope: [summary, source], entitlement}` of a verified playback
+/// token: the JS layer makes the PermissionScope from the scope's summary and its source, the
+/// JSON it was read from (one read: no second JSON form written and read back).
 fn playback_object(playback: &playgate::jwt::Playback) -> Result<Object, JsValue> {
     let object = verified_object(&playback.verified)?;
     set(
         &object,
         "scope",
-        JsValue::from_str(&scope_summary(&playback.scope)),
+        js_sys::Array::of2(
+            &JsValue::from_str(&scope_summary(&playback.scope)),
+            &JsValue::from_str(&playback.scope_json),
+        )
+        .into(),
     );
-    let source = playback.scope.to_json().map_err(|e| js_error(&e))?;
-    set(&object, "scopeSource", JsValue::from_str(&source));
     set(&object, "entitlement", parsed(&playback.entitlement_json)?);
     Ok(object)
 }
