@@ -105,12 +105,21 @@ export function installJwt(raw) {
     const start = method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function start(token, options) {
       return [tokenString(token), verifyNow(options)];
     });
-    // wasm gives a playback token's scope as [summary, source] (src/wasm/edge.rs playback_object).
-    const playbackResult = (verified) => {
-      const [summary, source] = verified.scope;
-      verified.scope = wrap(summary, SCOPE_JSON, source);
-      return verified;
+    // wasm gives a verification as its parts (src/wasm/edge.rs verified_parts, playback_parts):
+    // [algorithm, keyId, claimsJson] and for a playback token [..., scopeSummary, scopeSource,
+    // entitlementJson]. The JSON is the core's own writing: it always parses.
+    const json = (text) => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw fail('MALFORMED_TOKEN', 'claims: not JSON');
+      }
     };
+    const verifiedResult = (parts) => ({ algorithm: parts[0], keyId: parts[1], claims: json(parts[2]) });
+    const playbackResult = (parts) => ({
+      algorithm: parts[0], keyId: parts[1], claims: json(parts[2]),
+      scope: wrap(parts[3], SCOPE_JSON, parts[4]), entitlement: json(parts[5]),
+    });
     /**
      * `verify` (or `verifyPlayback`) with the signature checked by the platform's WebCrypto
      * where it has the algorithm. One call into wasm parses the token once: it checks the
@@ -120,7 +129,7 @@ export function installJwt(raw) {
      */
     async function platformVerify(self, token, now, playback) {
       const sync = playback ? verifier._verifyPlayback : verifier._verify;
-      const finish = playback ? playbackResult : (verified) => verified;
+      const finish = playback ? playbackResult : verifiedResult;
       // After an await the verifier may have been freed: its wasm calls check that first.
       const inWasm = (fn, ...args) => {
         if (!(self.__wbg_ptr > 0)) throw fail('INVALID_KEY', 'verifier: freed during the verification');
@@ -130,7 +139,7 @@ export function installJwt(raw) {
         const subtle = globalThis.crypto?.subtle;
         const prepared = subtle ? verifier._preparePlatform.call(self, token, now, playback) : undefined;
         if (prepared === undefined) return finish(sync.call(self, token, now)); // HS256, or no WebCrypto
-        const { signed, signature, keys } = prepared;
+        const [signed, signature, keys, verified, error] = prepared;
         let cache = platformKeys.get(self);
         if (!cache) platformKeys.set(self, (cache = new Map()));
         for (const index of keys) {
@@ -144,8 +153,8 @@ export function installJwt(raw) {
             valid = false; // a signature WebCrypto will not even read (its length) is not valid
           }
           if (valid) {
-            if (prepared.error !== undefined) throw prepared.error;
-            return finish(prepared.verified);
+            if (error !== undefined) throw error;
+            return finish(verified);
           }
         }
         throw fail('BAD_SIGNATURE', 'signature: does not verify');
@@ -166,7 +175,7 @@ export function installJwt(raw) {
     Object.defineProperties(JwtVerifier.prototype, {
       verify: {
         value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verify(token, options) {
-          return verifier._verify.call(this, tokenString(token), verifyNow(options));
+          return verifiedResult(verifier._verify.call(this, tokenString(token), verifyNow(options)));
         }),
       },
       verifyPlayback: {

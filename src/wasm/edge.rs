@@ -55,15 +55,16 @@ impl JsJwtVerifier {
             .inner
             .verify(token, now_millis(now)?)
             .map_err(|e| js_error(&e))?;
-        Ok(verified_object(&verified)?.into())
+        Ok(verified_parts(&verified).into())
     }
 
     /// Internal: a verification whose signature WebCrypto checks (ES256, RS256, EdDSA), for
     /// `verifyAsync` and (`playback`) `verifyPlaybackAsync`, from one parse of the token:
-    /// `{signed, signature, keys: [index, ...], verified}` where `verified` is what `_verify` or
-    /// `_verifyPlayback` returns once the signature is valid for one of `keys`, or `{..., error}`
-    /// with the error they throw then. `undefined` for an algorithm WebCrypto does not check
-    /// (HS256): the JS layer verifies in wasm. Errors found before the signature are thrown.
+    /// `[signed, signature, [keyIndex, ...], verified, error]`: `verified` is what `_verify` or
+    /// `_verifyPlayback` returns once the signature is valid for one of the keys, or `undefined`
+    /// and `error` the error they throw then. `undefined` for an algorithm WebCrypto does not
+    /// check (HS256): the JS layer verifies in wasm. Errors found before the signature are thrown.
+    /// (Arrays, not objects: each property set from wasm is three calls into JS.)
     #[wasm_bindgen(js_name = _preparePlatform, skip_typescript)]
     pub fn prepare_platform(
         &self,
@@ -81,32 +82,31 @@ impl JsJwtVerifier {
             else {
                 return Ok(JsValue::UNDEFINED);
             };
-            let outcome = p.if_signature_valid.map(|v| playback_object(&v));
+            let outcome = p.if_signature_valid.map(|v| playback_parts(&v));
             (p.signed, p.signature, p.keys, outcome)
         } else {
             let Some(p) = self.inner.prepare_platform(token, now).map_err(fail)? else {
                 return Ok(JsValue::UNDEFINED);
             };
-            let outcome = p.if_signature_valid.map(|v| verified_object(&v));
+            let outcome = p.if_signature_valid.map(|v| verified_parts(&v));
             (p.signed, p.signature, p.keys, outcome)
         };
-        let object = Object::new();
-        set(&object, "signed", js_sys::Uint8Array::from(signed).into());
-        set(
-            &object,
-            "signature",
-            js_sys::Uint8Array::from(signature.as_slice()).into(),
-        );
         let indices = js_sys::Array::new();
         for index in keys {
             indices.push(&JsValue::from_f64(index as f64));
         }
-        set(&object, "keys", indices.into());
-        match outcome.map_err(fail).and_then(|o| o) {
-            Ok(verified) => set(&object, "verified", verified.into()),
-            Err(error) => set(&object, "error", error),
-        }
-        Ok(object.into())
+        let (verified, error) = match outcome {
+            Ok(parts) => (parts.into(), JsValue::UNDEFINED),
+            Err(e) => (JsValue::UNDEFINED, fail(e)),
+        };
+        let parts = js_sys::Array::of3(
+            &js_sys::Uint8Array::from(signed).into(),
+            &js_sys::Uint8Array::from(signature.as_slice()).into(),
+            &indices.into(),
+        );
+        parts.push(&verified);
+        parts.push(&error);
+        Ok(parts.into())
     }
 
     /// Internal: the public JWK (as configured) of key `index`, for WebCrypto to import.
@@ -122,26 +122,20 @@ impl JsJwtVerifier {
             .inner
             .verify_playback(token, now_millis(now)?)
             .map_err(|e| js_error(&e))?;
-        Ok(playback_object(&playback)?.into())
+        Ok(playback_parts(&playback).into())
     }
 }
 
-/// `{algorithm, keyId, claims, scope: [summary, source], entitlement}` of a verified playback
-/// token: the JS layer makes the PermissionScope from the scope's summary and its source, the
-/// JSON it was read from (one read: no second JSON form written and read back).
-fn playback_object(playback: &playgate::jwt::Playback) -> Result<Object, JsValue> {
-    let object = verified_object(&playback.verified)?;
-    set(
-        &object,
-        "scope",
-        js_sys::Array::of2(
-            &JsValue::from_str(&scope_summary(&playback.scope)),
-            &JsValue::from_str(&playback.scope_json),
-        )
-        .into(),
-    );
-    set(&object, "entitlement", parsed(&playback.entitlement_json)?);
-    Ok(object)
+/// `[algorithm, keyId, claimsJson, scopeSummary, scopeSource, entitlementJson]` of a verified
+/// playback token (js/jwt.mjs makes the object): the PermissionScope is made from the scope's
+/// summary and its source, the JSON it was read from (one read: no second JSON form written and
+/// read back).
+fn playback_parts(playback: &playgate::jwt::Playback) -> js_sys::Array {
+    let parts = verified_parts(&playback.verified);
+    parts.push(&JsValue::from_str(&scope_summary(&playback.scope)));
+    parts.push(&JsValue::from_str(&playback.scope_json));
+    parts.push(&JsValue::from_str(&playback.entitlement_json));
+    parts
 }
 
 /// Mints playback tokens (trusted code only: an auth server or an edge function).
@@ -406,29 +400,19 @@ pub fn axinom_license_message(
     .map_err(|e| js_error(&e))
 }
 
-/// `{algorithm, keyId, claims}` of a verified token. Built by hand with the claims through the
-/// platform's `JSON.parse`, not serde-wasm-bindgen: that measured 8.6 KB more of the edge module
-/// gzipped and HS256 `verify` 22% slower (ARCHITECTURE.md, "Dependencies").
-fn verified_object(verified: &playgate::jwt::Verified) -> Result<Object, JsValue> {
-    let object = Object::new();
-    set(&object, "algorithm", JsValue::from_str(verified.alg.name()));
-    set(
-        &object,
-        "keyId",
-        verified
+/// `[algorithm, keyId, claimsJson]` of a verified token: js/jwt.mjs makes `{algorithm, keyId,
+/// claims}` with the platform's `JSON.parse`, not serde-wasm-bindgen: that measured 8.6 KB more
+/// of the edge module gzipped and HS256 `verify` 22% slower (ARCHITECTURE.md, "Dependencies").
+/// An array of three strings, not an object: each property set from wasm is three calls into JS.
+fn verified_parts(verified: &playgate::jwt::Verified) -> js_sys::Array {
+    js_sys::Array::of3(
+        &JsValue::from_str(verified.alg.name()),
+        &verified
             .key_id
             .as_deref()
             .map_or(JsValue::NULL, JsValue::from_str),
-    );
-    set(&object, "claims", parsed(&verified.claims_json)?);
-    Ok(object)
-}
-
-/// JSON text the core wrote (claims, an entitlement summary) as a JS value. It always parses;
-/// if it ever did not, that is an error, never a `null` that reads as "no claims".
-fn parsed(json: &str) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(json)
-        .map_err(|_| js_error(&Error::new(ErrorCode::MalformedToken, "claims: not JSON")))
+        &JsValue::from_str(&verified.claims_json),
+    )
 }
 
 /// Reads `now` as the JS layer passes it.
