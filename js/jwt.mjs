@@ -139,7 +139,7 @@ export function installJwt(raw) {
         const subtle = globalThis.crypto?.subtle;
         const prepared = subtle ? verifier._preparePlatform.call(self, token, now, playback) : undefined;
         if (prepared === undefined) return finish(sync.call(self, token, now)); // HS256, or no WebCrypto
-        const [signed, signature, keys, verified, error] = prepared;
+        const [signed, signature, keys, heldResult, heldError] = prepared;
         let cache = platformKeys.get(self);
         if (!cache) platformKeys.set(self, (cache = new Map()));
         for (const index of keys) {
@@ -153,8 +153,8 @@ export function installJwt(raw) {
             valid = false; // a signature WebCrypto will not even read (its length) is not valid
           }
           if (valid) {
-            if (error !== undefined) throw error;
-            return finish(verified);
+            if (heldError !== undefined) throw heldError;
+            return finish(heldResult);
           }
         }
         throw fail('BAD_SIGNATURE', 'signature: does not verify');

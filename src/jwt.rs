@@ -85,7 +85,8 @@ pub const PLATFORM_ALGS: [Alg; 3] = [Alg::Es256, Alg::Rs256, Alg::EdDsa];
 /// A token checked up to its signature, for a platform verifier (WebCrypto) to finish: what the
 /// platform must check, and what the verification gives once it has. Built by
 /// [`Verifier::prepare_platform`] and [`Verifier::prepare_platform_playback`] from one parse of
-/// the token: the header, key choice and claims are read once, around no second call.
+/// the token: the header, key choice and claims are read once, and nothing is left to do in
+/// wasm after the platform's check.
 #[derive(Debug, Clone)]
 pub struct PlatformVerification<'t, T> {
     /// The signed bytes: `header.payload` as written.
@@ -484,8 +485,7 @@ fn signature_form<A: jwt_compact::Algorithm>(bytes: &[u8]) -> Result<(), Error> 
         .map_err(|e| bad(e.to_string()))
 }
 
-/// Claims that do not read: `MALFORMED_TOKEN`, the same message
-/// on every path.
+/// Claims that do not read: `MALFORMED_TOKEN`, with the same message on every path.
 fn claims_error(e: ValidationError) -> Error {
     match e {
         ValidationError::MalformedClaims(e) => {
