@@ -1009,7 +1009,7 @@ if (jwt) {
           return sink;
         };`)(a.floor, a.token) },
     ];
-    if (alg === 'ES256' || alg === 'RS256') {
+    if (alg === 'ES256' || alg === 'RS256' || alg === 'EdDSA') {
       // verifyAsync: playgate checks algorithm, key and claims; WebCrypto checks the signature.
       specs[`jwt${alg}`].push({ key: 'playgateAsync', units: 1, async: true, run: new Function('v', 'token', 'keep', `
         return async function run(n) {
@@ -1232,11 +1232,11 @@ if (jwtGroups) {
     }
     const a = jwt.algs[alg];
     if (g.stats.playgateAsync) {
-      // The async path is the one to use for ES256: it carries the target; the sync row is reported.
+      // The async path is the one to use at the edge: it carries the target; the sync row is reported.
       const ra = ratio(g, 'playgateAsync', 'jose'), raf = ratio(g, 'playgateAsync', 'nodeCrypto');
       const ok = limit === null ? null : ra.median <= limit;
       if (ok !== null) summary[`jwt${alg}`] = ok;
-      lines.push(`| ${alg} (${a.keyInfo}, ${a.token.length}-char token), sync \`verify\` (${alg === 'ES256' ? 'P-256' : 'RSA'} in wasm) | ${us(g.stats.playgate)} | ${us(g.stats.jose)} | ${us(g.stats.nodeCrypto)} | ${xr(rj)} | ${xr(rf)} | ${xr(jf)} | (reported) | |`);
+      lines.push(`| ${alg} (${a.keyInfo}, ${a.token.length}-char token), sync \`verify\` (${{ ES256: 'P-256', EdDSA: 'Ed25519', RS256: 'RSA' }[alg]} in wasm) | ${us(g.stats.playgate)} | ${us(g.stats.jose)} | ${us(g.stats.nodeCrypto)} | ${xr(rj)} | ${xr(rf)} | ${xr(jf)} | (reported) | |`);
       lines.push(`| ${alg}, \`verifyAsync\` (signature by WebCrypto, the rest by playgate) | ${us(g.stats.playgateAsync)} | ${us(g.stats.jose)} | ${us(g.stats.nodeCrypto)} | ${xr(ra)} | ${xr(raf)} | ${xr(jf)} | ${target} | ${ok === null ? '' : verdict(ok)} |`);
       continue;
     }

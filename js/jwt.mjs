@@ -1,6 +1,7 @@
 // JWTs (the edge module only): the checked JwtVerifier, PlaybackTokenMinter and
-// MomentoTokenIssuer API (`installJwt`), the Axinom license message (`axinomMessage`), with WebCrypto verification for `verifyAsync` (ES256,
-// RS256: wasm checks the algorithm and picks the keys, the platform checks the signature).
+// MomentoTokenIssuer API (`installJwt`), the Axinom license message (`axinomMessage`), with WebCrypto verification for `verifyAsync`
+// and `verifyPlaybackAsync` (ES256, RS256, EdDSA: wasm checks the algorithm, picks the keys and
+// checks the claims, the platform checks the signature).
 // Owns the WebCrypto keys imported per verifier.
 
 import { coded, fail, guardReceivers, internals, isA, jsonInput, optionalString, readNow } from './checks.mjs';
@@ -63,76 +64,127 @@ export function installJwt(raw) {
   if (JwtVerifier) {
     configured(JwtVerifier, 'fromJson');
     configured(JwtVerifier, 'mosaicEndUser');
-    // Keys imported into WebCrypto, per verifier and JWK text.
-    const platformKeys = new WeakMap();
-    // What WebCrypto checks for (src/jwt.rs PLATFORM_ALGS): only the public members of a key are
-    // imported, so `use`, `key_ops` or private members of a configured JWK cannot get in the way.
+    // What WebCrypto checks (src/jwt.rs PLATFORM_ALGS), by the configured key's type: only the
+    // public members of a key are imported, so `use`, `key_ops` or private members of a
+    // configured JWK cannot get in the way. (A key's type fixes its algorithm: src/jwt.rs read_key.)
     const PLATFORM = {
-      ES256: {
+      EC: {
         importParams: { name: 'ECDSA', namedCurve: 'P-256' },
         verifyParams: { name: 'ECDSA', hash: 'SHA-256' },
         publicJwk: ({ kty, crv, x, y }) => ({ kty, crv, x, y }),
       },
-      RS256: {
+      RSA: {
         importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
         verifyParams: { name: 'RSASSA-PKCS1-v1_5' },
         publicJwk: ({ kty, n, e }) => ({ kty, n, e }),
       },
+      OKP: {
+        importParams: { name: 'Ed25519' },
+        verifyParams: { name: 'Ed25519' },
+        publicJwk: ({ kty, crv, x }) => ({ kty, crv, x }),
+      },
     };
-    const b64urlJson = (part) => {
+    // Keys imported into WebCrypto, per verifier and key index: `{ key, verifyParams }`, or
+    // null when the platform refused the key (the wasm path checks that key's tokens).
+    const platformKeys = new WeakMap();
+    async function importPlatformKey(self, cache, index, inWasm) {
+      let entry = null;
+      const jwk = JSON.parse(inWasm(verifier._platformJwk, index));
       try {
-        const text = part.replace(/-/g, '+').replace(/_/g, '/');
-        return JSON.parse(decodeURIComponent(escape(atob(text + '='.repeat((4 - (text.length % 4)) % 4)))));
+        const platform = PLATFORM[jwk.kty];
+        const key = await globalThis.crypto.subtle.importKey('jwk', platform.publicJwk(jwk), platform.importParams, false, ['verify']);
+        entry = { key, verifyParams: platform.verifyParams };
       } catch {
-        return null;
+        // A platform without the algorithm (an older runtime's Ed25519), or a key it will not take.
       }
-    };
-    const verifyAsync = method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function start(token, options) {
+      cache.set(index, entry);
+      return entry;
+    }
+    // The receiver and arguments, checked and read synchronously: a bad call is a rejected
+    // promise made here (asyncMethod), never a throw before the promise.
+    const start = method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function start(token, options) {
       return [tokenString(token), verifyNow(options)];
     });
+    // wasm gives a verification as its parts (src/wasm/edge.rs verified_parts, playback_parts):
+    // [algorithm, keyId, claimsJson] and for a playback token [..., scopeSummary, scopeSource,
+    // entitlementJson]. The JSON is the core's own writing: it always parses.
+    const json = (text) => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw fail('MALFORMED_TOKEN', 'claims: not JSON');
+      }
+    };
+    const verifiedResult = (parts) => ({ algorithm: parts[0], keyId: parts[1], claims: json(parts[2]) });
+    const playbackResult = (parts) => ({
+      algorithm: parts[0], keyId: parts[1], claims: json(parts[2]),
+      scope: wrap(parts[3], SCOPE_JSON, parts[4]), entitlement: json(parts[5]),
+    });
+    /**
+     * `verify` (or `verifyPlayback`) with the signature checked by the platform's WebCrypto
+     * where it has the algorithm. One call into wasm parses the token once: it checks the
+     * algorithm, picks the keys and checks the claims, holding back its answer; WebCrypto checks
+     * the signature; the held answer (a result or a coded error) is given only for a signature
+     * valid with one of the keys, and BAD_SIGNATURE otherwise, exactly as the wasm path orders them.
+     */
+    async function platformVerify(self, token, now, playback) {
+      const sync = playback ? verifier._verifyPlayback : verifier._verify;
+      const finish = playback ? playbackResult : verifiedResult;
+      // After an await the verifier may have been freed: its wasm calls check that first.
+      const inWasm = (fn, ...args) => {
+        if (!(self.__wbg_ptr > 0)) throw fail('INVALID_KEY', 'verifier: freed during the verification');
+        return fn.call(self, ...args);
+      };
+      try {
+        const subtle = globalThis.crypto?.subtle;
+        const prepared = subtle ? verifier._preparePlatform.call(self, token, now, playback) : undefined;
+        if (prepared === undefined) return finish(sync.call(self, token, now)); // HS256, or no WebCrypto
+        const [signed, signature, keys, heldResult, heldError] = prepared;
+        let cache = platformKeys.get(self);
+        if (!cache) platformKeys.set(self, (cache = new Map()));
+        for (const index of keys) {
+          let entry = cache.get(index);
+          if (entry === undefined) entry = await importPlatformKey(self, cache, index, inWasm);
+          if (entry === null) return finish(inWasm(sync, token, now)); // the platform refused this key: wasm checks
+          let valid;
+          try {
+            valid = await subtle.verify(entry.verifyParams, entry.key, signature, signed);
+          } catch {
+            valid = false; // a signature WebCrypto will not even read (its length) is not valid
+          }
+          if (valid) {
+            if (heldError !== undefined) throw heldError;
+            return finish(heldResult);
+          }
+        }
+        throw fail('BAD_SIGNATURE', 'signature: does not verify');
+      } catch (error) {
+        throw coded(error, 'INVALID_REQUEST', 'verifier');
+      }
+    }
+    /** An async method: never a throw, a bad call is a rejected promise with a coded error. */
+    const asyncMethod = (playback) => function verifyAsync(token, options) {
+      let args;
+      try {
+        args = start.call(this, token, options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return platformVerify(this, args[0], args[1], playback);
+    };
     Object.defineProperties(JwtVerifier.prototype, {
       verify: {
         value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verify(token, options) {
-          return verifier._verify.call(this, tokenString(token), verifyNow(options));
+          return verifiedResult(verifier._verify.call(this, tokenString(token), verifyNow(options)));
         }),
       },
       verifyPlayback: {
         value: method(JwtVerifier, 'verifier', 'INVALID_REQUEST', function verifyPlayback(token, options) {
-          const verified = verifier._verifyPlayback.call(this, tokenString(token), verifyNow(options));
-          verified.scope = wrap(verified.scope, SCOPE_JSON, verified.scopeSource);
-          delete verified.scopeSource;
-          return verified;
+          return playbackResult(verifier._verifyPlayback.call(this, tokenString(token), verifyNow(options)));
         }),
       },
-      verifyAsync: {
-        async value(...args) {
-          const [token, now] = verifyAsync.apply(this, args); // the checks, synchronously coded
-          const header = b64urlJson(token.split('.')[0] ?? '');
-          const subtle = globalThis.crypto?.subtle;
-          const alg = header !== null && typeof header === 'object' ? header.alg : undefined;
-          const platform = (alg === 'ES256' || alg === 'RS256') ? PLATFORM[alg] : undefined;
-          if (!platform || !subtle) return verifier._verify.call(this, token, now);
-          // playgate checks the algorithm and selects the keys; WebCrypto checks the signature.
-          const { signed, signature, keys } = verifier._preparePlatform.call(this, token);
-          let cache = platformKeys.get(this);
-          if (!cache) platformKeys.set(this, (cache = new Map()));
-          for (const [index, jwk] of keys) {
-            let key = cache.get(jwk);
-            if (!key) {
-              try {
-                key = await subtle.importKey('jwk', platform.publicJwk(JSON.parse(jwk)), platform.importParams, false, ['verify']);
-              } catch (error) {
-                throw coded(error, 'INVALID_KEY', `keys[${index}]: WebCrypto refused the key`);
-              }
-              cache.set(jwk, key);
-            }
-            if (await subtle.verify(platform.verifyParams, key, signature, signed)) {
-              return verifier._finishPlatform.call(this, token, index, now);
-            }
-          }
-          throw fail('BAD_SIGNATURE', 'signature: does not verify');
-        },
-      },
+      verifyAsync: { value: asyncMethod(false) },
+      verifyPlaybackAsync: { value: asyncMethod(true) },
     });
   }
 

@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use chrono::{Duration, TimeZone, Utc};
 use jwt_compact::alg::{Ed25519, Es256, Hs256, Rsa};
 use jwt_compact::jwk::JsonWebKey;
-use jwt_compact::{AlgorithmExt as _, Claims, Token, UntrustedToken, ValidationError};
+use jwt_compact::{
+    AlgorithmExt as _, AlgorithmSignature as _, Claims, Token, UntrustedToken, ValidationError,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -75,18 +77,32 @@ struct Key {
     jwk: String,
 }
 
-/// The algorithms whose signatures a platform verifier (WebCrypto) may check.
-pub const PLATFORM_ALGS: [Alg; 2] = [Alg::Es256, Alg::Rs256];
+/// The algorithms whose signatures a platform verifier (WebCrypto) may check: those slow in
+/// wasm that WebCrypto has in Node 20, browsers and workerd (Ed25519 as `{name: "Ed25519"}`).
+/// HS256 is as fast in wasm as the platform's call costs.
+pub const PLATFORM_ALGS: [Alg; 3] = [Alg::Es256, Alg::Rs256, Alg::EdDsa];
 
-/// What a platform verifier (WebCrypto) must check for [`Verifier::prepare_platform`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlatformCheck {
+/// A token checked up to its signature, for a platform verifier (WebCrypto) to finish: what the
+/// platform must check, and what the verification gives once it has. Built by
+/// [`Verifier::prepare_platform`] and [`Verifier::prepare_platform_playback`] from one parse of
+/// the token: the header, key choice and claims are read once, and nothing is left to do in
+/// wasm after the platform's check.
+#[derive(Debug, Clone)]
+pub struct PlatformVerification<'t, T> {
     /// The signed bytes: `header.payload` as written.
-    pub signed: Vec<u8>,
+    pub signed: &'t [u8],
     /// The signature bytes (ES256: r and s, 32 bytes each).
     pub signature: Vec<u8>,
-    /// The candidate keys: their index in the verifier and their public JWK text.
-    pub keys: Vec<(usize, String)>,
+    /// The candidate keys: their index in the verifier (see [`Verifier::platform_jwk`]), in
+    /// the order the synchronous path tries them.
+    pub keys: Vec<usize>,
+    /// What the synchronous path returns for this token when its signature is valid for one of
+    /// `keys` (the claims checked at `now`; a claims error in the order that path reports it).
+    /// **Untrusted until the platform found the signature valid:** otherwise the answer is
+    /// `BAD_SIGNATURE`, whatever this holds. (What the wasm path reports before the signature
+    /// itself, a signature of the wrong length or form and claims that do not read, is the
+    /// error of the `prepare_platform` call.)
+    pub if_signature_valid: Result<T, Error>,
 }
 
 fn unknown_key(alg: Alg, kid: Option<&str>) -> Error {
@@ -231,6 +247,13 @@ impl Verifier {
     /// `UNKNOWN_KEY`, `BAD_SIGNATURE`, `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID`, `WRONG_ISSUER`,
     /// `WRONG_AUDIENCE`.
     pub fn verify(&self, token: &str, now: Millis) -> Result<Verified, Error> {
+        let (alg, kid, claims) = self.verify_signature(token)?;
+        self.accept(alg, kid, &claims, now)
+    }
+
+    /// The signature checked in wasm: the algorithm, `kid` and claims of a token signed by a
+    /// configured key.
+    fn verify_signature(&self, token: &str) -> Result<(Alg, Option<String>, TokenClaims), Error> {
         let untrusted = parse_untrusted(token)?;
         let alg = self.allowed_alg(&untrusted)?;
         let kid = untrusted.header().key_id.clone();
@@ -248,10 +271,10 @@ impl Verifier {
                 Err(e) => last = Some(e),
             }
         }
-        if let Some(claims) = verified {
-            return self.accept(alg, kid, claims, now);
+        match verified {
+            Some(claims) => Ok((alg, kid, claims)),
+            None => Err(last.unwrap_or_else(|| unknown_key(alg, kid.as_deref()))),
         }
-        Err(last.unwrap_or_else(|| unknown_key(alg, kid.as_deref())))
     }
 
     /// The configured keys that may have signed a token with `alg` and `kid`.
@@ -270,24 +293,54 @@ impl Verifier {
         })
     }
 
-    /// The first half of a verification done by the platform (WebCrypto) for ES256 and RS256,
-    /// whose P-256 and RSA arithmetic is 16x and 30x native speed in wasm: checks the algorithm
-    /// and `kid` exactly as [`Verifier::verify`] and returns what the platform must check: the
-    /// signed bytes, the signature, and each candidate key (its index and public JWK).
-    pub fn prepare_platform(&self, token: &str) -> Result<PlatformCheck, Error> {
+    /// A verification whose signature the platform (WebCrypto) checks, for [`PLATFORM_ALGS`]
+    /// (P-256 and RSA arithmetic is 16x and 30x native speed in wasm): checks the algorithm and
+    /// `kid` exactly as [`Verifier::verify`], picks the candidate keys, and checks the claims at
+    /// `now` as `verify` would once the signature is valid. One parse of the token. `None` for a
+    /// token whose (allowed) algorithm the platform does not check: [`Verifier::verify`] it.
+    pub fn prepare_platform<'t>(
+        &self,
+        token: &'t str,
+        now: Millis,
+    ) -> Result<Option<PlatformVerification<'t, Verified>>, Error> {
+        self.prepare_platform_with(token, |alg, kid, claims| {
+            self.accept(alg, kid, &claims, now)
+        })
+    }
+
+    /// [`Verifier::prepare_platform`] for a playback token: what [`Verifier::verify_playback`]
+    /// returns once the signature is valid.
+    pub fn prepare_platform_playback<'t>(
+        &self,
+        token: &'t str,
+        now: Millis,
+    ) -> Result<Option<PlatformVerification<'t, Playback>>, Error> {
+        self.prepare_platform_with(token, |alg, kid, claims| {
+            let verified = self.accept(alg, kid, &claims, now)?;
+            playback(verified, &claims.custom)
+        })
+    }
+
+    /// The public JWK of key `index` as configured, for the platform to import.
+    pub fn platform_jwk(&self, index: usize) -> Option<&str> {
+        self.keys.get(index).map(|k| k.jwk.as_str())
+    }
+
+    fn prepare_platform_with<'t, T>(
+        &self,
+        token: &'t str,
+        finish: impl FnOnce(Alg, Option<String>, TokenClaims) -> Result<T, Error>,
+    ) -> Result<Option<PlatformVerification<'t, T>>, Error> {
         let untrusted = parse_untrusted(token)?;
         let alg = self.allowed_alg(&untrusted)?;
         if !PLATFORM_ALGS.contains(&alg) {
-            return Err(error(
-                ErrorCode::AlgorithmNotAllowed,
-                "platform verification is for ES256 and RS256 only",
-            ));
+            return Ok(None);
         }
         let kid = untrusted.header().key_id.clone();
         if self.require_kid && kid.is_none() {
             return Err(error(ErrorCode::UnknownKey, "kid: required"));
         }
-        let keys: Vec<(usize, String)> = self
+        let keys: Vec<usize> = self
             .keys
             .iter()
             .enumerate()
@@ -295,49 +348,36 @@ impl Verifier {
                 self.candidates(alg, kid.as_deref())
                     .any(|c| std::ptr::eq(c, *k))
             })
-            .map(|(i, k)| (i, k.jwk.clone()))
+            .map(|(i, _)| i)
             .collect();
         if keys.is_empty() {
             return Err(unknown_key(alg, kid.as_deref()));
         }
         let signed = token
             .rsplit_once('.')
-            .map(|(signed, _)| signed.as_bytes().to_vec())
+            .map(|(signed, _)| signed.as_bytes())
             .unwrap_or_default();
-        Ok(PlatformCheck {
-            signed,
-            signature: untrusted.signature_bytes().to_vec(),
-            keys,
-        })
-    }
-
-    /// The second half: after the platform found the signature valid for key `key_index` (one
-    /// of those [`Verifier::prepare_platform`] returned), checks the claims as
-    /// [`Verifier::verify`] does.
-    pub fn finish_platform(
-        &self,
-        token: &str,
-        key_index: usize,
-        now: Millis,
-    ) -> Result<Verified, Error> {
-        let untrusted = parse_untrusted(token)?;
-        let alg = self.allowed_alg(&untrusted)?;
-        let kid = untrusted.header().key_id.clone();
-        let key = self
-            .keys
-            .get(key_index)
-            .ok_or_else(|| unknown_key(alg, kid.as_deref()))?;
-        if !PLATFORM_ALGS.contains(&alg)
-            || !self
-                .candidates(alg, kid.as_deref())
-                .any(|c| std::ptr::eq(c, key))
-        {
-            return Err(unknown_key(alg, kid.as_deref()));
+        // What jwt-compact checks before the signature itself, in its order (so the codes are
+        // the wasm path's): the signature's length and form (BAD_SIGNATURE), then that the claims
+        // read (MALFORMED_TOKEN, whatever the signature).
+        let signature = untrusted.signature_bytes();
+        match alg {
+            Alg::Es256 => signature_form::<Es256>(signature)?,
+            Alg::EdDsa => signature_form::<Ed25519>(signature)?,
+            Alg::Rs256 => signature_form::<Rsa>(signature)?,
+            Alg::Hs256 => signature_form::<Hs256>(signature)?,
         }
         let claims = untrusted
             .deserialize_claims_unchecked::<BTreeMap<String, Value>>()
-            .map_err(|e| error(ErrorCode::MalformedToken, format!("claims: {e}")))?;
-        self.accept(alg, kid, claims, now)
+            .map_err(claims_error)?;
+        let signature = signature.to_vec();
+        let if_signature_valid = finish(alg, kid, claims);
+        Ok(Some(PlatformVerification {
+            signed,
+            signature,
+            keys,
+            if_signature_valid,
+        }))
     }
 
     fn allowed_alg(&self, untrusted: &UntrustedToken<'_>) -> Result<Alg, Error> {
@@ -356,7 +396,7 @@ impl Verifier {
         &self,
         alg: Alg,
         key_id: Option<String>,
-        claims: Claims<BTreeMap<String, Value>>,
+        claims: &TokenClaims,
         now: Millis,
     ) -> Result<Verified, Error> {
         // RFC 7519 4.1.4 and 4.1.5: not accepted on or after `exp`, nor before `nbf`, give or take
@@ -401,7 +441,7 @@ impl Verifier {
                 ));
             }
         }
-        let claims_json = serde_json::to_string(&claims)
+        let claims_json = serde_json::to_string(claims)
             .map_err(|e| error(ErrorCode::MalformedToken, format!("claims: {e}")))?;
         Ok(Verified {
             alg,
@@ -411,10 +451,10 @@ impl Verifier {
     }
 }
 
-fn check(
-    key: &KeyMaterial,
-    token: &UntrustedToken<'_>,
-) -> Result<Claims<BTreeMap<String, Value>>, Error> {
+/// A token's claims as read: `exp`, `nbf`, `iat` and the rest by name.
+type TokenClaims = Claims<BTreeMap<String, Value>>;
+
+fn check(key: &KeyMaterial, token: &UntrustedToken<'_>) -> Result<TokenClaims, Error> {
     let result: Result<Token<BTreeMap<String, Value>>, ValidationError> = match key {
         KeyMaterial::Hs256(k) => Hs256.validator(k).validate(token),
         KeyMaterial::Es256(k) => Es256.validator(k).validate(token),
@@ -422,11 +462,36 @@ fn check(
         KeyMaterial::Rs256(k) => Rsa::rs256().validator(k).validate(token),
     };
     match result {
-        Ok(token) => Ok(token.claims().clone()),
-        Err(ValidationError::MalformedClaims(e)) => {
-            Err(error(ErrorCode::MalformedToken, format!("claims: {e}")))
-        }
+        Ok(token) => Ok(token.into_parts().1),
+        Err(e @ ValidationError::MalformedClaims(_)) => Err(claims_error(e)),
         Err(e) => Err(error(ErrorCode::BadSignature, format!("signature: {e}"))),
+    }
+}
+
+/// The signature's length and form as jwt-compact checks them before the signature itself
+/// (`BAD_SIGNATURE`).
+fn signature_form<A: jwt_compact::Algorithm>(bytes: &[u8]) -> Result<(), Error> {
+    let bad = |m: String| error(ErrorCode::BadSignature, format!("signature: {m}"));
+    if let Some(expected) = A::Signature::LENGTH {
+        if bytes.len() != expected.get() {
+            return Err(bad(format!(
+                "expected {expected} bytes, got {}",
+                bytes.len()
+            )));
+        }
+    }
+    A::Signature::try_from_slice(bytes)
+        .map(|_| ())
+        .map_err(|e| bad(e.to_string()))
+}
+
+/// Claims that do not read: `MALFORMED_TOKEN`, with the same message on every path.
+fn claims_error(e: ValidationError) -> Error {
+    match e {
+        ValidationError::MalformedClaims(e) => {
+            error(ErrorCode::MalformedToken, format!("claims: {e}"))
+        }
+        e => error(ErrorCode::MalformedToken, format!("claims: {e}")),
     }
 }
 
@@ -713,6 +778,9 @@ pub struct Playback {
     pub verified: Verified,
     /// The scope it carries.
     pub scope: crate::momento::PermissionScope,
+    /// The JSON text `scope` was read from (the claim as the token carries it, written compactly):
+    /// [`crate::momento::PermissionScope::from_json`] reads it back as `scope`.
+    pub scope_json: String,
     /// The entitlement summary it carries, as JSON text (`null` when absent).
     pub entitlement_json: String,
 }
@@ -721,24 +789,31 @@ impl Verifier {
     /// Verifies a playback token and reads its scope (`INVALID_SCOPE` when it carries none or
     /// a malformed one).
     pub fn verify_playback(&self, token: &str, now: Millis) -> Result<Playback, Error> {
-        let verified = self.verify(token, now)?;
-        let claims: Value = serde_json::from_str(&verified.claims_json)
-            .map_err(|e| error(ErrorCode::MalformedToken, e.to_string()))?;
-        let scope_value = claims
-            .get("scope")
-            .ok_or_else(|| error(ErrorCode::InvalidScope, "scope: missing"))?;
-        let scope = crate::momento::PermissionScope::from_json(&scope_value.to_string())?;
-        let entitlement_json = match claims.get("ent") {
-            None | Some(Value::Null) => "null".to_owned(),
-            Some(ent) => {
-                check_entitlement_summary(ent)?;
-                ent.to_string()
-            }
-        };
-        Ok(Playback {
-            verified,
-            scope,
-            entitlement_json,
-        })
+        let (alg, kid, claims) = self.verify_signature(token)?;
+        let verified = self.accept(alg, kid, &claims, now)?;
+        playback(verified, &claims.custom)
     }
+}
+
+/// A verified token's scope and entitlement summary, read from its claims as read (not from
+/// `claims_json` parsed again).
+fn playback(verified: Verified, claims: &BTreeMap<String, Value>) -> Result<Playback, Error> {
+    let scope_value = claims
+        .get("scope")
+        .ok_or_else(|| error(ErrorCode::InvalidScope, "scope: missing"))?;
+    let scope_json = scope_value.to_string();
+    let scope = crate::momento::PermissionScope::from_json(&scope_json)?;
+    let entitlement_json = match claims.get("ent") {
+        None | Some(Value::Null) => "null".to_owned(),
+        Some(ent) => {
+            check_entitlement_summary(ent)?;
+            ent.to_string()
+        }
+    };
+    Ok(Playback {
+        verified,
+        scope,
+        scope_json,
+        entitlement_json,
+    })
 }

@@ -55,47 +55,64 @@ impl JsJwtVerifier {
             .inner
             .verify(token, now_millis(now)?)
             .map_err(|e| js_error(&e))?;
-        Ok(verified_object(&verified)?.into())
+        Ok(verified_parts(&verified).into())
     }
 
-    /// Internal: the first half of `verifyAsync` for ES256 and RS256 (WebCrypto checks the signature):
-    /// `{signed, signature, keys: [[index, jwk], ...]}`.
+    /// Internal: a verification whose signature WebCrypto checks (ES256, RS256, EdDSA), for
+    /// `verifyAsync` and (`playback`) `verifyPlaybackAsync`, from one parse of the token:
+    /// `[signed, signature, [keyIndex, ...], verified, error]`: `verified` is what `_verify` or
+    /// `_verifyPlayback` returns once the signature is valid for one of the keys, or `undefined`
+    /// and `error` the error they throw then. `undefined` for an algorithm WebCrypto does not
+    /// check (HS256): the JS layer verifies in wasm. Errors found before the signature are thrown.
+    /// (Arrays, not objects: each property set from wasm is three calls into JS.)
     #[wasm_bindgen(js_name = _preparePlatform, skip_typescript)]
-    pub fn prepare_platform(&self, token: &str) -> Result<JsValue, JsValue> {
-        let check = self
-            .inner
-            .prepare_platform(token)
-            .map_err(|e| js_error(&e))?;
-        let object = Object::new();
-        set(
-            &object,
-            "signed",
-            js_sys::Uint8Array::from(check.signed.as_slice()).into(),
-        );
-        set(
-            &object,
-            "signature",
-            js_sys::Uint8Array::from(check.signature.as_slice()).into(),
-        );
-        let keys = js_sys::Array::new();
-        for (index, jwk) in check.keys {
-            keys.push(&js_sys::Array::of2(
-                &JsValue::from_f64(index as f64),
-                &JsValue::from_str(&jwk),
-            ));
+    pub fn prepare_platform(
+        &self,
+        token: &str,
+        now: f64,
+        playback: bool,
+    ) -> Result<JsValue, JsValue> {
+        let now = now_millis(now)?;
+        let fail = |e: Error| js_error(&e);
+        let (signed, signature, keys, outcome) = if playback {
+            let Some(p) = self
+                .inner
+                .prepare_platform_playback(token, now)
+                .map_err(fail)?
+            else {
+                return Ok(JsValue::UNDEFINED);
+            };
+            let outcome = p.if_signature_valid.map(|v| playback_parts(&v));
+            (p.signed, p.signature, p.keys, outcome)
+        } else {
+            let Some(p) = self.inner.prepare_platform(token, now).map_err(fail)? else {
+                return Ok(JsValue::UNDEFINED);
+            };
+            let outcome = p.if_signature_valid.map(|v| verified_parts(&v));
+            (p.signed, p.signature, p.keys, outcome)
+        };
+        let indices = js_sys::Array::new();
+        for index in keys {
+            indices.push(&JsValue::from_f64(index as f64));
         }
-        set(&object, "keys", keys.into());
-        Ok(object.into())
+        let (verified, error) = match outcome {
+            Ok(parts) => (parts.into(), JsValue::UNDEFINED),
+            Err(e) => (JsValue::UNDEFINED, fail(e)),
+        };
+        let parts = js_sys::Array::of3(
+            &js_sys::Uint8Array::from(signed).into(),
+            &js_sys::Uint8Array::from(signature.as_slice()).into(),
+            &indices.into(),
+        );
+        parts.push(&verified);
+        parts.push(&error);
+        Ok(parts.into())
     }
 
-    /// Internal: the second half, once WebCrypto found the signature valid with key `index`.
-    #[wasm_bindgen(js_name = _finishPlatform, skip_typescript)]
-    pub fn finish_platform(&self, token: &str, index: u32, now: f64) -> Result<JsValue, JsValue> {
-        let verified = self
-            .inner
-            .finish_platform(token, index as usize, now_millis(now)?)
-            .map_err(|e| js_error(&e))?;
-        Ok(verified_object(&verified)?.into())
+    /// Internal: the public JWK (as configured) of key `index`, for WebCrypto to import.
+    #[wasm_bindgen(js_name = _platformJwk, skip_typescript)]
+    pub fn platform_jwk(&self, index: u32) -> Option<String> {
+        self.inner.platform_jwk(index as usize).map(str::to_owned)
     }
 
     /// Internal: verifies a playback token; adds its `scope` (a PermissionScope) and `entitlement`.
@@ -105,19 +122,20 @@ impl JsJwtVerifier {
             .inner
             .verify_playback(token, now_millis(now)?)
             .map_err(|e| js_error(&e))?;
-        let object = verified_object(&playback.verified)?;
-        // The scope's summary and its JSON form, its source: the JS layer makes the
-        // PermissionScope. (A scope read from JSON always has its exact JSON form.)
-        set(
-            &object,
-            "scope",
-            JsValue::from_str(&scope_summary(&playback.scope)),
-        );
-        let source = playback.scope.to_json().map_err(|e| js_error(&e))?;
-        set(&object, "scopeSource", JsValue::from_str(&source));
-        set(&object, "entitlement", parsed(&playback.entitlement_json)?);
-        Ok(object.into())
+        Ok(playback_parts(&playback).into())
     }
+}
+
+/// `[algorithm, keyId, claimsJson, scopeSummary, scopeSource, entitlementJson]` of a verified
+/// playback token (js/jwt.mjs makes the object): the PermissionScope is made from the scope's
+/// summary and its source, the JSON it was read from (one read: no second JSON form written and
+/// read back).
+fn playback_parts(playback: &playgate::jwt::Playback) -> js_sys::Array {
+    let parts = verified_parts(&playback.verified);
+    parts.push(&JsValue::from_str(&scope_summary(&playback.scope)));
+    parts.push(&JsValue::from_str(&playback.scope_json));
+    parts.push(&JsValue::from_str(&playback.entitlement_json));
+    parts
 }
 
 /// Mints playback tokens (trusted code only: an auth server or an edge function).
@@ -326,13 +344,20 @@ export interface VerifiedPlayback extends VerifiedJwt { scope: PermissionScope; 
 
 export interface JwtVerifier {
   /**
-   * Like `verify`, asynchronously: ES256 and RS256 signatures are checked by the platform's
-   * WebCrypto (P-256 and RSA are slow in wasm); everything else (algorithm, key, claims) by
-   * playgate as in `verify`.
+   * `verify`, asynchronously: the same result, and the same error codes as a rejected promise
+   * (never a throw). ES256, RS256 and EdDSA signatures are checked by the platform's WebCrypto
+   * (P-256 and RSA are slow in wasm; a platform without the algorithm, or refusing the key, leaves
+   * it to wasm); everything else (algorithm, key, claims) by playgate as in `verify`.
    */
   verifyAsync(token: string, options?: { now?: number | string | Date }): Promise<VerifiedJwt>;
   /** Verifies a playback token (as `verify`) and reads its scope; throws INVALID_SCOPE when it has none. */
   verifyPlayback(token: string, options?: { now?: number | string | Date }): VerifiedPlayback;
+  /**
+   * `verifyPlayback`, asynchronously, as `verifyAsync` is `verify`: the same fields (`scope` a
+   * PermissionScope), the same error codes as a rejected promise (never a throw), the signature
+   * checked by WebCrypto for ES256, RS256 and EdDSA.
+   */
+  verifyPlaybackAsync(token: string, options?: { now?: number | string | Date }): Promise<VerifiedPlayback>;
   /**
    * Verifies a token at `now` (default: the current time). Throws MALFORMED_TOKEN,
    * ALGORITHM_NOT_ALLOWED, UNKNOWN_KEY, BAD_SIGNATURE, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID,
@@ -375,29 +400,19 @@ pub fn axinom_license_message(
     .map_err(|e| js_error(&e))
 }
 
-/// `{algorithm, keyId, claims}` of a verified token. Built by hand with the claims through the
-/// platform's `JSON.parse`, not serde-wasm-bindgen: that measured 8.6 KB more of the edge module
-/// gzipped and HS256 `verify` 22% slower (ARCHITECTURE.md, "Dependencies").
-fn verified_object(verified: &playgate::jwt::Verified) -> Result<Object, JsValue> {
-    let object = Object::new();
-    set(&object, "algorithm", JsValue::from_str(verified.alg.name()));
-    set(
-        &object,
-        "keyId",
-        verified
+/// `[algorithm, keyId, claimsJson]` of a verified token: js/jwt.mjs makes `{algorithm, keyId,
+/// claims}` with the platform's `JSON.parse`, not serde-wasm-bindgen: that measured 8.6 KB more
+/// of the edge module gzipped and HS256 `verify` 22% slower (ARCHITECTURE.md, "Dependencies").
+/// An array of three strings, not an object: each property set from wasm is three calls into JS.
+fn verified_parts(verified: &playgate::jwt::Verified) -> js_sys::Array {
+    js_sys::Array::of3(
+        &JsValue::from_str(verified.alg.name()),
+        &verified
             .key_id
             .as_deref()
             .map_or(JsValue::NULL, JsValue::from_str),
-    );
-    set(&object, "claims", parsed(&verified.claims_json)?);
-    Ok(object)
-}
-
-/// JSON text the core wrote (claims, an entitlement summary) as a JS value. It always parses;
-/// if it ever did not, that is an error, never a `null` that reads as "no claims".
-fn parsed(json: &str) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(json)
-        .map_err(|_| js_error(&Error::new(ErrorCode::MalformedToken, "claims: not JSON")))
+        &JsValue::from_str(&verified.claims_json),
+    )
 }
 
 /// Reads `now` as the JS layer passes it.

@@ -662,22 +662,23 @@ function bases() {
   });
   const verifiedPost = (r) => (r && typeof r === 'object' && r.claims && typeof r.claims === 'object' ? [{ probe: 'verified' }] : [{ shape: 'not a verified token' }]);
   const nowTable = (lo, hi) => byTable({ '1.now': (v) => within(v, lo, hi) });
-  for (const method of ['verify', 'verifyAsync', 'verifyPlayback']) {
-    const async = method === 'verifyAsync';
+  for (const method of ['verify', 'verifyAsync', 'verifyPlayback', 'verifyPlaybackAsync']) {
+    const async = method.endsWith('Async');
+    const playback = method.startsWith('verifyPlayback');
     const entry = `JwtVerifier#${method}`;
-    const post = method === 'verifyPlayback' ? (r, ctx) => (r?.scope ? scopePost(r.scope, ctx).concat([{ probe: 'verified' }]) : [{ shape: 'no scope' }]) : verifiedPost;
+    const post = playback ? (r, ctx) => (r?.scope ? scopePost(r.scope, ctx).concat([{ probe: 'verified' }]) : [{ shape: 'no scope' }]) : verifiedPost;
     add({ entry, name: 'expired token', kind: 'method', self: 'verifier', cls: 'JwtVerifier', method, args: [H.ref('tExpired'), { now: NOW }], async, post, mayGrant: nowTable((NOW_S - 173400 - 30) * 1000, (NOW_S - 172800 + 30) * 1000), flips: { '1.now': [String(NOW - 172800_000)] } });
     add({ entry, name: 'bad signature', kind: 'method', self: 'verifier', cls: 'JwtVerifier', method, args: [H.ref('tBadSig'), { now: NOW }], async, post });
-    if (method === 'verifyPlayback') {
-      add({ entry, name: 'playback token', kind: 'method', self: 'verifier', cls: 'JwtVerifier', method, args: [H.ref('tPlayback'), { now: NOW + 1000 }], post: (r, ctx) => (r?.scope ? scopePost(r.scope, ctx) : [{ shape: 'no scope' }]) });
+    if (playback) {
+      add({ entry, name: 'playback token', kind: 'method', self: 'verifier', cls: 'JwtVerifier', method, args: [H.ref('tPlayback'), { now: NOW + 1000 }], async, post: (r, ctx) => (r?.scope ? scopePost(r.scope, ctx) : [{ shape: 'no scope' }]) });
     }
-    if (method === 'verifyAsync') {
+    if (async) {
       add({ entry, name: 'ES256 bad signature (WebCrypto)', kind: 'method', self: 'esVerifier', cls: 'JwtVerifier', method, args: [H.ref('tEsBadSig'), { now: NOW }], async, post });
-      add({ entry, name: 'ES256 signature segment', kind: 'text', pool: 'string', async, template: `esVerifier.verifyAsync(${JSON.stringify(TOKENS.tEsGood.split('.').slice(0, 2).join('.'))} + '.' + V, { now: ${NOW} })`, post });
+      add({ entry, name: 'ES256 signature segment', kind: 'text', pool: 'string', async, template: `esVerifier.${method}(${JSON.stringify(TOKENS.tEsGood.split('.').slice(0, 2).join('.'))} + '.' + V, { now: ${NOW} })`, post });
     }
     // Signed with the right key: only the hostile field can refuse the token.
     const playbackPost = (r, ctx) => (r?.scope ? scopePost(r.scope, ctx).concat([{ probe: 'verified' }]) : [{ shape: 'no scope' }]);
-    const signedPost = method === 'verifyPlayback' ? playbackPost : verifiedPost;
+    const signedPost = playback ? playbackPost : verifiedPost;
     const signed = (field, where, legit, extra = [], base = {}) => add({
       entry, name: `signed, hostile ${field}`, kind: 'text', pool: 'json', async, extra,
       template: where === 'header'
@@ -685,7 +686,7 @@ function bases() {
         : `verifier.${method}(signHS(${JSON.stringify(HDR)}, ${holed(claimsText({ ...base, [field]: '@@' }).replace('"@@"', '@@V@@'))}), { now: ${NOW} })`,
       post: signedPost, mayGrant: (k, v, { text, tags }) => Boolean(tags.random) || legit(parseJson(text)),
     });
-    const pb = method === 'verifyPlayback' ? { scope: SCOPE_OBJ } : {};
+    const pb = playback ? { scope: SCOPE_OBJ } : {};
     signed('exp', 'claims', (x) => typeof x === 'number' && Number.isFinite(x) && x >= NOW_S - 30, ['"4102444800"', '[4102444800]', '{"exp":4102444800}', '4102444800.5'], pb);
     signed('nbf', 'claims', (x) => x === null || (typeof x === 'number' && Number.isFinite(x) && x <= NOW_S + 30), ['"0"', '[0]', '{}'], pb);
     signed('iss', 'claims', (x) => x === 'playgate-auth', ['"playgate-auth\\u0000"', '"PLAYGATE-AUTH"', '["playgate-auth"]', '" playgate-auth"', '{"playgate-auth":true}'], pb);
@@ -702,10 +703,10 @@ function bases() {
       template: `verifier.${method}(signHS(${holed('{"alg":"HS256","kid":@@V@@}')}, ${JSON.stringify(claimsText(pb))}), { now: ${NOW} })`, post: signedPost,
       mayGrant: (k, v, { text }) => parseJson(text) === 'k1',
     });
-    if (method === 'verifyPlayback') {
-      add({ entry, name: 'signed, hostile scope claim', kind: 'text', pool: 'json', template: `verifier.verifyPlayback(signHS(${JSON.stringify(HDR)}, ${holed(claimsText({ scope: '@@' }).replace('"@@"', '@@V@@'))}), { now: ${NOW} })`,
+    if (playback) {
+      add({ entry, name: 'signed, hostile scope claim', kind: 'text', pool: 'json', async, template: `verifier.${method}(signHS(${JSON.stringify(HDR)}, ${holed(claimsText({ scope: '@@' }).replace('"@@"', '@@V@@'))}), { now: ${NOW} })`,
         post: (r, ctx) => (r?.scope ? scopePost(r.scope, ctx) : [{ shape: 'no scope' }]), mayGrant: (k, v, { text, tags }) => Boolean(tags.random) || scopeText(text) });
-      add({ entry, name: 'signed, hostile ent claim', kind: 'text', pool: 'json', template: `verifier.verifyPlayback(signHS(${JSON.stringify(HDR)}, ${holed(claimsText({ scope: SCOPE_OBJ, ent: '@@' }).replace('"@@"', '@@V@@'))}), { now: ${NOW} })`,
+      add({ entry, name: 'signed, hostile ent claim', kind: 'text', pool: 'json', async, template: `verifier.${method}(signHS(${JSON.stringify(HDR)}, ${holed(claimsText({ scope: SCOPE_OBJ, ent: '@@' }).replace('"@@"', '@@V@@'))}), { now: ${NOW} })`,
         post: (r, ctx) => [...(r?.scope ? scopePost(r.scope, ctx) : [{ shape: 'no scope' }]), ...(r && r.entitlement !== null && (typeof r.entitlement !== 'object') ? [{ shape: `entitlement is ${typeof r.entitlement}` }] : [])] });
     }
   }

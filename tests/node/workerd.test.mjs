@@ -194,6 +194,65 @@ test('playgate in workerd', { timeout: 60_000 }, async (t) => {
       assert.deepEqual([late.status, late.json.code], [400, 'TOKEN_EXPIRED'], `${alg}: after exp`);
     }
   });
+  await t.test('playgate/edge in workerd: verifyPlaybackAsync gives what verifyPlayback gives, the signature by WebCrypto (ES256, RS256, EdDSA)', async () => {
+    const verify = async (body) => {
+      const res = await fetch(`${base}/verify`, { method: 'POST', body: JSON.stringify({ playback: true, ...body }), signal: AbortSignal.timeout(10_000) });
+      return { status: res.status, json: await res.json() };
+    };
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const scope = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };
+    const keysToCheck = ['/Movie1/1080p/segment1.ts', '/Movie2/480p/segment1.ts'];
+    const secret = new Uint8Array(32).map((_, i) => i + 3);
+    const pairs = {};
+    for (const alg of ['ES256', 'RS256', 'EdDSA']) {
+      pairs[alg] = await Promise.all(['1', '2'].map(() => jose.generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) })));
+    }
+    const keys = [{ kty: 'oct', k: jose.base64url.encode(secret), kid: 'HS256-1' }];
+    for (const [alg, list] of Object.entries(pairs)) {
+      for (const [i, pair] of list.entries()) keys.push({ ...(await jose.exportJWK(pair.publicKey)), kid: `${alg}-${i + 1}` });
+    }
+    const config = { algorithms: ['HS256', 'ES256', 'RS256', 'EdDSA'], keys, audience: 'edge', issuer: 'auth' };
+    const sign = (alg, key, kid, extra = {}) => new jose.SignJWT({ sub: 'viewer-7', iss: 'auth', aud: 'edge', scope, ent: { maxQuality: 'HD', country: 'DE' }, ...extra })
+      .setProtectedHeader({ alg, kid }).setIssuedAt(now / 1000).setExpirationTime(now / 1000 + 300).sign(key);
+    const cases = [['HS256', secret, 'HS256-1']];
+    for (const [alg, list] of Object.entries(pairs)) cases.push([alg, list[1].privateKey, `${alg}-2`]);
+    for (const [alg, key, kid] of cases) {
+      const platformAlg = alg !== 'HS256';
+      const token = await sign(alg, key, kid);
+      const sync = await verify({ config, token, now: now + 1000, keys: keysToCheck });
+      const got = await verify({ config, token, now: now + 1000, keys: keysToCheck, platform: true });
+      assert.equal(got.status, 200, `${alg}: ${JSON.stringify(got.json)}\n${output}`);
+      assert.equal(sync.json.platformVerifies, 0);
+      if (platformAlg) assert.ok(got.json.platformVerifies >= 1, `${alg}: checked by workerd's WebCrypto`);
+      else assert.equal(got.json.platformVerifies, 0, 'HS256 stays in wasm');
+      assert.deepEqual({ ...got.json, platformVerifies: 0 }, sync.json, `${alg}: verifyPlaybackAsync = verifyPlayback`);
+      assert.equal(got.json.keyId, kid);
+      assert.deepEqual(got.json.claims, jose.decodeJwt(token));
+      assert.deepEqual(got.json.scope, scope);
+      assert.deepEqual(got.json.entitlement, { maxQuality: 'HD', country: 'DE' });
+      assert.deepEqual(got.json.allows, [true, false]);
+      const [head, payload, signature] = token.split('.');
+      const refusals = {
+        BAD_SIGNATURE: `${head}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`,
+        TOKEN_EXPIRED: [token, now + 600_000],
+        WRONG_AUDIENCE: await sign(alg, key, kid, { aud: 'player' }),
+        UNKNOWN_KEY: await sign(alg, key, `${alg}-9`),
+        ALGORITHM_NOT_ALLOWED: `${jose.base64url.encode(JSON.stringify({ alg: 'none', kid }))}.${payload}.`,
+        MALFORMED_TOKEN: `${head}.${payload}`,
+        INVALID_SCOPE: await sign(alg, key, kid, { scope: undefined }),
+      };
+      for (const [code, value] of Object.entries(refusals)) {
+        const [text, at] = Array.isArray(value) ? value : [value, now + 1000];
+        for (const platform of [false, true]) {
+          const refused = await verify({ config, token: text, now: at, platform });
+          assert.deepEqual([refused.status, refused.json.code], [400, code], `${alg} ${platform ? 'verifyPlaybackAsync' : 'verifyPlayback'}: ${code}`);
+        }
+      }
+      const notString = await verify({ config, token: 42, now, platform: true });
+      assert.deepEqual([notString.status, notString.json.code], [400, 'MALFORMED_TOKEN']);
+    }
+    assert.equal(child.exitCode, null, `workerd exited:\n${output}`);
+  });
   await t.test('cache client in workerd against the emulator (workerd\'s fetch)', async (t2) => {
     const fixture = await startTestEmulator();
     t2.after(() => fixture.emu.close());

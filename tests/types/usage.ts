@@ -6,7 +6,7 @@ import init, {
   type Decision, type DecisionRequest, type PolicyJson, type Quality, type CatalogDecisions, type PlaygateError,
   CacheClient, CacheError, EntitlementStore, type StoreDecision,
 } from 'playgate';
-import { JwtVerifier, MomentoTokenIssuer, createGate, type Gate, type VerifiedJwt, type JwtVerifierConfig, type IssuedMomentoToken } from 'playgate/edge';
+import { JwtVerifier, MomentoTokenIssuer, createGate, type Gate, type VerifiedJwt, type VerifiedPlayback, type JwtVerifierConfig, type IssuedMomentoToken } from 'playgate/edge';
 
 async function main(): Promise<void> {
   await init();
@@ -58,7 +58,9 @@ async function main(): Promise<void> {
   const verifier = JwtVerifier.fromJson(config);
   const verified: VerifiedJwt = verifier.verify('token', { now: Date.now() });
   const mosaic = JwtVerifier.mosaicEndUser({ keys: [] });
-  void [verified.claims, verified.algorithm, mosaic];
+  const playback: VerifiedPlayback = await verifier.verifyPlaybackAsync('token', { now: new Date() });
+  const segmentAllowed: boolean = playback.scope.allows('get', 'media', '/Movie1/1080p/segment1.ts');
+  void [verified.claims, verified.algorithm, mosaic, playback.entitlement?.maxQuality, segmentAllowed];
   void [allowed, q, until, many, shown, firstCode, quality, codes];
 
   // Issue 4: the cache client and the entitlement store, as the README shows them.

@@ -10,9 +10,12 @@
 //   Also accepted instead of `entitlement` (for test vectors): `blobText` (raw blob text) or
 //   `dictionary` (record of strings, Entitlement.fromDictionary).
 // GET /health   -> 200 { ok: true, codes: DECISION_CODES.length }
-// POST /verify  { config: JwtVerifier.fromJson options, token, now?, platform? } (playgate/edge)
-//   -> 200 { algorithm, keyId, claims } | 400 { code, message }; `platform: true` verifies with
-//   verifyAsync (the signature by WebCrypto), else with verify (in wasm)
+// POST /verify  { config: JwtVerifier.fromJson options, token, now?, platform?, playback?, keys? }
+//   (playgate/edge) -> 200 { algorithm, keyId, claims } | 400 { code, message }; `platform: true`
+//   verifies with verifyAsync (the signature by WebCrypto), else with verify (in wasm);
+//   `playback: true` with verifyPlaybackAsync / verifyPlayback: the answer adds `scope` (its JSON),
+//   `entitlement` and `allows` (the scope's `get` answer for each of `keys` in cache media). Each
+//   answer says how many times WebCrypto's verify was called for it (`platformVerifies`).
 // POST /cache-op  one CacheClient / EntitlementStore operation (www/cache-runner.js) against the
 //   cache emulator on 127.0.0.1, through workerd's own fetch -> 200 its JSON outcome
 import * as playgate from 'playgate';
@@ -22,6 +25,19 @@ import { runCacheOp } from './cache-runner.js';
 // Ready on import: the `workerd` condition takes the package's module entry, and the bundler
 // (wrangler, or the test's esbuild with wrangler's options) hands it each .wasm compiled.
 const { Policy, Entitlement, DECISION_CODES } = playgate;
+
+// WebCrypto's verify, counted: the test checks that the asynchronous methods use it.
+let platformVerifies = 0;
+try {
+  const subtle = globalThis.crypto.subtle;
+  const verify = subtle.verify;
+  subtle.verify = function countedVerify(...args) {
+    platformVerifies++;
+    return verify.apply(subtle, args);
+  };
+} catch {
+  platformVerifies = NaN; // not countable here: the answers say null
+}
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
@@ -58,16 +74,24 @@ export default {
       return json(200, await runCacheOp(playgate, await request.json()));
     }
     if (url.pathname === '/verify' && request.method === 'POST') {
-      const { config, token, now, platform } = await request.json();
+      const { config, token, now, platform, playback, keys = [] } = await request.json();
+      const before = platformVerifies;
       try {
         const verifier = JwtVerifier.fromJson(config);
         try {
-          return json(200, platform ? await verifier.verifyAsync(token, { now }) : verifier.verify(token, { now }));
+          let verified;
+          if (playback) {
+            verified = platform ? await verifier.verifyPlaybackAsync(token, { now }) : verifier.verifyPlayback(token, { now });
+            verified.allows = keys.map((key) => verified.scope.allows('get', 'media', key));
+          } else {
+            verified = platform ? await verifier.verifyAsync(token, { now }) : verifier.verify(token, { now });
+          }
+          return json(200, { ...verified, platformVerifies: platformVerifies - before });
         } finally {
           verifier.free();
         }
       } catch (error) {
-        if (error && typeof error.code === 'string') return json(400, { code: error.code, message: error.message });
+        if (error && typeof error.code === 'string') return json(400, { code: error.code, message: error.message, platformVerifies: platformVerifies - before });
         return json(500, { code: 'INTERNAL', message: String(error && error.stack || error) });
       }
     }
