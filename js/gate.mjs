@@ -240,7 +240,7 @@ function withCors(policy, request, response) {
   out.headers.set('access-control-allow-origin', allowed);
   out.headers.set('access-control-expose-headers', EXPOSED);
   if (policy.credentials) out.headers.set('access-control-allow-credentials', 'true');
-  if (allowed !== '*') out.headers.append('vary', 'Origin');
+  if (allowed !== '*' && !/\borigin\b/i.test(out.headers.get('vary') ?? '')) out.headers.append('vary', 'Origin');
   return out;
 }
 
@@ -408,13 +408,13 @@ export function gateFactory(raw, CacheClient) {
 
     // The verifier: JwtVerifier.fromJson's options, verified on the platform's WebCrypto
     // (webjwt.mjs; in the edge module JwtVerifier.fromJson reads them too, so a configuration is
-    // refused exactly as there), or (edge module) a JwtVerifier, verified in wasm.
+    // refused exactly as there), or (edge module) a JwtVerifier (its verifyPlaybackAsync).
     let verify;
     let leewayMs = 0;
     if (isA(verifierOption, JwtVerifier)) {
-      // Its leeway is not readable: cached tokens get none (stricter).
+      // Its leeway is not readable: cached tokens get none (stricter). Its WebCrypto path.
       verify = async (token, at) => {
-        const { claims, scope, entitlement } = verifierOption.verifyPlayback(token, { now: at });
+        const { claims, scope, entitlement } = await verifierOption.verifyPlaybackAsync(token, { now: at });
         return { claims, scope, entitlement };
       };
     } else if (verifierOption !== null && typeof verifierOption === 'object') {

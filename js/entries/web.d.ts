@@ -143,7 +143,7 @@ export interface GateVerifierConfig {
 export interface GateOptions {
   /**
    * The playback tokens' verifier: JwtVerifier.fromJson's options (algorithms pinned there),
-   * checked on the platform's WebCrypto; or, in playgate/edge, a JwtVerifier (checked in wasm).
+   * checked on the platform's WebCrypto; or, in playgate/edge, a JwtVerifier (its verifyPlaybackAsync).
    */
   verifier: GateVerifierConfig | { verifyPlayback(token: string, options?: { now?: number }): unknown };
   /**

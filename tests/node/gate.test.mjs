@@ -409,13 +409,13 @@ test('origin down, timing out, or answering 5xx: 502 ORIGIN_UNAVAILABLE; 4xx pas
 test('the verified-token cache: one verification for 100 segments; an expired cached token is refused', async () => {
   let t = Date.now();
   const verifier = JwtVerifier.fromJson(VERIFIER);
-  const verifyPlayback = verifier.verifyPlayback;
+  const verifyPlaybackAsync = verifier.verifyPlaybackAsync;
   let verifications = 0;
   // An own property over the prototype's (read-only) method: the spy sees every call.
-  Object.defineProperty(verifier, 'verifyPlayback', {
+  Object.defineProperty(verifier, 'verifyPlaybackAsync', {
     value: function spy(...args) {
       verifications++;
-      return verifyPlayback.apply(this, args);
+      return verifyPlaybackAsync.apply(this, args);
     },
   });
   const gate = createGate({ verifier, origin: origin.url, clock: () => t, maxTokens: 3 });

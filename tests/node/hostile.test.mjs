@@ -170,8 +170,10 @@ const FIXTURES = [
   ['minter', `PlaybackTokenMinter.fromJson({ algorithm: 'HS256', key: { kty: 'oct', k: '${HS_K}' }, kid: 'k1', issuer: 'playgate-auth', audience: 'edge' })`, 'PlaybackTokenMinter'],
   ['issuer', `MomentoTokenIssuer.fromJson(${H.source(ISSUER_CONFIG)})`, 'MomentoTokenIssuer'],
   ['mkIssued', `(payload) => mkV1('"127.0.0.1"', JSON.stringify(signHS(${JSON.stringify(ISSUED_HEADER)}, payload)))`, 'MomentoTokenIssuer'],
-  ...Object.entries(TOKENS).map(([name, token]) => [name, JSON.stringify(token), 'JwtVerifier']),
-  ['gate', `createGate({ verifier, origin: 'http://127.0.0.1:${CLOSED_PORT}', country: { headers: ['CF-IPCountry'] }, clock: () => ${NOW}, timeoutMs: 300, fetch: ${FAKE_FETCH} })`, 'JwtVerifier'],
+  // Token texts: for the verifiers (edge) and the gate (both modules).
+  ...Object.entries(TOKENS).map(([name, token]) => [name, JSON.stringify(token), 'createGate']),
+  // The gate, in both modules: the verifier's options (the form either module takes).
+  ['gate', `createGate({ verifier: { algorithms: ['HS256'], keys: [{ kty: 'oct', k: '${HS_K}', kid: 'k1' }], issuer: 'playgate-auth', audience: 'edge', leewaySeconds: 30, requireKid: true }, origin: 'http://127.0.0.1:${CLOSED_PORT}', country: { headers: ['CF-IPCountry'] }, clock: () => ${NOW}, timeoutMs: 300, fetch: ${FAKE_FETCH} })`, 'createGate'],
   ['tIssued', JSON.stringify(T_ISSUED), 'MomentoTokenIssuer'],
   ['tIssuedOther', JSON.stringify(T_ISSUED_OTHER), 'MomentoTokenIssuer'],
 ];
@@ -422,7 +424,7 @@ function bases() {
     },
     mayGrant: byTable({ 0: (v) => safe(() => v.allowPersistence === true), '0.allowPersistence': (v) => v === true }),
   });
-  // -- the edge gate (edge): createGate's options, gate.fetch's request. Whatever one position
+  // -- the edge gate (both modules): createGate's options, gate.fetch's request. Whatever one position
   // holds, a request the rules refuse (a key outside the scope, a rendition above the cap, an
   // expired token) is never proxied (the origin is a fetch double that counts) nor answered 2xx.
   const GATE_DENIED = `new Request('http://gate.example/Movie2/1080p/segment1.ts', { headers: { authorization: 'Bearer ' + tPlayback, 'cf-ipcountry': 'DE' } })`;
