@@ -160,6 +160,11 @@ build() {
     writeFileSync(process.argv[1] + "/package.json", JSON.stringify(json, null, 2) + "\n");
   ' "$PKG"
   cp README.md "$PKG/README.md"
+  # The player integrations (playgate/hls): plain JS over the player module, which they import
+  # by the package's own name (one instance with the app's `playgate`).
+  mkdir -p "$PKG/players"
+  cp js/hls.mjs "$PKG/players/hls.js"
+  sed "s#'\.\./web/index\.js'#'playgate'#" js/entries/hls.d.ts > "$PKG/players/hls.d.ts"
   log "typecheck: tsc --noEmit tests/types/usage.ts against pkg/"
   tsc -p tests/types/tsconfig.json
 }

@@ -10,82 +10,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import * as jose from 'jose';
 import { XMLParser } from 'fast-xml-parser';
-import { REPO, freePort } from './helpers.mjs';
-import { startTestEmulator } from './cache-scenarios.mjs';
-import { bundleSize, capnpText as capnp, startWorkerd, writeBundle } from './workerd-bundle.mjs';
-import { makeMedia } from '../tools/make-media.mjs';
-
-const MMDB = path.join(REPO, 'tests/node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb');
-const SCOPE = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/demo/' } }] };
-const UNCAPPED = ['audio_aac', 'subs_en'];
-
-/** Every file under `dir`, as paths relative to it. */
-function files(dir, prefix = '') {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? files(full, `${prefix}${name}/`) : [`${prefix}${name}`];
-  });
-}
-
-const media = await makeMedia();
-const { emu } = await startTestEmulator();
-const demoFiles = files(path.join(media.dir, 'demo')).filter((f) => !f.startsWith('.'));
-for (const f of demoFiles) emu.put('media', `/demo/${f}`, readFileSync(path.join(media.dir, 'demo', f)));
-// The gate's own cache token: it reads the media cache, nothing else.
-const cacheToken = emu.mintToken({ scope: { permissions: [{ role: 'readonly', cache: 'media' }] } });
-
-const es = await jose.generateKeyPair('ES256', { extractable: true });
-const ed = await jose.generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-const rs = await jose.generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-const VERIFIER = {
-  algorithms: ['ES256', 'EdDSA', 'RS256'],
-  keys: { keys: [{ ...(await jose.exportJWK(es.publicKey)), kid: 'e1' }, { ...(await jose.exportJWK(ed.publicKey)), kid: 'd1' }, { ...(await jose.exportJWK(rs.publicKey)), kid: 'r1' }] },
-  audience: 'edge',
-};
-const SIGNERS = { ES256: [es.privateKey, 'e1'], EdDSA: [ed.privateKey, 'd1'], RS256: [rs.privateKey, 'r1'] };
-const playbackToken = (ent, scope = SCOPE, alg = 'ES256') => new jose.SignJWT({ scope, ent }).setProtectedHeader({ alg, kid: SIGNERS[alg][1] })
-  .setAudience('edge').setIssuedAt().setExpirationTime('5m').sign(SIGNERS[alg][0]);
-
-/** The gate worker in workerd with these bindings; stopped after the test. */
-async function startGate(t, { via, mmdb = false, from = 'playgate/edge' }) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-gate-media-'));
-  // The worker as issue 15 writes it (playgate/edge), or the same importing the player module.
-  const source = path.join(dir, 'gate-worker.mjs');
-  writeFileSync(source, readFileSync(path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'), 'utf8').replace("from 'playgate/edge'", `from '${from}'`));
-  const port = await freePort();
-  const bindings = [
-    `(name = "VERIFIER", text = ${capnp(JSON.stringify(VERIFIER))})`,
-    `(name = "CACHE", text = ${capnp(JSON.stringify({ token: cacheToken, baseUrl: emu.url }))})`,
-    `(name = "SEGMENT_TOKENS", text = ${capnp(JSON.stringify({ secret: 'a segment secret of 32 bytes or more', lifetimeSeconds: 120, via }))})`,
-    `(name = "UNCAPPED", text = ${capnp(JSON.stringify(UNCAPPED))})`,
-  ];
-  if (mmdb) {
-    writeFileSync(path.join(dir, 'country.mmdb'), readFileSync(MMDB));
-    bindings.push('(name = "MMDB", data = embed "country.mmdb")');
-  }
-  const configPath = await writeBundle(dir, port, {
-    source,
-    wasmCount: 1,
-    bindings: `\n  bindings = [\n    ${bindings.join(',\n    ')},\n  ],`,
-  });
-  const worker = await startWorkerd(configPath, dir, port, '/health');
-  t.after(async () => {
-    await worker.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { ...worker, size: bundleSize(dir) };
-}
-
-/** The media keys the emulator served since `from` (its request log). */
-function keysRead(from) {
-  return emu.requests.slice(from).filter((r) => r.status === 200).map((r) => r.key).filter(Boolean);
-}
+import { MMDB, SCOPE, demoFiles, emu, keysRead, playbackToken, startGate } from './media-stack.mjs';
 
 /**
  * ffmpeg reading `url` as a player with no hooks would (`maps`: every stream by default), copied

@@ -5,7 +5,7 @@
 // bundled from the packed tarball the way wrangler bundles. Bindings: VERIFIER (JwtVerifier.fromJson
 // options, JSON); ORIGIN (a base URL) or CACHE (CacheClient options, JSON: the cache origin);
 // optional SEGMENT_TOKENS (the segmentTokens option, JSON), UNCAPPED (uncappedRenditions, JSON)
-// and MMDB (a MaxMind country database, a data binding).
+// MMDB (a MaxMind country database, a data binding) and CORS (the cors option, JSON).
 import { createGate } from 'playgate/edge';
 
 let gate;
@@ -20,6 +20,7 @@ export default {
       country: env.MMDB ? { headers: ['CF-IPCountry'], mmdb: env.MMDB, ipHeader: 'CF-Connecting-IP' } : { headers: ['CF-IPCountry'] },
       segmentTokens: env.SEGMENT_TOKENS ? JSON.parse(env.SEGMENT_TOKENS) : undefined,
       uncappedRenditions: env.UNCAPPED ? JSON.parse(env.UNCAPPED) : [],
+      cors: env.CORS ? JSON.parse(env.CORS) : null,
     });
     return gate.fetch(request, env, ctx);
   },

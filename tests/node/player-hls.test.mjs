@@ -1,0 +1,168 @@
+// playgate/hls with the real hls.js (npm) in headless Chromium (playwright-core driving Debian's
+// Chromium), playing the ffmpeg ladder through the edge gate in real workerd (media-stack.mjs:
+// the gate reads the media from the cache emulator). The page (tests/players/hls-page.mjs) is
+// bundled with esbuild from the packed package, as an app would bundle it, and served from
+// another origin than the gate's (the gate's `cors` option). Truth comes from outside the code
+// under test: what Chromium's network log says was requested, what the emulator says was read,
+// the decoder's picture height, and playgate's own decision for the document given.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, REPO, freePort, installPacked } from './helpers.mjs';
+import { SCOPE, emu, keysRead, playbackToken, startGate } from './media-stack.mjs';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-hls-page-'));
+installPacked(dir);
+writeFileSync(path.join(dir, 'page.mjs'), readFileSync(path.join(REPO, 'tests', 'players', 'hls-page.mjs')));
+await esbuild.build({
+  entryPoints: [path.join(dir, 'page.mjs')], bundle: true, format: 'esm', target: 'es2022', platform: 'browser',
+  outdir: path.join(dir, 'out'), loader: { '.wasm': 'file' }, nodePaths: [path.join(REPO, 'tests', 'node_modules')], logLevel: 'warning',
+});
+
+// The page's server: the page, its bundle, and /token (a fresh viewer token, as an app's backend
+// would hand out: `?seconds=` of lifetime, `&ent=` the entitlement summary).
+const pagePort = await freePort();
+let tokensIssued = 0;
+const pageServer = http.createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://page');
+  if (url.pathname === '/') {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    return res.end('<!doctype html><meta charset="utf-8"><video width="640" height="360" playsinline></video><script type="module" src="/out/page.js"></script>');
+  }
+  if (url.pathname === '/token') {
+    tokensIssued++;
+    const token = await playbackToken(JSON.parse(url.searchParams.get('ent')), SCOPE, 'ES256', Number(url.searchParams.get('seconds')));
+    res.writeHead(200, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
+    return res.end(token);
+  }
+  const file = path.join(dir, path.normalize(url.pathname));
+  if (file.startsWith(path.join(dir, 'out')) && existsSync(file)) {
+    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream' });
+    return res.end(readFileSync(file));
+  }
+  res.writeHead(404).end();
+});
+await new Promise((resolve) => pageServer.listen(pagePort, '127.0.0.1', resolve));
+const PAGE = `http://127.0.0.1:${pagePort}`;
+
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+test.after(async () => {
+  await browser.close();
+  pageServer.close();
+  await emu.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let gate;
+test.before(async (t) => {
+  gate = await startGate(t, { via: 'uri', cors: { origins: [PAGE] } });
+});
+
+/** Opens the page with `cfg`; `{ page, requests (every URL Chromium requested), state() }`. */
+async function open(t, cfg) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const requests = [];
+  const sent = []; // { url, token (the Authorization header's), at }
+  page.on('request', (r) => {
+    requests.push(r.url());
+    sent.push({ url: r.url(), token: (r.headers().authorization ?? '').replace(/^Bearer /, ''), at: Date.now() });
+  });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  t.after(() => context.close());
+  const now = new Date().toISOString();
+  await page.goto(`${PAGE}/?cfg=${encodeURIComponent(JSON.stringify({ request: { entityId: 'demo', now, country: 'DE' }, ...cfg }))}`);
+  const state = () => page.evaluate(() => {
+    const s = window.playgateTest;
+    const v = document.querySelector('video');
+    return {
+      decision: s.decision, errors: s.errors, refreshes: s.refreshes, waiting: s.waiting, playing: s.playing,
+      time: v.currentTime, height: v.videoHeight, ended: v.ended,
+      levels: s.hls.levels.map((l) => l.height), guarded: s.guard.requests,
+    };
+  });
+  return { page, requests, sent, errors, state };
+}
+const gateRequests = (requests) => requests.filter((u) => u.startsWith(gate.base));
+
+test('a standard (HD) viewer plays; no request above HD leaves the page, also after a forced switch to the top level', { timeout: 120_000 }, async (t) => {
+  const token = await playbackToken({ maxQuality: 'HD' });
+  const from = emu.requests.length;
+  const { page, requests, errors, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${gate.base}/demo/playlist.m3u8`, token });
+  await page.waitForFunction(() => window.playgateTest?.playing && document.querySelector('video').currentTime > 1, null, { timeout: 60_000 });
+  const before = await state();
+  assert.equal(before.decision.maxQuality, 'HD');
+  assert.deepEqual(before.levels, [480, 1080], 'the capped ladder');
+  await page.evaluate(() => { const { hls } = window.playgateTest; hls.currentLevel = hls.levels.length - 1; });
+  await page.waitForFunction(() => document.querySelector('video').currentTime > 6, null, { timeout: 60_000 });
+  const after = await state();
+  assert.equal(after.height, 1080, 'playing the top allowed rendition');
+  assert.deepEqual(after.errors.filter((e) => e.fatal), []);
+  assert.ok(gateRequests(requests).some((u) => u.includes('/1080p/seg-')), 'fetched 1080p segments');
+  assert.deepEqual(gateRequests(requests).filter((u) => u.includes('/2160p/')), [], 'nothing above HD on the network log');
+  assert.deepEqual(keysRead(from).filter((k) => k.includes('/2160p/')), [], 'nor at the origin');
+  assert.ok(after.guarded.length > 0 && after.guarded.every((r) => r.allowed), 'every request the guard saw was allowed');
+  assert.deepEqual(errors, []);
+});
+
+test('a premium (UHD1) viewer plays and reaches the 2160p rendition', { timeout: 120_000 }, async (t) => {
+  const token = await playbackToken({ maxQuality: 'UHD1' });
+  const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"UHD1"}', src: `${gate.base}/demo/playlist.m3u8`, token });
+  await page.waitForFunction(() => window.playgateTest?.playing, null, { timeout: 60_000 });
+  await page.evaluate(() => { const { hls } = window.playgateTest; hls.currentLevel = hls.levels.length - 1; });
+  await page.waitForFunction(() => document.querySelector('video').videoHeight === 2160, null, { timeout: 60_000 });
+  const s = await state();
+  assert.deepEqual(s.levels, [480, 1080, 2160]);
+  assert.ok(gateRequests(requests).some((u) => u.includes('/2160p/seg-')), 'a 2160p segment on the network log');
+  assert.deepEqual(s.errors.filter((e) => e.fatal), []);
+});
+
+test('a denied viewer makes no media request and the player error carries the decision\'s code', { timeout: 60_000 }, async (t) => {
+  const token = await playbackToken({ maxQuality: 'HD' });
+  const { page, requests, state } = await open(t, { entitlement: '{"region":[]}', request: { entityId: 'demo', now: new Date().toISOString(), country: 'US' }, src: `${gate.base}/demo/playlist.m3u8`, token });
+  await page.waitForFunction(() => window.playgateTest?.errors.some((e) => e.fatal), null, { timeout: 30_000 });
+  await page.waitForTimeout(500);
+  const s = await state();
+  assert.equal(s.decision.allowed, false);
+  assert.equal(s.decision.code, 'COUNTRY_NOT_ALLOWED');
+  assert.ok(s.errors.some((e) => e.fatal && e.code === 'COUNTRY_NOT_ALLOWED'), JSON.stringify(s.errors));
+  assert.deepEqual(gateRequests(requests), [], 'no request reached the gate');
+});
+
+test('a key outside the scope is refused before the request leaves the page', { timeout: 60_000 }, async (t) => {
+  const token = await playbackToken({ maxQuality: 'HD' });
+  const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${gate.base}/other/playlist.m3u8`, token, scope: SCOPE });
+  await page.waitForFunction(() => window.playgateTest?.errors.some((e) => e.fatal), null, { timeout: 30_000 });
+  const s = await state();
+  assert.ok(s.errors.some((e) => e.fatal && e.code === 'SCOPE_DENIED'), JSON.stringify(s.errors));
+  assert.deepEqual(s.guarded.map((r) => [r.allowed, r.reason]), [[false, 'SCOPE_DENIED']]);
+  assert.deepEqual(gateRequests(requests), [], 'the refused request never left the page');
+});
+
+test('a 10-second token is refreshed during playback: no reload, no fatal error, segments after its exp still load', { timeout: 120_000 }, async (t) => {
+  const ent = { maxQuality: 'HD' };
+  const token = await playbackToken(ent, SCOPE, 'ES256', 10);
+  const issued = tokensIssued;
+  const expiresAt = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).exp) * 1000;
+  const { page, requests, sent, state } = await open(t, {
+    entitlement: '{"max_quality":"HD"}', src: `${gate.base}/demo/playlist.m3u8`, token, maxBufferLength: 4,
+    refreshBeforeSeconds: 4, refreshUrl: `${PAGE}/token?seconds=10&ent=${encodeURIComponent(JSON.stringify(ent))}`,
+  });
+  await page.waitForFunction(() => document.querySelector('video').ended || document.querySelector('video').currentTime > 18, null, { timeout: 90_000 });
+  const s = await state();
+  assert.ok(s.refreshes >= 1 && tokensIssued > issued, `refreshed ${s.refreshes} times`);
+  assert.deepEqual(s.errors.filter((e) => e.fatal), [], 'no fatal error');
+  assert.equal(gateRequests(requests).filter((u) => u.includes('/playlist.m3u8')).length, 1, 'the master was loaded once: no reload');
+  assert.ok(gateRequests(requests).some((u) => u.includes('/seg-5.m4s')), 'the last segments loaded');
+  const toGate = sent.filter((r) => r.url.startsWith(gate.base) && !r.url.endsWith('/playlist.m3u8') && r.token !== '');
+  assert.ok(toGate.some((r) => r.at > expiresAt), 'requests were made after the first token expired');
+  assert.deepEqual(toGate.filter((r) => r.at > expiresAt && r.token === token).map((r) => r.url), [], 'none of them with the expired token');
+  assert.ok(new Set(toGate.map((r) => r.token)).size >= 2, 'the requests carried the refreshed token');
+  t.diagnostic(`refreshes ${s.refreshes}, waiting events after start ${s.waiting}`);
+});
