@@ -160,11 +160,16 @@ build() {
     writeFileSync(process.argv[1] + "/package.json", JSON.stringify(json, null, 2) + "\n");
   ' "$PKG"
   cp README.md "$PKG/README.md"
-  # The player integrations (playgate/hls): plain JS over the player module, which they import
+  # The player integrations (playgate/hls, playgate/shaka): plain JS over the player module, which they import
   # by the package's own name (one instance with the app's `playgate`).
   mkdir -p "$PKG/players"
-  cp js/hls.mjs "$PKG/players/hls.js"
-  sed "s#'\.\./web/index\.js'#'playgate'#" js/entries/hls.d.ts > "$PKG/players/hls.d.ts"
+  local player
+  for player in guard hls shaka; do
+    sed "s#from '\./\([a-z]*\)\.mjs'#from './\1.js'#" "js/players/$player.mjs" > "$PKG/players/$player.js"
+  done
+  for player in hls shaka; do
+    sed "s#'\.\./web/index\.js'#'playgate'#" "js/players/$player.d.ts" > "$PKG/players/$player.d.ts"
+  done
   log "typecheck: tsc --noEmit tests/types/usage.ts against pkg/"
   tsc -p tests/types/tsconfig.json
 }

@@ -7,55 +7,15 @@
 // the decoder's picture height, and playgate's own decision for the document given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, REPO, freePort, installPacked } from './helpers.mjs';
 import { SCOPE, emu, keysRead, playbackToken, startGate } from './media-stack.mjs';
+import { startPlayerPages } from './player-pages.mjs';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-hls-page-'));
-installPacked(dir);
-writeFileSync(path.join(dir, 'page.mjs'), readFileSync(path.join(REPO, 'tests', 'players', 'hls-page.mjs')));
-await esbuild.build({
-  entryPoints: [path.join(dir, 'page.mjs')], bundle: true, format: 'esm', target: 'es2022', platform: 'browser',
-  outdir: path.join(dir, 'out'), loader: { '.wasm': 'file' }, nodePaths: [path.join(REPO, 'tests', 'node_modules')], logLevel: 'warning',
-});
-
-// The page's server: the page, its bundle, and /token (a fresh viewer token, as an app's backend
-// would hand out: `?seconds=` of lifetime, `&ent=` the entitlement summary).
-const pagePort = await freePort();
-let tokensIssued = 0;
-const pageServer = http.createServer(async (req, res) => {
-  const url = new URL(req.url, 'http://page');
-  if (url.pathname === '/') {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    return res.end('<!doctype html><meta charset="utf-8"><video width="640" height="360" playsinline></video><script type="module" src="/out/page.js"></script>');
-  }
-  if (url.pathname === '/token') {
-    tokensIssued++;
-    const token = await playbackToken(JSON.parse(url.searchParams.get('ent')), SCOPE, 'ES256', Number(url.searchParams.get('seconds')));
-    res.writeHead(200, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
-    return res.end(token);
-  }
-  const file = path.join(dir, path.normalize(url.pathname));
-  if (file.startsWith(path.join(dir, 'out')) && existsSync(file)) {
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream' });
-    return res.end(readFileSync(file));
-  }
-  res.writeHead(404).end();
-});
-await new Promise((resolve) => pageServer.listen(pagePort, '127.0.0.1', resolve));
-const PAGE = `http://127.0.0.1:${pagePort}`;
-
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+const pages = await startPlayerPages(['hls']);
+const { PAGE } = pages;
+const open = (t, cfg) => pages.open(t, 'hls', cfg);
 test.after(async () => {
-  await browser.close();
-  pageServer.close();
+  await pages.close();
   await emu.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 let gate;
@@ -63,32 +23,6 @@ test.before(async (t) => {
   gate = await startGate(t, { via: 'uri', cors: { origins: [PAGE] } });
 });
 
-/** Opens the page with `cfg`; `{ page, requests (every URL Chromium requested), state() }`. */
-async function open(t, cfg) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const requests = [];
-  const sent = []; // { url, token (the Authorization header's), at }
-  page.on('request', (r) => {
-    requests.push(r.url());
-    sent.push({ url: r.url(), token: (r.headers().authorization ?? '').replace(/^Bearer /, ''), at: Date.now() });
-  });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  t.after(() => context.close());
-  const now = new Date().toISOString();
-  await page.goto(`${PAGE}/?cfg=${encodeURIComponent(JSON.stringify({ request: { entityId: 'demo', now, country: 'DE' }, ...cfg }))}`);
-  const state = () => page.evaluate(() => {
-    const s = window.playgateTest;
-    const v = document.querySelector('video');
-    return {
-      decision: s.decision, errors: s.errors, refreshes: s.refreshes, waiting: s.waiting, playing: s.playing,
-      time: v.currentTime, height: v.videoHeight, ended: v.ended,
-      levels: s.hls.levels.map((l) => l.height), guarded: s.guard.requests,
-    };
-  });
-  return { page, requests, sent, errors, state };
-}
 const gateRequests = (requests) => requests.filter((u) => u.startsWith(gate.base));
 
 test('a standard (HD) viewer plays; no request above HD leaves the page, also after a forced switch to the top level', { timeout: 120_000 }, async (t) => {
@@ -148,7 +82,7 @@ test('a key outside the scope is refused before the request leaves the page', { 
 test('a 10-second token is refreshed during playback: no reload, no fatal error, segments after its exp still load', { timeout: 120_000 }, async (t) => {
   const ent = { maxQuality: 'HD' };
   const token = await playbackToken(ent, SCOPE, 'ES256', 10);
-  const issued = tokensIssued;
+  const issued = pages.tokensIssued();
   const expiresAt = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).exp) * 1000;
   const { page, requests, sent, state } = await open(t, {
     entitlement: '{"max_quality":"HD"}', src: `${gate.base}/demo/playlist.m3u8`, token, maxBufferLength: 4,
@@ -156,7 +90,7 @@ test('a 10-second token is refreshed during playback: no reload, no fatal error,
   });
   await page.waitForFunction(() => document.querySelector('video').ended || document.querySelector('video').currentTime > 18, null, { timeout: 90_000 });
   const s = await state();
-  assert.ok(s.refreshes >= 1 && tokensIssued > issued, `refreshed ${s.refreshes} times`);
+  assert.ok(s.refreshes >= 1 && pages.tokensIssued() > issued, `refreshed ${s.refreshes} times`);
   assert.deepEqual(s.errors.filter((e) => e.fatal), [], 'no fatal error');
   assert.equal(gateRequests(requests).filter((u) => u.includes('/playlist.m3u8')).length, 1, 'the master was loaded once: no reload');
   assert.ok(gateRequests(requests).some((u) => u.includes('/seg-5.m4s')), 'the last segments loaded');

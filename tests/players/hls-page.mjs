@@ -9,7 +9,7 @@ import { guardHls } from 'playgate/hls';
 
 const cfg = JSON.parse(new URLSearchParams(location.search).get('cfg'));
 const decision = new Policy().evaluate(Entitlement.fromBlob(cfg.entitlement), cfg.request);
-const state = { decision, errors: [], events: [], refreshes: 0, waiting: 0, playing: false };
+const state = { decision, errors: [], events: [], refreshes: 0, waiting: 0, playing: false, levels: () => hls.levels.map((l) => l.height) };
 window.playgateTest = state;
 
 const video = document.querySelector('video');

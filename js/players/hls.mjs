@@ -1,0 +1,102 @@
+// playgate/hls: `guardHls(hls, options)` makes an hls.js player enforce a playgate decision
+// (issue 16). Plain JS over the player module (no second .wasm): the master playlist is capped
+// with `filterManifest` inside hls.js's own playlist loader, before hls.js parses it, so no level
+// above the cap exists for ABR, a manual `currentLevel`, or a master loaded again; every request
+// (playlists and fragments) is checked against the scope and the cap before it leaves, and
+// carries the playback token; the token is refreshed before it expires, without a reload.
+// Owns the loaders it installs; the request check, log and token refresh are guard.mjs's, the
+// rules playgate's.
+//
+// Why a loader and not MANIFEST_PARSED + removeLevel: a loader sees the master before hls.js
+// does, on every load (loadSource again, a redundant-stream reload), and refuses a request
+// before it is sent; level removal races hls.js's own start and never removes the last level.
+
+import { filterManifest, qualityForSize } from 'playgate';
+import { coded, guardCore } from './guard.mjs';
+
+export { tokenExpiry } from './guard.mjs';
+
+/**
+ * Guards an hls.js player (before `loadSource`): `{ requests, detach() }`. Options: `decision`
+ * (policy.evaluate(...) or store.decide(...)), `token` (the playback token, sent as
+ * `Authorization: Bearer`, or `?token=` with tokenIn: 'query'), `scope` (a PermissionScope:
+ * keys outside it are refused before any request), `refresh` (async () => a new token, called
+ * `refreshBeforeSeconds` (60) before the token's exp), `cacheName` ('media').
+ * A denied decision, a refused request or a failed refresh is a fatal hls.js ERROR whose
+ * `error.code` is the reason's code (the decision's for a denial), raised before any request.
+ */
+export function guardHls(hls, options) {
+  if (hls === null || typeof hls !== 'object' || hls.config === null || typeof hls.config !== 'object' || typeof hls.on !== 'function') {
+    throw coded('INVALID_ARGUMENT', 'hls: expected an hls.js instance (new Hls(...))');
+  }
+  const Hls = hls.constructor;
+  const Base = hls.config.loader;
+  const saved = { pLoader: hls.config.pLoader, fLoader: hls.config.fLoader };
+  let failed = false;
+  const fail = (error) => {
+    if (failed) return;
+    failed = true;
+    hls.stopLoad();
+    hls.trigger(Hls.Events.ERROR, { type: Hls.ErrorTypes.OTHER_ERROR, details: 'playgateRefused', fatal: true, error, reason: error.message });
+  };
+  const core = guardCore(options, fail);
+
+  /** The quality of what a loader context asks for: its level's size, when hls.js knows it. */
+  function qualityOf(context) {
+    const index = context.frag ? context.frag.level : context.type === 'level' ? context.level : null;
+    const level = typeof index === 'number' ? hls.levels?.[index] : undefined;
+    return level && level.height > 0 ? qualityForSize(level.width || 0, level.height) : null;
+  }
+
+  class GuardedLoader extends Base {
+    load(context, config, callbacks) {
+      const verdict = core.check(context.url, qualityOf(context));
+      core.log(context.url, verdict);
+      if (!verdict.allowed) {
+        // Refused before anything is sent: the error carries the code; hls.js does not retry a 403.
+        const stats = this.stats;
+        queueMicrotask(() => {
+          callbacks.onError({ code: 403, text: `playgate: ${verdict.reason}` }, context, null, stats);
+          if (verdict.reason !== 'QUALITY_EXCEEDS_ENTITLEMENT') fail(coded(verdict.reason, `playgate refused ${context.url}: ${verdict.reason}`));
+        });
+        return;
+      }
+      context.url = core.withToken(context.url);
+      if (core.token !== null && core.tokenIn === 'header') context.headers = { ...context.headers, Authorization: `Bearer ${core.token}` };
+      if (context.type === 'manifest' && core.cap !== null) {
+        const onSuccess = callbacks.onSuccess;
+        callbacks = {
+          ...callbacks,
+          onSuccess(response, stats, ctx, details) {
+            if (typeof response.data === 'string' && response.data.includes('#EXT-X-STREAM-INF')) {
+              try {
+                response.data = filterManifest(response.data, { maxQuality: core.cap }).text;
+              } catch (error) {
+                fail(error);
+                return;
+              }
+            }
+            onSuccess(response, stats, ctx, details);
+          },
+        };
+      }
+      super.load(context, config, callbacks);
+    }
+  }
+
+  hls.config.pLoader = GuardedLoader;
+  hls.config.fLoader = GuardedLoader;
+  if (!core.decision.allowed) {
+    // Denied: nothing may load; the player hears why at once.
+    queueMicrotask(() => fail(coded(core.decision.code ?? 'DENIED', `playgate denied playback: ${core.decision.code}`)));
+  }
+  core.start();
+  return {
+    requests: core.requests,
+    detach() {
+      core.stop();
+      hls.config.pLoader = saved.pLoader;
+      hls.config.fLoader = saved.fLoader;
+    },
+  };
+}

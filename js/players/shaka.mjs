@@ -1,0 +1,74 @@
+// playgate/shaka: `guardShaka(player, options)` makes a Shaka Player enforce a playgate decision
+// (issue 16), with the options and result of guardHls (guard.mjs). Plain JS over the player
+// module (no second .wasm). Two layers for the cap: Shaka's own `restrictions` (hard: a track
+// outside them is never chosen, by ABR or by selectVariantTrack) set from the cap, and a response
+// filter that caps the MPD or HLS master itself with `filterManifest`, so no representation
+// above the cap is even parsed (also on a live MPD's reloads). A request filter checks every
+// request against the decision, the scope and the cap before it is sent, and attaches the token.
+// Owns its two filters; the request check, log and token refresh are guard.mjs's.
+
+import { filterManifest } from 'playgate';
+import { RANKS, coded, guardCore } from './guard.mjs';
+
+export { tokenExpiry } from './guard.mjs';
+
+// The tallest picture of each quality (docs/decision-rules.md: SD below 720 lines, HD up to
+// 1080, UHD1 up to 2160): Shaka's restrictions.maxHeight for a cap.
+const MAX_HEIGHT = { SD: 719, HD: 1080, UHD1: 2160, UHD2: Infinity };
+// shaka.net.NetworkingEngine.RequestType.MANIFEST (stable since Shaka 2).
+const MANIFEST = 0;
+const QUALITY_BY_RANK = Object.keys(RANKS);
+
+/** The quality of a video stream from its height, as filterManifest reads a rendition's. */
+function qualityOfStream(stream) {
+  const height = stream?.height;
+  if (typeof height !== 'number' || !(height > 0)) return null;
+  return QUALITY_BY_RANK.find((q) => height <= MAX_HEIGHT[q]) ?? 'UHD2';
+}
+
+/**
+ * Guards a Shaka Player (before `load`): `{ requests, detach() }`, the options of guardHls. A
+ * denied decision, a refused request or a failed refresh is a CRITICAL Shaka error (NETWORK
+ * 1006, a request filter that threw) whose `data[0].code` is the reason's code; `load()` rejects
+ * with it before any request when the decision is a denial.
+ */
+export function guardShaka(player, options) {
+  if (player === null || typeof player !== 'object' || typeof player.getNetworkingEngine !== 'function' || typeof player.configure !== 'function') {
+    throw coded('INVALID_ARGUMENT', 'player: expected a shaka.Player');
+  }
+  let failure = null;
+  const core = guardCore(options, (error) => {
+    failure = error; // every later request is refused with it: Shaka stops with a CRITICAL error
+  });
+  const engine = player.getNetworkingEngine();
+  if (!engine) throw coded('INVALID_ARGUMENT', 'player: has no networking engine (attach it to a video element first)');
+
+  const requestFilter = (type, request, context) => {
+    const url = request.uris[0];
+    const verdict = failure !== null ? { allowed: false, reason: failure.code } : core.check(url, qualityOfStream(context?.stream));
+    core.log(url, verdict);
+    if (!verdict.allowed) throw coded(verdict.reason, `playgate refused ${url}: ${verdict.reason}`);
+    if (core.token !== null) {
+      if (core.tokenIn === 'header') request.headers.Authorization = `Bearer ${core.token}`;
+      else request.uris = request.uris.map((u) => core.withToken(u));
+    }
+  };
+  const responseFilter = (type, response) => {
+    if (type !== MANIFEST || core.cap === null) return;
+    const text = new TextDecoder().decode(response.data);
+    if (!text.includes('<MPD') && !text.includes('#EXT-X-STREAM-INF')) return;
+    response.data = new TextEncoder().encode(filterManifest(text, { maxQuality: core.cap }).text).buffer;
+  };
+  engine.registerRequestFilter(requestFilter);
+  engine.registerResponseFilter(responseFilter);
+  if (core.cap !== null) player.configure({ restrictions: { maxHeight: MAX_HEIGHT[core.cap] } });
+  core.start();
+  return {
+    requests: core.requests,
+    detach() {
+      core.stop();
+      engine.unregisterRequestFilter(requestFilter);
+      engine.unregisterResponseFilter(responseFilter);
+    },
+  };
+}

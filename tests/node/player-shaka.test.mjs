@@ -1,0 +1,100 @@
+// playgate/shaka with the real Shaka Player (npm) in headless Chromium, playing the ffmpeg
+// ladder's MPD through the edge gate in real workerd (media-stack.mjs), the page
+// (tests/players/shaka-page.mjs) bundled from the packed package and served from another origin
+// (player-pages.mjs). Truth from outside the code under test: Chromium's network log, the
+// emulator's reads, the decoder's picture height, playgate's decision for the document given.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SCOPE, emu, keysRead, playbackToken, startGate } from './media-stack.mjs';
+import { startPlayerPages } from './player-pages.mjs';
+
+const pages = await startPlayerPages(['shaka']);
+const open = (t, cfg) => pages.open(t, 'shaka', cfg);
+test.after(async () => {
+  await pages.close();
+  await emu.close();
+});
+
+let gate;
+test.before(async (t) => {
+  gate = await startGate(t, { via: 'uri', cors: { origins: [pages.PAGE] } });
+});
+const gateRequests = (requests) => requests.filter((u) => u.startsWith(gate.base));
+const MPD = () => `${gate.base}/demo/manifest.mpd`;
+
+test('Shaka: a standard (HD) viewer plays; no request above HD leaves the page, also after selecting the top track', { timeout: 120_000 }, async (t) => {
+  const token = await playbackToken({ maxQuality: 'HD' });
+  const from = emu.requests.length;
+  const { page, requests, errors, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: MPD(), token });
+  await page.waitForFunction(() => window.playgateTest?.playing && document.querySelector('video').currentTime > 1, null, { timeout: 60_000 });
+  const before = await state();
+  assert.deepEqual(before.levels, [480, 1080], 'the capped ladder');
+  await page.evaluate(() => {
+    const { player } = window.playgateTest;
+    player.configure({ abr: { enabled: false } });
+    const top = player.getVariantTracks().sort((a, b) => b.height - a.height)[0];
+    player.selectVariantTrack(top, true);
+  });
+  await page.waitForFunction(() => document.querySelector('video').videoHeight === 1080 && document.querySelector('video').currentTime > 5, null, { timeout: 60_000 });
+  const after = await state();
+  assert.deepEqual(after.errors.filter((e) => e.fatal), []);
+  assert.ok(gateRequests(requests).some((u) => u.includes('/1080p/seg-')), 'fetched 1080p segments');
+  assert.deepEqual(gateRequests(requests).filter((u) => u.includes('/2160p/')), [], 'nothing above HD on the network log');
+  assert.deepEqual(keysRead(from).filter((k) => k.includes('/2160p/')), [], 'nor at the origin');
+  assert.ok(after.guarded.length > 0 && after.guarded.every((r) => r.allowed));
+  assert.deepEqual(errors, []);
+});
+
+test('Shaka: a premium (UHD1) viewer plays and reaches the 2160p representation', { timeout: 120_000 }, async (t) => {
+  const token = await playbackToken({ maxQuality: 'UHD1' });
+  const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"UHD1"}', src: MPD(), token });
+  await page.waitForFunction(() => window.playgateTest?.playing, null, { timeout: 60_000 });
+  await page.evaluate(() => {
+    const { player } = window.playgateTest;
+    player.configure({ abr: { enabled: false } });
+    player.selectVariantTrack(player.getVariantTracks().sort((a, b) => b.height - a.height)[0], true);
+  });
+  await page.waitForFunction(() => document.querySelector('video').videoHeight === 2160, null, { timeout: 60_000 });
+  const s = await state();
+  assert.deepEqual(s.levels, [480, 1080, 2160]);
+  assert.ok(gateRequests(requests).some((u) => u.includes('/2160p/seg-')));
+  assert.deepEqual(s.errors.filter((e) => e.fatal), []);
+});
+
+test('Shaka: a denied viewer makes no request and the error carries the decision\'s code', { timeout: 60_000 }, async (t) => {
+  const token = await playbackToken({ maxQuality: 'HD' });
+  const { page, requests, state } = await open(t, { entitlement: '{"region":[]}', request: { entityId: 'demo', now: new Date().toISOString(), country: 'US' }, src: MPD(), token });
+  await page.waitForFunction(() => window.playgateTest?.errors.length > 0, null, { timeout: 30_000 });
+  const s = await state();
+  assert.equal(s.decision.code, 'COUNTRY_NOT_ALLOWED');
+  assert.ok(s.errors.some((e) => e.fatal && e.code === 'COUNTRY_NOT_ALLOWED'), JSON.stringify(s.errors));
+  assert.deepEqual(gateRequests(requests), [], 'no request reached the gate');
+});
+
+test('Shaka: a key outside the scope is refused before the request leaves the page', { timeout: 60_000 }, async (t) => {
+  const token = await playbackToken({ maxQuality: 'HD' });
+  const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${gate.base}/other/manifest.mpd`, token, scope: SCOPE });
+  await page.waitForFunction(() => window.playgateTest?.errors.length > 0, null, { timeout: 30_000 });
+  const s = await state();
+  assert.ok(s.errors.some((e) => e.fatal && e.code === 'SCOPE_DENIED'), JSON.stringify(s.errors));
+  assert.deepEqual(gateRequests(requests), []);
+});
+
+test('Shaka: a 10-second token is refreshed during playback, no fatal error, no request after its exp carries it', { timeout: 120_000 }, async (t) => {
+  const ent = { maxQuality: 'HD' };
+  const token = await playbackToken(ent, SCOPE, 'ES256', 10);
+  const expiresAt = JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).exp * 1000;
+  const { page, requests, sent, state } = await open(t, {
+    entitlement: '{"max_quality":"HD"}', src: MPD(), token, bufferingGoal: 4, refreshBeforeSeconds: 4,
+    refreshUrl: `${pages.PAGE}/token?seconds=10&ent=${encodeURIComponent(JSON.stringify(ent))}`,
+  });
+  await page.waitForFunction(() => document.querySelector('video').ended || document.querySelector('video').currentTime > 18, null, { timeout: 90_000 });
+  const s = await state();
+  assert.ok(s.refreshes >= 1, `refreshed ${s.refreshes} times`);
+  assert.deepEqual(s.errors.filter((e) => e.fatal), []);
+  assert.equal(gateRequests(requests).filter((u) => u.includes('/manifest.mpd')).length, 1, 'the MPD was loaded once');
+  const toGate = sent.filter((r) => r.url.startsWith(gate.base) && r.token !== '');
+  assert.ok(toGate.some((r) => r.at > expiresAt), 'requests after the first token expired');
+  assert.deepEqual(toGate.filter((r) => r.at > expiresAt && r.token === token).map((r) => r.url), []);
+  t.diagnostic(`refreshes ${s.refreshes}, waiting events after start ${s.waiting}`);
+});
