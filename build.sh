@@ -330,6 +330,7 @@ bench() {
   node bench/manifests.mjs
   node bench/gate-node.mjs
   node bench/gate-workerd.mjs
+  node bench/players.mjs
 }
 
 # The cache HTTP API emulator on its own (tests start their own in-process).

@@ -13,8 +13,11 @@ const state = { decision, errors: [], events: [], refreshes: 0, waiting: 0, play
 window.playgateTest = state;
 
 const video = document.querySelector('video');
+if (cfg.micro) state.micro = await microbench();
 const hls = new Hls({ maxBufferLength: cfg.maxBufferLength ?? 30, maxMaxBufferLength: cfg.maxBufferLength ?? 60, capLevelToPlayerSize: false });
-const guard = guardHls(hls, {
+// cfg.bare: the same player without the guard (the bench's baseline): the token in the master's
+// query, the gate's segment tokens carry it on.
+const guard = cfg.bare ? null : guardHls(hls, {
   decision,
   token: cfg.token,
   scope: cfg.scope ? PermissionScope.fromJson(cfg.scope) : null,
@@ -35,6 +38,44 @@ hls.on(Hls.Events.MANIFEST_LOADING, () => state.events.push('MANIFEST_LOADING'))
 video.addEventListener('playing', () => { state.playing = true; });
 video.addEventListener('waiting', () => { if (state.playing) state.waiting++; });
 video.muted = true;
+const started = performance.now();
+video.requestVideoFrameCallback?.(() => { state.firstFrameMs = performance.now() - started; });
 hls.attachMedia(video);
-hls.loadSource(cfg.src);
+hls.loadSource(cfg.bare ? `${cfg.src}?token=${cfg.token}` : cfg.src);
 hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
+
+/**
+ * The guard's own cost per request (issue 16 point 6): hls.js's loader path with a stub loader
+ * (its load() does nothing), guarded and bare, over many distinct segment URLs; ns per request.
+ */
+async function microbench() {
+  class StubLoader {
+    constructor() { this.stats = {}; }
+    load() {}
+    abort() {}
+    destroy() {}
+  }
+  const make = (guarded) => {
+    const fake = new Hls({ loader: StubLoader });
+    if (guarded) {
+      guardHls(fake, {
+        decision, token: cfg.token, scope: cfg.scope ? PermissionScope.fromJson(cfg.scope) : null,
+      });
+    }
+    return new (fake.config.fLoader ?? StubLoader)(fake.config);
+  };
+  const urls = Array.from({ length: 1000 }, (_, i) => `https://edge.example/demo/1080p/seg-${i}.m4s`);
+  const callbacks = { onSuccess() {}, onError() {}, onTimeout() {} };
+  const run = (loader, n) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) loader.load({ url: urls[i % 1000], type: undefined, frag: undefined }, {}, callbacks);
+    return ((performance.now() - t0) * 1e6) / n;
+  };
+  const guarded = make(true);
+  const bare = make(false);
+  run(guarded, 20000);
+  run(bare, 20000);
+  const rounds = [];
+  for (let r = 0; r < 5; r++) rounds.push({ guarded: run(guarded, 50000), bare: run(bare, 50000) });
+  return rounds;
+}

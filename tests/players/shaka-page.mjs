@@ -24,7 +24,10 @@ video.addEventListener('waiting', () => { if (state.playing) state.waiting++; })
 video.muted = true;
 await player.attach(video);
 player.configure({ streaming: { bufferingGoal: cfg.bufferingGoal ?? 10 } });
-state.guard = guardShaka(player, {
+if (cfg.micro) state.micro = microbench();
+// cfg.bare: the same player without the guard (the bench's baseline): the token in the MPD's
+// query, the gate's segment tokens carry it on.
+state.guard = cfg.bare ? null : guardShaka(player, {
   decision,
   token: cfg.token,
   scope: cfg.scope ? PermissionScope.fromJson(cfg.scope) : null,
@@ -36,9 +39,38 @@ state.guard = guardShaka(player, {
     return res.text();
   } : null,
 });
+const started = performance.now();
+video.requestVideoFrameCallback?.(() => { state.firstFrameMs = performance.now() - started; });
 try {
-  await player.load(cfg.src);
+  await player.load(cfg.bare ? `${cfg.src}?token=${cfg.token}` : cfg.src);
   await video.play().catch(() => {});
 } catch (error) {
   record(error);
+}
+
+/**
+ * The guard's own cost per request (issue 16 point 6): its request filter, taken from a stand-in
+ * player whose networking engine keeps the filters, against a filter that does nothing, over many
+ * distinct segment requests with Shaka's request shape; ns per request.
+ */
+function microbench() {
+  const filters = [];
+  const engine = { registerRequestFilter: (f) => filters.push(f), registerResponseFilter() {}, unregisterRequestFilter() {}, unregisterResponseFilter() {} };
+  guardShaka({ getNetworkingEngine: () => engine, configure() {} }, {
+    decision, token: cfg.token, scope: cfg.scope ? PermissionScope.fromJson(cfg.scope) : null,
+  });
+  const guarded = filters[0];
+  const bare = () => {};
+  const requests = Array.from({ length: 1000 }, (_, i) => ({ uris: [`https://edge.example/demo/1080p/seg-${i}.m4s`], headers: {} }));
+  const context = { type: 1, stream: { height: 1080, width: 1920 } };
+  const run = (filter, n) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) filter(1, requests[i % 1000], context);
+    return ((performance.now() - t0) * 1e6) / n;
+  };
+  run(guarded, 20000);
+  run(bare, 20000);
+  const rounds = [];
+  for (let r = 0; r < 5; r++) rounds.push({ guarded: run(guarded, 50000), bare: run(bare, 50000) });
+  return rounds;
 }
