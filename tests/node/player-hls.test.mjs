@@ -100,3 +100,18 @@ test('a 10-second token is refreshed during playback: no reload, no fatal error,
   assert.ok(new Set(toGate.map((r) => r.token)).size >= 2, 'the requests carried the refreshed token');
   t.diagnostic(`refreshes ${s.refreshes}, waiting events after start ${s.waiting}`);
 });
+
+test('a refresh that keeps failing is retried, then a fatal TOKEN_REFRESH_FAILED: playback never goes on with the expired token', { timeout: 60_000 }, async (t) => {
+  const token = await playbackToken({ maxQuality: 'HD' }, SCOPE, 'ES256', 6);
+  const expiresAt = JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).exp * 1000;
+  const { page, sent, state } = await open(t, {
+    entitlement: '{"max_quality":"HD"}', src: `${gate.base}/demo/playlist.m3u8`, token, maxBufferLength: 2, refreshBeforeSeconds: 5,
+    refreshUrl: `${PAGE}/token?fail=1`,
+  });
+  await page.waitForFunction(() => window.playgateTest?.errors.some((e) => e.fatal), null, { timeout: 30_000 });
+  await page.waitForTimeout(1000);
+  const s = await state();
+  assert.ok(s.refreshes >= 2, `retried: ${s.refreshes} attempts`);
+  assert.ok(s.errors.some((e) => e.fatal && e.code === 'TOKEN_REFRESH_FAILED'), JSON.stringify(s.errors));
+  assert.deepEqual(sent.filter((r) => r.url.startsWith(gate.base) && r.at > expiresAt + 500).map((r) => r.url), [], 'no request after exp');
+});

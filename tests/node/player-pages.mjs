@@ -1,6 +1,6 @@
 // The player test pages (tests/players/*-page.mjs), bundled with esbuild from the packed package
 // as an app bundles them (the wasm as a file), served from their own origin with /token (a fresh
-// viewer token, as an app's backend hands one out), opened in headless Chromium (playwright-core,
+// viewer token, as an app's backend hands one out; `?fail` a backend that is down), opened in headless Chromium (playwright-core,
 // Debian's Chromium) with every request it makes logged. Shared by the hls.js and Shaka tests.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
@@ -30,6 +30,7 @@ export async function startPlayerPages(names) {
       return res.end(`<!doctype html><meta charset="utf-8"><video width="640" height="360" playsinline></video><script type="module" src="/out/${page}.js"></script>`);
     }
     if (url.pathname === '/token') {
+      if (url.searchParams.has('fail')) return res.writeHead(503).end('token service down');
       tokensIssued++;
       const token = await playbackToken(JSON.parse(url.searchParams.get('ent')), SCOPE, 'ES256', Number(url.searchParams.get('seconds')));
       res.writeHead(200, { 'content-type': 'text/plain' });

@@ -1,0 +1,68 @@
+// The player guards' common part (js/players/guard.mjs) on its own, in Node: the options' coded
+// errors, the request check (decision, cap, scope), the token in the query, and the refresh: due
+// `refreshBeforeSeconds` before the token's exp, retried with back-off on failure, and at exp a
+// fatal TOKEN_REFRESH_FAILED (never playing on with an expired token). Tokens are jose-signed
+// JWTs, their exp read back by jose's decodeJwt (truth from outside the guard).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import * as jose from 'jose';
+import { PKG } from './helpers.mjs';
+import { guardCore, tokenExpiry } from '../../js/players/guard.mjs';
+
+const { PermissionScope } = await import(path.join(PKG, 'node/index.mjs'));
+const secret = new Uint8Array(32).fill(7);
+const token = (seconds) => new jose.SignJWT({ scope: {} }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) + seconds).sign(secret);
+const HD = { allowed: true, code: null, maxQuality: 'HD' };
+
+test('tokenExpiry reads exp as jose does; anything else is null', async () => {
+  const t = await token(60);
+  assert.equal(tokenExpiry(t), jose.decodeJwt(t).exp);
+  for (const bad of ['', 'x', 'a.b.c', 'a.!!.c', `a.${Buffer.from('{"exp":"soon"}').toString('base64url')}.c`]) assert.equal(tokenExpiry(bad), null, bad);
+});
+
+test('the request check: the decision, the cap, the scope; the token in the query', async () => {
+  const scope = PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/demo/' } }] });
+  const t = await token(600);
+  const core = guardCore({ decision: HD, token: t, scope, tokenIn: 'query' }, () => assert.fail('no failure expected'));
+  assert.deepEqual(core.check('https://edge.example/demo/1080p/seg-1.m4s', 'HD'), { allowed: true, reason: null });
+  assert.deepEqual(core.check('https://edge.example/demo/2160p/seg-1.m4s', 'UHD1'), { allowed: false, reason: 'QUALITY_EXCEEDS_ENTITLEMENT' });
+  assert.deepEqual(core.check('https://edge.example/other/1080p/seg-1.m4s', 'HD'), { allowed: false, reason: 'SCOPE_DENIED' });
+  assert.deepEqual(core.check('https://edge.example/demo/%E0%A4%A/x', null), { allowed: false, reason: 'INVALID_PATH' });
+  assert.equal(new URL(core.withToken('https://edge.example/demo/a.m4s?x=1')).searchParams.get('token'), t);
+  const denied = guardCore({ decision: { allowed: false, code: 'COUNTRY_NOT_ALLOWED', maxQuality: null } }, () => {});
+  assert.deepEqual(denied.check('https://edge.example/demo/480p/seg-1.m4s', 'SD'), { allowed: false, reason: 'COUNTRY_NOT_ALLOWED' });
+  for (const options of [null, {}, { decision: { allowed: 'yes' } }, { decision: { allowed: true, maxQuality: 'FHD' } }, { decision: HD, token: 5 },
+    { decision: HD, scope: {} }, { decision: HD, refresh: 'x' }, { decision: HD, refreshBeforeSeconds: -1 }, { decision: HD, tokenIn: 'cookie' }]) {
+    assert.throws(() => guardCore(options, () => {}), { code: 'INVALID_ARGUMENT' }, JSON.stringify(options));
+  }
+});
+
+test('refresh: called refreshBeforeSeconds before exp; the new token is used', async () => {
+  const first = await token(3);
+  const next = await token(600);
+  let calls = 0;
+  const core = guardCore({ decision: HD, token: first, refreshBeforeSeconds: 2.5, refresh: async () => { calls++; return next; } }, () => assert.fail('no failure'));
+  core.start();
+  await new Promise((r) => setTimeout(r, 1500));
+  core.stop();
+  assert.equal(calls, 1);
+  assert.equal(core.token, next);
+});
+
+test('a refresh that keeps failing is retried with back-off, then at exp a fatal TOKEN_REFRESH_FAILED; requests are refused after it', async () => {
+  const first = await token(4);
+  const attempts = [];
+  let failure = null;
+  const started = Date.now();
+  const core = guardCore({ decision: HD, token: first, refreshBeforeSeconds: 4, refresh: async () => { attempts.push(Date.now() - started); throw new Error('backend down'); } }, (error) => { failure = error; });
+  core.start();
+  await new Promise((r) => setTimeout(r, 5000));
+  core.stop();
+  assert.ok(attempts.length >= 2, `retried: ${attempts}`);
+  assert.ok(attempts[1] - attempts[0] >= 900, 'a second after the first');
+  assert.ok(failure !== null && failure.code === 'TOKEN_REFRESH_FAILED', String(failure?.code));
+  assert.match(failure.message, /backend down/);
+  assert.equal(core.token, null);
+  assert.deepEqual(core.check('https://edge.example/demo/480p/seg-1.m4s', 'SD'), { allowed: false, reason: 'TOKEN_EXPIRED' });
+});
