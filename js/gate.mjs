@@ -689,21 +689,22 @@ export function gateFactory(raw, CacheClient) {
 
       // The key: the path itself, decoded (seed 000's keys are plain text); a path whose decoding
       // would change its segments is refused, so the key checked is the path the origin serves.
+      const pathname = url.pathname; // each read of a URL's part is a call into the platform
       let key;
       try {
-        key = decodeURIComponent(url.pathname);
+        key = decodeURIComponent(pathname);
       } catch {
         return refusal(400, 'INVALID_PATH', 'the path is not valid percent-encoded UTF-8');
       }
       const segments = key.slice(1).split('/');
-      if (/%2f|%5c/i.test(url.pathname) || key.includes('\\') || key.includes('\0')
+      if (/%2f|%5c/i.test(pathname) || key.includes('\\') || key.includes('\0')
         || segments.some((s) => s === '' || s === '.' || s === '..')) {
         return refusal(400, 'INVALID_PATH', 'the path has an empty, dot or encoded separator segment');
       }
       const isManifestPath = /\.(m3u8|mpd)$/i.test(key);
       const place = matchLayout(layoutSegments, segments);
       // The title's folder (the path up to {content}): what a segment token is minted for.
-      const folder = place === null ? null : `/${segments.slice(0, place.contentIndex + 1).join('/')}/`;
+      const folder = place === null || segments$ === null ? null : `/${segments.slice(0, place.contentIndex + 1).join('/')}/`;
 
       // The grant: { cap, country, until } from a segment token minted for this folder, or else
       // from the playback token (verified once, then remembered) whose scope allows get on the key.
@@ -798,7 +799,7 @@ export function gateFactory(raw, CacheClient) {
         let pending;
         if (mediaCache !== null) pending = cachedMedia(key, method, signal);
         else {
-          const target = `${originBase}${url.pathname}${search === '' ? '' : `?${search}`}`;
+          const target = `${originBase}${pathname}${search === '' ? '' : `?${search}`}`;
           pending = originFetch(target, { method, headers: upstreamHeaders, redirect: 'manual', signal });
         }
         const answer = await deadline.race(pending);
