@@ -79,16 +79,17 @@ test('a key outside the scope is refused before the request leaves the page', { 
   assert.deepEqual(gateRequests(requests), [], 'the refused request never left the page');
 });
 
-test('a 10-second token is refreshed during playback: no reload, no fatal error, segments after its exp still load', { timeout: 120_000 }, async (t) => {
+test('a 10-second token is refreshed during 30 seconds of playback: no reload, no fatal error, segments after its exp still load', { timeout: 120_000 }, async (t) => {
   const ent = { maxQuality: 'HD' };
   const token = await playbackToken(ent, SCOPE, 'ES256', 10);
   const issued = pages.tokensIssued();
   const expiresAt = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).exp) * 1000;
   const { page, requests, sent, state } = await open(t, {
     entitlement: '{"max_quality":"HD"}', src: `${gate.base}/demo/playlist.m3u8`, token, maxBufferLength: 4,
-    refreshBeforeSeconds: 4, refreshUrl: `${PAGE}/token?seconds=10&ent=${encodeURIComponent(JSON.stringify(ent))}`,
+    refreshBeforeSeconds: 4, loop: true, refreshUrl: `${PAGE}/token?seconds=10&ent=${encodeURIComponent(JSON.stringify(ent))}`,
   });
-  await page.waitForFunction(() => document.querySelector('video').ended || document.querySelector('video').currentTime > 18, null, { timeout: 90_000 });
+  // 30 seconds of playback (the 20-second clip, then again from its start).
+  await page.waitForFunction(() => window.playgateTest.played >= 30, null, { timeout: 90_000, polling: 500 });
   const s = await state();
   assert.ok(s.refreshes >= 1 && pages.tokensIssued() > issued, `refreshed ${s.refreshes} times`);
   assert.deepEqual(s.errors.filter((e) => e.fatal), [], 'no fatal error');

@@ -14,7 +14,7 @@ window.playgateTest = state;
 
 const video = document.querySelector('video');
 if (cfg.micro) state.micro = await microbench();
-const hls = new Hls({ maxBufferLength: cfg.maxBufferLength ?? 30, maxMaxBufferLength: cfg.maxBufferLength ?? 60, capLevelToPlayerSize: false });
+const hls = new Hls({ maxBufferLength: cfg.maxBufferLength ?? 30, maxMaxBufferLength: cfg.maxBufferLength ?? 60, backBufferLength: cfg.loop ? 0 : Infinity, capLevelToPlayerSize: false });
 // cfg.bare: the same player without the guard (the bench's baseline): the token in the master's
 // query, the gate's segment tokens carry it on.
 const guard = cfg.bare ? null : guardHls(hls, {
@@ -35,8 +35,24 @@ hls.on(Hls.Events.ERROR, (_, data) => {
   state.errors.push({ fatal: data.fatal, details: data.details, code: data.error?.code ?? null, response: data.response?.code ?? null });
 });
 hls.on(Hls.Events.MANIFEST_LOADING, () => state.events.push('MANIFEST_LOADING'));
-video.addEventListener('playing', () => { state.playing = true; });
-video.addEventListener('waiting', () => { if (state.playing) state.waiting++; });
+let looping = false; // a 'waiting' while the loop seeks back is not a stall
+video.addEventListener('playing', () => { state.playing = true; looping = false; });
+// cfg.loop: the clip played again from the start when it ends, so that a test can watch longer
+// than the clip (`state.played`: seconds of media played in all).
+state.played = 0;
+let lastTime = 0;
+video.addEventListener('timeupdate', () => {
+  if (video.currentTime > lastTime && video.currentTime - lastTime < 1.5) state.played += video.currentTime - lastTime;
+  lastTime = video.currentTime;
+});
+video.addEventListener('ended', () => {
+  if (!cfg.loop) return;
+  looping = true;
+  lastTime = 0;
+  video.currentTime = 0;
+  video.play().catch(() => {});
+});
+video.addEventListener('waiting', () => { if (state.playing && !looping) state.waiting++; });
 video.muted = true;
 const started = performance.now();
 video.requestVideoFrameCallback?.(() => { state.firstFrameMs = performance.now() - started; });

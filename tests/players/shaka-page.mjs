@@ -19,8 +19,24 @@ window.playgateTest = state;
 
 const record = (error) => state.errors.push({ fatal: error.severity === shaka.util.Error.Severity.CRITICAL, shaka: error.code, code: error.data?.[0]?.code ?? null });
 player.addEventListener('error', (event) => record(event.detail));
-video.addEventListener('playing', () => { state.playing = true; });
-video.addEventListener('waiting', () => { if (state.playing) state.waiting++; });
+let looping = false; // a 'waiting' while the loop seeks back is not a stall
+video.addEventListener('playing', () => { state.playing = true; looping = false; });
+// cfg.loop: the clip played again from the start when it ends, so that a test can watch longer
+// than the clip (`state.played`: seconds of media played in all).
+state.played = 0;
+let lastTime = 0;
+video.addEventListener('timeupdate', () => {
+  if (video.currentTime > lastTime && video.currentTime - lastTime < 1.5) state.played += video.currentTime - lastTime;
+  lastTime = video.currentTime;
+});
+video.addEventListener('ended', () => {
+  if (!cfg.loop) return;
+  looping = true;
+  lastTime = 0;
+  video.currentTime = 0;
+  video.play().catch(() => {});
+});
+video.addEventListener('waiting', () => { if (state.playing && !looping) state.waiting++; });
 video.muted = true;
 await player.attach(video);
 player.configure({ streaming: { bufferingGoal: cfg.bufferingGoal ?? 10 } });
