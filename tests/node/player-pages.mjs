@@ -16,6 +16,7 @@ export async function startPlayerPages(names) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-player-pages-'));
   installPacked(dir);
   for (const name of names) writeFileSync(path.join(dir, `${name}.mjs`), readFileSync(path.join(REPO, 'tests', 'players', `${name}-page.mjs`)));
+  writeFileSync(path.join(dir, 'page-common.mjs'), readFileSync(path.join(REPO, 'tests', 'players', 'page-common.mjs')));
   await esbuild.build({
     entryPoints: names.map((name) => path.join(dir, `${name}.mjs`)), bundle: true, format: 'esm', target: 'es2022', platform: 'browser',
     outdir: path.join(dir, 'out'), loader: { '.wasm': 'file' }, nodePaths: [path.join(REPO, 'tests', 'node_modules')], logLevel: 'warning',

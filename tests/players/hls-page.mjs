@@ -2,60 +2,23 @@
 // hls.js and playgate/hls, bundled with esbuild from the packed package. Its configuration comes
 // in the page URL (?cfg=JSON): the entitlement document and request (decided here by playgate's
 // Policy), the master URL on the gate, the viewer's token, scope, and the refresh URL. What the
-// test reads: window.playgateTest ({ decision, errors, events, refreshes, guard, hls }).
+// test reads: window.playgateTest (page-common.mjs's state, with guard, hls and levels()).
 import Hls from 'hls.js';
-import { Entitlement, PermissionScope, Policy } from 'playgate';
 import { guardHls } from 'playgate/hls';
+import { pageSetup } from './page-common.mjs';
 
-const cfg = JSON.parse(new URLSearchParams(location.search).get('cfg'));
-const decision = new Policy().evaluate(Entitlement.fromBlob(cfg.entitlement), cfg.request);
-const state = { decision, errors: [], events: [], refreshes: 0, waiting: 0, playing: false, levels: () => hls.levels.map((l) => l.height) };
-window.playgateTest = state;
-
-const video = document.querySelector('video');
+const { cfg, video, state, guardOptions, timeFirstFrame } = pageSetup();
 if (cfg.micro) state.micro = await microbench();
 const hls = new Hls({ maxBufferLength: cfg.maxBufferLength ?? 30, maxMaxBufferLength: cfg.maxBufferLength ?? 60, backBufferLength: cfg.loop ? 0 : Infinity, capLevelToPlayerSize: false });
+state.hls = hls;
+state.levels = () => hls.levels.map((l) => l.height);
 // cfg.bare: the same player without the guard (the bench's baseline): the token in the master's
 // query, the gate's segment tokens carry it on.
-const guard = cfg.bare ? null : guardHls(hls, {
-  decision,
-  token: cfg.token,
-  scope: cfg.scope ? PermissionScope.fromJson(cfg.scope) : null,
-  refreshBeforeSeconds: cfg.refreshBeforeSeconds ?? 60,
-  refresh: cfg.refreshUrl ? async () => {
-    state.refreshes++;
-    const res = await fetch(cfg.refreshUrl);
-    if (!res.ok) throw new Error(`refresh: ${res.status}`);
-    return res.text();
-  } : null,
-});
-state.guard = guard;
-state.hls = hls;
+state.guard = cfg.bare ? null : guardHls(hls, guardOptions());
 hls.on(Hls.Events.ERROR, (_, data) => {
   state.errors.push({ fatal: data.fatal, details: data.details, code: data.error?.code ?? null, response: data.response?.code ?? null });
 });
-hls.on(Hls.Events.MANIFEST_LOADING, () => state.events.push('MANIFEST_LOADING'));
-let looping = false; // a 'waiting' while the loop seeks back is not a stall
-video.addEventListener('playing', () => { state.playing = true; looping = false; });
-// cfg.loop: the clip played again from the start when it ends, so that a test can watch longer
-// than the clip (`state.played`: seconds of media played in all).
-state.played = 0;
-let lastTime = 0;
-video.addEventListener('timeupdate', () => {
-  if (video.currentTime > lastTime && video.currentTime - lastTime < 1.5) state.played += video.currentTime - lastTime;
-  lastTime = video.currentTime;
-});
-video.addEventListener('ended', () => {
-  if (!cfg.loop) return;
-  looping = true;
-  lastTime = 0;
-  video.currentTime = 0;
-  video.play().catch(() => {});
-});
-video.addEventListener('waiting', () => { if (state.playing && !looping) state.waiting++; });
-video.muted = true;
-const started = performance.now();
-video.requestVideoFrameCallback?.(() => { state.firstFrameMs = performance.now() - started; });
+timeFirstFrame();
 hls.attachMedia(video);
 hls.loadSource(cfg.bare ? `${cfg.src}?token=${cfg.token}` : cfg.src);
 hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
@@ -74,9 +37,7 @@ async function microbench() {
   const make = (guarded) => {
     const fake = new Hls({ loader: StubLoader });
     if (guarded) {
-      guardHls(fake, {
-        decision, token: cfg.token, scope: cfg.scope ? PermissionScope.fromJson(cfg.scope) : null,
-      });
+      guardHls(fake, guardOptions());
     }
     return new (fake.config.fLoader ?? StubLoader)(fake.config);
   };

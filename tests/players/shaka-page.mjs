@@ -1,62 +1,26 @@
 // The test page of tests/node/player-shaka.test.mjs: a web player as an app would write it with
 // Shaka Player and playgate/shaka, bundled with esbuild from the packed package. Its
 // configuration comes in the page URL (?cfg=JSON), as hls-page.mjs's. What the test reads:
-// window.playgateTest ({ decision, errors, refreshes, waiting, playing, levels(), guard, player }).
+// window.playgateTest (page-common.mjs's state, with guard, player and levels()).
 import shaka from 'shaka-player/dist/shaka-player.compiled.js';
-import { Entitlement, PermissionScope, Policy } from 'playgate';
 import { guardShaka } from 'playgate/shaka';
+import { pageSetup } from './page-common.mjs';
 
-const cfg = JSON.parse(new URLSearchParams(location.search).get('cfg'));
-const decision = new Policy().evaluate(Entitlement.fromBlob(cfg.entitlement), cfg.request);
-const video = document.querySelector('video');
+const { cfg, video, state, guardOptions, timeFirstFrame } = pageSetup();
 shaka.polyfill.installAll();
 const player = new shaka.Player();
-const state = {
-  decision, errors: [], refreshes: 0, waiting: 0, playing: false, player,
-  levels: () => [...new Set(player.getVariantTracks().map((t) => t.height))].sort((a, b) => a - b),
-};
-window.playgateTest = state;
+state.player = player;
+state.levels = () => [...new Set(player.getVariantTracks().map((t) => t.height))].sort((a, b) => a - b);
 
 const record = (error) => state.errors.push({ fatal: error.severity === shaka.util.Error.Severity.CRITICAL, shaka: error.code, code: error.data?.[0]?.code ?? null });
 player.addEventListener('error', (event) => record(event.detail));
-let looping = false; // a 'waiting' while the loop seeks back is not a stall
-video.addEventListener('playing', () => { state.playing = true; looping = false; });
-// cfg.loop: the clip played again from the start when it ends, so that a test can watch longer
-// than the clip (`state.played`: seconds of media played in all).
-state.played = 0;
-let lastTime = 0;
-video.addEventListener('timeupdate', () => {
-  if (video.currentTime > lastTime && video.currentTime - lastTime < 1.5) state.played += video.currentTime - lastTime;
-  lastTime = video.currentTime;
-});
-video.addEventListener('ended', () => {
-  if (!cfg.loop) return;
-  looping = true;
-  lastTime = 0;
-  video.currentTime = 0;
-  video.play().catch(() => {});
-});
-video.addEventListener('waiting', () => { if (state.playing && !looping) state.waiting++; });
-video.muted = true;
 await player.attach(video);
 player.configure({ streaming: { bufferingGoal: cfg.bufferingGoal ?? 10 } });
 if (cfg.micro) state.micro = microbench();
 // cfg.bare: the same player without the guard (the bench's baseline): the token in the MPD's
 // query, the gate's segment tokens carry it on.
-state.guard = cfg.bare ? null : guardShaka(player, {
-  decision,
-  token: cfg.token,
-  scope: cfg.scope ? PermissionScope.fromJson(cfg.scope) : null,
-  refreshBeforeSeconds: cfg.refreshBeforeSeconds ?? 60,
-  refresh: cfg.refreshUrl ? async () => {
-    state.refreshes++;
-    const res = await fetch(cfg.refreshUrl);
-    if (!res.ok) throw new Error(`refresh: ${res.status}`);
-    return res.text();
-  } : null,
-});
-const started = performance.now();
-video.requestVideoFrameCallback?.(() => { state.firstFrameMs = performance.now() - started; });
+state.guard = cfg.bare ? null : guardShaka(player, guardOptions());
+timeFirstFrame();
 try {
   await player.load(cfg.bare ? `${cfg.src}?token=${cfg.token}` : cfg.src);
   await video.play().catch(() => {});
@@ -72,9 +36,7 @@ try {
 function microbench() {
   const filters = [];
   const engine = { registerRequestFilter: (f) => filters.push(f), registerResponseFilter() {}, unregisterRequestFilter() {}, unregisterResponseFilter() {} };
-  guardShaka({ getNetworkingEngine: () => engine, configure() {} }, {
-    decision, token: cfg.token, scope: cfg.scope ? PermissionScope.fromJson(cfg.scope) : null,
-  });
+  guardShaka({ getNetworkingEngine: () => engine, configure() {} }, guardOptions());
   const guarded = filters[0];
   const bare = () => {};
   const requests = Array.from({ length: 1000 }, (_, i) => ({ uris: [`https://edge.example/demo/1080p/seg-${i}.m4s`], headers: {} }));
