@@ -41,7 +41,8 @@ for (const via of ['uri', 'cookie']) {
     const from = emu.requests.length;
     const run = await ffmpegRead(`${gate.base}/demo/playlist.m3u8?token=${token}`);
     assert.equal(run.status, 0, `ffmpeg failed:\n${run.stderr}\n${gate.output()}`);
-    assert.doesNotMatch(run.stderr, /40[13]|Forbidden|Unauthorized/, 'no refusal on the way');
+    // (ffmpeg's own wording; its log also prints pointers such as 0x5640364..., never matched.)
+    assert.doesNotMatch(run.stderr, /HTTP error 4\d\d|Server returned 4\d\d/, 'no refusal on the way');
     const read = new Set(keysRead(from));
     // (ffmpeg's HLS reader plays no subtitle rendition: the WebVTT segments are checked below.)
     const expected = demoFiles.filter((f) => /^(480p|1080p|audio_aac)\/(init\.mp4|seg-\d+\.m4s)$/.test(f));
