@@ -3,6 +3,8 @@
 // log, the playback token and its refresh before `exp`. Owns the refresh timer.
 
 export const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
+// The request log's length at most (about 11 hours of 4-second segments).
+const MAX_LOGGED = 10_000;
 
 /** A coded Error (the decision's code, or the guard's own), as playgate's errors are. */
 export function coded(code, message) {
@@ -116,6 +118,8 @@ export function guardCore(options, fail) {
     },
     log(url, verdict) {
       requests.push({ url, allowed: verdict.allowed, reason: verdict.reason });
+      // A live stream runs for days: the log keeps the latest MAX_LOGGED requests.
+      if (requests.length > MAX_LOGGED) requests.splice(0, requests.length - MAX_LOGGED);
     },
     start() {
       schedule();

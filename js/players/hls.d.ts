@@ -28,6 +28,7 @@ export interface GuardedRequest {
 }
 
 export interface PlayerGuard {
+  /** The requests the guard saw, in order: the latest 10,000. */
   readonly requests: GuardedRequest[];
   /** Puts the player's loaders back and stops refreshing. */
   detach(): void;

@@ -66,3 +66,11 @@ test('a refresh that keeps failing is retried with back-off, then at exp a fatal
   assert.equal(core.token, null);
   assert.deepEqual(core.check('https://edge.example/demo/480p/seg-1.m4s', 'SD'), { allowed: false, reason: 'TOKEN_EXPIRED' });
 });
+
+test('the request log keeps the latest 10,000 requests (a live stream runs for days)', () => {
+  const core = guardCore({ decision: HD }, () => {});
+  for (let i = 0; i < 10_050; i++) core.log(`https://edge.example/demo/1080p/seg-${i}.m4s`, { allowed: true, reason: null });
+  assert.equal(core.requests.length, 10_000);
+  assert.equal(core.requests[0].url, 'https://edge.example/demo/1080p/seg-50.m4s');
+  assert.equal(core.requests.at(-1).url, 'https://edge.example/demo/1080p/seg-10049.m4s');
+});
