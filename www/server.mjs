@@ -1,11 +1,15 @@
-// Zero-dependency static server for the playgate demo page and the browser test harness.
+// The server of `./build.sh serve`: the player demo (index.html, issue 17), the decision
+// playground (playground.html) and the browser test harness (harness.html).
 //
 //   /           -> www/                  (this directory)
 //   /pkg/       -> the built package     (env PLAYGATE_PKG, default <repo>/pkg)
 //   /vectors/   -> the test vectors      (env PLAYGATE_VECTORS, default <repo>/tests/vectors)
+//   /build/     -> the demo page's bundle, /api/ its back end (with `demo`: demo-stack.mjs,
+//                  which also starts the cache emulator and the edge gate in workerd)
 //
-// Binds 127.0.0.1 only. `node www/server.mjs` listens on $PORT (default 8080) and prints the URL;
-// tests call `start({ port: 0, pkgDir })` and get `{ url, close }`.
+// Binds 127.0.0.1 only. `node www/server.mjs` listens on $PORT (default 8080), starts the demo
+// and prints its URL; Ctrl-C stops every process it started. Tests call
+// `start({ port: 0, pkgDir, demo? })` and get `{ url, close, stack }`.
 // Files are read on every request and sent with `Cache-Control: no-store`, so a rebuilt pkg/ is
 // picked up by a reload.
 
@@ -68,6 +72,7 @@ function route(pathname, mounts) {
   const segments = decoded.split('/');
   if (segments.some((s) => s === '..' || s === '.')) return 403;
   for (const [prefix, root] of mounts) {
+    if (root === null) continue; // a mount not in use (/build/ without the demo)
     if (decoded === prefix.slice(0, -1)) return { redirect: prefix };
     if (decoded.startsWith(prefix)) return { root, rel: decoded.slice(prefix.length) };
   }
@@ -138,21 +143,27 @@ function handler(mounts) {
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
 export async function start({
-  port = 0, pkgDir = DEFAULT_PKG_DIR, vectorsDir = DEFAULT_VECTORS_DIR, wwwDir = WWW_DIR, cache = false,
+  port = 0, pkgDir = DEFAULT_PKG_DIR, vectorsDir = DEFAULT_VECTORS_DIR, wwwDir = WWW_DIR, cache = false, demo = false,
+  gatePort = 0, log = () => {},
 } = {}) {
   // With `cache`, a cache emulator on another loopback port holds the demo's entitlement
   // documents and media keys; /demo-config.json tells the page where it is and hands it a token.
-  const demo = cache ? await startDemoCache() : null;
+  const demoCache = cache ? await startDemoCache() : null;
   // Longest prefix first; '/' last.
   const mounts = [
+    ['/build/', null], // with `demo`: the bundled player page (demo-stack.mjs)
     ['/pkg/', path.resolve(pkgDir)],
     ['/vectors/', path.resolve(vectorsDir)],
     ['/', path.resolve(wwwDir)],
   ];
   const serveFiles = handler(mounts);
-  const server = http.createServer((req, res) => {
+  let stack = null;
+  const server = http.createServer(async (req, res) => {
+    if (stack !== null && (req.url || '').startsWith('/api/')) {
+      if (await stack.handle(req, res, new URL(req.url, 'http://page'))) return;
+    }
     if ((req.url || '').split('?')[0] === '/demo-config.json') {
-      send(res, 200, JSON.stringify(demo?.config ?? { cacheUrl: null }), { 'Content-Type': 'application/json; charset=utf-8' });
+      send(res, 200, JSON.stringify(demoCache?.config ?? { cacheUrl: null }), { 'Content-Type': 'application/json; charset=utf-8' });
       return;
     }
     serveFiles(req, res);
@@ -166,16 +177,33 @@ export async function start({
     });
   });
   const actual = server.address().port;
+  if (demo) {
+    // The player demo: the emulator, the media and the gate in workerd behind this page, which
+    // they know by its origin (the gate's CORS list).
+    try {
+      const { startDemoStack } = await import('./demo-stack.mjs');
+      stack = await startDemoStack({
+        pageOrigins: [`http://${HOST}:${actual}`, `http://localhost:${actual}`], pkgDir: path.resolve(pkgDir), gatePort, log,
+      });
+    } catch (error) {
+      server.close();
+      if (demoCache) await demoCache.close();
+      throw error;
+    }
+    mounts[0][1] = stack.pageDir;
+  }
   return {
     url: `http://${HOST}:${actual}/`,
     port: actual,
-    cache: demo?.config ?? null,
+    cache: demoCache?.config ?? null,
+    stack,
     close: async () => {
       await new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections?.();
       });
-      if (demo) await demo.close();
+      if (stack) await stack.close();
+      if (demoCache) await demoCache.close();
     },
   };
 }
@@ -228,13 +256,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     console.error(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}`);
     process.exit(2);
   }
-  const server = await start({ port, cache: true });
-  const { url, cache } = server;
-  console.log(`playgate demo: ${url}  (harness: ${url}harness.html)`);
-  console.log(`  cache emulator (HTTP API, media keys): ${cache.cacheUrl}`);
-  console.log(`  /pkg/     -> ${path.resolve(DEFAULT_PKG_DIR)}`);
-  console.log(`  /vectors/ -> ${path.resolve(DEFAULT_VECTORS_DIR)}`);
-  const stop = () => server.close().finally(() => process.exit(0)); // removes the media folder too
+  // Progress on stderr; stdout gets the one URL to open.
+  const server = await start({ port, cache: true, demo: true, log: (line) => console.error(`playgate demo: ${line}`) });
+  console.log(`playgate demo: ${server.url}`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    server.close().finally(() => process.exit(0)); // stops workerd and the emulators, removes temp folders
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

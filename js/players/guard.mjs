@@ -116,10 +116,13 @@ export function guardCore(options, fail) {
     get token() {
       return token;
     },
+    /** Logs a request; the entry's `status` is the answer's HTTP status once it comes (0: none came). */
     log(url, verdict) {
-      requests.push({ url, allowed: verdict.allowed, reason: verdict.reason });
+      const entry = { url, allowed: verdict.allowed, reason: verdict.reason, status: null };
+      requests.push(entry);
       // A live stream runs for days: the log keeps the latest MAX_LOGGED requests.
       if (requests.length > MAX_LOGGED) requests.splice(0, requests.length - MAX_LOGGED);
+      return entry;
     },
     start() {
       schedule();

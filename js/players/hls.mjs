@@ -51,7 +51,8 @@ export function guardHls(hls, options) {
   class GuardedLoader extends Base {
     load(context, config, callbacks) {
       const verdict = core.check(context.url, qualityOf(context));
-      core.log(context.url, verdict);
+      const entry = core.log(context.url, verdict);
+      this.playgateEntry = entry;
       if (!verdict.allowed) {
         // Refused before anything is sent: the error carries the code; hls.js does not retry a 403.
         const stats = this.stats;
@@ -63,24 +64,37 @@ export function guardHls(hls, options) {
       }
       context.url = core.withToken(context.url);
       if (core.token !== null && core.tokenIn === 'header') context.headers = { ...context.headers, Authorization: `Bearer ${core.token}` };
-      if (context.type === 'manifest' && core.cap !== null) {
-        const onSuccess = callbacks.onSuccess;
-        callbacks = {
-          ...callbacks,
-          onSuccess(response, stats, ctx, details) {
-            if (typeof response.data === 'string' && response.data.includes('#EXT-X-STREAM-INF')) {
-              try {
-                response.data = filterManifest(response.data, { maxQuality: core.cap }).text;
-              } catch (error) {
-                fail(error);
-                return;
-              }
+      const capMaster = context.type === 'manifest' && core.cap !== null;
+      const { onSuccess, onError, onTimeout } = callbacks;
+      callbacks = {
+        ...callbacks,
+        onSuccess(response, stats, ctx, details) {
+          entry.status = response.code ?? 200;
+          if (capMaster && typeof response.data === 'string' && response.data.includes('#EXT-X-STREAM-INF')) {
+            try {
+              response.data = filterManifest(response.data, { maxQuality: core.cap }).text;
+            } catch (error) {
+              fail(error);
+              return;
             }
-            onSuccess(response, stats, ctx, details);
-          },
-        };
-      }
+          }
+          onSuccess(response, stats, ctx, details);
+        },
+        onError(error, ctx, details, stats) {
+          entry.status = error?.code ?? 0;
+          onError(error, ctx, details, stats);
+        },
+        onTimeout(stats, ctx, details) {
+          entry.status = 0;
+          onTimeout?.(stats, ctx, details);
+        },
+      };
       super.load(context, config, callbacks);
+    }
+
+    abort() {
+      if (this.playgateEntry?.status === null) this.playgateEntry.status = 0; // no answer will come
+      super.abort();
     }
   }
 

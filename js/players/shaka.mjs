@@ -18,6 +18,8 @@ const MAX_HEIGHT = { SD: 719, HD: 1080, UHD1: 2160, UHD2: Infinity };
 // shaka.net.NetworkingEngine.RequestType.MANIFEST (stable since Shaka 2).
 const MANIFEST = 0;
 const QUALITY_BY_RANK = Object.keys(RANKS);
+// Requests awaiting their answer's status at most (a stalled request is dropped from this map only).
+const MAX_PENDING = 256;
 
 /** The quality of a video stream from its height, as filterManifest reads a rendition's. */
 function qualityOfStream(stream) {
@@ -43,17 +45,36 @@ export function guardShaka(player, options) {
   const engine = player.getNetworkingEngine();
   if (!engine) throw coded('INVALID_ARGUMENT', 'player: has no networking engine (attach it to a video element first)');
 
+  // The log entries of requests sent and not yet answered, by the URI sent: the answer's status
+  // goes on its entry (a response filter sees a success, the player's error and the engine's
+  // retry events a failure, each naming the URI).
+  const pending = new Map();
+  const answered = (uri, status) => {
+    const entry = pending.get(uri);
+    if (entry === undefined) return;
+    entry.status = status;
+    pending.delete(uri);
+  };
   const requestFilter = (type, request, context) => {
     const url = request.uris[0];
     const verdict = failure !== null ? { allowed: false, reason: failure.code } : core.check(url, qualityOfStream(context?.stream));
-    core.log(url, verdict);
+    const entry = core.log(url, verdict);
     if (!verdict.allowed) throw coded(verdict.reason, `playgate refused ${url}: ${verdict.reason}`);
     if (core.token !== null) {
       if (core.tokenIn === 'header') request.headers.Authorization = `Bearer ${core.token}`;
       else request.uris = request.uris.map((u) => core.withToken(u));
     }
+    if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value);
+    pending.set(request.uris[0], entry);
+  };
+  // shaka.util.Error: BAD_HTTP_STATUS (1001) has [uri, status, ...], HTTP_ERROR and TIMEOUT [uri, ...].
+  const onFailure = (event) => {
+    const error = event?.detail ?? event?.error;
+    const uri = error?.data?.[0];
+    if (typeof uri === 'string') answered(uri, error.code === 1001 && typeof error.data[1] === 'number' ? error.data[1] : 0);
   };
   const responseFilter = (type, response) => {
+    answered(response.originalUri ?? response.uri, response.status ?? 200);
     if (type !== MANIFEST || core.cap === null) return;
     const text = new TextDecoder().decode(response.data);
     if (!text.includes('<MPD') && !text.includes('#EXT-X-STREAM-INF')) return;
@@ -61,6 +82,8 @@ export function guardShaka(player, options) {
   };
   engine.registerRequestFilter(requestFilter);
   engine.registerResponseFilter(responseFilter);
+  player.addEventListener?.('error', onFailure);
+  engine.addEventListener?.('retry', onFailure);
   if (core.cap !== null) player.configure({ restrictions: { maxHeight: MAX_HEIGHT[core.cap] } });
   core.start();
   return {
@@ -69,6 +92,8 @@ export function guardShaka(player, options) {
       core.stop();
       engine.unregisterRequestFilter(requestFilter);
       engine.unregisterResponseFilter(responseFilter);
+      player.removeEventListener?.('error', onFailure);
+      engine.removeEventListener?.('retry', onFailure);
     },
   };
 }

@@ -1,6 +1,6 @@
 // Headless Chromium against the web build, served by www/server.mjs on 127.0.0.1.
 //   (a) www/harness.html runs every case of the decision vectors: all must pass, none may be missing;
-//   (b) www/index.html shows the default decision (allowed, UHD1), a denial when the country
+//   (b) www/playground.html shows the default decision (allowed, UHD1), a denial when the country
 //       leaves the region, and an entitlement error with its code.
 // Env: PLAYGATE_PKG (package dir, default <repo>/pkg), PLAYGATE_VECTORS (vectors dir, default
 // <repo>/tests/vectors), PLAYGATE_SCREENSHOT (optional: write a PNG of the demo page there).
@@ -108,8 +108,8 @@ test('web build in headless Chromium', { timeout: 60_000 }, async (t) => {
     assert.equal(results.manifests.passed, manifests.count);
   });
 
-  await t.test('index.html decides live', async (t2) => {
-    const { page, problems } = await openPage(t2, 'index.html');
+  await t.test('playground.html decides live', async (t2) => {
+    const { page, problems } = await openPage(t2, 'playground.html');
     await page.waitForSelector('body[data-ready="true"]');
 
     const decisionJson = async () => JSON.parse(await page.locator('#decision-json').textContent());
@@ -201,7 +201,7 @@ test('web build in headless Chromium', { timeout: 60_000 }, async (t) => {
     await cacheScenarios(t2, fixture.emu, fixture.clock, run, 'worker', fixture);
   });
 
-  await t.test('index.html with the cache emulator: store decisions and media gating', async (t2) => {
+  await t.test('playground.html with the cache emulator: store decisions and media gating', async (t2) => {
     const withCache = await start({ port: 0, pkgDir: PKG_DIR, vectorsDir: VECTORS_DIR, cache: true });
     t2.after(() => withCache.close());
     const context = await browser.newContext();
@@ -211,7 +211,7 @@ test('web build in headless Chromium', { timeout: 60_000 }, async (t) => {
     const problems = [];
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     page.on('response', (res) => { if (res.status() >= 400) problems.push(`HTTP ${res.status()} ${res.url()}`); });
-    await page.goto(new URL('index.html', withCache.url).href, { waitUntil: 'load' });
+    await page.goto(new URL('playground.html', withCache.url).href, { waitUntil: 'load' });
     await page.waitForSelector('body[data-ready="true"]');
     // viewer-42 holds the seed document (premium tier, capped at UHD1 by the demo policy).
     await page.waitForSelector('#store-verdict[data-state="allowed"]');
