@@ -4,8 +4,10 @@
 #   ./build.sh setup   install what is missing (wasm target, wasm-bindgen CLI, Chromium, ffmpeg, npm tools)
 #   ./build.sh build   release wasm -> wasm-bindgen (web, nodejs, bundler) -> wasm-opt -> pkg/
 #   ./build.sh test    setup + build + every test; the last line is "N passed, M failed"
-#   ./build.sh serve   build and serve the demo (www/) on http://127.0.0.1:8080 (PORT=... to change),
-#                      with a cache HTTP API emulator on another loopback port (EMULATOR_PORT=...)
+#   ./build.sh serve   build and serve the demo on http://127.0.0.1:8080 (PORT=... to change): the
+#                      page, the cache emulator with the media (made once with ffmpeg) and the edge
+#                      gate in workerd, each on its own loopback port; Ctrl-C stops them all
+#   ./build.sh screenshot   refresh docs/demo.png (the README's picture) from the demo's end-to-end test
 #   ./build.sh emulator [--port N] [--media DIR]   the cache emulator alone (prints a dev token)
 #   ./build.sh bench   build and run the Node and workerd benchmarks and the soak (tables printed and written to bench/results/)
 #   ./build.sh size-parts   what each part of the player and edge modules costs (part of bench)
@@ -298,6 +300,16 @@ serve() {
 
 # What each part of the player module costs (issue 14): the binding crate built with each part's
 # cargo feature alone, optimised as `bundle` does; bench/size-parts.mjs prints the table.
+# The README's picture: the demo's end-to-end forge test writes it (tests/node/demo.test.mjs, a
+# standard viewer at 1280 px), and ffmpeg keeps it small (a 128-colour palette, no dithering).
+screenshot() {
+  local raw="$ROOT/target/screenshots/readme-raw.png"
+  PLAYGATE_README_SHOT="$raw" node --test --test-name-pattern='^forge=1' tests/node/demo.test.mjs
+  ffmpeg -loglevel error -y -i "$raw" \
+    -vf 'split[a][b];[a]palettegen=max_colors=128:stats_mode=full[p];[b][p]paletteuse=dither=none' docs/demo.png
+  log "docs/demo.png: $(stat -c %s docs/demo.png) bytes"
+}
+
 size_parts() {
   local name features dir
   for name in decisions scopes tokens manifests; do
@@ -348,6 +360,7 @@ main() {
     serve) serve ;;
     bench) bench ;;
     size-parts) setup; build; size_parts ;;
+    screenshot) setup; build; screenshot ;;
     emulator) shift; emulator "$@" ;;
     fuzz) shift; setup; fuzz_all "${1:-60}" ;;
     clean) rm -rf "$PKG" target ;;

@@ -6,7 +6,7 @@
 // decoder's picture height. No page may log a console error (the forge's own 403 is the one
 // failed load a page shows, and only where the forge runs).
 // Screenshots of each state go to target/screenshots/ (ignored); PLAYGATE_README_SHOT=<file>
-// also writes the README's picture (`./build.sh screenshot`).
+// also writes the README's picture from the forge test (`./build.sh screenshot`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -136,6 +136,8 @@ test('forge=1: the edge answers the forged request 403 with its code, and the pa
   const forged = network.find((n) => n.url.startsWith(`${gateUrl}/movie_id_123/2160p/`));
   assert.equal(forged?.status, 403, 'the network log has the forged request and its 403');
   assert.match(await page.locator('#forge-result').textContent(), /403 QUALITY_EXCEEDS_ENTITLEMENT/);
+  await page.waitForFunction(() => document.querySelector('video').currentTime > 3, null, { timeout: 30_000 });
+  if (process.env.PLAYGATE_README_SHOT) await page.screenshot({ path: process.env.PLAYGATE_README_SHOT });
   // Chromium logs the failed load of the forged URL; nothing else may be an error.
   assert.deepEqual(consoleErrors.filter((e) => !(e.text.includes('status of 403') && e.url.startsWith(`${gateUrl}/movie_id_123/2160p/`))), []);
   // Premium has no rung above its cap: its forge asks for another title, outside its token's scope.
@@ -233,6 +235,5 @@ for (const width of [1280, 390]) {
     assert.ok(scrollWidth <= width, `no horizontal scrolling: the page is ${scrollWidth} px wide`);
     assert.deepEqual(consoleErrors, []);
     await page.screenshot({ path: path.join(SHOTS, `standard-${width}.png`), fullPage: true });
-    if (width === 1280 && process.env.PLAYGATE_README_SHOT) await page.screenshot({ path: process.env.PLAYGATE_README_SHOT });
   });
 }
