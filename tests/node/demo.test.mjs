@@ -187,6 +187,38 @@ test('least privilege: a viewer\'s cache token reads its own document only; its 
   assert.equal((await other.json()).code, 'SCOPE_DENIED');
 });
 
+test('an edited entitlement is stored, decided and enforced; a bad one is refused with its code', { timeout: 90_000 }, async (t) => {
+  const { page, network, consoleErrors, demo } = await open(t, '?viewer=basic&title=movie_id_123');
+  t.after(() => fetch(`${server.url}api/entitlement?viewer=basic`, { method: 'DELETE' }));
+  await page.waitForFunction(() => window.playgateDemo.playing, null, { timeout: 30_000 });
+  assert.equal((await demo()).decision.maxQuality, 'SD');
+  await page.click('#edit');
+  const doc = JSON.parse(await page.inputValue('#document'));
+  await page.fill('#document', JSON.stringify({ ...doc, subscription_level: 'standard' }));
+  await page.click('#apply');
+  await page.waitForFunction(() => window.playgateDemo.decision?.maxQuality === 'HD' && window.playgateDemo.height === 1080, null, { timeout: 30_000 });
+  assert.ok(network.some((n) => n.url.startsWith(`${gateUrl}/movie_id_123/1080p/seg-`) && n.status === 200), 'the edge now serves HD: the new token carries the new cap');
+  await page.fill('#document', '{"region": 42}');
+  await page.click('#apply');
+  await page.waitForFunction(() => document.getElementById('editor-error').textContent !== '');
+  assert.match(await page.textContent('#editor-error'), /^INVALID_ENTITLEMENT: .*region/);
+  assert.equal((await demo()).decision.maxQuality, 'HD', 'a refused document changes nothing');
+  assert.deepEqual(consoleErrors.filter((e) => !e.text.includes('status of 400')), []);
+});
+
+test('the playground page loads without a console error', { timeout: 60_000 }, async (t) => {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.goto(`${server.url}playground.html`);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.screenshot({ path: path.join(SHOTS, 'playground.png'), fullPage: true });
+  assert.deepEqual(consoleErrors, []);
+});
+
 test('the harness on the served demo passes every vector of every module', { timeout: 60_000 }, async (t) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   t.after(() => context.close());
