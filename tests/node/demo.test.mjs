@@ -9,6 +9,7 @@
 // also writes the README's picture from the forge test (`./build.sh screenshot`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -269,3 +270,28 @@ for (const width of [1280, 390]) {
     await page.screenshot({ path: path.join(SHOTS, `standard-${width}.png`), fullPage: true });
   });
 }
+
+test('`node www/server.mjs` (what ./build.sh serve runs) prints one URL; Ctrl-C stops the page, the emulator and workerd', { timeout: 90_000 }, async () => {
+  const child = spawn(process.execPath, [path.join(REPO, 'www', 'server.mjs')], { env: { ...process.env, PORT: '0', PLAYGATE_PKG: PKG }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c) => { out += c; });
+  child.stderr.on('data', (c) => { err += c; });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const until = Date.now() + 60_000;
+  while (!out.includes('\n') && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  const lines = out.trim().split('\n');
+  assert.equal(lines.length, 1, `stdout: ${out}\nstderr: ${err}`);
+  const url = /^playgate demo: (http:\/\/127\.0\.0\.1:\d+\/)$/.exec(lines[0])?.[1];
+  assert.ok(url, lines[0]);
+  const config = await (await fetch(`${url}api/config`)).json();
+  assert.equal((await fetch(url)).status, 200);
+  const up = await fetch(`${config.gateUrl}/movie_id_123/playlist.m3u8`);
+  assert.equal(up.status, 401, 'the gate answers (no token)');
+  assert.equal((await fetch(`${config.cacheUrl}/cache/entitlements?key=viewer-premium`)).status, 401, 'the emulator answers (no token)');
+  child.kill('SIGINT');
+  assert.deepEqual(await exited, { code: 0, signal: null });
+  for (const gone of [url, config.gateUrl, config.cacheUrl]) {
+    await assert.rejects(fetch(gone, { signal: AbortSignal.timeout(2000) }), `${gone} still answers after Ctrl-C`);
+  }
+});
