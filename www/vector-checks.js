@@ -166,7 +166,7 @@ export function scopePlanMatchesExplain(lib, c) {
     checked += run.checked;
     failures.push(...run.failures);
   }
-  return ruleResult(rule, failures, { note: [`${checked} checks`, ...notes].join('; ') });
+  return ruleResult(rule, failures, { note: [checked ? `${checked} checks` : 'no scope to check', ...notes].join('; '), checked });
 }
 
 /** The SDK's super-user class: the protobuf it sent reads as the super-user scope (as in tests/momento.rs). */
@@ -237,8 +237,10 @@ export function fuzzRegressionHolds(lib, c) {
     return { rule, failures: [{ why: 'reading the scope threw', expected: c.error ? { threw: c.error } : { read: true }, actual: describeError(error) }] };
   }
   if (c.error) return { rule, failures: [{ why: 'the scope was read', expected: { threw: c.error }, actual: { read: true } }] };
+  let checks = 0;
   for (const [list, topic] of [['checks', false], ['topicChecks', true]]) {
     for (const [op, cache, key, allowed] of c[list] ?? []) {
+      checks++;
       const label = `${topic ? 'allowsTopic' : 'allows'}(${op}, ${JSON.stringify(cache)}, ${JSON.stringify(key)})`;
       const got = topic ? scope.allowsTopic(op, cache, key) : scope.allows(op, cache, key);
       if (got !== allowed) failures.push({ why: label, expected: allowed, actual: got });
@@ -251,7 +253,7 @@ export function fuzzRegressionHolds(lib, c) {
     json = scope.toJSON();
   } catch (error) {
     if (c.toJson !== (error && error.code)) failures.push({ why: 'toJSON threw', expected: { toJson: c.toJson }, actual: describeError(error) });
-    return { rule, failures };
+    return { rule, failures, note: `${checks} checks; toJSON ${c.toJson}` };
   }
   if (c.toJson !== 'ok') {
     failures.push({ why: 'toJSON gave a JSON form', expected: { toJson: c.toJson }, actual: json });
@@ -259,7 +261,7 @@ export function fuzzRegressionHolds(lib, c) {
     const again = lib.PermissionScope.fromJson(json).toJSON();
     if (!deepEqual(again, json)) failures.push({ why: 'toJSON does not read back to itself', expected: json, actual: again });
   }
-  return { rule, failures };
+  return { rule, failures, note: `${checks} checks; toJSON reads back` };
 }
 
 export const FUZZ_REGRESSION_RULES = [fuzzRegressionHolds];
