@@ -234,6 +234,23 @@ test('web build in headless Chromium', { timeout: 120_000 }, async (t) => {
     assert.match(await page.locator('#module-tokens .load-error').textContent(), /a case was lost/);
   });
 
+  await t.test('harness.html without a web build: every module failed, with the reason', async (t2) => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'playgate-no-pkg-'));
+    t2.after(() => rmSync(empty, { recursive: true, force: true }));
+    const other = await start({ port: 0, pkgDir: empty, vectorsDir: VECTORS_DIR });
+    t2.after(() => other.close());
+    const { page, problems, results } = await harnessResults(t2, other.url);
+    assert.ok(problems.some((p) => p.includes('/pkg/web/index.js')), 'the missing module is the only problem');
+    assert.match(results.error, /the web build did not load/);
+    for (const key of Object.keys(HARNESS_MODULES)) {
+      assert.equal(results.modules[key].failed, 1, key);
+      assert.equal(results.modules[key].passed, 0, key);
+    }
+    assert.equal(results.failed, 1);
+    assert.equal(results.failures[0].name, '(load)');
+    assert.match(await page.locator('#summary').textContent(), /^Failures: 0 passed, 5 failed/);
+  });
+
   await t.test('index.html decides live', async (t2) => {
     const { page, problems } = await openPage(t2, 'index.html');
     await page.waitForSelector('body[data-ready="true"]');
