@@ -19,7 +19,7 @@ import { VECTOR_KINDS, runVectorFile } from './vector-checks.js';
 
 const MODULES = [
   { key: 'decisions', title: 'Decisions', file: 'decisions.json', api: 'Policy.evaluate', about: 'Policy + Entitlement → decision, or a coded error (www/vectors.js).' },
-  { key: 'scopes', title: 'Scopes', file: VECTOR_KINDS.scopes.file, api: 'PermissionScope', about: 'The scopes Momento’s SDK sent: the JSON form answers as the SDK’s protobuf; never wider where the SDK dropped item selectors; allows (JS check plan) = explain (wasm).' },
+  { key: 'scopes', title: 'Scopes', file: VECTOR_KINDS.scopes.file, api: 'PermissionScope', about: 'The scopes Momento’s SDK sent: the JSON form answers as the SDK’s protobuf; never wider where the SDK dropped item selectors; the SDK’s super user reads as the super user; allows (JS check plan) = explain (wasm).' },
   { key: 'tokens', title: 'Tokens', file: VECTOR_KINDS.tokens.file, api: 'decodeMomentoToken', about: 'Momento token strings decode as the SDK decodes them, or are MALFORMED_TOKEN where the SDK refuses them.' },
   { key: 'fuzzRegressions', title: 'Fuzz regressions', file: VECTOR_KINDS.fuzzRegressions.file, api: 'PermissionScope', about: 'Scopes that fuzzing and the property tests found mishandled (issue 11), replayed through the JS layer: reads, checks (plan and wasm), toJSON.' },
   { key: 'manifests', title: 'Manifests', file: VECTOR_KINDS.manifests.file, api: 'filterManifest', about: 'Every input form (text, bytes, ArrayBuffer) filters to the expected output or coded error; the output filters to itself.' },
