@@ -1,122 +1,182 @@
-// Runs tests/vectors/decisions.json through the web build and publishes the outcome as
-// window.__results = { passed, failed, failures: [{ name, expected, actual }], total, error?,
-// manifests }, total being the file's `count`; `manifests` is the same summary for
-// tests/vectors/manifests.json through the player module's filterManifest (what a web player
-// imports). window.__results is set exactly once, also when loading fails (then
-// failed >= 1 and `error` says why).
+// Runs the shared vectors of every module through the web build (/pkg/web/index.js: decisions,
+// scopes, token decoding, manifest filtering) with the rules the Node tests use (www/vectors.js
+// for decisions, www/vector-checks.js for the rest), shows one pass/fail table per module, and
+// publishes the outcome once, also when loading fails:
+//
+//   window.__results = {
+//     passed, failed, failures: [{ name, expected, actual, why, rule }], total,   // the decision vectors
+//     manifests: { passed, failed, failures, total, notRun },                    // = modules.manifests
+//     modules: { decisions, scopes, tokens, fuzzRegressions, manifests },        // each as `manifests`, + file, ms, error?
+//     overall: { passed, failed, notRun, total },                                // every module
+//     error?,                                                                    // why something did not load
+//   }
+//
+// `total` is the file's `count` (www/vectors.js checkVectors refuses a file whose count is not its
+// number of cases); `notRun` lists the cases no rule applies to in a browser, each with the reason.
+// A module whose file or library did not load has failed >= 1 and `error`.
 import { runCase, checkCase, checkVectors } from './vectors.js';
+import { VECTOR_KINDS, runVectorFile } from './vector-checks.js';
+
+const MODULES = [
+  { key: 'decisions', title: 'Decisions', file: 'decisions.json', api: 'Policy.evaluate', about: 'Policy + Entitlement → decision, or a coded error (www/vectors.js).' },
+  { key: 'scopes', title: 'Scopes', file: VECTOR_KINDS.scopes.file, api: 'PermissionScope', about: 'The scopes Momento’s SDK sent: the JSON form answers as the SDK’s protobuf; never wider where the SDK dropped item selectors; the SDK’s super user reads as the super user; allows (JS check plan) = explain (wasm).' },
+  { key: 'tokens', title: 'Tokens', file: VECTOR_KINDS.tokens.file, api: 'decodeMomentoToken', about: 'Momento token strings decode as the SDK decodes them, or are MALFORMED_TOKEN where the SDK refuses them.' },
+  { key: 'fuzzRegressions', title: 'Fuzz regressions', file: VECTOR_KINDS.fuzzRegressions.file, api: 'PermissionScope', about: 'Scopes that fuzzing and the property tests found mishandled (issue 11), replayed through the JS layer: reads, checks (plan and wasm), toJSON.' },
+  { key: 'manifests', title: 'Manifests', file: VECTOR_KINDS.manifests.file, api: 'filterManifest', about: 'Every input form (text, bytes, ArrayBuffer) filters to the expected output or coded error; the output filters to itself.' },
+];
 
 const summary = document.getElementById('summary');
-const tbody = document.querySelector('#results tbody');
+const counts = document.getElementById('module-counts');
+const container = document.getElementById('modules');
 
-function cell(row, text, className) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) td.className = className;
-  row.appendChild(td);
-  return td;
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'className') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children.filter((c) => c !== undefined && c !== null));
+  return node;
 }
 
 function show(value) {
+  if (typeof value === 'string') return value;
   return JSON.stringify(value, (_, v) => (v === undefined ? '(undefined)' : v));
 }
 
-async function main() {
-  const lib = await import('/pkg/web/index.js');
-  await lib.default();
-  const response = await fetch('/vectors/decisions.json', { cache: 'no-store' });
-  if (!response.ok) throw new Error(`GET /vectors/decisions.json: HTTP ${response.status}`);
-  const vectors = checkVectors('decisions.json', await response.json());
-  if (vectors.description) document.title += ` — ${vectors.description}`;
-
-  let passed = 0;
-  const failures = [];
-  vectors.cases.forEach((c, i) => {
-    let failure;
-    try {
-      failure = checkCase(c, runCase(lib, vectors, c));
-    } catch (error) {
-      // A malformed vector or a crash of the harness itself: a failure, never a silent skip.
-      failure = { name: c && c.name, expected: c && (c.expect ?? { error: c.expectError }), actual: { harnessError: String(error && error.stack || error) }, why: String(error && error.message) };
-    }
-    const row = document.createElement('tr');
-    cell(row, String(i + 1));
-    cell(row, String(c && c.name));
-    cell(row, String((c && c.source) ?? ''));
-    if (failure) {
-      failures.push({ name: failure.name ?? `#${i + 1}`, expected: failure.expected, actual: failure.actual });
-      row.className = 'fail';
-      cell(row, 'FAIL', 'outcome');
-      const td = cell(row, '');
-      const why = document.createElement('div');
-      why.textContent = failure.why;
-      const pre = document.createElement('pre');
-      pre.textContent = `expected ${show(failure.expected)}\nactual   ${show(failure.actual)}`;
-      td.append(why, pre);
-    } else {
-      passed++;
-      row.className = 'pass';
-      cell(row, 'pass', 'outcome');
-      cell(row, c.expectError !== undefined ? `throws ${c.expectError}` : show(c.expect ?? {}));
-    }
-    tbody.appendChild(row);
-  });
-  return { passed, failed: failures.length, failures, total: vectors.count, manifests: await manifests() };
+/** The decision vectors as one rule of www/vectors.js, in the shape of vector-checks.js rules. */
+function decisionRule(vectors) {
+  return function decision(lib, c) {
+    const failure = checkCase(c, runCase(lib, vectors, c));
+    const note = c.expectError !== undefined ? `throws ${c.expectError}` : show(c.expect ?? {});
+    return { rule: 'decision', failures: failure ? [{ why: failure.why, expected: failure.expected, actual: failure.actual }] : [], note };
+  };
 }
 
-/** One manifest case: null when it holds, else why not. */
-function manifestFailure(lib, c) {
-  const input = c.inputBase64 !== undefined ? Uint8Array.from(atob(c.inputBase64), (ch) => ch.charCodeAt(0)) : c.input;
-  const options = Object.prototype.hasOwnProperty.call(c, 'maxQuality') ? { maxQuality: c.maxQuality } : {};
-  let got;
+async function loadFile(file) {
+  const response = await fetch(`/vectors/${file}`, { cache: 'no-store' });
+  if (!response.ok) throw new Error(`GET /vectors/${file}: HTTP ${response.status}`);
+  return checkVectors(file, await response.json());
+}
+
+/** One module: its file run with its rules; a load failure is a failed module with `error`. */
+async function runModule(lib, module) {
   try {
-    got = lib.filterManifest(input, options);
+    if (lib instanceof Error) throw lib;
+    const file = await loadFile(module.file);
+    const rules = module.key === 'decisions' ? [decisionRule(file)] : VECTOR_KINDS[module.key].rules;
+    return { ...runVectorFile(module.key, rules, lib, file), description: file.description };
   } catch (error) {
-    if (!c.expectError) return `threw ${error && error.code}: ${error && error.message}`;
-    if (error.code !== c.expectError.code) return `threw ${error.code}, expected ${c.expectError.code}`;
-    const where = c.expectError.where;
-    const line = typeof where === 'number' ? where : where && where.line;
-    if (line !== undefined && !error.message.startsWith(`line ${line}:`)) return `message does not start with line ${line}: ${error.message}`;
-    if (where && where.element && !error.message.includes(`<${where.element}>`)) return `message does not name <${where.element}>: ${error.message}`;
-    return null;
+    const why = String((error && error.message) || error);
+    return {
+      passed: 0, failed: 1, notRun: [], total: undefined, cases: [], error: why,
+      failures: [{ name: '(load)', rule: 'load', why, expected: `${module.file} loaded and run`, actual: String((error && error.stack) || error) }],
+    };
   }
-  if (c.expectError) return `returned, expected ${c.expectError.code}`;
-  for (const key of ['format', 'text', 'kept', 'removed']) {
-    if (got[key] !== c.expect[key]) return `${key}: ${show(got[key])}, expected ${show(c.expect[key])}`;
-  }
-  const again = lib.filterManifest(got.text, options);
-  return again.text === got.text && again.removed === 0 ? null : 'filtering the output again changed it';
 }
 
-async function manifests() {
-  const lib = await import('/pkg/web/index.js');
-  await lib.default(); // already initialised by main(): a no-op
-  const response = await fetch('/vectors/manifests.json', { cache: 'no-store' });
-  if (!response.ok) throw new Error(`GET /vectors/manifests.json: HTTP ${response.status}`);
-  const vectors = checkVectors('manifests.json', await response.json());
-  const failures = [];
-  for (const c of vectors.cases) {
-    let why;
-    try {
-      why = manifestFailure(lib, c);
-    } catch (error) {
-      why = `harness error: ${error && error.message}`;
+function caseRow(r, i) {
+  const status = r.status === 'not run' ? 'notrun' : r.status;
+  const nameCell = el('td', { className: 'case' }, el('div', { text: r.name }), r.source ? el('div', { className: 'source', text: r.source }) : undefined);
+  const details = el('td', { className: 'details' });
+  if (r.status === 'not run') {
+    details.append(el('div', { text: r.reason }));
+  } else {
+    for (const applied of r.rules) {
+      const failed = applied.failures.length > 0;
+      const line = el('div', { className: `rule${failed ? ' failed' : ''}` }, el('span', { className: 'rule-name', text: `${failed ? '✗' : '✓'} ${applied.rule}` }));
+      // The note says what held: a failing rule's failures say the rest.
+      if (applied.note && !failed) line.append(el('span', { className: 'muted', text: ` — ${applied.note}` }));
+      details.append(line);
+      for (const f of applied.failures) {
+        details.append(el('div', { className: 'why', text: f.why }));
+        if (f.expected !== null || f.actual !== null) details.append(el('pre', { text: `expected ${show(f.expected)}\nactual   ${show(f.actual)}` }));
+      }
     }
-    if (why) failures.push({ name: c.name, why });
   }
-  return { passed: vectors.cases.length - failures.length, failed: failures.length, failures, total: vectors.count };
+  const label = { pass: 'pass', fail: 'FAIL', notrun: 'not run' }[status];
+  return el('tr', { className: status }, el('td', { className: 'num', text: String(i + 1) }), nameCell, el('td', { className: 'outcome', text: label }), details);
+}
+
+function countText(m) {
+  const parts = [`${m.passed} passed`, `${m.failed} failed`];
+  if (m.notRun.length) parts.push(`${m.notRun.length} not run`);
+  return `${parts.join(', ')}${m.total === undefined ? '' : ` (${m.total} cases)`}`;
+}
+
+function render(module, m) {
+  const ok = m.failed === 0;
+  const section = el('section', { className: `module ${ok ? 'ok' : 'bad'}`, id: `module-${module.key}`, 'data-module': module.key });
+  section.append(el('h2', {},
+    el('span', { text: module.title }), ' ',
+    el('span', { className: 'muted', text: `${module.file} · ${module.api}` }), ' ',
+    el('span', { className: `count ${ok ? 'ok' : 'bad'}`, text: countText(m) }),
+    el('span', { className: 'muted ms', text: `${(m.ms / 1000).toFixed(1)} s` })));
+  section.append(el('p', { className: 'muted small', text: module.about }));
+  if (m.error) section.append(el('p', { className: 'load-error', text: `Not run: ${m.error}` }));
+  const tbody = el('tbody');
+  m.cases.forEach((r, i) => tbody.append(caseRow(r, i)));
+  // File-level rules (enough cases of a kind): a failure row of their own.
+  for (const f of m.failures.filter((x) => x.name === '(file)')) {
+    tbody.append(el('tr', { className: 'fail' }, el('td', { className: 'num', text: '—' }), el('td', { className: 'case', text: '(whole file)' }),
+      el('td', { className: 'outcome', text: 'FAIL' }),
+      el('td', { className: 'details' }, el('div', { className: 'why', text: f.why }), el('pre', { text: `expected ${show(f.expected)}\nactual   ${show(f.actual)}` }))));
+  }
+  if (m.cases.length || tbody.childElementCount) {
+    section.append(el('div', { className: 'table-wrap' }, el('table', { className: 'results' },
+      el('thead', {}, el('tr', {}, el('th', { text: '#' }), el('th', { text: 'case' }), el('th', { text: 'result' }), el('th', { text: 'details' }))),
+      tbody)));
+  }
+  container.append(section);
+  counts.append(el('li', { className: ok ? 'ok' : 'bad' }, el('a', { href: `#module-${module.key}`, text: module.title }), ` ${countText(m)}`));
+}
+
+async function main() {
+  let lib;
+  try {
+    lib = await import('/pkg/web/index.js');
+    await lib.default();
+  } catch (error) {
+    lib = new Error(`the web build did not load: ${(error && error.message) || error}`);
+  }
+  const modules = {};
+  for (const module of MODULES) {
+    const started = performance.now();
+    const m = await runModule(lib, module);
+    m.ms = Math.round(performance.now() - started);
+    render(module, m);
+    const { cases, description, ...published } = m;
+    modules[module.key] = { ...published, file: module.file };
+  }
+  return modules;
+}
+
+function publish(modules, fatal) {
+  const list = Object.values(modules);
+  const overall = {
+    passed: list.reduce((n, m) => n + m.passed, 0),
+    failed: list.reduce((n, m) => n + m.failed, 0) + (fatal ? 1 : 0),
+    notRun: list.reduce((n, m) => n + m.notRun.length, 0),
+    total: list.reduce((n, m) => n + (m.total ?? 0), 0),
+  };
+  const errors = [fatal, ...list.map((m) => m.error && `${m.file}: ${m.error}`)].filter(Boolean);
+  const d = modules.decisions ?? { passed: 0, failed: 1, failures: [{ name: '(harness)', rule: 'load', why: fatal, expected: 'vectors loaded and run', actual: fatal }], total: undefined };
+  const results = {
+    passed: d.passed, failed: d.failed, failures: d.failures, total: d.total,
+    manifests: modules.manifests, modules, overall,
+  };
+  if (errors.length) results.error = errors.join('; ');
+  const ok = overall.failed === 0;
+  summary.textContent = `${ok ? 'All vectors pass' : 'Failures'}: ${overall.passed} passed, ${overall.failed} failed`
+    + `${overall.notRun ? `, ${overall.notRun} not run (no input to run: see their rows)` : ''} (${overall.total} cases in ${list.length} files)`
+    + `${errors.length ? ` — ${results.error}` : ''}`;
+  summary.classList.add(ok ? 'ok' : 'bad');
+  document.title = `${ok ? '✓' : '✗'} ${document.title}`;
+  window.__results = results;
 }
 
 main().then(
-  (results) => {
-    const m = results.manifests;
-    summary.textContent = `${results.passed} passed, ${results.failed} failed (${results.total} cases); manifests: ${m.passed} passed, ${m.failed} failed (${m.total} cases)`;
-    summary.classList.add(results.failed === 0 && m.failed === 0 ? 'ok' : 'bad');
-    window.__results = results;
-  },
-  (error) => {
-    summary.textContent = `Harness error: ${error && error.message}`;
-    summary.classList.add('bad');
-    window.__results = { passed: 0, failed: 1, failures: [{ name: '(harness)', expected: 'vectors loaded and run', actual: String(error && error.stack || error) }], error: String(error && error.message) };
-  },
+  (modules) => publish(modules),
+  (error) => publish({}, `harness error: ${(error && error.stack) || error}`),
 );
