@@ -19,6 +19,21 @@ const REFRESH_BEFORE_SECONDS = 15;
 // The demo runs on loopback: the players start at the top rung they may have (the cap shows at once).
 const LOOPBACK_BITS_PER_SECOND = 50_000_000;
 const LOG_ROWS = 200;
+// What each decision code means to a viewer (docs/decision-rules.md, the checks in order).
+const EXPLAINED = {
+  ENTITLEMENT_NOT_YET_VALID: 'The entitlement has not started yet.',
+  ENTITLEMENT_EXPIRED: 'The entitlement has ended.',
+  COUNTRY_UNKNOWN: 'The viewer\'s country is unknown, and the title is limited by country.',
+  LICENSE_NOT_FOUND: 'The title has no license here.',
+  LICENSE_IS_NOT_VALID: 'The title\'s license is not valid now, here.',
+  CONTENT_NOT_ALLOWED: 'This title is not in the viewer\'s allowed content.',
+  SUBSCRIPTION_NOT_ACTIVE: 'No subscription is active.',
+  NO_CLAIMS: 'The plan grants nothing.',
+  ENTITY_TYPE_NOT_ALLOWED: 'The plan does not include this kind of title.',
+  PERSISTENCE_NOT_ALLOWED: 'Downloads are not included.',
+  COUNTRY_NOT_ALLOWED: 'The viewer is outside the entitlement\'s region.',
+  DEVICE_NOT_ALLOWED: 'This device is not allowed.',
+};
 // A short buffer, ahead and behind: the 20-second clip streams (and streams again when it loops)
 // as a long film would, so requests keep going out and a renewed token shows on them.
 const SHORT_BUFFER = { maxBufferLength: 8, maxMaxBufferLength: 8, backBufferLength: 4 };
@@ -166,10 +181,15 @@ let logShown = '';
 function renderLog() {
   const rows = [...(guard?.requests ?? []).slice(-LOG_ROWS)];
   if (state.forge) rows.push(state.forge);
-  const key = `${rows.length}:${rows.at(0)?.url}:${rows.map((r) => r.status).join(',')}`;
+  const key = `${state.error}:${rows.length}:${rows.at(0)?.url}:${rows.map((r) => r.status).join(',')}`;
   if (key === logShown) return;
   logShown = key;
   const body = $('log').tBodies[0];
+  if (rows.length === 0) {
+    const text = state.error !== null ? 'No request left the page: playgate refused playback before the first one.' : 'No request yet.';
+    body.replaceChildren(element('tr', { className: 'empty' }, element('td', { colSpan: 6, textContent: text })));
+    return;
+  }
   body.replaceChildren(...rows.reverse().map((r) => {
     const { kind, rendition, file } = describe(r.url);
     const forged = r.allowed === null;
@@ -190,7 +210,8 @@ function showRefusal(code, text) {
   if (state.error !== null) return;
   state.error = code;
   const overlay = $('overlay');
-  overlay.replaceChildren(element('div', { textContent: text }), element('div', { className: 'code', textContent: code }));
+  overlay.replaceChildren(element('div', { textContent: text }), element('div', { className: 'code', textContent: code }),
+    EXPLAINED[code] ? element('div', { className: 'why', textContent: EXPLAINED[code] }) : null);
   overlay.hidden = false;
 }
 
