@@ -4,7 +4,10 @@
 // each media playlist every few seconds and each reload brings segment URIs with a fresh
 // `segment_token`, minted for 8 seconds. The player is hls.js without the guard, the playback token
 // in the master's query only (as Safari's native HLS is given one): after the master, the segment
-// tokens are the only credential, so a rotation that failed would show as a 403. Truth comes from
+// tokens are the only credential, so a rotation that failed would show as a 403. The viewer pauses
+// for twice the tokens' lifetime, with a short buffer: the segments hls.js asks for after it were
+// listed by playlists whose tokens have expired (hls.js keeps each segment's init segment, URL
+// and all, from the playlist that first listed it). Truth comes from
 // outside the code under test: Chromium's network log (what was asked for, with which token,
 // answered how), the tokens' own exp fields, and the origin's request log.
 import { test } from 'node:test';
@@ -13,7 +16,9 @@ import { SCOPE, emu, playbackToken, startGate, startLiveOrigin } from './media-s
 import { startPlayerPages } from './player-pages.mjs';
 
 const LIFETIME_SECONDS = 8; // two segment durations: a token outlives its playlist reload, not the test
-const PLAYED_SECONDS = 30;
+const PLAYED_SECONDS = 24;
+const PAUSED_AFTER_SECONDS = 8;
+const PAUSE_MS = 2 * LIFETIME_SECONDS * 1000;
 
 const pages = await startPlayerPages(['hls']);
 const { PAGE } = pages;
@@ -29,18 +34,24 @@ function segmentTokenOf(url) {
   return { token, expMs: Number(token.split('.')[1]) * 1000 };
 }
 
-test(`hls.js plays a live stream for ${PLAYED_SECONDS} s while the gate rotates ${LIFETIME_SECONDS}-second segment tokens: every segment 200 before its token's exp, no stall, no reload`, { timeout: 120_000 }, async (t) => {
+test(`hls.js plays a live stream for ${PLAYED_SECONDS} s, paused ${PAUSE_MS / 1000} s on the way, while the gate rotates ${LIFETIME_SECONDS}-second segment tokens: every segment 200 before its token's exp, no stall, no reload`, { timeout: 120_000 }, async (t) => {
   const origin = await startLiveOrigin(t);
   const gate = await startGate(t, { via: 'uri', cors: { origins: [PAGE] }, origin: origin.url, lifetimeSeconds: LIFETIME_SECONDS });
   // SD: one rendition, the least decoding on a 2-core machine.
   const token = await playbackToken({ maxQuality: 'SD' }, SCOPE, 'ES256', 300);
   const { page, sent, answered, errors, state } = await pages.open(t, 'hls', {
-    entitlement: '{"max_quality":"SD"}', src: `${gate.base}/demo/playlist.m3u8`, token, bare: true,
+    entitlement: '{"max_quality":"SD"}', src: `${gate.base}/demo/playlist.m3u8`, token, bare: true, maxBufferLength: 4,
   });
   let navigations = 0;
   page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) navigations++; });
+  const played = (seconds) => page.waitForFunction((s) => window.playgateTest.played >= s, seconds, { timeout: 60_000, polling: 250 });
+  await played(PAUSED_AFTER_SECONDS);
+  await page.evaluate(() => document.querySelector('video').pause());
+  await page.waitForTimeout(PAUSE_MS);
+  const resumedAt = Date.now();
+  await page.evaluate(() => document.querySelector('video').play());
   // Longer than the 4 segments listed at first could play: the playlists grew while it played.
-  await page.waitForFunction((seconds) => window.playgateTest.played >= seconds, PLAYED_SECONDS, { timeout: 90_000, polling: 500 });
+  await played(PLAYED_SECONDS);
   const s = await state();
   const checkedAt = Date.now();
 
@@ -60,6 +71,7 @@ test(`hls.js plays a live stream for ${PLAYED_SECONDS} s while the gate rotates 
   const lastSegmentAt = Math.max(...segments.map((r) => r.at));
   const outlived = tokens.filter((tk) => segments.find((r) => r.token === tk).expMs < lastSegmentAt);
   assert.ok(outlived.length >= 2, `segments were still asked for after ${outlived.length} tokens had expired`);
+  assert.ok(segments.some((r) => r.at > resumedAt), 'segments were asked for after the pause');
   // Each rendition's later playlist reloads brought later tokens, never an older one.
   for (const rendition of new Set(segments.map((r) => new URL(r.url).pathname.split('/')[2]))) {
     const exps = segments.filter((r) => new URL(r.url).pathname.split('/')[2] === rendition).map((r) => r.expMs);
@@ -90,5 +102,5 @@ test(`hls.js plays a live stream for ${PLAYED_SECONDS} s while the gate rotates 
   assert.equal(s.waiting, 0, 'no stall after playback started');
   assert.equal(s.height, 480);
   assert.deepEqual(errors, []);
-  t.diagnostic(`segments ${segments.length} with ${tokens.length} tokens (${outlived.length} expired during playback), playlist loads ${playlists.length}, aborted by the player ${aborted.length}, segment requests ${segments.length} (${loadedUrls.size} distinct URLs loaded, ${servedByOrigin} at the origin)`);
+  t.diagnostic(`segments ${segments.length} with ${tokens.length} tokens (${outlived.length} expired during playback), playlist loads ${playlists.length}, aborted by the player ${aborted.length}, init segment requests ${children.filter((r) => r.url.includes('/init.mp4')).length}, segment requests ${segments.length} (${loadedUrls.size} distinct URLs loaded, ${servedByOrigin} at the origin)`);
 });
