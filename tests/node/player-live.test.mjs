@@ -2,14 +2,15 @@
 // segment tokens (issue 16 point 3: "the same for a segment token the edge gate rotates"). The
 // origin (media-stack.mjs's startLiveOrigin) serves growing EVENT playlists, so hls.js reloads
 // each media playlist every few seconds and each reload brings segment URIs with a fresh
-// `segment_token`, minted for 8 seconds. The player is hls.js without the guard, the playback token
-// in the master's query only (as Safari's native HLS is given one): after the master, the segment
-// tokens are the only credential, so a rotation that failed would show as a 403. The viewer pauses
-// for twice the tokens' lifetime, with a short buffer: the segments hls.js asks for after it were
-// listed by playlists whose tokens have expired (hls.js keeps each segment's init segment, URL
-// and all, from the playlist that first listed it). Truth comes from
-// outside the code under test: Chromium's network log (what was asked for, with which token,
-// answered how), the tokens' own exp fields, and the origin's request log.
+// `segment_token`, minted for 8 seconds. The player is hls.js without the guard, the playback
+// token in the master's query only (as Safari's native HLS is given one): after the master, the
+// segment tokens are the only credential, so a rotation that failed would show as a 403. The
+// viewer pauses for twice the tokens' lifetime with a short buffer, so the segments asked for
+// after it were first listed by playlists whose tokens have expired (hls.js keeps each segment's
+// init segment, URL and all, from that first playlist: the case the init segments' file tokens
+// are for, js/segments.mjs). Truth comes from outside the code under test: Chromium's network log
+// (what was asked for, with which token, answered how), the tokens' own exp fields, and the
+// origin's request log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SCOPE, emu, playbackToken, startGate, startLiveOrigin } from './media-stack.mjs';
