@@ -23,7 +23,7 @@ import { mmdbCountryReader } from './mmdb.mjs';
 import { scopeApi } from './scopes.mjs';
 import { webVerifier } from './webjwt.mjs';
 import {
-  SEGMENT_COOKIE, SEGMENT_PARAM, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
+  SEGMENT_COOKIE, SEGMENT_PARAM, initSegments, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
 } from './segments.mjs';
 
 const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
@@ -560,14 +560,19 @@ export function gateFactory(raw, CacheClient) {
     // Checked segment tokens (keyed by folder and token): a segment is a cache hit, not a MAC.
     const segmentTokensSeen = new TokenCache(maxTokens);
 
-    /** A segment token's grant for `folder` (remembered once its tag checks), or `{ code, reason }`. */
-    async function segmentGrant(folder, segmentToken, atSeconds, renewing) {
+    /**
+     * A segment token's grant for `folder` and the requested `key` (remembered once its tag
+     * checks; a file token's only for its own file), or `{ code, reason }`.
+     */
+    async function segmentGrant(folder, key, segmentToken, atSeconds, renewing) {
       const cacheKey = `${folder}\n${segmentToken}`;
       let grant = segmentTokensSeen.get(cacheKey);
       if (grant === undefined) {
-        grant = await segments$.check(folder, segmentToken, atSeconds, renewing);
+        grant = await segments$.check(folder, segmentToken, atSeconds, renewing, key);
         if (grant.code !== undefined) return grant;
         segmentTokensSeen.set(cacheKey, grant);
+      } else if (grant.file !== null && grant.file !== key) {
+        return { code: 'SEGMENT_TOKEN_INVALID', reason: `the segment token was not minted for ${folder}` };
       }
       if (atSeconds >= (renewing ? grant.until : grant.exp)) {
         return { code: 'SEGMENT_TOKEN_EXPIRED', reason: renewing ? 'the viewing session has ended: start again with a playback token' : 'the segment token has expired' };
@@ -715,7 +720,7 @@ export function gateFactory(raw, CacheClient) {
       if (segmentToken !== null) {
         const checked = folder === null
           ? { code: 'SEGMENT_TOKEN_INVALID', reason: `${JSON.stringify(key)} is not in a title folder of the layout` }
-          : await segmentGrant(folder, segmentToken, atSeconds, isManifestPath);
+          : await segmentGrant(folder, key, segmentToken, atSeconds, isManifestPath);
         if (checked.code === undefined) grant = checked;
         else segmentRefusal = refusal(403, checked.code, checked.reason);
       }
@@ -825,7 +830,7 @@ export function gateFactory(raw, CacheClient) {
       // A segment token for what comes next: minted for a playlist or MPD, and in cookie mode
       // renewed on a segment once its cookie is half spent. From a playback token only when its
       // scope allows get on the whole title folder (a token opens every file in it).
-      const mints = segments$ !== null && folder !== null && response.status === 200
+      const mints = segments$ !== null && folder !== null && response.status === 200 && !grant.file // a file token opens its file, no more
         && (grant.until !== undefined || (scope !== null && coversPrefix(scope, 'get', cacheName, folder)));
       const cookieAttributes = () => `Path=/${url.pathname.slice(1).split('/').slice(0, place.contentIndex + 1).join('/')}/; HttpOnly; ${url.protocol === 'https:' ? 'SameSite=None; Secure' : 'SameSite=Lax'}`;
       const setCookie = async (out, seconds) => {
@@ -872,7 +877,13 @@ export function gateFactory(raw, CacheClient) {
         if (segments$.via === 'cookie') await setCookie(out, seconds);
         else {
           const fresh = await segments$.mint(folder, grant, atSeconds, seconds);
-          text = isMpd ? tokenizeMpd(text, url, folder, fresh) : tokenizeHls(text, url, folder, fresh);
+          if (isMpd) text = tokenizeMpd(text, url, folder, fresh);
+          else {
+            // Init segments get a file token (segments.mjs says why).
+            const fileTokens = new Map();
+            if (!isMaster) for (const { uri, file } of initSegments(text, url, folder)) fileTokens.set(uri, await segments$.mintFile(file, grant, atSeconds));
+            text = tokenizeHls(text, url, folder, fresh, fileTokens);
+          }
         }
       }
       // Capped, or carrying tokens, for this viewer only.

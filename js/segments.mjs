@@ -17,6 +17,14 @@
 //   "playgate-segment-v1\n<path>\n<exp>\n<until>\n<cap>\n<country>"), <path> being the title's
 //   folder (`/demo/`): the path is in the tag, not in the token, so a token opens nothing
 //   outside the folder it was minted for.
+// An init segment's token (the URI of a media playlist's EXT-X-MAP) is a file token instead: the
+// same format with exp = until and <path> the file's own (`/demo/480p/init.mp4`, never ending in
+// `/` as a folder does). It opens that one file until the session's end, and is the same text on
+// every reload of the playlist. Why: hls.js keeps a segment's init segment, URL and all, from the
+// playlist that first listed the segment (it matches init segments by URL), so on a live stream a
+// segment loaded later than the folder token's lifetime after it was first listed (a pause, a slow
+// network) asked for its init segment with an expired token: 403, the segment skipped, a stall. An
+// init segment holds the codecs' setup, no picture or sound.
 
 import { fail, isA } from './checks.mjs';
 
@@ -63,6 +71,13 @@ export function segmentIssuer(options) {
   if (!subtle) throw fail('INVALID_ARGUMENT', 'segmentTokens: this platform has no WebCrypto (crypto.subtle)');
   let key = null; // imported on first use: createGate stays synchronous
 
+  /** Whether two tags are equal, every character compared: the time says nothing about where they differ. */
+  function sameTag(expected, given) {
+    let diff = 0;
+    for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ given.charCodeAt(i);
+    return diff === 0;
+  }
+
   async function tag(path, exp, until, cap, country) {
     if (key === null) {
       key = subtle.importKey('raw', secretBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
@@ -90,24 +105,39 @@ export function segmentIssuer(options) {
     },
 
     /**
-     * `{ exp, until, cap, country }` of a token minted for `path`, or `{ code, reason }`: the
-     * format, then the tag (another path or a forgery), then `exp` (or, with `renewing`, the
-     * session's end).
+     * A file token for the init segment `file` (its decoded path) and a grant that carries
+     * `until` (from a segment token, or from a playback token's session starting at `now`):
+     * valid until the session's end, the same text for the same grant.
      */
-    async check(path, token, now, renewing) {
+    async mintFile(file, grant, now) {
+      const until = grant.until ?? now + sessionSeconds;
+      const country = grant.country ?? '-';
+      return `v1.${until}.${until}.${grant.cap}.${country}.${await tag(file, until, until, grant.cap, country)}`;
+    },
+
+    /**
+     * `{ exp, until, cap, country, file }` of a token minted for the folder `path` (file null) or
+     * a file token minted for `file` (the requested key), or `{ code, reason }`: the format, then
+     * the tag (another path or a forgery), then `exp` (or, with `renewing`, the session's end).
+     */
+    async check(path, token, now, renewing, file = null) {
       const m = FORMAT.exec(token);
       if (m === null) return { code: 'SEGMENT_TOKEN_INVALID', reason: 'the segment token is not one this gate mints' };
       const [, expText, untilText, capText, country, given] = m;
-      const expected = await tag(path, expText, untilText, capText, country);
-      let diff = 0; // every character compared: the time says nothing about where they differ
-      for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ given.charCodeAt(i);
-      if (diff !== 0) return { code: 'SEGMENT_TOKEN_INVALID', reason: `the segment token was not minted for ${path}` };
+      let scope = null;
+      if (!sameTag(await tag(path, expText, untilText, capText, country), given)) {
+        // A file token has exp = until: only then is the second MAC worth computing.
+        if (file === null || expText !== untilText || !sameTag(await tag(file, expText, untilText, capText, country), given)) {
+          return { code: 'SEGMENT_TOKEN_INVALID', reason: `the segment token was not minted for ${path}` };
+        }
+        scope = file;
+      }
       const exp = Number(expText);
       const until = Number(untilText);
       if (now >= (renewing ? until : exp)) {
         return { code: 'SEGMENT_TOKEN_EXPIRED', reason: renewing ? 'the viewing session has ended: start again with a playback token' : 'the segment token has expired' };
       }
-      return { exp, until, cap: Number(capText), country: country === '-' ? null : country };
+      return { exp, until, cap: Number(capText), country: country === '-' ? null : country, file: scope };
     },
   };
 }
@@ -150,14 +180,49 @@ export function playlistSeconds(text) {
   return total;
 }
 
+/** The decoded path of `uri` relative to `base`, or null. */
+function pathOf(uri, base) {
+  try {
+    return decodeURIComponent(new URL(uri, base).pathname);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The init segments of a media playlist that get a file token: `{ uri, file }` for each EXT-X-MAP
+ * URI that is the gate's own in `path`, is not a playlist, and is no media segment's file too (a
+ * single-file stream's byte ranges: a file token there would open the media for the session).
+ */
+export function initSegments(text, base, path) {
+  const lines = text.split('\n');
+  const segmentFiles = new Set();
+  for (const line of lines) {
+    const uri = line.startsWith('#EXT-X-PART:') ? /URI="([^"]*)"/.exec(line)?.[1] : line.startsWith('#') ? undefined : line.trim();
+    if (uri !== undefined && uri !== '') segmentFiles.add(pathOf(uri, base));
+  }
+  const found = new Map();
+  for (const line of lines) {
+    if (!line.startsWith('#EXT-X-MAP:')) continue;
+    const uri = /URI="([^"]*)"/.exec(line)?.[1];
+    if (uri === undefined || found.has(uri) || !ownUri(uri, base, path)) continue;
+    const file = pathOf(uri, base);
+    if (file === null || /\.(m3u8|mpd)$/i.test(file) || segmentFiles.has(file)) continue;
+    found.set(uri, file);
+  }
+  return [...found].map(([uri, file]) => ({ uri, file }));
+}
+
 /**
  * An HLS playlist (master or media) with `token` in the query of each of its URIs that is the
  * gate's own in `path`: URI lines and the URI attributes of tags (EXT-X-MEDIA, EXT-X-MAP,
- * EXT-X-I-FRAME-STREAM-INF, EXT-X-PART, ...).
+ * EXT-X-I-FRAME-STREAM-INF, EXT-X-PART, ...); an EXT-X-MAP URI found in `fileTokens` (a Map
+ * of URI to file token, initSegments') gets its file token instead.
  */
-export function tokenizeHls(text, base, path, token) {
-  const add = (uri) => (ownUri(uri, base, path) ? withParam(uri, SEGMENT_PARAM, token, '&') : uri);
+export function tokenizeHls(text, base, path, token, fileTokens = new Map()) {
+  const add = (uri, own = token) => (ownUri(uri, base, path) ? withParam(uri, SEGMENT_PARAM, own, '&') : uri);
   return text.split('\n').map((line) => {
+    if (line.startsWith('#EXT-X-MAP:')) return line.replace(/URI="([^"]*)"/g, (_, uri) => `URI="${add(uri, fileTokens.get(uri))}"`);
     if (line.startsWith('#')) {
       return line.includes('URI="') ? line.replace(/URI="([^"]*)"/g, (_, uri) => `URI="${add(uri)}"`) : line;
     }

@@ -21,6 +21,8 @@ const LIFETIME = 120;
 const SESSION = 21_600;
 const MEDIA = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:6\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:6.0,\nsegment1.ts\n#EXTINF:4.5,\nsegment2.ts\n#EXT-X-ENDLIST\n';
 const MEDIA_SECONDS = 11; // ceil(6.0 + 4.5)
+// One fMP4 file, byte ranges of it: the init segment and the media segments share it.
+const SINGLE_FILE_MEDIA = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:6\n#EXT-X-MAP:URI="main.mp4",BYTERANGE="800@0"\n#EXTINF:6.0,\n#EXT-X-BYTERANGE:5000@800\nmain.mp4\n#EXTINF:4.5,\n#EXT-X-BYTERANGE:4000@5800\nmain.mp4\n#EXT-X-ENDLIST\n';
 const MPD = `<?xml version="1.0"?>
 <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT10.5S" minBufferTime="PT2S" profiles="urn:mpeg:dash:profile:isoff-live:2011">
   <Period>
@@ -59,7 +61,7 @@ async function startOrigin() {
     };
     if (/^\/Movie[12]\/playlist\.m3u8$/.test(pathname)) return send('application/vnd.apple.mpegurl', GATE_MASTER);
     if (/^\/Movie[12]\/manifest\.mpd$/.test(pathname)) return send('application/dash+xml', MPD);
-    if (/^\/Movie[12]\/\w+\/playlist\.m3u8$/.test(pathname)) return send('application/vnd.apple.mpegurl', MEDIA);
+    if (/^\/Movie[12]\/\w+\/playlist\.m3u8$/.test(pathname)) return send('application/vnd.apple.mpegurl', req.url.endsWith('?layout=single') ? SINGLE_FILE_MEDIA : MEDIA);
     if (/^\/Movie[12]\/\w+\/[\w.-]+\.(ts|mp4|m4s)$/.test(pathname)) return send('video/mp2t', gateSegment(pathname));
     res.writeHead(404).end();
   });
@@ -196,6 +198,52 @@ test('a segment token is refused for another title, above its cap, expired, forg
   // A gate without segmentTokens reads none.
   const plain = createGate({ verifier: VERIFIER, origin: origin.url });
   await refused(request(plain, `/Movie1/480p/segment1.ts?segment_token=${token}`), 401, 'TOKEN_MISSING', 'no segment tokens configured');
+});
+
+test('via uri: an init segment (EXT-X-MAP) gets a file token, the same on each reload, opening that one file until the session ends', async () => {
+  const gate = gateOf();
+  const master = await (await request(gate, `/Movie1/playlist.m3u8?token=${playback()}`)).text();
+  const token = tokenOf(playlistUris(master)[0]);
+  const reload = async (query = '') => {
+    const parser = new M3u8Parser();
+    parser.push(await (await request(gate, `/Movie1/480p/playlist.m3u8?${query}segment_token=${token}`)).text());
+    parser.end();
+    const [segment] = parser.manifest.segments;
+    return { map: tokenOf(segment.map.uri), segment: tokenOf(segment.uri) };
+  };
+  const start = clockMs;
+  try {
+    const first = await reload();
+    // The documented format, its tag over the file's own path, valid until the session's end.
+    const sessionEnd = start / 1000 + SESSION;
+    assert.deepEqual(readToken(first.map, '/Movie1/480p/init.mp4'), { exp: sessionEnd, until: sessionEnd, cap: 2, country: '-' });
+    readToken(first.segment, '/Movie1/');
+    clockMs = start + (LIFETIME + MEDIA_SECONDS + 30) * 1000;
+    const later = await reload();
+    assert.equal(later.map, first.map, 'the same file token on a reload (hls.js keeps a loaded init segment only while its URL is the same)');
+    assert.notEqual(later.segment, first.segment, 'the segments\' token rotated');
+    await refused(request(gate, `/Movie1/480p/segment1.ts?segment_token=${first.segment}`), 403, 'SEGMENT_TOKEN_EXPIRED', 'the first folder token');
+    const init = await request(gate, `/Movie1/480p/init.mp4?segment_token=${first.map}`);
+    assert.equal(init.status, 200, 'the init segment opens with its file token past the folder token\'s exp');
+    assert.equal(await init.text(), gateSegment('/Movie1/480p/init.mp4'));
+    // It opens nothing else, once its grant is remembered and in a gate that has not seen it.
+    for (const g of [gate, gateOf()]) {
+      await refused(request(g, `/Movie1/480p/segment1.ts?segment_token=${first.map}`), 403, 'SEGMENT_TOKEN_INVALID', 'a segment');
+      await refused(request(g, `/Movie1/1080p/init.mp4?segment_token=${first.map}`), 403, 'SEGMENT_TOKEN_INVALID', 'another rendition\'s init segment');
+      await refused(request(g, `/Movie1/480p/playlist.m3u8?segment_token=${first.map}`), 403, 'SEGMENT_TOKEN_INVALID', 'a playlist (it mints nothing)');
+    }
+    const parts = first.map.split('.');
+    const shorter = [parts[0], String(Number(parts[1]) - 1), ...parts.slice(2)].join('.');
+    await refused(request(gateOf(), `/Movie1/480p/init.mp4?segment_token=${shorter}`), 403, 'SEGMENT_TOKEN_INVALID', 'its exp changed');
+    clockMs = start + SESSION * 1000;
+    await refused(request(gate, `/Movie1/480p/init.mp4?segment_token=${first.map}`), 403, 'SEGMENT_TOKEN_EXPIRED', 'after the session');
+  } finally {
+    clockMs = start;
+  }
+  // A single-file stream (the init segment's bytes in the media's file): the folder token, or a
+  // session-long token would open the media.
+  const single = await reload('layout=single&');
+  assert.equal(single.map, single.segment);
 });
 
 test('a segment token carries the entitlement\'s country; a playback token whose scope does not cover the folder gets none', async () => {

@@ -4,13 +4,15 @@
 // in a real workerd, reading the media from the emulator. Viewers' playback tokens are signed by
 // jose (ES256, EdDSA, RS256 keys made per run). Shared by gate-media.test.mjs and the player tests.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import * as jose from 'jose';
 import { REPO, freePort } from './helpers.mjs';
 import { startTestEmulator } from './cache-scenarios.mjs';
 import { bundleSize, capnpText as capnp, startWorkerd, writeBundle } from './workerd-bundle.mjs';
-import { makeMedia } from '../tools/make-media.mjs';
+import { SEGMENT_SECONDS, makeMedia } from '../tools/make-media.mjs';
 
 export const MMDB = path.join(REPO, 'tests/node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb');
 export const SCOPE = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/demo/' } }] };
@@ -45,8 +47,12 @@ const SIGNERS = { ES256: [es.privateKey, 'e1'], EdDSA: [ed.privateKey, 'd1'], RS
 export const playbackToken = (ent, scope = SCOPE, alg = 'ES256', lifetime = '5m') => new jose.SignJWT({ scope, ent }).setProtectedHeader({ alg, kid: SIGNERS[alg][1] })
   .setAudience('edge').setIssuedAt().setExpirationTime(typeof lifetime === 'number' ? Math.floor(Date.now() / 1000) + lifetime : lifetime).sign(SIGNERS[alg][0]);
 
-/** The gate worker in workerd with these bindings; stopped after the test. */
-export async function startGate(t, { via, mmdb = false, from = 'playgate/edge', cors = null }) {
+/**
+ * The gate worker in workerd with these bindings; stopped after the test. The media come from the
+ * cache emulator, or from `origin` (a base URL: the ORIGIN binding). `lifetimeSeconds`: the
+ * segment tokens'.
+ */
+export async function startGate(t, { via, mmdb = false, from = 'playgate/edge', cors = null, origin = null, lifetimeSeconds = 120 }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-gate-media-'));
   // The worker as issue 15 writes it (playgate/edge), or the same importing the player module.
   const source = path.join(dir, 'gate-worker.mjs');
@@ -54,8 +60,10 @@ export async function startGate(t, { via, mmdb = false, from = 'playgate/edge', 
   const port = await freePort();
   const bindings = [
     `(name = "VERIFIER", text = ${capnp(JSON.stringify(VERIFIER))})`,
-    `(name = "CACHE", text = ${capnp(JSON.stringify({ token: cacheToken, baseUrl: emu.url }))})`,
-    `(name = "SEGMENT_TOKENS", text = ${capnp(JSON.stringify({ secret: 'a segment secret of 32 bytes or more', lifetimeSeconds: 120, via }))})`,
+    origin === null
+      ? `(name = "CACHE", text = ${capnp(JSON.stringify({ token: cacheToken, baseUrl: emu.url }))})`
+      : `(name = "ORIGIN", text = ${capnp(origin)})`,
+    `(name = "SEGMENT_TOKENS", text = ${capnp(JSON.stringify({ secret: 'a segment secret of 32 bytes or more', lifetimeSeconds, via }))})`,
     `(name = "UNCAPPED", text = ${capnp(JSON.stringify(UNCAPPED))})`,
   ];
   if (cors !== null) bindings.push(`(name = "CORS", text = ${capnp(JSON.stringify(cors))})`);
@@ -74,6 +82,65 @@ export async function startGate(t, { via, mmdb = false, from = 'playgate/edge', 
     rmSync(dir, { recursive: true, force: true });
   });
   return { ...worker, size: bundleSize(dir) };
+}
+
+const CONTENT_TYPES = { m3u8: 'application/vnd.apple.mpegurl', m4s: 'video/iso.segment', mp4: 'video/mp4', vtt: 'text/vtt' };
+
+/**
+ * A live origin for the demo title over node:http (async: nothing blocks the other in-process
+ * servers), in the gate's layout `/{content}/{rendition}/{file}`: the master and the segment files
+ * as the ladder has them, and each media playlist as a growing EVENT playlist looping the
+ * 20-second clip. `startSegments` are listed at the first media playlist request, one more every
+ * segment duration after it (the clock is shared by every rendition, as a live encoder's), an
+ * #EXT-X-DISCONTINUITY where the clip starts again (its timestamps restart), and #EXT-X-ENDLIST
+ * once `totalSegments` are listed. `{ url, requests ({ path, at } each) }`; closed after the test.
+ */
+export async function startLiveOrigin(t, { startSegments = 4, totalSegments = 60 } = {}) {
+  const root = path.join(media.dir, 'demo');
+  let startedAt = null;
+  const requests = [];
+
+  /** The VOD playlist of `rendition` as an EVENT playlist of the segments listed by now. */
+  async function livePlaylist(rendition) {
+    const vod = (await readFile(path.join(root, rendition, 'index.m3u8'), 'utf8')).split('\n');
+    const firstSegment = vod.findIndex((line) => line.startsWith('#EXTINF'));
+    const header = vod.slice(0, firstSegment).filter((line) => line !== '' && !line.startsWith('#EXT-X-PLAYLIST-TYPE'));
+    const clip = [];
+    for (let i = firstSegment; i < vod.length; i++) {
+      if (vod[i].startsWith('#EXTINF')) clip.push([vod[i], vod[i + 1]]);
+    }
+    startedAt ??= Date.now();
+    const listed = Math.min(totalSegments, startSegments + Math.floor((Date.now() - startedAt) / (SEGMENT_SECONDS * 1000)));
+    const lines = [...header, '#EXT-X-PLAYLIST-TYPE:EVENT'];
+    for (let n = 0; n < listed; n++) {
+      if (n > 0 && n % clip.length === 0) lines.push('#EXT-X-DISCONTINUITY');
+      lines.push(...clip[n % clip.length]);
+    }
+    if (listed === totalSegments) lines.push('#EXT-X-ENDLIST');
+    return `${lines.join('\n')}\n`;
+  }
+
+  const server = http.createServer(async (req, res) => {
+    const { pathname } = new URL(req.url, 'http://origin');
+    requests.push({ path: req.url, at: Date.now() });
+    const m = /^\/demo\/(?:([\w-]+)\/)?([\w.-]+)$/.exec(pathname);
+    const type = CONTENT_TYPES[m?.[2].split('.').pop()];
+    if (m === null || type === undefined) return res.writeHead(404).end();
+    const [, rendition, file] = m;
+    try {
+      const body = rendition !== undefined && file === 'index.m3u8'
+        ? await livePlaylist(rendition)
+        : await readFile(path.join(root, rendition ?? '', file));
+      res.writeHead(200, { 'content-type': type, 'cache-control': type === CONTENT_TYPES.m3u8 ? 'no-cache' : 'max-age=3600' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  const port = await freePort();
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  return { url: `http://127.0.0.1:${port}`, requests };
 }
 
 /** The media keys the emulator served since `from` (its request log). */

@@ -79,7 +79,7 @@ test('a key outside the scope is refused before the request leaves the page', { 
   assert.deepEqual(gateRequests(requests), [], 'the refused request never left the page');
 });
 
-test('a 10-second token is refreshed during 30 seconds of playback: no reload, no fatal error, segments after its exp still load', { timeout: 120_000 }, async (t) => {
+test('a 10-second token is refreshed during 30 seconds of playback: no reload, no stall, no fatal error, segments after its exp still load', { timeout: 120_000 }, async (t) => {
   const ent = { maxQuality: 'HD' };
   const token = await playbackToken(ent, SCOPE, 'ES256', 10);
   const issued = pages.tokensIssued();
@@ -99,6 +99,7 @@ test('a 10-second token is refreshed during 30 seconds of playback: no reload, n
   assert.ok(toGate.some((r) => r.at > expiresAt), 'requests were made after the first token expired');
   assert.deepEqual(toGate.filter((r) => r.at > expiresAt && r.token === token).map((r) => r.url), [], 'none of them with the expired token');
   assert.ok(new Set(toGate.map((r) => r.token)).size >= 2, 'the requests carried the refreshed token');
+  assert.equal(s.waiting, 0, "no stall: no 'waiting' after playback started (the loop's seek back aside)");
   t.diagnostic(`refreshes ${s.refreshes}, waiting events after start ${s.waiting}`);
 });
 

@@ -50,7 +50,8 @@ export async function startPlayerPages(names) {
 
   /**
    * Opens page `name` with `cfg` (in its URL): `{ page, requests (every URL Chromium asked
-   * for), sent ({ url, token, at } each), errors (page errors), state() (the page's
+   * for), sent ({ url, token, at } each), answered ({ url, status, at } each: a response, or
+   * status 0 and its `failure` for a request that failed), errors (page errors), state() (the page's
    * window.playgateTest and its video) }`.
    */
   async function open(t, name, cfg) {
@@ -62,6 +63,9 @@ export async function startPlayerPages(names) {
       requests.push(r.url());
       sent.push({ url: r.url(), token: (r.headers().authorization ?? '').replace(/^Bearer /, ''), at: Date.now() });
     });
+    const answered = [];
+    page.on('response', (r) => answered.push({ url: r.url(), status: r.status(), at: Date.now() }));
+    page.on('requestfailed', (r) => answered.push({ url: r.url(), status: 0, failure: r.failure()?.errorText ?? null, at: Date.now() }));
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     t.after(() => context.close());
@@ -75,7 +79,7 @@ export async function startPlayerPages(names) {
         time: v.currentTime, height: v.videoHeight, ended: v.ended, levels: s.levels(), guarded: s.guard?.requests ?? [],
       };
     });
-    return { page, requests, sent, errors, state };
+    return { page, requests, sent, answered, errors, state };
   }
   return {
     PAGE,

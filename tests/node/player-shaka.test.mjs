@@ -80,7 +80,7 @@ test('Shaka: a key outside the scope is refused before the request leaves the pa
   assert.deepEqual(gateRequests(requests), []);
 });
 
-test('Shaka: a 10-second token is refreshed during 30 seconds of playback, no fatal error, no request after its exp carries it', { timeout: 120_000 }, async (t) => {
+test('Shaka: a 10-second token is refreshed during 30 seconds of playback, no stall, no fatal error, no request after its exp carries it', { timeout: 120_000 }, async (t) => {
   const ent = { maxQuality: 'HD' };
   const token = await playbackToken(ent, SCOPE, 'ES256', 10);
   const expiresAt = JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).exp * 1000;
@@ -97,6 +97,7 @@ test('Shaka: a 10-second token is refreshed during 30 seconds of playback, no fa
   const toGate = sent.filter((r) => r.url.startsWith(gate.base) && r.token !== '');
   assert.ok(toGate.some((r) => r.at > expiresAt), 'requests after the first token expired');
   assert.deepEqual(toGate.filter((r) => r.at > expiresAt && r.token === token).map((r) => r.url), []);
+  assert.equal(s.waiting, 0, "no stall: no 'waiting' after playback started (the loop's seek back aside)");
   t.diagnostic(`refreshes ${s.refreshes}, waiting events after start ${s.waiting}`);
 });
 
