@@ -30,7 +30,7 @@ export interface GuardedRequest {
 }
 
 export interface PlayerGuard {
-  /** The requests the guard saw, in order: the latest 10,000. */
+  /** The requests the guard saw, in order: the latest 10,000 (up to 11,000: trimmed 1,000 at a time). */
   readonly requests: GuardedRequest[];
   /** Puts the player's loaders back and stops refreshing. */
   detach(): void;
