@@ -25,8 +25,10 @@ test.before(async (t) => {
 
 const gateRequests = (requests) => requests.filter((u) => u.startsWith(gate.base));
 
-test('a standard (HD) viewer plays; no request above HD leaves the page, also after a forced switch to the top level', { timeout: 120_000 }, async (t) => {
-  const token = await playbackToken({ maxQuality: 'HD' });
+test('a standard (HD) viewer plays; no request above HD leaves the page, also after a forced switch to the top level and a master loaded again', { timeout: 120_000 }, async (t) => {
+  // The token lets the edge serve UHD1: the HD cap that holds here is the guard's alone (the
+  // page's decision), not the gate's.
+  const token = await playbackToken({ maxQuality: 'UHD1' });
   const from = emu.requests.length;
   const { page, requests, errors, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${gate.base}/demo/playlist.m3u8`, token });
   await page.waitForFunction(() => window.playgateTest?.playing && document.querySelector('video').currentTime > 1, null, { timeout: 60_000 });
@@ -39,9 +41,22 @@ test('a standard (HD) viewer plays; no request above HD leaves the page, also af
   assert.equal(after.height, 1080, 'playing the top allowed rendition');
   assert.deepEqual(after.errors.filter((e) => e.fatal), []);
   assert.ok(gateRequests(requests).some((u) => u.includes('/1080p/seg-')), 'fetched 1080p segments');
+  // The master loaded again mid-stream (loadSource with the same URL): still capped.
+  const masters = gateRequests(requests).filter((u) => u.includes('/demo/playlist.m3u8')).length;
+  await page.evaluate(() => {
+    const { hls } = window.playgateTest;
+    window.reparsed = new Promise((resolve) => hls.once('hlsManifestParsed', (_, data) => resolve(data.levels.map((l) => l.height))));
+    hls.loadSource(hls.url);
+  });
+  assert.deepEqual(await page.evaluate(() => window.reparsed), [480, 1080], 'the reloaded master is capped too');
+  await page.evaluate(() => { const { hls } = window.playgateTest; hls.currentLevel = hls.levels.length - 1; });
+  await page.waitForFunction(() => document.querySelector('video').currentTime > 10, null, { timeout: 60_000 });
+  assert.equal(gateRequests(requests).filter((u) => u.includes('/demo/playlist.m3u8')).length, masters + 1, 'the master was fetched again');
   assert.deepEqual(gateRequests(requests).filter((u) => u.includes('/2160p/')), [], 'nothing above HD on the network log');
   assert.deepEqual(keysRead(from).filter((k) => k.includes('/2160p/')), [], 'nor at the origin');
-  assert.ok(after.guarded.length > 0 && after.guarded.every((r) => r.allowed), 'every request the guard saw was allowed');
+  const end = await state();
+  assert.ok(end.guarded.length > 0 && end.guarded.every((r) => r.allowed), 'every request the guard saw was allowed');
+  assert.deepEqual(end.errors.filter((e) => e.fatal), []);
   assert.deepEqual(errors, []);
 });
 

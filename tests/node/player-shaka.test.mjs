@@ -23,7 +23,9 @@ const gateRequests = (requests) => requests.filter((u) => u.startsWith(gate.base
 const MPD = () => `${gate.base}/demo/manifest.mpd`;
 
 test('Shaka: a standard (HD) viewer plays; no request above HD leaves the page, also after selecting the top track', { timeout: 120_000 }, async (t) => {
-  const token = await playbackToken({ maxQuality: 'HD' });
+  // The token lets the edge serve UHD1: the HD cap that holds here is the guard's alone (the
+  // page's decision), not the gate's.
+  const token = await playbackToken({ maxQuality: 'UHD1' });
   const from = emu.requests.length;
   const { page, requests, errors, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: MPD(), token });
   await page.waitForFunction(() => window.playgateTest?.playing && document.querySelector('video').currentTime > 1, null, { timeout: 60_000 });
