@@ -246,10 +246,11 @@ async function startHls(options) {
   return async () => hls.destroy();
 }
 
-async function startShaka(options) {
+async function startShaka(options, stale) {
   const src = `${config.gateUrl}/${state.title}/manifest.mpd`;
   const player = new shaka.Player();
   await player.attach(video);
+  if (stale()) return async () => player.destroy();
   player.configure({
     abr: { defaultBandwidthEstimate: LOOPBACK_BITS_PER_SECOND },
     streaming: { bufferingGoal: SHORT_BUFFER.maxBufferLength, bufferBehind: SHORT_BUFFER.backBufferLength },
@@ -270,7 +271,13 @@ async function startShaka(options) {
   return async () => player.destroy();
 }
 
+// Each load() is one generation: a newer one (another viewer picked while this one was still
+// deciding) makes it stop at its next step, so two players never play at once.
+let generation = 0;
+
 async function load() {
+  const mine = ++generation;
+  const stale = () => mine !== generation;
   await teardown();
   teardown = async () => {};
   guard?.detach();
@@ -281,12 +288,16 @@ async function load() {
   $('forge-result').className = 'forge-result muted';
   writeLink();
 
-  session = await getJson(`/api/session?viewer=${encodeURIComponent(state.viewer)}&title=${encodeURIComponent(state.title)}`);
+  const next = await getJson(`/api/session?viewer=${encodeURIComponent(state.viewer)}&title=${encodeURIComponent(state.title)}`);
+  if (stale()) return;
+  session = next;
   renderPersona();
   // The page's own decision: the viewer's document read from the cache with a token that may
   // read that one key (the cache answers 403 for any other).
   const store = new EntitlementStore({ policy, cache: new CacheClient({ token: session.cacheToken, baseUrl: config.cacheUrl }), cacheName: 'entitlements' });
-  state.decision = await store.decide(session.entitlementKey, { ...session.request, now: Date.now() });
+  const decision = await store.decide(session.entitlementKey, { ...session.request, now: Date.now() });
+  if (stale()) return;
+  state.decision = decision;
   renderDecision(state.decision);
   renderLadder();
   token = session.playbackToken;
@@ -300,7 +311,9 @@ async function load() {
     refreshBeforeSeconds: REFRESH_BEFORE_SECONDS,
     tokenIn: 'query', // another origin than the gate's: a header would cost a CORS preflight per URL
   };
-  teardown = state.player === 'shaka' ? await startShaka(options) : await startHls(options);
+  const stop = state.player === 'shaka' ? await startShaka(options, stale) : await startHls(options);
+  if (stale()) await stop(); // a newer load has begun: it tears down what it knows, this stops itself
+  else teardown = stop;
 }
 
 /**

@@ -188,6 +188,25 @@ test('least privilege: a viewer\'s cache token reads its own document only; its 
   assert.equal((await other.json()).code, 'SCOPE_DENIED');
 });
 
+test('picking another viewer and player on the page plays the new choice, and the URL follows (a deep link to it)', { timeout: 90_000 }, async (t) => {
+  const { page, network, consoleErrors, demo } = await open(t, '?viewer=premium&title=movie_id_123&player=hls');
+  await page.waitForFunction(() => window.playgateDemo.playing, null, { timeout: 30_000 });
+  // Two changes at once: the second load supersedes the first, which must not play on.
+  await page.selectOption('#player', 'shaka');
+  await page.selectOption('#viewer', 'standard');
+  await page.waitForFunction(() => window.playgateDemo.decision?.maxQuality === 'HD' && window.playgateDemo.height === 1080
+    && document.querySelector('video').currentTime > 3, null, { timeout: 60_000 });
+  const d = await demo();
+  assert.equal(d.player, 'shaka');
+  assert.equal(new URL(page.url()).search, '?viewer=standard&title=movie_id_123&player=shaka');
+  const mark = network.length;
+  await page.waitForTimeout(4000);
+  const later = toGate(network.slice(mark));
+  assert.ok(later.length > 0, 'the new player keeps loading');
+  assert.deepEqual(later.filter((n) => n.url.includes('/2160p/') || n.url.endsWith('.m3u8') || n.url.includes('.m3u8?')), [], 'nothing of the premium hls.js player after the switch');
+  assert.deepEqual(consoleErrors, []);
+});
+
 test('an edited entitlement is stored, decided and enforced; a bad one is refused with its code', { timeout: 90_000 }, async (t) => {
   const { page, network, consoleErrors, demo } = await open(t, '?viewer=basic&title=movie_id_123');
   t.after(() => fetch(`${server.url}api/entitlement?viewer=basic`, { method: 'DELETE' }));
