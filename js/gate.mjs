@@ -34,6 +34,8 @@ const TOKEN_CODES = new Set([
   'TOKEN_NOT_YET_VALID', 'WRONG_ISSUER', 'WRONG_AUDIENCE',
 ]);
 const DEFAULT_LAYOUT = '/{content}/{rendition}/{file}';
+// Distinct scopes remembered at most (a catalogue's titles in play at once, roughly).
+const MAX_SCOPES_READ = 1024;
 const COOKIE = 'playgate_token';
 const MAX_TOKEN_CHARS = 16384; // longer is MALFORMED_TOKEN before any verification (and never cached)
 const PLACEHOLDERS = ['{content}', '{rendition}', '{file}'];
@@ -423,9 +425,19 @@ export function gateFactory(raw, CacheClient) {
       if (JwtVerifier) JwtVerifier.fromJson(text).free();
       const web = webVerifier(JSON.parse(text));
       leewayMs = web.leewayMs;
+      // Scopes read, by their JSON text: the viewers of one title carry the same scope (seed 000:
+      // a token scoped to the title's folder), so a new token for a title already seen costs no
+      // read in wasm and no new check plan. Scopes are never freed or changed here.
+      const scopesRead = new Map();
       verify = async (token, at) => {
         const { claims, scope, entitlement } = await web.verifyPlayback(token, at);
-        return { claims, scope: PermissionScope.fromJson(scope), entitlement };
+        let read = scopesRead.get(scope);
+        if (read === undefined) {
+          read = PermissionScope.fromJson(scope);
+          if (scopesRead.size >= MAX_SCOPES_READ) scopesRead.clear();
+          scopesRead.set(scope, read);
+        }
+        return { claims, scope: read, entitlement };
       };
     } else {
       throw fail('INVALID_ARGUMENT', 'verifier: expected JwtVerifier.fromJson options (or, in playgate/edge, a JwtVerifier)');

@@ -177,6 +177,24 @@ test('a key outside the token\'s scope: SCOPE_DENIED (another title, another cac
   await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: await joseToken({ scope: SEED_SCOPE('Movie2') }) }), 403, 'SCOPE_DENIED', 'jose token for Movie2');
 });
 
+test('tokens that share a scope share its reading, never its entitlement; scopes that differ in one character stay apart', async () => {
+  const gate = gateOf();
+  // Many viewers of one title: the same scope, each with its own cap.
+  const caps = ['SD', 'HD', 'UHD1', 'SD', 'HD'];
+  for (const [i, cap] of caps.entries()) {
+    const token = mint({ maxQuality: cap }, { now: Date.now() + i }); // a new token each (its own iat)
+    assert.equal((await get(gate, '/Movie1/480p/segment1.ts', { token })).status, 200, `${cap}: SD allowed`);
+    const want = cap === 'SD' ? 403 : 200;
+    assert.equal((await get(gate, '/Movie1/1080p/segment1.ts', { token })).status, want, `${cap}: 1080p`);
+  }
+  // Scopes of Movie1 and Movie2 (one character apart in their text) each open their own title only.
+  for (const title of ['Movie1', 'Movie2', 'Movie1']) {
+    const token = mint({ maxQuality: 'HD' }, { title });
+    assert.equal((await get(gate, `/${title}/1080p/segment1.ts`, { token })).status, 200, title);
+    await refused(get(gate, `/${title === 'Movie1' ? 'Movie2' : 'Movie1'}/1080p/segment1.ts`, { token }), 403, 'SCOPE_DENIED', `a ${title} token elsewhere`);
+  }
+});
+
 test('a rendition above the cap: QUALITY_EXCEEDS_ENTITLEMENT; unknown renditions fail closed under a cap', async () => {
   const hd = mint({ maxQuality: 'HD' });
   await refused(get(GATE, '/Movie1/2160p/segment1.ts', { token: hd }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', '2160p under HD');
