@@ -23,7 +23,7 @@ import { mmdbCountryReader } from './mmdb.mjs';
 import { scopeApi } from './scopes.mjs';
 import { webVerifier } from './webjwt.mjs';
 import {
-  SEGMENT_COOKIE, SEGMENT_PARAM, initSegments, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
+  SEGMENT_COOKIE, SEGMENT_PARAM, initSegments, mpdSeconds, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
 } from './segments.mjs';
 
 const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
@@ -884,8 +884,9 @@ export function gateFactory(raw, CacheClient) {
       const out = new Headers(response.headers);
       for (const h of ['content-length', 'content-encoding', 'etag', 'last-modified', 'accept-ranges']) out.delete(h);
       if (mints) {
-        // A VOD playlist's segments are asked for as it plays: its token lasts its duration more.
-        const seconds = isMpd || isMaster ? 0 : playlistSeconds(text);
+        // A VOD playlist's or static MPD's segments are asked for as it plays: its token lasts its
+        // duration more (a master's tokens only open the media playlists, which mint their own).
+        const seconds = isMaster ? 0 : isMpd ? mpdSeconds(text) : playlistSeconds(text);
         if (segments$.via === 'cookie') await setCookie(out, seconds);
         else {
           const fresh = await segments$.mint(folder, grant, atSeconds, seconds);

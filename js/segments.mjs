@@ -172,6 +172,37 @@ function ownUri(uri, base, path) {
   return decoded.startsWith(path) && !url.searchParams.has(SEGMENT_PARAM);
 }
 
+/**
+ * The seconds a static (VOD) MPD plays: its mediaPresentationDuration, else the sum of its
+ * Periods' durations, else Infinity (its tokens then last the session); 0 for a dynamic (live)
+ * MPD, which players load again (each load mints anew). A static MPD is loaded once: its tokens
+ * must outlive the film, as a VOD media playlist's do.
+ */
+export function mpdSeconds(text) {
+  const head = /<MPD\b[^>]*>/.exec(text)?.[0] ?? '';
+  if (/\stype\s*=\s*["']dynamic["']/.test(head)) return 0;
+  const total = isoSeconds(/\smediaPresentationDuration\s*=\s*["']([^"']*)["']/.exec(head)?.[1]);
+  if (total !== null) return total;
+  let sum = 0;
+  let periods = 0;
+  for (const m of text.matchAll(/<Period\b[^>]*?\sduration\s*=\s*["']([^"']*)["']/g)) {
+    const seconds = isoSeconds(m[1]);
+    if (seconds === null) return Infinity;
+    sum += seconds;
+    periods++;
+  }
+  return periods > 0 ? sum : Infinity;
+}
+
+/** An xs:duration (ISO 8601: PnDTnHnMnS) in seconds, or null when it is not one. */
+function isoSeconds(value) {
+  if (value === undefined) return null;
+  const m = /^\s*P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?\s*$/.exec(value);
+  if (m === null || m.slice(1).every((part) => part === undefined)) return null;
+  const [days, hours, minutes, seconds] = m.slice(1).map((part) => Number(part ?? 0));
+  return days * 86_400 + hours * 3600 + minutes * 60 + seconds;
+}
+
 /** The seconds a VOD media playlist plays (its EXTINF durations), or 0 for a live one. */
 export function playlistSeconds(text) {
   if (!text.includes('#EXT-X-ENDLIST')) return 0;

@@ -61,6 +61,10 @@ async function startOrigin() {
     };
     if (/^\/Movie[12]\/playlist\.m3u8$/.test(pathname)) return send('application/vnd.apple.mpegurl', GATE_MASTER);
     if (/^\/Movie[12]\/manifest\.mpd$/.test(pathname)) return send('application/dash+xml', MPD);
+    // The same MPD two hours long, live, or stating its length only in its Periods.
+    if (pathname === '/Movie1/long.mpd') return send('application/dash+xml', MPD.replace('mediaPresentationDuration="PT10.5S"', 'mediaPresentationDuration="PT2H0M0.5S"'));
+    if (pathname === '/Movie1/live.mpd') return send('application/dash+xml', MPD.replace('type="static" mediaPresentationDuration="PT10.5S"', 'type="dynamic" availabilityStartTime="2026-12-05T00:00:00Z" minimumUpdatePeriod="PT6S"'));
+    if (pathname === '/Movie1/periods.mpd') return send('application/dash+xml', MPD.replace(' mediaPresentationDuration="PT10.5S"', '').replace('<Period', '<Period duration="PT1M30S"'));
     if (/^\/Movie[12]\/\w+\/playlist\.m3u8$/.test(pathname)) return send('application/vnd.apple.mpegurl', req.url.endsWith('?layout=single') ? SINGLE_FILE_MEDIA : MEDIA);
     if (/^\/Movie[12]\/\w+\/[\w.-]+\.(ts|mp4|m4s)$/.test(pathname)) return send('video/mp2t', gateSegment(pathname));
     res.writeHead(404).end();
@@ -292,6 +296,17 @@ test('via uri: an MPD is capped and its segment templates carry the token; other
   // The segment URL a player builds from the template opens.
   const seg = template.media.replace('$RepresentationID$', '1080p').replace('$Number$', '1');
   assert.equal((await request(gate, `/Movie1/${seg}`)).status, 200);
+  // A static MPD is loaded once: its token lasts its mediaPresentationDuration (ISO 8601,
+  // rounded up) more, as a VOD media playlist's lasts its EXTINFs; a dynamic one is loaded again.
+  const expOf = async (file) => {
+    const body = await (await request(gate, `/Movie1/${file}?token=${playback()}`)).text();
+    const media = /media="([^"]*)"/.exec(body)[1].replaceAll('&amp;', '&');
+    return readToken(tokenOf(media), '/Movie1/').exp - nowSeconds();
+  };
+  assert.equal(readToken(token, '/Movie1/').exp - nowSeconds(), LIFETIME + 11, 'PT10.5S');
+  assert.equal(await expOf('long.mpd'), LIFETIME + 7201, 'PT2H0M0.5S');
+  assert.equal(await expOf('periods.mpd'), LIFETIME + 90, 'one Period of PT1M30S');
+  assert.equal(await expOf('live.mpd'), LIFETIME, 'dynamic');
 });
 
 test('via cookie: a path-scoped cookie, renewed on segments once half spent, never passed to the origin', async () => {
