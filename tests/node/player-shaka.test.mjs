@@ -117,3 +117,23 @@ test('Shaka: a refresh that keeps failing is retried, then a fatal TOKEN_REFRESH
   assert.ok(s.errors.some((e) => e.fatal && e.code === 'TOKEN_REFRESH_FAILED'), JSON.stringify(s.errors));
   assert.deepEqual(sent.filter((r) => r.url.startsWith(gate.base) && r.at > expiresAt + 500).map((r) => r.url), [], 'no request after exp');
 });
+
+test('Shaka plays a whole static MPD on segment tokens alone, though they outlive their lifetime (4 s) many times over: a static MPD is loaded once', { timeout: 120_000 }, async (t) => {
+  const shortGate = await startGate(t, { via: 'uri', cors: { origins: [pages.PAGE] }, lifetimeSeconds: 4 });
+  const token = await playbackToken({ maxQuality: 'HD' });
+  // bare: no guard, the playback token on the MPD's URL only; every later request carries the
+  // segment token the gate wrote into the MPD, and nothing else.
+  const { page, answered, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${shortGate.base}/demo/manifest.mpd`, token, bare: true, bufferingGoal: 2 });
+  await page.waitForFunction(() => document.querySelector('video').currentTime > 14, null, { timeout: 60_000 });
+  const s = await state();
+  const toGate = answered.filter((a) => a.url.startsWith(shortGate.base));
+  const mpds = toGate.filter((a) => a.url.includes('.mpd'));
+  assert.equal(mpds.length, 1, 'the MPD was loaded once');
+  const segments = toGate.filter((a) => a.url.includes('/seg-'));
+  assert.ok(segments.length >= 6, `${segments.length} segments`);
+  assert.ok(segments.every((a) => new URL(a.url).searchParams.has('segment_token') && !new URL(a.url).searchParams.has('token')), 'segment tokens alone');
+  const first = mpds[0].at;
+  assert.ok(segments.some((a) => a.at - first > 8_000), 'segments asked for well past the token\'s 4-second lifetime');
+  assert.deepEqual(toGate.filter((a) => a.status !== 200), [], 'every answer 200');
+  assert.deepEqual(s.errors.filter((e) => e.fatal), []);
+});
