@@ -1,6 +1,6 @@
 // The rules of the scope, token, fuzz-regression and manifest vectors (tests/vectors/
 // momento-scopes.json, momento-tokens.json, fuzz-regressions.json, manifests.json), as one
-// plain ES module with no imports: the Node tests (tests/node/scopes.test.mjs,
+// plain ES module (its one import is its sibling www/vectors.js): the Node tests (tests/node/scopes.test.mjs,
 // manifests.test.mjs) and the browser harness (www/harness.js) run the same rules, each with its
 // own build of the player module (`lib`: PermissionScope, decodeMomentoToken, filterManifest).
 // The decision vectors' rules are www/vectors.js.
@@ -9,6 +9,8 @@
 // that does not apply to the case gives undefined. `runVectorFile` runs every rule of one kind on
 // every case of a file: a case passes when at least one rule applied and none failed; a case no
 // rule applies to is "not run", with the reason. A rule that throws fails its case.
+
+import { deepEqual } from './vectors.js';
 
 /** The probes every scope is checked with (keys, caches, operations, topics). */
 export const SCOPE_PROBES = Object.freeze({
@@ -418,12 +420,3 @@ export const VECTOR_KINDS = Object.freeze({
   manifests: { file: 'manifests.json', rules: MANIFEST_RULES },
 });
 
-function deepEqual(a, b) {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
-}

@@ -226,27 +226,27 @@ test('an edited entitlement is stored, decided and enforced; a bad one is refuse
   assert.deepEqual(consoleErrors.filter((e) => !e.text.includes('status of 400')), []);
 });
 
-test('the playground page loads without a console error', { timeout: 60_000 }, async (t) => {
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.goto(`${server.url}playground.html`);
-  await page.waitForSelector('body[data-ready="true"]');
-  await page.screenshot({ path: path.join(SHOTS, 'playground.png'), fullPage: true });
-  assert.deepEqual(consoleErrors, []);
-});
-
-test('the harness on the served demo passes every vector of every module', { timeout: 60_000 }, async (t) => {
+/** Another page of the demo's server (no playgateDemo on it): `{ page, consoleErrors }`. */
+async function openPlain(t, file) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   t.after(() => context.close());
   const page = await context.newPage();
   const consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.goto(`${server.url}harness.html`);
+  await page.goto(`${server.url}${file}`);
+  return { page, consoleErrors };
+}
+
+test('the playground page loads without a console error', { timeout: 60_000 }, async (t) => {
+  const { page, consoleErrors } = await openPlain(t, 'playground.html');
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.screenshot({ path: path.join(SHOTS, 'playground.png'), fullPage: true });
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('the harness on the served demo passes every vector of every module', { timeout: 60_000 }, async (t) => {
+  const { page, consoleErrors } = await openPlain(t, 'harness.html');
   await page.waitForFunction(() => window.__results !== undefined, null, { timeout: 50_000 });
   const r = await page.evaluate(() => window.__results);
   assert.equal(r.error, undefined);
