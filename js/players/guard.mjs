@@ -34,13 +34,24 @@ export function tokenExpiry(token) {
 export function guardCore(options, fail) {
   if (options === null || typeof options !== 'object') throw coded('INVALID_ARGUMENT', 'options: expected { decision, token?, scope?, refresh?, refreshBeforeSeconds? }');
   const {
-    decision, token: firstToken = null, scope = null, refresh = null, refreshBeforeSeconds = 60,
+    decision: given, token: firstToken = null, scope = null, refresh = null, refreshBeforeSeconds = 60,
     tokenIn = 'header', cacheName = 'media', clock = Date.now,
   } = options;
-  if (decision === null || typeof decision !== 'object' || typeof decision.allowed !== 'boolean') {
+  if (given === null || typeof given !== 'object') {
     throw coded('INVALID_ARGUMENT', 'decision: expected a playgate decision ({ allowed, code, maxQuality, ... })');
   }
-  const cap = decision.allowed ? decision.maxQuality ?? null : null;
+  // Read once: every request is checked against the fields as they were read here (a getter
+  // that answers differently later changes nothing).
+  let decision;
+  try {
+    decision = Object.freeze({ allowed: given.allowed, code: given.code ?? null, maxQuality: given.maxQuality ?? null });
+  } catch (error) {
+    throw coded('INVALID_ARGUMENT', `decision: could not be read: ${String(error?.message ?? error)}`);
+  }
+  if (typeof decision.allowed !== 'boolean') {
+    throw coded('INVALID_ARGUMENT', 'decision: expected a playgate decision ({ allowed, code, maxQuality, ... })');
+  }
+  const cap = decision.allowed ? decision.maxQuality : null;
   if (cap !== null && RANKS[cap] === undefined) throw coded('INVALID_ARGUMENT', `decision.maxQuality: ${String(cap)} is not a quality`);
   if (firstToken !== null && typeof firstToken !== 'string') throw coded('INVALID_ARGUMENT', 'token: expected a string');
   if (scope !== null && (typeof scope !== 'object' || typeof scope.allows !== 'function')) throw coded('INVALID_ARGUMENT', 'scope: expected a PermissionScope');

@@ -38,6 +38,18 @@ test('the request check: the decision, the cap, the scope; the token in the quer
   }
 });
 
+test('the decision is read once: a getter that answers "allowed" later allows nothing; one that throws is INVALID_ARGUMENT', () => {
+  let reads = 0;
+  const flipping = { get allowed() { reads++; return reads > 1; }, code: 'ENTITLEMENT_EXPIRED', maxQuality: null };
+  const core = guardCore({ decision: flipping }, () => {});
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(core.check('https://edge.example/demo/480p/seg-1.m4s', 'SD'), { allowed: false, reason: 'ENTITLEMENT_EXPIRED' });
+  }
+  assert.equal(reads, 1);
+  const throwing = { get allowed() { throw new Error('boom'); } };
+  assert.throws(() => guardCore({ decision: throwing }, () => {}), (e) => e.code === 'INVALID_ARGUMENT' && /boom/.test(e.message));
+});
+
 test('refresh: called refreshBeforeSeconds before exp; the new token is used', async () => {
   const first = await token(3);
   const next = await token(600);
