@@ -383,6 +383,14 @@ function nodeAdapter(fetchHandler) {
 }
 
 /**
+ * A JwtVerifier of the other module (its class is not this module's): a gate from `playgate`
+ * (or from `playgate/edge` in workerd, which is the player module) given `playgate/jwt`'s.
+ */
+function isForeignVerifier(value) {
+  return value !== null && typeof value === 'object' && typeof value.verifyPlaybackAsync === 'function';
+}
+
+/**
  * The module's `createGate(options)`: `raw` is the edge module (its JwtVerifier installed),
  * `CacheClient` the module's cache client class (the cache origin's).
  */
@@ -411,36 +419,48 @@ export function gateFactory(raw, CacheClient) {
 
     // The verifier: JwtVerifier.fromJson's options, verified on the platform's WebCrypto
     // (webjwt.mjs; in the edge module JwtVerifier.fromJson reads them too, so a configuration is
-    // refused exactly as there), or (edge module) a JwtVerifier (its verifyPlaybackAsync).
+    // refused exactly as there), or a JwtVerifier (its verifyPlaybackAsync): this module's, or
+    // the JWT module's (`playgate/jwt`) given to a gate from the other module (in workerd,
+    // `playgate/edge` is the player module: package.json's exports say why).
     let verify;
     let leewayMs = 0;
+    // Scopes read, by their JSON text: the viewers of one title carry the same scope (seed 000:
+    // a token scoped to the title's folder), so a new token for a title already seen costs no
+    // read in wasm and no new check plan. Scopes are never freed or changed here.
+    const scopesRead = new Map();
+    const readScope = (text) => {
+      let read = scopesRead.get(text);
+      if (read === undefined) {
+        read = PermissionScope.fromJson(text);
+        if (scopesRead.size >= MAX_SCOPES_READ) scopesRead.clear();
+        scopesRead.set(text, read);
+      }
+      return read;
+    };
     if (isA(verifierOption, JwtVerifier)) {
       // Its leeway is not readable: cached tokens get none (stricter). Its WebCrypto path.
       verify = async (token, at) => {
         const { claims, scope, entitlement } = await verifierOption.verifyPlaybackAsync(token, { now: at });
         return { claims, scope, entitlement };
       };
+    } else if (isForeignVerifier(verifierOption)) {
+      // The JWT module's verifier given to this module's gate: its scope is that module's, read
+      // again here from its JSON form (this module's checks run on this module's scopes).
+      verify = async (token, at) => {
+        const { claims, scope, entitlement } = await verifierOption.verifyPlaybackAsync(token, { now: at });
+        return { claims, scope: readScope(JSON.stringify(scope)), entitlement };
+      };
     } else if (verifierOption !== null && typeof verifierOption === 'object') {
       const text = jsonInput(verifierOption, 'INVALID_KEY', 'verifier');
       if (JwtVerifier) JwtVerifier.fromJson(text).free();
       const web = webVerifier(JSON.parse(text));
       leewayMs = web.leewayMs;
-      // Scopes read, by their JSON text: the viewers of one title carry the same scope (seed 000:
-      // a token scoped to the title's folder), so a new token for a title already seen costs no
-      // read in wasm and no new check plan. Scopes are never freed or changed here.
-      const scopesRead = new Map();
       verify = async (token, at) => {
         const { claims, scope, entitlement } = await web.verifyPlayback(token, at);
-        let read = scopesRead.get(scope);
-        if (read === undefined) {
-          read = PermissionScope.fromJson(scope);
-          if (scopesRead.size >= MAX_SCOPES_READ) scopesRead.clear();
-          scopesRead.set(scope, read);
-        }
-        return { claims, scope: read, entitlement };
+        return { claims, scope: readScope(scope), entitlement };
       };
     } else {
-      throw fail('INVALID_ARGUMENT', 'verifier: expected JwtVerifier.fromJson options (or, in playgate/edge, a JwtVerifier)');
+      throw fail('INVALID_ARGUMENT', 'verifier: expected JwtVerifier.fromJson options, or a JwtVerifier');
     }
 
     // The origin: a base URL (http or https), or the cache itself (seed 000's MediaStore keeps

@@ -112,7 +112,7 @@ async function refused(promise, status, code, what) {
   return json;
 }
 
-test('createGate is in both modules: the player module\'s gate verifies the same tokens on WebCrypto; a JwtVerifier is for playgate/edge', async () => {
+test('createGate is in both modules: the player module\'s gate verifies the same tokens on WebCrypto, or with the JWT module\'s JwtVerifier', async () => {
   assert.equal(typeof createGate, 'function');
   assert.equal(typeof player.createGate, 'function');
   const gate = player.createGate({ verifier: VERIFIER, origin: origin.url, country: { headers: ['CF-IPCountry'] } });
@@ -122,8 +122,18 @@ test('createGate is in both modules: the player module\'s gate verifies the same
   }
   assert.equal((await (await get(gate, '/Movie1/1080p/segment1.ts', { token: (await joseToken()).slice(0, -3) + 'AAA' })).json()).code, 'BAD_SIGNATURE');
   const verifier = JwtVerifier.fromJson(VERIFIER);
-  assert.throws(() => player.createGate({ verifier, origin: origin.url }), { code: 'INVALID_KEY' });
   assert.equal(typeof createGate({ verifier, origin: origin.url }).fetch, 'function', 'playgate/edge takes a JwtVerifier');
+  // In workerd `playgate/edge` is the player module, and the JwtVerifier comes from `playgate/jwt`:
+  // the player module's gate takes it, and checks the scope it verified with its own scopes.
+  const crossed = player.createGate({ verifier, origin: origin.url, segmentTokens: { secret: 'a'.repeat(32), via: 'uri' } });
+  const es256 = await joseToken();
+  assert.equal((await get(crossed, '/Movie1/1080p/segment1.ts', { token: es256 })).status, 200, 'allowed, with the JWT module\'s verifier');
+  assert.equal((await (await get(crossed, '/Movie1/2160p/segment1.ts', { token: es256 })).json()).code, 'QUALITY_EXCEEDS_ENTITLEMENT');
+  assert.equal((await (await get(crossed, '/Movie2/1080p/segment1.ts', { token: es256 })).json()).code, 'SCOPE_DENIED');
+  assert.equal((await (await get(crossed, '/Movie1/1080p/segment1.ts', { token: es256.slice(0, -3) + 'AAA' })).json()).code, 'BAD_SIGNATURE');
+  const playlist = await (await get(crossed, '/Movie1/1080p/playlist.m3u8', { token: es256 })).text();
+  assert.match(playlist, /^segment1\.ts\?segment_token=/m, 'a media playlist gets segment tokens (the title folder is covered by the re-read scope)');
+  assert.throws(() => player.createGate({ verifier: { verifyPlayback: () => ({}) }, origin: origin.url }), { code: 'INVALID_KEY' }, 'an object with no verifyPlaybackAsync is read as options');
 });
 
 test('an allowed segment is proxied from the origin, without the token', async () => {

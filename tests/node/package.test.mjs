@@ -120,14 +120,17 @@ test('the bundler entry imports the .wasm as an ES module', () => {
   assert.deepEqual(JSON.parse(node(['--experimental-wasm-modules', '--no-warnings', 'bundler.mjs'])), EXPECTED);
 });
 
-test('playgate/edge: import and require, with JWT verification', () => {
+test('playgate/edge and playgate/jwt: import and require, with JWT verification; in Node one module', () => {
   writeFileSync(path.join(dir, 'edge.mjs'), `import { JwtVerifier, Policy, PermissionScope } from 'playgate/edge';
+    import * as jwt from 'playgate/jwt';
     import { createRequire } from 'node:module';
-    const cjs = createRequire(import.meta.url)('playgate/edge');
+    const require = createRequire(import.meta.url);
+    const cjs = require('playgate/edge');
     const v = JwtVerifier.fromJson({ algorithms: ['HS256'], keys: [{ kty: 'oct', k: 'A'.repeat(43) }] });
     let code;
     try { v.verify('x.y.z'); } catch (e) { code = e.code; }
-    console.log(JSON.stringify({ same: cjs.JwtVerifier === JwtVerifier, code, policy: typeof Policy, scope: typeof PermissionScope }));`);
+    console.log(JSON.stringify({ same: cjs.JwtVerifier === JwtVerifier && jwt.JwtVerifier === JwtVerifier && require('playgate/jwt').JwtVerifier === JwtVerifier,
+      code, policy: typeof Policy, scope: typeof PermissionScope }));`);
   assert.deepEqual(JSON.parse(node(['edge.mjs'])), { same: true, code: 'MALFORMED_TOKEN', policy: 'function', scope: 'function' });
 });
 
@@ -437,13 +440,15 @@ test('each .wasm is in the package once (player and edge), and no two of its cod
   }
 });
 
-test('Deno: `npm:playgate` and `npm:playgate/edge` with no permission flags (the .wasm imported as a module)', () => {
+test('Deno: `npm:playgate`, `npm:playgate/edge` and `npm:playgate/jwt` with no permission flags (the .wasm imported as a module)', () => {
   // Deno resolves npm: specifiers from the project's node_modules with nodeModulesDir "manual".
   const deno = path.join(PKG, '../tests/node_modules/.bin/deno');
   writeFileSync(path.join(dir, 'deno.json'), JSON.stringify({ nodeModulesDir: 'manual' }));
   writeFileSync(path.join(dir, 'deno-app.mjs'), `import init, { Policy, Entitlement } from 'npm:playgate';
     import { JwtVerifier } from 'npm:playgate/edge';
+    import { JwtVerifier as JwtModuleVerifier } from 'npm:playgate/jwt';
     await init();
+    if (JwtModuleVerifier !== JwtVerifier) throw new Error('playgate/jwt is not playgate/edge in Deno');
     let code;
     try { JwtVerifier.fromJson({ algorithms: ['HS256'], keys: [{ kty: 'oct', k: 'A'.repeat(43) }] }).verify('x.y.z'); } catch (e) { code = e.code; }
     if (code !== 'MALFORMED_TOKEN') throw new Error('edge: ' + code);

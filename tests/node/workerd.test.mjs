@@ -1,5 +1,5 @@
 // playgate inside a real Cloudflare workerd: tests/workerd/worker.mjs, importing `playgate` and
-// `playgate/edge` from the packed tarball, bundled as wrangler bundles a worker, over HTTP on
+// `playgate/jwt` from the packed tarball, bundled as wrangler bundles a worker, over HTTP on
 // 127.0.0.1: every decision vector gives the result the vectors say, coded errors come back as
 // 400 { code, message }, an error leaves the isolate working, and the edge module verifies
 // jose-signed tokens (in wasm, and through WebCrypto).
@@ -8,14 +8,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import * as jose from 'jose';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { casePolicy, caseEntitlement, checkCase } from '../../www/vectors.js';
 import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
-import { GATE_MASTER, freePort, loadVectors } from './helpers.mjs';
+import { GATE_MASTER, PKG, freePort, loadVectors } from './helpers.mjs';
 import { WORKERD, capnpText, sleep, waitForExit, writeBundle } from './workerd-bundle.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -163,7 +164,7 @@ test('playgate in workerd', { timeout: 60_000 }, async (t) => {
     assert.equal(denied.json.code, 'COUNTRY_NOT_ALLOWED');
     assert.equal(child.exitCode, null, `workerd exited:\n${output}`);
   });
-  await t.test('playgate/edge in workerd: jose-signed tokens verify in wasm (HS256) and through WebCrypto (ES256)', async () => {
+  await t.test('playgate/jwt in workerd: jose-signed tokens verify in wasm (HS256) and through WebCrypto (ES256)', async () => {
     const verify = async (body) => {
       const res = await fetch(`${base}/verify`, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
       return { status: res.status, json: await res.json() };
@@ -194,7 +195,7 @@ test('playgate in workerd', { timeout: 60_000 }, async (t) => {
       assert.deepEqual([late.status, late.json.code], [400, 'TOKEN_EXPIRED'], `${alg}: after exp`);
     }
   });
-  await t.test('playgate/edge in workerd: verifyPlaybackAsync gives what verifyPlayback gives, the signature by WebCrypto (ES256, RS256, EdDSA)', async () => {
+  await t.test('playgate/jwt in workerd: verifyPlaybackAsync gives what verifyPlayback gives, the signature by WebCrypto (ES256, RS256, EdDSA)', async () => {
     const verify = async (body) => {
       const res = await fetch(`${base}/verify`, { method: 'POST', body: JSON.stringify({ playback: true, ...body }), signal: AbortSignal.timeout(10_000) });
       return { status: res.status, json: await res.json() };
@@ -319,6 +320,15 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
     wasmCount: 1,
     bindings: `\n  bindings = [\n    (name = "VERIFIER", text = ${capnpText(JSON.stringify(verifierConfig))}),\n    (name = "ORIGIN", text = ${capnpText(originUrl)}),\n  ],`,
   });
+  // What wrangler uploads for `import { createGate } from 'playgate/edge'` (issue 15: at most
+  // 150 KB gzipped, script + wasm): under the workerd condition `playgate/edge` is the player
+  // module, so its one .wasm is the player's, not the JWT module's.
+  const dist = path.join(dir, 'dist');
+  const [wasmFile, ...more] = readdirSync(dist).filter((f) => f.endsWith('.wasm'));
+  assert.deepEqual(more, []);
+  assert.ok(readFileSync(path.join(dist, wasmFile)).equals(readFileSync(path.join(PKG, 'web', 'playgate_bg.wasm'))), `${wasmFile}: the player module's .wasm`);
+  const gzipped = [wasmFile, 'worker.js'].reduce((sum, f) => sum + gzipSync(readFileSync(path.join(dist, f)), { level: 9 }).length, 0);
+  assert.ok(gzipped <= 150_000, `the gate worker is ${gzipped} bytes gzipped, over 150 KB`);
   child = spawn(WORKERD, ['serve', configPath, '--verbose'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (chunk) => { output += chunk; });
   child.stderr.on('data', (chunk) => { output += chunk; });

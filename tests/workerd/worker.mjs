@@ -1,4 +1,6 @@
-// A Cloudflare Worker (ES module syntax) on `playgate` and `playgate/edge`, as a user writes one.
+// A Cloudflare Worker (ES module syntax) on `playgate` and `playgate/jwt`, as a user writes one
+// (in workerd, `playgate/edge` is the player module, the gate's build: JWT classes come from
+// `playgate/jwt`).
 // Run by tests/node/workerd.test.mjs in a real workerd, bundled from the packed tarball the way
 // wrangler bundles (esbuild, the workerd/worker/browser conditions, each .wasm a CompiledWasm
 // module).
@@ -11,7 +13,7 @@
 //   `dictionary` (record of strings, Entitlement.fromDictionary).
 // GET /health   -> 200 { ok: true, codes: DECISION_CODES.length }
 // POST /verify  { config: JwtVerifier.fromJson options, token, now?, platform?, playback?, keys? }
-//   (playgate/edge) -> 200 { algorithm, keyId, claims } | 400 { code, message }; `platform: true`
+//   (playgate/jwt) -> 200 { algorithm, keyId, claims } | 400 { code, message }; `platform: true`
 //   verifies with verifyAsync (the signature by WebCrypto), else with verify (in wasm);
 //   `playback: true` with verifyPlaybackAsync / verifyPlayback: the answer adds `scope` (its JSON),
 //   `entitlement` and `allows` (the scope's `get` answer for each of `keys` in cache media). Each
@@ -19,7 +21,7 @@
 // POST /cache-op  one CacheClient / EntitlementStore operation (www/cache-runner.js) against the
 //   cache emulator on 127.0.0.1, through workerd's own fetch -> 200 its JSON outcome
 import * as playgate from 'playgate';
-import { JwtVerifier } from 'playgate/edge';
+import { JwtVerifier } from 'playgate/jwt';
 import { runCacheOp } from './cache-runner.js';
 
 // Ready on import: the `workerd` condition takes the package's module entry, and the bundler
