@@ -42,9 +42,10 @@ function fromBase64url(text) {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** A base64url JSON object, or null. */
-function jsonObject(part) {
-  const bytes = fromBase64url(part);
+const utf8Encoder = new TextEncoder();
+
+/** The JSON object in base64url-decoded `bytes` (null: none), or null. */
+function jsonObject(bytes) {
   if (bytes === null) return null;
   try {
     const value = JSON.parse(utf8.decode(bytes));
@@ -169,14 +170,15 @@ export function webVerifier(config) {
     const parts = token.split('.');
     if (parts.length !== 3) throw fail('MALFORMED_TOKEN', 'token: expected three base64url parts');
     const [headerPart, payloadPart, signaturePart] = parts;
-    const header = jsonObject(headerPart);
+    const header = jsonObject(fromBase64url(headerPart));
     if (header === null || typeof header.alg !== 'string') throw fail('MALFORMED_TOKEN', 'header: not a base64url JSON object with `alg`');
     for (const name of ['kid', 'typ', 'cty']) {
       const v = header[name];
       if (v !== undefined && v !== null && typeof v !== 'string') throw fail('MALFORMED_TOKEN', `header: \`${name}\` is not a string`);
     }
     const signature = fromBase64url(signaturePart);
-    if (signature === null || fromBase64url(payloadPart) === null) throw fail('MALFORMED_TOKEN', 'token: a part is not base64url');
+    const payload = fromBase64url(payloadPart); // decoded once: checked here, read below
+    if (signature === null || payload === null) throw fail('MALFORMED_TOKEN', 'token: a part is not base64url');
     if (Object.hasOwn(header, 'crit')) throw fail('MALFORMED_TOKEN', 'header: crit lists extensions playgate does not understand (RFC 7515 4.1.11)');
     for (const name of ['jwk', 'jku', 'x5u', 'x5c']) {
       if (Object.hasOwn(header, name)) throw fail('MALFORMED_TOKEN', `header: \`${name}\` (a key chosen by the token) is refused`);
@@ -189,12 +191,12 @@ export function webVerifier(config) {
     if (candidates.length === 0) throw fail('UNKNOWN_KEY', `no ${alg} key${kid === null ? '' : ` with kid "${kid}"`}`);
     // The claims are read before the signature is checked, as jwt-compact reads them: a payload
     // that is not a JSON object with times in seconds is MALFORMED_TOKEN whatever its signature.
-    const claims = jsonObject(payloadPart);
+    const claims = jsonObject(payload);
     if (claims === null) throw fail('MALFORMED_TOKEN', 'claims: not a JSON object');
     const exp = timestamp(claims, 'exp');
     const nbf = timestamp(claims, 'nbf');
     timestamp(claims, 'iat');
-    const signed = new TextEncoder().encode(`${headerPart}.${payloadPart}`);
+    const signed = utf8Encoder.encode(`${headerPart}.${payloadPart}`);
     let valid = false;
     for (const key of candidates) {
       let cryptoKey;
