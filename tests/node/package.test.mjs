@@ -493,10 +493,21 @@ qualityForSize('1920', 1080);
 DECISION_CODES.push('X');
 export { _io };
 `);
+  // A worker checked as wrangler resolves it (the workerd condition): playgate/edge is the
+  // player module there, typed as such, and the JWT classes come from playgate/jwt.
+  writeFileSync(path.join(dir, 'ts-workerd.ts'), `import { createGate, Policy } from 'playgate/edge';
+// @ts-expect-error: under workerd, playgate/edge is the player module (the JWT classes are in playgate/jwt)
+import { JwtVerifier as NotHere } from 'playgate/edge';
+import { JwtVerifier } from 'playgate/jwt';
+const verifier = JwtVerifier.fromJson({ algorithms: ['ES256'], keys: { keys: [] } });
+export const gate = createGate({ verifier, origin: 'https://origin.example' });
+export { Policy, NotHere };
+`);
   const base = { strict: true, target: 'es2022', lib: ['es2022'], types: ['node'], typeRoots: [path.join(tests, 'node_modules/@types')], skipLibCheck: false, noEmit: true };
   const configs = {
     'tsconfig.node16.json': { compilerOptions: { ...base, module: 'node16', moduleResolution: 'node16' }, files: ['ts-esm.ts', 'ts-cjs.cts', 'ts-misuse.ts'] },
     'tsconfig.bundler.json': { compilerOptions: { ...base, module: 'esnext', moduleResolution: 'bundler' }, files: ['ts-esm.ts', 'ts-misuse.ts'] },
+    'tsconfig.workerd.json': { compilerOptions: { ...base, module: 'esnext', moduleResolution: 'bundler', customConditions: ['workerd'] }, files: ['ts-workerd.ts'] },
   };
   for (const [name, config] of Object.entries(configs)) {
     writeFileSync(path.join(dir, name), JSON.stringify(config));
