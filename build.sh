@@ -2,7 +2,7 @@
 # playgate: build, test, serve and benchmark.
 #
 #   ./build.sh setup   install what is missing (wasm target, wasm-bindgen CLI, Chromium, ffmpeg, npm tools)
-#   ./build.sh build   release wasm -> wasm-bindgen (web, nodejs, bundler) -> wasm-opt -> pkg/
+#   ./build.sh build   release wasm -> wasm-bindgen (web, bundler) -> wasm-opt -> pkg/
 #   ./build.sh test    setup + build + every test; the last line is "N passed, M failed"
 #   ./build.sh serve   build and serve the demo on http://127.0.0.1:8080 (PORT=... to change): the
 #                      page, the cache emulator with the media (made once with ffmpeg) and the edge
@@ -26,6 +26,7 @@ WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-s
   --enable-mutable-globals --enable-reference-types --enable-multivalue)
 # The size budget of the player module (gzip -9 of the optimised .wasm), enforced by `test`.
 SIZE_BUDGET_GZIP=65536
+SIZE_BUDGET_TARBALL=450000 # npm pack, packed (issue 12: 450 KB)
 CARGO_FUZZ_VERSION=0.13.2
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -111,7 +112,7 @@ bundle() {
   # entries read the .wasm from there.
   mkdir -p "$out/web" "$out/node" "$out/bundler"
   cp "$work/playgate_bg.wasm" "$out/web/playgate_bg.wasm"
-  cp "$work/bundler/playgate_bg.js" "$out/web/playgate_bg.js"
+  es_module "$work/bundler/playgate_bg.js" "$out/web/playgate_bg.js"
   # Types (the web target's: its init and initSync are what the entries export) that check under
   # a plain ES2022 lib (no DOM, no esnext.disposable).
   node js/dom-free-types.mjs "$work/web/playgate.d.ts" "$out/web/playgate.d.ts"
@@ -132,11 +133,17 @@ bundle() {
   sed "s#'\./playgate\.js'#'./playgate.cjs'#g" "$out/web/index.d.ts" > "$out/node/index.d.cts"
   cp "$out/web/playgate.d.ts" "$out/node/playgate.d.cts"
   # Node's entries, index.cjs and index.mjs: one file each, sharing one instance.
-  node js/build-node-entries.mjs "$work/nodejs/playgate.js" "$WORK/api.cjs" "$WORK/cache.cjs" "$out/node"
+  node js/build-node-entries.mjs "$out/node" "..${dir:+/..}"
   local raw gz
   raw=$(wc -c < "$out/web/playgate_bg.wasm")
   gz=$(gzip -9c "$out/web/playgate_bg.wasm" | wc -c)
   log "pkg/${dir:+$dir/}: playgate_bg.wasm $raw bytes, $gz gzipped"
+}
+
+# One of the package's ES modules, as esbuild writes it (scope-hoisted, its exports in one list at
+# the end): the form Node's entry runs as a function body (js/entries/node.cjs).
+es_module() {
+  esbuild "$1" --bundle --format=esm --platform=neutral --target=es2022 --log-level=warning --outfile="$2"
 }
 
 build() {
@@ -144,17 +151,12 @@ build() {
   mkdir -p "$WORK" "$PKG"
   # The JS layer is one file per concern in js/ (js/api.mjs lists them); the package ships them
   # as one api.mjs, bundled by esbuild (scope-hoisted: the same functions, no module wrappers).
-  esbuild js/api.mjs --bundle --format=esm --platform=neutral --target=es2022 --log-level=warning \
-    --outfile="$PKG/api.mjs"
-  cp js/cache.mjs "$PKG/cache.mjs"
-  cp js/load.mjs "$PKG/load.mjs"
-  # The CommonJS forms of api.mjs and cache.mjs, inlined into Node's entries
-  # (js/build-node-entries.mjs), by a real transform (js/to-commonjs.mjs).
-  node js/to-commonjs.mjs "$PKG/api.mjs" "$WORK/api.cjs"
-  node js/to-commonjs.mjs js/cache.mjs "$WORK/cache.cjs"
+  es_module js/api.mjs "$PKG/api.mjs"
+  es_module js/cache.mjs "$PKG/cache.mjs"
+  es_module js/load.mjs "$PKG/load.mjs"
   # The player module: decisions, scopes, token decoding. The edge module adds JWT verification.
-  bundle "" "${PLAYGATE_FEATURES:-}" "web nodejs bundler"
-  bundle "edge" "edge" "web nodejs bundler"
+  bundle "" "${PLAYGATE_FEATURES:-}" "web bundler"
+  bundle "edge" "edge" "web bundler"
   node --input-type=module -e '
     import { readFileSync, writeFileSync } from "node:fs";
     const json = JSON.parse(readFileSync("pkg.json", "utf8"));
@@ -218,7 +220,14 @@ size_budget() {
   gz=$(gzip -9c "$PKG/web/playgate_bg.wasm" | wc -c)
   zl=$(node -e 'process.stdout.write(String(require("zlib").gzipSync(require("fs").readFileSync(process.argv[1]), { level: 9 }).length))' "$PKG/web/playgate_bg.wasm")
   echo "player module: $gz bytes (gzip -9), $zl bytes (zlib level 9); budget $SIZE_BUDGET_GZIP"
-  [ "$gz" -le "$SIZE_BUDGET_GZIP" ] && [ "$zl" -le "$SIZE_BUDGET_GZIP" ]
+  # The package as npm ships it (issue 12): the tarball npm pack writes, packed.
+  local packed
+  packed=$(npm pack --dry-run --json --loglevel=error "$PKG/" | node -e '
+    const [info] = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    if (info.name !== "playgate") throw new Error(`npm packed ${info.name}, not pkg/`);
+    process.stdout.write(String(info.size));')
+  echo "npm tarball: $packed bytes packed; budget $SIZE_BUDGET_TARBALL"
+  [ "$gz" -le "$SIZE_BUDGET_GZIP" ] && [ "$zl" -le "$SIZE_BUDGET_GZIP" ] && [ "$packed" -le "$SIZE_BUDGET_TARBALL" ]
 }
 
 wasm_tests() {

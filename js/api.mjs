@@ -15,8 +15,8 @@
 //                  gate.node (the node:http adapter)
 // - segments.mjs   the gate's segment tokens: their format, HMAC key, and the playlist/MPD URI rewriting
 //
-// build.sh bundles this file and its imports into the package's one api.mjs (esbuild), from
-// which the CommonJS form for Node is made (js/to-commonjs.mjs).
+// build.sh bundles this file and its imports into the package's one api.mjs (esbuild), which
+// every platform runs, Node too (js/entries/node.cjs runs it as a function body).
 
 export { DECISION_CODES } from './abi.mjs';
 export { install } from './decisions.mjs';
