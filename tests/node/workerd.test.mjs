@@ -19,6 +19,9 @@ import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
 import { GATE_MASTER, PKG, freePort, loadVectors } from './helpers.mjs';
 import { WORKERD, capnpText, sleep, waitForExit, writeBundle } from './workerd-bundle.mjs';
 
+/** `token` with one signature character changed (never the same text; still canonical base64url). */
+const forged = (token) => token.slice(0, -3) + (token.at(-3) === 'A' ? 'B' : 'A') + token.slice(-2);
+
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VECTORS_DIR = path.resolve(process.env.PLAYGATE_VECTORS || path.join(REPO, 'tests', 'vectors'));
 const DECISION_FIELDS = ['allowPersistence', 'allowed', 'claims', 'code', 'maxQuality', 'reasons', 'validUntil'];
@@ -366,7 +369,7 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
   await refusedHere(await get('/Movie2/1080p/segment1.ts'), 403, 'SCOPE_DENIED', 'another title');
   await refusedHere(await get('/Movie1/1080p/segment1.ts', { authorization: '' }), 401, 'TOKEN_MISSING', 'no token');
   await refusedHere(await get('/Movie1/1080p/segment1.ts', { 'cf-ipcountry': 'T1' }), 403, 'COUNTRY_UNKNOWN', 'Tor');
-  await refusedHere(await get('/Movie1/1080p/segment1.ts', { authorization: `Bearer ${hd.slice(0, -2)}AA` }), 401, 'BAD_SIGNATURE', 'forged');
+  await refusedHere(await get('/Movie1/1080p/segment1.ts', { authorization: `Bearer ${forged(hd)}` }), 401, 'BAD_SIGNATURE', 'forged');
   assert.equal(seen.length, before, 'no refusal reached the origin');
 
   // The master, capped at HD by the gate: the 2160p variant (3840x2160) is gone, the others stay.
