@@ -765,7 +765,7 @@ export function gateFactory(raw, CacheClient) {
       // What the next steps read of this request.
       const at = now();
       const st = {
-        request, env, method, url, headers, pathname, search, key, segments, isManifestPath, place, folder,
+        request, env, method, url, headers, pathname, search, key, isManifestPath, place, folder,
         authorization, token, cookie, segmentCookie, segmentFrom, at, atSeconds: Math.floor(at / 1000), scope: null,
       };
       // The grant: { cap, country, until } from a segment token minted for this folder, or else
