@@ -110,6 +110,32 @@ function matches(pattern, segments) {
   return true;
 }
 
+/**
+ * The path and the query (without its `?`) of an absolute http(s) URL's text, as written (the
+ * fragment dropped), or null for anything else. `request.url` is always absolute: the platform
+ * serialised it (Node, Deno) or put the client's request target after its own origin (workerd).
+ */
+export function urlParts(href) {
+  let i;
+  if (href.startsWith('https://')) i = 8;
+  else if (href.startsWith('http://')) i = 7;
+  else return null;
+  // The authority ends at the first '/', '?' or '#'.
+  const n = href.length;
+  while (i < n) {
+    const c = href.charCodeAt(i);
+    if (c === 47 || c === 63 || c === 35) break;
+    i++;
+  }
+  const hash = href.indexOf('#', i);
+  const end = hash < 0 ? n : hash;
+  const q = href.indexOf('?', i);
+  const pathEnd = q < 0 || q > end ? end : q;
+  const pathname = i === pathEnd ? '/' : href.slice(i, pathEnd);
+  if (pathname.charCodeAt(0) !== 47) return null;
+  return { pathname, search: pathEnd === end ? '' : href.slice(pathEnd + 1, end) };
+}
+
 // workerd cancels a request's subrequests itself when its client goes away, and its
 // `request.signal` costs about 12 us a request (measured in workerd): not read there; the origin
 // deadline is AbortSignal.timeout there (Deadline.race lets it be).
@@ -276,6 +302,31 @@ function takeCookie(header, name) {
   return { value, rest: kept.length ? kept.join('; ') : null };
 }
 
+// What the origin gets of the viewer's request headers by default: what serves media (ranges,
+// revalidation, the content type wanted), nothing about the viewer (no cookies, no tokens, no
+// user agent), as a CDN's origin request forwards by default.
+const DEFAULT_FORWARDED = Object.freeze(['accept', 'range', 'if-range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since']);
+// Never forwarded, whatever forwardHeaders names: the token carriers, the gate's own hop, and
+// accept-encoding (the origin is always asked for identity).
+const NEVER_FORWARDED = new Set(['authorization', 'cookie', 'host', 'proxy-authorization', 'accept-encoding', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+/**
+ * The forwardHeaders option: `'all'` (a copy of the viewer's headers without the tokens: null
+ * here), or an array of header names (lowercased, each once); throws INVALID_ARGUMENT.
+ */
+function readForwardHeaders(value) {
+  if (value === 'all') return null;
+  if (!Array.isArray(value)) throw fail('INVALID_ARGUMENT', "forwardHeaders: expected an array of header names, or 'all'");
+  const names = [];
+  value.forEach((h, i) => {
+    if (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h)) throw fail('INVALID_ARGUMENT', `forwardHeaders[${i}]: expected a header name`);
+    const name = h.toLowerCase();
+    if (NEVER_FORWARDED.has(name)) throw fail('INVALID_ARGUMENT', `forwardHeaders[${i}]: ${name} is never forwarded (a token carrier, a hop-by-hop header, or accept-encoding, always identity)`);
+    if (!names.includes(name)) names.push(name);
+  });
+  return names;
+}
+
 // Response headers a node:http server writes itself (or that belong to one hop only).
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
@@ -409,12 +460,12 @@ export function gateFactory(raw, CacheClient) {
 
   function makeGate(options) {
     if (options === null || typeof options !== 'object') {
-      throw fail('INVALID_ARGUMENT', 'options: expected { verifier, origin, country?, layout?, cacheName?, maxTokens?, timeoutMs?, clock? }');
+      throw fail('INVALID_ARGUMENT', 'options: expected { verifier, origin, country?, segmentTokens?, uncappedRenditions?, cors?, forwardHeaders?, layout?, cacheName?, maxTokens?, timeoutMs?, clock?, fetch? }');
     }
     const {
       verifier: verifierOption, origin, country, layout = DEFAULT_LAYOUT, cacheName = 'media',
       maxTokens = 1000, timeoutMs = 10_000, clock = Date.now, fetch: fetchOption,
-      segmentTokens, uncappedRenditions = [], cors,
+      segmentTokens, uncappedRenditions = [], cors, forwardHeaders = DEFAULT_FORWARDED,
     } = options;
 
     // The verifier: JwtVerifier.fromJson's options, verified on the platform's WebCrypto
@@ -558,6 +609,10 @@ export function gateFactory(raw, CacheClient) {
       throw fail('INVALID_ARGUMENT', 'uncappedRenditions: expected an array of rendition names (such as audio and subtitle folders)');
     }
     const uncapped = new Set(uncappedRenditions);
+    const forwarded = readForwardHeaders(forwardHeaders);
+    // A playlist or an MPD is rewritten here: the origin's 304 or partial answer to a
+    // conditional or ranged request would not be the rewritten text, so none are asked for.
+    const forwardedForManifests = forwarded === null ? null : forwarded.filter((h) => !CONDITIONAL.has(h));
     const corsPolicy = readCors(cors);
     if (typeof cacheName !== 'string' || cacheName === '') throw fail('INVALID_ARGUMENT', 'cacheName: expected a non-empty string');
     if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > 1_000_000) throw fail('INVALID_ARGUMENT', 'maxTokens: expected an integer from 0 to 1000000');
@@ -689,16 +744,23 @@ export function gateFactory(raw, CacheClient) {
     function handle(request, env) {
       // Reading the request: a value that is not a Request is the caller's error (INVALID_ARGUMENT).
       let method;
-      let url;
+      let href;
       let headers;
       try {
         if (!isA(request, Request)) throw fail('INVALID_ARGUMENT', 'request: expected a Request');
         method = request.method;
-        url = new URL(request.url);
-        headers = request.headers; // read only: the origin gets a copy without the tokens
+        href = request.url;
+        headers = request.headers; // read only: the origin gets what forwardHeaders names
       } catch (error) {
         throw coded(error, 'INVALID_ARGUMENT', 'request');
       }
+      // The path and the query, read from the URL's text (a URL object is built only for a
+      // playlist's rewriting: parsing one costs about 4 us a request under load in workerd).
+      // request.url is absolute; workerd passes the path as the client sent it, dot segments
+      // and all, where new URL would resolve them: here such a path is refused below.
+      const parts = urlParts(href);
+      if (parts === null) throw fail('INVALID_ARGUMENT', 'request: its url is not an absolute http(s) URL');
+      const { pathname } = parts;
       if (method === 'OPTIONS' && corsPolicy !== null && headers.get('access-control-request-method') !== null) {
         return preflight(corsPolicy, headers);
       }
@@ -718,10 +780,10 @@ export function gateFactory(raw, CacheClient) {
       // The query goes on as the client wrote it, unless it carried a token (then re-serialised
       // without them: URLSearchParams writes its own encoding of the other parameters). A query
       // that cannot hold one is not parsed at all (most segment requests have none).
-      let search = url.search.slice(1);
+      let { search } = parts;
       let segmentToken = null;
       if (search.includes('token=')) {
-        const params = url.searchParams;
+        const params = new URLSearchParams(search);
         const fromQuery = params.get('token');
         if (token === null && fromQuery !== null && fromQuery !== '') token = fromQuery;
         segmentToken = params.get(SEGMENT_PARAM) || null;
@@ -745,7 +807,6 @@ export function gateFactory(raw, CacheClient) {
 
       // The key: the path itself, decoded (seed 000's keys are plain text); a path whose decoding
       // would change its segments is refused, so the key checked is the path the origin serves.
-      const pathname = url.pathname; // each read of a URL's part is a call into the platform
       let key;
       try {
         key = decodeURIComponent(pathname);
@@ -765,7 +826,7 @@ export function gateFactory(raw, CacheClient) {
       // What the next steps read of this request.
       const at = now();
       const st = {
-        request, env, method, url, headers, pathname, search, key, isManifestPath, place, folder,
+        request, env, method, href, headers, pathname, search, key, isManifestPath, place, folder,
         authorization, token, cookie, segmentCookie, segmentFrom, at, atSeconds: Math.floor(at / 1000), scope: null,
       };
       // The grant: { cap, country, until } from a segment token minted for this folder, or else
@@ -849,7 +910,16 @@ export function gateFactory(raw, CacheClient) {
       // over every header, measured in workerd). Hop-by-hop headers: workerd consumes them;
       // elsewhere they are deleted.
       let upstreamHeaders;
-      if (mediaCache === null) {
+      if (mediaCache === null && forwarded !== null) {
+        // The named headers the viewer sent, and no others (least privilege: no cookie, no token).
+        upstreamHeaders = { 'accept-encoding': 'identity' };
+        const names = isManifestPath ? forwardedForManifests : forwarded;
+        for (let i = 0; i < names.length; i++) {
+          const value = headers.get(names[i]);
+          if (value !== null) upstreamHeaders[names[i]] = value;
+        }
+      } else if (mediaCache === null) {
+        // forwardHeaders: 'all': a copy of the viewer's headers without the tokens.
         upstreamHeaders = new Headers(headers);
         if (authorization !== null) upstreamHeaders.delete('authorization');
         upstreamHeaders.delete('host');
@@ -933,7 +1003,8 @@ export function gateFactory(raw, CacheClient) {
 
     /** Sets the folder's segment cookie on `out`: a token minted now, for `seconds` more. */
     async function setSegmentCookie(st, grant, out, seconds) {
-      const { url, place, folder, atSeconds } = st;
+      const { place, folder, atSeconds } = st;
+      const url = new URL(st.href);
       const fresh = await segments$.mint(folder, grant, atSeconds, seconds);
       const exp = Number(fresh.split('.')[1]);
       const path = `/${url.pathname.slice(1).split('/').slice(0, place.contentIndex + 1).join('/')}/`;
@@ -949,7 +1020,8 @@ export function gateFactory(raw, CacheClient) {
 
     /** A playlist or an MPD: masters and MPDs capped, then segment tokens written in or set. */
     async function rewritten(st, grant, response, deadline, mints) {
-      const { key, url, folder, atSeconds } = st;
+      const { key, folder, atSeconds } = st;
+      const url = new URL(st.href);
       const capName = QUALITY_NAMES[grant.cap];
       let text;
       try {

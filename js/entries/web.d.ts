@@ -170,8 +170,19 @@ export interface GateOptions {
   timeoutMs?: number;
   /** The clock, epoch ms (default Date.now). */
   clock?: () => number;
-  /** The fetch used to reach the origin (default the global fetch). */
-  fetch?: (url: string, init: { method: string; headers: Headers; redirect: 'manual'; signal: AbortSignal }) => Promise<Response>;
+  /**
+   * The fetch used to reach the origin (default the global fetch). `init.headers` is a plain
+   * object of the forwarded headers (a Headers with `forwardHeaders: 'all'`).
+   */
+  fetch?: (url: string, init: { method: string; headers: Record<string, string> | Headers; redirect: 'manual'; signal: AbortSignal }) => Promise<Response>;
+  /**
+   * The viewer's request headers the origin gets (default: accept, range, if-range, if-match,
+   * if-none-match, if-modified-since, if-unmodified-since: what serves media, nothing about the
+   * viewer), or 'all' (every header but the tokens' carriers: Authorization, and the gate's own
+   * cookies out of Cookie). Never forwarded: authorization, cookie, host, proxy-authorization,
+   * hop-by-hop headers and accept-encoding (the origin is asked for `identity`).
+   */
+  forwardHeaders?: string[] | 'all';
   /**
    * Segment tokens the gate mints itself for a title's folder, so players with no request hooks
    * (Safari's native HLS) reach every segment: written into the URIs of the playlists and MPDs it

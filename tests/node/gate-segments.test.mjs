@@ -331,7 +331,10 @@ test('via cookie: a path-scoped cookie, renewed on segments once half spent, nev
   const seg = await request(gate, '/Movie1/1080p/segment1.ts', withCookie);
   assert.equal(seg.status, 200);
   assert.deepEqual(seg.headers.getSetCookie(), [], 'a fresh cookie is not renewed');
-  assert.equal(origin.seen.at(-1).headers.cookie, 'theme=dark', 'the origin never sees the segment cookie');
+  assert.equal(origin.seen.at(-1).headers.cookie, undefined, 'the origin never sees the segment cookie');
+  const all = gateOf({ via: 'cookie' }, { forwardHeaders: 'all' });
+  assert.equal((await request(all, '/Movie1/1080p/segment1.ts', withCookie)).status, 200);
+  assert.equal(origin.seen.at(-1).headers.cookie, 'theme=dark', 'forwardHeaders \'all\': the origin gets the other cookies, never the segment cookie');
   const start = clockMs;
   try {
     clockMs = start + (LIFETIME / 2 + 1) * 1000;

@@ -282,7 +282,7 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
   const MASTER = GATE_MASTER;
   const seen = [];
   const originServer = http.createServer((req, res) => {
-    seen.push({ url: req.url, authorization: req.headers.authorization });
+    seen.push({ url: req.url, authorization: req.headers.authorization, headers: req.headers });
     if (req.url === '/Movie1/playlist.m3u8') {
       res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
       return res.end(MASTER);
@@ -355,6 +355,12 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
   assert.equal(first.status, 200, `allowed: ${await first.clone().text()}\n${output}`);
   assert.equal(await first.text(), 'segment /Movie1/1080p/segment1.ts');
   assert.equal(seen.at(-1).authorization, undefined, 'the token is not sent to the origin');
+  // What the origin gets of the viewer's headers: the media ones (forwardHeaders' default).
+  assert.equal((await get('/Movie1/1080p/segment2.ts', { range: 'bytes=0-3', 'if-none-match': '"v1"', 'x-viewer': 'v', cookie: 'a=b' })).status, 200);
+  assert.equal(seen.at(-1).headers.range, 'bytes=0-3');
+  assert.equal(seen.at(-1).headers['if-none-match'], '"v1"');
+  assert.equal(seen.at(-1).headers['x-viewer'], undefined);
+  assert.equal(seen.at(-1).headers.cookie, undefined);
 
   const refusedHere = async (res, status, code, what) => {
     const before = seen.length;
@@ -370,6 +376,21 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
   await refusedHere(await get('/Movie1/1080p/segment1.ts', { authorization: '' }), 401, 'TOKEN_MISSING', 'no token');
   await refusedHere(await get('/Movie1/1080p/segment1.ts', { 'cf-ipcountry': 'T1' }), 403, 'COUNTRY_UNKNOWN', 'Tor');
   await refusedHere(await get('/Movie1/1080p/segment1.ts', { authorization: `Bearer ${forged(hd)}` }), 401, 'BAD_SIGNATURE', 'forged');
+  // workerd passes the path as the client sent it (fetch clients resolve dot segments, a raw
+  // client need not): a dot segment is refused, never resolved to another title's path.
+  const { connect } = await import('node:net');
+  for (const raw of ['/Movie1/../Movie2/1080p/segment1.ts', '/Movie1/%2e%2e/Movie2/1080p/segment1.ts', '/Movie1/./1080p/segment1.ts']) {
+    const reply = await new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(`GET ${raw} HTTP/1.1\r\nHost: gate.example\r\nAuthorization: Bearer ${hd}\r\nCF-IPCountry: DE\r\nConnection: close\r\n\r\n`));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk) => { text += chunk; });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(reply, /^HTTP\/1\.1 400 /, `${raw}: ${reply.slice(0, 200)}`);
+    assert.equal(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).code, 'INVALID_PATH', raw);
+  }
   assert.equal(seen.length, before, 'no refusal reached the origin');
 
   // The master, capped at HD by the gate: the 2160p variant (3840x2160) is gone, the others stay.

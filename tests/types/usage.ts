@@ -91,4 +91,12 @@ const gate: Gate = createGate({
   segmentTokens: { secret: 'x'.repeat(32), lifetimeSeconds: 120, via: 'uri' },
   uncappedRenditions: ['audio_aac'],
 });
+// forwardHeaders: a list, or 'all'; the fetch option's headers a plain object or Headers.
+createGate({
+  verifier: { algorithms: ['ES256'], keys: { keys: [] } },
+  origin: 'https://origin.example',
+  forwardHeaders: ['range', 'x-request-id'],
+  fetch: (url, init) => fetch(url, { method: init.method, headers: init.headers, signal: init.signal }),
+});
+createGate({ verifier: { algorithms: ['ES256'], keys: { keys: [] } }, origin: 'https://origin.example', forwardHeaders: 'all' });
 export default { fetch: (request: Request, env: unknown, ctx: unknown) => gate.fetch(request, env, ctx) };
