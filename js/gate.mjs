@@ -168,6 +168,16 @@ class Deadline {
   }
 }
 
+/** Why a token was not verified (the verifier's error), shared by the requests that brought it. */
+class NotVerified {
+  constructor(error) {
+    this.error = error;
+  }
+}
+
+/** A claim's time in seconds, or null for none. */
+const timeOrNull = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
 /** A small LRU of verified tokens: a Map in use order. */
 class TokenCache {
   constructor(max) {
@@ -506,10 +516,8 @@ export function gateFactory(raw, CacheClient) {
       if (JwtVerifier) JwtVerifier.fromJson(text).free();
       const web = webVerifier(JSON.parse(text));
       leewayMs = web.leewayMs;
-      verify = async (token, at) => {
-        const { claims, scope, entitlement } = await web.verifyPlayback(token, at);
-        return { claims, scope: readScope(scope), entitlement };
-      };
+      // web.verifyPlayback is async (never throws here); the scope is read in its then.
+      verify = (token, at) => web.verifyPlayback(token, at).then(({ claims, scope, entitlement }) => ({ claims, scope: readScope(scope), entitlement }));
     } else {
       throw fail('INVALID_ARGUMENT', 'verifier: expected JwtVerifier.fromJson options, or a JwtVerifier');
     }
@@ -705,30 +713,38 @@ export function gateFactory(raw, CacheClient) {
       return verifiedFirst(token, at);
     }
 
-    /** A token not remembered: verified (once, however many requests bring it at once). */
-    async function verifiedFirst(token, at) {
-      let result;
-      try {
-        let pending = verifying.get(token);
-        if (pending === undefined) {
-          pending = verify(token, at);
-          verifying.set(token, pending);
-          pending.then(() => verifying.delete(token), () => verifying.delete(token));
-        }
-        result = await pending;
-      } catch (error) {
-        const code = error !== null && typeof error === 'object' ? error.code : undefined;
-        if (TOKEN_CODES.has(code)) {
-          return refusal(401, code, String(error.message), { 'www-authenticate': 'Bearer error="invalid_token"' });
-        }
-        if (code === 'INVALID_SCOPE') return refusal(403, 'SCOPE_DENIED', `the token carries no usable scope: ${String(error.message)}`);
-        throw error;
+    /**
+     * A token not remembered: a promise of its entry, remembered, or of a NotVerified; verified
+     * once however many requests bring it at once (each makes its own refusal of a NotVerified:
+     * a Response is read once). One `then`, no async frame: a first verification is most of a
+     * never-seen token's request.
+     */
+    function verifiedFirst(token, at) {
+      let pending = verifying.get(token);
+      if (pending === undefined) {
+        pending = verify(token, at).then((result) => {
+          verifying.delete(token);
+          const { claims, scope, entitlement } = result;
+          const entry = { claims, scope, entitlement, exp: timeOrNull(claims.exp), nbf: timeOrNull(claims.nbf) };
+          tokens.set(token, entry);
+          return entry;
+        }, (error) => {
+          verifying.delete(token);
+          return new NotVerified(error);
+        });
+        verifying.set(token, pending);
       }
-      const { claims, scope, entitlement } = result;
-      const time = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-      const entry = { claims, scope, entitlement, exp: time(claims.exp), nbf: time(claims.nbf) };
-      tokens.set(token, entry);
-      return entry;
+      return pending;
+    }
+
+    /** A NotVerified's refusal: 401 with the verifier's code, 403 for no usable scope; else thrown. */
+    function notVerified({ error }) {
+      const code = error !== null && typeof error === 'object' ? error.code : undefined;
+      if (TOKEN_CODES.has(code)) {
+        return refusal(401, code, String(error.message), { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
+      if (code === 'INVALID_SCOPE') return refusal(403, 'SCOPE_DENIED', `the token carries no usable scope: ${String(error.message)}`);
+      throw error;
     }
 
     /**
@@ -855,6 +871,7 @@ export function gateFactory(raw, CacheClient) {
     /** The playback token's grant: its scope must allow get on the key; its cap and country. */
     function withEntry(st, entry) {
       if (entry instanceof Response) return entry;
+      if (entry instanceof NotVerified) return notVerified(entry);
       const { key } = st;
       st.scope = entry.scope;
       if (!entry.scope.allows('get', cacheName, key)) {

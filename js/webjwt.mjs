@@ -96,7 +96,7 @@ function readKey(jwk, i) {
     throw bad(`kty "${String(kty)}" / crv "${String(crv)}" is not an HS256, ES256, EdDSA or RS256 key`);
   }
   if (typeof jwk.alg === 'string' && jwk.alg !== alg) throw bad(`alg "${jwk.alg}" does not fit the key type`);
-  return { alg, kid, ...key, imported: null };
+  return { alg, kid, ...key, imported: null, cryptoKey: null };
 }
 
 /**
@@ -147,7 +147,9 @@ export function webVerifier(config) {
       key.imported = key.secret !== undefined
         ? subtle.importKey('raw', key.secret, importParams, false, ['verify'])
         : subtle.importKey('jwk', key.jwk, importParams, false, ['verify']);
-      key.imported.catch(() => {}); // a refusal surfaces where it is awaited
+      // Once imported, the key is used without waiting on its promise; a refusal surfaces
+      // where the promise is awaited.
+      key.imported.then((cryptoKey) => { key.cryptoKey = cryptoKey; }, () => {});
     }
     return key.imported;
   }
@@ -199,11 +201,13 @@ export function webVerifier(config) {
     const signed = utf8Encoder.encode(`${headerPart}.${payloadPart}`);
     let valid = false;
     for (const key of candidates) {
-      let cryptoKey;
-      try {
-        cryptoKey = await imported(key);
-      } catch (error) {
-        throw fail('INVALID_KEY', `a ${alg} key WebCrypto refused: ${String(error?.message)}`);
+      let { cryptoKey } = key;
+      if (cryptoKey === null) {
+        try {
+          cryptoKey = await imported(key);
+        } catch (error) {
+          throw fail('INVALID_KEY', `a ${alg} key WebCrypto refused: ${String(error?.message)}`);
+        }
       }
       if (await subtle.verify(ALGORITHMS[alg].verifyParams, cryptoKey, signature, signed)) {
         valid = true;

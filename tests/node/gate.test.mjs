@@ -502,6 +502,34 @@ test('origin down, timing out, or answering 5xx: 502 ORIGIN_UNAVAILABLE; 4xx pas
   assert.equal(res.status, 404, 'the origin\'s 404');
 });
 
+test('requests that bring one new token at once share one verification; a refused one is refused to each, and not remembered', async () => {
+  const { subtle } = globalThis.crypto;
+  const verify = subtle.verify;
+  let verifications = 0;
+  subtle.verify = function spy(...args) {
+    verifications++;
+    return verify.apply(this, args);
+  };
+  try {
+    const gate = gateOf();
+    const token = mint({ maxQuality: 'HD' }, { minter: esMinter });
+    const all = await Promise.all([1, 2, 3, 4, 5].map((i) => get(gate, `/Movie1/1080p/segment${i}.ts`, { token })));
+    assert.deepEqual(all.map((r) => r.status), [200, 200, 200, 200, 200]);
+    assert.equal(verifications, 1, 'five requests, one signature check');
+    const bad = forged(mint({ maxQuality: 'HD' }, { minter: esMinter }));
+    const refusals = await Promise.all([1, 2, 3].map(() => get(gate, '/Movie1/1080p/segment1.ts', { token: bad })));
+    for (const r of refusals) {
+      assert.equal(r.status, 401);
+      assert.equal((await r.json()).code, 'BAD_SIGNATURE', 'each request reads its own refusal');
+    }
+    assert.equal(verifications, 2);
+    await refused(get(gate, '/Movie1/1080p/segment1.ts', { token: bad }), 401, 'BAD_SIGNATURE', 'the forged token again');
+    assert.equal(verifications, 3, 'a refused token is checked again');
+  } finally {
+    subtle.verify = verify;
+  }
+});
+
 test('the verified-token cache: one verification for 100 segments; an expired cached token is refused', async () => {
   let t = Date.now();
   const verifier = JwtVerifier.fromJson(VERIFIER);
