@@ -166,15 +166,20 @@ export interface GateOptions {
   cacheName?: string;
   /** Verified tokens remembered (least recently used go first; default 1000; 0: none). */
   maxTokens?: number;
-  /** The origin's deadline per request, in ms (default 10000). */
-  timeoutMs?: number;
+  /**
+   * The origin's deadline per request, in ms (default 10000): no answer by then is 502
+   * ORIGIN_UNAVAILABLE. null: no deadline of the gate's own (the client's going away, and the
+   * platform's own limits, still end the origin request); in workerd a deadline costs about
+   * 7 us of CPU a request.
+   */
+  timeoutMs?: number | null;
   /** The clock, epoch ms (default Date.now). */
   clock?: () => number;
   /**
    * The fetch used to reach the origin (default the global fetch). `init.headers` is a plain
    * object of the forwarded headers (a Headers with `forwardHeaders: 'all'`).
    */
-  fetch?: (url: string, init: { method: string; headers: Record<string, string> | Headers; redirect: 'manual'; signal: AbortSignal }) => Promise<Response>;
+  fetch?: (url: string, init: { method: string; headers: Record<string, string> | Headers; redirect: 'manual'; signal: AbortSignal | undefined }) => Promise<Response>;
   /**
    * The viewer's request headers the origin gets (default: accept, range, if-range, if-match,
    * if-none-match, if-modified-since, if-unmodified-since: what serves media, nothing about the

@@ -494,6 +494,14 @@ test('origin down, timing out, or answering 5xx: 502 ORIGIN_UNAVAILABLE; 4xx pas
   res = await get(slow, '/Movie1/1080p/segment1.ts', { token });
   assert.equal(res.status, 502);
   assert.match((await res.json()).reason, /50 ms/);
+  // timeoutMs null: no deadline of the gate's own; an origin answering after 300 ms is served.
+  const late = (ms) => (url, init) => new Promise((resolve) => setTimeout(() => resolve(new Response('late segment', { headers: { 'content-type': 'video/mp2t' } })), ms));
+  res = await get(gateOf({ timeoutMs: null, fetch: late(300) }), '/Movie1/1080p/segment1.ts', { token });
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), 'late segment');
+  res = await get(gateOf({ timeoutMs: 100, fetch: late(300) }), '/Movie1/1080p/segment1.ts', { token });
+  assert.equal(res.status, 502, 'the same origin with a 100 ms deadline');
+  await res.arrayBuffer();
   const broken = hsMinter.mint({ scope: SEED_SCOPE('Broken'), entitlement: { maxQuality: 'HD' } });
   res = await get(GATE, '/Broken/1080p/segment1.ts', { token: broken });
   assert.equal(res.status, 502);
@@ -589,6 +597,8 @@ test('createGate options: coded errors; the forms not supported yet are refused 
     ['maxTokens -1', { ...base, maxTokens: -1 }, 'INVALID_ARGUMENT'],
     ['maxTokens 1.5', { ...base, maxTokens: 1.5 }, 'INVALID_ARGUMENT'],
     ['timeoutMs 0', { ...base, timeoutMs: 0 }, 'INVALID_ARGUMENT'],
+    ['timeoutMs NaN', { ...base, timeoutMs: NaN }, 'INVALID_ARGUMENT'],
+    ['timeoutMs "10"', { ...base, timeoutMs: '10' }, 'INVALID_ARGUMENT'],
   ]) {
     assert.throws(() => createGate(options), (e) => e instanceof Error && e.code === code, what);
   }
