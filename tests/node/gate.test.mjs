@@ -502,6 +502,20 @@ test('origin down, timing out, or answering 5xx: 502 ORIGIN_UNAVAILABLE; 4xx pas
   res = await get(gateOf({ timeoutMs: 100, fetch: late(300) }), '/Movie1/1080p/segment1.ts', { token });
   assert.equal(res.status, 502, 'the same origin with a 100 ms deadline');
   await res.arrayBuffer();
+  // The deadline is for the answer: a segment whose body takes longer streams whole.
+  const trickle = () => new Response(new ReadableStream({
+    async pull(controller) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      controller.enqueue(new Uint8Array(100).fill(0x47));
+      if (++trickle.sent === 6) controller.close();
+    },
+  }), { headers: { 'content-type': 'video/mp2t' } });
+  trickle.sent = 0;
+  const started = Date.now();
+  res = await get(gateOf({ timeoutMs: 100, fetch: async () => trickle() }), '/Movie1/1080p/segment1.ts', { token });
+  assert.equal(res.status, 200);
+  assert.equal((await res.arrayBuffer()).byteLength, 600, 'the whole body');
+  assert.ok(Date.now() - started >= 250, 'the body took longer than the deadline');
   const broken = hsMinter.mint({ scope: SEED_SCOPE('Broken'), entitlement: { maxQuality: 'HD' } });
   res = await get(GATE, '/Broken/1080p/segment1.ts', { token: broken });
   assert.equal(res.status, 502);

@@ -287,6 +287,21 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
       res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
       return res.end(MASTER);
     }
+    if (req.url === '/Movie1/1080p/hang.ts') return undefined; // never answers (closed after the test)
+    if (req.url === '/Movie1/1080p/slow.ts') {
+      // The headers at once, then 30 KB over 3 s: longer than the gate's deadline.
+      res.writeHead(200, { 'content-type': 'video/mp2t' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(Buffer.alloc(1000, 0x47));
+        if (++sent === 30) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 100);
+      res.on('close', () => clearInterval(timer));
+      return undefined;
+    }
     if (/^\/Movie1\/\d+p\/segment\d+\.ts$/.test(req.url)) {
       res.writeHead(200, { 'content-type': 'video/mp2t' });
       return res.end(`segment ${req.url}`);
@@ -321,7 +336,7 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
   const configPath = await writeBundle(dir, port, {
     source: path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'),
     wasmCount: 1,
-    bindings: `\n  bindings = [\n    (name = "VERIFIER", text = ${capnpText(JSON.stringify(verifierConfig))}),\n    (name = "ORIGIN", text = ${capnpText(originUrl)}),\n  ],`,
+    bindings: `\n  bindings = [\n    (name = "VERIFIER", text = ${capnpText(JSON.stringify(verifierConfig))}),\n    (name = "ORIGIN", text = ${capnpText(originUrl)}),\n    (name = "TIMEOUT_MS", text = "1500"),\n  ],`,
   });
   // What wrangler uploads for `import { createGate } from 'playgate/edge'` (issue 15: at most
   // 150 KB gzipped, script + wasm): under the workerd condition `playgate/edge` is the player
@@ -392,6 +407,21 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
     assert.equal(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).code, 'INVALID_PATH', raw);
   }
   assert.equal(seen.length, before, 'no refusal reached the origin');
+
+  // The origin deadline (timeoutMs 1500, workerd's AbortSignal.timeout): an origin that never
+  // answers is 502 after it; a segment whose body takes longer than it streams whole.
+  let t0 = Date.now();
+  const hung = await get('/Movie1/1080p/hang.ts');
+  assert.equal(hung.status, 502);
+  const hungBody = await hung.json();
+  assert.equal(hungBody.code, 'ORIGIN_UNAVAILABLE');
+  assert.match(hungBody.reason, /1500 ms/);
+  assert.ok(Date.now() - t0 >= 1400, `502 after ${Date.now() - t0} ms`);
+  t0 = Date.now();
+  const slow = await get('/Movie1/1080p/slow.ts');
+  assert.equal(slow.status, 200);
+  assert.equal((await slow.arrayBuffer()).byteLength, 30_000, 'the whole body');
+  assert.ok(Date.now() - t0 >= 2500, `the body took ${Date.now() - t0} ms: past the deadline`);
 
   // The master, capped at HD by the gate: the 2160p variant (3840x2160) is gone, the others stay.
   const master = await get('/Movie1/playlist.m3u8');

@@ -5,7 +5,8 @@
 // bundled from the packed tarball the way wrangler bundles. Bindings: VERIFIER (JwtVerifier.fromJson
 // options, JSON); ORIGIN (a base URL) or CACHE (CacheClient options, JSON: the cache origin);
 // optional SEGMENT_TOKENS (the segmentTokens option, JSON), UNCAPPED (uncappedRenditions, JSON)
-// MMDB (a MaxMind country database, a data binding) and CORS (the cors option, JSON).
+// MMDB (a MaxMind country database, a data binding), CORS (the cors option, JSON) and TIMEOUT_MS
+// (the timeoutMs option, JSON: a number or null).
 import { createGate } from 'playgate/edge';
 
 let gate;
@@ -21,6 +22,7 @@ export default {
       segmentTokens: env.SEGMENT_TOKENS ? JSON.parse(env.SEGMENT_TOKENS) : undefined,
       uncappedRenditions: env.UNCAPPED ? JSON.parse(env.UNCAPPED) : [],
       cors: env.CORS ? JSON.parse(env.CORS) : null,
+      ...(env.TIMEOUT_MS ? { timeoutMs: JSON.parse(env.TIMEOUT_MS) } : {}),
     });
     return gate.fetch(request, env, ctx);
   },
