@@ -423,6 +423,8 @@ test('methods other than GET and HEAD: 405; paths with dot or encoded separators
   await refused(get(GATE, '/Movie1%2F..%2FMovie2/1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'an encoded slash');
   await refused(get(GATE, '/Movie1/%E0%A4%A/segment1.ts', { token }), 400, 'INVALID_PATH', 'bad percent-encoding');
   await refused(get(GATE, '/Movie1//1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'an empty segment');
+  // A Request can be made for any scheme (Node's can): only http(s) is a path the gate serves.
+  await refused(GATE.fetch(new Request('file:///Movie1/1080p/segment1.ts', { headers: { authorization: `Bearer ${token}` } })), 400, 'INVALID_PATH', 'a file: URL');
   // Here `..` was resolved by the Request itself (Node's Request serialises its URL): the key
   // checked is the path the origin gets. workerd passes the path as sent: there a dot segment
   // is refused (tests/node/workerd.test.mjs sends one over a raw socket).
