@@ -1,0 +1,241 @@
+// An A/B of edge-gate variants in real workerd under load: the tool behind the README's
+// "where the cached path's CPU goes" figures. bench/gate-workerd.mjs measures the package as
+// shipped against jose; this one measures versions of the gate's JS against each other, paired by
+// round, to find what a change is worth (a few us, where gate-workerd.mjs's spread between runs
+// is larger).
+//
+//   node bench/gate-ab.mjs <name>=<js dir> [<name>=<js dir> ...] [--jose] [--fresh]
+//        [--mode stub|proxy] [--headers browser|none] [--rounds 8] [--seconds 3]
+//
+// Each variant is the packed package (<repo>/pkg, or PLAYGATE_PKG) with its api.mjs bundled again
+// from <js dir>/api.mjs: copy js/ to a directory, change it, and name it here. The first variant
+// is the baseline of the "vs" column. The workers are gate-workerd.mjs's (bench/workers/), each in
+// its own workerd pinned to core 1; autocannon and the origin on core 0; the no-op worker (the
+// floor) always runs, the jose worker with --jose.
+// Traffic: 1,000 viewers with their own ES256 token (all reused after a warm-up pass, or with
+// --fresh a token never seen on every request), 100 titles, 10% refused as in gate-workerd.mjs;
+// seven browser-like headers beside Authorization (--headers none: Authorization only).
+// --mode stub: the origin is a stub inside the isolate (the gate alone); proxy: a loopback
+// node:http origin answering 18,800 bytes.
+// Printed per worker: median CPU per request (utime + stime of its workerd over the run), net of
+// the floor, paired difference to the first variant, requests/s and the refused share. Medians
+// move by about +-3 us between runs with 8 rounds; use 16 to see 2 us.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(HERE);
+const SEGMENT_BYTES = 18_800;
+const VIEWERS = 1000;
+const TITLES = 100;
+
+if (process.argv[2] === 'origin') {
+  const body = Buffer.alloc(SEGMENT_BYTES, 0x47);
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': body.length });
+    res.end(body);
+  });
+  server.keepAliveTimeout = 120_000;
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+} else {
+  await main();
+}
+
+/** The command line: variants, flags and options. */
+function readArgs(argv) {
+  const args = [...argv];
+  const flag = (name) => {
+    const i = args.indexOf(`--${name}`);
+    if (i >= 0) args.splice(i, 1);
+    return i >= 0;
+  };
+  const option = (name, fallback) => {
+    const i = args.indexOf(`--${name}`);
+    if (i < 0) return fallback;
+    const [, value] = args.splice(i, 2);
+    return value;
+  };
+  const out = {
+    jose: flag('jose'),
+    fresh: flag('fresh'),
+    mode: option('mode', 'stub'),
+    headers: option('headers', 'browser'),
+    rounds: Number(option('rounds', 8)),
+    seconds: Number(option('seconds', 3)),
+  };
+  out.variants = args.map((a) => {
+    const eq = a.indexOf('=');
+    if (eq < 1) throw new Error(`expected <name>=<js dir>, got ${a}`);
+    const js = path.resolve(a.slice(eq + 1));
+    if (!existsSync(path.join(js, 'api.mjs'))) throw new Error(`${js}: no api.mjs`);
+    return { name: a.slice(0, eq), js };
+  });
+  if (out.variants.length === 0 || !['stub', 'proxy'].includes(out.mode) || !['browser', 'none'].includes(out.headers)
+    || !(out.rounds > 0) || !(out.seconds > 0)) {
+    throw new Error('usage: node bench/gate-ab.mjs <name>=<js dir> ... [--jose] [--fresh] [--mode stub|proxy] [--headers browser|none] [--rounds N] [--seconds S]');
+  }
+  return out;
+}
+
+async function main() {
+  const { installPacked, freePort } = await import('../tests/node/helpers.mjs');
+  const { WORKERD, bundleWorker, workerdConfig } = await import('../tests/node/workerd-bundle.mjs');
+  const { stats } = await import('./stats.mjs');
+  const autocannon = createRequire(path.join(ROOT, 'tests', 'package.json'))('autocannon');
+  const ESBUILD = path.join(ROOT, 'tests', 'node_modules', '.bin', 'esbuild');
+  const opts = readArgs(process.argv.slice(2));
+  const log = (...a) => console.error('[gate-ab]', ...a);
+
+  // Pinning as gate-workerd.mjs pins: workerd on core 1, this process and the origin on core 0.
+  const pin = existsSync('/usr/bin/taskset') && os.availableParallelism() >= 2;
+  if (pin) spawnSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' });
+  const pinned = (core, cmd, args) => (pin ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args]);
+  const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const cpuSeconds = (pid) => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  };
+
+  const children = [];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-gate-ab-'));
+  process.on('exit', () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(130));
+
+  const [oCmd, oArgs] = pinned(0, process.execPath, [fileURLToPath(import.meta.url), 'origin']);
+  const origin = spawn(oCmd, oArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(origin);
+  const originPort = await new Promise((resolve) => origin.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+
+  // Tokens as gate-workerd.mjs mints them: ES256, the viewer's title as a key prefix, a cap.
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const JWKS = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'e1', alg: 'ES256', use: 'sig' }] };
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const HEADER = b64({ alg: 'ES256', kid: 'e1', typ: 'JWT' });
+  const capOf = (v) => (v % 4 === 0 ? 'SD' : 'HD');
+  const titleOf = (v) => `t${v % TITLES}`;
+  const mint = (v) => {
+    const iat = Math.floor(Date.now() / 1000);
+    const data = `${HEADER}.${b64({
+      sub: `viewer-${v}`, aud: 'edge', iat, exp: iat + 3600, jti: crypto.randomBytes(16).toString('base64url'),
+      scope: { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: `/${titleOf(v)}/` } }] },
+      ent: { maxQuality: capOf(v) },
+    })}`;
+    return `${data}.${crypto.sign('sha256', Buffer.from(data), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+  };
+  const reused = Array.from({ length: VIEWERS }, (_, v) => mint(v));
+  /** Viewer v's n-th segment: 10% refused, half out of scope, half above the cap. */
+  const segmentPath = (v, n) => {
+    const own = capOf(v) === 'SD' ? '480p' : '1080p';
+    if ((v + n) % 10 !== 9) return `/${titleOf(v)}/${own}/seg${n}.ts`;
+    if ((v + n) % 20 === 9) return `/${titleOf(v + 1)}/${own}/seg${n}.ts`;
+    return `/${titleOf(v)}/2160p/seg${n}.ts`;
+  };
+  const BROWSER = opts.headers === 'none' ? {} : {
+    'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15',
+    accept: '*/*', 'accept-language': 'en-GB,en;q=0.9', 'accept-encoding': 'gzip, deflate, br',
+    referer: 'https://player.example/watch/t1', origin: 'https://player.example', 'sec-fetch-mode': 'cors',
+  };
+
+  // The workers: one project each, the packed package copied in, the variant's api.mjs bundled
+  // over the package's own (the form build.sh writes), then bundled as wrangler bundles.
+  log(`installing the packed package; ${opts.variants.length} variant(s), mode ${opts.mode}${opts.fresh ? ', never-seen tokens' : ''}`);
+  installPacked(dir);
+  const workers = [
+    { name: 'noop', source: 'noop.mjs', js: null },
+    ...(opts.jose ? [{ name: 'jose', source: 'jose-gate.mjs', js: null }] : []),
+    ...opts.variants.map((v) => ({ ...v, source: 'playgate-gate.mjs' })),
+  ];
+  for (const w of workers) {
+    const wd = path.join(dir, `w-${w.name}`);
+    mkdirSync(path.join(wd, 'src'), { recursive: true });
+    cpSync(path.join(dir, 'node_modules'), path.join(wd, 'node_modules'), { recursive: true, dereference: true });
+    if (w.js !== null) {
+      execFileSync(ESBUILD, [path.join(w.js, 'api.mjs'), '--bundle', '--format=esm', '--platform=neutral', '--target=es2022',
+        '--log-level=warning', `--outfile=${path.join(wd, 'node_modules', 'playgate', 'api.mjs')}`]);
+    }
+    writeFileSync(path.join(wd, 'src', 'config.mjs'), [
+      `export const JWKS = ${JSON.stringify(JWKS)};`,
+      `export const ORIGIN = ${JSON.stringify(`http://127.0.0.1:${originPort}`)};`,
+      `export const MODE = ${JSON.stringify(opts.mode)};`,
+      'const STUB = new Uint8Array(188).fill(0x47);',
+      'export const stubOrigin = () => new Response(STUB, { headers: { \'content-type\': \'video/mp2t\' } });',
+      '',
+    ].join('\n'));
+    copyFileSync(path.join(HERE, 'workers', w.source), path.join(wd, 'src', w.source));
+    const wasmModules = await bundleWorker(path.join(wd, 'src', w.source), path.join(wd, 'dist'), { nodePaths: [path.join(ROOT, 'tests', 'node_modules')] });
+    w.port = await freePort();
+    writeFileSync(path.join(wd, 'worker.capnp'), workerdConfig([{ port: w.port, dist: 'dist', wasmModules }]));
+    const [cmd, args] = pinned(1, WORKERD, ['serve', path.join(wd, 'worker.capnp')]);
+    w.child = spawn(cmd, args, { cwd: wd, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(w.child);
+  }
+  // Ready, and right: an allowed segment is 200 from every worker.
+  for (const w of workers) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${w.port}${segmentPath(1, 0)}`, { headers: { authorization: `Bearer ${reused[1]}` }, signal: AbortSignal.timeout(5000) });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`${w.name}: ${res.status} for an allowed segment`);
+        break;
+      } catch (error) {
+        if (attempt > 300 || w.child.exitCode !== null) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  /** One timed run of `w`: CPU per request, requests/s, the refused share. */
+  async function run(w, seconds) {
+    const pool = opts.fresh ? Array.from({ length: 4000 * seconds }, (_, j) => mint(j % VIEWERS)) : null;
+    let next = 0;
+    const cpu0 = cpuSeconds(w.child.pid);
+    const result = await new Promise((resolve, reject) => autocannon({
+      url: `http://127.0.0.1:${w.port}`,
+      connections: 16,
+      duration: seconds,
+      requests: [{
+        method: 'GET',
+        setupRequest(req) {
+          const i = next++;
+          const t = pool === null ? i % VIEWERS : i % pool.length;
+          const token = pool === null ? reused[t] : pool[t];
+          return { ...req, path: segmentPath(t % VIEWERS, Math.floor(i / VIEWERS)), headers: { ...BROWSER, authorization: `Bearer ${token}` } };
+        },
+      }],
+    }, (error, res) => (error ? reject(error) : resolve(res))));
+    const n = result.requests.total;
+    if (result.errors + result.timeouts > 0) throw new Error(`${w.name}: ${result.errors} errors, ${result.timeouts} timeouts`);
+    return { us: ((cpuSeconds(w.child.pid) - cpu0) / n) * 1e6, rps: n / seconds, refused: result.non2xx / n };
+  }
+
+  for (const w of workers) await run(w, 2); // warm-up (and, reused, every token seen once)
+  const runs = Object.fromEntries(workers.map((w) => [w.name, []]));
+  for (let round = 0; round < opts.rounds; round++) {
+    for (let i = 0; i < workers.length; i++) {
+      const w = workers[(i + round) % workers.length]; // the order rotated each round
+      runs[w.name].push(await run(w, opts.seconds));
+    }
+    log(`round ${round + 1}/${opts.rounds}: ${workers.map((w) => `${w.name} ${runs[w.name].at(-1).us.toFixed(1)} us`).join(', ')}`);
+  }
+  const med = (xs) => stats(xs).median;
+  const base = opts.variants[0].name;
+  console.log(`| worker | CPU us/request | net of the floor | vs ${base} (paired) | requests/s | x floor | refused |`);
+  console.log('|---|---|---|---|---|---|---|');
+  for (const w of workers) {
+    const rs = runs[w.name];
+    const paired = (other) => med(rs.map((r, i) => r.us - runs[other][i].us));
+    console.log(`| ${w.name} | ${med(rs.map((r) => r.us)).toFixed(1)} | ${paired('noop').toFixed(1)} | ${paired(base).toFixed(1)} | `
+      + `${med(rs.map((r) => r.rps)).toFixed(0)} | ${med(rs.map((r, i) => r.rps / runs.noop[i].rps)).toFixed(2)} | ${(med(rs.map((r) => r.refused)) * 100).toFixed(1)}% |`);
+  }
+  process.exit(0);
+}
