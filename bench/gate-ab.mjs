@@ -23,7 +23,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,21 +30,10 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(HERE);
-const SEGMENT_BYTES = 18_800;
 const VIEWERS = 1000;
 const TITLES = 100;
 
-if (process.argv[2] === 'origin') {
-  const body = Buffer.alloc(SEGMENT_BYTES, 0x47);
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': body.length });
-    res.end(body);
-  });
-  server.keepAliveTimeout = 120_000;
-  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
-} else {
-  await main();
-}
+await main();
 
 /** The command line: variants, flags and options. */
 function readArgs(argv) {
@@ -111,7 +99,8 @@ async function main() {
   });
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(130));
 
-  const [oCmd, oArgs] = pinned(0, process.execPath, [fileURLToPath(import.meta.url), 'origin']);
+  // gate-workerd.mjs's origin (its `origin` mode): 18,800 bytes for every request.
+  const [oCmd, oArgs] = pinned(0, process.execPath, [path.join(HERE, 'gate-workerd.mjs'), 'origin']);
   const origin = spawn(oCmd, oArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(origin);
   const originPort = await new Promise((resolve) => origin.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
