@@ -21,7 +21,6 @@
 // the floor, paired difference to the first variant, requests/s and the refused share. Medians
 // move by about +-3 us between runs with 8 rounds; use 16 to see 2 us.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -75,6 +74,7 @@ async function main() {
   const { installPacked, freePort } = await import('../tests/node/helpers.mjs');
   const { WORKERD, bundleWorker, workerdConfig } = await import('../tests/node/workerd-bundle.mjs');
   const { stats } = await import('./stats.mjs');
+  const { gateTraffic } = await import('./gate-traffic.mjs');
   const autocannon = createRequire(path.join(ROOT, 'tests', 'package.json'))('autocannon');
   const ESBUILD = path.join(ROOT, 'tests', 'node_modules', '.bin', 'esbuild');
   const opts = readArgs(process.argv.slice(2));
@@ -105,30 +105,10 @@ async function main() {
   children.push(origin);
   const originPort = await new Promise((resolve) => origin.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
 
-  // Tokens as gate-workerd.mjs mints them: ES256, the viewer's title as a key prefix, a cap.
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const JWKS = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'e1', alg: 'ES256', use: 'sig' }] };
-  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const HEADER = b64({ alg: 'ES256', kid: 'e1', typ: 'JWT' });
-  const capOf = (v) => (v % 4 === 0 ? 'SD' : 'HD');
-  const titleOf = (v) => `t${v % TITLES}`;
-  const mint = (v) => {
-    const iat = Math.floor(Date.now() / 1000);
-    const data = `${HEADER}.${b64({
-      sub: `viewer-${v}`, aud: 'edge', iat, exp: iat + 3600, jti: crypto.randomBytes(16).toString('base64url'),
-      scope: { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: `/${titleOf(v)}/` } }] },
-      ent: { maxQuality: capOf(v) },
-    })}`;
-    return `${data}.${crypto.sign('sha256', Buffer.from(data), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
-  };
-  const reused = Array.from({ length: VIEWERS }, (_, v) => mint(v));
-  /** Viewer v's n-th segment: 10% refused, half out of scope, half above the cap. */
-  const segmentPath = (v, n) => {
-    const own = capOf(v) === 'SD' ? '480p' : '1080p';
-    if ((v + n) % 10 !== 9) return `/${titleOf(v)}/${own}/seg${n}.ts`;
-    if ((v + n) % 20 === 9) return `/${titleOf(v + 1)}/${own}/seg${n}.ts`;
-    return `/${titleOf(v)}/2160p/seg${n}.ts`;
-  };
+  // Tokens and segments as gate-workerd.mjs makes them (bench/gate-traffic.mjs).
+  const { JWKS, mint, segment } = gateTraffic({ titles: TITLES });
+  const segmentPath = (v, n) => segment(v, n).path;
+  const reused = Array.from({ length: VIEWERS }, (_, v) => mint(v, { lifetime: 3600 }));
   const BROWSER = opts.headers === 'none' ? {} : {
     'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15',
     accept: '*/*', 'accept-language': 'en-GB,en;q=0.9', 'accept-encoding': 'gzip, deflate, br',
@@ -185,7 +165,7 @@ async function main() {
 
   /** One timed run of `w`: CPU per request, requests/s, the refused share. */
   async function run(w, seconds) {
-    const pool = opts.fresh ? Array.from({ length: 4000 * seconds }, (_, j) => mint(j % VIEWERS)) : null;
+    const pool = opts.fresh ? Array.from({ length: 4000 * seconds }, (_, j) => mint(j % VIEWERS, { lifetime: 3600 })) : null;
     let next = 0;
     const cpu0 = cpuSeconds(w.child.pid);
     const result = await new Promise((resolve, reject) => autocannon({

@@ -49,7 +49,6 @@
 // minted per round for the never-seen scenario; default 12,000 per round second).
 // Writes bench/results/gate-workerd.md and .json.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -80,6 +79,7 @@ async function main() {
   const { PKG, freePort, installPacked } = await import('../tests/node/helpers.mjs');
   const { WORKERD, bundleWorker, workerdConfig } = await import('../tests/node/workerd-bundle.mjs');
   const { stats } = await import('./stats.mjs');
+  const { gateTraffic } = await import('./gate-traffic.mjs');
   const require = createRequire(path.join(ROOT, 'tests', 'package.json'));
   const autocannon = require('autocannon');
 
@@ -130,30 +130,8 @@ async function main() {
   });
   const ORIGIN = `http://127.0.0.1:${originPort}`;
 
-  // ---- keys and tokens
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const JWKS = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'e1', alg: 'ES256', use: 'sig' }] };
-  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const HEADER = b64({ alg: 'ES256', kid: 'e1', typ: 'JWT' });
-  const capOf = (v) => (v % 4 === 0 ? 'SD' : 'HD');
-  const titleOf = (v) => `t${v % TITLES}`;
-  /** Viewer `v`'s playback token, as PlaybackTokenMinter shapes one (scope, ent, jti, iat, exp). */
-  function mint(v, { iat = Math.floor(Date.now() / 1000), lifetime = 300 } = {}) {
-    const payload = b64({
-      sub: `viewer-${v}`, aud: 'edge', iat, exp: iat + lifetime, jti: crypto.randomBytes(16).toString('base64url'),
-      scope: { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: `/${titleOf(v)}/` } }] },
-      ent: { maxQuality: capOf(v) },
-    });
-    const data = `${HEADER}.${payload}`;
-    return `${data}.${crypto.sign('sha256', Buffer.from(data), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
-  }
-  /** Viewer v's n-th segment request: its path and what both gates must answer. */
-  function segment(v, n) {
-    const own = capOf(v) === 'SD' ? '480p' : '1080p';
-    if ((v + n) % 10 !== 9) return { path: `/${titleOf(v)}/${own}/seg${n}.ts`, status: 200, code: null };
-    if ((v + n) % 20 === 9) return { path: `/${titleOf(v + 1)}/${own}/seg${n}.ts`, status: 403, code: 'SCOPE_DENIED' };
-    return { path: `/${titleOf(v)}/2160p/seg${n}.ts`, status: 403, code: 'QUALITY_EXCEEDS_ENTITLEMENT' };
-  }
+  // ---- keys and tokens (bench/gate-traffic.mjs)
+  const { JWKS, mint, segment } = gateTraffic({ titles: TITLES });
   // Request i of a run: viewer i mod VIEWERS, its segment i / VIEWERS; the token of that segment.
   // Reuse: a viewer's token changes every REUSE segments, at a segment of its own (viewers started
   // at different times), so any pass over the viewers brings VIEWERS / REUSE new tokens, as in a
