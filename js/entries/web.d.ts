@@ -168,9 +168,9 @@ export interface GateOptions {
   maxTokens?: number;
   /**
    * The origin's deadline per request, in ms (default 10000): no answer by then is 502
-   * ORIGIN_UNAVAILABLE. null: no deadline of the gate's own (the client's going away, and the
-   * platform's own limits, still end the origin request); in workerd a deadline costs 4-16 us
-   * of CPU a request (measured).
+   * ORIGIN_UNAVAILABLE. null: no deadline of the gate's own (in Node and Deno the client's going
+   * away, and the platform's own limits, still end the origin request; in workerd nothing does);
+   * in workerd a deadline costs 4-16 us of CPU a request (measured).
    */
   timeoutMs?: number | null;
   /** The clock, epoch ms (default Date.now). */

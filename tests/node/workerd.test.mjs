@@ -281,13 +281,17 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
   const http = await import('node:http');
   const MASTER = GATE_MASTER;
   const seen = [];
+  let hangEnded = null; // when the origin's request for hang.ts ended
   const originServer = http.createServer((req, res) => {
     seen.push({ url: req.url, authorization: req.headers.authorization, headers: req.headers });
     if (req.url === '/Movie1/playlist.m3u8') {
       res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
       return res.end(MASTER);
     }
-    if (req.url === '/Movie1/1080p/hang.ts') return undefined; // never answers (closed after the test)
+    if (req.url === '/Movie1/1080p/hang.ts') {
+      res.on('close', () => { hangEnded = Date.now(); });
+      return undefined; // never answers: only the gate's abort ends it
+    }
     if (req.url === '/Movie1/1080p/slow.ts') {
       // The headers at once, then 30 KB over 3 s: longer than the gate's deadline.
       res.writeHead(200, { 'content-type': 'video/mp2t' });
@@ -417,6 +421,12 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
   assert.equal(hungBody.code, 'ORIGIN_UNAVAILABLE');
   assert.match(hungBody.reason, /1500 ms/);
   assert.ok(Date.now() - t0 >= 1400, `502 after ${Date.now() - t0} ms`);
+  // ... and the origin's request is aborted with it (the client's going away would not end it in
+  // workerd: measured, so the deadline is the one bound).
+  while (hangEnded === null) {
+    assert.ok(Date.now() - t0 < 5000, 'the origin request for hang.ts still open 5 s after it was sent');
+    await sleep(20);
+  }
   t0 = Date.now();
   const slow = await get('/Movie1/1080p/slow.ts');
   assert.equal(slow.status, 200);
