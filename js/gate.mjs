@@ -46,13 +46,17 @@ const CONDITIONAL = new Set(['range', 'if-range', 'if-none-match', 'if-modified-
 /**
  * The quality of a rendition by its name: one `<lines>p` part (`1080p`, `720p60`, `video_1080p`;
  * parts split at `-`, `_` and `.`), SD below 720 lines, HD up to 1080, UHD1 up to 2160, UHD2
- * above. Anything else (no such part, two of them, 0 lines) is null: the name says nothing.
+ * above. Anything else (no such part, two of them, a part that starts as one and goes on, such as
+ * `2160p;x` or `2160px`, 0 lines) is null: the name says nothing it can be held to.
  */
 export function renditionQuality(name) {
   let lines = 0;
   for (const part of name.split(/[-_.]/)) {
     const m = /^(\d{2,5})p(\d{2,3})?$/i.exec(part);
-    if (!m) continue;
+    if (!m) {
+      if (/^\d{2,5}p/i.test(part)) return null; // a height with more after it: not one to trust
+      continue;
+    }
     if (lines !== 0) return null; // two heights: ambiguous
     lines = Number(m[1]);
   }
@@ -704,39 +708,44 @@ export function gateFactory(raw, CacheClient) {
     function verified(token, at) {
       const cached = tokens.get(token);
       if (cached !== undefined) {
-        if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) {
-          tokens.map.delete(token);
-          return refusal(401, 'TOKEN_EXPIRED', 'the token has expired', { 'www-authenticate': 'Bearer error="invalid_token"' });
-        }
-        if (cached.nbf !== null && at < cached.nbf * 1000 - leewayMs) {
-          return refusal(401, 'TOKEN_NOT_YET_VALID', 'the token is not valid yet', { 'www-authenticate': 'Bearer error="invalid_token"' });
-        }
-        return cached;
+        if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) tokens.map.delete(token); // spent: forgotten
+        return inTime(cached, at);
       }
       return verifiedFirst(token, at);
+    }
+
+    /** A verified token's entry at `at` (epoch ms), or the refusal its `exp` or `nbf` makes then. */
+    function inTime(entry, at) {
+      if (entry.exp !== null && at >= entry.exp * 1000 + leewayMs) {
+        return refusal(401, 'TOKEN_EXPIRED', 'the token has expired', { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
+      if (entry.nbf !== null && at < entry.nbf * 1000 - leewayMs) {
+        return refusal(401, 'TOKEN_NOT_YET_VALID', 'the token is not valid yet', { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
+      return entry;
     }
 
     /**
      * A token not remembered: a promise of its entry, remembered, or of a NotVerified; verified
      * once however many requests bring it at once (each makes its own refusal of a NotVerified:
      * a Response is read once). One `then`, no async frame: a first verification is most of a
-     * never-seen token's request.
+     * never-seen token's request. A request that joins a verification under way is held to its
+     * own time: the verifier checked `exp` and `nbf` at the first request's.
      */
     function verifiedFirst(token, at) {
-      let pending = verifying.get(token);
-      if (pending === undefined) {
-        pending = verify(token, at).then((result) => {
-          verifying.delete(token);
-          const { claims, scope, entitlement } = result;
-          const entry = { claims, scope, entitlement, exp: timeOrNull(claims.exp), nbf: timeOrNull(claims.nbf) };
-          tokens.set(token, entry);
-          return entry;
-        }, (error) => {
-          verifying.delete(token);
-          return new NotVerified(error);
-        });
-        verifying.set(token, pending);
-      }
+      const underWay = verifying.get(token);
+      if (underWay !== undefined) return underWay.then((entry) => (entry instanceof NotVerified ? entry : inTime(entry, at)));
+      const pending = verify(token, at).then((result) => {
+        verifying.delete(token);
+        const { claims, scope, entitlement } = result;
+        const entry = { claims, scope, entitlement, exp: timeOrNull(claims.exp), nbf: timeOrNull(claims.nbf) };
+        tokens.set(token, entry);
+        return entry;
+      }, (error) => {
+        verifying.delete(token);
+        return new NotVerified(error);
+      });
+      verifying.set(token, pending);
       return pending;
     }
 
@@ -837,6 +846,9 @@ export function gateFactory(raw, CacheClient) {
         || segments.some((s) => s === '' || s === '.' || s === '..')) {
         return refusal(400, 'INVALID_PATH', 'the path has an empty, dot or encoded separator segment');
       }
+      // A `;` starts a path parameter to some origins (Tomcat, Jetty and Spring drop `;...` from a
+      // segment and read `..;` as `..`): the file served would not be the path checked.
+      if (key.includes(';')) return refusal(400, 'INVALID_PATH', 'the path has a `;` (a path parameter to some origins)');
       const isManifestPath = /\.(m3u8|mpd)$/i.test(key);
       const place = matchLayout(layoutSegments, segments);
       // The title's folder (the path up to {content}): what a segment token is minted for.

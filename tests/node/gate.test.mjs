@@ -226,6 +226,9 @@ test('a rendition above the cap: QUALITY_EXCEEDS_ENTITLEMENT; unknown renditions
   await refused(get(GATE, '/Movie1/2160p/segment1.ts', { token: await joseToken({ ent: { maxQuality: 'HD' } }) }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', 'jose token');
   await refused(get(GATE, '/Movie1/high/segment1.ts', { token: hd }), 403, 'RENDITION_UNKNOWN', 'a name without a height');
   await refused(get(GATE, '/Movie1/480p-1080p/segment1.ts', { token: hd }), 403, 'RENDITION_UNKNOWN', 'two heights');
+  // A part that starts as a height and goes on is no height to hold a name to, even beside one.
+  await refused(get(GATE, '/Movie1/2160px.1080p/segment1.ts', { token: hd }), 403, 'RENDITION_UNKNOWN', 'a height with more after it');
+  await refused(get(GATE, '/Movie1/2160p~x_720p/segment1.ts', { token: hd }), 403, 'RENDITION_UNKNOWN', 'a height with more after it, then one');
   await refused(get(GATE, '/Movie1/segment1.ts', { token: hd }), 403, 'RENDITION_UNKNOWN', 'a title-level file that is no manifest');
   await refused(get(GATE, '/Movie1/a/b/segment1.ts', { token: hd }), 403, 'RENDITION_UNKNOWN', 'a path outside the layout');
   // Without a cap the name does not matter; the scope still does.
@@ -423,6 +426,12 @@ test('methods other than GET and HEAD: 405; paths with dot or encoded separators
   await refused(get(GATE, '/Movie1%2F..%2FMovie2/1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'an encoded slash');
   await refused(get(GATE, '/Movie1/%E0%A4%A/segment1.ts', { token }), 400, 'INVALID_PATH', 'bad percent-encoding');
   await refused(get(GATE, '/Movie1//1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'an empty segment');
+  // A path parameter: Tomcat, Jetty and Spring serve /Movie1/2160p/segment1.ts for the first and
+  // /Movie2/... for the second (they drop `;...` from a segment, and read `..;` as `..`).
+  await refused(get(GATE, '/Movie1/2160p;.1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'a path parameter on the rendition');
+  await refused(get(GATE, '/Movie1/..;/Movie2/1080p/segment1.ts', { token }), 400, 'INVALID_PATH', '..; (a dot segment to such origins)');
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts;jsessionid=1', { token }), 400, 'INVALID_PATH', 'a path parameter on the file');
+  await refused(get(GATE, '/Movie1/1080p%3Bx/segment1.ts', { token }), 400, 'INVALID_PATH', 'an encoded `;`');
   // A Request can be made for any scheme (Node's can): only http(s) is a path the gate serves.
   await refused(GATE.fetch(new Request('file:///Movie1/1080p/segment1.ts', { headers: { authorization: `Bearer ${token}` } })), 400, 'INVALID_PATH', 'a file: URL');
   // Here `..` was resolved by the Request itself (Node's Request serialises its URL): the key
@@ -593,6 +602,40 @@ test('the verified-token cache: one verification for 100 segments; an expired ca
   assert.equal(verifications, n, 'the newest is cached');
   assert.equal((await get(gate, '/Movie1/480p/segment1.ts', { token: tokens[0] })).status, 200);
   assert.equal(verifications, n + 1, 'the oldest was evicted and is verified again');
+});
+
+test('a request that joins a token\'s first verification is held to its own time: refused after exp, or before nbf', async () => {
+  for (const [what, verifier] of [['verifier options', VERIFIER], ['a JwtVerifier', JwtVerifier.fromJson(VERIFIER)]]) {
+    let t = Date.now();
+    const gate = gateOf({ verifier, clock: () => t });
+    const token = mint({ maxQuality: 'HD' }, { now: t }); // the minter's default lifetime: 300 s
+    // A starts the verification 1 s before exp; B brings the token 100 s after exp while it runs.
+    t += 299_000;
+    const before = origin.seen.length;
+    const a = get(gate, '/Movie1/1080p/segment1.ts', { token });
+    t += 101_000;
+    const b = get(gate, '/Movie1/1080p/segment2.ts', { token });
+    const [ra, rb] = await Promise.all([a, b]);
+    assert.equal(ra.status, 200, `${what}: A, before exp`);
+    await ra.arrayBuffer();
+    assert.equal(rb.status, 401, `${what}: B, after exp`);
+    assert.equal((await rb.json()).code, 'TOKEN_EXPIRED', what);
+    assert.deepEqual(origin.seen.slice(before).map((r) => r.url), ['/Movie1/1080p/segment1.ts'], `${what}: only A reached the origin`);
+  }
+  // nbf: B's clock reads before the token's nbf (jose sets it) while A's verification runs.
+  const nbf = Math.floor(Date.now() / 1000);
+  const token = await new jose.SignJWT({ scope: SEED_SCOPE('Movie1'), ent: { maxQuality: 'HD' } }).setProtectedHeader({ alg: 'ES256', kid: 'es1' })
+    .setAudience('edge').setNotBefore(nbf).setExpirationTime(nbf + 300).sign(es.privateKey);
+  let t = nbf * 1000 + 1000;
+  const gate = gateOf({ clock: () => t });
+  const a = get(gate, '/Movie1/1080p/segment1.ts', { token });
+  t = nbf * 1000 - 100_000;
+  const b = get(gate, '/Movie1/1080p/segment2.ts', { token });
+  const [ra, rb] = await Promise.all([a, b]);
+  assert.equal(ra.status, 200);
+  await ra.arrayBuffer();
+  assert.equal(rb.status, 401);
+  assert.equal((await rb.json()).code, 'TOKEN_NOT_YET_VALID');
 });
 
 test('createGate options: coded errors; the forms not supported yet are refused by name', () => {
