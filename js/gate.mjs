@@ -43,6 +43,8 @@ const PLACEHOLDERS = ['{content}', '{rendition}', '{file}'];
 // Sent for manifests, which are rewritten per viewer: the origin must send the whole body.
 const CONDITIONAL = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /**
  * The quality of a rendition by its name: one `<lines>p` part (`1080p`, `720p60`, `video_1080p`;
  * parts split at `-`, `_` and `.`), SD below 720 lines, HD up to 1080, UHD1 up to 2160, UHD2
@@ -849,6 +851,14 @@ export function gateFactory(raw, CacheClient) {
       // A `;` starts a path parameter to some origins (Tomcat, Jetty and Spring drop `;...` from a
       // segment and read `..;` as `..`): the file served would not be the path checked.
       if (key.includes(';')) return refusal(400, 'INVALID_PATH', 'the path has a `;` (a path parameter to some origins)');
+      // A `%` left after decoding: an origin that decodes twice would read another path.
+      if (key.includes('%')) return refusal(400, 'INVALID_PATH', 'the path is percent-encoded twice');
+      // A compatibility character (fullwidth forms, ligatures): an origin that normalises Unicode
+      // (NFKC) would read `．．` as `..`, `／` as `/`, `２１６０p` as `2160p`. Accents, composed or
+      // not (NFC or NFD), pass.
+      if (NON_ASCII.test(key) && key.normalize('NFKC') !== key.normalize('NFC')) {
+        return refusal(400, 'INVALID_PATH', 'the path has a Unicode compatibility character (fullwidth forms, ligatures): an origin may read it as another');
+      }
       const isManifestPath = /\.(m3u8|mpd)$/i.test(key);
       const place = matchLayout(layoutSegments, segments);
       // The title's folder (the path up to {content}): what a segment token is minted for.

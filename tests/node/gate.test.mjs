@@ -432,6 +432,19 @@ test('methods other than GET and HEAD: 405; paths with dot or encoded separators
   await refused(get(GATE, '/Movie1/..;/Movie2/1080p/segment1.ts', { token }), 400, 'INVALID_PATH', '..; (a dot segment to such origins)');
   await refused(get(GATE, '/Movie1/1080p/segment1.ts;jsessionid=1', { token }), 400, 'INVALID_PATH', 'a path parameter on the file');
   await refused(get(GATE, '/Movie1/1080p%3Bx/segment1.ts', { token }), 400, 'INVALID_PATH', 'an encoded `;`');
+  // What an origin that decodes twice, or normalises Unicode (NFKC), would read as another path.
+  await refused(get(GATE, '/Movie1/%252e%252e/Movie2/1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'dots encoded twice');
+  await refused(get(GATE, '/Movie1/%252F/segment1.ts', { token }), 400, 'INVALID_PATH', 'a slash encoded twice');
+  await refused(get(GATE, '/Movie1/\uFF0E\uFF0E/Movie2/1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'fullwidth dots');
+  await refused(get(GATE, '/Movie1/1080p\uFF0F..\uFF0F2160p/segment1.ts', { token }), 400, 'INVALID_PATH', 'fullwidth slashes');
+  await refused(get(GATE, '/Movie1/\uFF12\uFF11\uFF16\uFF10p/segment1.ts', { token }), 400, 'INVALID_PATH', 'fullwidth digits');
+  // An accented name, composed or not, is a path like any other: it reaches the origin (404 there).
+  for (const name of ['Caf\u00e9', 'Cafe\u0301']) {
+    const before = origin.seen.length;
+    const res = await get(GATE, `/Movie1/1080p/${name}.ts`, { token });
+    assert.equal(res.status, 404, name);
+    assert.equal(origin.seen.length, before + 1, `${name}: reached the origin`);
+  }
   // A Request can be made for any scheme (Node's can): only http(s) is a path the gate serves.
   await refused(GATE.fetch(new Request('file:///Movie1/1080p/segment1.ts', { headers: { authorization: `Bearer ${token}` } })), 400, 'INVALID_PATH', 'a file: URL');
   // Here `..` was resolved by the Request itself (Node's Request serialises its URL): the key
