@@ -90,6 +90,94 @@ fn a_variant_tag_after_leading_blanks_is_still_capped() {
     assert_eq!((got.kept, got.removed), (1, 1));
 }
 
+/// Inputs that a reader of lines or tags could read one way and a player another, each with a
+/// variant above the cap that hls.js 1.7.4 or Shaka 5.2.12 reads (measured in the session-29
+/// review): refused as INVALID_MANIFEST, at the line given, never passed on with that variant.
+/// Why each is malformed: RFC 8216 section 4.1 (lines end with LF or CR LF; a tag is a line),
+/// 4.2 (an attribute named once; a quoted-string closed, then `,` or the end), 4.3.4.2
+/// (RESOLUTION a decimal-resolution: a picture has sides); XML 1.0 and ISO/IEC 23009-1 (an
+/// MPD has no DOCTYPE, declaration or processing instruction inside it; width and height are
+/// positive).
+#[test]
+fn what_players_read_differently_is_refused() {
+    const SD: &str = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000,RESOLUTION=640x360\nsd.m3u8\n";
+    let uhd = |prefix: &str, attributes: &str| {
+        format!("{SD}{prefix}#EXT-X-STREAM-INF:BANDWIDTH=9000,{attributes}\nuhd.m3u8\n")
+    };
+    let mpd = |body: &str| {
+        format!(
+            "<?xml version=\"1.0\"?>\n<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\">\n<Period>\n<AdaptationSet mimeType=\"video/mp4\"><Representation id=\"sd\" width=\"640\" height=\"360\"/></AdaptationSet>\n{body}\n</Period>\n</MPD>\n"
+        )
+    };
+    let cases: Vec<(&str, String, u32)> = vec![
+        (
+            "HLS: a lone CR ends a line for the players",
+            SD.replace("sd.m3u8\n", "sd.m3u8\r#EXT-X-STREAM-INF:BANDWIDTH=9000,RESOLUTION=3840x2160\ruhd.m3u8\n"),
+            3,
+        ),
+        ("HLS: a tag after a comment on its line", uhd("# note ", "RESOLUTION=3840x2160"), 4),
+        ("HLS: a tag after a vertical tab", uhd("\u{b}", "RESOLUTION=3840x2160"), 4),
+        ("HLS: a tag after a no-break space", uhd("\u{a0}", "RESOLUTION=3840x2160"), 4),
+        ("HLS: a tag after U+2028", uhd("\u{2028}", "RESOLUTION=3840x2160"), 4),
+        ("HLS: RESOLUTION twice (Shaka reads the first)", uhd("", "RESOLUTION=3840x2160,RESOLUTION=640x360"), 4),
+        ("HLS: CODECS twice", uhd("", "CODECS=\"avc1.640033\",CODECS=\"mp4a.40.2\",RESOLUTION=3840x2160"), 4),
+        ("HLS: a quoted-string never closed", uhd("", "RESOLUTION=640x360,NAME=\"x,RESOLUTION=3840x2160"), 4),
+        ("HLS: text after a quoted-string", uhd("", "NAME=\"x\"y,RESOLUTION=3840x2160"), 4),
+        ("HLS: a side of 0", uhd("", "RESOLUTION=0x2160"), 4),
+        (
+            "DASH: a processing instruction inside the document",
+            mpd("<?x > <AdaptationSet mimeType=\"video/mp4\"><Representation id=\"uhd\" width=\"3840\" height=\"2160\"/></AdaptationSet></?x ?>"),
+            5,
+        ),
+        (
+            "DASH: a DOCTYPE (its subset's `[` in an entity)",
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE MPD [<!ENTITY a \"[\">]>\n<MPD><Period><AdaptationSet mimeType=\"video/mp4\"><Representation id=\"uhd\" width=\"3840\" height=\"2160\"/></AdaptationSet></Period></MPD>\n<!-- ] -->\n".to_string(),
+            2,
+        ),
+        (
+            "DASH: another declaration",
+            mpd("<!x <AdaptationSet mimeType=\"video/mp4\"><Representation id=\"uhd\" width=\"3840\" height=\"2160\"/><!x </AdaptationSet>"),
+            5,
+        ),
+        (
+            "DASH: a width of 0",
+            mpd("<AdaptationSet mimeType=\"video/mp4\"><Representation id=\"uhd\" width=\"0\" height=\"2160\"/></AdaptationSet>"),
+            5,
+        ),
+    ];
+    for (name, input, line) in &cases {
+        let e = filter_manifest(input.as_bytes(), Some(Quality::Sd)).expect_err(name);
+        assert_eq!(
+            e.code().as_str(),
+            "INVALID_MANIFEST",
+            "{name}: {}",
+            e.message()
+        );
+        assert!(
+            e.message().starts_with(&format!("line {line}:")),
+            "{name}: {}",
+            e.message()
+        );
+    }
+}
+
+/// Signals that disagree count as video, so the size decides: an HLS variant with a RESOLUTION
+/// and audio CODECS, a DASH Representation whose mimeType says video in an audio AdaptationSet.
+#[test]
+fn a_size_or_a_video_type_makes_video_whatever_else_is_said() {
+    let hls = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000,RESOLUTION=640x360\nsd.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=9000,CODECS=\"mp4a.40.2\",RESOLUTION=3840x2160\nuhd.m3u8\n";
+    let got = filter_manifest(hls.as_bytes(), Some(Quality::Hd)).unwrap();
+    assert_eq!(
+        got.text,
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000,RESOLUTION=640x360\nsd.m3u8\n"
+    );
+    assert_eq!((got.kept, got.removed), (1, 1));
+    let mpd = "<MPD><Period>\n<AdaptationSet mimeType=\"video/mp4\"><Representation id=\"sd\" width=\"640\" height=\"360\"/></AdaptationSet>\n<AdaptationSet contentType=\"audio\"><Representation id=\"uhd\" mimeType=\"video/mp4\" width=\"3840\" height=\"2160\"/></AdaptationSet>\n</Period></MPD>\n";
+    let got = filter_manifest(mpd.as_bytes(), Some(Quality::Hd)).unwrap();
+    assert_eq!(got.text, "<MPD><Period>\n<AdaptationSet mimeType=\"video/mp4\"><Representation id=\"sd\" width=\"640\" height=\"360\"/></AdaptationSet>\n</Period></MPD>\n");
+    assert_eq!((got.kept, got.removed), (1, 1));
+}
+
 mod properties {
     //! Generated ladders: whatever the cap, no video rendition above it survives, every one
     //! within it does, and the output is the input with whole variants or elements removed.

@@ -40,11 +40,15 @@ impl<'a> Traits<'a> {
         let mut own = Traits::default();
         for (key, value) in attributes(raw) {
             let size = || {
-                decimal(value).ok_or_else(|| {
+                decimal(value).filter(|&n| n > 0).ok_or_else(|| {
                     invalid(
                         text,
                         at,
-                        &text_of(&["<", name, ">: width and height must be whole numbers"]),
+                        &text_of(&[
+                            "<",
+                            name,
+                            ">: width and height must be whole numbers above 0",
+                        ]),
                     )
                 })
             };
@@ -66,8 +70,13 @@ impl<'a> Traits<'a> {
         })
     }
 
-    /// Video unless known to be something else (fail closed).
+    /// Video unless known to be something else (fail closed): a `contentType` or `mimeType` that
+    /// says video wins over any other that says not.
     fn video(&self) -> bool {
+        if self.content_type == Some("video") || self.mime.is_some_and(|m| m.starts_with("video/"))
+        {
+            return true;
+        }
         let other_type = self
             .content_type
             .is_some_and(|t| matches!(t, "audio" | "text" | "image"));

@@ -48,20 +48,26 @@ fn line_from(bytes: &[u8], start: usize) -> Line {
     }
 }
 
-/// The first LF in `bytes`, eight bytes at a time (the wasm build has no SIMD): a byte of
-/// `word ^ LF` is zero where an LF is, and the lowest byte the zero test flags is the first one.
-/// Measured: the byte-by-byte scan was half of the filter's time.
+/// The first LF in `bytes`.
 #[cfg_attr(feature = "fast-manifests", inline(always))]
 fn newline(bytes: &[u8]) -> Option<usize> {
-    const LF: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    first(bytes, b'\n')
+}
+
+/// The first `byte` in `bytes`, eight bytes at a time (the wasm build has no SIMD): a byte of
+/// `word ^ byte * ONES` is zero where `byte` is, and the lowest byte the zero test flags is the
+/// first one. Measured: the byte-by-byte scan for LF was half of the filter's time.
+#[cfg_attr(feature = "fast-manifests", inline(always))]
+fn first(bytes: &[u8], byte: u8) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let pattern = u64::from(byte).wrapping_mul(ONES);
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
     for word in &mut words {
         let mut eight = [0u8; 8];
         eight.copy_from_slice(word);
-        let x = u64::from_le_bytes(eight) ^ LF;
+        let x = u64::from_le_bytes(eight) ^ pattern;
         let zero = x.wrapping_sub(ONES) & !x & HIGHS;
         if zero != 0 {
             return Some(at + (zero.trailing_zeros() / 8) as usize);
@@ -71,8 +77,47 @@ fn newline(bytes: &[u8]) -> Option<usize> {
     words
         .remainder()
         .iter()
-        .position(|&b| b == b'\n')
+        .position(|&b| b == byte)
         .map(|i| at + i)
+}
+
+/// Where a CR stands that does not end a line (a CR LF does): hls.js and Shaka end a line there,
+/// and the lines' reader would not.
+fn stray_cr(bytes: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = bytes.get(from..).and_then(|rest| first(rest, b'\r')) {
+        let cr = from + i;
+        if bytes.get(cr + 1) != Some(&b'\n') {
+            return Some(cr);
+        }
+        from = cr + 2;
+    }
+    None
+}
+
+/// Where a variant tag (`EXT-X-STREAM-INF`, `EXT-X-I-FRAME-STREAM-INF`) stands that does not
+/// start its line (after blanks), the lines' reader does not see it, and hls.js does.
+fn stray_tag(bytes: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = bytes.get(from..).and_then(|rest| first(rest, b'#')) {
+        let at = from + i;
+        let rest = bytes.get(at..).unwrap_or_default();
+        if rest.starts_with(STREAM_INF.as_bytes())
+            || rest.starts_with(I_FRAME_STREAM_INF.as_bytes())
+        {
+            let before = bytes.get(..at).unwrap_or_default();
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |n| n + 1);
+            let lead = before.get(line_start..).unwrap_or_default();
+            if !lead.iter().all(|b| matches!(b, b' ' | b'\t' | b'\x0c')) {
+                return Some(at);
+            }
+        }
+        from = at + 1;
+    }
+    None
 }
 
 const STREAM_INF: &str = "#EXT-X-STREAM-INF:";
@@ -86,16 +131,29 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
     let bytes = text.as_bytes();
     let line_text = |l: &Line| text.get(l.start..l.end).unwrap_or_default();
     let number = |l: &Line| line_at(bytes, l.start);
-    let first = line_from(bytes, 0);
-    if text.is_empty() || line_text(&first) != "#EXTM3U" {
+    let head = line_from(bytes, 0);
+    if text.is_empty() || line_text(&head) != "#EXTM3U" {
         return Err(invalid(
             1,
             "the first line must be #EXTM3U (RFC 8216 section 4.3.1.1)",
         ));
     }
+    // What players read that a reader of lines would miss is refused, never read one way.
+    if let Some(cr) = stray_cr(bytes) {
+        return Err(invalid(
+            line_at(bytes, cr),
+            "a CR that does not end a line (RFC 8216 section 4.1)",
+        ));
+    }
+    if let Some(tag) = stray_tag(bytes) {
+        return Err(invalid(
+            line_at(bytes, tag),
+            "a variant tag inside a line (RFC 8216 section 4.1)",
+        ));
+    }
     let mut dropped: Vec<(usize, usize)> = Vec::new(); // byte ranges of `text`
     let (mut kept, mut removed) = (0u32, 0u32);
-    let mut at = first.next;
+    let mut at = head.next;
     while at < bytes.len() {
         let line = line_from(bytes, at);
         // Leading blanks do not hide a tag: hls.js finds `#EXT-X-STREAM-INF:` anywhere on a
@@ -171,10 +229,27 @@ impl Variant {
     #[cfg_attr(feature = "fast-manifests", inline(always))]
     /// Reads the attribute list of the tag on the line at byte `line` of `text` (for an error).
     fn read(attributes: &str, text: &[u8], line: usize) -> Result<Variant, Error> {
+        let bad = |message| invalid(line_at(text, line), message);
         let mut codecs = None;
         let mut quality = None;
-        for (name, value) in attribute_list(attributes) {
+        for (name, value, well_formed) in attribute_list(attributes) {
+            // Players differ on what they read of a malformed list (the first of two values,
+            // or a value cut at a stray quote), so it is refused, never read one way.
+            if !well_formed {
+                return Err(bad(
+                    "a quoted-string not closed, or text after it (RFC 8216 section 4.2)",
+                ));
+            }
             match name {
+                "CODECS" | "RESOLUTION"
+                    if (if name == "CODECS" {
+                        codecs.is_some()
+                    } else {
+                        quality.is_some()
+                    }) =>
+                {
+                    return Err(bad("an attribute named twice (RFC 8216 section 4.2)"));
+                }
                 "CODECS" => codecs = Some(unquoted(value)),
                 "RESOLUTION" => {
                     let x = value.bytes().position(|b| b == b'x');
@@ -182,18 +257,17 @@ impl Variant {
                         .and_then(|x| {
                             Some((decimal(value.get(..x)?)?, decimal(value.get(x + 1..)?)?))
                         })
+                        .filter(|&(w, h)| w > 0 && h > 0)
                         .ok_or_else(|| {
-                            invalid(
-                                line_at(text, line),
-                                "RESOLUTION is not a decimal-resolution such as 1920x1080",
-                            )
+                            bad("RESOLUTION is not a decimal-resolution such as 1920x1080")
                         })?;
                     quality = Some(Quality::of_picture(size.0, size.1));
                 }
                 _ => {}
             }
         }
-        let video = !codecs.is_some_and(audio_or_text_only);
+        // A RESOLUTION says video whatever CODECS says (players read the size).
+        let video = quality.is_some() || !codecs.is_some_and(audio_or_text_only);
         Ok(Variant { video, quality })
     }
 
@@ -207,27 +281,32 @@ impl Variant {
     }
 }
 
-/// `NAME=VALUE` pairs of an attribute list (section 4.2); a quoted value may hold commas.
+/// `NAME=VALUE` pairs of an attribute list (section 4.2), each with whether it is well formed:
+/// a quoted value (which may hold commas) closed, and followed by a comma or the end.
 #[cfg_attr(feature = "fast-manifests", inline(always))]
-fn attribute_list(text: &str) -> impl Iterator<Item = (&str, &str)> {
+fn attribute_list(text: &str) -> impl Iterator<Item = (&str, &str, bool)> {
     let mut rest = text;
     std::iter::from_fn(move || {
         let eq = rest.bytes().position(|b| b == b'=')?;
         let name = rest.get(..eq)?.trim_ascii();
         let after = rest.get(eq + 1..)?;
-        let end = if after.starts_with('"') {
+        let (end, mut well_formed) = if after.starts_with('"') {
             after
                 .bytes()
                 .skip(1)
                 .position(|b| b == b'"')
-                .map_or(after.len(), |q| q + 2)
+                .map_or((after.len(), false), |q| (q + 2, true))
         } else {
-            after.bytes().position(|b| b == b',').unwrap_or(after.len())
+            (
+                after.bytes().position(|b| b == b',').unwrap_or(after.len()),
+                true,
+            )
         };
         let value = after.get(..end).unwrap_or(after);
         rest = after.get(end..).unwrap_or_default();
+        well_formed &= rest.trim_ascii_end().is_empty() || rest.starts_with(',');
         rest = rest.strip_prefix(',').unwrap_or(rest);
-        Some((name, value))
+        Some((name, value, well_formed))
     })
 }
 

@@ -1,8 +1,10 @@
 //! Just enough of XML 1.0 to cut elements out of an MPD: tags with their byte positions, the
 //! attributes of start tags, and the well-formedness an MPD reader relies on (tags nest and
-//! match, attribute values are quoted, comments, CDATA sections, processing instructions and the
-//! DOCTYPE end). Character data is skipped unread; entities are not expanded (MPD attribute
-//! values that matter here hold none), so nothing can expand a document.
+//! match, attribute values are quoted, comments, CDATA sections, the XML declaration). A
+//! DOCTYPE, another declaration, or a processing instruction inside the document is refused:
+//! an MPD has none, and players read them differently. Character data is skipped unread;
+//! entities are not expanded (MPD attribute values that matter here hold none), so nothing can
+//! expand a document.
 //!
 //! Why not quick-xml (0.38.4, the last release for our rust-version): the DASH filter on it
 //! cost the player module 9.0 KB gzipped (6 KB with none of its error messages), against the
@@ -35,11 +37,17 @@ pub(super) struct Malformed<'a> {
 pub(super) struct Tags<'a> {
     text: &'a str,
     at: usize,
+    /// Whether an element has begun (after it, no processing instruction may stand).
+    in_document: bool,
 }
 
 impl<'a> Tags<'a> {
     pub fn new(text: &'a str) -> Self {
-        Tags { text, at: 0 }
+        Tags {
+            text,
+            at: 0,
+            in_document: false,
+        }
     }
 
     /// The next tag, `None` at the end of the text.
@@ -66,15 +74,30 @@ impl<'a> Tags<'a> {
             } else if rest.starts_with("<![CDATA[") {
                 self.at = skip("]]>", "a CDATA section is never closed")?;
             } else if rest.starts_with("<?") {
-                self.at = skip("?>", "a processing instruction is never closed")?;
+                // Only before the root (the XML declaration), and holding no `<`: Shaka's
+                // reader takes a `<?x >` inside the document for an element and reads on into
+                // what this reader would skip.
+                let end = skip("?>", "a processing instruction is never closed")?;
+                let body = text.get(start + 2..end).unwrap_or_default();
+                if self.in_document || body.contains('<') {
+                    return Err(Malformed {
+                        at: start,
+                        element: "",
+                        message: "a processing instruction in the document",
+                    });
+                }
+                self.at = end;
             } else if rest.starts_with("<!") {
-                self.at = doctype_end(rest).map(|i| start + i).ok_or(Malformed {
+                // A DOCTYPE or another declaration: an MPD has none, and players read them
+                // differently (an internal subset, entities), so none is read here.
+                return Err(Malformed {
                     at: start,
                     element: "",
-                    message: "a declaration is never closed",
-                })?;
+                    message: "a DOCTYPE or declaration",
+                });
             } else {
                 let tag = tag(rest, start)?;
+                self.in_document = true;
                 self.at = tag.end;
                 return Ok(Some(tag));
             }
@@ -86,20 +109,6 @@ impl<'a> Tags<'a> {
 /// panic path it brings cost the player module 5 KB, measured.)
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The end of `<!DOCTYPE ...>` (an internal subset in brackets may hold `>`).
-fn doctype_end(rest: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, &b) in rest.as_bytes().iter().enumerate() {
-        match b {
-            b'[' => depth += 1,
-            b']' => depth = depth.saturating_sub(1),
-            b'>' if depth == 0 => return Some(i + 1),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Where a name ends (at ASCII bytes only, so always at a character boundary).
