@@ -37,17 +37,11 @@ pub(super) struct Malformed<'a> {
 pub(super) struct Tags<'a> {
     text: &'a str,
     at: usize,
-    /// Whether an element has begun (after it, no processing instruction may stand).
-    in_document: bool,
 }
 
 impl<'a> Tags<'a> {
     pub fn new(text: &'a str) -> Self {
-        Tags {
-            text,
-            at: 0,
-            in_document: false,
-        }
+        Tags { text, at: 0 }
     }
 
     /// The next tag, `None` at the end of the text.
@@ -79,11 +73,11 @@ impl<'a> Tags<'a> {
                 // what this reader would skip.
                 let end = skip("?>", "a processing instruction is never closed")?;
                 let body = text.get(start + 2..end).unwrap_or_default();
-                if self.in_document || body.contains('<') {
+                if start != 0 || body.contains('<') {
                     return Err(Malformed {
                         at: start,
                         element: "",
-                        message: "a processing instruction in the document",
+                        message: "a DOCTYPE, declaration or processing instruction inside",
                     });
                 }
                 self.at = end;
@@ -93,11 +87,10 @@ impl<'a> Tags<'a> {
                 return Err(Malformed {
                     at: start,
                     element: "",
-                    message: "a DOCTYPE or declaration",
+                    message: "a DOCTYPE, declaration or processing instruction inside",
                 });
             } else {
                 let tag = tag(rest, start)?;
-                self.in_document = true;
                 self.at = tag.end;
                 return Ok(Some(tag));
             }

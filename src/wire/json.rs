@@ -215,8 +215,8 @@ impl<'a> Reader<'a> {
             ));
         }
         let text = self.text.get(start..self.pos).unwrap_or("");
-        match text.parse::<i64>() {
-            Ok(v) if v.unsigned_abs() <= 1 << 53 => Ok(v),
+        match super::signed_decimal(text) {
+            Some(v) if v.unsigned_abs() <= 1 << 53 => Ok(v),
             _ => Err(JsonError::at(start, "number out of range")),
         }
     }

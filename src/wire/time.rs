@@ -31,7 +31,7 @@ pub fn from_epoch_text(text: &str) -> Option<Millis> {
     if digits.is_empty() || digits.len() > 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let value: i64 = text.parse().ok()?;
+    let value = super::signed_decimal(text)?;
     (value.abs() <= MAX_ABS_MILLIS).then_some(value)
 }
 
