@@ -22,7 +22,7 @@ struct Line {
 }
 
 /// The line that starts at byte `start`, ended by LF or CR LF (section 4.1); the last may have
-/// none. An error: a CR that does not end a line, or a variant tag that does not
+/// none. An error: a CR that does not end a line, or an `EXT-X-STREAM-INF` tag that does not
 /// start its line (after blanks). Players read both where a reader of lines would not: hls.js
 /// and Shaka end a line at a lone CR, and hls.js finds `#EXT-X-STREAM-INF:` anywhere.
 #[cfg_attr(feature = "fast-manifests", inline(always))]
@@ -54,7 +54,8 @@ fn line_from(bytes: &[u8], start: usize) -> Result<Line, Error> {
             }
             Some(b'\r') => break at,
             _ => {
-                // A `#`: a variant tag must start its line.
+                // A `#`: an EXT-X-STREAM-INF tag must start its line (hls.js reads one anywhere;
+                // it reads no I-frame variant, and Shaka reads lines).
                 let lead = bytes.get(start..at).unwrap_or_default();
                 let rest = bytes.get(at..).unwrap_or_default();
                 if !lead.iter().all(|b| matches!(b, b' ' | b'\t' | b'\x0c'))

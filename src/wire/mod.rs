@@ -62,7 +62,11 @@ mod tests {
             p *= 10;
         }
         for text in &cases {
-            assert_eq!(super::signed_decimal(text), text.parse::<i64>().ok(), "{text}");
+            assert_eq!(
+                super::signed_decimal(text),
+                text.parse::<i64>().ok(),
+                "{text}"
+            );
         }
     }
 }
