@@ -3,9 +3,11 @@
 //!
 //! A variant is its `EXT-X-STREAM-INF` line, its URI line and any comment or blank lines
 //! between the two (section 4.1 lets them stand there); an `EXT-X-I-FRAME-STREAM-INF` entry is
-//! its one line (its URI is an attribute). A variant is video unless its `CODECS` lists only
-//! audio or text codecs; its size is the shorter side of `RESOLUTION`. Fail closed: under a cap,
-//! a video variant without `RESOLUTION` goes.
+//! its one line (its URI is an attribute). A variant is video if it has a `RESOLUTION`, or
+//! unless its `CODECS` lists only audio or text codecs; its size is the shorter side of
+//! `RESOLUTION`. Fail closed: under a cap, a video variant without `RESOLUTION` goes, and what
+//! players read differently from a reader of lines (a lone CR, a variant tag inside a line, an
+//! attribute named twice or badly quoted) is INVALID_MANIFEST.
 
 use super::{
     audio_or_text_only, decimal, invalid, line_at, nothing_playable, shifted, text_of, Cuts, Format,

@@ -68,9 +68,9 @@ impl<'a> Tags<'a> {
             } else if rest.starts_with("<![CDATA[") {
                 self.at = skip("]]>", "a CDATA section is never closed")?;
             } else if rest.starts_with("<?") {
-                // Only before the root (the XML declaration), and holding no `<`: Shaka's
-                // reader takes a `<?x >` inside the document for an element and reads on into
-                // what this reader would skip.
+                // Only the XML declaration, at the very start (XML 1.0 puts it there), holding
+                // no `<`: Shaka's reader takes a `<?x >` inside the document for an element and
+                // reads on into what this reader would skip.
                 let end = skip("?>", "a processing instruction is never closed")?;
                 let body = text.get(start + 2..end).unwrap_or_default();
                 if start != 0 || body.contains('<') {
