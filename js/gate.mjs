@@ -144,11 +144,10 @@ export function urlParts(href) {
 
 // In workerd `request.signal` costs about 12 us a request (measured) and the client's going away
 // does not end a request's subrequests (measured: the origin's request stays open): not read
-// there; the origin deadline is AbortSignal.timeout there (Deadline.race lets it be), the one
-// bound on a hung origin.
+// there, and the gate's deadline (DueList) is the one bound on a hung origin.
 const WORKERD = globalThis.navigator?.userAgent === 'Cloudflare-Workers';
 
-// What Deadline.race answers when the time is up first.
+// What a deadline's race answers when the time is up first.
 const TIMED_OUT = Symbol('timed out');
 
 /** One request's origin deadline: one timer, started on first use, raced by each origin step. */
@@ -159,9 +158,9 @@ class Deadline {
     this.expired = null;
   }
 
-  /** `promise`'s value, or TIMED_OUT if the deadline comes first (workerd: the fetch's own signal). */
+  /** `promise`'s value, or TIMED_OUT if the deadline comes first. */
   race(promise) {
-    if (WORKERD || this.ms === null) return promise;
+    if (this.ms === null) return promise;
     if (this.expired === null) {
       this.expired = new Promise((resolve) => {
         this.timer = setTimeout(resolve, this.ms, TIMED_OUT);
@@ -174,6 +173,132 @@ class Deadline {
     if (this.timer !== null) clearTimeout(this.timer);
   }
 }
+
+/**
+ * workerd: the origin deadlines of one gate's requests, in arrival order, checked as requests
+ * arrive and by one timer for all of them. A timer per request cost 4-8 us a request alone and
+ * 11-16 us proxying in workerd (measured); this costs a promise and a push. The timer (the
+ * watch) runs in the request that started it, kept alive by its ctx.waitUntil, and sleeps until
+ * the oldest open deadline; it stops when none is open. A request whose deadline passes is
+ * answered TIMED_OUT across requests (workerd runs the continuation in the request that made the
+ * promise); its context then ends, and the origin request with it. If the platform ends the
+ * watch (a request without ctx, waitUntil's limit), the next request starts another.
+ */
+class DueList {
+  constructor(ms) {
+    this.ms = ms;
+    this.items = []; // DueDeadline, by `at`; settled ones are dropped from the front
+    this.head = 0;
+    this.watch = null; // { wakeAt } of the running watch
+  }
+
+  /** A deadline from now for one request (`ctx`: its ExecutionContext, for the watch). */
+  start(ctx) {
+    const at = Date.now();
+    this.sweep(at);
+    const deadline = new DueDeadline(this, at);
+    this.items.push(deadline);
+    if (this.watch === null || at > this.watch.wakeAt + WATCH_GRACE_MS) this.watchFrom(ctx);
+    return deadline;
+  }
+
+  /** Answers TIMED_OUT to every open deadline passed at `at`; drops the settled from the front. */
+  sweep(at) {
+    const { items, ms } = this;
+    while (this.head < items.length) {
+      const d = items[this.head];
+      if (d.open) {
+        if (at < d.at + ms) break;
+        d.expire();
+      }
+      d.queued = false;
+      items[this.head++] = undefined;
+    }
+    if (this.head === items.length) {
+      items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= items.length) {
+      items.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The watch: wakes at the oldest open deadline, sweeps, sleeps again; ends when none is open. */
+  watchFrom(ctx) {
+    const watch = { wakeAt: Infinity };
+    this.watch = watch;
+    const run = async () => {
+      while (this.watch === watch) {
+        const now = Date.now();
+        this.sweep(now);
+        if (this.head === this.items.length) {
+          this.watch = null;
+          return;
+        }
+        watch.wakeAt = this.items[this.head].at + this.ms;
+        await new Promise((resolve) => { setTimeout(resolve, Math.max(0, watch.wakeAt - now)); });
+      }
+    };
+    const running = run();
+    if (ctx !== null && typeof ctx === 'object' && typeof ctx.waitUntil === 'function') ctx.waitUntil(running);
+  }
+}
+
+// How late a watch may wake before the next request presumes it ended and starts another.
+const WATCH_GRACE_MS = 1000;
+
+/** One request's deadline in a DueList: open while an origin step races it. */
+class DueDeadline {
+  constructor(list, at) {
+    this.list = list;
+    this.at = at;
+    this.open = true; // from its start to its first race's end, and during each race
+    this.queued = true;
+    this.expired = false;
+    this.fire = null; // the running race's resolver
+  }
+
+  /** `promise`'s value, or TIMED_OUT if the deadline passes first. */
+  race(promise) {
+    if (this.expired) return Promise.resolve(TIMED_OUT);
+    this.open = true;
+    if (!this.queued) {
+      // Dropped while no race ran (a playlist's body read comes after its headers): back in.
+      this.queued = true;
+      this.list.items.push(this);
+    }
+    return new Promise((resolve, reject) => {
+      this.fire = resolve;
+      Promise.resolve(promise).then((value) => {
+        if (this.fire !== resolve) return;
+        this.fire = null;
+        this.open = false;
+        resolve(value);
+      }, (error) => {
+        if (this.fire !== resolve) return;
+        this.fire = null;
+        this.open = false;
+        reject(error);
+      });
+    });
+  }
+
+  expire() {
+    this.open = false;
+    this.expired = true;
+    const fire = this.fire;
+    this.fire = null;
+    if (fire !== null) fire(TIMED_OUT);
+  }
+
+  clear() {
+    this.open = false;
+    this.fire = null;
+  }
+}
+
+/** timeoutMs null: no deadline of the gate's own. */
+const NO_DEADLINE = Object.freeze({ race: (promise) => promise, clear() {} });
 
 /** Why a token was not verified (the verifier's error), shared by the requests that brought it. */
 class NotVerified {
@@ -639,6 +764,8 @@ export function gateFactory(raw, CacheClient) {
     const originFetch = fetchOption ?? ((...args) => globalThis.fetch(...args));
 
     const tokens = new TokenCache(maxTokens);
+    // workerd: the requests' origin deadlines under one timer (elsewhere a timer each).
+    const dueList = WORKERD && timeoutMs !== null ? new DueList(timeoutMs) : null;
     // Rendition names read (a ladder has a handful): their quality is read once.
     const qualities = new Map();
 
@@ -771,7 +898,7 @@ export function gateFactory(raw, CacheClient) {
      * fromSegmentToken / fromPlaybackToken / withEntry (the grant), decided (cap and country),
      * forward (the origin), answered (its answer: capped, tokens written in).
      */
-    function handle(request, env) {
+    function handle(request, env, ctx) {
       // Reading the request: a value that is not a Request is the caller's error (INVALID_ARGUMENT).
       let method;
       let href;
@@ -867,7 +994,7 @@ export function gateFactory(raw, CacheClient) {
       // What the next steps read of this request.
       const at = now();
       const st = {
-        request, env, method, href, headers, pathname, search, key, isManifestPath, place, folder,
+        request, env, ctx, method, href, headers, pathname, search, key, isManifestPath, place, folder,
         authorization, token, cookie, segmentCookie, segmentFrom, at, atSeconds: Math.floor(at / 1000), scope: null,
       };
       // The grant: { cap, country, until } from a segment token minted for this folder, or else
@@ -980,26 +1107,23 @@ export function gateFactory(raw, CacheClient) {
       // The client's going away (request.signal: Deno, gate.node) aborts the origin request;
       // the deadline is a timer raced against it (in Node a timer costs a fraction of an
       // AbortSignal.timeout joined to it with AbortSignal.any, measured), and an answer that
-      // comes after it is cancelled. In workerd the deadline is AbortSignal.timeout itself,
-      // native and cheaper than a timer and a race there (measured).
-      const deadline = new Deadline(timeoutMs);
+      // comes after it is cancelled. In workerd the deadlines share one timer (DueList).
+      const deadline = timeoutMs === null ? NO_DEADLINE : dueList !== null ? dueList.start(st.ctx) : new Deadline(timeoutMs);
       let pending;
       try {
-        // timeoutMs null: no deadline of the gate's own (in workerd, no timer: 4-8 us a request
-        // less under load alone, 13-16 proxying, measured); in Node and Deno the client's going
-        // away still ends the origin request, in workerd nothing of the gate's does.
-        const signal = WORKERD ? (timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs)) : request.signal;
+        const signal = WORKERD ? undefined : request.signal;
         if (mediaCache !== null) pending = cachedMedia(key, method, signal);
         else {
           const target = `${originBase}${pathname}${search === '' ? '' : `?${search}`}`;
           pending = originFetch(target, { method, headers: upstreamHeaders, redirect: 'manual', signal });
         }
       } catch (error) {
+        deadline.clear();
         return originFailed(request, error);
       }
       const answer = Promise.resolve(deadline.race(pending))
         .then((value) => answered(st, grant, value, pending, deadline), (error) => originFailed(request, error));
-      return WORKERD || timeoutMs === null ? answer : answer.finally(() => deadline.clear());
+      return deadline instanceof Deadline ? answer.finally(() => deadline.clear()) : answer;
     }
 
     /** The origin could not answer: 502 (why, without the origin's details). */
@@ -1120,10 +1244,9 @@ export function gateFactory(raw, CacheClient) {
     const gate = {
       /** A promise of the answer to one request: a refusal, a 502, or the origin's response (manifests capped). */
       fetch(request, env, ctx) {
-        void ctx;
         let answer;
         try {
-          answer = handle(request, env);
+          answer = handle(request, env, ctx);
         } catch (error) {
           answer = Promise.reject(error);
         }
