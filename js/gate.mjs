@@ -283,6 +283,38 @@ class DueDeadline {
     });
   }
 
+  /**
+   * One promise of `then(promise's value)` (or of `otherwise(its error)`), or of TIMED_OUT if the
+   * deadline passes first (the caller's last step answers it: it may come from another request,
+   * and the answer is made in the continuation, in this request). A late value's body is
+   * cancelled. The first origin step's form of race: two promises fewer a request.
+   */
+  settle(promise, then, otherwise) {
+    if (this.expired) return Promise.resolve(TIMED_OUT);
+    if (!this.queued) {
+      this.queued = true;
+      this.list.items.push(this);
+    }
+    this.open = true;
+    return new Promise((resolve, reject) => {
+      this.fire = resolve;
+      const done = (step, value) => {
+        if (this.fire !== resolve) return false;
+        this.fire = null;
+        this.open = false;
+        try {
+          resolve(step(value));
+        } catch (error) {
+          reject(error);
+        }
+        return true;
+      };
+      Promise.resolve(promise).then((value) => {
+        if (!done(then, value)) (value?.response ?? value)?.body?.cancel?.()?.catch?.(() => {});
+      }, (error) => done(otherwise, error));
+    });
+  }
+
   expire() {
     this.open = false;
     this.expired = true;
@@ -1121,8 +1153,10 @@ export function gateFactory(raw, CacheClient) {
         deadline.clear();
         return originFailed(request, error);
       }
-      const answer = Promise.resolve(deadline.race(pending))
-        .then((value) => answered(st, grant, value, pending, deadline), (error) => originFailed(request, error));
+      const then = (value) => answered(st, grant, value, pending, deadline);
+      const otherwise = (error) => originFailed(request, error);
+      if (deadline instanceof DueDeadline) return deadline.settle(pending, then, otherwise); // TIMED_OUT: answered by gate.fetch
+      const answer = Promise.resolve(deadline.race(pending)).then(then, otherwise);
       return deadline instanceof Deadline ? answer.finally(() => deadline.clear()) : answer;
     }
 
@@ -1134,6 +1168,8 @@ export function gateFactory(raw, CacheClient) {
     }
 
     const timedOut = () => refusal(502, 'ORIGIN_UNAVAILABLE', `the origin did not answer within ${timeoutMs} ms`);
+    // The last step of every answer: a deadline passed in workerd (DueDeadline.settle) is answered here.
+    const answerOf = (value) => (value === TIMED_OUT ? timedOut() : value);
 
     /**
      * The origin's answer (`value`: its Response, the cache origin's `{ response }` or refusal,
@@ -1251,8 +1287,8 @@ export function gateFactory(raw, CacheClient) {
           answer = Promise.reject(error);
         }
         if (!(answer instanceof Promise)) answer = Promise.resolve(answer);
-        if (corsPolicy !== null) answer = answer.then((response) => withCors(corsPolicy, request, response));
-        return answer.catch(gateFailure);
+        if (corsPolicy !== null) return answer.then((value) => withCors(corsPolicy, request, answerOf(value))).catch(gateFailure);
+        return answer.then(answerOf, gateFailure);
       },
     };
     gate.node = nodeAdapter(gate.fetch);
