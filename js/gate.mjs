@@ -461,17 +461,36 @@ function cookieText(value) {
   }
 }
 
-/** The value of cookie `name` in a Cookie header, and the header without it. */
+/**
+ * The value of cookie `name` in a Cookie header, and the header without it. Two Cookie lines
+ * reach the gate joined by ", " (the Fetch standard combines a header's lines so), so a pair
+ * after a comma inside a `;` part is read as a pair too: else the gate's cookie there would be
+ * neither read nor taken out, and `forwardHeaders: 'all'` would pass it on. The other cookies
+ * keep their text, commas and all.
+ */
 function takeCookie(header, name) {
   if (header === null) return { value: null, rest: null };
   let value = null;
   const kept = [];
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    const key = (eq < 0 ? part : part.slice(0, eq)).trim();
-    if (key === name) {
-      if (value === null) value = part.slice(eq + 1).trim();
-    } else if (part.trim() !== '') kept.push(part.trim());
+  const keyOf = (pair) => {
+    const eq = pair.indexOf('=');
+    return (eq < 0 ? pair : pair.slice(0, eq)).trim();
+  };
+  const take = (pair) => {
+    if (value === null) value = pair.slice(pair.indexOf('=') + 1).trim();
+  };
+  for (const raw of header.split(';')) {
+    const part = raw.trim();
+    if (part === '') continue;
+    if (part.includes(',') && part.split(',').some((pair) => keyOf(pair) === name)) {
+      const others = part.split(',').filter((pair) => {
+        if (keyOf(pair) !== name) return true;
+        take(pair);
+        return false;
+      });
+      if (others.some((pair) => pair.trim() !== '')) kept.push(others.join(',').trim());
+    } else if (keyOf(part) === name) take(part);
+    else kept.push(part);
   }
   return { value, rest: kept.length ? kept.join('; ') : null };
 }

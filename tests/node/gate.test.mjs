@@ -183,6 +183,18 @@ test('the token from the Authorization header, the query, a cookie; carriers rem
     if (via === 'cookie') assert.equal(sent.headers.cookie, 'theme=dark; lang=de', 'only the playgate_token cookie is removed');
     assert.ok(!JSON.stringify(sent).includes(token), `${via}: the token reached the origin`);
   }
+  // Two Cookie lines, which the Fetch standard joins with ", " (workerd does; a client may send
+  // two): the token after the comma is read, and taken out; the other cookies keep their text.
+  for (const [cookie, rest] of [
+    [`theme=dark, playgate_token=${token}`, 'theme=dark'],
+    [`playgate_token=${token}, theme=dark; lang=de`, 'theme=dark; lang=de'],
+    [`list=a,b; x=1, playgate_token=${token}, y=2`, 'list=a,b; x=1, y=2'],
+  ]) {
+    assert.equal((await get(all, '/Movie1/720p/segment1.ts', { headers: { cookie } })).status, 200, cookie);
+    const sent = origin.seen.at(-1);
+    assert.equal(sent.headers.cookie, rest, cookie);
+    assert.ok(!JSON.stringify(sent).includes(token), `${cookie}: the token reached the origin`);
+  }
   await refused(get(GATE, '/Movie1/720p/segment1.ts'), 401, 'TOKEN_MISSING', 'no token');
   await refused(get(GATE, '/Movie1/720p/segment1.ts', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }), 401, 'TOKEN_MISSING', 'a Basic header is no token');
   await refused(get(GATE, '/Movie1/720p/segment1.ts', { token: '', via: 'query' }), 401, 'TOKEN_MISSING', 'an empty token');
