@@ -169,23 +169,27 @@ export interface GateOptions {
   /**
    * The origin's deadline per request, in ms (default 10000): no answer by then is 502
    * ORIGIN_UNAVAILABLE. null: no deadline of the gate's own (in Node and Deno the client's going
-   * away, and the platform's own limits, still end the origin request; in workerd nothing does);
-   * in workerd a deadline costs 4-16 us of CPU a request (measured).
+   * away, and the platform's own limits, still end the origin request; in workerd nothing does).
+   * In workerd the requests' deadlines share one timer, run in `ctx.waitUntil` of the request
+   * that started it: give the gate `ctx` (without it, a deadline may be met only when the next
+   * request arrives).
    */
   timeoutMs?: number | null;
   /** The clock, epoch ms (default Date.now). */
   clock?: () => number;
   /**
    * The fetch used to reach the origin (default the global fetch). `init.headers` is a plain
-   * object of the forwarded headers (a Headers with `forwardHeaders: 'all'`).
+   * object of the forwarded headers (a Headers with `forwardHeaders: 'all'`). In workerd a
+   * request with no forwarded header gets `{ redirect: 'manual' }` only (`method: 'HEAD'` for
+   * HEAD): an init with more costs workerd more.
    */
-  fetch?: (url: string, init: { method: string; headers: Record<string, string> | Headers; redirect: 'manual'; signal: AbortSignal | undefined }) => Promise<Response>;
+  fetch?: (url: string, init: { method?: string; headers?: Record<string, string> | Headers; redirect: 'manual'; signal?: AbortSignal }) => Promise<Response>;
   /**
-   * The viewer's request headers the origin gets (default: accept, range, if-range, if-match,
-   * if-none-match, if-modified-since, if-unmodified-since: what serves media, nothing about the
-   * viewer), or 'all' (every header but the tokens' carriers: Authorization, and the gate's own
-   * cookies out of Cookie). Never forwarded: authorization, cookie, host, proxy-authorization,
-   * hop-by-hop headers and accept-encoding (the origin is asked for `identity`).
+   * The viewer's request headers the origin gets (default: range, if-range, if-none-match,
+   * if-modified-since: what serves media, nothing about the viewer), or 'all' (every header but
+   * the tokens' carriers: Authorization, and the gate's own cookies out of Cookie). Never
+   * forwarded: authorization, cookie, host, proxy-authorization, hop-by-hop headers and
+   * accept-encoding (the origin is asked for `identity`; in workerd for nothing).
    */
   forwardHeaders?: string[] | 'all';
   /**
