@@ -306,6 +306,12 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
       res.on('close', () => clearInterval(timer));
       return undefined;
     }
+    // Compressed whatever the request asks (RFC 9110 allows it when no Accept-Encoding came).
+    if (req.url === '/Movie1/1080p/gz.ts' || req.url === '/Movie1/gzmaster.m3u8') {
+      const ts = req.url.endsWith('.ts');
+      res.writeHead(200, { 'content-type': ts ? 'video/mp2t' : 'application/vnd.apple.mpegurl', 'content-encoding': 'gzip' });
+      return res.end(gzipSync(ts ? 'segment /Movie1/1080p/gz.ts' : MASTER));
+    }
     if (/^\/Movie1\/\d+p\/segment\d+\.ts$/.test(req.url)) {
       res.writeHead(200, { 'content-type': 'video/mp2t' });
       return res.end(`segment ${req.url}`);
@@ -444,6 +450,17 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
   assert.ok(Date.now() - t0 >= 2500, `the body took ${Date.now() - t0} ms: past the deadline`);
 
   // The master, capped at HD by the gate: the 2160p variant (3840x2160) is gone, the others stay.
+  // A compressed answer: a segment passed on labelled as it came (the client decodes it); a
+  // master read, capped and sent plain. The gate asked for no encoding in workerd.
+  const gz = await get('/Movie1/1080p/gz.ts');
+  assert.equal(gz.status, 200);
+  assert.equal(await gz.text(), 'segment /Movie1/1080p/gz.ts');
+  assert.equal(seen.at(-1).headers['accept-encoding'], undefined, 'the gate asks for no encoding in workerd');
+  const gzMaster = await get('/Movie1/gzmaster.m3u8');
+  assert.equal(gzMaster.status, 200);
+  assert.equal(gzMaster.headers.get('content-encoding'), null);
+  assert.equal(await gzMaster.text(), MASTER.replace('#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,CODECS="hvc1.2.4.L153.B0,mp4a.40.2"\n2160p/playlist.m3u8\n', ''));
+
   const master = await get('/Movie1/playlist.m3u8');
   assert.equal(master.status, 200);
   const text = await master.text();
