@@ -306,6 +306,13 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
       res.on('close', () => clearInterval(timer));
       return undefined;
     }
+    if (req.url === '/Movie1/stall.m3u8') {
+      // A playlist whose headers come at once and whose body never ends: the gate reads it.
+      res.on('close', () => { hangEnded.set(req.url, Date.now()); });
+      res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
+      res.write('#EXTM3U\n');
+      return undefined;
+    }
     // Compressed whatever the request asks (RFC 9110 allows it when no Accept-Encoding came).
     if (req.url === '/Movie1/1080p/gz.ts' || req.url === '/Movie1/gzmaster.m3u8') {
       const ts = req.url.endsWith('.ts');
@@ -442,6 +449,15 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
       assert.ok(Date.now() - h.t0 < 5000, `the origin request for ${p} still open 5 s after it was sent`);
       await sleep(20);
     }
+  }
+  // A playlist's body is read under the same deadline (the request's second race against it).
+  const stall = await hungOne('/Movie1/stall.m3u8', 0);
+  assert.equal(stall.status, 502, JSON.stringify(stall.body));
+  assert.equal(stall.body.code, 'ORIGIN_UNAVAILABLE');
+  assert.ok(stall.elapsed >= 1400 && stall.elapsed < 2500, `stall.m3u8: 502 after ${stall.elapsed} ms (deadline 1500)`);
+  while (!hangEnded.has('/Movie1/stall.m3u8')) {
+    assert.ok(Date.now() - stall.t0 < 5000, 'the origin request for stall.m3u8 still open 5 s after it was sent');
+    await sleep(20);
   }
   const t0 = Date.now();
   const slow = await get('/Movie1/1080p/slow.ts');
