@@ -443,7 +443,7 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
     assert.equal(h.status, 502, p);
     assert.equal(h.body.code, 'ORIGIN_UNAVAILABLE', p);
     assert.match(h.body.reason, /1500 ms/, p);
-    assert.ok(h.elapsed >= 1400 && h.elapsed < 2500, `${p}: 502 after ${h.elapsed} ms (deadline 1500)`);
+    assert.ok(h.elapsed >= 1400 && h.elapsed < 4000, `${p}: 502 after ${h.elapsed} ms (deadline 1500)`);
     const url = `/Movie1/1080p/${p}`;
     while (!hangEnded.has(url)) {
       assert.ok(Date.now() - h.t0 < 5000, `the origin request for ${p} still open 5 s after it was sent`);
@@ -454,7 +454,7 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
   const stall = await hungOne('/Movie1/stall.m3u8', 0);
   assert.equal(stall.status, 502, JSON.stringify(stall.body));
   assert.equal(stall.body.code, 'ORIGIN_UNAVAILABLE');
-  assert.ok(stall.elapsed >= 1400 && stall.elapsed < 2500, `stall.m3u8: 502 after ${stall.elapsed} ms (deadline 1500)`);
+  assert.ok(stall.elapsed >= 1400 && stall.elapsed < 4000, `stall.m3u8: 502 after ${stall.elapsed} ms (deadline 1500)`);
   while (!hangEnded.has('/Movie1/stall.m3u8')) {
     assert.ok(Date.now() - stall.t0 < 5000, 'the origin request for stall.m3u8 still open 5 s after it was sent');
     await sleep(20);
