@@ -146,6 +146,11 @@ export function urlParts(href) {
 // does not end a request's subrequests (measured: the origin's request stays open): not read
 // there, and the gate's deadline (DueList) is the one bound on a hung origin.
 const WORKERD = globalThis.navigator?.userAgent === 'Cloudflare-Workers';
+// One timer for every request's deadline (DueList) answers a request from another request's
+// context: workerd runs that continuation in the right request only with this flag (compatibility
+// date 2024-10-14 or later; a worker without it never saw the answer, tested). Without it, and
+// on a workerd too old to say, a deadline is an AbortSignal.timeout per request.
+const SHARED_DEADLINES = WORKERD && globalThis.Cloudflare?.compatibilityFlags?.handle_cross_request_promise_resolution === true;
 
 // What a deadline's race answers when the time is up first.
 const TIMED_OUT = Symbol('timed out');
@@ -198,7 +203,12 @@ class DueList {
     this.sweep(at);
     const deadline = new DueDeadline(this, at);
     this.items.push(deadline);
-    if (this.watch === null || at > this.watch.wakeAt + WATCH_GRACE_MS) this.watchFrom(ctx);
+    if (this.watch === null || at > this.watch.wakeAt + WATCH_GRACE_MS) {
+      // The request that runs the watch lives on in its waitUntil while other deadlines are
+      // open: its own origin request is aborted at its deadline, not left to its context's end.
+      deadline.controller = new AbortController();
+      this.watchFrom(ctx);
+    }
     return deadline;
   }
 
@@ -256,6 +266,7 @@ class DueDeadline {
     this.queued = true;
     this.expired = false;
     this.fire = null; // the running race's resolver
+    this.controller = null; // the watch's request only: aborts its origin request at its deadline
   }
 
   /** `promise`'s value, or TIMED_OUT if the deadline passes first (a playlist's body read). */
@@ -446,35 +457,32 @@ function cookieText(value) {
 /**
  * The value of cookie `name` in a Cookie header, and the header without it. Two Cookie lines
  * reach the gate joined by ", " (the Fetch standard combines a header's lines so), so a pair
- * after a comma inside a `;` part is read as a pair too: else the gate's cookie there would be
- * neither read nor taken out, and `forwardHeaders: 'all'` would pass it on. The other cookies
- * keep their text, commas and all.
+ * after a comma inside a `;` part is read as a pair too, and taken out: else the gate's cookie
+ * there would be neither read nor taken out, and `forwardHeaders: 'all'` would pass it on. A
+ * pair that starts a `;` part wins over one after a comma (which may be inside another
+ * cookie's value). The other cookies keep their text, commas and all.
  */
 function takeCookie(header, name) {
   if (header === null) return { value: null, rest: null };
-  let value = null;
+  let first = null; // from a pair that starts a `;` part
+  let afterComma = null; // from a pair after a comma
   const kept = [];
-  const keyOf = (pair) => {
-    const eq = pair.indexOf('=');
-    return (eq < 0 ? pair : pair.slice(0, eq)).trim();
-  };
-  const take = (pair) => {
-    if (value === null) value = pair.slice(pair.indexOf('=') + 1).trim();
-  };
   for (const raw of header.split(';')) {
     const part = raw.trim();
     if (part === '') continue;
-    if (part.includes(',') && part.split(',').some((pair) => keyOf(pair) === name)) {
-      const others = part.split(',').filter((pair) => {
-        if (keyOf(pair) !== name) return true;
-        take(pair);
-        return false;
-      });
-      if (others.some((pair) => pair.trim() !== '')) kept.push(others.join(',').trim());
-    } else if (keyOf(part) === name) take(part);
-    else kept.push(part);
+    const pairs = part.includes(',') ? part.split(',') : [part];
+    const others = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i];
+      const eq = pair.indexOf('=');
+      if ((eq < 0 ? pair : pair.slice(0, eq)).trim() !== name) others.push(pair);
+      else if (i === 0) first ??= pair.slice(eq + 1).trim();
+      else afterComma ??= pair.slice(eq + 1).trim();
+    }
+    if (others.length === pairs.length) kept.push(part);
+    else if (others.join(',').trim() !== '') kept.push(others.join(',').trim());
   }
-  return { value, rest: kept.length ? kept.join('; ') : null };
+  return { value: first ?? afterComma, rest: kept.length ? kept.join('; ') : null };
 }
 
 // What the origin gets of the viewer's request headers by default: what serves media (ranges and
@@ -800,7 +808,7 @@ export function gateFactory(raw, CacheClient) {
 
     const tokens = new TokenCache(maxTokens);
     // workerd: the requests' origin deadlines under one timer (elsewhere a timer each).
-    const dueList = WORKERD && timeoutMs !== null ? new DueList(timeoutMs) : null;
+    const dueList = SHARED_DEADLINES && timeoutMs !== null ? new DueList(timeoutMs) : null;
     // Rendition names read (a ladder has a handful): their quality is read once.
     const qualities = new Map();
 
@@ -1147,15 +1155,19 @@ export function gateFactory(raw, CacheClient) {
       // the deadline is a timer raced against it (in Node a timer costs a fraction of an
       // AbortSignal.timeout joined to it with AbortSignal.any, measured), and an answer that
       // comes after it is cancelled. In workerd the deadlines share one timer (DueList).
-      const deadline = timeoutMs === null ? NO_DEADLINE : dueList !== null ? dueList.start(st.ctx) : new Deadline(timeoutMs);
+      const deadline = timeoutMs === null || (WORKERD && dueList === null) ? NO_DEADLINE
+        : dueList !== null ? dueList.start(st.ctx) : new Deadline(timeoutMs);
       let pending;
       try {
-        const signal = WORKERD ? undefined : request.signal;
+        // workerd: the watch's own request's abort, or (no shared deadlines) the deadline itself.
+        const signal = !WORKERD ? request.signal
+          : dueList !== null ? deadline.controller?.signal
+            : timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs);
         if (mediaCache !== null) pending = cachedMedia(key, method, signal);
         else {
           const target = `${originBase}${pathname}${search === '' ? '' : `?${search}`}`;
           // redirect 'manual': a redirect goes to the viewer, whose next request the gate checks.
-          pending = originFetch(target, WORKERD && upstreamHeaders === null
+          pending = originFetch(target, WORKERD && upstreamHeaders === null && signal === undefined
             ? (method === 'GET' ? { redirect: 'manual' } : { method, redirect: 'manual' })
             : { method, headers: upstreamHeaders ?? undefined, redirect: 'manual', signal });
         }
@@ -1165,7 +1177,12 @@ export function gateFactory(raw, CacheClient) {
       }
       const then = (value) => answered(st, grant, value, pending, deadline);
       const otherwise = (error) => originFailed(request, error);
-      if (deadline instanceof DueDeadline) return deadline.settle(pending, then, otherwise); // TIMED_OUT: answered by gate.fetch
+      if (deadline instanceof DueDeadline) {
+        const answer = deadline.settle(pending, then, otherwise); // TIMED_OUT: answered by gate.fetch
+        // In this request's context (an abort is this request's I/O), whoever saw the deadline pass.
+        if (deadline.controller !== null) answer.then((value) => { if (value === TIMED_OUT) deadline.controller.abort(); }, () => {});
+        return answer;
+      }
       const answer = Promise.resolve(deadline.race(pending)).then(then, otherwise);
       return deadline instanceof Deadline ? answer.finally(() => deadline.clear()) : answer;
     }

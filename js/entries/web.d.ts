@@ -170,9 +170,9 @@ export interface GateOptions {
    * The origin's deadline per request, in ms (default 10000): no answer by then is 502
    * ORIGIN_UNAVAILABLE. null: no deadline of the gate's own (in Node and Deno the client's going
    * away, and the platform's own limits, still end the origin request; in workerd nothing does).
-   * In workerd the requests' deadlines share one timer, run in `ctx.waitUntil` of the request
-   * that started it: give the gate `ctx` (without it, a deadline may be met only when the next
-   * request arrives).
+   * In workerd (compatibility date 2024-10-14 or later) the requests' deadlines share one timer,
+   * run in `ctx.waitUntil` of the request that started it: give the gate `ctx` (without it, a
+   * deadline may be met only when the next request arrives).
    */
   timeoutMs?: number | null;
   /** The clock, epoch ms (default Date.now). */

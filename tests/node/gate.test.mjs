@@ -189,6 +189,9 @@ test('the token from the Authorization header, the query, a cookie; carriers rem
     [`theme=dark, playgate_token=${token}`, 'theme=dark'],
     [`playgate_token=${token}, theme=dark; lang=de`, 'theme=dark; lang=de'],
     [`list=a,b; x=1, playgate_token=${token}, y=2`, 'list=a,b; x=1, y=2'],
+    // A pair that starts a `;` part wins over one after a comma (which may be inside another
+    // cookie's value); both are taken out.
+    [`x=a,playgate_token=not-a-token; playgate_token=${token}`, 'x=a'],
   ]) {
     assert.equal((await get(all, '/Movie1/720p/segment1.ts', { headers: { cookie } })).status, 200, cookie);
     const sent = origin.seen.at(-1);

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import * as jose from 'jose';
 import os from 'node:os';
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { casePolicy, caseEntitlement, checkCase } from '../../www/vectors.js';
 import { cacheScenarios, startTestEmulator } from './cache-scenarios.mjs';
 import { GATE_MASTER, PKG, freePort, loadVectors } from './helpers.mjs';
-import { WORKERD, capnpText, sleep, waitForExit, writeBundle } from './workerd-bundle.mjs';
+import { WORKERD, capnpText, sleep, startWorkerd, waitForExit, writeBundle } from './workerd-bundle.mjs';
 
 /** `token` with one signature character changed (never the same text; still canonical base64url). */
 const forged = (token) => token.slice(0, -3) + (token.at(-3) === 'A' ? 'B' : 'A') + token.slice(-2);
@@ -428,17 +428,20 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
   // The origin deadline (timeoutMs 1500; in workerd one timer for every request's deadline, run
   // in the waitUntil of the request that started it): an origin that never answers is 502 after
   // it, not much later, and the origin's request ends with it (the client's going away would not
-  // end it in workerd: measured, so the deadline is the one bound). Two such requests 500 ms
-  // apart: each is answered at its own deadline, the second across requests.
-  const hungOne = async (p, delay) => {
+  // end it in workerd: measured, so the deadline is the one bound). Two such requests 1 s apart,
+  // after a pause (no timer runs: the first starts it): each is answered at its own deadline, the
+  // second across requests; the first one's origin request ends at its deadline, not when the
+  // timer it runs ends at the second's.
+  const hungOne = async (p, delay, at = base) => {
     await sleep(delay);
     const t0 = Date.now();
-    const res = await get(p);
+    const res = await fetch(`${at}${p}`, { headers: { authorization: `Bearer ${hd}`, 'cf-ipcountry': 'DE' }, signal: AbortSignal.timeout(8000) });
     const elapsed = Date.now() - t0;
     const body = await res.json();
     return { status: res.status, body, t0, elapsed };
   };
-  const [h1, h2] = await Promise.all([hungOne('/Movie1/1080p/hang.ts', 0), hungOne('/Movie1/1080p/hang2.ts', 500)]);
+  await sleep(1600);
+  const [h1, h2] = await Promise.all([hungOne('/Movie1/1080p/hang.ts', 0), hungOne('/Movie1/1080p/hang2.ts', 1000)]);
   for (const [h, p] of [[h1, 'hang.ts'], [h2, 'hang2.ts']]) {
     assert.equal(h.status, 502, p);
     assert.equal(h.body.code, 'ORIGIN_UNAVAILABLE', p);
@@ -449,6 +452,22 @@ test('the edge gate in workerd: allowed, refused with a code, master rewritten',
       assert.ok(Date.now() - h.t0 < 5000, `the origin request for ${p} still open 5 s after it was sent`);
       await sleep(20);
     }
+  }
+  assert.ok(hangEnded.get('/Movie1/1080p/hang.ts') < h2.t0 + 1200, `the timer's own request's origin request ended ${hangEnded.get('/Movie1/1080p/hang.ts') - h1.t0} ms after it was sent (deadline 1500), not at its deadline`);
+  // A worker whose compatibility date is before 2024-10-14 (no cross-request promise
+  // resolution: one request's timer could not answer another) gets a timer per request.
+  const oldPort = await freePort();
+  const oldConfig = path.join(dir, 'config-2024.capnp');
+  writeFileSync(oldConfig, readFileSync(configPath, 'utf8').replace(`127.0.0.1:${port}`, `127.0.0.1:${oldPort}`).replace('compatibilityDate = "2025-01-01"', 'compatibilityDate = "2024-01-01"'));
+  const old = await startWorkerd(oldConfig, dir, oldPort);
+  try {
+    const [o1, o2] = await Promise.all([hungOne('/Movie1/1080p/hang3.ts', 0, old.base), hungOne('/Movie1/1080p/hang4.ts', 300, old.base)]);
+    for (const [h, p] of [[o1, 'hang3.ts'], [o2, 'hang4.ts']]) {
+      assert.equal(h.status, 502, `compatibility date 2024-01-01, ${p}: ${JSON.stringify(h.body)}`);
+      assert.ok(h.elapsed >= 1400 && h.elapsed < 4000, `compatibility date 2024-01-01, ${p}: 502 after ${h.elapsed} ms (deadline 1500)`);
+    }
+  } finally {
+    await old.stop();
   }
   // A playlist's body is read under the same deadline (the request's second race against it).
   const stall = await hungOne('/Movie1/stall.m3u8', 0);
