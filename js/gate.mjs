@@ -479,8 +479,8 @@ function takeCookie(header, name) {
       else if (i === 0) first ??= pair.slice(eq + 1).trim();
       else afterComma ??= pair.slice(eq + 1).trim();
     }
-    if (others.length === pairs.length) kept.push(part);
-    else if (others.join(',').trim() !== '') kept.push(others.join(',').trim());
+    const left = others.length === pairs.length ? part : others.join(',').trim();
+    if (left !== '') kept.push(left);
   }
   return { value: first ?? afterComma, rest: kept.length ? kept.join('; ') : null };
 }
