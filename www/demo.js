@@ -274,10 +274,21 @@ async function startShaka(options, stale) {
 // Each load() is one generation: a newer one (another viewer picked while this one was still
 // deciding) makes it stop at its next step, so two players never play at once.
 let generation = 0;
+// The load before this one, until it has returned: a stale load stops its own player at its next
+// step, and the next one waits for that, so two players never hold the one <video> at once
+// (Shaka attaching while hls.js let go of the MediaSource logged an error).
+let loading = Promise.resolve();
 
-async function load() {
+function load() {
   const mine = ++generation;
+  const run = loading.then(() => loadAfter(mine));
+  loading = run.catch(() => {}); // its error is the caller's (load().catch(fatal))
+  return run;
+}
+
+async function loadAfter(mine) {
   const stale = () => mine !== generation;
+  if (stale()) return;
   await teardown();
   teardown = async () => {};
   guard?.detach();
