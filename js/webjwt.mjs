@@ -40,7 +40,9 @@ function fromBase64url(text) {
   return bytes;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a byte order mark is kept, so JSON.parse refuses it as serde_json does (the wasm
+// verifier's reading): stripped, a token would be accepted here and refused there.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const utf8Encoder = new TextEncoder();
 

@@ -43,6 +43,13 @@ function hsRaw(header, claims = {}) {
   return `${signed}.${createHmac('sha256', hsSecret).update(signed).digest('base64url')}`;
 }
 
+/** An HS256 token whose payload is exactly these bytes (UTF-8 or not), signed by node:crypto. */
+function hsBytes(payload) {
+  const signed = `${part({ alg: 'HS256', kid: 'hs256' })}.${Buffer.from(payload).toString('base64url')}`;
+  return `${signed}.${createHmac('sha256', hsSecret).update(signed).digest('base64url')}`;
+}
+const payloadText = (claims) => JSON.stringify({ scope: SCOPE, aud: 'edge', iss: 'auth', exp: T + 300, ...claims });
+
 /** Both verifiers on one token: `{ ok, claims, scope, entitlement }` or `{ code }` each. */
 async function both(config, token, now = NOW) {
   let wasm;
@@ -77,7 +84,8 @@ const BASE = { algorithms: ['HS256', 'ES256', 'EdDSA', 'RS256'], keys: JWKS, aud
 
 test('valid tokens of every algorithm: the same claims, scope and entitlement', async () => {
   for (const alg of ['HS256', 'ES256', 'EdDSA', 'RS256']) {
-    for (const claims of [{}, { ent: undefined }, { ent: null }, { aud: ['player', 'edge'] }, { nbf: T - 5 }, { ent: { maxQuality: 'UHD2', country: 'fr', device: 'tv' } }]) {
+    for (const claims of [{}, { ent: undefined }, { ent: null }, { aud: ['player', 'edge'] }, { nbf: T - 5 }, { ent: { maxQuality: 'UHD2', country: 'fr', device: 'tv' } },
+      { sub: 'Zuschauerin Jürgensen \u{1F3AC}', ent: { device: 'télé' } }]) { // UTF-8 beyond ASCII
       const { wasm, web } = await both(BASE, await sign(alg, claims));
       assert.equal(wasm.code, undefined, `${alg} ${JSON.stringify(claims)}: wasm refused ${wasm.code}`);
       assert.deepEqual(web, wasm, `${alg} ${JSON.stringify(claims)}`);
@@ -147,6 +155,10 @@ test('every refusal: the same code as the edge module\'s verifier', async () => 
     ['payload not base64url', `${h}.${p}!.${s}`],
     ['header not JSON', `${Buffer.from('{alg').toString('base64url')}.${p}.${s}`],
     ['payload a list (signed)', (() => { const signed = `${part({ alg: 'HS256', kid: 'hs256' })}.${part([1, 2])}`; return `${signed}.${createHmac('sha256', hsSecret).update(signed).digest('base64url')}`; })()],
+    ['a payload of UTF-8 (accents, an emoji)', hsBytes(Buffer.from(payloadText({ sub: 'Zoë \u{1F3AC}' })))],
+    ['a payload that is not UTF-8 (a lone 0xff)', hsBytes(Buffer.concat([Buffer.from(payloadText({}).slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xff]), Buffer.from('"}')]))],
+    ['a payload with a UTF-8 byte order mark', hsBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(payloadText({}))]))],
+    ['a payload with an escaped non-ASCII name', hsBytes(Buffer.from(payloadText({ sub: '\\u00fc' })))],
     ['empty', ''],
     ['not a token', 'hello'],
   ];
