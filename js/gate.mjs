@@ -325,6 +325,26 @@ class DueDeadline {
 /** timeoutMs null: no deadline of the gate's own. */
 const NO_DEADLINE = Object.freeze({ race: (promise) => promise, clear() {} });
 
+/** A verification under way: what the requests that join it wait on (made when one joins). */
+class Verification {
+  constructor() {
+    this.entry = undefined;
+    this.waiting = null; // resolvers of the requests that joined
+  }
+
+  /** A promise of the verification's entry (or NotVerified). */
+  joined() {
+    if (this.entry !== undefined) return Promise.resolve(this.entry);
+    return new Promise((resolve) => { (this.waiting ??= []).push(resolve); });
+  }
+
+  settle(entry) {
+    this.entry = entry;
+    if (this.waiting !== null) for (const resolve of this.waiting) resolve(entry);
+    this.waiting = null;
+  }
+}
+
 /** Why a token was not verified (the verifier's error), shared by the requests that brought it. */
 class NotVerified {
   constructor(error) {
@@ -440,9 +460,22 @@ function withCors(policy, request, response) {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+// A refusal's headers beyond JSON_HEADERS: one of these (each made into a Headers once).
+const NO_EXTRA = Object.freeze({});
+const INVALID_TOKEN = Object.freeze({ 'www-authenticate': 'Bearer error="invalid_token"' });
+const NO_TOKEN = Object.freeze({ 'www-authenticate': 'Bearer' });
+const GET_OR_HEAD = Object.freeze({ allow: 'GET, HEAD' });
+// A Response copies the Headers it is given (the Fetch standard; workerd, Node and Deno alike,
+// tested), and in workerd copying one costs about 4 us a refusal less than reading a plain object.
+const refusalHeaders = new Map();
 
-function refusal(status, code, reason, extra = {}) {
-  return new Response(JSON.stringify({ code, reason }), { status, headers: { ...JSON_HEADERS, ...extra } });
+function refusal(status, code, reason, extra = NO_EXTRA) {
+  let headers = refusalHeaders.get(extra);
+  if (headers === undefined) {
+    headers = new Headers({ ...JSON_HEADERS, ...extra });
+    refusalHeaders.set(extra, headers);
+  }
+  return new Response(JSON.stringify({ code, reason }), { status, headers });
 }
 
 /** A cookie's value, percent-decoded when it was encoded. */
@@ -565,7 +598,7 @@ function nodeAdapter(fetchHandler) {
       request = new Request(url, { method, headers, signal: controller.signal });
     } catch {
       // A method a Request cannot carry (CONNECT, TRACE): refused as gate.fetch refuses every method but GET and HEAD.
-      return write(res, refusal(405, 'METHOD_NOT_ALLOWED', `${String(method).slice(0, 20)}: the gate serves GET and HEAD only`, { allow: 'GET, HEAD' }), method);
+      return write(res, refusal(405, 'METHOD_NOT_ALLOWED', `${String(method).slice(0, 20)}: the gate serves GET and HEAD only`, GET_OR_HEAD), method);
     }
     // The client's address, as Deno.serve hands it to a handler (`info.remoteAddr`).
     const response = await fetchHandler(request, { remoteAddr: { hostname: req.socket?.remoteAddress ?? null } });
@@ -658,7 +691,8 @@ export function gateFactory(raw, CacheClient) {
     // refused exactly as there), or a JwtVerifier (its verifyPlaybackAsync): this module's, or
     // the JWT module's (`playgate/jwt`) given to a gate from the other module (in workerd,
     // `playgate/edge` is the player module: package.json's exports say why).
-    let verify;
+    let verify; // (token, at) => a promise of { claims, scope, entitlement }
+    let scopeOf = (scope) => scope; // that scope as this module's PermissionScope
     let leewayMs = 0;
     // Scopes read, by their JSON text: the viewers of one title carry the same scope (seed 000:
     // a token scoped to the title's folder), so a new token for a title already seen costs no
@@ -675,24 +709,19 @@ export function gateFactory(raw, CacheClient) {
     };
     if (isA(verifierOption, JwtVerifier)) {
       // Its leeway is not readable: cached tokens get none (stricter). Its WebCrypto path.
-      verify = async (token, at) => {
-        const { claims, scope, entitlement } = await verifierOption.verifyPlaybackAsync(token, { now: at });
-        return { claims, scope, entitlement };
-      };
+      verify = (token, at) => verifierOption.verifyPlaybackAsync(token, { now: at });
     } else if (isForeignVerifier(verifierOption)) {
       // The JWT module's verifier given to this module's gate: its scope is that module's, read
       // again here from its JSON form (this module's checks run on this module's scopes).
-      verify = async (token, at) => {
-        const { claims, scope, entitlement } = await verifierOption.verifyPlaybackAsync(token, { now: at });
-        return { claims, scope: readScope(JSON.stringify(scope)), entitlement };
-      };
+      verify = (token, at) => verifierOption.verifyPlaybackAsync(token, { now: at });
+      scopeOf = (scope) => readScope(JSON.stringify(scope));
     } else if (verifierOption !== null && typeof verifierOption === 'object') {
       const text = jsonInput(verifierOption, 'INVALID_KEY', 'verifier');
       if (JwtVerifier) JwtVerifier.fromJson(text).free();
       const web = webVerifier(JSON.parse(text));
       leewayMs = web.leewayMs;
-      // web.verifyPlayback is async (never throws here); the scope is read in its then.
-      verify = (token, at) => web.verifyPlayback(token, at).then(({ claims, scope, entitlement }) => ({ claims, scope: readScope(scope), entitlement }));
+      verify = web.verifyPlayback; // its scope: the claim's JSON text
+      scopeOf = readScope;
     } else {
       throw fail('INVALID_ARGUMENT', 'verifier: expected JwtVerifier.fromJson options, or a JwtVerifier');
     }
@@ -873,59 +902,66 @@ export function gateFactory(raw, CacheClient) {
     // Verifications under way, by token: concurrent first requests with one token share one.
     const verifying = new Map();
 
-    /**
-     * `{ claims, scope, entitlement }` of a token, verified once; or a refusal Response. At once
-     * for a remembered token, else a promise of it.
-     */
-    function verified(token, at) {
-      const cached = tokens.get(token);
-      if (cached !== undefined) {
-        if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) tokens.map.delete(token); // spent: forgotten
-        return inTime(cached, at);
-      }
-      return verifiedFirst(token, at);
-    }
 
     /** A verified token's entry at `at` (epoch ms), or the refusal its `exp` or `nbf` makes then. */
     function inTime(entry, at) {
       if (entry.exp !== null && at >= entry.exp * 1000 + leewayMs) {
-        return refusal(401, 'TOKEN_EXPIRED', 'the token has expired', { 'www-authenticate': 'Bearer error="invalid_token"' });
+        return refusal(401, 'TOKEN_EXPIRED', 'the token has expired', INVALID_TOKEN);
       }
       if (entry.nbf !== null && at < entry.nbf * 1000 - leewayMs) {
-        return refusal(401, 'TOKEN_NOT_YET_VALID', 'the token is not valid yet', { 'www-authenticate': 'Bearer error="invalid_token"' });
+        return refusal(401, 'TOKEN_NOT_YET_VALID', 'the token is not valid yet', INVALID_TOKEN);
       }
       return entry;
     }
 
     /**
-     * A token not remembered: a promise of its entry, remembered, or of a NotVerified; verified
-     * once however many requests bring it at once (each makes its own refusal of a NotVerified:
-     * a Response is read once). One `then`, no async frame: a first verification is most of a
-     * never-seen token's request. A request that joins a verification under way is held to its
-     * own time: the verifier checked `exp` and `nbf` at the first request's.
+     * A token not remembered, for the request `st`: a promise of its answer. The token is verified
+     * once however many requests bring it at once; the request that starts the verification goes
+     * on in the verification's own `then` (no async frame, no promise more: a first verification
+     * is most of a never-seen token's request), and those that join it wait on a promise made only
+     * for them. Each makes its own refusal of a NotVerified (a Response is read once), and a
+     * request that joins is held to its own time: the verifier checked `exp` and `nbf` at the
+     * first request's.
      */
-    function verifiedFirst(token, at) {
+    function verifiedFirst(st) {
+      const { token, at } = st;
       const underWay = verifying.get(token);
-      if (underWay !== undefined) return underWay.then((entry) => (entry instanceof NotVerified ? entry : inTime(entry, at)));
-      const pending = verify(token, at).then((result) => {
+      if (underWay !== undefined) {
+        return underWay.joined().then((entry) => withEntry(st, entry instanceof NotVerified ? entry : inTime(entry, at)));
+      }
+      const verification = new Verification();
+      verifying.set(token, verification);
+      let started;
+      try {
+        started = verify(token, at);
+      } catch (error) {
+        started = Promise.reject(error);
+      }
+      return Promise.resolve(started).then((result) => {
+        let entry;
+        try {
+          const { claims, entitlement } = result;
+          entry = { claims, scope: scopeOf(result.scope), entitlement, exp: timeOrNull(claims.exp), nbf: timeOrNull(claims.nbf) };
+          tokens.set(token, entry);
+        } catch (error) {
+          entry = new NotVerified(error); // a scope this module cannot read: SCOPE_DENIED
+        }
         verifying.delete(token);
-        const { claims, scope, entitlement } = result;
-        const entry = { claims, scope, entitlement, exp: timeOrNull(claims.exp), nbf: timeOrNull(claims.nbf) };
-        tokens.set(token, entry);
-        return entry;
+        verification.settle(entry);
+        return withEntry(st, entry);
       }, (error) => {
+        const failed = new NotVerified(error);
         verifying.delete(token);
-        return new NotVerified(error);
+        verification.settle(failed);
+        return withEntry(st, failed);
       });
-      verifying.set(token, pending);
-      return pending;
     }
 
     /** A NotVerified's refusal: 401 with the verifier's code, 403 for no usable scope; else thrown. */
     function notVerified({ error }) {
       const code = error !== null && typeof error === 'object' ? error.code : undefined;
       if (TOKEN_CODES.has(code)) {
-        return refusal(401, code, String(error.message), { 'www-authenticate': 'Bearer error="invalid_token"' });
+        return refusal(401, code, String(error.message), INVALID_TOKEN);
       }
       if (code === 'INVALID_SCOPE') return refusal(403, 'SCOPE_DENIED', `the token carries no usable scope: ${String(error.message)}`);
       throw error;
@@ -965,7 +1001,7 @@ export function gateFactory(raw, CacheClient) {
         return preflight(corsPolicy, headers);
       }
       if (method !== 'GET' && method !== 'HEAD') {
-        return refusal(405, 'METHOD_NOT_ALLOWED', `${method.slice(0, 20)}: the gate serves GET and HEAD only`, { allow: 'GET, HEAD' });
+        return refusal(405, 'METHOD_NOT_ALLOWED', `${method.slice(0, 20)}: the gate serves GET and HEAD only`, GET_OR_HEAD);
       }
 
       // The playback token: Authorization: Bearer, then ?token=, then the playgate_token cookie;
@@ -1002,8 +1038,8 @@ export function gateFactory(raw, CacheClient) {
         segmentFrom = 'cookie';
       }
       if (segments$ === null) segmentToken = null; // a gate without segment tokens reads none
-      if (token === null && segmentToken === null) return refusal(401, 'TOKEN_MISSING', 'no playback token: expected Authorization: Bearer, a token query parameter or the playgate_token cookie', { 'www-authenticate': 'Bearer' });
-      if (token !== null && token.length > MAX_TOKEN_CHARS) return refusal(401, 'MALFORMED_TOKEN', `the token is over ${MAX_TOKEN_CHARS} characters`, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      if (token === null && segmentToken === null) return refusal(401, 'TOKEN_MISSING', 'no playback token: expected Authorization: Bearer, a token query parameter or the playgate_token cookie', NO_TOKEN);
+      if (token !== null && token.length > MAX_TOKEN_CHARS) return refusal(401, 'MALFORMED_TOKEN', `the token is over ${MAX_TOKEN_CHARS} characters`, INVALID_TOKEN);
 
       // The key: the path itself, decoded (seed 000's keys are plain text); a path whose decoding
       // would change its segments is refused, so the key checked is the path the origin serves.
@@ -1058,9 +1094,13 @@ export function gateFactory(raw, CacheClient) {
       return fromPlaybackToken(st);
     }
 
+    /** The playback token's grant: a remembered token's at once, without a promise. */
     function fromPlaybackToken(st) {
-      const entry = verified(st.token, st.at); // a remembered token answers at once, without a promise
-      return entry instanceof Promise ? entry.then((e) => withEntry(st, e)) : withEntry(st, entry);
+      const { token, at } = st;
+      const cached = tokens.get(token);
+      if (cached === undefined) return verifiedFirst(st);
+      if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) tokens.map.delete(token); // spent: forgotten
+      return withEntry(st, inTime(cached, at));
     }
 
     /** The playback token's grant: its scope must allow get on the key; its cap and country. */

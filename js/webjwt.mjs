@@ -31,10 +31,19 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * one spelling.
  */
 function fromBase64url(text) {
+  const binary = binaryOf(text);
+  return binary === null ? null : bytesOf(binary);
+}
+
+/** fromBase64url's bytes as a binary string (a character a byte), or null. */
+function binaryOf(text) {
   if (typeof text !== 'string' || !B64URL.test(text) || text.length % 4 === 1) return null;
   const spare = [0, 0, 0x0f, 0x03][text.length % 4];
   if (spare !== 0 && (ALPHABET.indexOf(text[text.length - 1]) & spare) !== 0) return null;
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+}
+
+function bytesOf(binary) {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
@@ -46,11 +55,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const utf8Encoder = new TextEncoder();
 
-/** The JSON object in base64url-decoded `bytes` (null: none), or null. */
-function jsonObject(bytes) {
-  if (bytes === null) return null;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The JSON object in `binary` (binaryOf's: UTF-8 bytes; null: none), or null. ASCII is its own
+ * UTF-8: read as it is (most tokens; no bytes made and decoded again).
+ */
+function jsonObject(binary) {
+  if (binary === null) return null;
   try {
-    const value = JSON.parse(utf8.decode(bytes));
+    const value = JSON.parse(NON_ASCII.test(binary) ? utf8.decode(bytesOf(binary)) : binary);
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
   } catch {
     return null;
@@ -174,14 +188,14 @@ export function webVerifier(config) {
     const parts = token.split('.');
     if (parts.length !== 3) throw fail('MALFORMED_TOKEN', 'token: expected three base64url parts');
     const [headerPart, payloadPart, signaturePart] = parts;
-    const header = jsonObject(fromBase64url(headerPart));
+    const header = jsonObject(binaryOf(headerPart));
     if (header === null || typeof header.alg !== 'string') throw fail('MALFORMED_TOKEN', 'header: not a base64url JSON object with `alg`');
     for (const name of ['kid', 'typ', 'cty']) {
       const v = header[name];
       if (v !== undefined && v !== null && typeof v !== 'string') throw fail('MALFORMED_TOKEN', `header: \`${name}\` is not a string`);
     }
     const signature = fromBase64url(signaturePart);
-    const payload = fromBase64url(payloadPart); // decoded once: checked here, read below
+    const payload = binaryOf(payloadPart); // decoded once: checked here, read below
     if (signature === null || payload === null) throw fail('MALFORMED_TOKEN', 'token: a part is not base64url');
     if (Object.hasOwn(header, 'crit')) throw fail('MALFORMED_TOKEN', 'header: crit lists extensions playgate does not understand (RFC 7515 4.1.11)');
     for (const name of ['jwk', 'jku', 'x5u', 'x5c']) {
@@ -200,7 +214,7 @@ export function webVerifier(config) {
     const exp = timestamp(claims, 'exp');
     const nbf = timestamp(claims, 'nbf');
     timestamp(claims, 'iat');
-    const signed = utf8Encoder.encode(`${headerPart}.${payloadPart}`);
+    const signed = utf8Encoder.encode(token.slice(0, headerPart.length + 1 + payloadPart.length));
     let valid = false;
     for (const key of candidates) {
       let { cryptoKey } = key;

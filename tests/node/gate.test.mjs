@@ -203,6 +203,34 @@ test('the token from the Authorization header, the query, a cookie; carriers rem
   await refused(get(GATE, '/Movie1/720p/segment1.ts', { token: '', via: 'query' }), 401, 'TOKEN_MISSING', 'an empty token');
 });
 
+test('each refusal has headers of its own: one changed by the caller leaves the next as the Fetch standard makes it', async () => {
+  // The gate gives every refusal one prebuilt Headers of its kind; a Response copies the Headers
+  // it is given (Fetch standard, "fill"), so a caller (CORS middleware, a logger) that changes
+  // one refusal's headers changes no other.
+  for (const [what, request, status, authenticate] of [
+    ['no token', () => get(GATE, '/Movie1/1080p/segment1.ts'), 401, 'Bearer'],
+    ['an expired token', () => get(GATE, '/Movie1/1080p/segment1.ts', { token: mint({ maxQuality: 'HD' }, { now: Date.now() - 3_600_000 }) }), 401, 'Bearer error="invalid_token"'],
+    ['above the cap', () => get(GATE, '/Movie1/2160p/segment1.ts', { token: mint({ maxQuality: 'HD' }) }), 403, null],
+    ['POST', () => get(GATE, '/Movie1/1080p/segment1.ts', { method: 'POST' }), 405, null],
+  ]) {
+    const first = await request();
+    assert.equal(first.status, status, what);
+    first.headers.set('x-changed', 'yes');
+    first.headers.append('cache-control', 'public');
+    first.headers.delete('content-type');
+    first.headers.set('www-authenticate', 'Basic');
+    const next = await request();
+    assert.equal(next.status, status, what);
+    assert.equal(next.headers.get('x-changed'), null, what);
+    assert.equal(next.headers.get('cache-control'), 'no-store', what);
+    assert.equal(next.headers.get('content-type'), 'application/json; charset=utf-8', what);
+    assert.equal(next.headers.get('www-authenticate'), authenticate, what);
+    if (status === 405) assert.equal(next.headers.get('allow'), 'GET, HEAD', what);
+    await first.text();
+    await next.text();
+  }
+});
+
 test('a key outside the token\'s scope: SCOPE_DENIED (another title, another cache)', async () => {
   const token = mint({ maxQuality: 'HD' });
   await refused(get(GATE, '/Movie2/1080p/segment1.ts', { token }), 403, 'SCOPE_DENIED', 'another title');
@@ -326,6 +354,8 @@ test('expired, not yet valid, forged, alg none, wrong audience, unknown key: 401
   await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: 'x'.repeat(20_000), via: 'cookie' }), 401, 'MALFORMED_TOKEN', 'a 20,000-character cookie');
   const noScope = await new jose.SignJWT({ ent: { maxQuality: 'HD' } }).setProtectedHeader({ alg: 'ES256', kid: 'es1' }).setAudience('edge').setExpirationTime('5m').sign(es.privateKey);
   await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: noScope }), 403, 'SCOPE_DENIED', 'a token without a scope');
+  const unreadable = await new jose.SignJWT({ scope: { permissions: 'all' }, ent: { maxQuality: 'HD' } }).setProtectedHeader({ alg: 'ES256', kid: 'es1' }).setAudience('edge').setExpirationTime('5m').sign(es.privateKey);
+  await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: unreadable }), 403, 'SCOPE_DENIED', 'a scope claim the SDK\'s form does not describe');
   assert.equal(GATE.tokensCached > 0, true);
 });
 
