@@ -592,6 +592,21 @@ test('origin down, timing out, or answering 5xx: 502 ORIGIN_UNAVAILABLE; 4xx pas
   assert.equal(res.status, 404, 'the origin\'s 404');
 });
 
+test('a verifier that throws at once, or rejects, or has no usable scope: each request refused with its code, never proxied', async () => {
+  // A JwtVerifier of the other module is taken by its verifyPlaybackAsync: what it throws
+  // synchronously is read as what it rejects with (a refusal with the verifier's code).
+  const coded = (code) => Object.assign(new Error(`the verifier says ${code}`), { code });
+  const throwing = { verifyPlaybackAsync() { throw coded('BAD_SIGNATURE'); } };
+  const rejecting = { verifyPlaybackAsync: async () => { throw coded('TOKEN_EXPIRED'); } };
+  const noScope = { verifyPlaybackAsync: async () => ({ claims: { exp: null }, scope: { permissions: 'all' }, entitlement: null }) };
+  for (const [verifier, status, code] of [[throwing, 401, 'BAD_SIGNATURE'], [rejecting, 401, 'TOKEN_EXPIRED'], [noScope, 403, 'SCOPE_DENIED']]) {
+    const gate = createGate({ verifier, origin: origin.url });
+    const all = [get(gate, '/Movie1/1080p/segment1.ts', { token: 'a.b.c' }), get(gate, '/Movie1/1080p/segment2.ts', { token: 'a.b.c' })];
+    for (const res of all) await refused(res, status, code, `${code}, two requests at once`);
+    assert.equal(gate.tokensCached, 0, `${code}: nothing remembered`);
+  }
+});
+
 test('requests that bring one new token at once share one verification; a refused one is refused to each, and not remembered', async () => {
   const { subtle } = globalThis.crypto;
   const verify = subtle.verify;
