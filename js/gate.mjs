@@ -325,21 +325,21 @@ class DueDeadline {
 /** timeoutMs null: no deadline of the gate's own. */
 const NO_DEADLINE = Object.freeze({ race: (promise) => promise, clear() {} });
 
-/** A verification under way: what the requests that join it wait on (made when one joins). */
+/**
+ * A verification under way: what the requests that join it wait on (made when one joins). It is
+ * settled once, after it has left the gate's `verifying` map, so no request joins it later.
+ */
 class Verification {
   constructor() {
-    this.entry = undefined;
     this.waiting = null; // resolvers of the requests that joined
   }
 
   /** A promise of the verification's entry (or NotVerified). */
   joined() {
-    if (this.entry !== undefined) return Promise.resolve(this.entry);
     return new Promise((resolve) => { (this.waiting ??= []).push(resolve); });
   }
 
   settle(entry) {
-    this.entry = entry;
     if (this.waiting !== null) for (const resolve of this.waiting) resolve(entry);
     this.waiting = null;
   }
@@ -525,7 +525,7 @@ function takeCookie(header, name) {
 // (If-Match, If-Unmodified-Since).
 const DEFAULT_FORWARDED = Object.freeze(['range', 'if-range', 'if-none-match', 'if-modified-since']);
 // Never forwarded, whatever forwardHeaders names: the token carriers, the gate's own hop, and
-// accept-encoding (the origin is always asked for identity).
+// accept-encoding (the gate's to choose: identity in Node and Deno, none in workerd; see forward).
 const NEVER_FORWARDED = new Set(['authorization', 'cookie', 'host', 'proxy-authorization', 'accept-encoding', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
 /**
