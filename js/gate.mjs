@@ -353,7 +353,17 @@ class NotVerified {
 }
 
 /** A claim's time in seconds, or null for none. */
-const timeOrNull = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/**
+ * A verified token's `exp` or `nbf` (epoch seconds) as the gate keeps it: null when absent, else
+ * a finite number; anything else is MALFORMED_TOKEN (never "no expiry": a verifier of the
+ * caller's that hands back `exp: "1765000000"` must not make the token last until the LRU drops it).
+ */
+function claimTime(claims, name) {
+  const v = claims[name];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw fail('MALFORMED_TOKEN', `claims: \`${name}\` is not a time in seconds`);
+  return v;
+}
 
 /** A small LRU of verified tokens: a Map in use order. */
 class TokenCache {
@@ -940,10 +950,10 @@ export function gateFactory(raw, CacheClient) {
         let entry;
         try {
           const { claims, entitlement } = result;
-          entry = { claims, scope: scopeOf(result.scope), entitlement, exp: timeOrNull(claims.exp), nbf: timeOrNull(claims.nbf) };
+          entry = { claims, scope: scopeOf(result.scope), entitlement, exp: claimTime(claims, 'exp'), nbf: claimTime(claims, 'nbf') };
           tokens.set(token, entry);
         } catch (error) {
-          entry = new NotVerified(error); // a scope this module cannot read: SCOPE_DENIED
+          entry = new NotVerified(error); // a scope this module cannot read (SCOPE_DENIED), a time that is not one
         }
         verifying.delete(token);
         verification.settle(entry);

@@ -599,7 +599,13 @@ test('a verifier that throws at once, or rejects, or has no usable scope: each r
   const throwing = { verifyPlaybackAsync() { throw coded('BAD_SIGNATURE'); } };
   const rejecting = { verifyPlaybackAsync: async () => { throw coded('TOKEN_EXPIRED'); } };
   const noScope = { verifyPlaybackAsync: async () => ({ claims: { exp: null }, scope: { permissions: 'all' }, entitlement: null }) };
-  for (const [verifier, status, code] of [[throwing, 401, 'BAD_SIGNATURE'], [rejecting, 401, 'TOKEN_EXPIRED'], [noScope, 403, 'SCOPE_DENIED']]) {
+  // A verifier of the caller's own that hands back times that are not numbers: refused, not
+  // remembered as a token that never expires.
+  const scope = SEED_SCOPE('Movie1');
+  const textExp = { verifyPlaybackAsync: async () => ({ claims: { exp: String(Math.floor(Date.now() / 1000) + 300) }, scope, entitlement: null }) };
+  const nanNbf = { verifyPlaybackAsync: async () => ({ claims: { exp: Math.floor(Date.now() / 1000) + 300, nbf: NaN }, scope, entitlement: null }) };
+  for (const [verifier, status, code] of [[throwing, 401, 'BAD_SIGNATURE'], [rejecting, 401, 'TOKEN_EXPIRED'], [noScope, 403, 'SCOPE_DENIED'],
+    [textExp, 401, 'MALFORMED_TOKEN'], [nanNbf, 401, 'MALFORMED_TOKEN']]) {
     const gate = createGate({ verifier, origin: origin.url });
     const all = [get(gate, '/Movie1/1080p/segment1.ts', { token: 'a.b.c' }), get(gate, '/Movie1/1080p/segment2.ts', { token: 'a.b.c' })];
     for (const res of all) await refused(res, status, code, `${code}, two requests at once`);
