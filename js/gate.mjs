@@ -555,6 +555,40 @@ function readForwardHeaders(value) {
   return names;
 }
 
+/**
+ * The forwardQuery option: true (the client's query as sent, without the gate's token
+ * parameters: null here), false (none: an empty list), or an array of parameter names (exact,
+ * as URLSearchParams reads them); throws INVALID_ARGUMENT.
+ */
+function readForwardQuery(value) {
+  if (value === true) return null;
+  if (value === false) return new Set();
+  if (!Array.isArray(value)) throw fail('INVALID_ARGUMENT', 'forwardQuery: expected true, false or an array of query parameter names');
+  value.forEach((name, i) => {
+    if (typeof name !== 'string' || name === '') throw fail('INVALID_ARGUMENT', `forwardQuery[${i}]: expected a query parameter name`);
+    if (name === 'token' || name === SEGMENT_PARAM) throw fail('INVALID_ARGUMENT', `forwardQuery[${i}]: ${name} is the gate's token parameter, never forwarded`);
+  });
+  return new Set(value);
+}
+
+/**
+ * The parameters of `search` (a query without its `?`) whose names are in `names`, each as the
+ * client wrote it (its encoding kept), in the client's order. A name is read as URLSearchParams
+ * reads it (`+` a space, percent-decoded), so `a%62=1` is the parameter `ab`.
+ */
+export function keptQuery(search, names) {
+  if (names.size === 0 || search === '') return '';
+  let kept = '';
+  for (const pair of search.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    let name = eq === -1 ? pair : pair.slice(0, eq);
+    if (name.includes('%') || name.includes('+')) name = new URLSearchParams(pair).keys().next().value ?? '';
+    if (names.has(name)) kept = kept === '' ? pair : `${kept}&${pair}`;
+  }
+  return kept;
+}
+
 // Response headers a node:http server writes itself (or that belong to one hop only).
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
@@ -688,12 +722,12 @@ export function gateFactory(raw, CacheClient) {
 
   function makeGate(options) {
     if (options === null || typeof options !== 'object') {
-      throw fail('INVALID_ARGUMENT', 'options: expected { verifier, origin, country?, segmentTokens?, uncappedRenditions?, cors?, forwardHeaders?, layout?, cacheName?, maxTokens?, timeoutMs?, clock?, fetch? }');
+      throw fail('INVALID_ARGUMENT', 'options: expected { verifier, origin, country?, segmentTokens?, uncappedRenditions?, cors?, forwardHeaders?, forwardQuery?, layout?, cacheName?, maxTokens?, timeoutMs?, clock?, fetch? }');
     }
     const {
       verifier: verifierOption, origin, country, layout = DEFAULT_LAYOUT, cacheName = 'media',
       maxTokens = 1000, timeoutMs = 10_000, clock = Date.now, fetch: fetchOption,
-      segmentTokens, uncappedRenditions = [], cors, forwardHeaders = DEFAULT_FORWARDED,
+      segmentTokens, uncappedRenditions = [], cors, forwardHeaders = DEFAULT_FORWARDED, forwardQuery,
     } = options;
 
     // The verifier: JwtVerifier.fromJson's options, verified on the platform's WebCrypto
@@ -832,6 +866,10 @@ export function gateFactory(raw, CacheClient) {
     }
     const uncapped = new Set(uncappedRenditions);
     const forwarded = readForwardHeaders(forwardHeaders);
+    // The query the origin gets: the client's, or the parameters named (least privilege). A cache
+    // origin reads a key by its path alone: it has no query to give.
+    if (mediaCache !== null && forwardQuery !== undefined) throw fail('INVALID_ARGUMENT', 'forwardQuery: a cache origin reads keys by path; no query goes to it');
+    const queryKept = readForwardQuery(forwardQuery === undefined ? true : forwardQuery);
     // A playlist or an MPD is rewritten here: the origin's 304 or partial answer to a
     // conditional or ranged request would not be the rewritten text, so none are asked for.
     const forwardedForManifests = forwarded === null ? null : forwarded.filter((h) => !CONDITIONAL.has(h));
@@ -1023,8 +1061,9 @@ export function gateFactory(raw, CacheClient) {
         if (m) token = m[1];
       }
       // The query goes on as the client wrote it, unless it carried a token (then re-serialised
-      // without them: URLSearchParams writes its own encoding of the other parameters). A query
-      // that cannot hold one is not parsed at all (most segment requests have none).
+      // without them: URLSearchParams writes its own encoding of the other parameters), or
+      // forwardQuery names what goes on. A query that cannot hold a token is not parsed at all
+      // (most segment requests have none).
       let { search } = parts;
       let segmentToken = null;
       if (search.includes('token=')) {
@@ -1038,6 +1077,8 @@ export function gateFactory(raw, CacheClient) {
           search = params.toString();
         }
       }
+      // forwardQuery: only the named parameters, as written (the tokens are never named).
+      if (queryKept !== null) search = keptQuery(parts.search, queryKept);
       let segmentFrom = segmentToken === null ? null : 'query';
       const cookie = takeCookie(headers.get('cookie'), COOKIE);
       const segmentCookie = takeCookie(cookie.rest, SEGMENT_COOKIE);

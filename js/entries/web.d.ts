@@ -193,6 +193,14 @@ export interface GateOptions {
    */
   forwardHeaders?: string[] | 'all';
   /**
+   * The client's query the origin gets: true (default: as sent, without the gate's `token` and
+   * `segment_token` parameters; a query that carried one is re-serialised by URLSearchParams),
+   * false (none), or the names of the parameters that go on (each pair as the client wrote it,
+   * in its order; a name read as URLSearchParams reads it). Not with a cache origin (it reads
+   * keys by path: INVALID_ARGUMENT).
+   */
+  forwardQuery?: boolean | string[];
+  /**
    * Segment tokens the gate mints itself for a title's folder, so players with no request hooks
    * (Safari's native HLS) reach every segment: written into the URIs of the playlists and MPDs it
    * serves (`via: 'uri'`, the `segment_token` query parameter) or set as an HttpOnly cookie on

@@ -383,6 +383,10 @@ test('the cache origin: playlists and segments read from the cache HTTP API (the
     // The gate's own cache token: seed 000's readonly media token.
     const cacheToken = emu.mintToken({ scope: { permissions: [{ role: 'readonly', cache: 'media' }] } });
     const gate = gateOf({}, { origin: { cache: { token: cacheToken, baseUrl: emu.url }, cacheName: 'media' } });
+    // A cache origin reads keys by path: any forwardQuery is a configuration error.
+    for (const forwardQuery of [true, false, ['v']]) {
+      assert.throws(() => gateOf({}, { origin: { cache: { token: cacheToken, baseUrl: emu.url }, cacheName: 'media' }, forwardQuery }), { code: 'INVALID_ARGUMENT', message: /forwardQuery/ });
+    }
     const master = await request(gate, `/Movie1/playlist.m3u8?token=${playback()}`);
     assert.equal(master.status, 200);
     assert.equal(master.headers.get('content-type'), 'application/vnd.apple.mpegurl');

@@ -552,6 +552,49 @@ test('forwardHeaders: by default the origin gets the media headers only (ranges,
   }
 });
 
+test('forwardQuery: by default the client\'s query without the tokens; false: none; a list: those parameters as written', async () => {
+  const token = mint({ maxQuality: 'HD' });
+  const p = '/Movie1/1080p/segment1.ts';
+  // With the token in the header, a token parameter too: removed all the same.
+  const query = 'b=2&a%20b=x+y&sig=a%2Fb~c&a+b=z&&sig=2&ab=&a%62=3&segment_token=s';
+  const sentFor = async (gate, via = 'bearer') => {
+    const before = origin.seen.length;
+    const res = await get(gate, `${p}?${query}${via === 'bearer' ? '&token=t' : ''}`, { token, via });
+    assert.equal(res.status, 200, await res.text());
+    assert.equal(origin.seen.length, before + 1);
+    const url = origin.seen.at(-1).url;
+    assert.ok(url.startsWith(`${p}`), url);
+    return url.slice(p.length);
+  };
+  // The default: every parameter but the tokens (re-serialised by URLSearchParams as a whole).
+  const all = new URLSearchParams(await sentFor(GATE));
+  const client = new URLSearchParams(query);
+  client.delete('token');
+  client.delete('segment_token');
+  assert.deepEqual([...all], [...client]);
+  // false: no query at all; also with the token in the query.
+  const none = gateOf({ forwardQuery: false });
+  assert.equal(await sentFor(none), '');
+  assert.equal(await sentFor(none, 'query'), '');
+  // A list: the parameters of those names as URLSearchParams (WHATWG) reads the names, each pair
+  // as the client wrote it, in its order.
+  for (const via of ['bearer', 'query']) {
+    const kept = await sentFor(gateOf({ forwardQuery: ['sig', 'a b', 'ab'] }), via);
+    const expected = query.split('&').filter((pair) => pair !== '' && ['sig', 'a b', 'ab'].includes([...new URLSearchParams(pair).keys()][0]));
+    assert.deepEqual(expected, ['a%20b=x+y', 'sig=a%2Fb~c', 'a+b=z', 'sig=2', 'ab=', 'a%62=3'], 'what WHATWG names these');
+    assert.equal(kept, `?${expected.join('&')}`, via);
+  }
+  assert.equal(await sentFor(gateOf({ forwardQuery: ['absent'] })), '');
+  assert.equal(await sentFor(gateOf({ forwardQuery: [] })), '');
+  // A playlist's query obeys it too; the segment URIs written in keep what the origin wrote.
+  await get(gateOf({ forwardQuery: ['v'] }), '/Movie1/1080p/playlist.m3u8?v=1&x=2', { token });
+  assert.equal(origin.seen.at(-1).url, '/Movie1/1080p/playlist.m3u8?v=1');
+  // Bad lists and the tokens named: INVALID_ARGUMENT (a cache origin's: gate-segments.test.mjs).
+  for (const forwardQuery of [['token'], ['segment_token'], [''], [1], 'sig', {}, null, 1]) {
+    assert.throws(() => gateOf({ forwardQuery }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(forwardQuery));
+  }
+});
+
 test('origin down, timing out, or answering 5xx: 502 ORIGIN_UNAVAILABLE; 4xx passes through', async () => {
   const token = mint({ maxQuality: 'HD' });
   const down = gateOf({ origin: `http://127.0.0.1:${await closedPort()}` });

@@ -99,4 +99,6 @@ createGate({
   fetch: (url, init) => fetch(url, { method: init.method, headers: init.headers, signal: init.signal }),
 });
 createGate({ verifier: { algorithms: ['ES256'], keys: { keys: [] } }, origin: 'https://origin.example', forwardHeaders: 'all' });
+createGate({ verifier: { algorithms: ['ES256'], keys: { keys: [] } }, origin: 'https://origin.example', forwardQuery: ['v'] });
+createGate({ verifier: { algorithms: ['ES256'], keys: { keys: [] } }, origin: 'https://origin.example', forwardQuery: false });
 export default { fetch: (request: Request, env: unknown, ctx: unknown) => gate.fetch(request, env, ctx) };
