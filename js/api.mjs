@@ -11,8 +11,10 @@
 // - scopes.mjs     PermissionScope (`installScopes`) and decodeMomentoToken (`tokenDecoder`)
 // - jwt.mjs        the edge module's JWT classes (`installJwt`), WebCrypto verification
 // - manifests.mjs  filterManifest (`manifestFilter`) and packagerFilters
-// - gate.mjs       the edge gate (`gateFactory`, edge module only): createGate, its verified-token LRU,
-//                  gate.node (the node:http adapter)
+// - gate.mjs       the edge gate (`gateFactory`, both modules): createGate, its steps, its verified-token LRU;
+//                  its parts gate-request.mjs (the URL, layout, cookies, forwardHeaders/forwardQuery),
+//                  gate-answers.mjs (refusals, CORS), gate-deadlines.mjs (the origin's deadlines),
+//                  gate-node.mjs (gate.node, the node:http adapter)
 // - segments.mjs   the gate's segment tokens: their format, HMAC key, and the playlist/MPD URI rewriting
 //
 // build.sh bundles this file and its imports into the package's one api.mjs (esbuild), which

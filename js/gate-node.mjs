@@ -1,0 +1,111 @@
+// The gate's node:http adapter (`gate.node`): a request listener built on gate.fetch and only on
+// the req/res objects it is given (no node: import: the module that holds it loads in workerd
+// and browsers too). Deno needs none (`Deno.serve(gate.fetch)`).
+
+import { GET_OR_HEAD, JSON_HEADERS, refusal } from './gate-answers.mjs';
+
+// Response headers a node:http server writes itself (or that belong to one hop only).
+export const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+/**
+ * A node:http request listener on `fetchHandler` (gate.fetch): the IncomingMessage as a Request
+ * (method, absolute URL from the Host header and the socket's scheme, headers, never a body: the
+ * gate serves GET and HEAD only and refuses the rest with 405 itself), aborted when the client
+ * goes away; the Response written back (status, headers, every Set-Cookie, the body streamed with
+ * back-pressure, none for HEAD). Never throws and never rejects: a failure before the headers is
+ * 500 { code: 'GATE_ERROR' }, one after them closes the connection.
+ */
+export function nodeAdapter(fetchHandler) {
+  return function node(req, res) {
+    const controller = new AbortController();
+    res.on('error', () => {}); // a client gone mid-write: nothing to report to
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    serve(req, res, controller).catch(() => {
+      try {
+        if (!res.headersSent) {
+          const body = JSON.stringify({ code: 'GATE_ERROR', reason: 'the gate failed on this request' });
+          res.writeHead(500, { ...JSON_HEADERS, 'content-length': String(new TextEncoder().encode(body).length) });
+          res.end(body);
+        } else res.destroy();
+      } catch {
+        res.destroy();
+      }
+    });
+  };
+
+  async function serve(req, res, controller) {
+    const method = req.method;
+    const encrypted = req.socket !== null && typeof req.socket === 'object' && req.socket.encrypted === true;
+    const host = typeof req.headers.host === 'string' && req.headers.host !== '' ? req.headers.host : 'localhost';
+    let url;
+    try {
+      url = new URL(req.url, `${encrypted ? 'https' : 'http'}://${host}`);
+    } catch {
+      return write(res, refusal(400, 'INVALID_PATH', 'the request target or the Host header is not a URL'), method);
+    }
+    const headers = new Headers();
+    const raw = req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i].startsWith(':')) continue; // HTTP/2 pseudo-headers
+      if (HOP_HEADERS.has(raw[i].toLowerCase())) continue; // this hop's only, never passed on
+      headers.append(raw[i], raw[i + 1]);
+    }
+    let request;
+    try {
+      request = new Request(url, { method, headers, signal: controller.signal });
+    } catch {
+      // A method a Request cannot carry (CONNECT, TRACE): refused as gate.fetch refuses every method but GET and HEAD.
+      return write(res, refusal(405, 'METHOD_NOT_ALLOWED', `${String(method).slice(0, 20)}: the gate serves GET and HEAD only`, GET_OR_HEAD), method);
+    }
+    // The client's address, as Deno.serve hands it to a handler (`info.remoteAddr`).
+    const response = await fetchHandler(request, { remoteAddr: { hostname: req.socket?.remoteAddress ?? null } });
+    return write(res, response, method, controller.signal);
+  }
+
+  async function write(res, response, method, signal) {
+    const out = {};
+    for (const [name, value] of response.headers) {
+      if (name === 'set-cookie' || HOP_HEADERS.has(name)) continue;
+      out[name] = value;
+    }
+    const cookies = typeof response.headers.getSetCookie === 'function' ? response.headers.getSetCookie() : [];
+    if (cookies.length > 0) out['set-cookie'] = cookies;
+    const bodyless = method === 'HEAD' || response.status === 204 || response.status === 304 || response.body === null;
+    res.writeHead(response.status, response.statusText || undefined, out);
+    if (bodyless) {
+      response.body?.cancel().catch(() => {});
+      res.end();
+      return;
+    }
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        if (signal?.aborted || res.destroyed) {
+          reader.cancel().catch(() => {});
+          return;
+        }
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!res.write(value)) {
+          await new Promise((resolve) => {
+            const done$ = () => {
+              res.off('drain', done$);
+              res.off('close', done$);
+              resolve();
+            };
+            res.on('drain', done$);
+            res.on('close', done$);
+          });
+        }
+      }
+    } catch {
+      // The origin's body broke (or the client left): the response cannot be completed.
+      reader.cancel().catch(() => {});
+      res.destroy();
+      return;
+    }
+    res.end();
+  }
+}

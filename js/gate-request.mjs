@@ -1,0 +1,209 @@
+// The gate's reading of a request (js/gate.mjs): the path and query from the URL's text, the
+// layout that maps a path to a title and a rendition, a rendition's quality by its name, the
+// gate's cookies in a Cookie header, and what of the viewer's headers and query goes on to the
+// origin (the forwardHeaders and forwardQuery options). Pure functions of strings: no platform
+// calls beyond URLSearchParams, so each is tested on its own (tests/node/gate.test.mjs).
+
+import { fail } from './checks.mjs';
+import { SEGMENT_PARAM } from './segments.mjs';
+
+export const DEFAULT_LAYOUT = '/{content}/{rendition}/{file}';
+const PLACEHOLDERS = ['{content}', '{rendition}', '{file}'];
+
+/**
+ * The quality of a rendition by its name: one `<lines>p` part (`1080p`, `720p60`, `video_1080p`;
+ * parts split at `-`, `_` and `.`), SD below 720 lines, HD up to 1080, UHD1 up to 2160, UHD2
+ * above. Anything else (no such part, two of them, a part that starts as one and goes on, such as
+ * `2160p;x` or `2160px`, 0 lines) is null: the name says nothing it can be held to.
+ */
+export function renditionQuality(name) {
+  let lines = 0;
+  for (const part of name.split(/[-_.]/)) {
+    const m = /^(\d{2,5})p(\d{2,3})?$/i.exec(part);
+    if (!m) {
+      if (/^\d{2,5}p/i.test(part)) return null; // a height with more after it: not one to trust
+      continue;
+    }
+    if (lines !== 0) return null; // two heights: ambiguous
+    lines = Number(m[1]);
+  }
+  if (lines <= 0) return null;
+  return lines < 720 ? 'SD' : lines <= 1080 ? 'HD' : lines <= 2160 ? 'UHD1' : 'UHD2';
+}
+
+/**
+ * The layout as its segments (literals and placeholders), and as the two patterns a path is
+ * matched with (`full`, and `title`: without `{rendition}`), each with its placeholders' places;
+ * throws INVALID_ARGUMENT.
+ */
+export function readLayout(layout) {
+  if (typeof layout !== 'string' || !layout.startsWith('/')) {
+    throw fail('INVALID_ARGUMENT', `layout: expected a path pattern such as '${DEFAULT_LAYOUT}'`);
+  }
+  const segments = layout.slice(1).split('/');
+  for (const p of PLACEHOLDERS) {
+    if (segments.filter((s) => s === p).length !== 1) throw fail('INVALID_ARGUMENT', `layout: must hold ${p} exactly once as a whole segment: ${layout}`);
+  }
+  if (segments[segments.length - 1] !== '{file}') throw fail('INVALID_ARGUMENT', `layout: {file} must be the last segment: ${layout}`);
+  for (const s of segments) {
+    if (s === '' || (!PLACEHOLDERS.includes(s) && (s.includes('{') || s.includes('}')))) {
+      throw fail('INVALID_ARGUMENT', `layout: a segment is empty or an unknown placeholder: ${JSON.stringify(s)}`);
+    }
+  }
+  const title = segments.filter((s) => s !== '{rendition}');
+  return {
+    segments,
+    full: { pattern: segments, rendition: segments.indexOf('{rendition}'), content: segments.indexOf('{content}') },
+    title: { pattern: title, content: title.indexOf('{content}') },
+  };
+}
+
+/**
+ * Where `segments` (the decoded path's) sit in the layout: `{ rendition }` for a path of the whole
+ * layout, `{ rendition: null, titleLevel: true }` for one without its `{rendition}` segment (the
+ * master playlist or MPD beside the renditions, seed 000's `/{ContentName}/playlist.m3u8`), or
+ * null for a path the layout does not describe.
+ */
+export function matchLayout(layout, segments) {
+  const { full, title } = layout;
+  if (matches(full.pattern, segments)) return { rendition: segments[full.rendition], titleLevel: false, contentIndex: full.content };
+  if (matches(title.pattern, segments)) return { rendition: null, titleLevel: true, contentIndex: title.content };
+  return null;
+}
+
+/** Whether `segments` fit `pattern` (placeholders match any segment, literals themselves). */
+function matches(pattern, segments) {
+  if (pattern.length !== segments.length) return false;
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    if (p !== '{content}' && p !== '{file}' && p !== '{rendition}' && p !== segments[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * The path and the query (without its `?`) of an absolute http(s) URL's text, as written (the
+ * fragment dropped), or null for anything else. `request.url` is always absolute: the platform
+ * serialised it (Node, Deno) or put the client's request target after its own origin (workerd).
+ */
+export function urlParts(href) {
+  let i;
+  if (href.startsWith('https://')) i = 8;
+  else if (href.startsWith('http://')) i = 7;
+  else return null;
+  // The authority ends at the first '/', '?' or '#'.
+  const n = href.length;
+  while (i < n) {
+    const c = href.charCodeAt(i);
+    if (c === 47 || c === 63 || c === 35) break;
+    i++;
+  }
+  const hash = href.indexOf('#', i);
+  const end = hash < 0 ? n : hash;
+  const q = href.indexOf('?', i);
+  const pathEnd = q < 0 || q > end ? end : q;
+  const pathname = i === pathEnd ? '/' : href.slice(i, pathEnd);
+  if (pathname.charCodeAt(0) !== 47) return null;
+  return { pathname, search: pathEnd === end ? '' : href.slice(pathEnd + 1, end) };
+}
+
+/** A cookie's value, percent-decoded when it was encoded. */
+export function cookieText(value) {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The value of cookie `name` in a Cookie header, and the header without it. Two Cookie lines
+ * reach the gate joined by ", " (the Fetch standard combines a header's lines so), so a pair
+ * after a comma inside a `;` part is read as a pair too, and taken out: else the gate's cookie
+ * there would be neither read nor taken out, and `forwardHeaders: 'all'` would pass it on. A
+ * pair that starts a `;` part wins over one after a comma (which may be inside another
+ * cookie's value). The other cookies keep their text, commas and all.
+ */
+export function takeCookie(header, name) {
+  if (header === null) return { value: null, rest: null };
+  let first = null; // from a pair that starts a `;` part
+  let afterComma = null; // from a pair after a comma
+  const kept = [];
+  for (const raw of header.split(';')) {
+    const part = raw.trim();
+    if (part === '') continue;
+    const pairs = part.includes(',') ? part.split(',') : [part];
+    const others = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i];
+      const eq = pair.indexOf('=');
+      if ((eq < 0 ? pair : pair.slice(0, eq)).trim() !== name) others.push(pair);
+      else if (i === 0) first ??= pair.slice(eq + 1).trim();
+      else afterComma ??= pair.slice(eq + 1).trim();
+    }
+    const left = others.length === pairs.length ? part : others.join(',').trim();
+    if (left !== '') kept.push(left);
+  }
+  return { value: first ?? afterComma, rest: kept.length ? kept.join('; ') : null };
+}
+
+// What the origin gets of the viewer's request headers by default: what serves media (ranges and
+// revalidation), nothing about the viewer (no cookies, no tokens, no user agent), as a CDN's
+// origin request forwards by default. Not Accept (a file is served by its path; every browser
+// sends one, and in workerd any header sent costs, see forward) nor the preconditions of writes
+// (If-Match, If-Unmodified-Since).
+export const DEFAULT_FORWARDED = Object.freeze(['range', 'if-range', 'if-none-match', 'if-modified-since']);
+// Never forwarded, whatever forwardHeaders names: the token carriers, the gate's own hop, and
+// accept-encoding (the gate's to choose: identity in Node and Deno, none in workerd; see forward).
+export const NEVER_FORWARDED = new Set(['authorization', 'cookie', 'host', 'proxy-authorization', 'accept-encoding', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+/**
+ * The forwardHeaders option: `'all'` (a copy of the viewer's headers without the tokens: null
+ * here), or an array of header names (lowercased, each once); throws INVALID_ARGUMENT.
+ */
+export function readForwardHeaders(value) {
+  if (value === 'all') return null;
+  if (!Array.isArray(value)) throw fail('INVALID_ARGUMENT', "forwardHeaders: expected an array of header names, or 'all'");
+  const names = [];
+  value.forEach((h, i) => {
+    if (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h)) throw fail('INVALID_ARGUMENT', `forwardHeaders[${i}]: expected a header name`);
+    const name = h.toLowerCase();
+    if (NEVER_FORWARDED.has(name)) throw fail('INVALID_ARGUMENT', `forwardHeaders[${i}]: ${name} is never forwarded (a token carrier, a hop-by-hop header, or accept-encoding, always identity)`);
+    if (!names.includes(name)) names.push(name);
+  });
+  return names;
+}
+
+/**
+ * The forwardQuery option: true (the client's query as sent, without the gate's token
+ * parameters: null here), false (none: an empty list), or an array of parameter names (exact,
+ * as URLSearchParams reads them); throws INVALID_ARGUMENT.
+ */
+export function readForwardQuery(value) {
+  if (value === true) return null;
+  if (value === false) return new Set();
+  if (!Array.isArray(value)) throw fail('INVALID_ARGUMENT', 'forwardQuery: expected true, false or an array of query parameter names');
+  value.forEach((name, i) => {
+    if (typeof name !== 'string' || name === '') throw fail('INVALID_ARGUMENT', `forwardQuery[${i}]: expected a query parameter name`);
+    if (name === 'token' || name === SEGMENT_PARAM) throw fail('INVALID_ARGUMENT', `forwardQuery[${i}]: ${name} is the gate's token parameter, never forwarded`);
+  });
+  return new Set(value);
+}
+
+/**
+ * The parameters of `search` (a query without its `?`) whose names are in `names`, each as the
+ * client wrote it (its encoding kept), in the client's order. A name is read as URLSearchParams
+ * reads it (`+` a space, percent-decoded), so `a%62=1` is the parameter `ab`.
+ */
+export function keptQuery(search, names) {
+  if (names.size === 0 || search === '') return '';
+  let kept = '';
+  for (const pair of search.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    let name = eq === -1 ? pair : pair.slice(0, eq);
+    if (name.includes('%') || name.includes('+')) name = new URLSearchParams(pair).keys().next().value ?? '';
+    if (names.has(name)) kept = kept === '' ? pair : `${kept}&${pair}`;
+  }
+  return kept;
+}
