@@ -81,7 +81,6 @@ class NotVerified {
   }
 }
 
-/** A claim's time in seconds, or null for none. */
 /**
  * A verified token's `exp` or `nbf` (epoch seconds) as the gate keeps it: null when absent, else
  * a finite number; anything else is MALFORMED_TOKEN (never "no expiry": a verifier of the
