@@ -2,6 +2,7 @@
 // their kind) and CORS (the cors option, preflights, and the headers an allowed answer carries).
 
 import { fail } from './checks.mjs';
+import { MAX_OPTION_ITEMS } from './gate-request.mjs';
 
 /**
  * The `cors` option: null (no CORS headers: the player is on the gate's own origin), or
@@ -18,7 +19,7 @@ export function readCors(cors) {
     // A browser sends no credentials (cookies) to '*'; naming every origin instead would.
     if (credentials) throw fail('INVALID_ARGUMENT', "cors: credentials need the player's origins named, not '*'");
     allowed = '*';
-  } else if (Array.isArray(origins) && origins.length > 0) {
+  } else if (Array.isArray(origins) && origins.length > 0 && origins.length <= MAX_OPTION_ITEMS) {
     allowed = new Set(origins.map((o, i) => {
       let url = null;
       try {
@@ -30,7 +31,7 @@ export function readCors(cors) {
       return o;
     }));
   } else {
-    throw fail('INVALID_ARGUMENT', "cors.origins: expected a list of origins or '*'");
+    throw fail('INVALID_ARGUMENT', `cors.origins: expected a list of at most ${MAX_OPTION_ITEMS} origins, or '*'`);
   }
   return { origins: allowed, credentials, maxAge: String(maxAgeSeconds) };
 }

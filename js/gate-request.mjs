@@ -8,6 +8,9 @@ import { fail } from './checks.mjs';
 import { SEGMENT_PARAM } from './segments.mjs';
 
 export const DEFAULT_LAYOUT = '/{content}/{rendition}/{file}';
+// The longest list an option may hold (header names, parameter names, renditions, origins): a
+// sparse array of length 2 ** 32 - 1 would take minutes to walk (found by tests/node/hostile.test.mjs).
+export const MAX_OPTION_ITEMS = 1024;
 const PLACEHOLDERS = ['{content}', '{rendition}', '{file}'];
 
 /**
@@ -163,7 +166,7 @@ export const NEVER_FORWARDED = new Set(['authorization', 'cookie', 'host', 'prox
  */
 export function readForwardHeaders(value) {
   if (value === 'all') return null;
-  if (!Array.isArray(value)) throw fail('INVALID_ARGUMENT', "forwardHeaders: expected an array of header names, or 'all'");
+  if (!Array.isArray(value) || value.length > MAX_OPTION_ITEMS) throw fail('INVALID_ARGUMENT', `forwardHeaders: expected an array of at most ${MAX_OPTION_ITEMS} header names, or 'all'`);
   const names = [];
   value.forEach((h, i) => {
     if (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h)) throw fail('INVALID_ARGUMENT', `forwardHeaders[${i}]: expected a header name`);
@@ -182,7 +185,7 @@ export function readForwardHeaders(value) {
 export function readForwardQuery(value) {
   if (value === true) return null;
   if (value === false) return new Set();
-  if (!Array.isArray(value)) throw fail('INVALID_ARGUMENT', 'forwardQuery: expected true, false or an array of query parameter names');
+  if (!Array.isArray(value) || value.length > MAX_OPTION_ITEMS) throw fail('INVALID_ARGUMENT', `forwardQuery: expected true, false or an array of at most ${MAX_OPTION_ITEMS} query parameter names`);
   value.forEach((name, i) => {
     if (typeof name !== 'string' || name === '') throw fail('INVALID_ARGUMENT', `forwardQuery[${i}]: expected a query parameter name`);
     if (name === 'token' || name === SEGMENT_PARAM) throw fail('INVALID_ARGUMENT', `forwardQuery[${i}]: ${name} is the gate's token parameter, never forwarded`);

@@ -24,7 +24,7 @@ import {
 } from './gate-deadlines.mjs';
 import { HOP_HEADERS, nodeAdapter } from './gate-node.mjs';
 import {
-  DEFAULT_FORWARDED, DEFAULT_LAYOUT, cookieText, keptQuery, matchLayout, readForwardHeaders, readForwardQuery,
+  DEFAULT_FORWARDED, DEFAULT_LAYOUT, MAX_OPTION_ITEMS, cookieText, keptQuery, matchLayout, readForwardHeaders, readForwardQuery,
   readLayout, renditionQuality, takeCookie, urlParts,
 } from './gate-request.mjs';
 import { manifestFilter } from './manifests.mjs';
@@ -247,7 +247,7 @@ export function gateFactory(raw, CacheClient) {
         return h.toLowerCase();
       };
       if (headers !== undefined || mmdb === undefined) {
-        if (!Array.isArray(headers) || headers.length === 0) throw fail('INVALID_ARGUMENT', 'country.headers: expected a non-empty array of header names');
+        if (!Array.isArray(headers) || headers.length === 0 || headers.length > MAX_OPTION_ITEMS) throw fail('INVALID_ARGUMENT', `country.headers: expected a non-empty array of at most ${MAX_OPTION_ITEMS} header names`);
         countryHeaders = Array.from(headers, (h, i) => headerName(h, `country.headers[${i}]`));
       }
       if (mmdb !== undefined) countryDb = mmdbCountryReader(mmdb, 'country.mmdb');
@@ -290,8 +290,9 @@ export function gateFactory(raw, CacheClient) {
       throw fail('INVALID_ARGUMENT', 'segmentTokens: the layout must put {content} before {rendition} (a token opens one title folder)');
     }
     // Renditions that are not video (audio, subtitles): no quality cap applies to them.
-    if (!Array.isArray(uncappedRenditions) || uncappedRenditions.some((r) => typeof r !== 'string' || r === '' || r.includes('/'))) {
-      throw fail('INVALID_ARGUMENT', 'uncappedRenditions: expected an array of rendition names (such as audio and subtitle folders)');
+    if (!Array.isArray(uncappedRenditions) || uncappedRenditions.length > MAX_OPTION_ITEMS
+      || uncappedRenditions.some((r) => typeof r !== 'string' || r === '' || r.includes('/'))) {
+      throw fail('INVALID_ARGUMENT', `uncappedRenditions: expected an array of at most ${MAX_OPTION_ITEMS} rendition names (such as audio and subtitle folders)`);
     }
     const uncapped = new Set(uncappedRenditions);
     const forwarded = readForwardHeaders(forwardHeaders);

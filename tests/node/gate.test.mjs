@@ -595,6 +595,29 @@ test('forwardQuery: by default the client\'s query without the tokens; false: no
   }
 });
 
+test('an option\'s list is refused at once when it is longer than 1,024 items, sparse or not (a hole-skipping walk of 2 ** 32 - 1 would hang)', () => {
+  const sparse = () => {
+    const a = [];
+    a.length = 2 ** 32 - 1;
+    return a;
+  };
+  const long = (item) => Array.from({ length: 1025 }, (_, i) => item(i));
+  const cases = {
+    forwardHeaders: [sparse(), long((i) => `x-h${i}`)],
+    forwardQuery: [sparse(), long((i) => `p${i}`)],
+    uncappedRenditions: [sparse(), long((i) => `audio${i}`)],
+    cors: [{ origins: sparse() }, { origins: long((i) => `https://p${i}.example`) }],
+    country: [{ headers: sparse() }, { headers: long((i) => `x-c${i}`) }],
+  };
+  for (const [option, values] of Object.entries(cases)) {
+    for (const value of values) {
+      assert.throws(() => gateOf({ [option]: value }), { code: 'INVALID_ARGUMENT', message: new RegExp(option) }, option);
+    }
+  }
+  // 1,024 items are taken.
+  assert.doesNotThrow(() => gateOf({ forwardHeaders: long((i) => `x-h${i}`).slice(1), forwardQuery: long((i) => `p${i}`).slice(1) }));
+});
+
 test('origin down, timing out, or answering 5xx: 502 ORIGIN_UNAVAILABLE; 4xx passes through', async () => {
   const token = mint({ maxQuality: 'HD' });
   const down = gateOf({ origin: `http://127.0.0.1:${await closedPort()}` });

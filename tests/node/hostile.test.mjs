@@ -440,7 +440,8 @@ function bases() {
     args: [{
       verifier: { algorithms: ['HS256'], keys: [{ kty: 'oct', k: HS_K, kid: 'k1' }], issuer: 'playgate-auth', audience: 'edge', leewaySeconds: 30, requireKid: true },
       origin: `http://127.0.0.1:${CLOSED_PORT}`, country: { headers: ['CF-IPCountry'] }, layout: '/{content}/{rendition}/{file}', cacheName: 'media',
-      maxTokens: 10, timeoutMs: 300, clock: H.raw(`() => ${NOW}`), fetch: H.raw(FAKE_FETCH),
+      maxTokens: 10, timeoutMs: 300, clock: H.raw(`() => ${NOW}`), fetch: H.raw(FAKE_FETCH), forwardHeaders: ['range'], forwardQuery: ['v'],
+      uncappedRenditions: ['audio'], cors: { origins: ['https://player.example'], credentials: false, maxAgeSeconds: 600 },
     }],
     countSent: true,
     post: async (gate, { F }) => {
