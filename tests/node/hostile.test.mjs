@@ -442,6 +442,7 @@ function bases() {
       origin: `http://127.0.0.1:${CLOSED_PORT}`, country: { headers: ['CF-IPCountry'] }, layout: '/{content}/{rendition}/{file}', cacheName: 'media',
       maxTokens: 10, timeoutMs: 300, clock: H.raw(`() => ${NOW}`), fetch: H.raw(FAKE_FETCH), forwardHeaders: ['range'], forwardQuery: ['v'],
       uncappedRenditions: ['audio'], cors: { origins: ['https://player.example'], credentials: false, maxAgeSeconds: 600 },
+      segmentTokens: { secret: 'a-segment-secret-of-32-bytes-or-more', lifetimeSeconds: 120, via: 'uri' },
     }],
     countSent: true,
     post: async (gate, { F }) => {
