@@ -1,0 +1,200 @@
+// The edge gate against origins that read a path their own way (fail closed). The gate checks
+// the path it was sent: the scope's key prefix and the rendition's quality. An origin may read
+// the path it is forwarded differently: decode it once or twice, resolve dot segments, take `\`
+// for `/` (IIS), drop `;params` from a segment (Tomcat, Jetty, Spring), normalise Unicode to NFKC,
+// stop at a NUL (C). Whatever the gate lets through must, under every one of those readings and
+// their combinations, still be a file of the token's title within its cap.
+//
+// The gate runs in real workerd (which hands a worker the path as the client sent it), bundled
+// from the packed package as wrangler bundles it (tests/workerd/gate-worker.mjs). Raw paths go over
+// node:http's client, which sends a path as given. The origin records what it is asked. The
+// readings are Node's (`decodeURIComponent`, `path.posix.normalize`, `String.prototype.normalize`,
+// the WHATWG URL parser), not the gate's. The paths: every title x rendition x file of the pools
+// below (tricky encodings of each part) and seeded random paths of one to five parts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as jose from 'jose';
+import { GATE_MASTER, REPO, freePort } from './helpers.mjs';
+import { capnpText, startWorkerd, writeBundle } from './workerd-bundle.mjs';
+
+// Raw path parts, as a client may send them (non-ASCII percent-encoded as UTF-8, as clients do).
+const TITLES = ['Movie1', 'Movie2', '%4dovie1', 'Movie%31', 'Movie1;x', 'Movie1%3bx', '%EF%BC%ADovie1', '..', '.', '%2e%2e', '%2E',
+  'Movie1%2f..', 'Movie1%5c..', 'Movie1%00', 'Movie1%252f..', 'Movie1..;', '..;', '%2e%2e;', '.;', '..%3b'];
+const RENDITIONS = ['1080p', '720p', '480p', '2160p', '4320p', '2160p;x', '1080p;x', '1080p..;', '%32160p', '%EF%BC%92160p', '2160%EF%BD%90',
+  '..', '.', '%2e%2e', '..;', '1080p%2f..%2f2160p', '1080p%5c..%5c2160p', '1080p\\..\\2160p', '1080p%252f..%252f2160p', '1080p%00', 'audio',
+  'video_2160p', '1080p%2e2160p', '1080p%EF%BC%8F..%EF%BC%8F2160p'];
+const FILES = ['segment1.ts', 'playlist.m3u8', 'manifest.mpd', '..', '%2e%2e', 'x.ts;..', 'a%2f..%2f..%2fMovie2%2f2160p%2fs.ts', '..%5c..%5cMovie2',
+  's.ts%00..', '%EF%BC%8E%EF%BC%8E'];
+// Under the HD cap, the renditions a reading may land on (docs/decision-rules.md: SD below 720
+// lines, HD up to 1080); a title-level file may only be a playlist or an MPD (seed 000's master).
+const WITHIN_CAP = new Set(['480p', '720p', '1080p']);
+
+// A small MPD (ISO/IEC 23009-1) of two renditions, for an .mpd the gate lets through.
+const MPD = `<?xml version="1.0"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT12S" minBufferTime="PT2S" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011">
+  <Period><AdaptationSet mimeType="video/mp4" codecs="avc1.64001f">
+    <Representation id="1080p" bandwidth="5000000" width="1920" height="1080"><BaseURL>1080p/</BaseURL></Representation>
+    <Representation id="2160p" bandwidth="15000000" width="3840" height="2160"><BaseURL>2160p/</BaseURL></Representation>
+  </AdaptationSet></Period>
+</MPD>
+`;
+
+/** A seeded PRNG (mulberry32), so a failure names a path that a rerun sends again. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function paths() {
+  const out = [];
+  for (const t of TITLES) for (const r of RENDITIONS) for (const f of FILES) out.push(`/${t}/${r}/${f}`);
+  for (const t of TITLES) for (const f of FILES) out.push(`/${t}/${f}`);
+  // A way up out of the title or the rendition, in every form an origin may take for `..`.
+  for (const up of ['..', '.', '%2e%2e', '%2E%2e', '..;', '%2e%2e;', '.;', '..%3b', '..%00', '..%5c', '..\\', '%EF%BC%8E%EF%BC%8E', '%252e%252e']) {
+    out.push(`/Movie1/${up}/Movie2/1080p/segment1.ts`, `/Movie1/1080p/${up}/2160p/segment1.ts`, `/Movie1/${up}/2160p/segment1.ts`, `/Movie1/${up}/playlist.m3u8`);
+  }
+  const next = random(20261206);
+  const all = [...TITLES, ...RENDITIONS, ...FILES, ''];
+  for (let i = 0; i < 400; i++) {
+    const n = 1 + Math.floor(next() * 5);
+    out.push(`/${Array.from({ length: n }, () => all[Math.floor(next() * all.length)]).join('/')}`);
+  }
+  return out;
+}
+
+const decode = (s) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+};
+
+/** Every way of reading `raw` (what the origin was asked for, its query cut off) as a file path. */
+function readings(raw) {
+  const bases = new Set();
+  const once = decode(raw);
+  if (once !== null) {
+    bases.add(once);
+    const twice = decode(once);
+    if (twice !== null) bases.add(twice);
+  }
+  const whatwg = decode(new URL(raw, 'http://origin.example').pathname);
+  if (whatwg !== null) bases.add(whatwg);
+  const steps = [
+    (s) => s.normalize('NFKC'),
+    (s) => s.replace(/\\/g, '/'),
+    (s) => s.split('/').map((segment) => segment.split(';')[0]).join('/'),
+    (s) => s.split('\0')[0],
+  ];
+  const out = new Set();
+  for (const base of bases) {
+    for (let mask = 0; mask < 1 << steps.length; mask++) {
+      let s = base;
+      steps.forEach((step, i) => { if (mask & (1 << i)) s = step(s); });
+      out.add(path.posix.normalize(s));
+    }
+  }
+  return [...out];
+}
+
+/** Whether a file path read by the origin is the title's (and, `capped`, within the HD cap). */
+function withinGrant(file, capped) {
+  const parts = file.split('/').slice(1);
+  if (parts[0] !== 'Movie1') return false;
+  if (!capped) return parts.length >= 2 && parts[1] !== '';
+  if (parts.length === 2) return /\.(m3u8|mpd)$/i.test(parts[1]);
+  return parts.length >= 3 && WITHIN_CAP.has(parts[1]);
+}
+
+test('whatever the gate lets through is the token\'s title within its cap, however the origin reads the path', { timeout: 180_000 }, async (t) => {
+  const asked = [];
+  const origin = http.createServer((req, res) => {
+    asked.push(req.url);
+    const file = req.url.split('?')[0];
+    if (/\.m3u8$/i.test(file)) {
+      res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
+      return res.end(GATE_MASTER);
+    }
+    if (/\.mpd$/i.test(file)) {
+      res.writeHead(200, { 'content-type': 'application/dash+xml' });
+      return res.end(MPD);
+    }
+    res.writeHead(200, { 'content-type': 'video/mp2t' });
+    return res.end('ok');
+  });
+  await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  const es = await jose.generateKeyPair('ES256', { extractable: true });
+  const verifier = { algorithms: ['ES256'], keys: { keys: [{ ...(await jose.exportJWK(es.publicKey)), kid: 'e1' }] }, audience: 'edge' };
+  // Seed 000's token: readonly on the title's folder in cache `media`; capped at HD, and not
+  // capped (then only the title's folder holds the origin's reading).
+  const scope = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };
+  const mint = (claims) => new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'e1' })
+    .setAudience('edge').setIssuedAt().setExpirationTime('10m').sign(es.privateKey);
+  const tokens = { capped: await mint({ scope, ent: { maxQuality: 'HD' } }), uncapped: await mint({ scope }) };
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-gate-paths-'));
+  const port = await freePort();
+  const configPath = await writeBundle(dir, port, {
+    source: path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'),
+    wasmCount: 1,
+    bindings: `\n  bindings = [\n    (name = "VERIFIER", text = ${capnpText(JSON.stringify(verifier))}),\n    (name = "ORIGIN", text = ${capnpText(`http://127.0.0.1:${origin.address().port}`)}),\n  ],`,
+  });
+  const workerd = await startWorkerd(configPath, dir, port);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  t.after(async () => {
+    agent.destroy();
+    await workerd.stop();
+    origin.closeAllConnections?.();
+    origin.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const send = (raw, token) => new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: raw, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+  const all = paths();
+  const allowed = { capped: [], uncapped: [] };
+  const wrong = [];
+  for (const [kind, token] of Object.entries(tokens)) {
+    for (let i = 0; i < all.length; i += 8) {
+      const batch = all.slice(i, i + 8);
+      const before = asked.length;
+      const statuses = await Promise.all(batch.map((raw) => send(raw, token)));
+      const got = asked.slice(before);
+      const passed = batch.filter((_, j) => statuses[j] < 400);
+      // Only what the gate answered 2xx reached the origin (a refusal never does).
+      assert.ok(statuses.every((status) => status < 500), `${kind}: ${batch.join(' ')}: statuses ${statuses}`);
+      assert.equal(got.length, passed.length, `${kind}: ${batch.join(' ')}: statuses ${statuses}, the origin was asked ${got.join(' ')}`);
+      allowed[kind].push(...passed);
+      for (const url of got) {
+        const raw = url.split('?')[0];
+        for (const file of readings(raw)) if (!withinGrant(file, kind === 'capped')) wrong.push(`${kind}: ${raw} read as ${file}`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, [], `the origin may serve another file than the gate checked:\n${wrong.slice(0, 20).join('\n')}`);
+  // Not vacuous: the plain forms of the grant pass, and encodings of them every reading agrees on.
+  for (const p of ['/Movie1/1080p/segment1.ts', '/Movie1/480p/segment1.ts', '/Movie1/playlist.m3u8', '/%4dovie1/1080p/segment1.ts', '/Movie%31/720p/manifest.mpd']) {
+    assert.ok(allowed.capped.includes(p), `${p} was refused`);
+  }
+  for (const p of ['/Movie1/2160p/segment1.ts', '/Movie1/audio/segment1.ts', '/Movie1/segment1.ts']) {
+    assert.ok(allowed.uncapped.includes(p) && !allowed.capped.includes(p), `${p}: uncapped only`);
+  }
+  t.diagnostic(`${all.length} paths sent with each token; let through: ${allowed.capped.length} capped, ${allowed.uncapped.length} uncapped; each origin request read up to ${16 * 3} ways`);
+});
