@@ -10,7 +10,9 @@
 // node:http's client, which sends a path as given. The origin records what it is asked. The
 // readings are Node's (`decodeURIComponent`, `path.posix.normalize`, `String.prototype.normalize`,
 // the WHATWG URL parser), not the gate's. The paths: every title x rendition x file of the pools
-// below (tricky encodings of each part) and seeded random paths of one to five parts.
+// below (tricky encodings of each part), ways up out of a folder, and seeded random paths of one
+// to five parts; each sent with a playback token capped at HD, one not capped, and the segment
+// token the gate writes into the capped viewer's master (which opens the title's folder alone).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -148,7 +150,7 @@ test('whatever the gate lets through is the token\'s title within its cap, howev
   const configPath = await writeBundle(dir, port, {
     source: path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'),
     wasmCount: 1,
-    bindings: `\n  bindings = [\n    (name = "VERIFIER", text = ${capnpText(JSON.stringify(verifier))}),\n    (name = "ORIGIN", text = ${capnpText(`http://127.0.0.1:${origin.address().port}`)}),\n  ],`,
+    bindings: `\n  bindings = [\n    (name = "VERIFIER", text = ${capnpText(JSON.stringify(verifier))}),\n    (name = "ORIGIN", text = ${capnpText(`http://127.0.0.1:${origin.address().port}`)}),\n    (name = "SEGMENT_TOKENS", text = ${capnpText(JSON.stringify({ secret: 'gate-paths-test-secret-of-32-bytes+', lifetimeSeconds: 600, via: 'uri' }))}),\n  ],`,
   });
   const workerd = await startWorkerd(configPath, dir, port);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -159,8 +161,10 @@ test('whatever the gate lets through is the token\'s title within its cap, howev
     origin.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const send = (raw, token) => new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: raw, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+  // A playback token in Authorization; or, `segment`, the gate's own segment token in the query.
+  const send = (raw, token, segment = false) => new Promise((resolve, reject) => {
+    const target = segment ? `${raw}?segment_token=${token}` : raw;
+    const req = http.request({ host: '127.0.0.1', port, path: target, agent, headers: segment ? {} : { authorization: `Bearer ${token}` } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
     });
@@ -168,14 +172,22 @@ test('whatever the gate lets through is the token\'s title within its cap, howev
     req.end();
   });
 
+  // The segment token the gate writes into the title's master for the capped viewer: it opens
+  // the folder /Movie1/ within HD on its own.
+  const master = await (await fetch(`http://127.0.0.1:${port}/Movie1/playlist.m3u8`, { headers: { authorization: `Bearer ${tokens.capped}` } })).text();
+  const segmentToken = /segment_token=([^&\s]+)/.exec(master)?.[1];
+  assert.ok(segmentToken, `no segment token in the master:\n${master}`);
+  assert.doesNotMatch(master, /2160p/, 'the master is capped');
+  tokens.segment = segmentToken;
+
   const all = paths();
-  const allowed = { capped: [], uncapped: [] };
+  const allowed = { capped: [], uncapped: [], segment: [] };
   const wrong = [];
   for (const [kind, token] of Object.entries(tokens)) {
     for (let i = 0; i < all.length; i += 8) {
       const batch = all.slice(i, i + 8);
       const before = asked.length;
-      const statuses = await Promise.all(batch.map((raw) => send(raw, token)));
+      const statuses = await Promise.all(batch.map((raw) => send(raw, token, kind === 'segment')));
       const got = asked.slice(before);
       const passed = batch.filter((_, j) => statuses[j] < 400);
       // Only what the gate answered 2xx reached the origin (a refusal never does).
@@ -184,7 +196,7 @@ test('whatever the gate lets through is the token\'s title within its cap, howev
       allowed[kind].push(...passed);
       for (const url of got) {
         const raw = url.split('?')[0];
-        for (const file of readings(raw)) if (!withinGrant(file, kind === 'capped')) wrong.push(`${kind}: ${raw} read as ${file}`);
+        for (const file of readings(raw)) if (!withinGrant(file, kind !== 'uncapped')) wrong.push(`${kind}: ${raw} read as ${file}`);
       }
     }
   }
@@ -192,9 +204,10 @@ test('whatever the gate lets through is the token\'s title within its cap, howev
   // Not vacuous: the plain forms of the grant pass, and encodings of them every reading agrees on.
   for (const p of ['/Movie1/1080p/segment1.ts', '/Movie1/480p/segment1.ts', '/Movie1/playlist.m3u8', '/%4dovie1/1080p/segment1.ts', '/Movie%31/720p/manifest.mpd']) {
     assert.ok(allowed.capped.includes(p), `${p} was refused`);
+    assert.ok(allowed.segment.includes(p), `${p} was refused with the segment token`);
   }
   for (const p of ['/Movie1/2160p/segment1.ts', '/Movie1/audio/segment1.ts', '/Movie1/segment1.ts']) {
     assert.ok(allowed.uncapped.includes(p) && !allowed.capped.includes(p), `${p}: uncapped only`);
   }
-  t.diagnostic(`${all.length} paths sent with each token; let through: ${allowed.capped.length} capped, ${allowed.uncapped.length} uncapped; each origin request read up to ${16 * 3} ways`);
+  t.diagnostic(`${all.length} paths sent with each token; let through: ${allowed.capped.length} capped, ${allowed.uncapped.length} uncapped, ${allowed.segment.length} with the segment token; each origin request read up to ${16 * 3} ways`);
 });
