@@ -6,7 +6,8 @@
 // their combinations, still be a file of the token's title within its cap.
 //
 // The gate runs in real workerd (which hands a worker the path as the client sent it), bundled
-// from the packed package as wrangler bundles it (tests/workerd/gate-worker.mjs). Raw paths go over
+// from the packed package as wrangler bundles it (tests/workerd/gate-worker.mjs), and in Node
+// behind `gate.node` (which sees the path as the WHATWG parser resolves it). Raw paths go over
 // node:http's client, which sends a path as given. The origin records what it is asked. The
 // readings are Node's (`decodeURIComponent`, `path.posix.normalize`, `String.prototype.normalize`,
 // the WHATWG URL parser), not the gate's. The paths: every title x rendition x file of the pools
@@ -20,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as jose from 'jose';
-import { GATE_MASTER, REPO, freePort } from './helpers.mjs';
+import { GATE_MASTER, PKG, REPO, freePort } from './helpers.mjs';
 import { capnpText, startWorkerd, writeBundle } from './workerd-bundle.mjs';
 
 // Raw path parts, as a client may send them (non-ASCII percent-encoded as UTF-8, as clients do).
@@ -119,7 +120,8 @@ function withinGrant(file, capped) {
   return parts.length >= 3 && WITHIN_CAP.has(parts[1]);
 }
 
-test('whatever the gate lets through is the token\'s title within its cap, however the origin reads the path', { timeout: 180_000 }, async (t) => {
+/** The origin (records every request's target), the key, the tokens and the gate's options. */
+async function setUp(t) {
   const asked = [];
   const origin = http.createServer((req, res) => {
     asked.push(req.url);
@@ -136,6 +138,10 @@ test('whatever the gate lets through is the token\'s title within its cap, howev
     return res.end('ok');
   });
   await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    origin.closeAllConnections?.();
+    origin.close();
+  });
   const es = await jose.generateKeyPair('ES256', { extractable: true });
   const verifier = { algorithms: ['ES256'], keys: { keys: [{ ...(await jose.exportJWK(es.publicKey)), kid: 'e1' }] }, audience: 'edge' };
   // Seed 000's token: readonly on the title's folder in cache `media`; capped at HD, and not
@@ -144,23 +150,15 @@ test('whatever the gate lets through is the token\'s title within its cap, howev
   const mint = (claims) => new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'e1' })
     .setAudience('edge').setIssuedAt().setExpirationTime('10m').sign(es.privateKey);
   const tokens = { capped: await mint({ scope, ent: { maxQuality: 'HD' } }), uncapped: await mint({ scope }) };
+  const originUrl = `http://127.0.0.1:${origin.address().port}`;
+  const segmentTokens = { secret: 'gate-paths-test-secret-of-32-bytes+', lifetimeSeconds: 600, via: 'uri' };
+  return { asked, verifier, tokens, originUrl, segmentTokens };
+}
 
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-gate-paths-'));
-  const port = await freePort();
-  const configPath = await writeBundle(dir, port, {
-    source: path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'),
-    wasmCount: 1,
-    bindings: `\n  bindings = [\n    (name = "VERIFIER", text = ${capnpText(JSON.stringify(verifier))}),\n    (name = "ORIGIN", text = ${capnpText(`http://127.0.0.1:${origin.address().port}`)}),\n    (name = "SEGMENT_TOKENS", text = ${capnpText(JSON.stringify({ secret: 'gate-paths-test-secret-of-32-bytes+', lifetimeSeconds: 600, via: 'uri' }))}),\n  ],`,
-  });
-  const workerd = await startWorkerd(configPath, dir, port);
+/** Every path through the gate on `port` with each token; what reached the origin, read every way. */
+async function probe(t, port, { asked, tokens }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  t.after(async () => {
-    agent.destroy();
-    await workerd.stop();
-    origin.closeAllConnections?.();
-    origin.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  t.after(() => agent.destroy());
   // A playback token in Authorization; or, `segment`, the gate's own segment token in the query.
   const send = (raw, token, segment = false) => new Promise((resolve, reject) => {
     const target = segment ? `${raw}?segment_token=${token}` : raw;
@@ -178,12 +176,11 @@ test('whatever the gate lets through is the token\'s title within its cap, howev
   const segmentToken = /segment_token=([^&\s]+)/.exec(master)?.[1];
   assert.ok(segmentToken, `no segment token in the master:\n${master}`);
   assert.doesNotMatch(master, /2160p/, 'the master is capped');
-  tokens.segment = segmentToken;
 
   const all = paths();
   const allowed = { capped: [], uncapped: [], segment: [] };
   const wrong = [];
-  for (const [kind, token] of Object.entries(tokens)) {
+  for (const [kind, token] of Object.entries({ ...tokens, segment: segmentToken })) {
     for (let i = 0; i < all.length; i += 8) {
       const batch = all.slice(i, i + 8);
       const before = asked.length;
@@ -210,4 +207,36 @@ test('whatever the gate lets through is the token\'s title within its cap, howev
     assert.ok(allowed.uncapped.includes(p) && !allowed.capped.includes(p), `${p}: uncapped only`);
   }
   t.diagnostic(`${all.length} paths sent with each token; let through: ${allowed.capped.length} capped, ${allowed.uncapped.length} uncapped, ${allowed.segment.length} with the segment token; each origin request read up to ${16 * 3} ways`);
+}
+
+test('in workerd: whatever the gate lets through is the token\'s title within its cap, however the origin reads the path', { timeout: 180_000 }, async (t) => {
+  const setup = await setUp(t);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'playgate-gate-paths-'));
+  const port = await freePort();
+  const configPath = await writeBundle(dir, port, {
+    source: path.join(REPO, 'tests', 'workerd', 'gate-worker.mjs'),
+    wasmCount: 1,
+    bindings: `\n  bindings = [\n    (name = "VERIFIER", text = ${capnpText(JSON.stringify(setup.verifier))}),\n    (name = "ORIGIN", text = ${capnpText(setup.originUrl)}),\n    (name = "SEGMENT_TOKENS", text = ${capnpText(JSON.stringify(setup.segmentTokens))}),\n  ],`,
+  });
+  const workerd = await startWorkerd(configPath, dir, port);
+  t.after(async () => {
+    await workerd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await probe(t, port, setup);
+});
+
+// In Node the gate sees the path after the WHATWG parser has read it (gate.node builds a Request
+// from the request target), and the origin gets it from Node's fetch.
+test('in Node (gate.node): the same', { timeout: 180_000 }, async (t) => {
+  const setup = await setUp(t);
+  const { createGate } = await import(path.join(PKG, 'edge', 'node', 'index.mjs'));
+  const gate = createGate({ verifier: setup.verifier, origin: setup.originUrl, segmentTokens: setup.segmentTokens });
+  const server = http.createServer(gate.node);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections?.();
+    server.close();
+  });
+  await probe(t, server.address().port, setup);
 });
