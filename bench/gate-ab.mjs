@@ -15,6 +15,8 @@
 // Traffic: 1,000 viewers with their own ES256 token (all reused after a warm-up pass, or with
 // --fresh a token never seen on every request), 100 titles, 10% refused as in gate-workerd.mjs;
 // seven browser-like headers beside Authorization (--headers none: Authorization only).
+// --segment-tokens: every request carries its viewer's segment token (`segment_token=`, made
+// from the README's format) and no Authorization, as Safari's native HLS after the gate's playlist.
 // --mode stub: the origin is a stub inside the isolate (the gate alone); proxy: a loopback
 // node:http origin answering 18,800 bytes.
 // Printed per worker: median CPU per request (utime + stime of its workerd over the run), net of
@@ -51,6 +53,7 @@ function readArgs(argv) {
   const out = {
     jose: flag('jose'),
     fresh: flag('fresh'),
+    segmentTokens: flag('segment-tokens'),
     mode: option('mode', 'stub'),
     headers: option('headers', 'browser'),
     rounds: Number(option('rounds', 8)),
@@ -63,9 +66,9 @@ function readArgs(argv) {
     if (!existsSync(path.join(js, 'api.mjs'))) throw new Error(`${js}: no api.mjs`);
     return { name: a.slice(0, eq), js };
   });
-  if (out.variants.length === 0 || !['stub', 'proxy'].includes(out.mode) || !['browser', 'none'].includes(out.headers)
+  if (out.variants.length === 0 || (out.segmentTokens && (out.jose || out.fresh)) || !['stub', 'proxy'].includes(out.mode) || !['browser', 'none'].includes(out.headers)
     || !(out.rounds > 0) || !(out.seconds > 0)) {
-    throw new Error('usage: node bench/gate-ab.mjs <name>=<js dir> ... [--jose] [--fresh] [--mode stub|proxy] [--headers browser|none] [--rounds N] [--seconds S]');
+    throw new Error('usage: node bench/gate-ab.mjs <name>=<js dir> ... [--jose | --fresh | --segment-tokens] [--mode stub|proxy] [--headers browser|none] [--rounds N] [--seconds S]');
   }
   return out;
 }
@@ -74,7 +77,7 @@ async function main() {
   const { installPacked, freePort } = await import('../tests/node/helpers.mjs');
   const { WORKERD, bundleWorker, workerdConfig } = await import('../tests/node/workerd-bundle.mjs');
   const { stats } = await import('./stats.mjs');
-  const { gateTraffic } = await import('./gate-traffic.mjs');
+  const { SEGMENT_SECRET, gateTraffic } = await import('./gate-traffic.mjs');
   const autocannon = createRequire(path.join(ROOT, 'tests', 'package.json'))('autocannon');
   const ESBUILD = path.join(ROOT, 'tests', 'node_modules', '.bin', 'esbuild');
   const opts = readArgs(process.argv.slice(2));
@@ -106,9 +109,12 @@ async function main() {
   const originPort = await new Promise((resolve) => origin.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
 
   // Tokens and segments as gate-workerd.mjs makes them (bench/gate-traffic.mjs).
-  const { JWKS, mint, segment } = gateTraffic({ titles: TITLES });
+  const { JWKS, mint, segment, segmentToken } = gateTraffic({ titles: TITLES });
   const segmentPath = (v, n) => segment(v, n).path;
   const reused = Array.from({ length: VIEWERS }, (_, v) => mint(v, { lifetime: 3600 }));
+  // --segment-tokens: each viewer's segment token in the query (`segment_token=`), no Authorization
+  // (Safari's native HLS after the gate's playlist); the playback tokens are then only for the checks.
+  const segmentTokens = opts.segmentTokens ? Array.from({ length: VIEWERS }, (_, v) => segmentToken(v)) : null;
   const BROWSER = opts.headers === 'none' ? {} : {
     'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15',
     accept: '*/*', 'accept-language': 'en-GB,en;q=0.9', 'accept-encoding': 'gzip, deflate, br',
@@ -136,6 +142,7 @@ async function main() {
       `export const JWKS = ${JSON.stringify(JWKS)};`,
       `export const ORIGIN = ${JSON.stringify(`http://127.0.0.1:${originPort}`)};`,
       `export const MODE = ${JSON.stringify(opts.mode)};`,
+      `export const SEGMENT_TOKENS = ${opts.segmentTokens ? JSON.stringify({ secret: SEGMENT_SECRET, lifetimeSeconds: 3600, via: 'uri' }) : 'null'};`,
       'const STUB = new Uint8Array(188).fill(0x47);',
       'export const stubOrigin = () => new Response(STUB, { headers: { \'content-type\': \'video/mp2t\' } });',
       '',
@@ -161,6 +168,16 @@ async function main() {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
+    // The segment tokens made here from the README's format open the viewer's folder, no other.
+    if (segmentTokens !== null && w.name !== 'noop') {
+      const status = async (p) => {
+        const res = await fetch(`http://127.0.0.1:${w.port}${p}`, { signal: AbortSignal.timeout(5000) });
+        await res.arrayBuffer();
+        return res.status;
+      };
+      if (await status(`${segmentPath(1, 0)}?segment_token=${segmentTokens[1]}`) !== 200) throw new Error(`${w.name}: a segment token refused`);
+      if (await status(`${segmentPath(2, 0)}?segment_token=${segmentTokens[1]}`) !== 403) throw new Error(`${w.name}: a segment token let into another folder`);
+    }
   }
 
   /** One timed run of `w`: CPU per request, requests/s, the refused share. */
@@ -178,7 +195,9 @@ async function main() {
           const i = next++;
           const t = pool === null ? i % VIEWERS : i % pool.length;
           const token = pool === null ? reused[t] : pool[t];
-          return { ...req, path: segmentPath(t % VIEWERS, Math.floor(i / VIEWERS)), headers: { ...BROWSER, authorization: `Bearer ${token}` } };
+          const p = segmentPath(t % VIEWERS, Math.floor(i / VIEWERS));
+          if (segmentTokens !== null) return { ...req, path: `${p}?segment_token=${segmentTokens[t % VIEWERS]}`, headers: BROWSER };
+          return { ...req, path: p, headers: { ...BROWSER, authorization: `Bearer ${token}` } };
         },
       }],
     }, (error, res) => (error ? reject(error) : resolve(res))));

@@ -3,7 +3,13 @@
 // segment request with what both gates must answer.
 import crypto from 'node:crypto';
 
-/** `{ JWKS, mint(v, { iat, lifetime }), segment(v, n) }` for viewers of `titles` titles. */
+// The gate's segment tokens' secret in these benchmarks (the segmentTokens option's).
+export const SEGMENT_SECRET = 'bench-segment-secret-of-at-least-32-bytes';
+
+/**
+ * `{ JWKS, mint(v, { iat, lifetime }), segment(v, n), segmentToken(v, { lifetime }) }` for viewers
+ * of `titles` titles.
+ */
 export function gateTraffic({ titles = 100 } = {}) {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const JWKS = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'e1', alg: 'ES256', use: 'sig' }] };
@@ -28,5 +34,18 @@ export function gateTraffic({ titles = 100 } = {}) {
     if ((v + n) % 20 === 9) return { path: `/${titleOf(v + 1)}/${own}/seg${n}.ts`, status: 403, code: 'SCOPE_DENIED' };
     return { path: `/${titleOf(v)}/2160p/seg${n}.ts`, status: 403, code: 'QUALITY_EXCEEDS_ENTITLEMENT' };
   }
-  return { JWKS, mint, segment };
+  /**
+   * Viewer v's segment token for its title's folder, at its cap, made with node:crypto from the
+   * README's format: `v1.<exp>.<until>.<cap>.<country>.<tag>`, the tag the base64url of the first
+   * 16 bytes of HMAC-SHA256(secret, "playgate-segment-v1\n" + folder + "\n" + exp + "\n" + until
+   * + "\n" + cap + "\n" + country).
+   */
+  function segmentToken(v, { lifetime = 3600 } = {}) {
+    const exp = Math.floor(Date.now() / 1000) + lifetime;
+    const cap = capOf(v) === 'SD' ? 1 : 2;
+    const signed = ['playgate-segment-v1', `/${titleOf(v)}/`, exp, exp, cap, '-'].join('\n');
+    const tag = crypto.createHmac('sha256', SEGMENT_SECRET).update(signed).digest().subarray(0, 16).toString('base64url');
+    return `v1.${exp}.${exp}.${cap}.-.${tag}`;
+  }
+  return { JWKS, mint, segment, segmentToken };
 }

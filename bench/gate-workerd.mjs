@@ -183,6 +183,7 @@ async function main() {
         `export const JWKS = ${JSON.stringify(JWKS)};`,
         `export const ORIGIN = ${JSON.stringify(ORIGIN)};`,
         `export const MODE = ${JSON.stringify(mode)};`,
+        'export const SEGMENT_TOKENS = null;',
         `const STUB = new Uint8Array(${STUB_BYTES}).fill(0x47);`,
         'export const stubOrigin = () => new Response(STUB, { headers: { \'content-type\': \'video/mp2t\' } });',
         '',
