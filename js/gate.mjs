@@ -25,7 +25,7 @@ import {
 import { HOP_HEADERS, nodeAdapter } from './gate-node.mjs';
 import {
   DEFAULT_FORWARDED, DEFAULT_LAYOUT, MAX_OPTION_ITEMS, cookieText, keptQuery, matchLayout, readForwardHeaders, readForwardQuery,
-  readLayout, renditionQuality, takeCookie, urlParts,
+  readLayout, renditionQuality, takeCookie, takeQueryTokens, urlParts,
 } from './gate-request.mjs';
 import { manifestFilter } from './manifests.mjs';
 import { mmdbCountryReader } from './mmdb.mjs';
@@ -36,7 +36,7 @@ import {
 } from './segments.mjs';
 
 // What tests read of the gate's parts.
-export { keptQuery, renditionQuality, urlParts } from './gate-request.mjs';
+export { keptQuery, renditionQuality, takeQueryTokens, urlParts } from './gate-request.mjs';
 
 const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
 const QUALITY_NAMES = ['', 'SD', 'HD', 'UHD1', 'UHD2'];
@@ -490,22 +490,15 @@ export function gateFactory(raw, CacheClient) {
         const m = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);
         if (m) token = m[1];
       }
-      // The query goes on as the client wrote it, unless it carried a token (then re-serialised
-      // without them: URLSearchParams writes its own encoding of the other parameters), or
-      // forwardQuery names what goes on. A query that cannot hold a token is not parsed at all
-      // (most segment requests have none).
+      // The query goes on as the client wrote it, without the gate's token parameters (read as
+      // URLSearchParams reads them), unless forwardQuery names what goes on.
       let { search } = parts;
       let segmentToken = null;
-      if (search.includes('token=')) {
-        const params = new URLSearchParams(search);
-        const fromQuery = params.get('token');
-        if (token === null && fromQuery !== null && fromQuery !== '') token = fromQuery;
-        segmentToken = params.get(SEGMENT_PARAM) || null;
-        if (params.has('token') || params.has(SEGMENT_PARAM)) {
-          params.delete('token');
-          params.delete(SEGMENT_PARAM);
-          search = params.toString();
-        }
+      if (search !== '') {
+        const taken = takeQueryTokens(search);
+        if (token === null && taken.token !== null && taken.token !== '') token = taken.token;
+        segmentToken = taken.segmentToken || null;
+        search = taken.search;
       }
       // forwardQuery: only the named parameters, as written (the tokens are never named).
       if (queryKept !== null) search = keptQuery(parts.search, queryKept);

@@ -194,7 +194,7 @@ export interface GateOptions {
   forwardHeaders?: string[] | 'all';
   /**
    * The client's query the origin gets: true (default: as sent, without the gate's `token` and
-   * `segment_token` parameters; a query that carried one is re-serialised by URLSearchParams),
+   * `segment_token` parameters, read as URLSearchParams reads them; the other pairs as written),
    * false (none), or the names of the parameters that go on (each pair as the client wrote it,
    * in its order; a name read as URLSearchParams reads it). Not with a cache origin (it reads
    * keys by path: INVALID_ARGUMENT).

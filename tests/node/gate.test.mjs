@@ -516,6 +516,34 @@ test('the gate reads the path and query from the URL text as the WHATWG URL pars
   assert.equal(urlParts('gate.example/x'), null);
 });
 
+test('the token parameters are read from the query as URLSearchParams reads them; the rest goes on as written', async () => {
+  const { takeQueryTokens } = await import('../../js/gate.mjs');
+  const names = ['token', 'segment_token', 'segment%5Ftoken', '%74oken', 'tok+en', 'token+', 'a', 'b', '', 'x%zz', '%'];
+  const values = ['', 'v', 'a%20b', 'a+b', '%zz', '%E2%82%AC', '=x', 'v1.1.2.3.-.t'];
+  let seed = 20261206;
+  const next = (n) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  for (let i = 0; i < 3000; i++) {
+    const pairs = Array.from({ length: next(7) }, () => {
+      const kind = next(10);
+      if (kind === 0) return '';
+      const name = names[next(names.length)];
+      return kind === 1 ? name : `${name}=${values[next(values.length)]}`;
+    });
+    const search = pairs.join('&');
+    const params = new URLSearchParams(search);
+    const got = takeQueryTokens(search);
+    assert.equal(got.token, params.get('token'), search);
+    assert.equal(got.segmentToken, params.get('segment_token'), search);
+    const rest = [...params].filter(([n]) => n !== 'token' && n !== 'segment_token');
+    assert.deepEqual([...new URLSearchParams(got.search)], rest, search);
+    if (!params.has('token') && !params.has('segment_token')) assert.equal(got.search, search, 'no token: the query as it came');
+    else for (const pair of got.search.split('&').filter(Boolean)) assert.ok(pairs.includes(pair), `${search}: ${pair} as written`);
+  }
+});
+
 test('forwardHeaders: by default the origin gets the media headers only (ranges, revalidation); a list of its own; \'all\'', async () => {
   const token = mint({ maxQuality: 'HD' });
   const viewer = {
