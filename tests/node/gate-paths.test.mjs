@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as jose from 'jose';
 import { GATE_MASTER, PKG, REPO, freePort } from './helpers.mjs';
+import { mulberry32 } from './hostile-lib.mjs';
 import { capnpText, startWorkerd, writeBundle } from './workerd-bundle.mjs';
 
 // Raw path parts, as a client may send them (non-ASCII percent-encoded as UTF-8, as clients do).
@@ -46,18 +47,6 @@ const MPD = `<?xml version="1.0"?>
 </MPD>
 `;
 
-/** A seeded PRNG (mulberry32), so a failure names a path that a rerun sends again. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function paths() {
   const out = [];
   for (const t of TITLES) for (const r of RENDITIONS) for (const f of FILES) out.push(`/${t}/${r}/${f}`);
@@ -66,7 +55,7 @@ function paths() {
   for (const up of ['..', '.', '%2e%2e', '%2E%2e', '..;', '%2e%2e;', '.;', '..%3b', '..%00', '..%5c', '..\\', '%EF%BC%8E%EF%BC%8E', '%252e%252e']) {
     out.push(`/Movie1/${up}/Movie2/1080p/segment1.ts`, `/Movie1/1080p/${up}/2160p/segment1.ts`, `/Movie1/${up}/2160p/segment1.ts`, `/Movie1/${up}/playlist.m3u8`);
   }
-  const next = random(20261206);
+  const next = mulberry32(20261206); // seeded: a failure names a path that a rerun sends again
   const all = [...TITLES, ...RENDITIONS, ...FILES, ''];
   for (let i = 0; i < 400; i++) {
     const n = 1 + Math.floor(next() * 5);
