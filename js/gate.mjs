@@ -32,7 +32,7 @@ import { mmdbCountryReader } from './mmdb.mjs';
 import { scopeApi } from './scopes.mjs';
 import { webVerifier } from './webjwt.mjs';
 import {
-  SEGMENT_COOKIE, SEGMENT_PARAM, initSegments, mpdSeconds, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
+  SEGMENT_COOKIE, initSegments, mpdSeconds, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
 } from './segments.mjs';
 
 // What tests read of the gate's parts.
