@@ -366,7 +366,7 @@ test('web build in headless Chromium', { timeout: 120_000 }, async (t) => {
     assert.equal((await rows.nth(2).locator('td').nth(2).textContent()).trim(), 'not requested');
     // The basic viewer is capped at HD; an unknown viewer has no document: a denial, not an error.
     await page.selectOption('#cache-user', 'viewer-basic');
-    await page.waitForFunction(() => /HD$/.test(document.querySelector('#store-quality').textContent));
+    await page.waitForFunction(() => /HD$/.test(document.querySelector('#store-quality')?.textContent ?? ''));
     await page.selectOption('#cache-user', 'viewer-unknown');
     await page.waitForSelector('#store-verdict[data-state="denied"]');
     assert.equal((await page.locator('#store-code').textContent()).trim(), 'ENTITLEMENT_MISSING');

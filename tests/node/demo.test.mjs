@@ -74,8 +74,8 @@ test('every embedded viewer opens by deep link with the decision the rules give'
   assert.deepEqual(defaultViewers().map((v) => v.id).sort(), Object.keys(EXPECTED).sort(), 'a viewer without an expectation here');
   for (const [viewer, expected] of Object.entries(EXPECTED)) {
     const { page, network, consoleErrors, demo } = await open(t, `?viewer=${viewer}&title=movie_id_123`);
-    if (expected.allowed) await page.waitForFunction(() => window.playgateDemo.playing, null, { timeout: 30_000 });
-    else await page.waitForFunction(() => window.playgateDemo.error !== null, null, { timeout: 30_000 });
+    if (expected.allowed) await page.waitForFunction(() => window.playgateDemo?.playing, null, { timeout: 30_000 });
+    else await page.waitForFunction(() => (window.playgateDemo?.error ?? null) !== null, null, { timeout: 30_000 });
     const d = await demo();
     assert.equal(d.viewer, viewer);
     assert.equal(d.decision.allowed, expected.allowed, viewer);
@@ -94,7 +94,7 @@ test('every embedded viewer opens by deep link with the decision the rules give'
 
 test('premium plays and reaches UHD1 (2160p segments answered 200 by the edge, a 2160p picture decoded)', { timeout: 90_000 }, async (t) => {
   const { page, network, consoleErrors, demo } = await open(t, '?viewer=premium&title=movie_id_123&player=hls');
-  await page.waitForFunction(() => window.playgateDemo.height === 2160 && document.querySelector('video').currentTime > 2, null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.playgateDemo?.height === 2160 && document.querySelector('video')?.currentTime > 2, null, { timeout: 60_000 });
   const d = await demo();
   assert.equal(d.decision.maxQuality, 'UHD1');
   assert.ok(mediaSegments(network).some((n) => n.url.includes('/2160p/seg-') && n.status === 200), 'a 2160p segment, answered 200');
@@ -107,7 +107,7 @@ for (const player of ['hls', 'shaka']) {
   test(`standard (${player}) never requests a segment above HD: network log and the origin's log`, { timeout: 90_000 }, async (t) => {
     const from = emu.requests.length;
     const { page, network, consoleErrors, demo } = await open(t, `?viewer=standard&title=series_id_456&player=${player}`);
-    await page.waitForFunction(() => window.playgateDemo.playing && document.querySelector('video').currentTime > 6, null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.playgateDemo?.playing && document.querySelector('video')?.currentTime > 6, null, { timeout: 60_000 });
     const d = await demo();
     assert.equal(d.player, player);
     assert.equal(d.decision.maxQuality, 'HD');
@@ -137,7 +137,7 @@ test('forge=1: the edge answers the forged request 403 with its code, and the pa
   const forged = network.find((n) => n.url.startsWith(`${gateUrl}/movie_id_123/2160p/`));
   assert.equal(forged?.status, 403, 'the network log has the forged request and its 403');
   assert.match(await page.locator('#forge-result').textContent(), /403 QUALITY_EXCEEDS_ENTITLEMENT/);
-  await page.waitForFunction(() => document.querySelector('video').currentTime > 3, null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector('video')?.currentTime > 3, null, { timeout: 30_000 });
   if (process.env.PLAYGATE_README_SHOT) await page.screenshot({ path: process.env.PLAYGATE_README_SHOT });
   // Chromium logs the failed load of the forged URL; nothing else may be an error.
   assert.deepEqual(consoleErrors.filter((e) => !(e.text.includes('status of 403') && e.url.startsWith(`${gateUrl}/movie_id_123/2160p/`))), []);
@@ -161,7 +161,7 @@ test('the playback token is renewed during playback: later requests carry the ne
     const v = document.querySelector('video');
     v.addEventListener('waiting', () => { if (v.currentTime > 0.5) window.__waiting++; });
   });
-  await page.waitForFunction(() => window.playgateDemo.refreshes >= 1, null, { timeout: 40_000 });
+  await page.waitForFunction(() => window.playgateDemo?.refreshes >= 1, null, { timeout: 40_000 });
   // The clip loops: its segments are asked for again, now with the renewed token.
   const tokens = () => new Set(toGate(network).filter((n) => n.status === 200).map((n) => new URL(n.url).searchParams.get('token')).filter(Boolean));
   const until = Date.now() + 40_000;
@@ -190,12 +190,12 @@ test('least privilege: a viewer\'s cache token reads its own document only; its 
 
 test('picking another viewer and player on the page plays the new choice, and the URL follows (a deep link to it)', { timeout: 90_000 }, async (t) => {
   const { page, network, consoleErrors, demo } = await open(t, '?viewer=premium&title=movie_id_123&player=hls');
-  await page.waitForFunction(() => window.playgateDemo.playing, null, { timeout: 30_000 });
+  await page.waitForFunction(() => window.playgateDemo?.playing, null, { timeout: 30_000 });
   // Two changes at once: the second load supersedes the first, which must not play on.
   await page.selectOption('#player', 'shaka');
   await page.selectOption('#viewer', 'standard');
   await page.waitForFunction(() => window.playgateDemo.decision?.maxQuality === 'HD' && window.playgateDemo.height === 1080
-    && document.querySelector('video').currentTime > 3, null, { timeout: 60_000 });
+    && document.querySelector('video')?.currentTime > 3, null, { timeout: 60_000 });
   const d = await demo();
   assert.equal(d.player, 'shaka');
   assert.equal(new URL(page.url()).search, '?viewer=standard&title=movie_id_123&player=shaka');
@@ -210,7 +210,7 @@ test('picking another viewer and player on the page plays the new choice, and th
 test('an edited entitlement is stored, decided and enforced; a bad one is refused with its code', { timeout: 90_000 }, async (t) => {
   const { page, network, consoleErrors, demo } = await open(t, '?viewer=basic&title=movie_id_123');
   t.after(() => fetch(`${server.url}api/entitlement?viewer=basic`, { method: 'DELETE' }));
-  await page.waitForFunction(() => window.playgateDemo.playing, null, { timeout: 30_000 });
+  await page.waitForFunction(() => window.playgateDemo?.playing, null, { timeout: 30_000 });
   assert.equal((await demo()).decision.maxQuality, 'SD');
   await page.click('#edit');
   const doc = JSON.parse(await page.inputValue('#document'));
@@ -269,7 +269,7 @@ test('the harness on the served demo passes every vector of every module', { tim
 for (const width of [1280, 390]) {
   test(`the page fits ${width} px and nothing shifts while it plays`, { timeout: 90_000 }, async (t) => {
     const { page, consoleErrors } = await open(t, '?viewer=standard&title=movie_id_123&player=hls', { width });
-    await page.waitForFunction(() => window.playgateDemo.playing, null, { timeout: 30_000 });
+    await page.waitForFunction(() => window.playgateDemo?.playing, null, { timeout: 30_000 });
     // Subtitle cues move inside the video's own box (Chromium reports them as shifts): only
     // boxes outside the picture count as the page's layout.
     await page.evaluate(() => {

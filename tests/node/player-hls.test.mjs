@@ -31,12 +31,12 @@ test('a standard (HD) viewer plays; no request above HD leaves the page, also af
   const token = await playbackToken({ maxQuality: 'UHD1' });
   const from = emu.requests.length;
   const { page, requests, errors, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${gate.base}/demo/playlist.m3u8`, token });
-  await page.waitForFunction(() => window.playgateTest?.playing && document.querySelector('video').currentTime > 1, null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.playgateTest?.playing && document.querySelector('video')?.currentTime > 1, null, { timeout: 60_000 });
   const before = await state();
   assert.equal(before.decision.maxQuality, 'HD');
   assert.deepEqual(before.levels, [480, 1080], 'the capped ladder');
   await page.evaluate(() => { const { hls } = window.playgateTest; hls.currentLevel = hls.levels.length - 1; });
-  await page.waitForFunction(() => document.querySelector('video').currentTime > 6, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('video')?.currentTime > 6, null, { timeout: 60_000 });
   const after = await state();
   assert.equal(after.height, 1080, 'playing the top allowed rendition');
   assert.deepEqual(after.errors.filter((e) => e.fatal), []);
@@ -50,7 +50,7 @@ test('a standard (HD) viewer plays; no request above HD leaves the page, also af
   });
   assert.deepEqual(await page.evaluate(() => window.reparsed), [480, 1080], 'the reloaded master is capped too');
   await page.evaluate(() => { const { hls } = window.playgateTest; hls.currentLevel = hls.levels.length - 1; });
-  await page.waitForFunction(() => document.querySelector('video').currentTime > 10, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('video')?.currentTime > 10, null, { timeout: 60_000 });
   assert.equal(gateRequests(requests).filter((u) => u.includes('/demo/playlist.m3u8')).length, masters + 1, 'the master was fetched again');
   assert.deepEqual(gateRequests(requests).filter((u) => u.includes('/2160p/')), [], 'nothing above HD on the network log');
   assert.deepEqual(keysRead(from).filter((k) => k.includes('/2160p/')), [], 'nor at the origin');
@@ -65,7 +65,7 @@ test('a premium (UHD1) viewer plays and reaches the 2160p rendition', { timeout:
   const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"UHD1"}', src: `${gate.base}/demo/playlist.m3u8`, token });
   await page.waitForFunction(() => window.playgateTest?.playing, null, { timeout: 60_000 });
   await page.evaluate(() => { const { hls } = window.playgateTest; hls.currentLevel = hls.levels.length - 1; });
-  await page.waitForFunction(() => document.querySelector('video').videoHeight === 2160, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('video')?.videoHeight === 2160, null, { timeout: 60_000 });
   const s = await state();
   assert.deepEqual(s.levels, [480, 1080, 2160]);
   assert.ok(gateRequests(requests).some((u) => u.includes('/2160p/seg-')), 'a 2160p segment on the network log');
@@ -104,7 +104,7 @@ test('a 10-second token is refreshed during 30 seconds of playback: no reload, n
     refreshBeforeSeconds: 4, loop: true, refreshUrl: `${PAGE}/token?seconds=10&ent=${encodeURIComponent(JSON.stringify(ent))}`,
   });
   // 30 seconds of playback (the 20-second clip, then again from its start).
-  await page.waitForFunction(() => window.playgateTest.played >= 30, null, { timeout: 90_000, polling: 500 });
+  await page.waitForFunction(() => window.playgateTest?.played >= 30, null, { timeout: 90_000, polling: 500 });
   const s = await state();
   assert.ok(s.refreshes >= 1 && pages.tokensIssued() > issued, `refreshed ${s.refreshes} times`);
   assert.deepEqual(s.errors.filter((e) => e.fatal), [], 'no fatal error');

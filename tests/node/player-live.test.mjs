@@ -45,7 +45,7 @@ test(`hls.js plays a live stream for ${PLAYED_SECONDS} s, paused ${PAUSE_MS / 10
   });
   let navigations = 0;
   page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) navigations++; });
-  const played = (seconds) => page.waitForFunction((s) => window.playgateTest.played >= s, seconds, { timeout: 60_000, polling: 250 });
+  const played = (seconds) => page.waitForFunction((s) => window.playgateTest?.played >= s, seconds, { timeout: 60_000, polling: 250 });
   await played(PAUSED_AFTER_SECONDS);
   await page.evaluate(() => document.querySelector('video').pause());
   await page.waitForTimeout(PAUSE_MS);

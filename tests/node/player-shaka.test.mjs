@@ -28,7 +28,7 @@ test('Shaka: a standard (HD) viewer plays; no request above HD leaves the page, 
   const token = await playbackToken({ maxQuality: 'UHD1' });
   const from = emu.requests.length;
   const { page, requests, errors, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: MPD(), token });
-  await page.waitForFunction(() => window.playgateTest?.playing && document.querySelector('video').currentTime > 1, null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.playgateTest?.playing && document.querySelector('video')?.currentTime > 1, null, { timeout: 60_000 });
   const before = await state();
   assert.deepEqual(before.levels, [480, 1080], 'the capped ladder');
   await page.evaluate(() => {
@@ -37,7 +37,7 @@ test('Shaka: a standard (HD) viewer plays; no request above HD leaves the page, 
     const top = player.getVariantTracks().sort((a, b) => b.height - a.height)[0];
     player.selectVariantTrack(top, true);
   });
-  await page.waitForFunction(() => document.querySelector('video').videoHeight === 1080 && document.querySelector('video').currentTime > 5, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('video')?.videoHeight === 1080 && document.querySelector('video')?.currentTime > 5, null, { timeout: 60_000 });
   const after = await state();
   assert.deepEqual(after.errors.filter((e) => e.fatal), []);
   assert.ok(gateRequests(requests).some((u) => u.includes('/1080p/seg-')), 'fetched 1080p segments');
@@ -56,7 +56,7 @@ test('Shaka: a premium (UHD1) viewer plays and reaches the 2160p representation'
     player.configure({ abr: { enabled: false } });
     player.selectVariantTrack(player.getVariantTracks().sort((a, b) => b.height - a.height)[0], true);
   });
-  await page.waitForFunction(() => document.querySelector('video').videoHeight === 2160, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('video')?.videoHeight === 2160, null, { timeout: 60_000 });
   const s = await state();
   assert.deepEqual(s.levels, [480, 1080, 2160]);
   assert.ok(gateRequests(requests).some((u) => u.includes('/2160p/seg-')));
@@ -91,7 +91,7 @@ test('Shaka: a 10-second token is refreshed during 30 seconds of playback, no st
     refreshUrl: `${pages.PAGE}/token?seconds=10&ent=${encodeURIComponent(JSON.stringify(ent))}`,
   });
   // 30 seconds of playback (the 20-second clip, then again from its start).
-  await page.waitForFunction(() => window.playgateTest.played >= 30, null, { timeout: 90_000, polling: 500 });
+  await page.waitForFunction(() => window.playgateTest?.played >= 30, null, { timeout: 90_000, polling: 500 });
   const s = await state();
   assert.ok(s.refreshes >= 1, `refreshed ${s.refreshes} times`);
   assert.deepEqual(s.errors.filter((e) => e.fatal), []);
@@ -124,7 +124,7 @@ test('Shaka plays a whole static MPD on segment tokens alone, though they outliv
   // bare: no guard, the playback token on the MPD's URL only; every later request carries the
   // segment token the gate wrote into the MPD, and nothing else.
   const { page, answered, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${shortGate.base}/demo/manifest.mpd`, token, bare: true, bufferingGoal: 2 });
-  await page.waitForFunction(() => document.querySelector('video').currentTime > 14, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('video')?.currentTime > 14, null, { timeout: 60_000 });
   const s = await state();
   const toGate = answered.filter((a) => a.url.startsWith(shortGate.base));
   const mpds = toGate.filter((a) => a.url.includes('.mpd'));
