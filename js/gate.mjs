@@ -54,6 +54,13 @@ const CONDITIONAL = new Set(['range', 'if-range', 'if-none-match', 'if-modified-
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/** The path `key` up to its segment `contentIndex` (0: the first after the leading `/`), with a `/` after it. */
+function folderOf(key, contentIndex) {
+  let end = 0;
+  for (let i = 0; i <= contentIndex && end !== -1; i++) end = key.indexOf('/', end + 1);
+  return end === -1 ? `${key}/` : key.slice(0, end + 1);
+}
+
 /**
  * A verification under way: what the requests that join it wait on (made when one joins). It is
  * settled once, after it has left the gate's `verifying` map, so no request joins it later.
@@ -338,7 +345,10 @@ export function gateFactory(raw, CacheClient) {
       const headers = { 'content-type': type, 'content-length': String(bytes.length) };
       return { response: new Response(method === 'HEAD' ? null : bytes, { status: 200, headers }) };
     }
-    // Checked segment tokens (keyed by folder and token): a segment is a cache hit, not a MAC.
+    // Checked segment tokens, by their text: a segment is a cache hit, not a MAC. A grant keeps
+    // the folder (or, for a file token, the file) its tag was checked for; the same text for
+    // another folder is refused without a MAC (it would take a 128-bit tag collision to be valid
+    // for two).
     const segmentTokensSeen = new TokenCache(maxTokens);
 
     /**
@@ -347,16 +357,16 @@ export function gateFactory(raw, CacheClient) {
      * remembered token, else a promise of it (the MAC is WebCrypto's).
      */
     function segmentGrant(folder, key, segmentToken, atSeconds, renewing) {
-      const cacheKey = `${folder}\n${segmentToken}`;
-      const grant = segmentTokensSeen.get(cacheKey);
+      const grant = segmentTokensSeen.get(segmentToken);
       if (grant === undefined) {
         return segments$.check(folder, segmentToken, atSeconds, renewing, key).then((checked) => {
           if (checked.code !== undefined) return checked;
-          segmentTokensSeen.set(cacheKey, checked);
+          checked.folder = folder;
+          segmentTokensSeen.set(segmentToken, checked);
           return segmentInTime(checked, atSeconds, renewing);
         });
       }
-      if (grant.file !== null && grant.file !== key) {
+      if (grant.file !== null ? grant.file !== key : grant.folder !== folder) {
         return { code: 'SEGMENT_TOKEN_INVALID', reason: `the segment token was not minted for ${folder}` };
       }
       return segmentInTime(grant, atSeconds, renewing);
@@ -541,7 +551,7 @@ export function gateFactory(raw, CacheClient) {
       const isManifestPath = /\.(m3u8|mpd)$/i.test(key);
       const place = matchLayout(layoutSegments, segments);
       // The title's folder (the path up to {content}): what a segment token is minted for.
-      const folder = place === null || segments$ === null ? null : `/${segments.slice(0, place.contentIndex + 1).join('/')}/`;
+      const folder = place === null || segments$ === null ? null : folderOf(key, place.contentIndex);
 
       // What the next steps read of this request.
       const at = now();

@@ -167,6 +167,10 @@ test('a segment token is refused for another title, above its cap, expired, forg
   const token = tokenOf(playlistUris(master)[0]);
   await refused(request(gate, `/Movie2/480p/segment1.ts?segment_token=${token}`), 403, 'SEGMENT_TOKEN_INVALID', 'another title');
   await refused(request(gate, `/Movie2/480p/playlist.m3u8?segment_token=${token}`), 403, 'SEGMENT_TOKEN_INVALID', 'another title\'s playlist');
+  // Once its grant is remembered (the gate keeps grants by the token's text), still only its folder.
+  assert.equal((await request(gate, `/Movie1/480p/segment1.ts?segment_token=${token}`)).status, 200);
+  await refused(request(gate, `/Movie2/480p/segment1.ts?segment_token=${token}`), 403, 'SEGMENT_TOKEN_INVALID', 'another title, the grant remembered');
+  await refused(request(gate, `/Movie2/480p/playlist.m3u8?segment_token=${token}`), 403, 'SEGMENT_TOKEN_INVALID', 'another title\'s playlist, the grant remembered');
   await refused(request(gate, `/Movie1/2160p/segment1.ts?segment_token=${token}`), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', 'above the cap');
   await refused(request(gate, `/Movie1/2160p/playlist.m3u8?segment_token=${token}`), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', 'a playlist above the cap');
   const parts = token.split('.');
