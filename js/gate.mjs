@@ -18,7 +18,7 @@
 // cache origin is the module's CacheClient.
 
 import { coded, fail, isA, jsonInput } from './checks.mjs';
-import { GET_OR_HEAD, INVALID_TOKEN, NO_TOKEN, preflight, readCors, refusal, withCors } from './gate-answers.mjs';
+import { GET_OR_HEAD, INVALID_TOKEN, NO_TOKEN, jsonText, preflight, readCors, refusal, withCors } from './gate-answers.mjs';
 import {
   DueDeadline, DueList, Deadline, NO_DEADLINE, SHARED_DEADLINES, TIMED_OUT, WORKERD,
 } from './gate-deadlines.mjs';
@@ -37,6 +37,7 @@ import {
 
 // What tests read of the gate's parts.
 export { keptQuery, renditionQuality, takeQueryTokens, urlParts } from './gate-request.mjs';
+export { jsonText } from './gate-answers.mjs';
 
 const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
 const QUALITY_NAMES = ['', 'SD', 'HD', 'UHD1', 'UHD2'];
@@ -53,6 +54,22 @@ const MAX_TOKEN_CHARS = 16384; // longer is MALFORMED_TOKEN before any verificat
 const CONDITIONAL = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);
 
 const NON_ASCII = /[^\x00-\x7f]/;
+const NO_COOKIE = Object.freeze({ value: null, rest: null });
+
+/** `key.slice(1).split('/')` for a path `key` (it starts with `/`), without split's runtime call (perf: 0.6 us a request in workerd). */
+function pathSegments(key) {
+  const out = [];
+  let start = 1;
+  for (;;) {
+    const end = key.indexOf('/', start);
+    if (end === -1) {
+      out.push(key.slice(start));
+      return out;
+    }
+    out.push(key.slice(start, end));
+    start = end + 1;
+  }
+}
 
 /** The path `key` up to its segment `contentIndex` (0: the first after the leading `/`), with a `/` after it. */
 function folderOf(key, contentIndex) {
@@ -100,7 +117,14 @@ function claimTime(claims, name) {
   return v;
 }
 
-/** A small LRU of verified tokens: a Map in use order. */
+/**
+ * A small LRU of checked tokens: a Map in use order, keyed by a 30-bit number made from the
+ * token's last 8 characters (a signature's or a tag's), each entry keeping the whole text,
+ * compared on every hit. Keyed by the text itself, every lookup first looked the request's new
+ * string up in V8's string table: 0.7-1 us of a request in workerd (perf, bench/gate-ab.mjs
+ * --perf); a number key needs no table. Two tokens with one key share a slot: the one checked
+ * last keeps it, the other is checked again when it comes back.
+ */
 class TokenCache {
   constructor(max) {
     this.max = max;
@@ -108,20 +132,37 @@ class TokenCache {
   }
 
   get(token) {
-    const entry = this.map.get(token);
-    if (entry !== undefined) {
-      this.map.delete(token);
-      this.map.set(token, entry);
-    }
-    return entry;
+    const key = slotOf(token);
+    const slot = this.map.get(key);
+    if (slot === undefined || slot.token !== token) return undefined;
+    this.map.delete(key);
+    this.map.set(key, slot);
+    return slot.entry;
   }
 
   set(token, entry) {
     if (this.max === 0) return;
-    this.map.delete(token);
-    this.map.set(token, entry);
+    const key = slotOf(token);
+    this.map.delete(key);
+    this.map.set(key, { token, entry });
     while (this.map.size > this.max) this.map.delete(this.map.keys().next().value);
   }
+
+  delete(token) {
+    const key = slotOf(token);
+    if (this.map.get(key)?.token === token) this.map.delete(key);
+  }
+
+  get size() {
+    return this.map.size;
+  }
+}
+
+/** A token's slot in a TokenCache: a hash of its last 8 characters, below 2 ** 30 (a small integer to V8). */
+function slotOf(token) {
+  let h = 0;
+  for (let i = Math.max(0, token.length - 8); i < token.length; i++) h = Math.imul(h, 31) + token.charCodeAt(i) | 0;
+  return h & 0x3fffffff;
 }
 
 // Content types of what the cache origin serves, by extension (RFC 8216, ISO/IEC 23009-1, ...).
@@ -513,7 +554,9 @@ export function gateFactory(raw, CacheClient) {
       // forwardQuery: only the named parameters, as written (the tokens are never named).
       if (queryKept !== null) search = keptQuery(parts.search, queryKept);
       let segmentFrom = segmentToken === null ? null : 'query';
-      const cookie = takeCookie(headers.get('cookie'), COOKIE);
+      // The Cookie header is read only when it may carry a token of the gate's, or when it goes on
+      // ('all') without them.
+      const cookie = token === null || segments$ !== null || forwarded === null ? takeCookie(headers.get('cookie'), COOKIE) : NO_COOKIE;
       const segmentCookie = takeCookie(cookie.rest, SEGMENT_COOKIE);
       if (token === null && cookie.value !== null && cookie.value !== '') token = cookieText(cookie.value);
       if (segmentToken === null && segmentCookie.value !== null && segmentCookie.value !== '') {
@@ -528,11 +571,11 @@ export function gateFactory(raw, CacheClient) {
       // would change its segments is refused, so the key checked is the path the origin serves.
       let key;
       try {
-        key = decodeURIComponent(pathname);
+        key = pathname.includes('%') ? decodeURIComponent(pathname) : pathname; // the same string without a `%`
       } catch {
         return refusal(400, 'INVALID_PATH', 'the path is not valid percent-encoded UTF-8');
       }
-      const segments = key.slice(1).split('/');
+      const segments = pathSegments(key);
       if (/%2f|%5c/i.test(pathname) || key.includes('\\') || key.includes('\0')
         || segments.some((s) => s === '' || s === '.' || s === '..')) {
         return refusal(400, 'INVALID_PATH', 'the path has an empty, dot or encoded separator segment');
@@ -582,7 +625,7 @@ export function gateFactory(raw, CacheClient) {
       const { token, at } = st;
       const cached = tokens.get(token);
       if (cached === undefined) return verifiedFirst(st);
-      if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) tokens.map.delete(token); // spent: forgotten
+      if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) tokens.delete(token); // spent: forgotten
       return withEntry(st, inTime(cached, at));
     }
 
@@ -593,7 +636,7 @@ export function gateFactory(raw, CacheClient) {
       const { key } = st;
       st.scope = entry.scope;
       if (!entry.scope.allows('get', cacheName, key)) {
-        return refusal(403, 'SCOPE_DENIED', `the token's scope does not allow get on ${JSON.stringify(key)} in cache ${JSON.stringify(cacheName)}`);
+        return refusal(403, 'SCOPE_DENIED', `the token's scope does not allow get on ${jsonText(key)} in cache ${jsonText(cacheName)}`);
       }
       // The cap: null (or no entitlement) is uncapped; an unknown cap name allows nothing.
       const cap = entry.entitlement?.maxQuality ?? null;
@@ -611,7 +654,7 @@ export function gateFactory(raw, CacheClient) {
       const capName = QUALITY_NAMES[grant.cap];
       if (grant.cap !== 0) {
         if (place === null || (place.titleLevel && !isManifestPath)) {
-          return refusal(403, 'RENDITION_UNKNOWN', `${JSON.stringify(key)} is not a rendition of the layout, and the token is capped at ${capName}`);
+          return refusal(403, 'RENDITION_UNKNOWN', `${jsonText(key)} is not a rendition of the layout, and the token is capped at ${capName}`);
         }
         if (!place.titleLevel && !uncapped.has(place.rendition)) {
           let quality = qualities.get(place.rendition);
@@ -620,8 +663,8 @@ export function gateFactory(raw, CacheClient) {
             if (qualities.size >= 1024) qualities.clear();
             qualities.set(place.rendition, quality);
           }
-          if (quality === null) return refusal(403, 'RENDITION_UNKNOWN', `the rendition name ${JSON.stringify(place.rendition)} says nothing about its quality, and the token is capped at ${capName}`);
-          if (RANKS[quality] > grant.cap) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `rendition ${JSON.stringify(place.rendition)} is ${quality}, above the token's cap ${capName}`);
+          if (quality === null) return refusal(403, 'RENDITION_UNKNOWN', `the rendition name ${jsonText(place.rendition)} says nothing about its quality, and the token is capped at ${capName}`);
+          if (RANKS[quality] > grant.cap) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `rendition ${jsonText(place.rendition)} is ${quality}, above the token's cap ${capName}`);
         }
       }
 
@@ -679,7 +722,7 @@ export function gateFactory(raw, CacheClient) {
       // AbortSignal.timeout joined to it with AbortSignal.any, measured), and an answer that
       // comes after it is cancelled. In workerd the deadlines share one timer (DueList).
       const deadline = timeoutMs === null || (WORKERD && dueList === null) ? NO_DEADLINE
-        : dueList !== null ? dueList.start(st.ctx) : new Deadline(timeoutMs);
+        : dueList !== null ? dueList.start(st.ctx, clock === Date.now ? st.at : Date.now()) : new Deadline(timeoutMs);
       let pending;
       try {
         // workerd: the watch's own request's abort, or (no shared deadlines) the deadline itself.
@@ -842,7 +885,7 @@ export function gateFactory(raw, CacheClient) {
       },
     };
     gate.node = nodeAdapter(gate.fetch);
-    Object.defineProperty(gate, 'tokensCached', { get: () => tokens.map.size, enumerable: true });
+    Object.defineProperty(gate, 'tokensCached', { get: () => tokens.size, enumerable: true });
     return Object.freeze(gate);
   }
 }

@@ -542,6 +542,25 @@ test('the token parameters are read from the query as URLSearchParams reads them
   }
 });
 
+test('a refusal\'s JSON is written as JSON.stringify writes it, for every string its reason may quote', async () => {
+  const { jsonText } = await import('../../js/gate.mjs');
+  const { mulberry32 } = await import('./hostile-lib.mjs');
+  // Printable ASCII with the two characters it escapes, control characters, DEL, non-ASCII, a
+  // line separator, lone and paired surrogates: JSON.stringify (ECMA-262) is the truth.
+  const pool = ['a', 'Z', ' ', '~', '"', '\\', '/', '\n', '\t', '\u0000', '\u001f', '\u007f', 'é', '\u2028', '\ud800', '\udc00', '\ud83c\udfac', '%2e'];
+  const random = mulberry32(20261207);
+  for (let i = 0; i < 5000; i++) {
+    const text = Array.from({ length: Math.floor(random() * 9) }, () => pool[Math.floor(random() * pool.length)]).join('');
+    assert.equal(jsonText(text), JSON.stringify(text), JSON.stringify(text));
+  }
+  // And the refusal itself: its body parses to what the gate meant, for a key with quotes.
+  const res = await get(GATE, '/Movie1/1080p/seg"me%22nt.ts', { token: mint({ maxQuality: 'HD' }, { title: 'Movie2' }) });
+  assert.equal(res.status, 403);
+  const body = await res.json();
+  assert.equal(body.code, 'SCOPE_DENIED');
+  assert.ok(body.reason.includes(JSON.stringify('/Movie1/1080p/seg"me"nt.ts')), body.reason);
+});
+
 test('forwardHeaders: by default the origin gets the media headers only (ranges, revalidation); a list of its own; \'all\'', async () => {
   const token = mint({ maxQuality: 'HD' });
   const viewer = {
@@ -772,6 +791,42 @@ test('the verified-token cache: one verification for 100 segments; an expired ca
   assert.equal(verifications, n, 'the newest is cached');
   assert.equal((await get(gate, '/Movie1/480p/segment1.ts', { token: tokens[0] })).status, 200);
   assert.equal(verifications, n + 1, 'the oldest was evicted and is verified again');
+});
+
+test('tokens that end alike (the cache keeps a slot by a token\'s last characters) never share a grant: each is checked as itself', async () => {
+  // A forgery that keeps a remembered token's signature (its last characters) and changes its
+  // claims: refused, and the remembered token keeps its own grant.
+  const gate = gateOf();
+  const token = mint({ maxQuality: 'HD' }, { minter: esMinter });
+  assert.equal((await get(gate, '/Movie1/1080p/segment1.ts', { token })).status, 200);
+  const [header, , signature] = token.split('.');
+  const raised = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(token.split('.')[1], 'base64url')), ent: { maxQuality: 'UHD2' } })).toString('base64url');
+  const forgery = `${header}.${raised}.${signature}`;
+  assert.equal(forgery.slice(-86), token.slice(-86), 'the same signature');
+  await refused(get(gate, '/Movie1/2160p/segment1.ts', { token: forgery }), 401, 'BAD_SIGNATURE', 'the signature of a remembered token on other claims');
+  assert.equal((await get(gate, '/Movie1/1080p/segment2.ts', { token })).status, 200);
+  await refused(get(gate, '/Movie1/2160p/segment1.ts', { token }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', 'the remembered token, still HD');
+  await refused(get(gate, '/Movie1/2160p/segment1.ts', { token: forgery }), 401, 'BAD_SIGNATURE', 'the forgery again');
+
+  // Two tokens a verifier of the caller's accepts, ending alike, with caps of their own: each
+  // request gets its own token's cap; the slot goes to the one verified last.
+  const tail = 'x'.repeat(40);
+  let verifications = 0;
+  const verifier = {
+    async verifyPlaybackAsync(text) {
+      verifications++;
+      return { claims: { exp: Math.floor(Date.now() / 1000) + 300 }, scope: SEED_SCOPE('Movie1'), entitlement: { maxQuality: text.startsWith('uhd.') ? 'UHD2' : 'SD' } };
+    },
+  };
+  const alike = createGate({ verifier, origin: origin.url });
+  const [uhd, sd] = [`uhd.${tail}`, `sd.${tail}`];
+  assert.equal((await get(alike, '/Movie1/2160p/segment1.ts', { token: uhd })).status, 200);
+  await refused(get(alike, '/Movie1/2160p/segment1.ts', { token: sd }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', 'the SD token ending as the UHD one');
+  assert.equal((await get(alike, '/Movie1/480p/segment1.ts', { token: sd })).status, 200);
+  assert.equal(verifications, 2, 'the SD token took the slot');
+  assert.equal((await get(alike, '/Movie1/2160p/segment1.ts', { token: uhd })).status, 200);
+  assert.equal(verifications, 3, 'the UHD token is checked again');
+  assert.equal(alike.tokensCached, 1);
 });
 
 test('a request that joins a token\'s first verification is held to its own time: refused after exp, or before nbf', async () => {
