@@ -22,6 +22,10 @@
 // Printed per worker: median CPU per request (utime + stime of its workerd over the run), net of
 // the floor, paired difference to the first variant, requests/s and the refused share. Medians
 // move by about +-3 us between runs with 8 rounds; use 16 to see 2 us.
+// --perf: instead of the rounds, each worker sampled by Linux perf (`perf record -g`, V8 naming
+// its JIT code) through one run of --seconds: where its CPU goes a request (the fetch handler,
+// microtasks, GC, the kernel, HTTP), and what each gate's handler spends it in, frame by frame
+// (bench/perf-profile.mjs). Sub-microsecond steps show there that the rounds cannot resolve.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -54,6 +58,7 @@ function readArgs(argv) {
     jose: flag('jose'),
     fresh: flag('fresh'),
     segmentTokens: flag('segment-tokens'),
+    perf: flag('perf'),
     mode: option('mode', 'stub'),
     headers: option('headers', 'browser'),
     rounds: Number(option('rounds', 8)),
@@ -68,7 +73,7 @@ function readArgs(argv) {
   });
   if (out.variants.length === 0 || (out.segmentTokens && (out.jose || out.fresh)) || !['stub', 'proxy'].includes(out.mode) || !['browser', 'none'].includes(out.headers)
     || !(out.rounds > 0) || !(out.seconds > 0)) {
-    throw new Error('usage: node bench/gate-ab.mjs <name>=<js dir> ... [--jose | --fresh | --segment-tokens] [--mode stub|proxy] [--headers browser|none] [--rounds N] [--seconds S]');
+    throw new Error('usage: node bench/gate-ab.mjs <name>=<js dir> ... [--jose | --fresh | --segment-tokens] [--mode stub|proxy] [--headers browser|none] [--rounds N] [--seconds S] [--perf]');
   }
   return out;
 }
@@ -150,7 +155,10 @@ async function main() {
     copyFileSync(path.join(HERE, 'workers', w.source), path.join(wd, 'src', w.source));
     const wasmModules = await bundleWorker(path.join(wd, 'src', w.source), path.join(wd, 'dist'), { nodePaths: [path.join(ROOT, 'tests', 'node_modules')] });
     w.port = await freePort();
-    writeFileSync(path.join(wd, 'worker.capnp'), workerdConfig([{ port: w.port, dist: 'dist', wasmModules }]));
+    let config = workerdConfig([{ port: w.port, dist: 'dist', wasmModules }]);
+    // --perf: V8 names its JIT code for perf (/tmp/perf-<pid>.map).
+    if (opts.perf) config = config.replace('const config :Workerd.Config = (', 'const config :Workerd.Config = (\n  v8Flags = ["--perf-basic-prof", "--interpreted-frames-native-stack"],');
+    writeFileSync(path.join(wd, 'worker.capnp'), config);
     const [cmd, args] = pinned(1, WORKERD, ['serve', path.join(wd, 'worker.capnp')]);
     w.child = spawn(cmd, args, { cwd: wd, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(w.child);
@@ -203,10 +211,11 @@ async function main() {
     }, (error, res) => (error ? reject(error) : resolve(res))));
     const n = result.requests.total;
     if (result.errors + result.timeouts > 0) throw new Error(`${w.name}: ${result.errors} errors, ${result.timeouts} timeouts`);
-    return { us: ((cpuSeconds(w.child.pid) - cpu0) / n) * 1e6, rps: n / seconds, refused: result.non2xx / n };
+    return { n, us: ((cpuSeconds(w.child.pid) - cpu0) / n) * 1e6, rps: n / seconds, refused: result.non2xx / n };
   }
 
   for (const w of workers) await run(w, 2); // warm-up (and, reused, every token seen once)
+  if (opts.perf) await profiles(workers, run, dir, opts.seconds);
   const runs = Object.fromEntries(workers.map((w) => [w.name, []]));
   for (let round = 0; round < opts.rounds; round++) {
     for (let i = 0; i < workers.length; i++) {
@@ -227,3 +236,38 @@ async function main() {
   }
   process.exit(0);
 }
+
+/**
+ * --perf: each worker sampled by Linux perf through one run under the same load (perf records a
+ * second longer; an idle workerd is not sampled), then where its CPU goes a request
+ * (bench/perf-profile.mjs): the summary's rows side by side, and what each gate's fetch handler
+ * spends its time in.
+ */
+async function profiles(workers, run, dir, seconds) {
+  const { perRequest, perfAvailable, readStacks, recordPerf } = await import('./perf-profile.mjs');
+  if (!perfAvailable()) throw new Error('--perf: `perf record` does not run here (Debian: apt-get install linux-perf)');
+  const figures = [];
+  for (const w of workers) {
+    const file = path.join(dir, `${w.name}.perf`);
+    const recording = recordPerf(w.child.pid, file, seconds + 1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const { n } = await run(w, seconds);
+    await recording;
+    figures.push({ name: w.name, ...perRequest(readStacks(file), n) });
+    rmSync(`/tmp/perf-${w.child.pid}.map`, { force: true });
+  }
+  const lines = [];
+  const fmt = (x) => x.toFixed(2);
+  lines.push(`| us a request (perf samples) | ${figures.map((f) => f.name).join(' | ')} |`);
+  lines.push(`|---|${figures.map(() => '---|').join('')}`);
+  lines.push(`| all of workerd | ${figures.map((f) => fmt(f.total)).join(' | ')} |`);
+  for (let i = 0; i < figures[0].rows.length; i++) lines.push(`| ${figures[0].rows[i][0]} | ${figures.map((f) => fmt(f.rows[i][1])).join(' | ')} |`);
+  for (const f of figures.filter((x) => x.name !== 'noop' && x.name !== 'jose')) {
+    lines.push(`\n${f.name}: the fetch handler without Response constructors, by the frame its samples are in`);
+    for (const [frame, us] of f.handler) lines.push(`${fmt(us).padStart(7)}  ${frame}`);
+  }
+  // Written whole before exiting (process.exit would cut a piped stdout short).
+  process.stdout.write(`${lines.join('\n')}\n`, () => process.exit(0));
+  await new Promise(() => {});
+}
+
