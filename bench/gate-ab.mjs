@@ -24,7 +24,7 @@
 // move by about +-3 us between runs with 8 rounds; use 16 to see 2 us.
 // --perf: instead of the rounds, each worker sampled by Linux perf (`perf record -g`, V8 naming
 // its JIT code) through one run of --seconds: where its CPU goes a request (the fetch handler,
-// microtasks, GC, the kernel, HTTP), and what each gate's handler spends it in, frame by frame
+// microtasks, GC, the kernel, HTTP), and what each gate's JS spends it in, frame by frame
 // (bench/perf-profile.mjs). Sub-microsecond steps show there that the rounds cannot resolve.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -240,7 +240,7 @@ async function main() {
 /**
  * --perf: each worker sampled by Linux perf through one run under the same load (perf records a
  * second longer; an idle workerd is not sampled), then where its CPU goes a request
- * (bench/perf-profile.mjs): the summary's rows side by side, and what each gate's fetch handler
+ * (bench/perf-profile.mjs): the summary's rows side by side, and what each gate's JS
  * spends its time in.
  */
 async function profiles(workers, run, dir, seconds) {
@@ -263,7 +263,7 @@ async function profiles(workers, run, dir, seconds) {
   lines.push(`| all of workerd | ${figures.map((f) => fmt(f.total)).join(' | ')} |`);
   for (let i = 0; i < figures[0].rows.length; i++) lines.push(`| ${figures[0].rows[i][0]} | ${figures.map((f) => fmt(f.rows[i][1])).join(' | ')} |`);
   for (const f of figures.filter((x) => x.name !== 'noop' && x.name !== 'jose')) {
-    lines.push(`\n${f.name}: the fetch handler without Response constructors, by the frame its samples are in`);
+    lines.push(`\n${f.name}: its JS (the fetch handler, promise reactions) without Response constructors, by the frame its samples are in`);
     for (const [frame, us] of f.handler) lines.push(`${fmt(us).padStart(7)}  ${frame}`);
   }
   // Written whole before exiting (process.exit would cut a piped stdout short).

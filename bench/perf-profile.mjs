@@ -54,21 +54,24 @@ const ROWS = [
   ['HTTP (hyper)', /hyper::/],
 ];
 
-// The frames a handler's sample is named by: the first (from the leaf) of JS code, a builtin, a
+// A sample in JS: the fetch handler's, or a promise reaction's (a first verification goes on there).
+const JS = /^JS:/;
+// The frames a JS sample is named by: the first (from the leaf) of JS code, a builtin, a
 // runtime call, an API callback (a Request or Headers member) or GC.
 const NAMED = /JS:|RegExp\.<|Builtins_|MethodCallback|PropertyGetterCallback|Runtime_|Builtin_|Heap::CollectGarbage|ConstructorCallback/;
 
 /**
  * The per-request figures of one worker: `{ total, rows: [[label, us]], handler: [[frame, us]] }`,
- * microseconds a request; `handler` is what the fetch handler's samples are named by, without
- * the Response constructors (the floor's and the stub origin's too).
+ * microseconds a request; `handler` is what the samples with JS on their stack (the fetch
+ * handler and promise reactions) are named by, without the Response constructors (the floor's
+ * and the stub origin's too).
  */
 export function perRequest(stacks, requests, top = 25) {
   const us = 1e6 / SAMPLE_HZ / requests;
   const rows = ROWS.map(([label, pattern]) => [label, stacks.filter((s) => s.some((f) => pattern.test(f))).length * us]);
   const named = new Map();
   for (const s of stacks) {
-    if (!s.some((f) => ROWS[0][1].test(f)) || s.some((f) => ROWS[1][1].test(f))) continue;
+    if (!s.some((f) => JS.test(f)) || s.some((f) => ROWS[1][1].test(f))) continue;
     let frame = s.find((f) => NAMED.test(f)) ?? s[0];
     // workerd's callbacks for an API class's members, named by the class (perf leaves them mangled).
     const api = /3api\d+([A-Za-z]+?)\d+registerMembers/.exec(frame);

@@ -83,7 +83,8 @@ function folderOf(key, contentIndex) {
  * settled once, after it has left the gate's `verifying` map, so no request joins it later.
  */
 class Verification {
-  constructor() {
+  constructor(token) {
+    this.token = token;
     this.waiting = null; // resolvers of the requests that joined
   }
 
@@ -428,7 +429,9 @@ export function gateFactory(raw, CacheClient) {
       return t;
     }
 
-    // Verifications under way, by token: concurrent first requests with one token share one.
+    // Verifications under way, by the token's slot (slotOf, as the LRU keys them: no string-table
+    // lookup of the token's text): concurrent first requests with one token share one. A token
+    // whose slot another's verification holds is verified on its own.
     const verifying = new Map();
 
     /** A verified token's entry at `at` (epoch ms), or the refusal its `exp` or `nbf` makes then. */
@@ -453,12 +456,16 @@ export function gateFactory(raw, CacheClient) {
      */
     function verifiedFirst(st) {
       const { token, at } = st;
-      const underWay = verifying.get(token);
-      if (underWay !== undefined) {
+      const slot = slotOf(token);
+      const underWay = verifying.get(slot);
+      if (underWay !== undefined && underWay.token === token) {
         return underWay.joined().then((entry) => withEntry(st, entry instanceof NotVerified ? entry : inTime(entry, at)));
       }
-      const verification = new Verification();
-      verifying.set(token, verification);
+      const verification = new Verification(token);
+      if (underWay === undefined) verifying.set(slot, verification);
+      const done = () => {
+        if (verifying.get(slot) === verification) verifying.delete(slot);
+      };
       let started;
       try {
         started = verify(token, at);
@@ -474,12 +481,12 @@ export function gateFactory(raw, CacheClient) {
         } catch (error) {
           entry = new NotVerified(error); // a scope this module cannot read (SCOPE_DENIED), a time that is not one
         }
-        verifying.delete(token);
+        done();
         verification.settle(entry);
         return withEntry(st, entry);
       }, (error) => {
         const failed = new NotVerified(error);
-        verifying.delete(token);
+        done();
         verification.settle(failed);
         return withEntry(st, failed);
       });

@@ -156,6 +156,19 @@ export function webVerifier(config) {
   const kidRequired = requireKid ?? false;
   const expRequired = requireExp ?? true;
 
+  // Headers read, by their text: one issuer's tokens carry the same header (alg, kid, typ), so
+  // it is decoded and parsed once. Bounded: a flood of headers costs a parse each, as before.
+  const headersRead = new Map();
+  function headerOf(headerPart) {
+    let header = headersRead.get(headerPart);
+    if (header === undefined) {
+      header = jsonObject(binaryOf(headerPart)); // read only below: shared by the tokens that carry it
+      if (headersRead.size >= 64) headersRead.clear();
+      headersRead.set(headerPart, header);
+    }
+    return header;
+  }
+
   /** The key imported into WebCrypto, once (a promise shared by concurrent first uses). */
   function imported(key) {
     if (key.imported === null) {
@@ -185,10 +198,14 @@ export function webVerifier(config) {
 
   async function verifyPlayback(token, now) {
     if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
-    const parts = token.split('.');
-    if (parts.length !== 3) throw fail('MALFORMED_TOKEN', 'token: expected three base64url parts');
-    const [headerPart, payloadPart, signaturePart] = parts;
-    const header = jsonObject(binaryOf(headerPart));
+    // The three parts by indexOf: split is a call into V8's runtime (perf: 2 us a token in workerd).
+    const first = token.indexOf('.');
+    const second = first === -1 ? -1 : token.indexOf('.', first + 1);
+    if (second === -1 || token.indexOf('.', second + 1) !== -1) throw fail('MALFORMED_TOKEN', 'token: expected three base64url parts');
+    const headerPart = token.slice(0, first);
+    const payloadPart = token.slice(first + 1, second);
+    const signaturePart = token.slice(second + 1);
+    const header = headerOf(headerPart);
     if (header === null || typeof header.alg !== 'string') throw fail('MALFORMED_TOKEN', 'header: not a base64url JSON object with `alg`');
     for (const name of ['kid', 'typ', 'cty']) {
       const v = header[name];

@@ -827,6 +827,12 @@ test('tokens that end alike (the cache keeps a slot by a token\'s last character
   assert.equal((await get(alike, '/Movie1/2160p/segment1.ts', { token: uhd })).status, 200);
   assert.equal(verifications, 3, 'the UHD token is checked again');
   assert.equal(alike.tokensCached, 1);
+  // At once, on a gate that has seen neither: each verified on its own, never joined to the other's.
+  const fresh = createGate({ verifier, origin: origin.url });
+  const both = await Promise.all([get(fresh, '/Movie1/2160p/segment1.ts', { token: uhd }), get(fresh, '/Movie1/2160p/segment1.ts', { token: sd }),
+    get(fresh, '/Movie1/2160p/segment2.ts', { token: uhd })]);
+  assert.deepEqual(both.map((r) => r.status), [200, 403, 200]);
+  assert.equal(verifications, 5, 'two verifications: the second UHD request joined the first');
 });
 
 test('a request that joins a token\'s first verification is held to its own time: refused after exp, or before nbf', async () => {

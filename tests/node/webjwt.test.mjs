@@ -152,6 +152,8 @@ test('every refusal: the same code as the edge module\'s verifier', async () => 
     ['no signature', `${h}.${p}.`],
     ['two parts', `${h}.${p}`],
     ['four parts', `${valid}.x`],
+    ['dots only', '..'],
+    ['three dots', `${h}..${p}.${s}`],
     ['payload not base64url', `${h}.${p}!.${s}`],
     ['header not JSON', `${Buffer.from('{alg').toString('base64url')}.${p}.${s}`],
     ['payload a list (signed)', (() => { const signed = `${part({ alg: 'HS256', kid: 'hs256' })}.${part([1, 2])}`; return `${signed}.${createHmac('sha256', hsSecret).update(signed).digest('base64url')}`; })()],
