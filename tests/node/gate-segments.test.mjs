@@ -208,6 +208,17 @@ test('a segment token is refused for another title, above its cap, expired, forg
   await refused(request(plain, `/Movie1/480p/segment1.ts?segment_token=${token}`), 401, 'TOKEN_MISSING', 'no segment tokens configured');
 });
 
+test('a layout with a prefix (/vod/{content}/{rendition}/{file}): the token is minted for the title folder under it, and opens only that', async () => {
+  // The origin serves /Movie1/...: the gate's fetch option drops the prefix on the way to it.
+  const gate = gateOf({}, { layout: '/vod/{content}/{rendition}/{file}', fetch: (url, init) => fetch(url.replace('/vod/', '/'), init) });
+  const master = await (await request(gate, `/vod/Movie1/playlist.m3u8?token=${playback({ maxQuality: 'HD' }, FOLDER_SCOPE('vod/Movie1'))}`)).text();
+  const token = tokenOf(playlistUris(master)[0]);
+  assert.equal(readToken(token, '/vod/Movie1/').cap, 2, 'the tag is over the folder /vod/Movie1/');
+  assert.equal((await request(gate, `/vod/Movie1/480p/segment1.ts?segment_token=${token}`)).status, 200);
+  await refused(request(gate, `/vod/Movie2/480p/segment1.ts?segment_token=${token}`), 403, 'SEGMENT_TOKEN_INVALID', 'another title under the prefix');
+  await refused(request(gate, `/vod/Movie1/2160p/segment1.ts?segment_token=${token}`), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', 'above the cap');
+});
+
 test('via uri: an init segment (EXT-X-MAP) gets a file token, the same on each reload, opening that one file until the session ends', async () => {
   const gate = gateOf();
   const master = await (await request(gate, `/Movie1/playlist.m3u8?token=${playback()}`)).text();
