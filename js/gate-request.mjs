@@ -14,6 +14,36 @@ export const MAX_OPTION_ITEMS = 1024;
 const PLACEHOLDERS = ['{content}', '{rendition}', '{file}'];
 
 /**
+ * renditionQuality's answers for the names seen, kept in a short list compared with `===`: a Map
+ * looked up with a request's new string costs a call into V8's runtime (perf), and a ladder has a
+ * few names. Past `max` names, the oldest entry is replaced.
+ */
+export class RenditionQualities {
+  constructor(max = 32) {
+    this.max = max;
+    this.names = [];
+    this.qualities = [];
+    this.next = 0;
+  }
+
+  /** renditionQuality(name), remembered. */
+  of(name) {
+    const { names } = this;
+    for (let i = 0; i < names.length; i++) if (names[i] === name) return this.qualities[i];
+    const quality = renditionQuality(name);
+    if (names.length < this.max) {
+      names.push(name);
+      this.qualities.push(quality);
+    } else {
+      names[this.next] = name;
+      this.qualities[this.next] = quality;
+      this.next = (this.next + 1) % this.max;
+    }
+    return quality;
+  }
+}
+
+/**
  * The quality of a rendition by its name: one `<lines>p` part (`1080p`, `720p60`, `video_1080p`;
  * parts split at `-`, `_` and `.`), SD below 720 lines, HD up to 1080, UHD1 up to 2160, UHD2
  * above. Anything else (no such part, two of them, a part that starts as one and goes on, such as

@@ -25,7 +25,7 @@ import {
 import { HOP_HEADERS, nodeAdapter } from './gate-node.mjs';
 import {
   DEFAULT_FORWARDED, DEFAULT_LAYOUT, MAX_OPTION_ITEMS, cookieText, keptQuery, matchLayout, readForwardHeaders, readForwardQuery,
-  readLayout, renditionQuality, takeCookie, takeQueryTokens, urlParts,
+  RenditionQualities, readLayout, takeCookie, takeQueryTokens, urlParts,
 } from './gate-request.mjs';
 import { manifestFilter } from './manifests.mjs';
 import { mmdbCountryReader } from './mmdb.mjs';
@@ -343,7 +343,8 @@ export function gateFactory(raw, CacheClient) {
       || uncappedRenditions.some((r) => typeof r !== 'string' || r === '' || r.includes('/'))) {
       throw fail('INVALID_ARGUMENT', `uncappedRenditions: expected an array of at most ${MAX_OPTION_ITEMS} rendition names (such as audio and subtitle folders)`);
     }
-    const uncapped = new Set(uncappedRenditions);
+    // null when none is named: a Set lookup with a request's string costs a runtime call (perf).
+    const uncapped = uncappedRenditions.length === 0 ? null : new Set(uncappedRenditions);
     const forwarded = readForwardHeaders(forwardHeaders);
     // The query the origin gets: the client's, or the parameters named (least privilege). A cache
     // origin reads a key by its path alone: it has no query to give.
@@ -366,7 +367,7 @@ export function gateFactory(raw, CacheClient) {
     // workerd: the requests' origin deadlines under one timer (elsewhere a timer each).
     const dueList = SHARED_DEADLINES && timeoutMs !== null ? new DueList(timeoutMs) : null;
     // Rendition names read (a ladder has a handful): their quality is read once.
-    const qualities = new Map();
+    const qualities = new RenditionQualities();
 
     /**
      * An allowed path read from the cache origin: `{ response }` (200, the bytes, a content type
@@ -663,13 +664,8 @@ export function gateFactory(raw, CacheClient) {
         if (place === null || (place.titleLevel && !isManifestPath)) {
           return refusal(403, 'RENDITION_UNKNOWN', `${jsonText(key)} is not a rendition of the layout, and the token is capped at ${capName}`);
         }
-        if (!place.titleLevel && !uncapped.has(place.rendition)) {
-          let quality = qualities.get(place.rendition);
-          if (quality === undefined) {
-            quality = renditionQuality(place.rendition);
-            if (qualities.size >= 1024) qualities.clear();
-            qualities.set(place.rendition, quality);
-          }
+        if (!place.titleLevel && (uncapped === null || !uncapped.has(place.rendition))) {
+          const quality = qualities.of(place.rendition);
           if (quality === null) return refusal(403, 'RENDITION_UNKNOWN', `the rendition name ${jsonText(place.rendition)} says nothing about its quality, and the token is capped at ${capName}`);
           if (RANKS[quality] > grant.cap) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `rendition ${jsonText(place.rendition)} is ${quality}, above the token's cap ${capName}`);
         }

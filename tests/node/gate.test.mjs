@@ -499,6 +499,24 @@ test('methods other than GET and HEAD: 405; paths with dot or encoded separators
   await refused(get(GATE, '/Movie1/%2e%2e/Movie2/1080p/segment1.ts', { token }), 403, 'SCOPE_DENIED', 'encoded dots resolved to /Movie2');
 });
 
+test('many rendition names (more than the gate keeps): each is held to its height, on every request', async () => {
+  // The gate remembers a few names' qualities (RenditionQualities); past them it replaces the
+  // oldest. 80 names cycled twice, in two orders: each answer is the height rule's (SD below 720
+  // lines, HD to 1080, UHD1 to 2160) under an HD cap, whatever was remembered or replaced.
+  const gate = gateOf();
+  const hd = mint({ maxQuality: 'HD' });
+  const heights = [360, 2160, 720, 1440, 1080, 4320, 540, 1081];
+  const names = Array.from({ length: 80 }, (_, i) => `r${i}_${heights[i % heights.length]}p`);
+  for (const order of [names, [...names].reverse(), names]) {
+    for (const name of order) {
+      const lines = Number(/_(\d+)p$/.exec(name)[1]);
+      const res = await get(gate, `/Movie1/${name}/segment1.ts`, { token: hd });
+      await res.arrayBuffer();
+      assert.equal(res.status, lines <= 1080 ? 200 : 403, name);
+    }
+  }
+});
+
 test('the gate reads the path and query from the URL text as the WHATWG URL parser does, for every URL a Request serialises', async () => {
   const { urlParts } = await import('../../js/gate.mjs');
   const paths = ['/', '/Movie1/1080p/segment1.ts', '/a b/ä/%41?x=1&y=%zz', '/p?', '/p?#f', '/p#f?x', '/p?a=/b?c#d', '/%2e%2E/x',
