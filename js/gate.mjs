@@ -71,6 +71,33 @@ function pathSegments(key) {
   }
 }
 
+const SEPARATOR_FAULT = 'the path has an empty, dot or encoded separator segment';
+
+/**
+ * Why a decoded path (`key`, split into `segments`) is not one the gate can hold an origin to, or
+ * null. The origin must serve the file whose path was checked, however it reads the path.
+ */
+function pathFault(key, segments) {
+  if (key.includes('\\') || key.includes('\0') || segments.some((s) => s === '' || s === '.' || s === '..')) return SEPARATOR_FAULT;
+  // A `;` starts a path parameter to some origins (Tomcat, Jetty and Spring drop `;...` from a
+  // segment and read `..;` as `..`).
+  if (key.includes(';')) return 'the path has a `;` (a path parameter to some origins)';
+  // A `%` left after decoding: an origin that decodes twice would read another path.
+  if (key.includes('%')) return 'the path is percent-encoded twice';
+  if (!NON_ASCII.test(key)) return null;
+  // An origin that normalises Unicode reads another path when normalising changes the path's
+  // ASCII. A compatibility character (fullwidth forms, ligatures): NFKC reads `．．` as `..`, `／`
+  // as `/`, `２１６０p` as `2160p`. Accents, composed or not (NFC or NFD), pass.
+  const composed = key.normalize('NFC');
+  if (key.normalize('NFKC') !== composed) return 'the path has a Unicode compatibility character (fullwidth forms, ligatures): an origin may read it as another';
+  // A canonical singleton: U+037E GREEK QUESTION MARK is `;` in NFC (and NFKC) too. The composed
+  // form must pass the same checks, in as many segments.
+  if (composed === key) return null;
+  const composedSegments = pathSegments(composed);
+  const composedFault = composedSegments.length === segments.length ? pathFault(composed, composedSegments) : SEPARATOR_FAULT;
+  return composedFault === null ? null : `normalised (NFC), ${composedFault}`;
+}
+
 /** The path `key` up to its segment `contentIndex` (0: the first after the leading `/`), with a `/` after it. */
 function folderOf(key, contentIndex) {
   let end = 0;
@@ -584,21 +611,8 @@ export function gateFactory(raw, CacheClient) {
         return refusal(400, 'INVALID_PATH', 'the path is not valid percent-encoded UTF-8');
       }
       const segments = pathSegments(key);
-      if (/%2f|%5c/i.test(pathname) || key.includes('\\') || key.includes('\0')
-        || segments.some((s) => s === '' || s === '.' || s === '..')) {
-        return refusal(400, 'INVALID_PATH', 'the path has an empty, dot or encoded separator segment');
-      }
-      // A `;` starts a path parameter to some origins (Tomcat, Jetty and Spring drop `;...` from a
-      // segment and read `..;` as `..`): the file served would not be the path checked.
-      if (key.includes(';')) return refusal(400, 'INVALID_PATH', 'the path has a `;` (a path parameter to some origins)');
-      // A `%` left after decoding: an origin that decodes twice would read another path.
-      if (key.includes('%')) return refusal(400, 'INVALID_PATH', 'the path is percent-encoded twice');
-      // A compatibility character (fullwidth forms, ligatures): an origin that normalises Unicode
-      // (NFKC) would read `．．` as `..`, `／` as `/`, `２１６０p` as `2160p`. Accents, composed or
-      // not (NFC or NFD), pass.
-      if (NON_ASCII.test(key) && key.normalize('NFKC') !== key.normalize('NFC')) {
-        return refusal(400, 'INVALID_PATH', 'the path has a Unicode compatibility character (fullwidth forms, ligatures): an origin may read it as another');
-      }
+      const fault = /%2f|%5c/i.test(pathname) ? SEPARATOR_FAULT : pathFault(key, segments);
+      if (fault !== null) return refusal(400, 'INVALID_PATH', fault);
       const isManifestPath = /\.(m3u8|mpd)$/i.test(key);
       const place = matchLayout(layoutSegments, segments);
       // The title's folder (the path up to {content}): what a segment token is minted for.
@@ -648,7 +662,8 @@ export function gateFactory(raw, CacheClient) {
       }
       // The cap: null (or no entitlement) is uncapped; an unknown cap name allows nothing.
       const cap = entry.entitlement?.maxQuality ?? null;
-      const capRank = cap === null ? 0 : (RANKS[cap] ?? -1);
+      // Own names only: a cap such as "toString" (a verifier of the caller's may pass one) is no rank.
+      const capRank = cap === null ? 0 : typeof cap === 'string' && Object.hasOwn(RANKS, cap) ? RANKS[cap] : -1;
       if (capRank === -1) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `the token's cap ${JSON.stringify(String(cap))} is not a quality`);
       const wanted = entry.entitlement?.country ?? null;
       return decided(st, { cap: capRank, country: wanted === null ? null : String(wanted).toUpperCase(), until: undefined });

@@ -52,7 +52,8 @@ function paths() {
   for (const t of TITLES) for (const r of RENDITIONS) for (const f of FILES) out.push(`/${t}/${r}/${f}`);
   for (const t of TITLES) for (const f of FILES) out.push(`/${t}/${f}`);
   // A way up out of the title or the rendition, in every form an origin may take for `..`.
-  for (const up of ['..', '.', '%2e%2e', '%2E%2e', '..;', '%2e%2e;', '.;', '..%3b', '..%00', '..%5c', '..\\', '%EF%BC%8E%EF%BC%8E', '%252e%252e']) {
+  // `..%CD%BE`: U+037E GREEK QUESTION MARK, `;` in NFC as in NFKC (a canonical singleton).
+  for (const up of ['..', '.', '%2e%2e', '%2E%2e', '..;', '%2e%2e;', '.;', '..%3b', '..%CD%BE', '..%00', '..%5c', '..\\', '%EF%BC%8E%EF%BC%8E', '%252e%252e']) {
     out.push(`/Movie1/${up}/Movie2/1080p/segment1.ts`, `/Movie1/1080p/${up}/2160p/segment1.ts`, `/Movie1/${up}/2160p/segment1.ts`, `/Movie1/${up}/playlist.m3u8`);
   }
   const next = mulberry32(20261206); // seeded: a failure names a path that a rerun sends again

@@ -483,6 +483,8 @@ test('methods other than GET and HEAD: 405; paths with dot or encoded separators
   await refused(get(GATE, '/Movie1/\uFF0E\uFF0E/Movie2/1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'fullwidth dots');
   await refused(get(GATE, '/Movie1/1080p\uFF0F..\uFF0F2160p/segment1.ts', { token }), 400, 'INVALID_PATH', 'fullwidth slashes');
   await refused(get(GATE, '/Movie1/\uFF12\uFF11\uFF16\uFF10p/segment1.ts', { token }), 400, 'INVALID_PATH', 'fullwidth digits');
+  // A canonical singleton: U+037E GREEK QUESTION MARK is `;` in NFC and NFKC alike.
+  await refused(get(GATE, '/Movie1/..\u037E/Movie2/1080p/segment1.ts', { token }), 400, 'INVALID_PATH', 'a Greek question mark (`;` once normalised)');
   // An accented name, composed or not, is a path like any other: it reaches the origin (404 there).
   for (const name of ['Caf\u00e9', 'Cafe\u0301']) {
     const before = origin.seen.length;
@@ -497,6 +499,32 @@ test('methods other than GET and HEAD: 405; paths with dot or encoded separators
   // is refused (tests/node/workerd.test.mjs sends one over a raw socket).
   await refused(get(GATE, '/Movie1/../Movie2/1080p/segment1.ts', { token }), 403, 'SCOPE_DENIED', 'dot segments resolved to /Movie2');
   await refused(get(GATE, '/Movie1/%2e%2e/Movie2/1080p/segment1.ts', { token }), 403, 'SCOPE_DENIED', 'encoded dots resolved to /Movie2');
+});
+
+test('every code point that Unicode normalisation (NFC) makes into ASCII: a path whose normalised form the gate refuses is refused', async () => {
+  // The code points come from the platform's Unicode data (String.prototype.normalize), not from
+  // a list of ours. Each goes into paths where its ASCII form would be a dot segment, a path
+  // parameter, a separator or an escape; when the gate refuses the normalised path, it must
+  // refuse the path as sent (an origin that normalises would serve the normalised one).
+  const token = mint(null); // uncapped: only the path's checks and the scope stand in the way
+  const toAscii = [];
+  for (let cp = 0x80; cp <= 0x10ffff; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const c = String.fromCodePoint(cp);
+    const nfc = c.normalize('NFC');
+    if (nfc === c.normalize('NFKC') && /[\x00-\x7f]/.test(nfc)) toAscii.push(c);
+  }
+  assert.ok(toAscii.includes('\u037E'), 'U+037E is among them (the scan works)');
+  let checked = 0;
+  for (const c of toAscii) {
+    for (const path of [`/Movie1/..${c}/Movie2/1080p/segment1.ts`, `/Movie1/.${c}/Movie2/1080p/segment1.ts`, `/Movie1/1080p${c}2160p/segment1.ts`, `/Movie1/1080p/segment1.ts${c}x`]) {
+      const composed = await get(GATE, path.normalize('NFC'), { token });
+      if (composed.status !== 400) continue;
+      checked++;
+      await refused(get(GATE, path, { token }), 400, 'INVALID_PATH', `U+${c.codePointAt(0).toString(16).toUpperCase()} in ${path}`);
+    }
+  }
+  assert.ok(checked > 0, 'some normalised path was refused');
 });
 
 test('many rendition names (more than the gate keeps): each is held to its height, on every request', async () => {
@@ -739,6 +767,17 @@ test('a verifier that throws at once, or rejects, or has no usable scope: each r
     const all = [get(gate, '/Movie1/1080p/segment1.ts', { token: 'a.b.c' }), get(gate, '/Movie1/1080p/segment2.ts', { token: 'a.b.c' })];
     for (const res of all) await refused(res, status, code, `${code}, two requests at once`);
     assert.equal(gate.tokensCached, 0, `${code}: nothing remembered`);
+  }
+});
+
+test('a verifier of the caller\'s that hands back a cap that is no quality name (a name every object has, a list, a number): every rendition refused, never uncapped', async () => {
+  const scope = SEED_SCOPE('Movie1');
+  const exp = Math.floor(Date.now() / 1000) + 300;
+  for (const cap of ['toString', 'constructor', '__proto__', 'hasOwnProperty', ['HD'], 2, 'hd']) {
+    const gate = createGate({ verifier: { verifyPlaybackAsync: async () => ({ claims: { exp }, scope, entitlement: { maxQuality: cap } }) }, origin: origin.url });
+    for (const rendition of ['480p', '2160p', '4320p']) {
+      await refused(get(gate, `/Movie1/${rendition}/segment1.ts`, { token: 'a.b.c' }), 403, 'QUALITY_EXCEEDS_ENTITLEMENT', `${JSON.stringify(cap)}: ${rendition}`);
+    }
   }
 });
 
