@@ -803,6 +803,12 @@ export function gateFactory(raw, CacheClient) {
         return refusal(502, 'ORIGIN_UNAVAILABLE', `the origin answered ${response.status}`);
       }
       const { method, isManifestPath, folder, scope, atSeconds, segmentFrom } = st;
+      // A playlist or MPD is capped whole: a part of one (206), or another success with a body,
+      // would reach the viewer as the origin wrote it.
+      if (isManifestPath && method !== 'HEAD' && response.status > 200 && response.status < 300 && response.status !== 204) {
+        response.body?.cancel().catch(() => {});
+        return refusal(502, 'ORIGIN_UNAVAILABLE', `the origin answered ${response.status} for a playlist or MPD: only a whole one (200) can be capped`);
+      }
 
       // A segment token for what comes next: minted for a playlist or MPD, and in cookie mode
       // renewed on a segment once its cookie is half spent. From a playback token only when its
@@ -811,7 +817,7 @@ export function gateFactory(raw, CacheClient) {
         && (grant.until !== undefined || (scope !== null && coversPrefix(scope, 'get', cacheName, folder)));
       if (!isManifestPath || method === 'HEAD' || response.status !== 200) {
         const renew = mints && segments$.via === 'cookie' && !isManifestPath
-          && (segmentFrom !== 'cookie' || grant.exp - atSeconds < segments$.lifetime / 2);
+          && (segmentFrom !== 'cookie' || grant.exp === undefined || grant.exp - atSeconds < segments$.lifetime / 2);
         return renew ? withRenewedCookie(st, grant, response) : response;
       }
       return rewritten(st, grant, response, deadline, mints);
@@ -850,7 +856,8 @@ export function gateFactory(raw, CacheClient) {
         return timedOut();
       }
       const isMpd = /\.mpd$/i.test(key);
-      const isMaster = !isMpd && text.includes('#EXT-X-STREAM-INF');
+      // A master lists variants, or I-frame playlists only.
+      const isMaster = !isMpd && /#EXT-X-(?:I-FRAME-)?STREAM-INF/.test(text);
       if (isMpd || isMaster) {
         try {
           text = filterManifest(text, { maxQuality: grant.cap === 0 ? null : capName }).text;

@@ -18,8 +18,9 @@
 //   folder (`/demo/`): the path is in the tag, not in the token, so a token opens nothing
 //   outside the folder it was minted for.
 // An init segment's token (the URI of a media playlist's EXT-X-MAP) is a file token instead: the
-// same format with exp = until and <path> the file's own (`/demo/480p/init.mp4`, never ending in
-// `/` as a folder does). It opens that one file until the session's end, and is the same text on
+// same format with exp = until, <path> the file's own (`/demo/480p/init.mp4`, never ending in
+// `/`) and the label "playgate-segment-file-v1" in place of "playgate-segment-v1", so that no file
+// token is ever a folder token (an EXT-X-MAP URI of `../` names the folder itself). It opens that one file until the session's end, and is the same text on
 // every reload of the playlist. Why: hls.js keeps a segment's init segment, URL and all, from the
 // playlist that first listed the segment (it matches init segments by URL), so on a live stream a
 // segment loaded later than the folder token's lifetime after it was first listed (a pause, a slow
@@ -35,6 +36,9 @@ const TAG_BYTES = 16; // 128 bits: forging one is 2^128 tries, online, each a re
 const MIN_SECRET_BYTES = 32; // RFC 7518 3.2: an HMAC-SHA256 key of at least 256 bits
 const MAX_PLAYLIST_SECONDS = 86_400; // a VOD playlist's duration counted for its tokens, at most
 const encoder = new TextEncoder();
+// The first line of what a tag signs: a folder token's, a file token's.
+const FOLDER_LABEL = 'playgate-segment-v1';
+const FILE_LABEL = 'playgate-segment-file-v1';
 
 function base64url(bytes) {
   let binary = '';
@@ -78,11 +82,11 @@ export function segmentIssuer(options) {
     return diff === 0;
   }
 
-  async function tag(path, exp, until, cap, country) {
+  async function tag(path, exp, until, cap, country, label = FOLDER_LABEL) {
     if (key === null) {
       key = subtle.importKey('raw', secretBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     }
-    const data = encoder.encode(`playgate-segment-v1\n${path}\n${exp}\n${until}\n${cap}\n${country}`);
+    const data = encoder.encode(`${label}\n${path}\n${exp}\n${until}\n${cap}\n${country}`);
     const mac = new Uint8Array(await subtle.sign('HMAC', await key, data));
     return base64url(mac.subarray(0, TAG_BYTES));
   }
@@ -112,7 +116,8 @@ export function segmentIssuer(options) {
     async mintFile(file, grant, now) {
       const until = grant.until ?? now + sessionSeconds;
       const country = grant.country ?? '-';
-      return `v1.${until}.${until}.${grant.cap}.${country}.${await tag(file, until, until, grant.cap, country)}`;
+      if (file.endsWith('/')) throw fail('INVALID_ARGUMENT', 'mintFile: a folder is no file');
+      return `v1.${until}.${until}.${grant.cap}.${country}.${await tag(file, until, until, grant.cap, country, FILE_LABEL)}`;
     },
 
     /**
@@ -127,7 +132,7 @@ export function segmentIssuer(options) {
       let scope = null;
       if (!sameTag(await tag(path, expText, untilText, capText, country), given)) {
         // A file token has exp = until: only then is the second MAC worth computing.
-        if (file === null || expText !== untilText || !sameTag(await tag(file, expText, untilText, capText, country), given)) {
+        if (file === null || expText !== untilText || !sameTag(await tag(file, expText, untilText, capText, country, FILE_LABEL), given)) {
           return { code: 'SEGMENT_TOKEN_INVALID', reason: `the segment token was not minted for ${path}` };
         }
         scope = file;
@@ -150,19 +155,30 @@ function withParam(uri, name, value, amp) {
   return `${head}${head.includes('?') ? amp : '?'}${name}=${value}${tail}`;
 }
 
+// A URI as every player reads it alike: no whitespace or control characters (the WHATWG parser
+// drops a tab or CR inside a URL where hls.js ends a line at a CR), no `\` (a `/` to WHATWG, not to
+// every reader), no `{` (an EXT-X-DEFINE variable, substituted by the player after this check),
+// no quotes, `<`, `>`, `^`, backquote or `|`.
+const PLAIN_URI = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#[\]]*$/;
+// A scheme: then the URI must spell out the gate's own origin (`https:seg.ts` is relative to
+// WHATWG's parser and to the player page's URL to a browser that is handed it).
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
 /**
  * Whether `uri` (relative to `base`, the playlist's URL as the client asked for it) is one of
  * the gate's own URLs in the title folder `path`: only those carry the token (never a key
- * server's, a CDN's or another title's).
+ * server's, a CDN's or another title's). Anything a player could read otherwise than this check
+ * does is not.
  */
 function ownUri(uri, base, path) {
+  if (!PLAIN_URI.test(uri) || (SCHEME.test(uri) && !uri.startsWith(`${base.origin}/`))) return false;
   let url;
   try {
     url = new URL(uri, base);
   } catch {
     return false;
   }
-  if (url.origin !== base.origin) return false;
+  if (url.origin !== base.origin || url.username !== '' || url.password !== '') return false;
   let decoded;
   try {
     decoded = decodeURIComponent(url.pathname);
@@ -238,7 +254,7 @@ export function initSegments(text, base, path) {
     const uri = /URI="([^"]*)"/.exec(line)?.[1];
     if (uri === undefined || found.has(uri) || !ownUri(uri, base, path)) continue;
     const file = pathOf(uri, base);
-    if (file === null || /\.(m3u8|mpd)$/i.test(file) || segmentFiles.has(file)) continue;
+    if (file === null || file.endsWith('/') || /\.(m3u8|mpd)$/i.test(file) || segmentFiles.has(file)) continue;
     found.set(uri, file);
   }
   return [...found].map(([uri, file]) => ({ uri, file }));
@@ -251,6 +267,8 @@ export function initSegments(text, base, path) {
  * of URI to file token, initSegments') gets its file token instead.
  */
 export function tokenizeHls(text, base, path, token, fileTokens = new Map()) {
+  // Content steering: the player may move these URIs to another host (a pathway clone).
+  if (text.includes('#EXT-X-CONTENT-STEERING')) return text;
   const add = (uri, own = token) => (ownUri(uri, base, path) ? withParam(uri, SEGMENT_PARAM, own, '&') : uri);
   return text.split('\n').map((line) => {
     if (line.startsWith('#EXT-X-MAP:')) return line.replace(/URI="([^"]*)"/g, (_, uri) => `URI="${add(uri, fileTokens.get(uri))}"`);
@@ -258,22 +276,55 @@ export function tokenizeHls(text, base, path, token, fileTokens = new Map()) {
       return line.includes('URI="') ? line.replace(/URI="([^"]*)"/g, (_, uri) => `URI="${add(uri)}"`) : line;
     }
     const uri = line.trim();
-    return uri === '' ? line : line.replace(uri, add(uri));
+    return uri === '' ? line : line.replace(uri, () => add(uri)); // a function: `$&` in a URI stays as written
   }).join('\n');
+}
+
+// A Representation id as `$RepresentationID$` may put it into a URL: a path segment's text.
+const PLAIN_ID = /^[A-Za-z0-9_~=+,-][A-Za-z0-9._~=+,-]*$/;
+// The text of a BaseURL, Location or PatchLocation element, up to its end tag.
+const URL_ELEMENTS = /<((?:[A-Za-z_][\w.-]*:)?(?:BaseURL|Location|PatchLocation))\b[^>]*>([\s\S]*?)<\/\1\s*>/g;
+
+/**
+ * Whether the MPD's segment URLs resolve where this module reads them to: against the MPD's own
+ * URL, below relative BaseURLs of plain text. Not when a BaseURL is absolute, climbs (`..`),
+ * starts at the root or is anything but plain text (CDATA, a comment, a character reference,
+ * `\`: an XML parser and a player read those otherwise than a pattern does); when a Location or
+ * PatchLocation (the MPD's new URL to the player, ISO/IEC 23009-1 5.3.1.2) is not the gate's own
+ * in the folder; with content steering (it moves URLs to other hosts); or when a template puts a
+ * Representation id that is not a plain name into a URL.
+ */
+function mpdUrlsAreOwn(text, base, path) {
+  if (/<(?:[A-Za-z_][\w.-]*:)?ContentSteering\b/.test(text)) return false;
+  const elements = text.match(/<(?:[A-Za-z_][\w.-]*:)?(?:BaseURL|Location|PatchLocation)\b/g)?.length ?? 0;
+  let read = 0;
+  for (const [, name, content] of text.matchAll(URL_ELEMENTS)) {
+    read++;
+    const value = content.trim();
+    if (!PLAIN_URI.test(value) || value.includes('&')) return false;
+    if (/BaseURL$/.test(name)) {
+      if (SCHEME.test(value) || value.startsWith('/') || value.split('/').includes('..')) return false;
+    } else if (!ownUri(value, base, path)) return false;
+  }
+  if (read !== elements) return false; // one that is not written as `<X ...>text</X>`
+  if (/\$RepresentationID/.test(text)) {
+    for (const m of text.matchAll(/<(?:[A-Za-z_][\w.-]*:)?Representation\b[^>]*>/g)) {
+      const id = /\sid\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(m[0]);
+      if (id === null || !PLAIN_ID.test(id[1] ?? id[2])) return false;
+    }
+  }
+  return true;
 }
 
 /**
  * An MPD with `token` in the segment URLs it names (SegmentTemplate `media` and
  * `initialization`, SegmentURL `media`, Initialization and RepresentationIndex `sourceURL`, and
- * a BaseURL that names a file), each in `path`; or the MPD as it is when a BaseURL could take
- * them elsewhere (an absolute one, or one climbing with `..`): a token never leaves for a URL
- * this check cannot see.
+ * a BaseURL that names a file), each in `path`; or the MPD as it is when its URLs could resolve
+ * elsewhere than this module reads them to (mpdUrlsAreOwn): a token never leaves for a URL this
+ * check cannot see.
  */
 export function tokenizeMpd(text, base, path, token) {
-  for (const m of text.matchAll(/<(?:[A-Za-z_][\w.-]*:)?BaseURL\b[^>]*>([^<]*)</g)) {
-    const value = m[1].trim();
-    if (/^[a-z][a-z0-9+.-]*:/i.test(value) || value.startsWith('/') || value.split('/').includes('..')) return text;
-  }
+  if (!mpdUrlsAreOwn(text, base, path)) return text;
   const add = (value) => {
     const uri = value.replace(/&amp;/g, '&');
     if (uri.includes('&') && !value.includes('&amp;')) return null; // not the XML this reads

@@ -91,19 +91,23 @@ const gateOf = (segmentTokens = {}, extra = {}) => createGate({
 });
 const request = (gate, url, headers = {}) => gate.fetch(new Request(new URL(url, 'https://edge.example'), { headers }), {}, {});
 
-/** The documented tag, recomputed with node:crypto. */
-function expectedTag(folder, exp, until, cap, country) {
-  const mac = createHmac('sha256', SECRET).update(`playgate-segment-v1\n${folder}\n${exp}\n${until}\n${cap}\n${country}`).digest();
+/** The documented tag, recomputed with node:crypto (a file token's with its own label). */
+function expectedTag(path, exp, until, cap, country, label = 'playgate-segment-v1') {
+  const mac = createHmac('sha256', SECRET).update(`${label}\n${path}\n${exp}\n${until}\n${cap}\n${country}`).digest();
   return mac.subarray(0, 16).toString('base64url');
 }
 
-/** Reads a segment token and checks its tag against node:crypto's: `{ exp, until, cap, country }`. */
-function readToken(token, folder) {
+/**
+ * Reads a segment token and checks its tag against node:crypto's: `{ exp, until, cap, country }`.
+ * `path`: a folder (ending in `/`), or a file for a file token.
+ */
+function readToken(token, path) {
   const parts = token.split('.');
   assert.equal(parts.length, 6, token);
   const [version, exp, until, cap, country, tag] = parts;
   assert.equal(version, 'v1');
-  assert.equal(tag, expectedTag(folder, exp, until, cap, country), `the tag of ${token} for ${folder}`);
+  const label = path.endsWith('/') ? 'playgate-segment-v1' : 'playgate-segment-file-v1';
+  assert.equal(tag, expectedTag(path, exp, until, cap, country, label), `the tag of ${token} for ${path}`);
   return { exp: Number(exp), until: Number(until), cap: Number(cap), country };
 }
 
@@ -362,6 +366,13 @@ test('via cookie: a path-scoped cookie, renewed on segments once half spent, nev
     clockMs = start;
   }
   await refused(request(gate, '/Movie2/1080p/segment1.ts', withCookie), 403, 'SEGMENT_TOKEN_INVALID', 'the cookie on another title');
+  // A cookie that no longer opens the folder (here: another secret's), with the playback token:
+  // the segment is served on the playback token, and the cookie is replaced by a good one.
+  const stale = await request(gate, `/Movie1/1080p/segment3.ts?token=${playback()}`, { cookie: `playgate_segment=${token.slice(0, -2)}AA` });
+  assert.equal(stale.status, 200);
+  const replaced = /^playgate_segment=([^;]+); Max-Age=(\d+); Path=\/Movie1\//.exec(stale.headers.getSetCookie()[0] ?? '');
+  assert.ok(replaced, 'a cookie that failed is replaced');
+  readToken(replaced[1], '/Movie1/');
   // Over plain http (a loopback demo), SameSite=Lax without Secure: a browser keeps it.
   const local = await gate.fetch(new Request(`http://127.0.0.1/Movie1/playlist.m3u8?token=${playback()}`), {}, {});
   assert.match(local.headers.getSetCookie()[0], /; Path=\/Movie1\/; HttpOnly; SameSite=Lax$/);

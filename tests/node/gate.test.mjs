@@ -527,6 +527,28 @@ test('every code point that Unicode normalisation (NFC) makes into ASCII: a path
   assert.ok(checked > 0, 'some normalised path was refused');
 });
 
+test('a master that lists I-frame playlists only is capped as a master; a playlist answered in part (206, 203) is refused, never passed on uncapped', async () => {
+  // RFC 8216 4.3.4.3: EXT-X-I-FRAME-STREAM-INF is a master playlist tag; RESOLUTION's shorter side
+  // gives the quality (docs/decision-rules.md).
+  const iframes = '#EXTM3U\n#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=100000,RESOLUTION=854x480,URI="480p/iframes.m3u8"\n'
+    + '#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=900000,RESOLUTION=3840x2160,URI="2160p/iframes.m3u8"\n';
+  let status = 200;
+  const gate = gateOf({ fetch: async () => new Response(iframes, { status }) });
+  const token = mint({ maxQuality: 'HD' });
+  const res = await get(gate, '/Movie1/playlist.m3u8', { token });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  assert.match(text, /480p\/iframes\.m3u8/);
+  assert.doesNotMatch(text, /2160p/, 'the UHD1 I-frame playlist is cut under HD');
+  for (status of [203, 206]) {
+    const part = await get(gate, '/Movie1/playlist.m3u8', { token });
+    assert.equal(part.status, 502, `${status}`);
+    assert.equal((await part.json()).code, 'ORIGIN_UNAVAILABLE');
+  }
+  status = 206;
+  assert.equal((await get(gate, '/Movie1/480p/segment1.ts', { token })).status, 206, 'a segment\'s part goes on');
+});
+
 test('many rendition names (more than the gate keeps): each is held to its height, on every request', async () => {
   // The gate remembers a few names' qualities (RenditionQualities); past them it replaces the
   // oldest. 80 names cycled twice, in two orders: each answer is the height rule's (SD below 720
