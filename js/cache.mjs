@@ -551,9 +551,11 @@ export function entitlementStoreClass(Entitlement, { Policy }) {
       this.loadTimeoutMs = wholeNumber(loadTimeoutMs, 'loadTimeoutMs', 1, 10_000);
       if (clock !== undefined && typeof clock !== 'function') throw invalid('clock: expected a function returning epoch ms');
       this.clock = clock ?? Date.now;
-      this._entries = new Map(); // userKey -> { ent (null: missing), expiresAt }; Map order = recency
+      this._entries = new Map(); // userKey -> { ent (null: missing), loadedAt, expiresAt }; Map order = recency
       this._newest = undefined; // the key last in `_entries`
-      this._inflight = new Map(); // userKey -> Promise of an entry (one fetch per key at a time)
+      // userKey -> { promise (of an entry), stale } (one read per key at a time); a read that
+      // invalidate or clear made stale is joined by no later decision and stores nothing.
+      this._inflight = new Map();
       this.stats = { hits: 0, loads: 0, failures: 0 };
     }
 
@@ -596,9 +598,10 @@ export function entitlementStoreClass(Entitlement, { Policy }) {
     }
 
     async _decide(userKey, request) {
-      const now = this._now();
+      let now = this._now();
       let entry = this._entries.get(userKey);
-      if (entry !== undefined && now < entry.expiresAt) {
+      // Held since loadedAt: a clock that went back before it makes the document's age unknown.
+      if (entry !== undefined && now < entry.expiresAt && now >= entry.loadedAt) {
         this.stats.hits++;
         if (userKey !== this._newest) { // most recently used goes last (a player's one user: no move)
           this._entries.delete(userKey);
@@ -607,13 +610,19 @@ export function entitlementStoreClass(Entitlement, { Policy }) {
         }
       } else {
         if (entry !== undefined) this._drop(userKey);
-        let pending = this._inflight.get(userKey);
-        if (pending === undefined) {
-          pending = this._fetchEntry(userKey).finally(() => this._inflight.delete(userKey));
-          this._inflight.set(userKey, pending);
+        let read = this._inflight.get(userKey);
+        if (read === undefined) {
+          const started = { promise: null, stale: false };
+          started.promise = this._fetchEntry(userKey, started).finally(() => {
+            if (this._inflight.get(userKey) === started) this._inflight.delete(userKey);
+          });
+          this._inflight.set(userKey, started);
+          read = started;
         }
-        entry = await pending;
+        entry = await read.promise;
         if (entry.failure) return denial(entry.failure.code, entry.failure.cause);
+        // Decided at the time the document came, not the time it was asked for.
+        now = this._now();
       }
       if (entry.ent === null) return denial('ENTITLEMENT_MISSING', null);
       if (request.now == null) request.now = now; // the store's own copy of the fields
@@ -627,16 +636,27 @@ export function entitlementStoreClass(Entitlement, { Policy }) {
     invalidate(userKey) {
       own(this, stores, 'EntitlementStore');
       this._drop(userKey);
+      this._forgetRead(userKey);
     }
 
     /** Forgets every document. */
     clear() {
       own(this, stores, 'EntitlementStore');
       for (const key of [...this._entries.keys()]) this._drop(key);
+      for (const key of [...this._inflight.keys()]) this._forgetRead(key);
     }
 
-    async _fetchEntry(userKey) {
+    /** A read under way for `userKey`, made stale: a later decision starts its own. */
+    _forgetRead(userKey) {
+      const read = this._inflight.get(userKey);
+      if (read === undefined) return;
+      read.stale = true;
+      this._inflight.delete(userKey);
+    }
+
+    async _fetchEntry(userKey, read) {
       this.stats.loads++;
+      const startedAt = this._now(); // a document is as old as the read that asked for it
       let value;
       // Any loader gets a deadline (a cache client has its own as well) and a signal to stop on.
       const controller = new AbortController();
@@ -669,8 +689,10 @@ export function entitlementStoreClass(Entitlement, { Policy }) {
         }
         ent = null;
       }
-      if (ent === null && this.missTtlMs === 0) return { ent: null, expiresAt: 0 };
-      const entry = { ent, expiresAt: this._now() + (ent === null ? this.missTtlMs : this.maxAgeMs) };
+      if (ent === null && this.missTtlMs === 0) return { ent: null, loadedAt: startedAt, expiresAt: 0 };
+      const entry = { ent, loadedAt: startedAt, expiresAt: startedAt + (ent === null ? this.missTtlMs : this.maxAgeMs) };
+      // The decisions that awaited this read use it; a stale one is not kept for later ones.
+      if (read.stale) return entry;
       this._drop(userKey);
       this._entries.set(userKey, entry);
       this._newest = userKey;

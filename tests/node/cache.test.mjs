@@ -124,6 +124,69 @@ test('a document is read again after maxAgeMs, and no later than a decision\'s v
   assert.deepEqual([after.allowed, after.code], [false, 'ENTITLEMENT_EXPIRED']);
 });
 
+// The README: invalidate() forgets a user's document "e.g. after the auth server wrote a new
+// one"; a decision stops holding once its validUntil passes; maxAgeMs bounds a document's age.
+const OPEN_DOC = JSON.stringify({ max_quality: 'UHD1' });
+const REVOKED_DOC = JSON.stringify({ valid_until: '2000-01-01T00:00:00Z' });
+
+test('a read under way when the document is invalidated is not kept, nor joined by the decisions asked after it', async () => {
+  const [open, revoked] = [OPEN_DOC, REVOKED_DOC];
+  const request = { entityId: 'movie-1' };
+  const now = Date.parse('2026-12-07T12:00:00Z');
+  let doc = open;
+  let reads = 0;
+  let release = null;
+  const store = new EntitlementStore({
+    policy: new Policy(), maxAgeMs: 60_000, clock: () => now,
+    load: async () => {
+      reads++;
+      const snapshot = doc;
+      if (release === null) await new Promise((resolve) => { release = resolve; });
+      return snapshot;
+    },
+  });
+  const before = store.decide('u1', request); // its read sees the open document, and waits
+  await new Promise((resolve) => setImmediate(resolve));
+  doc = revoked;
+  store.invalidate('u1');
+  const after = store.decide('u1', request); // asked after invalidate: a read of its own
+  release();
+  assert.equal((await before).allowed, true, 'asked before invalidate, answered from the read it started');
+  assert.deepEqual([(await after).allowed, (await after).code], [false, 'ENTITLEMENT_EXPIRED'], 'asked after invalidate');
+  assert.equal((await store.decide('u1', request)).allowed, false, 'the stale read was not kept');
+  assert.equal(reads, 2);
+});
+
+test('a decision is made at the time its document came, not the time it was asked for', async () => {
+  const request = { entityId: 'movie-1' };
+  let now = Date.parse('2026-12-07T12:00:00Z');
+  const until = now + 200;
+  let arrive = null;
+  const slow = new EntitlementStore({
+    policy: new Policy(), clock: () => now,
+    load: () => new Promise((resolve) => { arrive = () => resolve(JSON.stringify({ valid_until: new Date(until).toISOString() })); }),
+  });
+  const late = slow.decide('u2', request);
+  await new Promise((resolve) => setImmediate(resolve));
+  now = until + 1_000;
+  arrive();
+  assert.deepEqual([(await late).allowed, (await late).code], [false, 'ENTITLEMENT_EXPIRED']);
+});
+
+test('a clock that goes back makes a held document\'s age unknown: it is read again', async () => {
+  const [open, revoked] = [OPEN_DOC, REVOKED_DOC];
+  const request = { entityId: 'movie-1' };
+  let now = Date.parse('2026-12-07T12:00:00Z');
+  let doc = open;
+  let reads = 0;
+  const backwards = new EntitlementStore({ policy: new Policy(), maxAgeMs: 60_000, clock: () => now, load: async () => { reads++; return doc; } });
+  assert.equal((await backwards.decide('u3', request)).allowed, true);
+  doc = revoked;
+  now -= 3_600_000;
+  assert.equal((await backwards.decide('u3', request)).allowed, false, 'read again after the clock went back');
+  assert.equal(reads, 2);
+});
+
 test('dictionary documents: the Momento SDK\'s own dictionaryFetch responses, records and Maps', async () => {
   const dictCases = VECTORS.cases.filter((c) => c.dictionary !== undefined);
   assert.ok(dictCases.length > 0);
