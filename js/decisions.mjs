@@ -402,34 +402,53 @@ export function install(raw) {
     },
   };
 
+  // A decision writes its request into the I/O area field by field, and the caller's getters
+  // run on the way (an array's elements, a license's dates): one that asked for another
+  // decision would write over the first one's bytes, which would then decide another request.
+  // So a decision asked while one is being made is refused.
+  let deciding = false;
+  const REENTERED = 'a decision was asked while another was being made (from a getter of its request?)';
+
   Object.defineProperties(Policy.prototype, {
     evaluate: {
       value(ent, request) {
+        if (deciding) throw fail('INVALID_REQUEST', REENTERED);
+        deciding = true;
         try {
           checkPolicy(this);
           return evaluate(this, documentFor(ent), request);
         } catch (error) {
           throw coded(error, 'INVALID_REQUEST', 'request');
+        } finally {
+          deciding = false;
         }
       },
     },
     evaluateMany: {
       value(ent, requests) {
+        if (deciding) throw fail('INVALID_REQUEST', REENTERED);
+        deciding = true;
         try {
           checkPolicy(this);
           return evaluateMany(this, documentFor(ent), requests);
         } catch (error) {
           throw coded(error, 'INVALID_REQUEST', 'requests');
+        } finally {
+          deciding = false;
         }
       },
     },
     evaluateCatalog: {
       value(ent, entityIds, context = {}) {
+        if (deciding) throw fail('INVALID_REQUEST', REENTERED);
+        deciding = true;
         try {
           checkPolicy(this);
           return evaluateCatalog(this, documentFor(ent), entityIds, context);
         } catch (error) {
           throw coded(error, 'INVALID_REQUEST', 'entityIds');
+        } finally {
+          deciding = false;
         }
       },
     },

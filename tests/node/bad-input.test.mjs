@@ -147,3 +147,26 @@ test('a failed call does not leave stale request state behind', () => {
   assert.equal(policy.evaluate(ent, { ...base, licenses: [] }).code, 'LICENSE_NOT_FOUND');
   assert.equal(policy.evaluate(ent, base).allowed, true, 'licenses from the last call are cleared');
 });
+
+test('a decision asked from a getter of another decision\'s request is refused; the outer one is never decided on the inner one\'s bytes', () => {
+  // What is checked is what is decided (docs/decision-rules.md): the document allows movie-a on
+  // a pc only, the request asks for movie-b on a tv, and its ancestors' getter asks for movie-a on
+  // a pc meanwhile. Before, the outer call came back allowed.
+  const policy = new Policy();
+  const ent = Entitlement.fromBlob(JSON.stringify({ allowed_content: ['movie-a'], device_restriction: ['pc'] }));
+  const inner = { entityId: 'movie-a', device: 'pc' };
+  assert.equal(policy.evaluate(ent, inner).allowed, true, 'the inner request alone');
+  const plain = { entityId: 'movie-b', device: 'tv', ancestors: ['season-1'] };
+  assert.equal(policy.evaluate(ent, plain).allowed, false, 'the outer request alone');
+  const asking = () => Object.defineProperty([], '0', { enumerable: true, get: () => { policy.evaluate(ent, inner); return 'season-1'; } });
+  const hostile = [
+    ['evaluate, ancestors written as ids', () => policy.evaluate(ent, { ...plain, ancestors: asking() })],
+    ['evaluate, extras written as JSON', () => policy.evaluate(ent, { ...plain, entityType: 'movie', ancestors: asking() })],
+    ['evaluateMany', () => policy.evaluateMany(ent, [{ entityId: 'movie-c', device: 'tv' }, { ...plain, ancestors: asking() }])],
+    ['evaluateCatalog, a context getter', () => policy.evaluateCatalog(ent, ['movie-b'], { get device() { policy.evaluateCatalog(ent, ['movie-a'], { device: 'pc' }); return 'tv'; } })],
+  ];
+  for (const [what, run] of hostile) assert.throws(run, { code: 'INVALID_REQUEST' }, what);
+  // And the next decisions are right again.
+  assert.equal(policy.evaluate(ent, plain).allowed, false);
+  assert.equal(policy.evaluate(ent, inner).allowed, true);
+});
