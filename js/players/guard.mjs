@@ -3,6 +3,9 @@
 // log, the playback token and its refresh before `exp`. Owns the refresh timer.
 
 export const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
+// What a player's part passes to `check` for video of no known quality (null: not video, or
+// nothing to hold it to, such as a master playlist or an audio track).
+export const UNKNOWN_VIDEO = 'unknown video';
 // The request log keeps the latest MAX_LOGGED requests (about 11 hours of 4-second segments),
 // trimmed LOG_TRIM at a time: dropping the oldest one per request would move 10,000 entries on
 // every request (60 us each, measured in bench/players.mjs), a batch moves 10 per request.
@@ -44,15 +47,22 @@ export function guardCore(options, fail) {
   // that answers differently later changes nothing).
   let decision;
   try {
-    decision = Object.freeze({ allowed: given.allowed, code: given.code ?? null, maxQuality: given.maxQuality ?? null });
+    decision = Object.freeze({ allowed: given.allowed, code: given.code ?? null, maxQuality: given.maxQuality, validUntil: given.validUntil });
   } catch (error) {
     throw coded('INVALID_ARGUMENT', `decision: could not be read: ${String(error?.message ?? error)}`);
   }
   if (typeof decision.allowed !== 'boolean') {
     throw coded('INVALID_ARGUMENT', 'decision: expected a playgate decision ({ allowed, code, maxQuality, ... })');
   }
+  // An allowed decision says its cap (null: uncapped) and until when it holds (null: no end):
+  // a field left out is never read as "no cap" or "for ever".
   const cap = decision.allowed ? decision.maxQuality : null;
-  if (cap !== null && RANKS[cap] === undefined) throw coded('INVALID_ARGUMENT', `decision.maxQuality: ${String(cap)} is not a quality`);
+  const validUntil = decision.allowed ? decision.validUntil : null;
+  if (cap === undefined) throw coded('INVALID_ARGUMENT', 'decision.maxQuality: expected a quality, or null for uncapped');
+  if (cap !== null && !(typeof cap === 'string' && Object.hasOwn(RANKS, cap))) throw coded('INVALID_ARGUMENT', `decision.maxQuality: ${String(cap)} is not a quality`);
+  if (validUntil !== null && !(typeof validUntil === 'number' && Number.isFinite(validUntil))) {
+    throw coded('INVALID_ARGUMENT', 'decision.validUntil: expected epoch milliseconds, or null when the decision has no end');
+  }
   if (firstToken !== null && typeof firstToken !== 'string') throw coded('INVALID_ARGUMENT', 'token: expected a string');
   if (scope !== null && (typeof scope !== 'object' || typeof scope.allows !== 'function')) throw coded('INVALID_ARGUMENT', 'scope: expected a PermissionScope');
   if (refresh !== null && typeof refresh !== 'function') throw coded('INVALID_ARGUMENT', 'refresh: expected an async function returning the new token');
@@ -64,11 +74,19 @@ export function guardCore(options, fail) {
   let timer = null;
   let stopped = false;
 
-  /** Whether `url` (a rendition of `quality`, or null when unknown) may be requested: `{ allowed, reason }`. */
+  /**
+   * Whether `url` may be requested: `{ allowed, reason }`. `quality`: the rendition's, or
+   * UNKNOWN_VIDEO, or null for what is not video (playlists, audio, subtitles).
+   */
   function check(url, quality) {
     if (!decision.allowed) return { allowed: false, reason: decision.code ?? 'DENIED' };
+    // The decision holds until its validUntil (docs/decision-rules.md): then a new one is needed.
+    if (validUntil !== null && clock() >= validUntil) return { allowed: false, reason: 'ENTITLEMENT_EXPIRED' };
     if (stopped && refresh !== null && token === null) return { allowed: false, reason: 'TOKEN_EXPIRED' };
     if (cap !== null && quality !== null && RANKS[quality] > RANKS[cap]) return { allowed: false, reason: 'QUALITY_EXCEEDS_ENTITLEMENT' };
+    // Video whose quality the player does not know (a media playlist loaded without its master,
+    // a stream without a height): under a cap it is not allowed, as filterManifest refuses it.
+    if (cap !== null && quality === UNKNOWN_VIDEO) return { allowed: false, reason: 'RENDITION_UNKNOWN' };
     if (scope !== null) {
       let key;
       try {
@@ -99,9 +117,18 @@ export function guardCore(options, fail) {
     const attempt = async () => {
       timer = null;
       if (stopped) return;
+      let deadline = null;
       try {
-        const next = await refresh();
+        // An attempt ends at exp at the latest: a refresh that never answers is a failure there.
+        const next = await Promise.race([
+          Promise.resolve().then(refresh),
+          new Promise((_, reject) => {
+            deadline = setTimeout(() => reject(coded('TOKEN_REFRESH_FAILED', 'refresh: no answer before the token expired')), Math.max(0, exp * 1000 - clock()));
+          }),
+        ]);
         if (typeof next !== 'string' || next === '') throw coded('TOKEN_REFRESH_FAILED', 'refresh: returned no token');
+        const nextExp = tokenExpiry(next);
+        if (nextExp !== null && nextExp * 1000 <= clock()) throw coded('TOKEN_REFRESH_FAILED', 'refresh: returned a token that has expired');
         if (stopped) return;
         token = next;
         schedule();
@@ -115,6 +142,8 @@ export function guardCore(options, fail) {
         }
         timer = setTimeout(attempt, delay);
         delay = Math.min(delay * 2, 30_000);
+      } finally {
+        if (deadline !== null) clearTimeout(deadline);
       }
     };
     timer = setTimeout(attempt, Math.max(0, due));

@@ -23,7 +23,7 @@ export interface PlayerGuardOptions {
 export interface GuardedRequest {
   url: string;
   allowed: boolean;
-  /** Why it was refused (SCOPE_DENIED, QUALITY_EXCEEDS_ENTITLEMENT, the decision's code, TOKEN_EXPIRED), or null. */
+  /** Why it was refused (SCOPE_DENIED, QUALITY_EXCEEDS_ENTITLEMENT, RENDITION_UNKNOWN, ENTITLEMENT_EXPIRED, the decision's code, TOKEN_EXPIRED), or null. */
   reason: string | null;
   /** The answer's HTTP status once it came (0: none came: a network failure, a timeout, an abort); null while none came, or when refused. */
   status: number | null;

@@ -12,7 +12,7 @@
 // before it is sent; level removal races hls.js's own start and never removes the last level.
 
 import { filterManifest, qualityForSize } from 'playgate';
-import { coded, guardCore } from './guard.mjs';
+import { UNKNOWN_VIDEO, coded, guardCore } from './guard.mjs';
 
 export { tokenExpiry } from './guard.mjs';
 
@@ -41,11 +41,19 @@ export function guardHls(hls, options) {
   };
   const core = guardCore(options, fail);
 
-  /** The quality of what a loader context asks for: its level's size, when hls.js knows it. */
+  /**
+   * The quality of what a loader context asks for: its level's size, when hls.js knows it;
+   * UNKNOWN_VIDEO for a level (its playlist, its segments) of no known size that may be video
+   * (no CODECS, as a media playlist loaded without its master, or a video codec); null for the
+   * rest (the master, audio and subtitle tracks, an audio-only level).
+   */
   function qualityOf(context) {
-    const index = context.frag ? context.frag.level : context.type === 'level' ? context.level : null;
+    const main = context.frag ? context.frag.type === 'main' : context.type === 'level';
+    if (!main) return null;
+    const index = context.frag ? context.frag.level : context.level;
     const level = typeof index === 'number' ? hls.levels?.[index] : undefined;
-    return level && level.height > 0 ? qualityForSize(level.width || 0, level.height) : null;
+    if (level && level.height > 0) return qualityForSize(level.width || 0, level.height);
+    return level?.audioCodec && !level.videoCodec ? null : UNKNOWN_VIDEO;
   }
 
   class GuardedLoader extends Base {

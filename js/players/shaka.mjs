@@ -8,7 +8,7 @@
 // Owns its two filters; the request check, log and token refresh are guard.mjs's.
 
 import { filterManifest } from 'playgate';
-import { RANKS, coded, guardCore } from './guard.mjs';
+import { RANKS, UNKNOWN_VIDEO, coded, guardCore } from './guard.mjs';
 
 export { tokenExpiry } from './guard.mjs';
 
@@ -21,10 +21,14 @@ const QUALITY_BY_RANK = Object.keys(RANKS);
 // Requests awaiting their answer's status at most (a stalled request is dropped from this map only).
 const MAX_PENDING = 256;
 
-/** The quality of a video stream from its height, as filterManifest reads a rendition's. */
+/**
+ * The quality of a video stream from its height, as filterManifest reads a rendition's;
+ * UNKNOWN_VIDEO for a video stream without one; null for what is not video.
+ */
 function qualityOfStream(stream) {
-  const height = stream?.height;
-  if (typeof height !== 'number' || !(height > 0)) return null;
+  if (stream?.type !== 'video') return null;
+  const height = stream.height;
+  if (typeof height !== 'number' || !(height > 0)) return UNKNOWN_VIDEO;
   return QUALITY_BY_RANK.find((q) => height <= MAX_HEIGHT[q]) ?? 'UHD2';
 }
 
@@ -56,8 +60,14 @@ export function guardShaka(player, options) {
     pending.delete(uri);
   };
   const requestFilter = (type, request, context) => {
-    const url = request.uris[0];
-    const verdict = failure !== null ? { allowed: false, reason: failure.code } : core.check(url, qualityOfStream(context?.stream));
+    // Every URI: Shaka sends the next one on a retry (a BaseURL's fallbacks), each with the token.
+    const quality = qualityOfStream(context?.stream);
+    let url = request.uris[0];
+    let verdict = failure !== null ? { allowed: false, reason: failure.code } : { allowed: true, reason: null };
+    for (let i = 0; i < request.uris.length && verdict.allowed; i++) {
+      url = request.uris[i];
+      verdict = core.check(url, quality);
+    }
     const entry = core.log(url, verdict);
     if (!verdict.allowed) throw coded(verdict.reason, `playgate refused ${url}: ${verdict.reason}`);
     if (core.token !== null) {
@@ -76,9 +86,21 @@ export function guardShaka(player, options) {
   const responseFilter = (type, response) => {
     answered(response.originalUri ?? response.uri, response.status ?? 200);
     if (type !== MANIFEST || core.cap === null) return;
-    const text = new TextDecoder().decode(response.data);
-    if (!text.includes('<MPD') && !text.includes('#EXT-X-STREAM-INF')) return;
-    response.data = new TextEncoder().encode(filterManifest(text, { maxQuality: core.cap }).text).buffer;
+    // Under a cap a manifest is read as UTF-8 or refused: Shaka itself reads UTF-16 too (by its
+    // byte order mark), which this filter would pass uncapped.
+    let text;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(response.data);
+    } catch {
+      throw coded('INVALID_MANIFEST', `playgate refused the manifest ${response.uri}: not UTF-8`);
+    }
+    if (text.includes('<MPD') || text.includes('#EXT-X-STREAM-INF') || text.includes('#EXT-X-I-FRAME-STREAM-INF')) {
+      response.data = new TextEncoder().encode(filterManifest(text, { maxQuality: core.cap }).text).buffer;
+      return;
+    }
+    // A media playlist passes; any other XML (an MPD patch, a remote Period) lists
+    // representations this filter cannot cap.
+    if (!text.trimStart().startsWith('#EXTM3U')) throw coded('INVALID_MANIFEST', `playgate refused ${response.uri}: a manifest it cannot cap`);
   };
   engine.registerRequestFilter(requestFilter);
   engine.registerResponseFilter(responseFilter);

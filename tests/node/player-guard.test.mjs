@@ -10,10 +10,10 @@ import * as jose from 'jose';
 import { PKG } from './helpers.mjs';
 import { guardCore, tokenExpiry } from '../../js/players/guard.mjs';
 
-const { PermissionScope } = await import(path.join(PKG, 'node/index.mjs'));
+const { PermissionScope, Policy, Entitlement } = await import(path.join(PKG, 'node/index.mjs'));
 const secret = new Uint8Array(32).fill(7);
 const token = (seconds) => new jose.SignJWT({ scope: {} }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) + seconds).sign(secret);
-const HD = { allowed: true, code: null, maxQuality: 'HD' };
+const HD = { allowed: true, code: null, maxQuality: 'HD', validUntil: null };
 
 test('tokenExpiry reads exp as jose does; anything else is null', async () => {
   const t = await token(60);
@@ -92,4 +92,53 @@ test('the request log keeps the latest 10,000 requests, and never more than 11,0
     assert.equal(core.requests[0].url, `https://edge.example/demo/1080p/seg-${n - core.requests.length + 1}.m4s`);
   }
   assert.ok(longest <= 11_000, `the log held ${longest}`);
+});
+
+test('an allowed decision must say its cap and its end: none is read as uncapped or for ever', () => {
+  for (const decision of [{ allowed: true, code: null }, { allowed: true, code: null, maxQuality: 'HD' }, { allowed: true, maxQuality: undefined, validUntil: null },
+    { allowed: true, maxQuality: 'toString', validUntil: null }, { allowed: true, maxQuality: 'HD', validUntil: '2030-01-01' }]) {
+    assert.throws(() => guardCore({ decision }, () => {}), { code: 'INVALID_ARGUMENT' }, JSON.stringify(decision));
+  }
+  // A denial needs neither (it allows nothing).
+  assert.equal(guardCore({ decision: { allowed: false, code: 'COUNTRY_NOT_ALLOWED' } }, () => {}).check('https://edge.example/demo/a.ts', 'SD').allowed, false);
+});
+
+test('the guard holds a decision until its validUntil, as evaluate does (docs/decision-rules.md)', () => {
+  const policy = new Policy();
+  const until = Date.parse('2026-12-07T13:00:00Z');
+  const ent = Entitlement.fromBlob(JSON.stringify({ valid_until: new Date(until).toISOString(), max_quality: 'HD' }));
+  const decision = policy.evaluate(ent, { entityId: 'demo', now: until - 60_000 });
+  assert.equal(decision.validUntil, until);
+  let now = until - 1;
+  const core = guardCore({ decision, clock: () => now }, () => {});
+  assert.equal(core.check('https://edge.example/demo/480p/seg-1.m4s', 'SD').allowed, true);
+  now = until;
+  const later = policy.evaluate(ent, { entityId: 'demo', now });
+  assert.deepEqual([later.allowed, later.code], [false, 'ENTITLEMENT_EXPIRED'], 'evaluate at that instant');
+  assert.deepEqual(core.check('https://edge.example/demo/480p/seg-1.m4s', 'SD'), { allowed: false, reason: 'ENTITLEMENT_EXPIRED' });
+});
+
+test('video of no known quality is refused under a cap (as filterManifest refuses it), allowed without one', async () => {
+  const { UNKNOWN_VIDEO } = await import('../../js/players/guard.mjs');
+  const capped = guardCore({ decision: HD }, () => {});
+  assert.deepEqual(capped.check('https://edge.example/demo/video/seg-1.m4s', UNKNOWN_VIDEO), { allowed: false, reason: 'RENDITION_UNKNOWN' });
+  assert.equal(capped.check('https://edge.example/demo/audio/seg-1.m4s', null).allowed, true, 'not video: audio, a playlist');
+  const uncapped = guardCore({ decision: { allowed: true, code: null, maxQuality: null, validUntil: null } }, () => {});
+  assert.equal(uncapped.check('https://edge.example/demo/video/seg-1.m4s', UNKNOWN_VIDEO).allowed, true);
+});
+
+test('a refresh that never answers, or answers with an expired token, is a failure: TOKEN_REFRESH_FAILED at exp, not a loop', async () => {
+  const stale = await new jose.SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) - 10).sign(secret);
+  assert.ok(jose.decodeJwt(stale).exp * 1000 < Date.now(), 'jose reads it as expired');
+  for (const [what, refresh] of [['never answers', () => new Promise(() => {})], ['an expired token', async () => stale]]) {
+    let failure = null;
+    let calls = 0;
+    const core = guardCore({ decision: HD, token: await token(2), refreshBeforeSeconds: 1, refresh: () => { calls++; return refresh(); } }, (error) => { failure = error; });
+    core.start();
+    await new Promise((r) => setTimeout(r, 3500));
+    core.stop();
+    assert.equal(failure?.code, 'TOKEN_REFRESH_FAILED', what);
+    assert.ok(calls <= 3, `${what}: ${calls} calls (retried with back-off)`);
+    assert.deepEqual(core.check('https://edge.example/demo/480p/seg-1.m4s', 'SD'), { allowed: false, reason: 'TOKEN_EXPIRED' }, what);
+  }
 });

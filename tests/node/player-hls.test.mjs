@@ -84,6 +84,17 @@ test('a denied viewer makes no media request and the player error carries the de
   assert.deepEqual(gateRequests(requests), [], 'no request reached the gate');
 });
 
+test('a media playlist loaded without its master under a cap: its segments are of no known quality, refused before they leave the page', { timeout: 60_000 }, async (t) => {
+  // hls.js makes a level of no size from a media playlist; the cap cannot be held to it, so no
+  // segment goes (filterManifest and the gate refuse unsized video alike).
+  const token = await playbackToken({ maxQuality: 'UHD1' });
+  const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${gate.base}/demo/2160p/index.m3u8`, token });
+  await page.waitForFunction(() => window.playgateTest?.errors.some((e) => e.fatal), null, { timeout: 30_000 });
+  const s = await state();
+  assert.ok(s.errors.some((e) => e.fatal && e.code === 'RENDITION_UNKNOWN'), JSON.stringify(s.errors));
+  assert.deepEqual(gateRequests(requests).filter((u) => !u.includes('.m3u8')), [], 'no segment left the page');
+});
+
 test('a key outside the scope is refused before the request leaves the page', { timeout: 60_000 }, async (t) => {
   const token = await playbackToken({ maxQuality: 'HD' });
   const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${gate.base}/other/playlist.m3u8`, token, scope: SCOPE });

@@ -1,0 +1,91 @@
+// playgate/shaka's filters inside Shaka Player's own NetworkingEngine (shaka-player from the test
+// dependencies, its compiled build, in Node with a stub window): what Shaka sends is what its
+// engine does, not what this test supposes. A scheme plugin stands in for the network and
+// records every request the engine sends. The browser tests (player-shaka.test.mjs) play whole
+// streams; these cover what a stream there does not reach: a request whose first URI fails,
+// where the engine sends the next URI on its retry (a DASH BaseURL's fallbacks), and a
+// manifest in UTF-16, which Shaka reads by its byte order mark.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { PKG } from './helpers.mjs';
+
+globalThis.window ??= globalThis;
+globalThis.self ??= globalThis;
+globalThis.navigator ??= { userAgent: 'node', onLine: true };
+globalThis.document ??= { createElement: () => ({ canPlayType: () => '' }), addEventListener() {}, readyState: 'complete', querySelectorAll: () => [], head: {} };
+globalThis.location ??= { protocol: 'https:', href: 'https://player.example/' };
+Map.prototype.getOrInsertComputed ??= function getOrInsertComputed(key, make) { // eslint-disable-line no-extend-native
+  if (!this.has(key)) this.set(key, make(key));
+  return this.get(key);
+};
+const shaka = createRequire(import.meta.url)('shaka-player/dist/shaka-player.compiled.debug.js');
+const { PermissionScope } = await import(path.join(PKG, 'node/index.mjs'));
+const { guardShaka } = await import(path.join(PKG, 'players/shaka.js'));
+const { NetworkingEngine } = shaka.net;
+
+const scope = PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] });
+const HD = { allowed: true, code: null, maxQuality: 'HD', validUntil: null };
+
+/** An engine whose `https` answers come from `answer(uri, n)` ({ status, data }), every request recorded. */
+function engineAnswering(answer) {
+  const sent = [];
+  NetworkingEngine.registerScheme('https', (uri, request) => {
+    sent.push({ uri, authorization: request.headers.Authorization ?? null });
+    const { status, data } = answer(uri, sent.length);
+    return shaka.util.AbortableOperation.completed({ uri, originalUri: uri, data, status, headers: {} }).chain((response) => {
+      if (status !== 200) throw new shaka.util.Error(1, 1, 1001, uri, status, '', {}, 1); // RECOVERABLE: Shaka retries
+      return response;
+    });
+  }, NetworkingEngine.PluginPriority.APPLICATION);
+  const engine = new NetworkingEngine();
+  engine.configure({ forceHTTP: false, forceHTTPS: false, minBytesForProgressEvents: 16e3 });
+  const player = { getNetworkingEngine: () => engine, configure() {}, addEventListener() {} };
+  return { engine, player, sent };
+}
+const RETRY = { maxAttempts: 3, baseDelay: 1, backoffFactor: 1, fuzzFactor: 0, timeout: 0, stallTimeout: 0, connectionTimeout: 0 };
+
+test('Shaka\'s retry sends the next URI: every URI of a request is checked, and none outside the scope gets the token', async () => {
+  const { engine, player, sent } = engineAnswering((uri, n) => ({ status: n === 1 ? 503 : 200, data: new ArrayBuffer(4) }));
+  const guard = guardShaka(player, { decision: HD, token: 'TOKEN', scope });
+  const request = NetworkingEngine.makeRequest(['https://edge.example/Movie1/1080p/seg-1.m4s', 'https://cdn2.example/Movie2/1080p/seg-1.m4s'], RETRY);
+  await assert.rejects(engine.request(NetworkingEngine.RequestType.SEGMENT, request, { stream: { type: 'video', height: 1080 } }).promise);
+  assert.deepEqual(sent.filter((s) => !s.uri.includes('/Movie1/')), [], `sent: ${JSON.stringify(sent)}`);
+  assert.equal(guard.requests.at(-1).reason, 'SCOPE_DENIED');
+  guard.detach();
+  // Both URIs in the scope: the retry goes out, with the token.
+  const ok = engineAnswering((uri, n) => ({ status: n === 1 ? 503 : 200, data: new ArrayBuffer(4) }));
+  const guarded = guardShaka(ok.player, { decision: HD, token: 'TOKEN', scope });
+  const both = NetworkingEngine.makeRequest(['https://edge.example/Movie1/1080p/seg-1.m4s', 'https://cdn2.example/Movie1/1080p/seg-1.m4s'], RETRY);
+  await ok.engine.request(NetworkingEngine.RequestType.SEGMENT, both, { stream: { type: 'video', height: 1080 } }).promise;
+  assert.deepEqual(ok.sent.map((s) => [s.uri, s.authorization]), [
+    ['https://edge.example/Movie1/1080p/seg-1.m4s', 'Bearer TOKEN'], ['https://cdn2.example/Movie1/1080p/seg-1.m4s', 'Bearer TOKEN']]);
+  guarded.detach();
+});
+
+test('under a cap a manifest Shaka would read as UTF-16 is refused (INVALID_MANIFEST), not passed uncapped; a video stream of no height is refused', async () => {
+  const mpd = '<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT6S" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011"><Period><AdaptationSet mimeType="video/mp4">'
+    + '<Representation id="480p" bandwidth="1" width="854" height="480"><BaseURL>480p.mp4</BaseURL></Representation>'
+    + '<Representation id="2160p" bandwidth="2" width="3840" height="2160"><BaseURL>2160p.mp4</BaseURL></Representation></AdaptationSet></Period></MPD>';
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(mpd, 'utf16le')]);
+  // Shaka's own reader takes these bytes for the MPD (so a filter that passed them would pass 2160p).
+  assert.equal(shaka.util.StringUtils.fromBytesAutoDetect(utf16), mpd);
+  const { engine, player } = engineAnswering(() => ({ status: 200, data: utf16.buffer.slice(utf16.byteOffset, utf16.byteOffset + utf16.length) }));
+  const guard = guardShaka(player, { decision: HD, token: 'TOKEN', scope });
+  const request = NetworkingEngine.makeRequest(['https://edge.example/Movie1/manifest.mpd'], RETRY);
+  await assert.rejects(engine.request(NetworkingEngine.RequestType.MANIFEST, request).promise,
+    (error) => error.code === shaka.util.Error.Code.RESPONSE_FILTER_ERROR && error.data[0]?.code === 'INVALID_MANIFEST');
+  // The same MPD in UTF-8 comes back capped.
+  const plain = engineAnswering(() => ({ status: 200, data: new TextEncoder().encode(mpd).buffer }));
+  const capped = guardShaka(plain.player, { decision: HD, token: 'TOKEN', scope });
+  const response = await plain.engine.request(NetworkingEngine.RequestType.MANIFEST, NetworkingEngine.makeRequest(['https://edge.example/Movie1/manifest.mpd'], RETRY)).promise;
+  const text = new TextDecoder().decode(response.data);
+  assert.match(text, /id="480p"/);
+  assert.doesNotMatch(text, /2160p/);
+  // A video stream Shaka knows no height of, under the cap.
+  await assert.rejects(plain.engine.request(NetworkingEngine.RequestType.SEGMENT, NetworkingEngine.makeRequest(['https://edge.example/Movie1/v/seg-1.m4s'], RETRY), { stream: { type: 'video' } }).promise,
+    (error) => error.code === shaka.util.Error.Code.REQUEST_FILTER_ERROR && error.data[0]?.code === 'RENDITION_UNKNOWN');
+  guard.detach();
+  capped.detach();
+});
