@@ -71,10 +71,16 @@ function base64Url(bytes) {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_');
 }
 
+/** Whether `text` has a lone surrogate, which UTF-8 carries as U+FFFD: another key's bytes. */
+function hasLoneSurrogate(text) {
+  return typeof text.isWellFormed === 'function' ? !text.isWellFormed() : /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+}
+
 /** The query parameter for a key: `key=` when it is URL-safe text, `key_base64=` otherwise. */
 function keyParam(key, encoder) {
   if (typeof key === 'string') {
     if (key.length === 0) throw invalid('key: expected a non-empty string or Uint8Array');
+    if (hasLoneSurrogate(key)) throw invalid('key: text that is not well-formed (a lone surrogate) would be read as another key');
     if (URL_SAFE_KEY.test(key)) return `key=${encodeURIComponent(key)}`;
     return `key_base64=${encodeURIComponent(base64Url(encoder.encode(key)))}`;
   }
@@ -575,6 +581,7 @@ export function entitlementStoreClass(Entitlement, { Policy }) {
       try {
         own(this, stores, 'EntitlementStore');
         if (typeof userKey !== 'string' || userKey.length === 0) throw invalid('userKey: expected a non-empty string');
+        if (hasLoneSurrogate(userKey)) throw invalid('userKey: text that is not well-formed (a lone surrogate) would be read as another user\'s');
         if (request === null || typeof request !== 'object') throw invalid('request: expected an object');
         // Read once: the same fields are decided as were read (a getter is asked once).
         const { entityId, entityType, ancestors, country, device, now, allowPersistence, licenses } = request;

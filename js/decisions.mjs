@@ -60,6 +60,19 @@ const installed = new WeakMap();
 // A UTF-16 code unit of a surrogate pair standing alone: text no UTF-8 can carry.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/**
+ * Throws INVALID_REQUEST for text with a lone surrogate: UTF-8 would carry it as U+FFFD, so an
+ * id would be decided as another (an id of the document's with U+FFFD in its place).
+ */
+function notLoneSurrogates(text) {
+  if (!isWellFormed(text)) throw fail('INVALID_REQUEST', 'request: text that is not well-formed (a lone surrogate): UTF-8 cannot carry it');
+}
+
+/** String.prototype.isWellFormed where the platform has it (ES2024). */
+function isWellFormed(text) {
+  return typeof text.isWellFormed === 'function' ? text.isWellFormed() : !LONE_SURROGATE.test(text);
+}
+
 // What only fromBlob and fromDictionary pass to the Entitlement constructor.
 const MAKE = Symbol('playgate.makeEntitlement');
 
@@ -118,6 +131,13 @@ export function install(raw) {
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c > 0x7f) {
+        if (!isWellFormed(text)) {
+          // The bytes before this one are written: what the buffer said it held is gone.
+          buffer.id = undefined;
+          buffer.device = undefined;
+          buffer.page = null;
+          notLoneSurrogates(text);
+        }
         view = ioView(at + 3 * n); // UTF-16 -> UTF-8 is at most 3 bytes per code unit
         return encoder.encodeInto(text, view.subarray(at)).written;
       }
@@ -129,8 +149,9 @@ export function install(raw) {
   /** The country as two UTF-16 code units in one number; 0 = none. Throws for a bad shape. */
   function countryCode(country) {
     if (country === null) return 0;
-    if (country.length !== 2) raw._checkCountry(country); // throws the coded error
-    return (country.charCodeAt(0) << 16) | country.charCodeAt(1);
+    const code = country.length === 2 ? (country.charCodeAt(0) << 16) | country.charCodeAt(1) : 0;
+    if (code === 0) raw._checkCountry(country); // throws the coded error (`\0\0` is no country either)
+    return code;
   }
 
   /** The document behind `ent` (a live Entitlement of this module), or a coded error. */
@@ -326,6 +347,7 @@ export function install(raw) {
     const text = ids.join('\0');
     let view = ioView(IDS_AT + text.length);
     let { read, written } = encoder.encodeInto(text, view.subarray(IDS_AT));
+    if (written !== read) notLoneSurrogates(text); // not ASCII
     if (read < text.length) {
       view = ioView(IDS_AT + 3 * text.length);
       ({ written } = encoder.encodeInto(text, view.subarray(IDS_AT)));
@@ -366,7 +388,12 @@ export function install(raw) {
     if (typeof when !== 'number' || !Number.isFinite(when) || (allowPersistence != null && typeof allowPersistence !== 'boolean')) return null;
     buffer.id = undefined;
     buffer.page = null;
-    const written = writeJoined(ids);
+    let written;
+    try {
+      written = writeJoined(ids);
+    } catch {
+      return null; // one by one: the exact requests[i] error
+    }
     ioView(IDS_AT + written + 8 + 12 * n);
     const offset = catalogOn(policy, doc, written, n, deviceLen, code, when, allowPersistence === true, true, true);
     if (offset === FAILED) {
@@ -575,6 +602,9 @@ function entitlementClass(raw) {
             }
           } else if (typeof blob !== 'string' && !(blob instanceof Uint8Array)) {
             throw fail('INVALID_ENTITLEMENT', 'blob: expected JSON text, a Uint8Array or an ArrayBuffer');
+          } else if (typeof blob === 'string' && !isWellFormed(blob)) {
+            // UTF-8 would carry it as U+FFFD: the document would hold ids it was not given.
+            throw fail('INVALID_ENTITLEMENT', 'blob: text that is not well-formed (a lone surrogate)');
           }
           // Over the limit before anything is written (UTF-16 units never outnumber UTF-8 bytes).
           overLimit(source.length, maxBytes);

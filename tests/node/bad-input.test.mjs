@@ -170,3 +170,25 @@ test('a decision asked from a getter of another decision\'s request is refused; 
   assert.equal(policy.evaluate(ent, plain).allowed, false);
   assert.equal(policy.evaluate(ent, inner).allowed, true);
 });
+
+test('text with a lone surrogate is refused, never decided as the U+FFFD UTF-8 would make of it; two NULs are no country', () => {
+  // TextEncoder (UTF-8) writes a lone surrogate as U+FFFD: an id with one is the bytes of an id
+  // with U+FFFD in its place, which the document may hold.
+  const encode = (text) => [...new TextEncoder().encode(text)];
+  assert.deepEqual(encode('x\ud800'), encode('x\ufffd'));
+  const policy = new Policy();
+  const ent = Entitlement.fromBlob(JSON.stringify({ allowed_content: ['x\ufffd'] }));
+  assert.equal(policy.evaluate(ent, { entityId: 'x\ufffd' }).allowed, true, 'the id the document holds');
+  const lone = ['x\ud800', 'x\udc00', '\udbffx'];
+  for (const id of lone) {
+    assert.throws(() => policy.evaluate(ent, { entityId: id }), { code: 'INVALID_REQUEST' }, JSON.stringify(id));
+    assert.throws(() => policy.evaluate(ent, { entityId: 'm', device: id }), { code: 'INVALID_REQUEST' }, `device ${JSON.stringify(id)}`);
+    assert.throws(() => policy.evaluate(ent, { entityId: 'm', ancestors: [id] }), { code: 'INVALID_REQUEST' }, `ancestor ${JSON.stringify(id)}`);
+    assert.throws(() => policy.evaluateMany(ent, [{ entityId: 'a' }, { entityId: id }]), { code: 'INVALID_REQUEST' }, `evaluateMany ${JSON.stringify(id)}`);
+    assert.throws(() => policy.evaluateCatalog(ent, ['a', id]), { code: 'INVALID_REQUEST' }, `evaluateCatalog ${JSON.stringify(id)}`);
+    assert.throws(() => Entitlement.fromBlob(JSON.stringify({ allowed_content: [id] })), { code: 'INVALID_ENTITLEMENT' }, `a document ${JSON.stringify(id)}`);
+  }
+  // A pair is well-formed: decided as itself.
+  assert.equal(policy.evaluate(Entitlement.fromBlob(JSON.stringify({ allowed_content: ['x\ud83c\udfac'] })), { entityId: 'x\ud83c\udfac' }).allowed, true);
+  assert.throws(() => policy.evaluate(ent, { entityId: 'm', country: '\0\0' }), { code: 'INVALID_REQUEST' });
+});

@@ -269,6 +269,13 @@ test('bad arguments are coded errors before any request', async () => {
   const store = new EntitlementStore({ cache, cacheName: 'entitlements', policy: new Policy() });
   await assert.rejects(store.decide('', request), { code: 'INVALID_REQUEST' });
   await assert.rejects(store.decide('u', null), { code: 'INVALID_REQUEST' });
+  // A key with a lone surrogate: UTF-8 (TextEncoder) carries it as U+FFFD, the bytes of another
+  // user's key, so it is refused before any request.
+  assert.deepEqual(new TextEncoder().encode('victim\ud800'), new TextEncoder().encode('victim\ufffd'));
+  for (const key of ['victim\ud800', 'victim\udfff', '\udbffx']) {
+    await assert.rejects(cache.get('entitlements', key), { code: 'INVALID_REQUEST' }, JSON.stringify(key));
+    await assert.rejects(store.decide(key, request), { code: 'INVALID_REQUEST' }, JSON.stringify(key));
+  }
   assert.equal(emu.requests.length, before, 'no request was sent');
   // The default base URL comes from the token's endpoint, as Momento's SDK derives it.
   assert.equal(new CacheClient({ token }).baseUrl, 'https://api.cache.127.0.0.1');
