@@ -418,7 +418,8 @@ export function cacheClientClass(decodeMomentoToken) {
               throw new CacheError('NETWORK_ERROR', `${method} ${cacheName}: the body broke off: ${error?.message ?? error}`, { cause: error, status, attempts: attempt });
             }
           }
-          if (status === 204 || (status === 200 && method !== 'GET')) {
+          // A write's success; a GET answered 204 is no item and no miss: UNEXPECTED_RESPONSE below.
+          if ((status === 204 || status === 200) && method !== 'GET') {
             await response.body?.cancel().catch(() => {});
             return null;
           }

@@ -457,6 +457,16 @@ test('bodies that are not UTF-8, not JSON, or JSON but not a document are ENTITL
   await noUnhandled();
 });
 
+test('a GET answered 204 (no item, no miss: the cache API answers 200 or 404) is UNEXPECTED_RESPONSE, never a miss', async () => {
+  const key = fresh('no-content');
+  emu.inject({ status: 204, body: '', match: { key } });
+  failedWith(await get(key), 'UNEXPECTED_RESPONSE', 2000, { status: 204, attempts: 1 });
+  const keyD = fresh('no-content-decide');
+  emu.inject({ status: 204, body: '', match: { key: keyD } });
+  deniedWith(await decide(keyD), 'ENTITLEMENT_UNAVAILABLE', 'UNEXPECTED_RESPONSE', 2000);
+  await noUnhandled();
+});
+
 test('a redirect is not followed (the cache API never redirects; following could send the token elsewhere)', async () => {
   const hits = [];
   const elsewhere = http.createServer((req, res) => {
