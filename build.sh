@@ -169,8 +169,10 @@ build() {
   mkdir -p "$PKG/players"
   local player
   for player in guard hls shaka; do
-    sed "s#from '\./\([a-z]*\)\.mjs'#from './\1.js'#" "js/players/$player.mjs" > "$PKG/players/$player.js"
+    sed -e "s#from '\./\([a-z]*\)\.mjs'#from './\1.js'#" -e "s#from '\.\./paths\.mjs'#from './paths.js'#" "js/players/$player.mjs" > "$PKG/players/$player.js"
   done
+  # The path checks the guards share with the gate (which api.mjs bundles): a copy beside them.
+  cp js/paths.mjs "$PKG/players/paths.js"
   for player in hls shaka; do
     sed "s#'\.\./web/index\.js'#'playgate'#" "js/players/$player.d.ts" > "$PKG/players/$player.d.ts"
   done

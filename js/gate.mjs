@@ -18,6 +18,7 @@
 // cache origin is the module's CacheClient.
 
 import { coded, fail, isA, jsonInput } from './checks.mjs';
+import { SEPARATOR_FAULT, pathFault, pathSegments } from './paths.mjs';
 import { GET_OR_HEAD, INVALID_TOKEN, NO_TOKEN, jsonText, preflight, readCors, refusal, withCors } from './gate-answers.mjs';
 import {
   DueDeadline, DueList, Deadline, NO_DEADLINE, SHARED_DEADLINES, TIMED_OUT, WORKERD,
@@ -53,50 +54,7 @@ const MAX_TOKEN_CHARS = 16384; // longer is MALFORMED_TOKEN before any verificat
 // Not sent for manifests, which are rewritten per viewer: the origin must send the whole body.
 const CONDITIONAL = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);
 
-const NON_ASCII = /[^\x00-\x7f]/;
 const NO_COOKIE = Object.freeze({ value: null, rest: null });
-
-/** `key.slice(1).split('/')` for a path `key` (it starts with `/`), without split's runtime call (perf: 0.6 us a request in workerd). */
-function pathSegments(key) {
-  const out = [];
-  let start = 1;
-  for (;;) {
-    const end = key.indexOf('/', start);
-    if (end === -1) {
-      out.push(key.slice(start));
-      return out;
-    }
-    out.push(key.slice(start, end));
-    start = end + 1;
-  }
-}
-
-const SEPARATOR_FAULT = 'the path has an empty, dot or encoded separator segment';
-
-/**
- * Why a decoded path (`key`, split into `segments`) is not one the gate can hold an origin to, or
- * null. The origin must serve the file whose path was checked, however it reads the path.
- */
-function pathFault(key, segments) {
-  if (key.includes('\\') || key.includes('\0') || segments.some((s) => s === '' || s === '.' || s === '..')) return SEPARATOR_FAULT;
-  // A `;` starts a path parameter to some origins (Tomcat, Jetty and Spring drop `;...` from a
-  // segment and read `..;` as `..`).
-  if (key.includes(';')) return 'the path has a `;` (a path parameter to some origins)';
-  // A `%` left after decoding: an origin that decodes twice would read another path.
-  if (key.includes('%')) return 'the path is percent-encoded twice';
-  if (!NON_ASCII.test(key)) return null;
-  // An origin that normalises Unicode reads another path when normalising changes the path's
-  // ASCII. A compatibility character (fullwidth forms, ligatures): NFKC reads `．．` as `..`, `／`
-  // as `/`, `２１６０p` as `2160p`. Accents, composed or not (NFC or NFD), pass.
-  const composed = key.normalize('NFC');
-  if (key.normalize('NFKC') !== composed) return 'the path has a Unicode compatibility character (fullwidth forms, ligatures): an origin may read it as another';
-  // A canonical singleton: U+037E GREEK QUESTION MARK is `;` in NFC (and NFKC) too. The composed
-  // form must pass the same checks, in as many segments.
-  if (composed === key) return null;
-  const composedSegments = pathSegments(composed);
-  const composedFault = composedSegments.length === segments.length ? pathFault(composed, composedSegments) : SEPARATOR_FAULT;
-  return composedFault === null ? null : `normalised (NFC), ${composedFault}`;
-}
 
 /** The path `key` up to its segment `contentIndex` (0: the first after the leading `/`), with a `/` after it. */
 function folderOf(key, contentIndex) {

@@ -2,6 +2,8 @@
 // read and checked, the check of one request (the decision, the cap, the scope), the request
 // log, the playback token and its refresh before `exp`. Owns the refresh timer.
 
+import { rawPathFault } from '../paths.mjs';
+
 export const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
 // What a player's part passes to `check` for video of no known quality (null: not video, or
 // nothing to hold it to, such as a master playlist or an audio track).
@@ -38,7 +40,7 @@ export function guardCore(options, fail) {
   if (options === null || typeof options !== 'object') throw coded('INVALID_ARGUMENT', 'options: expected { decision, token?, scope?, refresh?, refreshBeforeSeconds? }');
   const {
     decision: given, token: firstToken = null, scope = null, refresh = null, refreshBeforeSeconds = 60,
-    tokenIn = 'header', cacheName = 'media', clock = Date.now,
+    tokenIn = 'header', cacheName = 'media', clock = Date.now, origins = [],
   } = options;
   if (given === null || typeof given !== 'object') {
     throw coded('INVALID_ARGUMENT', 'decision: expected a playgate decision ({ allowed, code, maxQuality, ... })');
@@ -68,6 +70,13 @@ export function guardCore(options, fail) {
   if (refresh !== null && typeof refresh !== 'function') throw coded('INVALID_ARGUMENT', 'refresh: expected an async function returning the new token');
   if (!Number.isFinite(refreshBeforeSeconds) || refreshBeforeSeconds < 0) throw coded('INVALID_ARGUMENT', 'refreshBeforeSeconds: expected seconds, 0 or more');
   if (tokenIn !== 'header' && tokenIn !== 'query') throw coded('INVALID_ARGUMENT', "tokenIn: expected 'header' or 'query'");
+  // Where the token may go: the origin of the first request (the manifest the app loads) and
+  // `origins`; a request to any other host is sent without it (a CDN's, a key server's, an ad's).
+  if (!Array.isArray(origins) || origins.some((o) => typeof o !== 'string' || !/^https?:\/\/[^/?#]+$/.test(o) || new URL(o).origin !== o)) {
+    throw coded('INVALID_ARGUMENT', "origins: expected origins such as 'https://cdn.example' (scheme, host, port; no path)");
+  }
+  const tokenOrigins = new Set(origins);
+  let firstOrigin = null;
 
   const requests = [];
   let token = firstToken;
@@ -87,21 +96,36 @@ export function guardCore(options, fail) {
     // Video whose quality the player does not know (a media playlist loaded without its master,
     // a stream without a height): under a cap it is not allowed, as filterManifest refuses it.
     if (cap !== null && quality === UNKNOWN_VIDEO) return { allowed: false, reason: 'RENDITION_UNKNOWN' };
-    if (scope !== null) {
-      let key;
-      try {
-        key = decodeURIComponent(new URL(url, globalThis.location?.href).pathname);
-      } catch {
-        return { allowed: false, reason: 'INVALID_PATH' };
-      }
-      if (!scope.allows('get', cacheName, key)) return { allowed: false, reason: 'SCOPE_DENIED' };
+    let parsed;
+    try {
+      parsed = new URL(url, globalThis.location?.href);
+    } catch {
+      return { allowed: false, reason: 'INVALID_PATH' };
     }
+    // A path an origin may read as another file (encoded separators, dot segments, `;`, a `%`
+    // left after decoding, Unicode that normalises to any of them): the edge gate's refusal.
+    const { fault, decoded } = rawPathFault(parsed.pathname);
+    if (fault !== null) return { allowed: false, reason: 'INVALID_PATH' };
+    if (scope !== null && !scope.allows('get', cacheName, decoded)) return { allowed: false, reason: 'SCOPE_DENIED' };
+    firstOrigin ??= parsed.origin;
     return { allowed: true, reason: null };
   }
 
-  /** `url` with the token in its query (tokenIn: 'query'). */
+  /** Whether the token goes with a request to `url` (its origin the first request's, or named in `origins`). */
+  function tokenGoesTo(url) {
+    if (token === null) return false;
+    let origin;
+    try {
+      origin = new URL(url, globalThis.location?.href).origin;
+    } catch {
+      return false;
+    }
+    return origin === firstOrigin || tokenOrigins.has(origin);
+  }
+
+  /** `url` with the token in its query (tokenIn: 'query', to an origin it goes to). */
   function withToken(url) {
-    if (token === null || tokenIn !== 'query') return url;
+    if (tokenIn !== 'query' || !tokenGoesTo(url)) return url;
     const u = new URL(url, globalThis.location?.href);
     u.searchParams.set('token', token);
     return u.href;
@@ -156,6 +180,7 @@ export function guardCore(options, fail) {
     requests,
     check,
     withToken,
+    tokenGoesTo,
     get token() {
       return token;
     },

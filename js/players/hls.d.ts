@@ -5,7 +5,7 @@ import type { Decision, PermissionScope } from '../web/index.js';
 export interface PlayerGuardOptions {
   /** policy.evaluate(...) or store.decide(...): a denied decision stops loading before any request. */
   decision: Decision;
-  /** The playback token, attached to every request (Authorization: Bearer, or ?token= with tokenIn: 'query'). */
+  /** The playback token, attached to every request to the first request's origin or one of `origins` (Authorization: Bearer, or ?token= with tokenIn: 'query'). */
   token?: string | null;
   /** Keys outside this scope are refused before any request (`get` in `cacheName`, the key being the URL's path). */
   scope?: PermissionScope | null;
@@ -17,13 +17,17 @@ export interface PlayerGuardOptions {
   tokenIn?: 'header' | 'query';
   /** Default 'media'. */
   cacheName?: string;
+  /** Origins (such as 'https://cdn.example') the token also goes to, beside the first request's (the manifest's). Default none. */
+  origins?: string[];
+  /** Epoch milliseconds now, for the decision's validUntil and the token's exp. Default Date.now. */
+  clock?: () => number;
 }
 
 /** One request the guard saw, in order. */
 export interface GuardedRequest {
   url: string;
   allowed: boolean;
-  /** Why it was refused (SCOPE_DENIED, QUALITY_EXCEEDS_ENTITLEMENT, RENDITION_UNKNOWN, ENTITLEMENT_EXPIRED, the decision's code, TOKEN_EXPIRED), or null. */
+  /** Why it was refused (SCOPE_DENIED, INVALID_PATH, QUALITY_EXCEEDS_ENTITLEMENT, RENDITION_UNKNOWN, ENTITLEMENT_EXPIRED, the decision's code, TOKEN_EXPIRED), or null. */
   reason: string | null;
   /** The answer's HTTP status once it came (0: none came: a network failure, a timeout, an abort); null while none came, or when refused. */
   status: number | null;

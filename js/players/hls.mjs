@@ -71,7 +71,7 @@ export function guardHls(hls, options) {
         return;
       }
       context.url = core.withToken(context.url);
-      if (core.token !== null && core.tokenIn === 'header') context.headers = { ...context.headers, Authorization: `Bearer ${core.token}` };
+      if (core.tokenIn === 'header' && core.tokenGoesTo(context.url)) context.headers = { ...context.headers, Authorization: `Bearer ${core.token}` };
       const capMaster = context.type === 'manifest' && core.cap !== null;
       const { onSuccess, onError, onTimeout } = callbacks;
       callbacks = {

@@ -70,10 +70,10 @@ export function guardShaka(player, options) {
     }
     const entry = core.log(url, verdict);
     if (!verdict.allowed) throw coded(verdict.reason, `playgate refused ${url}: ${verdict.reason}`);
-    if (core.token !== null) {
-      if (core.tokenIn === 'header') request.headers.Authorization = `Bearer ${core.token}`;
-      else request.uris = request.uris.map((u) => core.withToken(u));
-    }
+    // The header goes to every URI of the request: all of them, or none, must be where the token goes.
+    if (core.tokenIn === 'header') {
+      if (request.uris.every((u) => core.tokenGoesTo(u))) request.headers.Authorization = `Bearer ${core.token}`;
+    } else request.uris = request.uris.map((u) => core.withToken(u));
     if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value);
     pending.set(request.uris[0], entry);
   };

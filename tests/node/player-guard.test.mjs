@@ -142,3 +142,52 @@ test('a refresh that never answers, or answers with an expired token, is a failu
     assert.deepEqual(core.check('https://edge.example/demo/480p/seg-1.m4s', 'SD'), { allowed: false, reason: 'TOKEN_EXPIRED' }, what);
   }
 });
+
+test('a path an origin may read as another file is refused INVALID_PATH; what is allowed stays in the scope however an origin reads it', () => {
+  // The readings are Node's (decodeURIComponent, String.prototype.normalize, path.posix.normalize),
+  // as tests/node/gate-paths.test.mjs reads what the gate lets through: decoded once or twice,
+  // Unicode normalised (NFKC), `;params` dropped (Tomcat, Jetty, Spring), dot segments resolved.
+  const scope = PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/demo/' } }] });
+  const core = guardCore({ decision: HD, scope }, () => {});
+  const decode = (s) => { try { return decodeURIComponent(s); } catch { return s; } };
+  const readings = (raw) => {
+    const out = new Set();
+    for (const once of [decode(raw), decode(decode(raw))]) {
+      for (const text of [once, once.normalize('NFKC')]) {
+        for (const t of [text, text.split('/').map((seg) => seg.split(';')[0]).join('/')]) out.add(path.posix.normalize(t));
+      }
+    }
+    return [...out];
+  };
+  const paths = ['/demo/480p/seg-1.m4s', '/demo/caf%C3%A9/seg.m4s', '/demo/..%2Fother/x.m4s', '/demo/%2e%2e/other/x.m4s', '/demo/..;/other/x.m4s',
+    '/demo/%252e%252e/other/x.m4s', '/demo/%EF%BC%8E%EF%BC%8E/other/x.m4s', '/demo/..%CD%BE/other/x.m4s', '/demo/1080p%3B/x.m4s', '/demo/a%5C..%5C..%5Cother/x.m4s',
+    '/demo//x.m4s', '/demo/x.m4s%00.ts'];
+  let allowed = 0;
+  let refused = 0;
+  for (const p of paths) {
+    const verdict = core.check(`https://edge.example${p}`, 'SD');
+    if (verdict.allowed) {
+      allowed++;
+      for (const r of readings(p)) assert.ok(r.startsWith('/demo/'), `${p} read as ${r}`);
+    } else {
+      refused++;
+      // SCOPE_DENIED where the URL parser itself resolved the path elsewhere (`%2e%2e` is `..` to it).
+      assert.ok(['INVALID_PATH', 'SCOPE_DENIED'].includes(verdict.reason), `${p}: ${verdict.reason}`);
+    }
+  }
+  assert.ok(allowed >= 2 && refused >= 8, `${allowed} allowed, ${refused} refused`);
+});
+
+test('the token goes only to the origin of the first request (the manifest) and to `origins`', async () => {
+  const t = await token(600);
+  const core = guardCore({ decision: HD, token: t, tokenIn: 'query', origins: ['https://cdn.example'] }, () => {});
+  assert.equal(core.tokenGoesTo('https://edge.example/demo/a.m4s'), false, 'before any request, no origin is the manifest\'s');
+  assert.equal(core.check('https://edge.example/demo/master.m3u8', null).allowed, true);
+  for (const [url, goes] of [['https://edge.example/demo/a.m4s', true], ['https://cdn.example/demo/a.m4s', true], ['https://ads.example/demo/a.m4s', false], ['http://edge.example/demo/a.m4s', false]]) {
+    assert.equal(core.tokenGoesTo(url), goes, url);
+    assert.equal(new URL(core.withToken(url)).searchParams.get('token'), goes ? t : null, url);
+  }
+  for (const origins of ['https://cdn.example', ['https://cdn.example/'], ['cdn.example'], ['https://cdn.example/x'], [5]]) {
+    assert.throws(() => guardCore({ decision: HD, origins }, () => {}), { code: 'INVALID_ARGUMENT' }, JSON.stringify(origins));
+  }
+});

@@ -54,14 +54,18 @@ test('Shaka\'s retry sends the next URI: every URI of a request is checked, and 
   assert.deepEqual(sent.filter((s) => !s.uri.includes('/Movie1/')), [], `sent: ${JSON.stringify(sent)}`);
   assert.equal(guard.requests.at(-1).reason, 'SCOPE_DENIED');
   guard.detach();
-  // Both URIs in the scope: the retry goes out, with the token.
-  const ok = engineAnswering((uri, n) => ({ status: n === 1 ? 503 : 200, data: new ArrayBuffer(4) }));
-  const guarded = guardShaka(ok.player, { decision: HD, token: 'TOKEN', scope });
-  const both = NetworkingEngine.makeRequest(['https://edge.example/Movie1/1080p/seg-1.m4s', 'https://cdn2.example/Movie1/1080p/seg-1.m4s'], RETRY);
-  await ok.engine.request(NetworkingEngine.RequestType.SEGMENT, both, { stream: { type: 'video', height: 1080 } }).promise;
-  assert.deepEqual(ok.sent.map((s) => [s.uri, s.authorization]), [
-    ['https://edge.example/Movie1/1080p/seg-1.m4s', 'Bearer TOKEN'], ['https://cdn2.example/Movie1/1080p/seg-1.m4s', 'Bearer TOKEN']]);
-  guarded.detach();
+  // Both URIs in the scope: the retry goes out. The token goes with the request only where every
+  // URI is on an origin it goes to: the first request's (here the guard's first check) and `origins`.
+  const uris = ['https://edge.example/Movie1/1080p/seg-1.m4s', 'https://cdn2.example/Movie1/1080p/seg-1.m4s'];
+  for (const [origins, authorization] of [[[], null], [['https://cdn2.example'], 'Bearer TOKEN']]) {
+    const ok = engineAnswering((uri) => ({ status: uri === uris[0] ? 503 : 200, data: new ArrayBuffer(4) }));
+    const guarded = guardShaka(ok.player, { decision: HD, token: 'TOKEN', scope, origins });
+    await ok.engine.request(NetworkingEngine.RequestType.MANIFEST, NetworkingEngine.makeRequest(['https://edge.example/Movie1/1080p/index.m3u8'], RETRY)).promise.catch(() => {}); // the first request: its origin gets the token
+    await ok.engine.request(NetworkingEngine.RequestType.SEGMENT, NetworkingEngine.makeRequest(uris, RETRY), { stream: { type: 'video', height: 1080 } }).promise;
+    assert.deepEqual(ok.sent.map((s) => [s.uri, s.authorization]), [
+      ['https://edge.example/Movie1/1080p/index.m3u8', 'Bearer TOKEN'], [uris[0], authorization], [uris[1], authorization]], JSON.stringify(origins));
+    guarded.detach();
+  }
 });
 
 test('under a cap a manifest Shaka would read as UTF-16 is refused (INVALID_MANIFEST), not passed uncapped; a video stream of no height is refused', async () => {
