@@ -19,9 +19,10 @@
 //   outside the folder it was minted for.
 // An init segment's token (the URI of a media playlist's EXT-X-MAP) is a file token instead: the
 // same format with exp = until, <path> the file's own (`/demo/480p/init.mp4`, never ending in
-// `/`) and the label "playgate-segment-file-v1" in place of "playgate-segment-v1", so that no file
-// token is ever a folder token (an EXT-X-MAP URI of `../` names the folder itself). It opens that one file until the session's end, and is the same text on
-// every reload of the playlist. Why: hls.js keeps a segment's init segment, URL and all, from the
+// `/`) and the label "playgate-segment-file-v1" in place of "playgate-segment-v1", so that no
+// file token is ever a folder token (an EXT-X-MAP URI of `../` names the folder itself). It
+// opens that one file until the session's end, and is the same text on every reload of the
+// playlist. Why: hls.js keeps a segment's init segment, URL and all, from the
 // playlist that first listed the segment (it matches init segments by URL), so on a live stream a
 // segment loaded later than the folder token's lifetime after it was first listed (a pause, a slow
 // network) asked for its init segment with an expired token: 403, the segment skipped, a stall. An
