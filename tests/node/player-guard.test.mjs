@@ -191,3 +191,26 @@ test('the token goes only to the origin of the first request (the manifest) and 
     assert.throws(() => guardCore({ decision: HD, origins }, () => {}), { code: 'INVALID_ARGUMENT' }, JSON.stringify(origins));
   }
 });
+
+test('urlParts reads a URL\'s origin and path as the WHATWG parser does (its hand-read fast path included)', async () => {
+  const { urlParts } = await import('../../js/players/guard.mjs');
+  const schemes = ['http', 'https', 'HTTPS', 'ftp'];
+  const hosts = ['edge.example', 'EDGE.example', 'a-b.c0.example', '127.0.0.1', '[::1]', 'user:pw@edge.example', 'xn--bcher-kva.example', 'bücher.example', 'edge.example.'];
+  const ports = ['', ':80', ':443', ':8080', ':08080', ':65535', ':65536', ':0'];
+  const paths = ['', '/', '/demo/1080p/seg-1.m4s', '/demo/./x', '/demo/../x', '/demo/%2e%2E/x', '/demo/.hidden', '/a b', '/a\\b', '/ü', '/a;b', '/%41', '/a//b', '/a/.', '/a/..'];
+  const tails = ['', '?token=1', '#f', '?a=/b?c#d'];
+  let checked = 0;
+  for (const scheme of schemes) for (const host of hosts) for (const port of ports) for (const p of paths) for (const tail of tails) {
+    const url = `${scheme}://${host}${port}${p}${tail}`;
+    let expected = null;
+    try {
+      const u = new URL(url, 'https://player.example/watch');
+      expected = { origin: u.origin, pathname: u.pathname };
+    } catch {
+      // not a URL: null
+    }
+    assert.deepEqual(urlParts(url), expected, url);
+    checked++;
+  }
+  assert.ok(checked > 10_000);
+});
