@@ -99,7 +99,14 @@ export function guardCore(options, fail) {
   if (tokenIn !== 'header' && tokenIn !== 'query') throw coded('INVALID_ARGUMENT', "tokenIn: expected 'header' or 'query'");
   // Where the token may go: the origin of the first request (the manifest the app loads) and
   // `origins`; a request to any other host is sent without it (a CDN's, a key server's, an ad's).
-  if (!Array.isArray(origins) || origins.some((o) => typeof o !== 'string' || !/^https?:\/\/[^/?#]+$/.test(o) || new URL(o).origin !== o)) {
+  const isOrigin = (o) => {
+    try {
+      return typeof o === 'string' && /^https?:\/\/[^/?#]+$/.test(o) && new URL(o).origin === o;
+    } catch {
+      return false; // not a URL (`http://[`): the same coded error
+    }
+  };
+  if (!Array.isArray(origins) || !origins.every(isOrigin)) {
     throw coded('INVALID_ARGUMENT', "origins: expected origins such as 'https://cdn.example' (scheme, host, port; no path)");
   }
   const tokenOrigins = new Set(origins);

@@ -187,7 +187,7 @@ test('the token goes only to the origin of the first request (the manifest) and 
     assert.equal(core.tokenGoesTo(url), goes, url);
     assert.equal(new URL(core.withToken(url)).searchParams.get('token'), goes ? t : null, url);
   }
-  for (const origins of ['https://cdn.example', ['https://cdn.example/'], ['cdn.example'], ['https://cdn.example/x'], [5]]) {
+  for (const origins of ['https://cdn.example', ['https://cdn.example/'], ['cdn.example'], ['https://cdn.example/x'], [5], ['http://['], ['https://a b']]) {
     assert.throws(() => guardCore({ decision: HD, origins }, () => {}), { code: 'INVALID_ARGUMENT' }, JSON.stringify(origins));
   }
 });
