@@ -163,7 +163,16 @@ build() {
     json.version = /^version = "([^"]+)"/m.exec(readFileSync("Cargo.toml", "utf8"))[1];
     writeFileSync(process.argv[1] + "/package.json", JSON.stringify(json, null, 2) + "\n");
   ' "$PKG"
-  cp README.md "$PKG/README.md"
+  # The package's README is the user's: the repository's own sections (its commands, the demo,
+  # how failing closed is tested, the layout), each between `<!-- repo-only -->` and
+  # `<!-- /repo-only -->`, are left out (tests/node/package.test.mjs checks what remains).
+  node --input-type=module -e '
+    import { readFileSync, writeFileSync } from "node:fs";
+    const text = readFileSync("README.md", "utf8");
+    const kept = text.replace(/^<!-- repo-only\b[^\n]*-->\n[\s\S]*?^<!-- \/repo-only -->\n\n?/gm, "");
+    if (/repo-only/.test(kept)) throw new Error("README.md: a repo-only marker without its pair");
+    writeFileSync(process.argv[1] + "/README.md", kept);
+  ' "$PKG"
   # The player integrations (playgate/hls, playgate/shaka): plain JS over the player module, which they import
   # by the package's own name (one instance with the app's `playgate`).
   mkdir -p "$PKG/players"

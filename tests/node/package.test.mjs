@@ -280,6 +280,18 @@ test('README: every snippet is one this file runs', () => {
   assert.deepEqual(names.sort(), [...TESTED_SNIPPETS].sort());
 });
 
+test('README: the shipped one is the repository\'s without its repo-only sections, every snippet and in-page link kept', () => {
+  const shipped = README();
+  const repo = readFileSync(path.join(PKG, '..', 'README.md'), 'utf8');
+  const snippets = (text) => [...text.matchAll(/<!-- snippet: [\w-]+ -->\n```js\n[\s\S]*?```\n/g)].map((m) => m[0]);
+  assert.deepEqual(snippets(shipped), snippets(repo));
+  assert.ok(!shipped.includes('repo-only') && !shipped.includes('```sh\n./build.sh serve') && !shipped.includes('## The demo'));
+  assert.ok(shipped.length < repo.length && shipped.includes('## Edge gate') && shipped.includes('## License'));
+  // Each `](#anchor)` names a heading still there (GitHub's slugs: lower case, spaces to `-`, punctuation dropped).
+  const slugs = new Set([...shipped.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^\w\- ]/g, '').replaceAll(' ', '-')));
+  for (const [, anchor] of shipped.matchAll(/\]\(#([\w-]+)\)/g)) assert.ok(slugs.has(anchor), `#${anchor}`);
+});
+
 test('README snippet "player": caps the renditions at the decision (HD: up to 1080 lines), shows a denial', () => {
   const prelude = (region) => `
     const policyJson = { tiers: { premium: { maxQuality: 'HD' } } };
