@@ -74,7 +74,7 @@ fn manifest_vectors() {
         }
         ran += 1;
     }
-    assert_eq!(ran, 49, "cases run (all but the two about the JS argument)");
+    assert_eq!(ran, 53, "cases run (all but the two about the JS argument)");
 }
 
 /// hls.js finds a variant tag anywhere on a line (its master-playlist regex is not anchored),

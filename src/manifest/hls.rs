@@ -5,7 +5,10 @@
 //! between the two (section 4.1 lets them stand there); an `EXT-X-I-FRAME-STREAM-INF` entry is
 //! its one line (its URI is an attribute). A variant is video if it has a `RESOLUTION`, or
 //! unless its `CODECS` lists only audio or text codecs; its size is the shorter side of
-//! `RESOLUTION`. Fail closed: under a cap, a video variant without `RESOLUTION` goes, and what
+//! `RESOLUTION`. An `EXT-X-MEDIA` line of `TYPE=VIDEO` (an alternative video rendition: a
+//! camera angle, a 3D view) shows at the size of the variants whose `VIDEO` attribute names
+//! its `GROUP-ID` (section 4.3.4.2): under a cap it stays only when a variant kept names its
+//! group. Fail closed: under a cap, a video variant without `RESOLUTION` goes, and what
 //! players read differently from a reader of lines (a lone CR, a variant tag inside a line, an
 //! attribute named twice or badly quoted) is INVALID_MANIFEST.
 
@@ -109,6 +112,7 @@ fn stop(bytes: &[u8]) -> Option<usize> {
 
 const STREAM_INF: &str = "#EXT-X-STREAM-INF:";
 const I_FRAME_STREAM_INF: &str = "#EXT-X-I-FRAME-STREAM-INF:";
+const MEDIA: &str = "#EXT-X-MEDIA:";
 
 /// Filters the playlist `text` (its BOM, if any, already skipped: `bom` bytes precede it), one
 /// line at a time; a line's number is counted only for an error.
@@ -125,7 +129,11 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
             "the first line must be #EXTM3U (RFC 8216 section 4.3.1.1)",
         ));
     }
-    let mut dropped: Vec<(usize, usize)> = Vec::new(); // byte ranges of `text`
+    // Byte ranges of `text` to drop.
+    let mut dropped: Vec<(usize, usize)> = Vec::new();
+    // Video groups: of an alternative video rendition, its line's range and its group; of a
+    // variant kept, (0, 0, its group). One list: one more kind of Vec costs the module bytes.
+    let mut groups: Vec<(usize, usize, Option<&str>)> = Vec::new();
     let (mut kept, mut removed) = (0u32, 0u32);
     let mut at = head.next;
     while at < bytes.len() {
@@ -158,13 +166,12 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
                 break candidate;
             };
             let variant = Variant::read(attributes, bytes, line.start)?;
-            if variant.video {
-                if variant.allowed(cap) {
-                    kept += 1;
-                } else {
-                    removed += 1;
-                    dropped.push((line.start, uri.next));
-                }
+            if !variant.video || variant.allowed(cap) {
+                kept += u32::from(variant.video);
+                groups.push((0, 0, variant.group));
+            } else {
+                removed += 1;
+                dropped.push((line.start, uri.next));
             }
             at = uri.next;
             continue;
@@ -173,6 +180,13 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
             let variant = Variant::read(attributes, bytes, line.start)?;
             if variant.video && !variant.allowed(cap) {
                 dropped.push((line.start, line.next));
+            } else {
+                groups.push((0, 0, variant.group));
+            }
+        } else if let Some(attributes) = content.strip_prefix(MEDIA) {
+            let media = Variant::read(attributes, bytes, line.start)?;
+            if media.is_video_media {
+                groups.push((line.start, line.next, media.group));
             }
         }
         at = line.next;
@@ -184,6 +198,20 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
             cap,
         ])));
     }
+    // Under a cap, the alternative video renditions of no variant kept go too (no size says
+    // they are within it), each in its place among the ranges.
+    if cap.is_some() {
+        for &(start, end, group) in &groups {
+            if end != 0
+                && !groups
+                    .iter()
+                    .any(|kept| kept.1 == 0 && group.is_some() && kept.2 == group)
+            {
+                let at = dropped.partition_point(|range| range.0 < start);
+                dropped.insert(at, (start, end));
+            }
+        }
+    }
     Ok(Cuts {
         format: Format::Hls,
         dropped: shifted(dropped, bom),
@@ -192,26 +220,34 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
     })
 }
 
-/// What the filter needs of a variant's attribute list.
-struct Variant {
+/// What the filter needs of a variant's attribute list (or of an `EXT-X-MEDIA` tag's).
+struct Variant<'a> {
     video: bool,
     /// The quality of its `RESOLUTION`, if it has one.
     quality: Option<Quality>,
+    /// Its video group: a variant's `VIDEO`, an `EXT-X-MEDIA` tag's `GROUP-ID`.
+    group: Option<&'a str>,
+    /// An `EXT-X-MEDIA` tag of `TYPE=VIDEO`.
+    is_video_media: bool,
 }
 
-impl Variant {
+impl<'a> Variant<'a> {
     #[cfg_attr(feature = "fast-manifests", inline(always))]
     /// Reads the attribute list of the tag on the line at byte `line` of `text` (for an error).
-    fn read(attributes: &str, text: &[u8], line: usize) -> Result<Variant, Error> {
+    fn read(attributes: &'a str, text: &[u8], line: usize) -> Result<Self, Error> {
         let bad = |message| invalid(line_at(text, line), message);
         let mut codecs = None;
         let mut quality = None;
+        let mut group = None;
+        let mut media_type = None;
         for (name, value, well_formed) in attribute_list(attributes) {
             // Players differ on what they read of a malformed list (the first of two values,
             // or a value cut at a stray quote), so it is refused, never read one way.
             let twice = match name {
                 "CODECS" => codecs.is_some(),
                 "RESOLUTION" => quality.is_some(),
+                "VIDEO" | "GROUP-ID" => group.is_some(),
+                "TYPE" => media_type.is_some(),
                 _ => false,
             };
             if twice || !well_formed {
@@ -219,6 +255,8 @@ impl Variant {
             }
             match name {
                 "CODECS" => codecs = Some(unquoted(value)),
+                "VIDEO" | "GROUP-ID" => group = Some(unquoted(value)),
+                "TYPE" => media_type = Some(unquoted(value)),
                 "RESOLUTION" => {
                     let x = value.bytes().position(|b| b == b'x');
                     let size = x
@@ -236,7 +274,12 @@ impl Variant {
         }
         // A RESOLUTION says video whatever CODECS says (players read the size).
         let video = quality.is_some() || !codecs.is_some_and(audio_or_text_only);
-        Ok(Variant { video, quality })
+        Ok(Variant {
+            video,
+            quality,
+            group,
+            is_video_media: media_type == Some("VIDEO"),
+        })
     }
 
     /// Within the cap: uncapped, or sized at or below it (an unsized video variant is not).

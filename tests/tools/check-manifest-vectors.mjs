@@ -13,7 +13,9 @@
 //    (audio-only variants always; video with a RESOLUTION whose shorter side is within the cap;
 //    video without RESOLUTION only when uncapped), in input order, attributes and URIs equal;
 //    everything else the parser reports (EXT-X-MEDIA groups, version, segments, ...) must be
-//    equal; kept/removed must match.
+//    equal, except that under a cap the EXT-X-MEDIA TYPE=VIDEO groups (alternative video) that
+//    no kept variant or I-frame entry names in its VIDEO attribute go (RFC 8216 section
+//    4.3.4.2: a variant's RESOLUTION is that of all the video it names); kept/removed must match.
 //  - DASH: the input and expect.text are parsed with fast-xml-parser (order kept, comments kept,
 //    whitespace-only text trimmed). Removing from the input tree the video Representations above
 //    the cap (size own or inherited from the AdaptationSet; video by contentType, mimeType or
@@ -116,8 +118,18 @@ function filterHlsModel(m, cap, c) {
   const keptI = iframes.filter((p) => keepHls(p.attributes, cap, c));
   const video = playlists.filter((p) => isVideoVariant(p.attributes, c));
   const keptVideo = keptP.filter((p) => isVideoVariant(p.attributes, c));
-  return { keptP, keptI, kept: keptVideo.length, removed: video.length - keptVideo.length, hadVideo: video.length > 0 };
+  const videoGroups = new Set([...keptP, ...keptI].map((p) => p.attributes.VIDEO).filter((g) => g !== undefined));
+  return { keptP, keptI, kept: keptVideo.length, removed: video.length - keptVideo.length, hadVideo: video.length > 0, videoGroups };
 }
+/** The model without its playlists; under a cap, only the VIDEO media groups that `kept` names. */
+function restKept(m, cap, kept) {
+  const others = rest(m);
+  if (cap === null || others.mediaGroups?.VIDEO === undefined) return others;
+  const VIDEO = Object.fromEntries(Object.entries(others.mediaGroups.VIDEO).filter(([group]) => kept.has(group)));
+  return { ...others, mediaGroups: { ...others.mediaGroups, VIDEO } };
+}
+/** The GROUP-ID of an `EXT-X-MEDIA` line of TYPE=VIDEO, else null. */
+const videoMediaGroup = (line) => (/^#EXT-X-MEDIA:(?:.*,)?TYPE=VIDEO(?:,|$)/.test(line) ? /GROUP-ID="([^"]*)"/.exec(line)?.[1] ?? null : null);
 const strip = (list) => list.map((p) => ({ uri: p.uri, attributes: p.attributes }));
 const rest = (m) => {
   const { playlists, iFramePlaylists, ...others } = m;
@@ -131,7 +143,7 @@ function checkHlsExpect(c, text) {
   const f = filterHlsModel(inM, cap, c);
   if (JSON.stringify(strip(outM.playlists ?? [])) !== JSON.stringify(strip(f.keptP))) fail(c, 'variants differ from the input filtered by the rules');
   if (JSON.stringify(strip(outM.iFramePlaylists ?? [])) !== JSON.stringify(strip(f.keptI))) fail(c, 'I-frame entries differ from the input filtered by the rules');
-  if (JSON.stringify(rest(outM)) !== JSON.stringify(rest(inM))) fail(c, 'non-variant content (EXT-X-MEDIA, version, segments, ...) differs');
+  if (JSON.stringify(rest(outM)) !== JSON.stringify(restKept(inM, cap, f.videoGroups))) fail(c, 'non-variant content (EXT-X-MEDIA, version, segments, ...) differs');
   if (c.expect.kept !== f.kept || c.expect.removed !== f.removed) fail(c, `kept/removed ${c.expect.kept}/${c.expect.removed}, parser says ${f.kept}/${f.removed}`);
   if (f.hadVideo && f.kept === 0) fail(c, 'nothing playable left: should be NOTHING_PLAYABLE');
   // Text: whole lines removed, and only the allowed ones.
@@ -150,6 +162,7 @@ function checkHlsExpect(c, text) {
       if (l.startsWith('#')) fail(c, `line ${i + 1}: tag removed inside a variant`);
       pending = false;
     } else if (l.startsWith('#EXT-X-STREAM-INF:')) pending = true;
+    else if (cap !== null && videoMediaGroup(l) !== null && !f.videoGroups.has(videoMediaGroup(l))) continue;
     else if (!l.startsWith('#EXT-X-I-FRAME-STREAM-INF:')) fail(c, `line ${i + 1} removed but it is no variant/I-frame line: ${l}`);
   }
   if (pending) fail(c, 'a removed variant tag has no removed URI line');
