@@ -204,3 +204,11 @@ export function readNow(now, raw) {
   }
   throw fail('INVALID_REQUEST', 'now: expected epoch milliseconds, an RFC 3339 string or a Date');
 }
+
+// A UTF-16 code unit of a surrogate pair standing alone: text no UTF-8 can carry.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** String.prototype.isWellFormed where the platform has it (ES2024): no lone surrogate. */
+export function isWellFormed(text) {
+  return typeof text.isWellFormed === 'function' ? text.isWellFormed() : !LONE_SURROGATE.test(text);
+}

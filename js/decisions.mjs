@@ -9,7 +9,7 @@ import {
   DEFAULT_DOCUMENT_LIMIT, ENTITY_TYPE_SHIFT, FAILED, IDS_AT, MAX_DOCUMENT_LIMIT, MAX_QUALITY_SHIFT, NOT_RESIDENT, NUL_IN_ID,
   PERSISTENCE_BIT, QUALITIES, QUALITY_CLAIMS, QUALITY_CLAIM_SHIFT, REASON_MASK, TYPE_CLAIMS,
 } from './abi.mjs';
-import { coded, fail, guardReceivers, internals, isA, jsonInput, optionalString, readNow, strictJson } from './checks.mjs';
+import { coded, fail, guardReceivers, internals, isA, isWellFormed, jsonInput, optionalString, readNow, strictJson } from './checks.mjs';
 import { dictionaryFields } from './dictionary.mjs';
 import { inputWriter } from './input.mjs';
 
@@ -57,20 +57,12 @@ function byteAt(value, i) {
 // What `install` returned for each module (keyed by its Policy class): installing is once.
 const installed = new WeakMap();
 
-// A UTF-16 code unit of a surrogate pair standing alone: text no UTF-8 can carry.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 /**
  * Throws INVALID_REQUEST for text with a lone surrogate: UTF-8 would carry it as U+FFFD, so an
  * id would be decided as another (an id of the document's with U+FFFD in its place).
  */
 function notLoneSurrogates(text) {
   if (!isWellFormed(text)) throw fail('INVALID_REQUEST', 'request: text that is not well-formed (a lone surrogate): UTF-8 cannot carry it');
-}
-
-/** String.prototype.isWellFormed where the platform has it (ES2024). */
-function isWellFormed(text) {
-  return typeof text.isWellFormed === 'function' ? text.isWellFormed() : !LONE_SURROGATE.test(text);
 }
 
 // What only fromBlob and fromDictionary pass to the Entitlement constructor.

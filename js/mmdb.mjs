@@ -6,9 +6,10 @@
 // Which field: ip-location-db's records (`@ip-location-db/*-mmdb`, e.g. GeoLite2 country) are
 // `{ country_code: 'US' }`; MaxMind's own (GeoIP2/GeoLite2 Country, City) are
 // `{ country: { iso_code }, registered_country: { iso_code }, ... }`. A record's `country_code`
-// wins, then `country.iso_code`, then `registered_country.iso_code` (MaxMind's record for an
-// anycast or satellite network has only the latter); a value that is not two ASCII letters is
-// no country.
+// wins, then `country.iso_code`; a value that is not two ASCII letters is no country.
+// `registered_country` is never read: it is where the network was registered, which "may differ
+// from the user's country" (MaxMind's GeoIP2 documentation), and a record with only it (anycast,
+// satellite and anonymous networks) is a viewer whose country MaxMind does not know.
 // Addresses: IPv4 dotted quads (no leading zeros) and IPv6 text (`::`, a trailing dotted quad;
 // no zone, no brackets). An IPv4-mapped address (`::ffff:1.2.3.4`) is its IPv4 address: Node
 // reports IPv4 clients of a dual-stack socket that way, and the ip-location-db files have no
@@ -51,7 +52,6 @@ const MAX_PAYLOAD = { [UINT16]: 2, [UINT32]: 4, [INT32]: 4, [UINT64]: 8, [UINT12
 const asciiBytes = (text) => Array.from(text, (c) => c.charCodeAt(0));
 const KEY_COUNTRY_CODE = asciiBytes('country_code');
 const KEY_COUNTRY = asciiBytes('country');
-const KEY_REGISTERED_COUNTRY = asciiBytes('registered_country');
 const KEY_ISO_CODE = asciiBytes('iso_code');
 
 /**
@@ -191,13 +191,10 @@ function lastMarker(b) {
 function recordCountry(data, at) {
   let value = data.find(at, KEY_COUNTRY_CODE, 0);
   if (value >= 0) return data.countryCode(value);
-  for (const key of [KEY_COUNTRY, KEY_REGISTERED_COUNTRY]) {
-    const inner = data.find(at, key, 0);
-    if (inner < 0) continue;
-    value = data.find(inner, KEY_ISO_CODE, 1);
-    if (value >= 0) return data.countryCode(value);
-  }
-  return null;
+  const inner = data.find(at, KEY_COUNTRY, 0);
+  if (inner < 0) return null;
+  value = data.find(inner, KEY_ISO_CODE, 1);
+  return value >= 0 ? data.countryCode(value) : null;
 }
 
 /**

@@ -6,7 +6,7 @@
 // Owns the verifier options' reading, the keys imported into WebCrypto, and nothing else: the
 // scope a token carries is the scope API's (wasm), read by the gate.
 
-import { fail } from './checks.mjs';
+import { fail, isWellFormed } from './checks.mjs';
 
 const FIELDS = new Set(['algorithms', 'keys', 'issuer', 'audience', 'leewaySeconds', 'requireKid', 'requireExp']);
 const QUALITIES = new Set(['SD', 'HD', 'UHD1', 'UHD2']);
@@ -57,19 +57,94 @@ const utf8Encoder = new TextEncoder();
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
+// What jsonObject answers for an object that names a member twice.
+const DUPLICATE = Symbol('a member named twice');
+// serde_json's recursion limit (the wasm verifier's reading): a value nested 128 deep is refused.
+const MAX_DEPTH = 127;
+
 /**
- * The JSON object in `binary` (binaryOf's: UTF-8 bytes; null: none), or null. ASCII is its own
- * UTF-8: read as it is (most tokens; no bytes made and decoded again).
+ * The JSON object in `binary` (binaryOf's: UTF-8 bytes; null: none) as the wasm verifier reads
+ * it: the object, DUPLICATE when an object in it names a member twice (at any depth: JSON.parse
+ * keeps the last, so `{"item": {...}, "item": {}}` in a scope would drop a restriction), or null
+ * for what is not a JSON object or what serde_json refuses and JSON.parse takes (nesting 128
+ * deep, a number beyond a double's range, an escaped lone surrogate). ASCII is its own UTF-8:
+ * read as it is (most tokens; no bytes made and decoded again).
  */
 function jsonObject(binary) {
   if (binary === null) return null;
+  let text;
+  let value;
   try {
-    const value = JSON.parse(NON_ASCII.test(binary) ? utf8.decode(bytesOf(binary)) : binary);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+    text = NON_ASCII.test(binary) ? utf8.decode(bytesOf(binary)) : binary;
+    value = JSON.parse(text);
   } catch {
     return null;
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const fault = serdeFault(text);
+  return fault === null ? value : fault;
 }
+
+/**
+ * What serde_json refuses in `text`, JSON that JSON.parse read: DUPLICATE, null (nothing), or
+ * false (too deep, a number out of range, a lone surrogate), whichever comes first.
+ */
+function serdeFault(text) {
+  const open = []; // each open container: its member names (an object) or null (an array)
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) { // a string: a member name when `:` follows it in an object
+      let end = i + 1;
+      let escaped = false;
+      for (let d = text.charCodeAt(end); d !== 0x22 && end < text.length; d = text.charCodeAt(end)) {
+        if (d === 0x5c) {
+          escaped = true;
+          end += 2;
+        } else end++;
+      }
+      const value = escaped ? JSON.parse(text.slice(i, end + 1)) : text.slice(i + 1, end);
+      if (escaped && !isWellFormed(value)) return false;
+      i = end;
+      const names = open.length === 0 ? null : open[open.length - 1];
+      if (names !== null) {
+        let next = end + 1;
+        while (text.charCodeAt(next) <= 0x20) next++; // JSON's white space
+        if (text.charCodeAt(next) === 0x3a) {
+          if (names.has(value)) return DUPLICATE;
+          names.add(value);
+        }
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (open.push(c === 0x7b ? new Set() : null) > MAX_DEPTH) return false;
+    } else if (c === 0x7d || c === 0x5d) open.pop();
+    else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let end = i + 1;
+      while (end < text.length && /[0-9.eE+-]/.test(text[end])) end++;
+      if (!Number.isFinite(Number(text.slice(i, end)))) return false;
+      i = end - 1;
+    }
+  }
+  return null;
+}
+
+// An RSA public exponent as the wasm verifier's `rsa` crate takes it: odd, from 3 to 2^33 - 1.
+const MAX_RSA_EXPONENT = 2n ** 33n - 1n;
+// P-256 (SEC 2 section 2.4.2): the field's prime and the curve's `b` (y^2 = x^3 - 3x + b).
+const P256_P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
+const P256_B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+
+const bigOf = (bytes) => bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+
+/** Whether (x, y) is a point of P-256 (WebCrypto imports any, then fails every verification). */
+function onP256(x, y) {
+  if (x >= P256_P || y >= P256_P) return false;
+  const mod = (n) => ((n % P256_P) + P256_P) % P256_P;
+  return mod(y * y) === mod(x * x * x - 3n * x + P256_B);
+}
+
+// Unicode's White_Space (Rust's `str::trim`, the wasm verifier's reading of `ent.device`); JS's
+// trim differs on U+0085 and U+FEFF.
+const ALL_WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
 
 /** One configured JWK: `{ alg, kid, jwk (its public members), secret? }`; throws INVALID_KEY. */
 function readKey(jwk, i) {
@@ -92,8 +167,7 @@ function readKey(jwk, i) {
     key = { secret };
   } else if (kty === 'EC' && crv === 'P-256') {
     alg = 'ES256';
-    bytes('x', 32);
-    bytes('y', 32);
+    if (!onP256(bigOf(bytes('x', 32)), bigOf(bytes('y', 32)))) throw bad('unusable key: (x, y) is not a point of P-256');
     key = { jwk: { kty, crv, x: jwk.x, y: jwk.y } };
   } else if (kty === 'OKP' && crv === 'Ed25519') {
     alg = 'EdDSA';
@@ -102,11 +176,14 @@ function readKey(jwk, i) {
   } else if (kty === 'RSA') {
     alg = 'RS256';
     const n = bytes('n', 1, 2048);
-    bytes('e', 1, 8);
+    const e = bigOf(bytes('e', 1, 8));
+    // e = 1 would make any padded hash its own signature (RFC 8017 section 3.1: 3 <= e < n).
+    if (e < 3n || e > MAX_RSA_EXPONENT || e % 2n === 0n) throw bad('unusable key: the public exponent is not odd from 3 to 2^33 - 1');
     let first = 0;
     while (first < n.length && n[first] === 0) first++;
     const bits = (n.length - first) * 8 - (first < n.length ? Math.clz32(n[first]) - 24 : 8);
     if (bits < 2048) throw bad('an RSA key needs at least 2048 bits (RFC 7518 section 3.3)');
+    if (bits > 4096) throw bad('unusable key: the modulus is over 4096 bits');
     key = { jwk: { kty, n: jwk.n, e: jwk.e } };
   } else {
     throw bad(`kty "${String(kty)}" / crv "${String(crv)}" is not an HS256, ES256, EdDSA or RS256 key`);
@@ -206,11 +283,15 @@ export function webVerifier(config) {
     const payloadPart = token.slice(first + 1, second);
     const signaturePart = token.slice(second + 1);
     const header = headerOf(headerPart);
+    if (header === DUPLICATE) throw fail('MALFORMED_TOKEN', 'header: a member is named twice');
     if (header === null || typeof header.alg !== 'string') throw fail('MALFORMED_TOKEN', 'header: not a base64url JSON object with `alg`');
     for (const name of ['kid', 'typ', 'cty']) {
       const v = header[name];
       if (v !== undefined && v !== null && typeof v !== 'string') throw fail('MALFORMED_TOKEN', `header: \`${name}\` is not a string`);
     }
+    // A content type says the payload is something else (`JWT`: a nested token): jwt-compact
+    // reads none, so none is accepted.
+    if (header.cty !== undefined && header.cty !== null) throw fail('MALFORMED_TOKEN', `token: unsupported content type: ${header.cty}`);
     const signature = fromBase64url(signaturePart);
     const payload = binaryOf(payloadPart); // decoded once: checked here, read below
     if (signature === null || payload === null) throw fail('MALFORMED_TOKEN', 'token: a part is not base64url');
@@ -218,6 +299,10 @@ export function webVerifier(config) {
     for (const name of ['jwk', 'jku', 'x5u', 'x5c']) {
       if (Object.hasOwn(header, name)) throw fail('MALFORMED_TOKEN', `header: \`${name}\` (a key chosen by the token) is refused`);
     }
+    // Claims that name a member twice are refused here, as the wasm verifier does; claims that
+    // do not read at all, below (after the algorithm and the key, in its order).
+    const claims = jsonObject(payload);
+    if (claims === DUPLICATE) throw fail('MALFORMED_TOKEN', 'claims: a member is named twice');
     const alg = header.alg;
     if (!allowed.has(alg)) throw fail('ALGORITHM_NOT_ALLOWED', `alg: "${alg}" is not allowed`);
     const kid = typeof header.kid === 'string' ? header.kid : null;
@@ -226,7 +311,6 @@ export function webVerifier(config) {
     if (candidates.length === 0) throw fail('UNKNOWN_KEY', `no ${alg} key${kid === null ? '' : ` with kid "${kid}"`}`);
     // The claims are read before the signature is checked, as jwt-compact reads them: a payload
     // that is not a JSON object with times in seconds is MALFORMED_TOKEN whatever its signature.
-    const claims = jsonObject(payload);
     if (claims === null) throw fail('MALFORMED_TOKEN', 'claims: not a JSON object');
     const exp = timestamp(claims, 'exp');
     const nbf = timestamp(claims, 'nbf');
@@ -267,7 +351,7 @@ export function webVerifier(config) {
       for (const [name, value] of Object.entries(ent)) {
         const ok = typeof value === 'string' && (name === 'maxQuality' ? QUALITIES.has(value)
           : name === 'country' ? /^[A-Za-z]{2}$/.test(value)
-            : name === 'device' ? value.trim() !== '' : false);
+            : name === 'device' ? !ALL_WHITE_SPACE.test(value) : false);
         if (!ok) throw fail('MALFORMED_TOKEN', `ent: \`${name}\` is not a valid maxQuality, country or device`);
       }
     }

@@ -95,13 +95,16 @@ pub fn decode_momento_token(token: &str) -> Result<UnverifiedMomentoToken, Error
             scope: claims.scope,
         });
     }
-    let (Some(cache), Some(_control)) = (claims.c, claims.cp) else {
+    // The `c` claim is the cache endpoint, `cache.<endpoint>`; the HTTP API is `api.cache.<endpoint>`.
+    let endpoint = claims
+        .c
+        .map(|c| c.strip_prefix("cache.").unwrap_or(&c).to_owned())
+        .filter(|e| is_host_name(e));
+    let (Some(endpoint), Some(_control)) = (endpoint, claims.cp) else {
         return Err(malformed(
             "token: neither a v1 token, nor a v2 key (t: g), nor a legacy key (c, cp)",
         ));
     };
-    // The `c` claim is the cache endpoint, `cache.<endpoint>`; the HTTP API is `api.cache.<endpoint>`.
-    let endpoint = cache.strip_prefix("cache.").unwrap_or(&cache).to_owned();
     Ok(UnverifiedMomentoToken {
         kind: TokenKind::Legacy,
         http_base_url: Some(format!("https://api.cache.{endpoint}")),
@@ -110,6 +113,16 @@ pub fn decode_momento_token(token: &str) -> Result<UnverifiedMomentoToken, Error
         expires_at: claims.exp,
         scope: claims.scope,
     })
+}
+
+/// Whether an endpoint is a host name (letters, digits, `-` and `.`): the HTTP API's URL is
+/// made from it, and `x@evil.example/` would make `https://api.cache.x@evil.example/`, another
+/// host. A token whose endpoint is not one is not of that shape (MALFORMED_TOKEN).
+fn is_host_name(endpoint: &str) -> bool {
+    !endpoint.is_empty()
+        && endpoint
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
 /// `{endpoint, api_key}` from a v1 token, if `token` is one.
@@ -133,7 +146,7 @@ fn v1_envelope(token: &str) -> Option<(String, String)> {
         })
     })
     .ok()?;
-    Some((endpoint?, api_key?))
+    Some((endpoint.filter(|e| is_host_name(e))?, api_key?))
 }
 
 #[derive(Default)]

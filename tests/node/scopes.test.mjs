@@ -89,6 +89,27 @@ test('fuzz regressions (tests/vectors/fuzz-regressions.json) hold through the JS
   assert.equal(run.notRun.length, 0);
 });
 
+test('a token\'s endpoint makes the HTTP API URL only when it is a host name: the URL\'s host is then api.cache.<endpoint> (WHATWG URL)', () => {
+  const v1 = (endpoint) => Buffer.from(JSON.stringify({ endpoint, api_key: 'opaque' })).toString('base64');
+  const legacy = (endpoint) => `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ c: `cache.${endpoint}`, cp: `control.${endpoint}` })).toString('base64url')}.c2ln`;
+  let accepted = 0;
+  for (const endpoint of ['cell-1.prod.a.momentohq.com', 'cell-us-east-1-1.prod.a.momentohq.com', 'x@evil.example/', 'evil.example/path', 'evil.example#',
+    'evil.example?', 'a b.example', 'evil.example:8443', 'évil.example', 'evil.example\\', '']) {
+    for (const token of [v1(endpoint), legacy(endpoint)]) {
+      let decoded;
+      try {
+        decoded = decodeMomentoToken(token);
+      } catch (error) {
+        assert.equal(error.code, 'MALFORMED_TOKEN', endpoint);
+        continue;
+      }
+      accepted++;
+      assert.equal(new URL(decoded.httpBaseUrl).host, `api.cache.${endpoint}`, `${JSON.stringify(endpoint)}: another host`);
+    }
+  }
+  assert.equal(accepted, 4, 'the two real endpoints, in both token shapes');
+});
+
 test('bad scope and token input are coded errors and the module keeps working', () => {
   for (const bad of ['{', '{"permissions": []}', { permissions: [{ role: 'admin', cache: 'x' }] },
     { permissions: [{ role: 'readonly', cache: 'x', item: { key: ' ' } }] }, 42, null]) {

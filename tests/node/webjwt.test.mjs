@@ -188,6 +188,8 @@ test('configurations: refused (INVALID_KEY) or accepted alike', async () => {
   const { generateKeyPairSync } = await import('node:crypto');
   const rsa1024 = { publicKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) };
   const es = await publicJwk('ES256');
+  const rsaKey = await publicJwk('RS256');
+  const bigText = (n) => Buffer.from(n.toString(16).padStart(Math.ceil(n.toString(16).length / 2) * 2, '0'), 'hex').toString('base64url');
   for (const [name, config] of [
     ['unknown field', { ...BASE, audiance: 'edge' }],
     ['no algorithms', { ...BASE, algorithms: [] }],
@@ -210,6 +212,14 @@ test('configurations: refused (INVALID_KEY) or accepted alike', async () => {
     ['a list of JWKs', { ...BASE, keys: [es, HS_JWK] }],
     ['no keys at all', { ...BASE, keys: [] }],
     ['nulls for the options', { ...BASE, issuer: null, leewaySeconds: null, requireKid: null }],
+    // RSA exponents (RFC 8017 section 3.1: 3 <= e < n; e = 1 makes a padded hash its own
+    // signature, so anyone could sign) and moduli, as the `rsa` crate takes them.
+    ...[1n, 2n, 3n, 4n, 65537n, 2n ** 33n - 1n, 2n ** 33n + 1n].map((e) => [`an RSA key with e = ${e}`, { ...BASE, keys: [{ ...rsaKey, e: bigText(e) }] }]),
+    ['an RSA modulus of 4096 bits', { ...BASE, keys: [{ kty: 'RSA', n: bigText((1n << 4095n) | 1n), e: 'AQAB' }] }],
+    ['an RSA modulus of 4097 bits', { ...BASE, keys: [{ kty: 'RSA', n: bigText((1n << 4096n) | 1n), e: 'AQAB' }] }],
+    // P-256 points: WebCrypto imports any pair, then fails every verification.
+    ['an EC point off the curve', { ...BASE, keys: [{ ...es, y: Buffer.alloc(32, 7).toString('base64url') }] }],
+    ['an EC x of the field\'s prime', { ...BASE, keys: [{ ...es, x: bigText(2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n) }] }],
   ]) {
     let wasm = 'ok';
     try {
@@ -242,5 +252,64 @@ test('a valid token bent at random (one character, 600 times, a seeded choice): 
     const { wasm, web } = await both(BASE, bent);
     if (wasm.code === undefined) assert.deepEqual(web, wasm, `${bent}: both accept, alike`);
     else assert.equal(web.code, wasm.code, `${bent}: wasm ${wasm.code}, web ${web.code}`);
+  }
+});
+
+/** An HS256 token of exactly this header and payload text, signed by node:crypto. */
+function hsText(header, payload) {
+  const signed = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+  return `${signed}.${createHmac('sha256', hsSecret).update(signed).digest('base64url')}`;
+}
+const HEADER = '{"alg":"HS256","kid":"hs256"}';
+const claimsText = (more) => `{"scope":${JSON.stringify(SCOPE)},"aud":"edge","iss":"auth","exp":${T + 300}${more}}`;
+
+test('a member named twice, at any depth, is MALFORMED_TOKEN in both (JSON.parse and serde_json keep the last)', async () => {
+  // A scope whose second `item` drops the first's restriction: the scope reader refuses it written
+  // so, and a token must not carry it past that reader.
+  const widened = '{"permissions":[{"role":"readonly","cache":"media","item":{"keyPrefix":"/Movie1/"},"item":{}}]}';
+  assert.throws(() => PermissionScope.fromJson(widened), { code: 'INVALID_SCOPE' });
+  for (const [name, header, payload] of [
+    ['a scope naming `item` twice', HEADER, `{"scope":${widened},"aud":"edge","iss":"auth","exp":${T + 300}}`],
+    ['exp twice, expired then valid', HEADER, claimsText(`,"exp":${T - 3600}`).replace(`"exp":${T + 300},"exp":${T - 3600}`, `"exp":${T - 3600},"exp":${T + 300}`)],
+    ['a claim of ours twice', HEADER, claimsText(',"sub":"a","sub":"b"')],
+    ['a name twice, once escaped', HEADER, claimsText(',"x":1,"\\u0078":2')],
+    ['ent.maxQuality twice', HEADER, claimsText(',"ent":{"maxQuality":"SD","maxQuality":"UHD2"}')],
+    ['alg twice in the header', '{"alg":"none","alg":"HS256","kid":"hs256"}', claimsText('')],
+    ['a header member of no meaning twice', '{"alg":"HS256","kid":"hs256","x":1,"x":1}', claimsText('')],
+  ]) {
+    const { wasm, web } = await both(BASE, hsText(header, payload));
+    assert.equal(wasm.code, 'MALFORMED_TOKEN', `${name}: wasm`);
+    assert.equal(web.code, 'MALFORMED_TOKEN', `${name}: web`);
+  }
+  // The same names once each, in separate objects: accepted by both.
+  const { wasm, web } = await both(BASE, hsText(HEADER, claimsText(',"x":{"a":1},"y":{"a":1}')));
+  assert.equal(wasm.code, undefined);
+  assert.deepEqual(web, wasm);
+});
+
+test('what serde_json refuses and JSON.parse takes: nesting 128 deep, numbers past a double, escaped lone surrogates, a content type; ent.device blank by Unicode', async () => {
+  const nested = (depth) => `${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`; // in the claims object: depth in all
+  for (const [name, header, payload, accepted] of [
+    ['nesting 127 deep', HEADER, claimsText(`,"x":${nested(127)}`), true],
+    ['nesting 128 deep', HEADER, claimsText(`,"x":${nested(128)}`), false],
+    ['a header nested 128 deep', `{"alg":"HS256","kid":"hs256","x":${nested(128)}}`, claimsText(''), false],
+    ['1e308', HEADER, claimsText(',"x":1e308'), true],
+    ['1e309 (Infinity to JSON.parse)', HEADER, claimsText(',"x":1e309'), false],
+    ['-1e400', HEADER, claimsText(',"x":-1e400'), false],
+    ['1e-400 (zero to both)', HEADER, claimsText(',"x":1e-400'), true],
+    ['an escaped lone surrogate', HEADER, claimsText(',"x":"\\ud800"'), false],
+    ['an escaped lone surrogate as a name', HEADER, claimsText(',"\\udc00":1'), false],
+    ['an escaped surrogate pair', HEADER, claimsText(',"x":"\\ud83c\\udfac"'), true],
+    ['cty JWT (a nested token)', '{"alg":"HS256","kid":"hs256","cty":"JWT"}', claimsText(''), false],
+    ['cty of anything', '{"alg":"HS256","kid":"hs256","cty":"text/plain"}', claimsText(''), false],
+    // Rust's trim is Unicode's White_Space: U+0085 and U+00A0 are blank, U+FEFF is not (JS's trim says the opposite of both ends).
+    ['ent.device U+0085', HEADER, claimsText(',"ent":{"device":"\\u0085"}'), false],
+    ['ent.device U+00A0 U+3000', HEADER, claimsText(',"ent":{"device":"\\u00a0\\u3000"}'), false],
+    ['ent.device U+FEFF', HEADER, claimsText(',"ent":{"device":"\\ufeff"}'), true],
+  ]) {
+    const { wasm, web } = await both(BASE, hsText(header, payload));
+    assert.equal(wasm.code === undefined, accepted, `${name}: wasm ${wasm.code}`);
+    if (accepted) assert.deepEqual(web, wasm, name);
+    else assert.equal(web.code, wasm.code, `${name}: wasm ${wasm.code}, web ${web.code}`);
   }
 });
