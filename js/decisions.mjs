@@ -569,7 +569,7 @@ function entitlementClass(raw) {
 
   /** Parses `doc`'s source into a slot (again, when its slot was given away). */
   function loadDocument(doc) {
-    const length = input.write(doc.source);
+    const length = input.write(doc.source, 'INVALID_ENTITLEMENT');
     doc.slot = (doc.dictionary ? raw._loadDictionary : raw._loadBlob)(length, doc.maxBytes, doc.id);
   }
 

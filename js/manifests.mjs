@@ -39,7 +39,7 @@ export function manifestFilter(raw) {
       else if (typeof manifest !== 'string' && !(manifest instanceof Uint8Array)) {
         throw fail('INVALID_ARGUMENT', 'manifest: expected its text (a string) or its bytes (a Uint8Array or an ArrayBuffer)');
       }
-      const length = input.write(source);
+      const length = input.write(source, 'INVALID_MANIFEST');
       const ascii = input.ascii;
       const n = filter(length, rank);
       if (n === FAILED) throw raw._takeError();

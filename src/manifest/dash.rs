@@ -10,7 +10,7 @@
 //! cap, a video Representation without a size goes. Periods are filtered on their own: a
 //! Period that had video and keeps none is `NOTHING_PLAYABLE`.
 
-use super::xml::{attributes, local, Kind, Tags};
+use super::xml::{attributes, find, local, Kind, Tags};
 use super::{
     at_line, audio_or_text_only, decimal, line_at, nothing_playable, shifted, text_of, Cuts, Format,
 };
@@ -52,7 +52,17 @@ impl<'a> Traits<'a> {
                     )
                 })
             };
+            // Read as players read them: the last of an attribute named twice (the readers'
+            // choice: XML allows none), and a type without a character reference (dash.js
+            // expands `&#118;ideo/mp4` to video/mp4, which the filter would read as another).
             match key {
+                "contentType" | "mimeType" | "codecs" if value.contains('&') => {
+                    return Err(invalid(
+                        text,
+                        at,
+                        &text_of(&["<", name, ">: a character reference in a type"]),
+                    ))
+                }
                 "contentType" => own.content_type = Some(value),
                 "mimeType" => own.mime = Some(value),
                 "codecs" => own.codecs = Some(value),
@@ -119,6 +129,7 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
     // The open AdaptationSet: its start, traits, Representations, and where its cuts begin.
     let mut set: Option<(usize, Traits<'_>, u32, usize)> = None;
     let (mut kept, mut removed) = (0u32, 0u32);
+    let mut root_seen = false;
     loop {
         let tag = match tags.next_tag() {
             Ok(Some(tag)) => tag,
@@ -173,6 +184,24 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
             continue;
         };
         let mut drop = false;
+        // Under a cap, what the filter cannot see is refused: a document that is not an MPD (an
+        // MPD Patch adds Representations to one the player holds), and an element to be fetched
+        // from elsewhere (`xlink:href`: Shaka and dash.js load remote Periods and AdaptationSets
+        // and splice them in), unless it resolves to nothing. Any tag whose attributes hold
+        // `href` is taken for one (fail closed: reading each attribute cost the module bytes).
+        let root = !root_seen;
+        root_seen = true;
+        let hidden = cap.is_some()
+            && ((root && local(name) != "MPD")
+                || (find(raw.as_bytes(), b"href").is_some()
+                    && find(raw.as_bytes(), b"urn:mpeg:dash:resolve-to-zero:2013").is_none()));
+        if hidden {
+            return Err(invalid(
+                text,
+                at,
+                &text_of(&["<", name, ">: remote (xlink:href) or not an MPD"]),
+            ));
+        }
         match local(name) {
             "Period" => {
                 close_period(text, period.take())?;
@@ -273,6 +302,7 @@ fn lines_of(text: &str, start: usize, end: usize) -> (usize, usize) {
     }
 }
 
+#[inline(never)]
 fn invalid(text: &str, at: usize, message: &str) -> Error {
     Error::new(
         ErrorCode::InvalidManifest,

@@ -27,9 +27,10 @@ struct Line {
 }
 
 /// The line that starts at byte `start`, ended by LF or CR LF (section 4.1); the last may have
-/// none. An error: a CR that does not end a line, or an `EXT-X-STREAM-INF` tag that does not
-/// start its line (after blanks). Players read both where a reader of lines would not: hls.js
-/// and Shaka end a line at a lone CR, and hls.js finds `#EXT-X-STREAM-INF:` anywhere.
+/// none. An error: a CR that does not end a line, or an `EXT-X-STREAM-INF` or
+/// `EXT-X-I-FRAME-STREAM-INF` tag that does not start its line (after blanks). Players read both
+/// where a reader of lines would not: hls.js and Shaka end a line at a lone CR, and hls.js finds
+/// both tags anywhere (its master-playlist pattern is not anchored; I-frame variants since 1.7).
 #[cfg_attr(feature = "fast-manifests", inline(always))]
 fn line_from(bytes: &[u8], start: usize) -> Result<Line, Error> {
     let mut from = start;
@@ -59,12 +60,13 @@ fn line_from(bytes: &[u8], start: usize) -> Result<Line, Error> {
             }
             Some(b'\r') => break at,
             _ => {
-                // A `#`: an EXT-X-STREAM-INF tag must start its line (hls.js reads one anywhere;
-                // it reads no I-frame variant, and Shaka reads lines).
+                // A `#`: a variant tag must start its line (hls.js reads one anywhere, Shaka
+                // reads lines).
                 let lead = bytes.get(start..at).unwrap_or_default();
                 let rest = bytes.get(at..).unwrap_or_default();
                 if !lead.iter().all(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
-                    && rest.starts_with(STREAM_INF.as_bytes())
+                    && (rest.starts_with(STREAM_INF.as_bytes())
+                        || rest.starts_with(I_FRAME_STREAM_INF.as_bytes()))
                 {
                     break at;
                 }
@@ -240,6 +242,7 @@ impl<'a> Variant<'a> {
         let mut quality = None;
         let mut group = None;
         let mut media_type = None;
+        let mut supplemental = false;
         for (name, value, well_formed) in attribute_list(attributes) {
             // Players differ on what they read of a malformed list (the first of two values,
             // or a value cut at a stray quote), so it is refused, never read one way.
@@ -256,6 +259,7 @@ impl<'a> Variant<'a> {
             match name {
                 "CODECS" => codecs = Some(unquoted(value)),
                 "VIDEO" | "GROUP-ID" => group = Some(unquoted(value)),
+                "SUPPLEMENTAL-CODECS" => supplemental = true,
                 "TYPE" => media_type = Some(unquoted(value)),
                 "RESOLUTION" => {
                     let x = value.bytes().position(|b| b == b'x');
@@ -272,8 +276,14 @@ impl<'a> Variant<'a> {
                 _ => {}
             }
         }
-        // A RESOLUTION says video whatever CODECS says (players read the size).
-        let video = quality.is_some() || !codecs.is_some_and(audio_or_text_only);
+        // A RESOLUTION says video whatever CODECS says (players read the size); so do a video
+        // group (Shaka plays a variant naming one as video whatever its CODECS), supplemental
+        // codecs (Shaka reads them instead of CODECS) and a variable in CODECS (`{$name}`,
+        // filled in by the player).
+        let video = quality.is_some()
+            || group.is_some()
+            || supplemental
+            || !codecs.is_some_and(|c| !c.contains('{') && audio_or_text_only(c));
         Ok(Variant {
             video,
             quality,
@@ -293,7 +303,10 @@ impl<'a> Variant<'a> {
 }
 
 /// `NAME=VALUE` pairs of an attribute list (section 4.2), each with whether it is well formed:
-/// a quoted value (which may hold commas) closed, and followed by a comma or the end.
+/// a name of `A-Z`, `0-9` and `-` only (hls.js trims a name with JS's trim, which takes VT and
+/// NBSP, and Shaka takes what comes before a first comma for the tag's value: a name holding
+/// either would be another attribute to them), a quoted value (which may hold commas) closed,
+/// and followed by a comma or the end.
 #[cfg_attr(feature = "fast-manifests", inline(always))]
 fn attribute_list(text: &str) -> impl Iterator<Item = (&str, &str, bool)> {
     let mut rest = text;
@@ -316,6 +329,10 @@ fn attribute_list(text: &str) -> impl Iterator<Item = (&str, &str, bool)> {
         let value = after.get(..end).unwrap_or(after);
         rest = after.get(end..).unwrap_or_default();
         well_formed &= rest.trim_ascii_end().is_empty() || rest.starts_with(',');
+        well_formed &= !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
         rest = rest.strip_prefix(',').unwrap_or(rest);
         Some((name, value, well_formed))
     })

@@ -100,7 +100,8 @@ impl<'a> Tags<'a> {
 
 /// Where `needle` first occurs in `haystack`. (Not `str::find`: its substring searcher and the
 /// panic path it brings cost the player module 5 KB, measured.)
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+#[inline(never)]
+pub(super) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
@@ -183,10 +184,14 @@ fn tag(rest: &str, start: usize) -> Result<Tag<'_>, Malformed<'_>> {
 }
 
 /// `name="value"` (or 'value', white space around `=`) at the start of `text`: the name, the
-/// value and what follows.
+/// value and what follows. A name starts with an ASCII letter: Shaka's and dash.js's readers
+/// skip what comes before one, so to them `_width` is `width` (XML allows `_` and `:` there;
+/// no MPD attribute starts so).
 fn pair(text: &str) -> Option<(&str, &str, &str)> {
     let len = name_end(text);
-    let name = text.get(..len).filter(|n| !n.is_empty())?;
+    let name = text
+        .get(..len)
+        .filter(|n| n.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()))?;
     let after = text
         .get(len..)?
         .trim_ascii_start()
