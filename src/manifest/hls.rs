@@ -133,65 +133,81 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
     }
     // Byte ranges of `text` to drop.
     let mut dropped: Vec<(usize, usize)> = Vec::new();
-    // Video groups: of an alternative video rendition, its line's range and its group; of a
-    // variant kept, (0, 0, its group). One list: one more kind of Vec costs the module bytes.
-    let mut groups: Vec<(usize, usize, Option<&str>)> = Vec::new();
     let (mut kept, mut removed) = (0u32, 0u32);
+    // The video groups that variants kept name. An alternative video rendition of another group
+    // goes (under a cap): the first pass learns the groups, and a second is made only when
+    // there is such a rendition to drop (the ranges stay in order with no insertion).
+    let mut groups: Vec<Option<&str>> = Vec::new();
+    let mut second_pass = false;
     let mut at = head.next;
-    while at < bytes.len() {
-        let line = line_from(bytes, at)?;
-        // Leading blanks do not hide a tag: hls.js finds `#EXT-X-STREAM-INF:` anywhere on a
-        // line, so a variant the player would see must be one the filter sees.
-        let content = line_text(&line).trim_ascii_start();
-        if let Some(attributes) = content.strip_prefix(STREAM_INF) {
-            // The URI is the next line that is neither blank nor a comment; a tag first is an error.
-            let mut next = line.next;
-            let uri = loop {
-                if next >= bytes.len() {
-                    return Err(invalid(
-                        number(&line),
-                        "EXT-X-STREAM-INF has no URI line after it",
-                    ));
+    loop {
+        let mut video_media = false;
+        while at < bytes.len() {
+            let line = line_from(bytes, at)?;
+            // Leading blanks do not hide a tag: hls.js finds `#EXT-X-STREAM-INF:` anywhere on a
+            // line, so a variant the player would see must be one the filter sees.
+            let content = line_text(&line).trim_ascii_start();
+            if let Some(attributes) = content.strip_prefix(STREAM_INF) {
+                // The URI is the next line that is neither blank nor a comment; a tag first is an error.
+                let mut next = line.next;
+                let uri = loop {
+                    if next >= bytes.len() {
+                        return Err(invalid(
+                            number(&line),
+                            "EXT-X-STREAM-INF has no URI line after it",
+                        ));
+                    }
+                    let candidate = line_from(bytes, next)?;
+                    let candidate_text = line_text(&candidate);
+                    if candidate_text.trim_ascii_start().starts_with("#EXT") {
+                        return Err(invalid(
+                            number(&line),
+                            "EXT-X-STREAM-INF is followed by a tag, not by its URI",
+                        ));
+                    }
+                    if candidate_text.trim_ascii().is_empty() || candidate_text.starts_with('#') {
+                        next = candidate.next;
+                        continue;
+                    }
+                    break candidate;
+                };
+                let variant = Variant::read(attributes, bytes, line.start)?;
+                if !variant.video || variant.allowed(cap) {
+                    kept += u32::from(variant.video);
+                    groups.push(variant.group);
+                } else {
+                    removed += 1;
+                    dropped.push((line.start, uri.next));
                 }
-                let candidate = line_from(bytes, next)?;
-                let candidate_text = line_text(&candidate);
-                if candidate_text.trim_ascii_start().starts_with("#EXT") {
-                    return Err(invalid(
-                        number(&line),
-                        "EXT-X-STREAM-INF is followed by a tag, not by its URI",
-                    ));
-                }
-                if candidate_text.trim_ascii().is_empty() || candidate_text.starts_with('#') {
-                    next = candidate.next;
-                    continue;
-                }
-                break candidate;
-            };
-            let variant = Variant::read(attributes, bytes, line.start)?;
-            if !variant.video || variant.allowed(cap) {
-                kept += u32::from(variant.video);
-                groups.push((0, 0, variant.group));
-            } else {
-                removed += 1;
-                dropped.push((line.start, uri.next));
+                at = uri.next;
+                continue;
             }
-            at = uri.next;
-            continue;
+            if let Some(attributes) = content.strip_prefix(I_FRAME_STREAM_INF) {
+                let variant = Variant::read(attributes, bytes, line.start)?;
+                if variant.video && !variant.allowed(cap) {
+                    dropped.push((line.start, line.next));
+                } else {
+                    groups.push(variant.group);
+                }
+            } else if let Some(attributes) = content.strip_prefix(MEDIA) {
+                let media = Variant::read(attributes, bytes, line.start)?;
+                if media.is_video_media && (media.group.is_none() || !groups.contains(&media.group))
+                {
+                    video_media = true;
+                    if second_pass {
+                        dropped.push((line.start, line.next));
+                    }
+                }
+            }
+            at = line.next;
         }
-        if let Some(attributes) = content.strip_prefix(I_FRAME_STREAM_INF) {
-            let variant = Variant::read(attributes, bytes, line.start)?;
-            if variant.video && !variant.allowed(cap) {
-                dropped.push((line.start, line.next));
-            } else {
-                groups.push((0, 0, variant.group));
-            }
-        } else if let Some(attributes) = content.strip_prefix(MEDIA) {
-            let media = Variant::read(attributes, bytes, line.start)?;
-            if media.is_video_media {
-                groups.push((line.start, line.next, media.group));
-            }
+        if second_pass || !video_media || cap.is_none() {
+            break;
         }
-        at = line.next;
+        second_pass = true;
+        dropped.clear();
+        (kept, removed) = (0, 0);
+        at = head.next;
     }
     if kept == 0 && removed > 0 {
         let cap = cap.map_or("the cap", Quality::as_str);
@@ -199,20 +215,6 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
             "every video variant of the master playlist is above ",
             cap,
         ])));
-    }
-    // Under a cap, the alternative video renditions of no variant kept go too (no size says
-    // they are within it), each in its place among the ranges.
-    if cap.is_some() {
-        for &(start, end, group) in &groups {
-            if end != 0
-                && !groups
-                    .iter()
-                    .any(|kept| kept.1 == 0 && group.is_some() && kept.2 == group)
-            {
-                let at = dropped.partition_point(|range| range.0 < start);
-                dropped.insert(at, (start, end));
-            }
-        }
     }
     Ok(Cuts {
         format: Format::Hls,

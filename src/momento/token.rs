@@ -74,17 +74,9 @@ pub fn decode_momento_token(token: &str) -> Result<UnverifiedMomentoToken, Error
         } else {
             Claims::default()
         };
-        let http_base_url = Some(format!("https://api.cache.{endpoint}"));
-        return Ok(UnverifiedMomentoToken {
-            kind: TokenKind::Disposable,
-            endpoint: Some(endpoint),
-            http_base_url,
-            subject: claims.sub,
-            expires_at: claims.exp,
-            scope: claims.scope,
-        });
+        return at_endpoint(TokenKind::Disposable, endpoint, claims);
     }
-    let claims = jwt_claims(token)?;
+    let mut claims = jwt_claims(token)?;
     if claims.t.as_deref() == Some("g") {
         return Ok(UnverifiedMomentoToken {
             kind: TokenKind::V2,
@@ -95,34 +87,39 @@ pub fn decode_momento_token(token: &str) -> Result<UnverifiedMomentoToken, Error
             scope: claims.scope,
         });
     }
-    // The `c` claim is the cache endpoint, `cache.<endpoint>`; the HTTP API is `api.cache.<endpoint>`.
-    let endpoint = claims
-        .c
-        .map(|c| c.strip_prefix("cache.").unwrap_or(&c).to_owned())
-        .filter(|e| is_host_name(e));
-    let (Some(endpoint), Some(_control)) = (endpoint, claims.cp) else {
+    let (Some(cache), Some(_control)) = (claims.c.take(), claims.cp.take()) else {
         return Err(malformed(
             "token: neither a v1 token, nor a v2 key (t: g), nor a legacy key (c, cp)",
         ));
     };
+    // The `c` claim is the cache endpoint, `cache.<endpoint>`; the HTTP API is `api.cache.<endpoint>`.
+    let endpoint = cache.strip_prefix("cache.").unwrap_or(&cache).to_owned();
+    at_endpoint(TokenKind::Legacy, endpoint, claims)
+}
+
+/// A token of `kind` whose HTTP API is `https://api.cache.<endpoint>`. The endpoint must be a
+/// host name (letters, digits, `-` and `.`): `x@evil.example/` would make
+/// `https://api.cache.x@evil.example/`, another host.
+fn at_endpoint(
+    kind: TokenKind,
+    endpoint: String,
+    claims: Claims,
+) -> Result<UnverifiedMomentoToken, Error> {
+    let host = !endpoint.is_empty()
+        && endpoint
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if !host {
+        return Err(malformed("token: its endpoint is not a host name"));
+    }
     Ok(UnverifiedMomentoToken {
-        kind: TokenKind::Legacy,
+        kind,
         http_base_url: Some(format!("https://api.cache.{endpoint}")),
         endpoint: Some(endpoint),
         subject: claims.sub,
         expires_at: claims.exp,
         scope: claims.scope,
     })
-}
-
-/// Whether an endpoint is a host name (letters, digits, `-` and `.`): the HTTP API's URL is
-/// made from it, and `x@evil.example/` would make `https://api.cache.x@evil.example/`, another
-/// host. A token whose endpoint is not one is not of that shape (MALFORMED_TOKEN).
-fn is_host_name(endpoint: &str) -> bool {
-    !endpoint.is_empty()
-        && endpoint
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
 /// `{endpoint, api_key}` from a v1 token, if `token` is one.
@@ -146,7 +143,7 @@ fn v1_envelope(token: &str) -> Option<(String, String)> {
         })
     })
     .ok()?;
-    Some((endpoint.filter(|e| is_host_name(e))?, api_key?))
+    Some((endpoint?, api_key?))
 }
 
 #[derive(Default)]

@@ -1,6 +1,7 @@
 //! Why a check came out as it did: the permission that granted it, or each permission's reason
 //! for not granting. The rule itself is [`verdict`], shared with the checks.
 
+use crate::wire::lossy;
 use std::fmt::Write as _;
 
 use super::json::write_permission;
@@ -66,13 +67,13 @@ impl PermissionScope {
         let wanted = match target {
             Target::Item { cache, key } => format!(
                 "{operation} on key \"{}\" in cache \"{}\"",
-                String::from_utf8_lossy(key),
-                String::from_utf8_lossy(cache)
+                lossy(key),
+                lossy(cache)
             ),
             Target::Topic { cache, topic } => format!(
                 "{operation} on topic \"{}\" in cache \"{}\"",
-                String::from_utf8_lossy(topic),
-                String::from_utf8_lossy(cache)
+                lossy(topic),
+                lossy(cache)
             ),
         };
         let mut reason = format!("denied: no permission grants {wanted}");

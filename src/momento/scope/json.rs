@@ -100,7 +100,7 @@ pub(super) fn write_permission(
         match std::str::from_utf8(bytes) {
             Ok(text) => json_string(out, text),
             Err(_) if exact => return Err("its key is not UTF-8 (JSON cannot hold it)"),
-            Err(_) => json_string(out, &String::from_utf8_lossy(bytes)),
+            Err(_) => json_string(out, &crate::wire::lossy(bytes)),
         }
         Ok(())
     }
