@@ -248,21 +248,14 @@ impl<'a> Variant<'a> {
         for (name, value, well_formed) in attribute_list(attributes) {
             // Players differ on what they read of a malformed list (the first of two values,
             // or a value cut at a stray quote), so it is refused, never read one way.
-            let twice = match name {
-                "CODECS" => codecs.is_some(),
-                "RESOLUTION" => quality.is_some(),
-                "VIDEO" | "GROUP-ID" => group.is_some(),
-                "TYPE" => media_type.is_some(),
-                _ => false,
-            };
-            if twice || !well_formed {
+            if !well_formed {
                 return Err(bad("an attribute list players read two ways"));
             }
-            match name {
-                "CODECS" => codecs = Some(unquoted(value)),
-                "VIDEO" | "GROUP-ID" => group = Some(unquoted(value)),
-                "SUPPLEMENTAL-CODECS" => supplemental = true,
-                "TYPE" => media_type = Some(unquoted(value)),
+            let twice = match name {
+                "CODECS" => codecs.replace(unquoted(value)).is_some(),
+                "VIDEO" | "GROUP-ID" => group.replace(unquoted(value)).is_some(),
+                "TYPE" => media_type.replace(unquoted(value)).is_some(),
+                "SUPPLEMENTAL-CODECS" => core::mem::replace(&mut supplemental, true),
                 "RESOLUTION" => {
                     let x = value.bytes().position(|b| b == b'x');
                     let size = x
@@ -273,9 +266,14 @@ impl<'a> Variant<'a> {
                         .ok_or_else(|| {
                             bad("RESOLUTION is not a decimal-resolution such as 1920x1080")
                         })?;
-                    quality = Some(Quality::of_picture(size.0, size.1));
+                    quality
+                        .replace(Quality::of_picture(size.0, size.1))
+                        .is_some()
                 }
-                _ => {}
+                _ => false,
+            };
+            if twice {
+                return Err(bad("an attribute list players read two ways"));
             }
         }
         // A RESOLUTION says video whatever CODECS says (players read the size); so do a video

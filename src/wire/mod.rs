@@ -53,6 +53,36 @@ pub(crate) fn lossy(bytes: &[u8]) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    #[test]
+    fn lossy_reads_as_from_utf8_lossy() {
+        // Every byte string of length up to 3 over an alphabet of boundary bytes, and some longer.
+        let alphabet = [
+            0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5,
+            0xff,
+        ];
+        let mut cases: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            "Zoë 🎬".as_bytes().to_vec(),
+            b"\xf0\x9f\x8e".to_vec(),
+        ];
+        for a in alphabet {
+            cases.push(vec![a]);
+            for b in alphabet {
+                cases.push(vec![a, b]);
+                for c in alphabet {
+                    cases.push(vec![a, b, c]);
+                }
+            }
+        }
+        for bytes in &cases {
+            assert_eq!(
+                super::lossy(bytes),
+                String::from_utf8_lossy(bytes),
+                "{bytes:?}"
+            );
+        }
+    }
+
     /// The same answers as the standard library's parser, on the text the callers allow.
     #[test]
     fn signed_decimal_reads_as_str_parse_does() {
