@@ -102,24 +102,27 @@ function serdeFault(text) {
           end += 2;
         } else end++;
       }
-      const value = escaped ? JSON.parse(text.slice(i, end + 1)) : text.slice(i + 1, end);
-      if (escaped && !isWellFormed(value)) return false;
+      const start = i;
       i = end;
       const names = open.length === 0 ? null : open[open.length - 1];
-      if (names !== null) {
-        let next = end + 1;
-        while (text.charCodeAt(next) <= 0x20) next++; // JSON's white space
-        if (text.charCodeAt(next) === 0x3a) {
-          if (names.has(value)) return DUPLICATE;
-          names.add(value);
-        }
+      let next = end + 1;
+      while (text.charCodeAt(next) <= 0x20) next++; // JSON's white space
+      const isName = names !== null && text.charCodeAt(next) === 0x3a;
+      if (!escaped && !isName) continue; // a plain value: nothing to check
+      const value = escaped ? JSON.parse(text.slice(start, end + 1)) : text.slice(start + 1, end);
+      if (escaped && !isWellFormed(value)) return false;
+      if (isName) {
+        // A list for the few members of a token's objects; a Set past 16 (no square cost).
+        if (Array.isArray(names) ? names.includes(value) : names.has(value)) return DUPLICATE;
+        if (!Array.isArray(names)) names.add(value);
+        else if (names.push(value) > 16) open[open.length - 1] = new Set(names);
       }
     } else if (c === 0x7b || c === 0x5b) {
-      if (open.push(c === 0x7b ? new Set() : null) > MAX_DEPTH) return false;
+      if (open.push(c === 0x7b ? [] : null) > MAX_DEPTH) return false;
     } else if (c === 0x7d || c === 0x5d) open.pop();
     else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let end = i + 1;
-      while (end < text.length && /[0-9.eE+-]/.test(text[end])) end++;
+      for (let d = text.charCodeAt(end); (d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d; d = text.charCodeAt(end)) end++;
       if (!Number.isFinite(Number(text.slice(i, end)))) return false;
       i = end - 1;
     }
