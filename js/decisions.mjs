@@ -623,7 +623,7 @@ function entitlementClass(raw) {
           for (const [name, value] of dictionaryFields(fields)) {
             if (typeof name !== 'string') throw fail('INVALID_ENTITLEMENT', 'dictionary: field names must be strings');
             if (typeof value !== 'string') throw fail('INVALID_ENTITLEMENT', `${name}: dictionary fields must be strings`);
-            if (LONE_SURROGATE.test(name) || LONE_SURROGATE.test(value)) {
+            if (!isWellFormed(name) || !isWellFormed(value)) {
               throw fail('INVALID_ENTITLEMENT', `${name}: not well-formed text (a lone surrogate)`);
             }
             units += name.length + value.length;

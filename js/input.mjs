@@ -28,12 +28,12 @@ export function inputWriter(raw) {
     at: 0,
     ascii: false,
     write(source, code) {
-      if (source.length > MAX_INPUT) throw fail(code, `input: over ${MAX_INPUT >> 20} MiB`);
       if (memory === null) memory = raw._memory();
-      // 0: no room (the area is in use: never, as the calls are made), never an address to write at.
+      // The area's address, or `code` for a source over MAX_INPUT and for no room (`_input`
+      // answers 0 when its area is in use: never, as the calls are made).
       const area = (n) => {
-        const at = raw._input(n);
-        if (at === 0) throw fail(code, 'input: wasm has no room for it');
+        const at = source.length > MAX_INPUT ? 0 : raw._input(n);
+        if (at === 0) throw fail(code, 'input: over 64 MiB, or no room in wasm');
         return at;
       };
       if (typeof source === 'string') {

@@ -64,7 +64,8 @@ impl MomentoIssuer {
     pub fn from_json(config: &str) -> Result<MomentoIssuer, Error> {
         let IssuerConfig { secret, endpoint } =
             serde_json::from_str(config).map_err(|e| invalid_key(format!("issuer: {e}")))?;
-        if endpoint.is_empty() || endpoint.contains(char::is_whitespace) {
+        // What decode_momento_token reads back: a host name (the HTTP API's URL is made of it).
+        if !super::token::is_host_name(&endpoint) {
             return Err(invalid_key(
                 "endpoint: expected a host name such as 127.0.0.1",
             ));

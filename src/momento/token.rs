@@ -97,6 +97,14 @@ pub fn decode_momento_token(token: &str) -> Result<UnverifiedMomentoToken, Error
     at_endpoint(TokenKind::Legacy, endpoint, claims)
 }
 
+/// Whether `endpoint` is a host name: letters, digits, `-` and `.`.
+pub(crate) fn is_host_name(endpoint: &str) -> bool {
+    !endpoint.is_empty()
+        && endpoint
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
 /// A token of `kind` whose HTTP API is `https://api.cache.<endpoint>`. The endpoint must be a
 /// host name (letters, digits, `-` and `.`): `x@evil.example/` would make
 /// `https://api.cache.x@evil.example/`, another host.
@@ -105,11 +113,7 @@ fn at_endpoint(
     endpoint: String,
     claims: Claims,
 ) -> Result<UnverifiedMomentoToken, Error> {
-    let host = !endpoint.is_empty()
-        && endpoint
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-    if !host {
+    if !is_host_name(&endpoint) {
         return Err(malformed("token: its endpoint is not a host name"));
     }
     Ok(UnverifiedMomentoToken {
