@@ -18,6 +18,7 @@ import path from 'node:path';
 import { createHmac } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { PKG } from './helpers.mjs';
+import { textLoader } from './players-in-node.mjs';
 
 const { createGate, PlaybackTokenMinter } = await import(path.join(PKG, 'edge/node/index.mjs'));
 
@@ -60,17 +61,7 @@ const { default: Hls } = await import('hls.js/dist/hls.mjs');
 /** The URLs hls.js asks for (segments, init segments, keys) for the media playlist `text` at `url`, each as a page resolves it. */
 function hlsRequests(url, text) {
   return new Promise((resolve, reject) => {
-    const stats = () => ({
-      aborted: false, loaded: 0, retry: 0, total: 0, chunkCount: 0, bwEstimate: 0,
-      loading: { start: 0, first: 0, end: 0 }, parsing: { start: 0, end: 0 }, buffering: { start: 0, first: 0, end: 0 },
-    });
-    class PlaylistLoader {
-      constructor() { this.stats = stats(); }
-      load(context, _config, callbacks) { setTimeout(() => callbacks.onSuccess({ url: context.url, data: text }, this.stats, context, null)); }
-      abort() {}
-      destroy() {}
-    }
-    const hls = new Hls({ loader: PlaylistLoader, enableWorker: false, autoStartLoad: false });
+    const hls = new Hls({ loader: textLoader(text), enableWorker: false, autoStartLoad: false });
     const timer = setTimeout(() => { hls.destroy(); reject(new Error('hls.js read no playlist')); }, 5000);
     const done = (value, error) => {
       clearTimeout(timer);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { XMLParser } from 'fast-xml-parser';
 import { PKG } from './helpers.mjs';
+import { shakaGlobals, textLoader } from './players-in-node.mjs';
 
 const { filterManifest, Entitlement } = await import(path.join(PKG, 'node/index.mjs'));
 
@@ -18,32 +19,14 @@ const BASE = 'https://cdn.example/title/';
 const HD_LINES = 1080;
 
 // ---- the players, in Node ---------------------------------------------------------------------
-globalThis.window ??= globalThis;
-globalThis.self ??= globalThis;
-globalThis.navigator ??= { userAgent: 'node', onLine: true };
-globalThis.document ??= { createElement: () => ({ canPlayType: () => '' }), addEventListener() {}, readyState: 'complete', querySelectorAll: () => [], head: {} };
-globalThis.location ??= { protocol: 'https:', href: 'https://player.example/' };
-Map.prototype.getOrInsertComputed ??= function getOrInsertComputed(key, make) { // eslint-disable-line no-extend-native
-  if (!this.has(key)) this.set(key, make(key));
-  return this.get(key);
-};
+shakaGlobals();
 const { default: Hls } = await import('hls.js/dist/hls.mjs');
 const shaka = createRequire(import.meta.url)('shaka-player/dist/shaka-player.compiled.debug.js');
 
 /** The video hls.js reads in a master playlist: the heights of its levels and I-frame variants (null: unsized). */
 function hlsVideo(text) {
   return new Promise((resolve, reject) => {
-    const stats = () => ({
-      aborted: false, loaded: 0, retry: 0, total: 0, chunkCount: 0, bwEstimate: 0,
-      loading: { start: 0, first: 0, end: 0 }, parsing: { start: 0, end: 0 }, buffering: { start: 0, first: 0, end: 0 },
-    });
-    class Loader {
-      constructor() { this.stats = stats(); }
-      load(context, _config, callbacks) { setTimeout(() => callbacks.onSuccess({ url: context.url, data: text }, this.stats, context, null)); }
-      abort() {}
-      destroy() {}
-    }
-    const hls = new Hls({ loader: Loader, enableWorker: false, autoStartLoad: false });
+    const hls = new Hls({ loader: textLoader(text), enableWorker: false, autoStartLoad: false });
     const timer = setTimeout(() => { hls.destroy(); reject(new Error('hls.js read no playlist')); }, 5000);
     hls.on(Hls.Events.MANIFEST_LOADED, (_event, data) => {
       clearTimeout(timer);

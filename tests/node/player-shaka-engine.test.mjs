@@ -10,16 +10,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { PKG } from './helpers.mjs';
+import { shakaGlobals } from './players-in-node.mjs';
 
-globalThis.window ??= globalThis;
-globalThis.self ??= globalThis;
-globalThis.navigator ??= { userAgent: 'node', onLine: true };
-globalThis.document ??= { createElement: () => ({ canPlayType: () => '' }), addEventListener() {}, readyState: 'complete', querySelectorAll: () => [], head: {} };
-globalThis.location ??= { protocol: 'https:', href: 'https://player.example/' };
-Map.prototype.getOrInsertComputed ??= function getOrInsertComputed(key, make) { // eslint-disable-line no-extend-native
-  if (!this.has(key)) this.set(key, make(key));
-  return this.get(key);
-};
+shakaGlobals();
 const shaka = createRequire(import.meta.url)('shaka-player/dist/shaka-player.compiled.debug.js');
 const { PermissionScope } = await import(path.join(PKG, 'node/index.mjs'));
 const { guardShaka } = await import(path.join(PKG, 'players/shaka.js'));
