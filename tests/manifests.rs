@@ -80,6 +80,24 @@ fn manifest_vectors() {
 /// hls.js finds a variant tag anywhere on a line (its master-playlist regex is not anchored),
 /// so a tag after leading blanks is a variant the player plays: the filter must cap it too.
 #[test]
+fn a_master_naming_many_video_groups_is_refused_past_256() {
+    // Each group is looked for among those seen: the bound keeps that work short on any input.
+    let master = |groups: usize| {
+        let mut text = String::from("#EXTM3U\n");
+        for g in 0..groups {
+            text.push_str(&format!(
+                "#EXT-X-MEDIA:TYPE=VIDEO,GROUP-ID=\"g{g}\",NAME=\"a\"\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=640x360,VIDEO=\"g{g}\"\nv{g}.m3u8\n"
+            ));
+        }
+        text
+    };
+    let ok = filter_manifest(master(256).as_bytes(), Some(Quality::Hd)).unwrap();
+    assert_eq!((ok.kept, ok.removed), (256, 0));
+    let e = filter_manifest(master(257).as_bytes(), Some(Quality::Hd)).unwrap_err();
+    assert_eq!(e.code().as_str(), "INVALID_MANIFEST");
+}
+
+#[test]
 fn a_variant_tag_after_leading_blanks_is_still_capped() {
     let input = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=640x360\nsd.m3u8\n  \t#EXT-X-STREAM-INF:BANDWIDTH=2,RESOLUTION=3840x2160\nuhd.m3u8\n";
     let got = filter_manifest(input.as_bytes(), Some(Quality::Hd)).unwrap();

@@ -137,7 +137,7 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
     // The video groups that variants kept name. An alternative video rendition of another group
     // goes (under a cap): the first pass learns the groups, and a second is made only when
     // there is such a rendition to drop (the ranges stay in order with no insertion).
-    let mut groups: Vec<Option<&str>> = Vec::new();
+    let mut groups: Vec<&str> = Vec::new();
     let mut second_pass = false;
     let mut at = head.next;
     loop {
@@ -174,7 +174,7 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
                 let variant = Variant::read(attributes, bytes, line.start)?;
                 if !variant.video || variant.allowed(cap) {
                     kept += u32::from(variant.video);
-                    groups.push(variant.group);
+                    note_group(&mut groups, variant.group, number(&line))?;
                 } else {
                     removed += 1;
                     dropped.push((line.start, uri.next));
@@ -187,12 +187,11 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
                 if variant.video && !variant.allowed(cap) {
                     dropped.push((line.start, line.next));
                 } else {
-                    groups.push(variant.group);
+                    note_group(&mut groups, variant.group, number(&line))?;
                 }
             } else if let Some(attributes) = content.strip_prefix(MEDIA) {
                 let media = Variant::read(attributes, bytes, line.start)?;
-                if media.is_video_media && (media.group.is_none() || !groups.contains(&media.group))
-                {
+                if media.is_video_media && !media.group.is_some_and(|g| groups.contains(&g)) {
                     video_media = true;
                     if second_pass {
                         dropped.push((line.start, line.next));
@@ -222,6 +221,28 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
         kept,
         removed,
     })
+}
+
+/// The most distinct video groups a master may name: a few in practice, and the bound keeps
+/// each lookup among them short whatever the input.
+const MAX_VIDEO_GROUPS: usize = 256;
+
+/// Notes that a variant kept (on line `line`) names video group `group`, once each.
+fn note_group<'a>(
+    groups: &mut Vec<&'a str>,
+    group: Option<&'a str>,
+    line: usize,
+) -> Result<(), Error> {
+    match group {
+        Some(g) if !groups.contains(&g) => {
+            if groups.len() >= MAX_VIDEO_GROUPS {
+                return Err(invalid(line, "more than 256 video groups"));
+            }
+            groups.push(g);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// What the filter needs of a variant's attribute list (or of an `EXT-X-MEDIA` tag's).
