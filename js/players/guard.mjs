@@ -12,6 +12,7 @@ export const UNKNOWN_VIDEO = 'unknown video';
 // trimmed LOG_TRIM at a time: dropping the oldest one per request would move 10,000 entries on
 // every request (60 us each, measured in bench/players.mjs), a batch moves 10 per request.
 const MAX_LOGGED = 10_000;
+const ALLOWED = Object.freeze({ allowed: true, reason: null });
 const LOG_TRIM = 1_000;
 
 /** A coded Error (the decision's code, or the guard's own), as playgate's errors are. */
@@ -122,10 +123,8 @@ export function guardCore(options, fail) {
    * UNKNOWN_VIDEO, or null for what is not video (playlists, audio, subtitles).
    */
   function check(url, quality) {
-    if (!decision.allowed) return { allowed: false, reason: decision.code ?? 'DENIED' };
-    // The decision holds until its validUntil (docs/decision-rules.md): then a new one is needed.
-    if (validUntil !== null && clock() >= validUntil) return { allowed: false, reason: 'ENTITLEMENT_EXPIRED' };
-    if (stopped && refresh !== null && token === null) return { allowed: false, reason: 'TOKEN_EXPIRED' };
+    const held = checkAside();
+    if (!held.allowed) return held;
     if (cap !== null && quality !== null && RANKS[quality] > RANKS[cap]) return { allowed: false, reason: 'QUALITY_EXCEEDS_ENTITLEMENT' };
     // Video whose quality the player does not know (a media playlist loaded without its master,
     // a stream without a height): under a cap it is not allowed, as filterManifest refuses it.
@@ -138,7 +137,20 @@ export function guardCore(options, fail) {
     if (fault !== null) return { allowed: false, reason: 'INVALID_PATH' };
     if (scope !== null && !scope.allows('get', cacheName, decoded)) return { allowed: false, reason: 'SCOPE_DENIED' };
     firstOrigin ??= parsed.origin;
-    return { allowed: true, reason: null };
+    return ALLOWED;
+  }
+
+  /**
+   * Whether what is not the title's media may be requested (a key, a content steering manifest,
+   * an interstitial's asset list): the decision holds and the token is not spent. The scope and
+   * the cap are the title's files' (such requests often go to another service).
+   */
+  function checkAside() {
+    if (!decision.allowed) return { allowed: false, reason: decision.code ?? 'DENIED' };
+    // The decision holds until its validUntil (docs/decision-rules.md): then a new one is needed.
+    if (validUntil !== null && clock() >= validUntil) return { allowed: false, reason: 'ENTITLEMENT_EXPIRED' };
+    if (stopped && refresh !== null && token === null) return { allowed: false, reason: 'TOKEN_EXPIRED' };
+    return ALLOWED;
   }
 
   // The last URL read: a request's URL is checked, then asked where its token goes.
@@ -215,6 +227,7 @@ export function guardCore(options, fail) {
     tokenIn,
     requests,
     check,
+    checkAside,
     withToken,
     tokenGoesTo,
     get token() {

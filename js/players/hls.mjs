@@ -4,6 +4,9 @@
 // above the cap exists for ABR, a manual `currentLevel`, or a master loaded again; every request
 // (playlists and fragments) is checked against the scope and the cap before it leaves, and
 // carries the playback token; the token is refreshed before it expires, without a reload.
+// The players hls.js builds beside the one guarded (an interstitial's asset players, the I-frame
+// players of createIFramePlayer) are built from the app's own configuration, without the guard's
+// loaders: each is guarded the same way as it is made, before it loads anything.
 // Owns the loaders it installs; the request check, log and token refresh are guard.mjs's, the
 // rules playgate's.
 //
@@ -16,6 +19,14 @@ import { UNKNOWN_VIDEO, coded, guardCore } from './guard.mjs';
 
 export { tokenExpiry } from './guard.mjs';
 
+// hls.js's event for an interstitial's asset player, made before the player loads its asset.
+const ASSET_PLAYER_CREATED = 'hlsInterstitialAssetPlayerCreated';
+// hls.js's methods that build an I-frame player (hls.js 1.7), loading nothing before they return.
+const IFRAME_PLAYER_MAKERS = ['createIFramePlayer', 'createImageIFramePlayer'];
+const DESTROYING = 'hlsDestroying';
+
+const isHls = (hls) => hls !== null && typeof hls === 'object' && hls.config !== null && typeof hls.config === 'object' && typeof hls.on === 'function';
+
 /**
  * Guards an hls.js player (before `loadSource`): `{ requests, detach() }`. Options: `decision`
  * (policy.evaluate(...) or store.decide(...)), `token` (the playback token, sent as
@@ -26,20 +37,45 @@ export { tokenExpiry } from './guard.mjs';
  * `error.code` is the reason's code (the decision's for a denial), raised before any request.
  */
 export function guardHls(hls, options) {
-  if (hls === null || typeof hls !== 'object' || hls.config === null || typeof hls.config !== 'object' || typeof hls.on !== 'function') {
-    throw coded('INVALID_ARGUMENT', 'hls: expected an hls.js instance (new Hls(...))');
+  if (!isHls(hls)) throw coded('INVALID_ARGUMENT', 'hls: expected an hls.js instance (new Hls(...))');
+  const fail = fatalIn(hls);
+  const core = guardCore(options, fail);
+  const unguard = guardPlayer(hls, core, fail);
+  if (!core.decision.allowed) {
+    // Denied: nothing may load; the player hears why at once.
+    queueMicrotask(() => fail(coded(core.decision.code ?? 'DENIED', `playgate denied playback: ${core.decision.code}`)));
   }
+  core.start();
+  return {
+    requests: core.requests,
+    detach() {
+      core.stop();
+      unguard();
+    },
+  };
+}
+
+/** A player's fatal error, raised once: it stops loading and hears why (a refusal's code). */
+function fatalIn(hls) {
   const Hls = hls.constructor;
-  const Base = hls.config.loader;
-  const saved = { pLoader: hls.config.pLoader, fLoader: hls.config.fLoader };
   let failed = false;
-  const fail = (error) => {
+  return (error) => {
     if (failed) return;
     failed = true;
     hls.stopLoad();
     hls.trigger(Hls.Events.ERROR, { type: Hls.ErrorTypes.OTHER_ERROR, details: 'playgateRefused', fatal: true, error, reason: error.message });
   };
-  const core = guardCore(options, fail);
+}
+
+/**
+ * Installs the guard's loaders on one hls.js player, and guards the players it makes beside it
+ * (each failing on its own: a refused asset is an error of its asset player, which hls.js skips).
+ * Returns what puts its loaders back, and those of the players it made that are still alive.
+ */
+function guardPlayer(hls, core, fail) {
+  // The loaders the guard's extend: the player's own (an app's, or hls.js's CMCD wrapper).
+  const { loader: Base } = hls.config;
+  const saved = { loader: hls.config.loader, pLoader: hls.config.pLoader, fLoader: hls.config.fLoader };
 
   /**
    * The quality of what a loader context asks for: its level's size, when hls.js knows it;
@@ -56,69 +92,113 @@ export function guardHls(hls, options) {
     return level?.audioCodec && !level.videoCodec ? null : UNKNOWN_VIDEO;
   }
 
-  class GuardedLoader extends Base {
-    load(context, config, callbacks) {
-      const verdict = core.check(context.url, qualityOf(context));
-      const entry = core.log(context.url, verdict);
-      this.playgateEntry = entry;
-      if (!verdict.allowed) {
-        // Refused before anything is sent: the error carries the code; hls.js does not retry a 403.
-        const stats = this.stats;
-        queueMicrotask(() => {
-          callbacks.onError({ code: 403, text: `playgate: ${verdict.reason}` }, context, null, stats);
-          if (verdict.reason !== 'QUALITY_EXCEEDS_ENTITLEMENT') fail(coded(verdict.reason, `playgate refused ${context.url}: ${verdict.reason}`));
-        });
-        return;
-      }
-      context.url = core.withToken(context.url);
-      if (core.tokenIn === 'header' && core.tokenGoesTo(context.url)) context.headers = { ...context.headers, Authorization: `Bearer ${core.token}` };
-      const capMaster = context.type === 'manifest' && core.cap !== null;
-      const { onSuccess, onError, onTimeout } = callbacks;
-      callbacks = {
-        ...callbacks,
-        onSuccess(response, stats, ctx, details) {
-          entry.status = response.code ?? 200;
-          if (capMaster && typeof response.data === 'string' && response.data.includes('#EXT-X-STREAM-INF')) {
-            try {
-              response.data = filterManifest(response.data, { maxQuality: core.cap }).text;
-            } catch (error) {
-              fail(error);
-              return;
-            }
+  /** Sends the request with the token, or refuses it before anything is sent. */
+  function guardedLoad(loader, verdict, context, config, callbacks, capMaster, load) {
+    const entry = core.log(context.url, verdict);
+    loader.playgateEntry = entry;
+    if (!verdict.allowed) {
+      // Refused before anything is sent: the error carries the code; hls.js does not retry a 403.
+      const stats = loader.stats;
+      queueMicrotask(() => {
+        callbacks.onError({ code: 403, text: `playgate: ${verdict.reason}` }, context, null, stats);
+        if (verdict.reason !== 'QUALITY_EXCEEDS_ENTITLEMENT') fail(coded(verdict.reason, `playgate refused ${context.url}: ${verdict.reason}`));
+      });
+      return;
+    }
+    context.url = core.withToken(context.url);
+    if (core.tokenIn === 'header' && core.tokenGoesTo(context.url)) context.headers = { ...context.headers, Authorization: `Bearer ${core.token}` };
+    const { onSuccess, onError, onTimeout } = callbacks;
+    load({
+      ...callbacks,
+      onSuccess(response, stats, ctx, details) {
+        entry.status = response.code ?? 200;
+        if (capMaster && typeof response.data === 'string' && response.data.includes('#EXT-X-STREAM-INF')) {
+          try {
+            response.data = filterManifest(response.data, { maxQuality: core.cap }).text;
+          } catch (error) {
+            fail(error);
+            return;
           }
-          onSuccess(response, stats, ctx, details);
-        },
-        onError(error, ctx, details, stats) {
-          entry.status = error?.code ?? 0;
-          onError(error, ctx, details, stats);
-        },
-        onTimeout(stats, ctx, details) {
-          entry.status = 0;
-          onTimeout?.(stats, ctx, details);
-        },
-      };
-      super.load(context, config, callbacks);
+        }
+        onSuccess(response, stats, ctx, details);
+      },
+      onError(error, ctx, details, stats) {
+        entry.status = error?.code ?? 0;
+        onError(error, ctx, details, stats);
+      },
+      onTimeout(stats, ctx, details) {
+        entry.status = 0;
+        onTimeout?.(stats, ctx, details);
+      },
+    });
+  }
+
+  // Playlists and fragments: the scope, the cap, the path, the token.
+  const guardedMedia = (Own) => class GuardedLoader extends Own {
+    load(context, config, callbacks) {
+      const capMaster = context.type === 'manifest' && core.cap !== null;
+      guardedLoad(this, core.check(context.url, qualityOf(context)), context, config, callbacks, capMaster, (cb) => super.load(context, config, cb));
     }
 
     abort() {
       if (this.playgateEntry?.status === null) this.playgateEntry.status = 0; // no answer will come
       super.abort();
     }
+  };
+
+  // What hls.js loads with `config.loader` beside the title's media (keys, a content steering
+  // manifest, an interstitial's asset list): the decision and the token, not the scope or the
+  // cap (they are not the title's files, and often live on another service).
+  class GuardedAsideLoader extends Base {
+    load(context, config, callbacks) {
+      guardedLoad(this, core.checkAside(), context, config, callbacks, false, (cb) => super.load(context, config, cb));
+    }
+
+    abort() {
+      if (this.playgateEntry?.status === null) this.playgateEntry.status = 0;
+      super.abort();
+    }
   }
 
-  hls.config.pLoader = GuardedLoader;
-  hls.config.fLoader = GuardedLoader;
-  if (!core.decision.allowed) {
-    // Denied: nothing may load; the player hears why at once.
-    queueMicrotask(() => fail(coded(core.decision.code ?? 'DENIED', `playgate denied playback: ${core.decision.code}`)));
+  hls.config.pLoader = guardedMedia(saved.pLoader ?? Base);
+  hls.config.fLoader = guardedMedia(saved.fLoader ?? Base);
+  hls.config.loader = GuardedAsideLoader;
+  const undo = [() => Object.assign(hls.config, saved)];
+
+  // The players made beside this one, while alive (a long stream makes an asset player per ad).
+  const children = new Set();
+  const guardChild = (child) => {
+    if (!isHls(child)) return;
+    const unguard = guardPlayer(child, core, fatalIn(child));
+    children.add(unguard);
+    child.once(DESTROYING, () => children.delete(unguard));
+  };
+  undo.push(() => {
+    for (const unguard of children) unguard();
+    children.clear();
+  });
+
+  // An interstitial's asset player: guarded as hls.js makes it, before it loads its asset.
+  const onAssetPlayer = (_, data) => guardChild(data?.player?.hls);
+  hls.on(ASSET_PLAYER_CREATED, onAssetPlayer);
+  undo.push(() => hls.off(ASSET_PLAYER_CREATED, onAssetPlayer));
+
+  // An I-frame player: guarded as it is returned (it loads nothing before loadMediaAt).
+  for (const name of IFRAME_PLAYER_MAKERS) {
+    const make = hls[name];
+    if (typeof make !== 'function') continue;
+    const own = Object.hasOwn(hls, name);
+    hls[name] = function guardedMaker(...args) {
+      const child = make.apply(this, args);
+      guardChild(child);
+      return child;
+    };
+    undo.push(() => {
+      if (own) hls[name] = make;
+      else delete hls[name];
+    });
   }
-  core.start();
-  return {
-    requests: core.requests,
-    detach() {
-      core.stop();
-      hls.config.pLoader = saved.pLoader;
-      hls.config.fLoader = saved.fLoader;
-    },
+  return () => {
+    for (const step of undo.splice(0).reverse()) step();
   };
 }

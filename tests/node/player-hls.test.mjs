@@ -7,7 +7,9 @@
 // the decoder's picture height, and playgate's own decision for the document given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SCOPE, emu, keysRead, playbackToken, startGate } from './media-stack.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SCOPE, emu, keysRead, media, playbackToken, startGate } from './media-stack.mjs';
 import { startPlayerPages } from './player-pages.mjs';
 
 const pages = await startPlayerPages(['hls']);
@@ -69,6 +71,33 @@ test('a premium (UHD1) viewer plays and reaches the 2160p rendition', { timeout:
   const s = await state();
   assert.deepEqual(s.levels, [480, 1080, 2160]);
   assert.ok(gateRequests(requests).some((u) => u.includes('/2160p/seg-')), 'a 2160p segment on the network log');
+  assert.deepEqual(s.errors.filter((e) => e.fatal), []);
+});
+
+test('an interstitial\'s asset player (a preroll of a 2160p title) is capped as the player is: its ladder stops at HD, nothing above HD leaves the page', { timeout: 120_000 }, async (t) => {
+  // A title whose one rendition (480p) opens with a preroll (RFC 8216bis interstitial, CUE=PRE).
+  // The preroll is the demo title's full ladder, its URI carrying a token the gate serves 2160p
+  // for: hls.js plays it in an asset player built from the app's own configuration.
+  const token = await playbackToken({ maxQuality: 'UHD1' });
+  const master = readFileSync(path.join(media.dir, 'demo', 'playlist.m3u8'), 'utf8').trim().split('\n');
+  const isVariant = (line, i) => line.startsWith('#EXT-X-STREAM-INF') || master[i - 1]?.startsWith('#EXT-X-STREAM-INF');
+  const inf480 = master.find((line, i) => master[i + 1] === '480p/index.m3u8');
+  emu.put('media', '/demo/preroll.m3u8', [...master.filter((line, i) => !isVariant(line, i)), inf480, '480p/preroll.m3u8', ''].join('\n'));
+  const media480 = readFileSync(path.join(media.dir, 'demo', '480p', 'index.m3u8'), 'utf8');
+  const start = '2026-01-01T00:00:00.000Z';
+  const ad = `#EXT-X-PROGRAM-DATE-TIME:${start}\n#EXT-X-DATERANGE:ID="preroll",CLASS="com.apple.hls.interstitial",START-DATE="${start}",DURATION=8,X-ASSET-URI="${gate.base}/demo/playlist.m3u8?token=${token}",X-RESUME-OFFSET=0,CUE="PRE"\n`;
+  emu.put('media', '/demo/480p/preroll.m3u8', media480.replace('#EXT-X-MAP:', `${ad}#EXT-X-MAP:`));
+
+  const from = emu.requests.length;
+  const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${gate.base}/demo/preroll.m3u8`, token });
+  await page.waitForFunction(() => window.playgateTest?.assetLevels.length > 0 || window.playgateTest?.errors.some((e) => e.fatal), null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('video')?.currentTime > 2, null, { timeout: 60_000 });
+  const s = await state();
+  assert.deepEqual(s.assetLevels[0], [480, 1080], 'the preroll\'s ladder, as hls.js parsed it, is capped');
+  assert.ok(gateRequests(requests).some((u) => u.includes('/demo/playlist.m3u8')), 'the preroll was loaded from the gate');
+  assert.ok(s.guarded.some((r) => r.url.includes('/demo/playlist.m3u8') && r.allowed), 'through the guard');
+  assert.deepEqual(gateRequests(requests).filter((u) => u.includes('/2160p/')), [], 'nothing above HD on the network log');
+  assert.deepEqual(keysRead(from).filter((k) => k.includes('/2160p/')), [], 'nor at the origin');
   assert.deepEqual(s.errors.filter((e) => e.fatal), []);
 });
 

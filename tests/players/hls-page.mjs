@@ -15,6 +15,11 @@ state.levels = () => hls.levels.map((l) => l.height);
 // cfg.bare: the same player without the guard (the bench's baseline): the token in the master's
 // query, the gate's segment tokens carry it on.
 state.guard = cfg.bare ? null : guardHls(hls, guardOptions());
+// An interstitial's asset players (a preroll): the levels each parsed, and their fatal errors.
+state.assetLevels = [];
+hls.on(Hls.Events.INTERSTITIAL_ASSET_PLAYER_CREATED, (_, { player }) => {
+  player.hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => state.assetLevels.push(data.levels.map((l) => l.height)));
+});
 hls.on(Hls.Events.ERROR, (_, data) => {
   state.errors.push({ fatal: data.fatal, details: data.details, code: data.error?.code ?? null, response: data.response?.code ?? null });
 });

@@ -1,0 +1,167 @@
+// playgate/hls and what the real hls.js (1.7.4, in Node) loads beside the guarded player's
+// playlists and fragments: the I-frame players of createIFramePlayer (built from the app's own
+// configuration, without the guard's loaders), `config.loader`'s requests (a content steering
+// manifest, a key, an interstitial's asset list), and an app's own playlist and fragment loaders
+// (hls.js's CMCD wrappers). What is asserted is what reaches the network layer: the requests the
+// app's loader is asked to send, with their URL and headers. Interstitial asset players need a
+// media element: tests/node/player-hls.test.mjs plays one in Chromium.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import * as jose from 'jose';
+import { PKG } from './helpers.mjs';
+import { shakaGlobals } from './players-in-node.mjs';
+
+shakaGlobals();
+// hls.js keeps the levels whose codecs MediaSource says it plays: every one here.
+globalThis.MediaSource ??= class { static isTypeSupported() { return true; } };
+const { default: Hls } = await import('hls.js/dist/hls.mjs');
+const { guardHls } = await import(path.join(PKG, 'players/hls.js'));
+const { PermissionScope } = await import(path.join(PKG, 'node/index.mjs'));
+
+const EDGE = 'https://edge.example';
+const SCOPE = PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/demo/' } }] });
+const HD = { allowed: true, code: null, maxQuality: 'HD', validUntil: null };
+const token = await new jose.SignJWT({ scope: {} }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new Uint8Array(32).fill(3));
+const CODECS = 'CODECS="avc1.64001f,mp4a.40.2"';
+const MEDIA = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:4\n#EXT-X-I-FRAMES-ONLY\n#EXTINF:4,\n#EXT-X-BYTERANGE:1000@0\nseg-1.ts\n#EXT-X-ENDLIST\n';
+/** A master: 720p and 2160p variants, I-frame variants at both (the 720p one's URI given), a steering server. */
+const master = (iframeUri) => [
+  '#EXTM3U',
+  `#EXT-X-CONTENT-STEERING:SERVER-URI="${EDGE}/demo/steering.json",PATHWAY-ID="a"`,
+  `#EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1280x720,${CODECS}`, '720p/index.m3u8',
+  `#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,${CODECS}`, '2160p/index.m3u8',
+  `#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=300000,RESOLUTION=1280x720,CODECS="avc1.64001f",URI="${iframeUri}"`,
+  '#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=900000,RESOLUTION=3840x2160,CODECS="avc1.640033",URI="2160p/iframes.m3u8"',
+  '',
+].join('\n');
+
+/** An app's loader (hls.js's `loader` option): records what it is asked to send, answers from `files`. */
+function recordingLoader(files) {
+  const sent = [];
+  class RecordingLoader {
+    constructor() {
+      this.stats = { aborted: false, loaded: 0, retry: 0, total: 0, chunkCount: 0, bwEstimate: 0, loading: { start: 0, first: 0, end: 0 }, parsing: { start: 0, end: 0 }, buffering: { start: 0, first: 0, end: 0 } };
+    }
+
+    load(context, _config, callbacks) {
+      sent.push({ type: context.type, url: context.url, authorization: context.headers?.Authorization ?? null });
+      const text = files[context.url.split('?')[0]] ?? (/\.m3u8$/.test(new URL(context.url).pathname) ? MEDIA : null);
+      setTimeout(() => (text === null
+        ? callbacks.onError({ code: 404, text: 'Not Found' }, context, null, this.stats)
+        : callbacks.onSuccess({ url: context.url, data: text, code: 200 }, this.stats, context, null)));
+    }
+
+    abort() {}
+    destroy() {}
+  }
+  return { RecordingLoader, sent };
+}
+
+/** A guarded player whose master is parsed (not loading): { hls, guard, sent, errors }. */
+async function parsedPlayer({ iframeUri = '720p/iframes.m3u8', options = {}, config = {} } = {}) {
+  const { RecordingLoader, sent } = recordingLoader({ [`${EDGE}/demo/master.m3u8`]: master(iframeUri), [`${EDGE}/demo/steering.json`]: '{"VERSION":1,"TTL":300,"PATHWAY-PRIORITY":["a"]}' });
+  const hls = new Hls({ loader: RecordingLoader, enableWorker: false, autoStartLoad: false, ...config });
+  const errors = [];
+  hls.on(Hls.Events.ERROR, (_, data) => errors.push({ fatal: data.fatal, code: data.error?.code ?? null, details: data.details }));
+  const guard = guardHls(hls, { decision: HD, token, scope: SCOPE, ...options });
+  const parsed = new Promise((resolve) => { hls.once(Hls.Events.MANIFEST_PARSED, resolve); });
+  hls.loadSource(`${EDGE}/demo/master.m3u8`);
+  await parsed;
+  return { hls, guard, sent, errors };
+}
+
+const settle = (ms = 300) => new Promise((resolve) => { setTimeout(resolve, ms); });
+const heights = (levels) => levels.map((l) => l.height);
+
+test('an I-frame player (createIFramePlayer) is guarded as the player is: its requests carry the token, none leaves outside the scope', async (t) => {
+  const { hls, guard, sent } = await parsedPlayer();
+  t.after(() => hls.destroy());
+  assert.deepEqual(heights(hls.levels), [720], 'the capped ladder');
+  assert.deepEqual(heights(hls.iframeVariants), [720], 'the capped I-frame ladder');
+  const iframes = hls.createIFramePlayer();
+  assert.ok(iframes, 'hls.js made an I-frame player');
+  t.after(() => iframes.destroy());
+  iframes.startLoad(0);
+  await settle();
+  const loaded = sent.filter((r) => r.url.includes('/iframes.m3u8'));
+  assert.deepEqual(loaded.map((r) => r.url), [`${EDGE}/demo/720p/iframes.m3u8`], 'the I-frame player loaded its playlist');
+  assert.ok(loaded.every((r) => r.authorization === `Bearer ${token}`), 'with the playback token');
+  assert.ok(guard.requests.some((r) => r.url === `${EDGE}/demo/720p/iframes.m3u8` && r.allowed), 'in the guard\'s log');
+
+  // An I-frame playlist outside the scope is refused before it leaves: a fatal error of the
+  // I-frame player's own, with the code; the player it was made beside plays on.
+  const other = await parsedPlayer({ iframeUri: '/other/720p/iframes.m3u8' });
+  t.after(() => other.hls.destroy());
+  const outside = other.hls.createIFramePlayer();
+  t.after(() => outside.destroy());
+  const childErrors = [];
+  outside.on(Hls.Events.ERROR, (_, data) => childErrors.push({ fatal: data.fatal, code: data.error?.code ?? null }));
+  outside.startLoad(0);
+  await settle();
+  assert.deepEqual(other.sent.filter((r) => r.url.includes('/other/')), [], 'nothing outside the scope was sent');
+  assert.ok(childErrors.some((e) => e.fatal && e.code === 'SCOPE_DENIED'), JSON.stringify(childErrors));
+  assert.deepEqual(other.errors.filter((e) => e.fatal), [], 'the player itself has no fatal error');
+});
+
+test('config.loader\'s requests (steering, keys) carry the token to its origins and are refused once the decision no longer holds', async (t) => {
+  let now = Date.now();
+  const { hls, sent, errors } = await parsedPlayer({ options: { decision: { ...HD, validUntil: now + 60_000 }, clock: () => now } });
+  t.after(() => hls.destroy());
+  hls.startLoad(0);
+  await settle();
+  const steering = sent.filter((r) => r.type === 'steering-manifest');
+  assert.equal(steering.length, 1, 'hls.js asked for the steering manifest');
+  assert.equal(steering[0].authorization, `Bearer ${token}`, 'with the playback token (the manifest\'s origin)');
+
+  // A key, loaded as hls.js's key loader loads one: a loader from config.loader.
+  const loadKey = (url) => new Promise((resolve) => {
+    const loader = new hls.config.loader(hls.config); // eslint-disable-line new-cap
+    loader.load({ type: 'key', url, responseType: 'arraybuffer' }, { timeout: 1000, maxRetry: 0 }, {
+      onSuccess: () => resolve('sent'), onError: (e) => resolve(e.code), onTimeout: () => resolve('timeout'),
+    });
+  });
+  const before = sent.length;
+  await loadKey(`${EDGE}/demo/key.bin`);
+  await loadKey('https://keys.example/k/1');
+  assert.deepEqual(sent.slice(before).map((r) => [r.url, r.authorization]), [
+    [`${EDGE}/demo/key.bin`, `Bearer ${token}`],
+    ['https://keys.example/k/1', null], // another host: the token does not go there
+  ]);
+
+  // The decision's validUntil passes: a key is refused before it is sent, a fatal ENTITLEMENT_EXPIRED.
+  now += 61_000;
+  const after = sent.length;
+  assert.equal(await loadKey(`${EDGE}/demo/key.bin`), 403);
+  await settle(50);
+  assert.equal(sent.length, after, 'nothing was sent');
+  assert.ok(errors.some((e) => e.fatal && e.code === 'ENTITLEMENT_EXPIRED'), JSON.stringify(errors));
+});
+
+test('an app\'s own playlist and fragment loaders (hls.js\'s CMCD wrappers) stay under the guard\'s', async (t) => {
+  const { hls, sent } = await parsedPlayer({ config: { cmcd: { contentId: 'demo' } } });
+  t.after(() => hls.destroy());
+  hls.startLoad(0);
+  await settle();
+  const level = sent.find((r) => r.type === 'level');
+  assert.ok(level, 'a level playlist was asked for');
+  assert.match(level.url, /[?&]CMCD=/, 'hls.js\'s CMCD data is still added');
+  assert.equal(level.authorization, `Bearer ${token}`, 'and the guard\'s token');
+  assert.equal(new URL(level.url).pathname, '/demo/720p/index.m3u8');
+});
+
+test('detach puts the loaders and createIFramePlayer back', async (t) => {
+  const { hls, guard } = await parsedPlayer();
+  t.after(() => hls.destroy());
+  const { RecordingLoader } = recordingLoader({});
+  assert.notEqual(hls.config.loader, RecordingLoader);
+  assert.ok(Object.hasOwn(hls, 'createIFramePlayer'));
+  const iframes = hls.createIFramePlayer();
+  t.after(() => iframes.destroy());
+  guard.detach();
+  assert.equal(hls.config.pLoader, undefined);
+  assert.equal(hls.config.fLoader, undefined);
+  assert.equal(hls.config.loader.name, 'RecordingLoader');
+  assert.equal(iframes.config.loader.name, 'RecordingLoader', 'the I-frame player\'s too');
+  assert.equal(Object.hasOwn(hls, 'createIFramePlayer'), false);
+});
