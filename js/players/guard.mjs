@@ -140,11 +140,7 @@ export function guardCore(options, fail) {
     return ALLOWED;
   }
 
-  /**
-   * Whether what is not the title's media may be requested (a key, a content steering manifest,
-   * an interstitial's asset list): the decision holds and the token is not spent. The scope and
-   * the cap are the title's files' (such requests often go to another service).
-   */
+  /** Whether what is not the title's media (a key, a steering manifest) may be requested. */
   function checkAside() {
     if (!decision.allowed) return { allowed: false, reason: decision.code ?? 'DENIED' };
     // The decision holds until its validUntil (docs/decision-rules.md): then a new one is needed.

@@ -45,9 +45,7 @@ export interface PlayerGuard {
  * in hls.js's playlist loader (no level above the cap ever exists), every request is checked
  * against the scope and the cap before it is sent and carries the token, the token is
  * refreshed before exp. Refusals are fatal hls.js ERRORs whose `error.code` says why. The
- * players hls.js makes beside it (an interstitial's asset players, createIFramePlayer's) are
- * guarded as they are made; keys, steering and asset lists (hls.js's `loader`) carry the token
- * and are refused once the decision no longer holds.
+ * players hls.js makes beside it (interstitial assets, I-frame players) are guarded too.
  */
 export declare function guardHls(hls: object, options: PlayerGuardOptions): PlayerGuard;
 /** The exp (epoch seconds) of a JWT, read without verifying it; null when it has none. */

@@ -4,9 +4,8 @@
 // above the cap exists for ABR, a manual `currentLevel`, or a master loaded again; every request
 // (playlists and fragments) is checked against the scope and the cap before it leaves, and
 // carries the playback token; the token is refreshed before it expires, without a reload.
-// The players hls.js builds beside the one guarded (an interstitial's asset players, the I-frame
-// players of createIFramePlayer) are built from the app's own configuration, without the guard's
-// loaders: each is guarded the same way as it is made, before it loads anything.
+// The players hls.js makes from the app's configuration (interstitial assets, I-frame players)
+// are guarded as they are made.
 // Owns the loaders it installs; the request check, log and token refresh are guard.mjs's, the
 // rules playgate's.
 //
@@ -73,9 +72,8 @@ function fatalIn(hls) {
  * Returns what puts its loaders back, and those of the players it made that are still alive.
  */
 function guardPlayer(hls, core, fail) {
-  // The loaders the guard's extend: the player's own (an app's, or hls.js's CMCD wrapper).
-  const { loader: Base } = hls.config;
   const saved = { loader: hls.config.loader, pLoader: hls.config.pLoader, fLoader: hls.config.fLoader };
+  const Base = saved.loader;
 
   /**
    * The quality of what a loader context asks for: its level's size, when hls.js knows it;
@@ -92,52 +90,52 @@ function guardPlayer(hls, core, fail) {
     return level?.audioCodec && !level.videoCodec ? null : UNKNOWN_VIDEO;
   }
 
-  /** Sends the request with the token, or refuses it before anything is sent. */
-  function guardedLoad(loader, verdict, context, config, callbacks, capMaster, load) {
-    const entry = core.log(context.url, verdict);
-    loader.playgateEntry = entry;
-    if (!verdict.allowed) {
-      // Refused before anything is sent: the error carries the code; hls.js does not retry a 403.
-      const stats = loader.stats;
-      queueMicrotask(() => {
-        callbacks.onError({ code: 403, text: `playgate: ${verdict.reason}` }, context, null, stats);
-        if (verdict.reason !== 'QUALITY_EXCEEDS_ENTITLEMENT') fail(coded(verdict.reason, `playgate refused ${context.url}: ${verdict.reason}`));
-      });
-      return;
-    }
-    context.url = core.withToken(context.url);
-    if (core.tokenIn === 'header' && core.tokenGoesTo(context.url)) context.headers = { ...context.headers, Authorization: `Bearer ${core.token}` };
-    const { onSuccess, onError, onTimeout } = callbacks;
-    load({
-      ...callbacks,
-      onSuccess(response, stats, ctx, details) {
-        entry.status = response.code ?? 200;
-        if (capMaster && typeof response.data === 'string' && response.data.includes('#EXT-X-STREAM-INF')) {
-          try {
-            response.data = filterManifest(response.data, { maxQuality: core.cap }).text;
-          } catch (error) {
-            fail(error);
-            return;
-          }
-        }
-        onSuccess(response, stats, ctx, details);
-      },
-      onError(error, ctx, details, stats) {
-        entry.status = error?.code ?? 0;
-        onError(error, ctx, details, stats);
-      },
-      onTimeout(stats, ctx, details) {
-        entry.status = 0;
-        onTimeout?.(stats, ctx, details);
-      },
-    });
-  }
-
-  // Playlists and fragments: the scope, the cap, the path, the token.
-  const guardedMedia = (Own) => class GuardedLoader extends Own {
+  /**
+   * A loader class over `Own` that checks each request before it is sent (`aside`: what is not
+   * the title's media, held to the decision and the token only), refuses it with its code, or
+   * sends it with the token; under a cap a master is capped before hls.js reads it.
+   */
+  const guarded = (Own, aside) => class GuardedLoader extends Own {
     load(context, config, callbacks) {
-      const capMaster = context.type === 'manifest' && core.cap !== null;
-      guardedLoad(this, core.check(context.url, qualityOf(context)), context, config, callbacks, capMaster, (cb) => super.load(context, config, cb));
+      const verdict = aside ? core.checkAside() : core.check(context.url, qualityOf(context));
+      const entry = core.log(context.url, verdict);
+      this.playgateEntry = entry;
+      if (!verdict.allowed) {
+        // Refused before anything is sent: the error carries the code; hls.js does not retry a 403.
+        const { stats } = this;
+        queueMicrotask(() => {
+          callbacks.onError({ code: 403, text: `playgate: ${verdict.reason}` }, context, null, stats);
+          if (verdict.reason !== 'QUALITY_EXCEEDS_ENTITLEMENT') fail(coded(verdict.reason, `playgate refused ${context.url}: ${verdict.reason}`));
+        });
+        return;
+      }
+      context.url = core.withToken(context.url);
+      if (core.tokenIn === 'header' && core.tokenGoesTo(context.url)) context.headers = { ...context.headers, Authorization: `Bearer ${core.token}` };
+      const capMaster = !aside && context.type === 'manifest' && core.cap !== null;
+      const { onSuccess, onError, onTimeout } = callbacks;
+      super.load(context, config, {
+        ...callbacks,
+        onSuccess(response, stats, ctx, details) {
+          entry.status = response.code ?? 200;
+          if (capMaster && typeof response.data === 'string' && response.data.includes('#EXT-X-STREAM-INF')) {
+            try {
+              response.data = filterManifest(response.data, { maxQuality: core.cap }).text;
+            } catch (error) {
+              fail(error);
+              return;
+            }
+          }
+          onSuccess(response, stats, ctx, details);
+        },
+        onError(error, ctx, details, stats) {
+          entry.status = error?.code ?? 0;
+          onError(error, ctx, details, stats);
+        },
+        onTimeout(stats, ctx, details) {
+          entry.status = 0;
+          onTimeout?.(stats, ctx, details);
+        },
+      });
     }
 
     abort() {
@@ -146,23 +144,12 @@ function guardPlayer(hls, core, fail) {
     }
   };
 
-  // What hls.js loads with `config.loader` beside the title's media (keys, a content steering
-  // manifest, an interstitial's asset list): the decision and the token, not the scope or the
-  // cap (they are not the title's files, and often live on another service).
-  class GuardedAsideLoader extends Base {
-    load(context, config, callbacks) {
-      guardedLoad(this, core.checkAside(), context, config, callbacks, false, (cb) => super.load(context, config, cb));
-    }
-
-    abort() {
-      if (this.playgateEntry?.status === null) this.playgateEntry.status = 0;
-      super.abort();
-    }
-  }
-
-  hls.config.pLoader = guardedMedia(saved.pLoader ?? Base);
-  hls.config.fLoader = guardedMedia(saved.fLoader ?? Base);
-  hls.config.loader = GuardedAsideLoader;
+  // Playlists and fragments (the app's own loaders, if any, under the guard's); and what hls.js
+  // loads with `loader` beside the title's media (keys, a steering manifest, an asset list),
+  // often from another service: the decision and the token, not the scope or the cap.
+  hls.config.pLoader = guarded(saved.pLoader ?? Base, false);
+  hls.config.fLoader = guarded(saved.fLoader ?? Base, false);
+  hls.config.loader = guarded(Base, true);
   const undo = [() => Object.assign(hls.config, saved)];
 
   // The players made beside this one, while alive (a long stream makes an asset player per ad).
