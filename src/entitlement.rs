@@ -1,12 +1,10 @@
 //! Entitlement documents: the per-user record the auth server computes and stores in the cache,
 //! read from a JSON blob or from cache dictionary fields.
 
-use std::collections::HashSet;
-
 use crate::claims::{Claim, ClaimSet};
 use crate::country::{Country, CountrySet};
 use crate::error::Error;
-use crate::id_hash::FxBuild;
+use crate::id_hash::StrTable;
 use crate::quality::Quality;
 use crate::wire::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES, MAX_LIST_ITEMS};
 use crate::wire::time::{self, Millis};
@@ -66,7 +64,7 @@ impl DeviceRule {
 }
 
 /// A set of entity ids.
-pub type IdSet = HashSet<Box<str>, FxBuild>;
+pub type IdSet = StrTable<()>;
 
 /// A parsed entitlement document. Unknown fields are ignored (forward compatibility); a known
 /// field of the wrong type is an error; `null` means absent.

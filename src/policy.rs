@@ -1,11 +1,9 @@
 //! The policy: Mosaic claim sets and plans, and the tiers that `subscription_level` names.
 
-use std::collections::HashMap;
-
 use crate::claims::{Claim, ClaimSet};
 use crate::entitlement::Entitlement;
 use crate::error::Error;
-use crate::id_hash::FxBuild;
+use crate::id_hash::StrTable;
 use crate::quality::Quality;
 use crate::wire::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES};
 
@@ -32,17 +30,13 @@ pub struct Policy {
 /// Name -> index into a `Vec`: one map type for plans, tiers and claim sets keeps one copy of
 /// the hash table's code in the module.
 #[derive(Debug, Clone, Default)]
-struct Names(HashMap<Box<str>, u32, FxBuild>);
+struct Names(StrTable<u32>);
 
 impl Names {
     /// Adds `name` as the next index; `false` if it is already there.
     fn add(&mut self, name: &str) -> bool {
         let next = self.0.len() as u32;
-        if self.0.contains_key(name) {
-            return false;
-        }
-        self.0.insert(name.into(), next);
-        true
+        self.0.insert(name.into(), next)
     }
 
     fn get(&self, name: &str) -> Option<usize> {
