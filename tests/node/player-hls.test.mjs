@@ -7,9 +7,7 @@
 // the decoder's picture height, and playgate's own decision for the document given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { SCOPE, emu, keysRead, media, playbackToken, startGate } from './media-stack.mjs';
+import { SCOPE, emu, keysRead, playbackToken, putPreroll, startGate } from './media-stack.mjs';
 import { startPlayerPages } from './player-pages.mjs';
 
 const pages = await startPlayerPages(['hls']);
@@ -79,17 +77,10 @@ test('an interstitial\'s asset player (a preroll of a 2160p title) is capped as 
   // The preroll is the demo title's full ladder, its URI carrying a token the gate serves 2160p
   // for: hls.js plays it in an asset player built from the app's own configuration.
   const token = await playbackToken({ maxQuality: 'UHD1' });
-  const master = readFileSync(path.join(media.dir, 'demo', 'playlist.m3u8'), 'utf8').trim().split('\n');
-  const isVariant = (line, i) => line.startsWith('#EXT-X-STREAM-INF') || master[i - 1]?.startsWith('#EXT-X-STREAM-INF');
-  const inf480 = master.find((line, i) => master[i + 1] === '480p/index.m3u8');
-  emu.put('media', '/demo/preroll.m3u8', [...master.filter((line, i) => !isVariant(line, i)), inf480, '480p/preroll.m3u8', ''].join('\n'));
-  const media480 = readFileSync(path.join(media.dir, 'demo', '480p', 'index.m3u8'), 'utf8');
-  const start = '2026-01-01T00:00:00.000Z';
-  const ad = `#EXT-X-PROGRAM-DATE-TIME:${start}\n#EXT-X-DATERANGE:ID="preroll",CLASS="com.apple.hls.interstitial",START-DATE="${start}",DURATION=8,X-ASSET-URI="${gate.base}/demo/playlist.m3u8?token=${token}",X-RESUME-OFFSET=0,CUE="PRE"\n`;
-  emu.put('media', '/demo/480p/preroll.m3u8', media480.replace('#EXT-X-MAP:', `${ad}#EXT-X-MAP:`));
+  const src = `${gate.base}${putPreroll(`${gate.base}/demo/playlist.m3u8?token=${token}`)}`;
 
   const from = emu.requests.length;
-  const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: `${gate.base}/demo/preroll.m3u8`, token });
+  const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src, token });
   await page.waitForFunction(() => window.playgateTest?.assetLevels.length > 0 || window.playgateTest?.errors.some((e) => e.fatal), null, { timeout: 60_000 });
   await page.waitForFunction(() => document.querySelector('video')?.currentTime > 2, null, { timeout: 60_000 });
   const s = await state();

@@ -76,7 +76,7 @@ export async function startPlayerPages(names) {
       const v = document.querySelector('video');
       return {
         decision: s.decision, errors: s.errors, refreshes: s.refreshes, waiting: s.waiting, playing: s.playing, reloads: s.reloads ?? 0,
-        time: v.currentTime, height: v.videoHeight, ended: v.ended, levels: s.levels(), assetLevels: s.assetLevels ?? [], guarded: s.guard?.requests ?? [],
+        time: v.currentTime, height: v.videoHeight, ended: v.ended, levels: s.levels(), assetLevels: s.assetLevels ?? [], ads: s.ads ?? 0, guarded: s.guard?.requests ?? [],
       };
     });
     return { page, requests, sent, answered, errors, state };

@@ -47,6 +47,26 @@ test('Shaka: a standard (HD) viewer plays; no request above HD leaves the page, 
   assert.deepEqual(errors, []);
 });
 
+test('Shaka: an ad the app inserts (a 2160p title, played by Shaka\'s ad manager in its own player) stays within the HD cap', { timeout: 120_000 }, async (t) => {
+  // Shaka gives its ad player the main player's configuration and a copy of its request and
+  // response filters: the guard's cap and checks go with them. ABR starts from a fast network's
+  // estimate: without the guard the ad player fetches 2160p (run with `bare: true`: its 2160p
+  // playlist and segments are on the network log).
+  const token = await playbackToken({ maxQuality: 'UHD1' });
+  const from = emu.requests.length;
+  const midroll = `${gate.base}/demo/playlist.m3u8?token=${token}`;
+  const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src: MPD(), token, midroll, bandwidth: 100e6 });
+  await page.waitForFunction(() => window.playgateTest?.ads > 0 || window.playgateTest?.errors.some((e) => e.fatal), null, { timeout: 60_000 });
+  await page.waitForTimeout(4000);
+  const s = await state();
+  assert.ok(s.ads > 0, 'the ad played');
+  assert.ok(gateRequests(requests).some((u) => u.includes('/demo/playlist.m3u8')), 'the ad was loaded from the gate');
+  assert.ok(s.guarded.some((r) => r.url.includes('/demo/playlist.m3u8') && r.allowed), 'through the guard\'s filters');
+  assert.deepEqual(gateRequests(requests).filter((u) => u.includes('/2160p/')), [], 'nothing above HD on the network log');
+  assert.deepEqual(keysRead(from).filter((k) => k.includes('/2160p/')), [], 'nor at the origin');
+  assert.deepEqual(s.errors.filter((e) => e.fatal), []);
+});
+
 test('Shaka: a premium (UHD1) viewer plays and reaches the 2160p representation', { timeout: 120_000 }, async (t) => {
   const token = await playbackToken({ maxQuality: 'UHD1' });
   const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"UHD1"}', src: MPD(), token });

@@ -16,6 +16,11 @@ const record = (error) => state.errors.push({ fatal: error.severity === shaka.ut
 player.addEventListener('error', (event) => record(event.detail));
 await player.attach(video);
 player.configure({ streaming: { bufferingGoal: cfg.bufferingGoal ?? 10 } });
+// cfg.bandwidth: ABR's first estimate (bits/s), as a fast network would give it.
+if (cfg.bandwidth) player.configure({ abr: { defaultBandwidthEstimate: cfg.bandwidth } });
+// HLS interstitials are played by Shaka's ad manager (in a player of its own): the ads started.
+state.ads = 0;
+player.getAdManager()?.addEventListener(shaka.ads.Utils.AD_STARTED, () => { state.ads++; });
 if (cfg.micro) state.micro = microbench();
 // cfg.bare: the same player without the guard (the bench's baseline): the token in the MPD's
 // query, the gate's segment tokens carry it on.
@@ -24,6 +29,14 @@ timeFirstFrame();
 try {
   await player.load(cfg.bare ? `${cfg.src}?token=${cfg.token}` : cfg.src);
   await video.play().catch(() => {});
+  // cfg.midroll: an ad the app inserts at 1 s (client-side, Shaka's addCustomInterstitial).
+  if (cfg.midroll) {
+    player.getAdManager().addCustomInterstitial({
+      id: 'midroll', groupId: null, startTime: 1, endTime: null, uri: cfg.midroll, mimeType: null, isSkippable: false, skipOffset: null,
+      skipFor: null, canJump: false, resumeOffset: 0, playoutLimit: 4, once: true, pre: false, post: false, timelineRange: false,
+      loop: false, overlay: null, displayOnBackground: false, currentVideo: null, background: null, clickThroughUrl: null, tracking: null,
+    });
+  }
 } catch (error) {
   record(error);
 }
