@@ -155,7 +155,12 @@ function guardPlayer(hls, core, fail) {
   // The players made beside this one, while alive (a long stream makes an asset player per ad).
   const children = new Set();
   const guardChild = (child) => {
-    if (!isHls(child)) return;
+    if (child === null || child === undefined) return; // hls.js made none
+    // One the guard cannot reach (another hls.js's shape) would load unguarded: fail closed.
+    if (!isHls(child)) {
+      fail(coded('UNGUARDED_PLAYER', 'hls.js made a player (an asset or I-frame player) the guard cannot reach'));
+      return;
+    }
     const unguard = guardPlayer(child, core, fatalIn(child));
     children.add(unguard);
     child.once(DESTROYING, () => children.delete(unguard));
@@ -166,7 +171,8 @@ function guardPlayer(hls, core, fail) {
   });
 
   // An interstitial's asset player: guarded as hls.js makes it, before it loads its asset.
-  const onAssetPlayer = (_, data) => guardChild(data?.player?.hls);
+  // (The event says a player was made: one not found in it is one the guard cannot reach.)
+  const onAssetPlayer = (_, data) => guardChild(data?.player?.hls ?? data?.player ?? false);
   hls.on(ASSET_PLAYER_CREATED, onAssetPlayer);
   undo.push(() => hls.off(ASSET_PLAYER_CREATED, onAssetPlayer));
 

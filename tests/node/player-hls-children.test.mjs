@@ -165,3 +165,15 @@ test('detach puts the loaders and createIFramePlayer back', async (t) => {
   assert.equal(iframes.config.loader.name, 'RecordingLoader', 'the I-frame player\'s too');
   assert.equal(Object.hasOwn(hls, 'createIFramePlayer'), false);
 });
+
+test('a player hls.js reports making that the guard cannot reach is a fatal error of the main player: UNGUARDED_PLAYER', async (t) => {
+  const { hls, errors } = await parsedPlayer();
+  t.after(() => hls.destroy());
+  // hls.js's own event, with a player of another shape than hls.js 1.7's (no .hls, not an hls.js).
+  hls.trigger(Hls.Events.INTERSTITIAL_ASSET_PLAYER_CREATED, { player: { id: 'other' } });
+  assert.ok(errors.some((e) => e.fatal && e.code === 'UNGUARDED_PLAYER'), JSON.stringify(errors));
+  const { hls: other, errors: otherErrors } = await parsedPlayer();
+  t.after(() => other.destroy());
+  other.trigger(Hls.Events.INTERSTITIAL_ASSET_PLAYER_CREATED, {});
+  assert.ok(otherErrors.some((e) => e.fatal && e.code === 'UNGUARDED_PLAYER'), 'an event naming no player too');
+});
