@@ -172,7 +172,16 @@ function guardPlayer(hls, core, fail) {
 
   // An interstitial's asset player: guarded as hls.js makes it, before it loads its asset.
   // (The event says a player was made: one not found in it is one the guard cannot reach.)
-  const onAssetPlayer = (_, data) => guardChild(data?.player?.hls ?? data?.player ?? false);
+  // A payload that throws when read is one too: hls.js would log the throw and load on.
+  const onAssetPlayer = (_, data) => {
+    let child;
+    try {
+      child = data?.player?.hls ?? data?.player ?? false;
+    } catch {
+      child = false;
+    }
+    guardChild(child);
+  };
   hls.on(ASSET_PLAYER_CREATED, onAssetPlayer);
   undo.push(() => hls.off(ASSET_PLAYER_CREATED, onAssetPlayer));
 

@@ -151,14 +151,18 @@ test('an app\'s own playlist and fragment loaders (hls.js\'s CMCD wrappers) stay
 });
 
 test('detach puts the loaders and createIFramePlayer back', async (t) => {
-  const { hls, guard } = await parsedPlayer();
+  const { hls, guard, sent } = await parsedPlayer();
   t.after(() => hls.destroy());
-  const { RecordingLoader } = recordingLoader({});
-  assert.notEqual(hls.config.loader, RecordingLoader);
   assert.ok(Object.hasOwn(hls, 'createIFramePlayer'));
   const iframes = hls.createIFramePlayer();
   t.after(() => iframes.destroy());
+  assert.equal(iframes.config.loader.name, 'GuardedLoader', 'the I-frame player is guarded before detach');
   guard.detach();
+  // What a loader of the player sends after it: no token of the guard's.
+  await new Promise((resolve) => {
+    new hls.config.loader(hls.config).load({ type: 'key', url: `${EDGE}/demo/key.bin` }, { timeout: 1000, maxRetry: 0 }, { onSuccess: resolve, onError: resolve, onTimeout: resolve }); // eslint-disable-line new-cap
+  });
+  assert.deepEqual(sent.at(-1), { type: 'key', url: `${EDGE}/demo/key.bin`, authorization: null });
   assert.equal(hls.config.pLoader, undefined);
   assert.equal(hls.config.fLoader, undefined);
   assert.equal(hls.config.loader.name, 'RecordingLoader');
@@ -176,4 +180,8 @@ test('a player hls.js reports making that the guard cannot reach is a fatal erro
   t.after(() => other.destroy());
   other.trigger(Hls.Events.INTERSTITIAL_ASSET_PLAYER_CREATED, {});
   assert.ok(otherErrors.some((e) => e.fatal && e.code === 'UNGUARDED_PLAYER'), 'an event naming no player too');
+  const { hls: third, errors: thirdErrors } = await parsedPlayer();
+  t.after(() => third.destroy());
+  third.trigger(Hls.Events.INTERSTITIAL_ASSET_PLAYER_CREATED, { get player() { throw new Error('no'); } });
+  assert.ok(thirdErrors.some((e) => e.fatal && e.code === 'UNGUARDED_PLAYER'), 'and one whose player cannot be read');
 });
