@@ -145,7 +145,7 @@ export async function startLiveOrigin(t, { startSegments = 4, totalSegments = 60
 
 /**
  * A title at `/demo/preroll.m3u8` in the emulator: the demo master with its 480p variant only,
- * whose media playlist opens with a preroll (an RFC 8216bis interstitial, CUE=PRE, 8 s) whose
+ * whose media playlists (480p, audio) open with a preroll (an RFC 8216bis interstitial, CUE=PRE, 8 s) whose
  * asset is `assetUrl` (a player built from the app's configuration would reach 2160p with the
  * demo title's master there). Returns the master's path.
  */
@@ -153,11 +153,16 @@ export function putPreroll(assetUrl) {
   const master = readFileSync(path.join(media.dir, 'demo', 'playlist.m3u8'), 'utf8').trim().split('\n');
   const isVariant = (line, i) => line.startsWith('#EXT-X-STREAM-INF') || master[i - 1]?.startsWith('#EXT-X-STREAM-INF');
   const inf480 = master.find((line, i) => master[i + 1] === '480p/index.m3u8');
-  emu.put('media', '/demo/preroll.m3u8', [...master.filter((line, i) => !isVariant(line, i)), inf480, '480p/preroll.m3u8', ''].join('\n'));
-  const media480 = readFileSync(path.join(media.dir, 'demo', '480p', 'index.m3u8'), 'utf8');
+  // The audio rendition's playlist dated as the video's, with the same DATERANGE: Shaka places a
+  // DATERANGE only once every audio and video playlist is read (it has no program date before),
+  // so it reads the one in the playlist it reads last.
+  const titleLines = master.filter((line, i) => !isVariant(line, i)).map((line) => line.replace('URI="audio_aac/index.m3u8"', 'URI="audio_aac/preroll.m3u8"'));
+  emu.put('media', '/demo/preroll.m3u8', [...titleLines, inf480, '480p/preroll.m3u8', ''].join('\n'));
   const start = '2026-01-01T00:00:00.000Z';
-  const ad = `#EXT-X-PROGRAM-DATE-TIME:${start}\n#EXT-X-DATERANGE:ID="preroll",CLASS="com.apple.hls.interstitial",START-DATE="${start}",DURATION=8,X-ASSET-URI="${assetUrl}",X-RESUME-OFFSET=0,CUE="PRE"\n`;
-  emu.put('media', '/demo/480p/preroll.m3u8', media480.replace('#EXT-X-MAP:', `${ad}#EXT-X-MAP:`));
+  const dated = (file) => readFileSync(path.join(media.dir, 'demo', file), 'utf8').replace('#EXT-X-MAP:', `#EXT-X-PROGRAM-DATE-TIME:${start}\n#EXT-X-MAP:`);
+  const ad = `#EXT-X-DATERANGE:ID="preroll",CLASS="com.apple.hls.interstitial",START-DATE="${start}",DURATION=8,X-ASSET-URI="${assetUrl}",X-RESUME-OFFSET=0,CUE="PRE"\n`;
+  emu.put('media', '/demo/480p/preroll.m3u8', dated('480p/index.m3u8').replace('#EXT-X-MAP:', `${ad}#EXT-X-MAP:`));
+  emu.put('media', '/demo/audio_aac/preroll.m3u8', dated('audio_aac/index.m3u8').replace('#EXT-X-MAP:', `${ad}#EXT-X-MAP:`));
   return '/demo/preroll.m3u8';
 }
 

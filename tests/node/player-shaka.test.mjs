@@ -5,7 +5,7 @@
 // emulator's reads, the decoder's picture height, playgate's decision for the document given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SCOPE, emu, keysRead, playbackToken, startGate } from './media-stack.mjs';
+import { SCOPE, emu, keysRead, playbackToken, putPreroll, startGate } from './media-stack.mjs';
 import { startPlayerPages } from './player-pages.mjs';
 
 const pages = await startPlayerPages(['shaka']);
@@ -62,6 +62,27 @@ test('Shaka: an ad the app inserts (a 2160p title, played by Shaka\'s ad manager
   assert.ok(s.ads > 0, 'the ad played');
   assert.ok(gateRequests(requests).some((u) => u.includes('/demo/playlist.m3u8')), 'the ad was loaded from the gate');
   assert.ok(s.guarded.some((r) => r.url.includes('/demo/playlist.m3u8') && r.allowed), 'through the guard\'s filters');
+  assert.deepEqual(gateRequests(requests).filter((u) => u.includes('/2160p/')), [], 'nothing above HD on the network log');
+  assert.deepEqual(keysRead(from).filter((k) => k.includes('/2160p/')), [], 'nor at the origin');
+  assert.deepEqual(s.errors.filter((e) => e.fatal), []);
+});
+
+test('Shaka: an HLS preroll (an RFC 8216bis interstitial of a 2160p title, played by Shaka\'s ad manager in its own player) stays within the HD cap', { timeout: 120_000 }, async (t) => {
+  // The title opens with a preroll whose asset is the demo title's full ladder, its URI carrying
+  // a token the gate serves 2160p for. Shaka reads the DATERANGE, gives its ad player the main
+  // player's configuration and filters (as for an ad the app inserts, above): the guard's cap
+  // holds there too. The same page without the guard (`bare: true`) plays the ad at 2160p.
+  const token = await playbackToken({ maxQuality: 'UHD1' });
+  const from = emu.requests.length;
+  const src = `${gate.base}${putPreroll(`${gate.base}/demo/playlist.m3u8?token=${token}`)}`;
+  const { page, requests, state } = await open(t, { entitlement: '{"max_quality":"HD"}', src, token, bandwidth: 100e6 });
+  await page.waitForFunction(() => window.playgateTest?.ads > 0 || window.playgateTest?.errors.some((e) => e.fatal), null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('video')?.videoHeight >= 1080 || window.playgateTest?.errors.some((e) => e.fatal), null, { timeout: 60_000 });
+  await page.waitForTimeout(3000);
+  const s = await state();
+  assert.ok(s.ads > 0, 'the preroll played');
+  assert.equal(s.height, 1080, 'at the cap, the ad\'s top rendition within it');
+  assert.ok(s.guarded.some((r) => r.url.includes('/demo/playlist.m3u8') && r.allowed), 'the preroll\'s master went through the guard\'s filters');
   assert.deepEqual(gateRequests(requests).filter((u) => u.includes('/2160p/')), [], 'nothing above HD on the network log');
   assert.deepEqual(keysRead(from).filter((k) => k.includes('/2160p/')), [], 'nor at the origin');
   assert.deepEqual(s.errors.filter((e) => e.fatal), []);
