@@ -13,6 +13,9 @@ export const DEFAULT_LAYOUT = '/{content}/{rendition}/{file}';
 export const MAX_OPTION_ITEMS = 1024;
 const PLACEHOLDERS = ['{content}', '{rendition}', '{file}'];
 
+// takeCookie's answer for no Cookie header (shared: read only).
+const NO_COOKIE = Object.freeze({ value: null, rest: null });
+
 /**
  * renditionQuality's answers for the names seen, kept in a short list compared with `===`: a Map
  * looked up with a request's new string costs a call into V8's runtime (perf), and a ladder has a
@@ -158,7 +161,7 @@ export function cookieText(value) {
  * cookie's value). The other cookies keep their text, commas and all.
  */
 export function takeCookie(header, name) {
-  if (header === null) return { value: null, rest: null };
+  if (header === null) return NO_COOKIE;
   let first = null; // from a pair that starts a `;` part
   let afterComma = null; // from a pair after a comma
   const kept = [];
@@ -204,6 +207,13 @@ export function readForwardHeaders(value) {
     if (NEVER_FORWARDED.has(name)) throw fail('INVALID_ARGUMENT', `forwardHeaders[${i}]: ${name} is never forwarded (a token carrier, a hop-by-hop header, or accept-encoding, always identity)`);
     if (!names.includes(name)) names.push(name);
   });
+  // Range before If-Range: the gate forwards If-Range only with a Range (js/gate.mjs, forward).
+  const range = names.indexOf('range');
+  const ifRange = names.indexOf('if-range');
+  if (ifRange !== -1 && range > ifRange) {
+    names.splice(range, 1);
+    names.splice(ifRange, 0, 'range');
+  }
   return names;
 }
 

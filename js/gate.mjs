@@ -39,6 +39,7 @@ import {
 // What tests read of the gate's parts.
 export { keptQuery, renditionQuality, takeQueryTokens, urlParts } from './gate-request.mjs';
 export { jsonText } from './gate-answers.mjs';
+export { hasManifestExtension };
 
 const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
 const QUALITY_NAMES = ['', 'SD', 'HD', 'UHD1', 'UHD2'];
@@ -143,6 +144,45 @@ class TokenCache {
     return this.map.size;
   }
 }
+
+/**
+ * What a verified token's entitlement grants, read once when it is verified (a frozen
+ * `{ cap, country, until }`, shared by its requests): the cap's rank, 0 for none (null, or no
+ * entitlement), -1 for a name that is not a quality (it allows nothing; `capText` says what it
+ * was); the country it is limited to, upper case, or null.
+ */
+function grantOf(entitlement) {
+  const cap = entitlement?.maxQuality ?? null;
+  // Own names only: a cap such as "toString" (a verifier of the caller's may pass one) is no rank.
+  const rank = cap === null ? 0 : typeof cap === 'string' && Object.hasOwn(RANKS, cap) ? RANKS[cap] : -1;
+  const wanted = entitlement?.country ?? null;
+  return Object.freeze({
+    cap: rank, country: wanted === null ? null : String(wanted).toUpperCase(), until: undefined,
+    ...(rank === -1 ? { capText: JSON.stringify(String(cap)) } : {}),
+  });
+}
+
+/**
+ * Whether `key` ends in `.m3u8` or `.mpd` (any case), as /\.(m3u8|mpd)$/i reads it: without a
+ * pattern, which runs over the whole path to find its end (every request asks).
+ */
+function hasManifestExtension(key) {
+  const n = key.length;
+  const at = (i) => key.charCodeAt(n - i);
+  const lower = (i) => key.charCodeAt(n - i) | 32; // an ASCII letter in lower case (no other character becomes one)
+  return (n >= 5 && at(5) === 46 && lower(4) === 109 && at(3) === 51 && lower(2) === 117 && at(1) === 56) // .m3u8
+    || (n >= 4 && at(4) === 46 && lower(3) === 109 && lower(2) === 112 && lower(1) === 100); // .mpd
+}
+
+/** `Bearer <token>`'s token (the scheme in any case, one space, the rest as it is), or null. */
+function plainBearer(value) {
+  return value.length > 7 && value.charCodeAt(6) === 32 && (value.charCodeAt(0) | 32) === 98 && (value.charCodeAt(1) | 32) === 101
+    && (value.charCodeAt(2) | 32) === 97 && (value.charCodeAt(3) | 32) === 114 && (value.charCodeAt(4) | 32) === 101
+    && (value.charCodeAt(5) | 32) === 114 ? value.slice(7) : null;
+}
+
+// An Authorization header's Bearer token (RFC 6750 2.1, read leniently: white space around).
+const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 
 /** A token's slot in a TokenCache: a hash of its last 8 characters, below 2 ** 30 (a small integer to V8). */
 function slotOf(token) {
@@ -462,7 +502,9 @@ export function gateFactory(raw, CacheClient) {
         let entry;
         try {
           const { claims, entitlement } = result;
-          entry = { claims, scope: scopeOf(result.scope), entitlement, exp: claimTime(claims, 'exp'), nbf: claimTime(claims, 'nbf') };
+          entry = {
+            claims, scope: scopeOf(result.scope), entitlement, exp: claimTime(claims, 'exp'), nbf: claimTime(claims, 'nbf'), grant: grantOf(entitlement),
+          };
           tokens.set(token, entry);
         } catch (error) {
           entry = new NotVerified(error); // a scope this module cannot read (SCOPE_DENIED), a time that is not one
@@ -529,10 +571,20 @@ export function gateFactory(raw, CacheClient) {
       // the segment token: ?segment_token=, then the playgate_segment cookie. Every carrier is
       // removed before the request goes on.
       let token = null;
+      let remembered; // the LRU's entry for a Bearer token in the common form, found here
       const authorization = headers.get('authorization');
       if (authorization !== null) {
-        const m = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);
-        if (m) token = m[1];
+        // `Bearer <token>` as players send it: the text after the space is looked up at once. A
+        // hit is a token verified before, so it has no white space and is what the pattern below
+        // would take; anything else is read by the pattern (a pattern over a 600-character token
+        // cost 0.4 us a request in workerd, perf).
+        const plain = plainBearer(authorization);
+        if (plain !== null) remembered = tokens.get(plain);
+        if (remembered !== undefined) token = plain;
+        else {
+          const m = BEARER.exec(authorization);
+          if (m) token = m[1];
+        }
       }
       // The query goes on as the client wrote it, without the gate's token parameters (read as
       // URLSearchParams reads them), unless forwardQuery names what goes on.
@@ -563,15 +615,16 @@ export function gateFactory(raw, CacheClient) {
       // The key: the path itself, decoded (seed 000's keys are plain text); a path whose decoding
       // would change its segments is refused, so the key checked is the path the origin serves.
       let key;
+      const encoded = pathname.includes('%');
       try {
-        key = pathname.includes('%') ? decodeURIComponent(pathname) : pathname; // the same string without a `%`
+        key = encoded ? decodeURIComponent(pathname) : pathname; // the same string without a `%`
       } catch {
         return refusal(400, 'INVALID_PATH', 'the path is not valid percent-encoded UTF-8');
       }
       const segments = pathSegments(key);
-      const fault = /%2f|%5c/i.test(pathname) ? SEPARATOR_FAULT : pathFault(key, segments);
+      const fault = encoded && /%2f|%5c/i.test(pathname) ? SEPARATOR_FAULT : pathFault(key, segments);
       if (fault !== null) return refusal(400, 'INVALID_PATH', fault);
-      const isManifestPath = /\.(m3u8|mpd)$/i.test(key);
+      const isManifestPath = hasManifestExtension(key);
       const place = matchLayout(layoutSegments, segments);
       // The title's folder (the path up to {content}): what a segment token is minted for.
       const folder = place === null || segments$ === null ? null : folderOf(key, place.contentIndex);
@@ -580,7 +633,7 @@ export function gateFactory(raw, CacheClient) {
       const at = now();
       const st = {
         request, env, ctx, method, href, headers, pathname, search, key, isManifestPath, place, folder,
-        authorization, token, cookie, segmentCookie, segmentFrom, at, atSeconds: Math.floor(at / 1000), scope: null,
+        authorization, token, remembered, cookie, segmentCookie, segmentFrom, at, atSeconds: Math.floor(at / 1000), scope: null,
       };
       // The grant: { cap, country, until } from a segment token minted for this folder, or else
       // from the playback token (verified once, then remembered) whose scope allows get on the key.
@@ -603,7 +656,7 @@ export function gateFactory(raw, CacheClient) {
     /** The playback token's grant: a remembered token's at once, without a promise. */
     function fromPlaybackToken(st) {
       const { token, at } = st;
-      const cached = tokens.get(token);
+      const cached = st.remembered ?? tokens.get(token);
       if (cached === undefined) return verifiedFirst(st);
       if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) tokens.delete(token); // spent: forgotten
       return withEntry(st, inTime(cached, at));
@@ -618,13 +671,9 @@ export function gateFactory(raw, CacheClient) {
       if (!entry.scope.allows('get', cacheName, key)) {
         return refusal(403, 'SCOPE_DENIED', `the token's scope does not allow get on ${jsonText(key)} in cache ${jsonText(cacheName)}`);
       }
-      // The cap: null (or no entitlement) is uncapped; an unknown cap name allows nothing.
-      const cap = entry.entitlement?.maxQuality ?? null;
-      // Own names only: a cap such as "toString" (a verifier of the caller's may pass one) is no rank.
-      const capRank = cap === null ? 0 : typeof cap === 'string' && Object.hasOwn(RANKS, cap) ? RANKS[cap] : -1;
-      if (capRank === -1) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `the token's cap ${JSON.stringify(String(cap))} is not a quality`);
-      const wanted = entry.entitlement?.country ?? null;
-      return decided(st, { cap: capRank, country: wanted === null ? null : String(wanted).toUpperCase(), until: undefined });
+      const { grant } = entry;
+      if (grant.cap === -1) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `the token's cap ${grant.capText} is not a quality`);
+      return decided(st, grant);
     }
 
     /** The rendition within the grant's cap, the viewer in its country: then the origin. */
@@ -673,9 +722,17 @@ export function gateFactory(raw, CacheClient) {
         // The named headers the viewer sent, and no others (least privilege: no cookie, no token).
         if (!WORKERD) upstreamHeaders = { 'accept-encoding': 'identity' };
         const names = isManifestPath ? forwardedForManifests : forwarded;
+        let ranged = false;
         for (let i = 0; i < names.length; i++) {
-          const value = headers.get(names[i]);
-          if (value !== null) (upstreamHeaders ??= {})[names[i]] = value;
+          const name = names[i];
+          // If-Range means nothing without Range (RFC 9110 13.1.5: a server ignores it): not read
+          // then (forwarded lists Range first).
+          if (name === 'if-range' && !ranged) continue;
+          const value = headers.get(name);
+          if (value !== null) {
+            (upstreamHeaders ??= {})[name] = value;
+            if (name === 'range') ranged = true;
+          }
         }
       } else if (mediaCache === null) {
         // forwardHeaders: 'all': a copy of the viewer's headers without the tokens.
@@ -859,10 +916,11 @@ export function gateFactory(raw, CacheClient) {
         let answer;
         try {
           answer = handle(request, env, ctx);
+          // An answer made at once (a refusal, a preflight): settled as it is, no step more.
+          if (!(answer instanceof Promise)) return Promise.resolve(corsPolicy !== null ? withCors(corsPolicy, request, answer) : answer);
         } catch (error) {
           answer = Promise.reject(error);
         }
-        if (!(answer instanceof Promise)) answer = Promise.resolve(answer);
         if (corsPolicy !== null) return answer.then((value) => withCors(corsPolicy, request, answerOf(value))).catch(gateFailure);
         return answer.then(answerOf, gateFailure);
       },

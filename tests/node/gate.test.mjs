@@ -203,6 +203,27 @@ test('the token from the Authorization header, the query, a cookie; carriers rem
   await refused(get(GATE, '/Movie1/720p/segment1.ts', { token: '', via: 'query' }), 401, 'TOKEN_MISSING', 'an empty token');
 });
 
+test('Authorization: every spelling RFC 6750\'s Bearer reading takes or refuses, the same for a token the gate remembers as for one it has never seen', async () => {
+  // RFC 6750 2.1: `Bearer` (a scheme: any case, RFC 9110 11.1), white space, a b64token. The
+  // gate reads `Bearer <token>` by a lookup of its remembered tokens first: each spelling must
+  // be read the same whether the token is remembered (a second request) or not (the first).
+  for (const [spell, status, code] of [
+    [(t) => `Bearer ${t}`, 200], [(t) => `bearer ${t}`, 200], [(t) => `BEARER ${t}`, 200], [(t) => `bEaReR ${t}`, 200],
+    [(t) => `Bearer  ${t}`, 200], [(t) => ` Bearer ${t} `, 200], [(t) => `Bearer\t${t}`, 200], [(t) => `Bearer ${t}\t`, 200],
+    [(t) => `Bearer ${t} x`, 401, 'TOKEN_MISSING'], [(t) => `Bearer${t}`, 401, 'TOKEN_MISSING'], [(t) => `Basic ${t}`, 401, 'TOKEN_MISSING'],
+    [(t) => `Bearer ${t}.`, 401, 'MALFORMED_TOKEN'], [(t) => `Bearer x${t}`, 401, 'MALFORMED_TOKEN'],
+  ]) {
+    const token = mint({ maxQuality: 'HD' });
+    for (const round of ['never seen', 'remembered']) {
+      if (round === 'remembered') assert.equal((await get(GATE, '/Movie1/720p/segment1.ts', { token })).status, 200);
+      const what = `${JSON.stringify(spell('T'))}, ${round}`;
+      const answer = get(GATE, '/Movie1/720p/segment1.ts', { headers: { authorization: spell(token) } });
+      if (status === 200) assert.equal((await answer).status, 200, what);
+      else await refused(answer, status, code, what);
+    }
+  }
+});
+
 test('each refusal has headers of its own: one changed by the caller leaves the next as the Fetch standard makes it', async () => {
   // The gate gives every refusal one prebuilt Headers of its kind; a Response copies the Headers
   // it is given (Fetch standard, "fill"), so a caller (CORS middleware, a logger) that changes
@@ -610,6 +631,20 @@ test('the token parameters are read from the query as URLSearchParams reads them
   }
 });
 
+test('a path is a playlist or an MPD exactly when /\\.(m3u8|mpd)$/i says so (the gate reads the end without a pattern)', async () => {
+  const { hasManifestExtension } = await import('../../js/gate.mjs');
+  const { mulberry32 } = await import('./hostile-lib.mjs');
+  // Pieces of the two extensions in both cases, characters one bit from their letters (`l` and
+  // `M` beside `m`), non-ASCII that folds to ASCII in other readings (the Kelvin sign, the long s,
+  // dotted I), and short keys: the pattern (ECMA-262's case-insensitive reading) is the truth.
+  const pool = ['.', 'm', 'M', '3', 'u', 'U', '8', 'p', 'P', 'd', 'D', '/', 'x', '\u212a', '\u017f', 'm3u8', 'mpd', '.M3U8', '.mPd', 'l', '-', '\u0130'];
+  const random = mulberry32(20261207);
+  for (let i = 0; i < 20000; i++) {
+    const key = Array.from({ length: Math.floor(random() * 8) }, () => pool[Math.floor(random() * pool.length)]).join('');
+    assert.equal(hasManifestExtension(key), /\.(m3u8|mpd)$/i.test(key), JSON.stringify(key));
+  }
+});
+
 test('a refusal\'s JSON is written as JSON.stringify writes it, for every string its reason may quote', async () => {
   const { jsonText } = await import('../../js/gate.mjs');
   const { mulberry32 } = await import('./hostile-lib.mjs');
@@ -656,6 +691,19 @@ test('forwardHeaders: by default the origin gets the media headers only (ranges,
   assert.equal(sent['x-request-id'], 'abc');
   assert.equal(sent.range, 'bytes=0-99');
   assert.equal(sent['if-none-match'], undefined);
+  // If-Range goes with a Range, never without one (RFC 9110 13.1.5: a server ignores it then),
+  // whatever the order of the list.
+  const ifRange = { ...viewer, 'if-range': '"v1"' };
+  const { range: _, ...rangeless } = ifRange;
+  const sentWith = async (gate, headers) => {
+    await get(gate, '/Movie1/1080p/segment1.ts', { token, headers });
+    return origin.seen.at(-1).headers;
+  };
+  assert.equal((await sentWith(GATE, ifRange))['if-range'], '"v1"');
+  assert.equal((await sentWith(GATE, rangeless))['if-range'], undefined);
+  sent = await sentWith(gateOf({ forwardHeaders: ['if-range', 'range'] }), ifRange);
+  assert.deepEqual([sent.range, sent['if-range']], ['bytes=0-99', '"v1"']);
+  assert.equal((await sentWith(gateOf({ forwardHeaders: ['if-range'] }), ifRange))['if-range'], undefined);
   sent = await sentBy(gateOf({ forwardHeaders: 'all' }));
   for (const h of ['range', 'user-agent', 'referer', 'x-request-id', 'accept-language']) assert.equal(sent[h], viewer[h], h);
   assert.equal(sent.authorization, undefined);
