@@ -787,30 +787,60 @@ fn parse_untrusted(token: &str) -> Result<UntrustedToken<'_>, Error> {
 
 /// The first member an object of the JSON `text` names twice, at any depth; `None` when there
 /// is none, or when the text does not read (which is refused where it is read, with that step's
-/// message). Read with the core's own JSON reader: a serde visitor cost the module 4 KB gzipped.
+/// message). A walk of its own over the text, without a stack of calls: serde_json, which reads
+/// the claims after it, goes 128 deep and takes lists of any length, past the core reader's 64
+/// levels and 65,536 items, and a name twice there must be found too. Names and scalars are read
+/// with the core's reader (a serde visitor cost the module 4 KB gzipped).
 fn duplicate_member(text: &str) -> Option<String> {
-    use crate::wire::json::{Kind, Reader};
-    fn walk(r: &mut Reader<'_>, found: &mut Option<String>) -> crate::wire::json::Result<()> {
-        match r.peek()? {
-            Kind::Object => {
-                // The claims' own map type as the set of names (its code is in the module already).
-                let mut names: BTreeMap<String, Value> = BTreeMap::new();
-                r.object(|r, name| {
-                    walk(r, found)?;
-                    let name = name.into_owned();
-                    if found.is_none() && names.insert(name.clone(), Value::Null).is_some() {
-                        *found = Some(name);
-                    }
-                    Ok(())
-                })
-            }
-            Kind::Array => r.array(|r, _| walk(r, found)),
-            _ => r.skip(),
+    use crate::wire::json::Reader;
+    const SERDE_JSON_DEPTH: usize = 128;
+    // The names of each open object (its own map type: its code is in the module already), or
+    // `None` for an open array; innermost last.
+    let mut open: Vec<Option<BTreeMap<String, Value>>> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    loop {
+        while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            at += 1;
         }
+        match bytes.get(at)? {
+            // Deeper than serde_json reads (its recursion limit): refused where it is read.
+            b'{' | b'[' if open.len() >= SERDE_JSON_DEPTH => return None,
+            b'{' => open.push(Some(BTreeMap::new())),
+            b'[' => open.push(None),
+            b'}' | b']' => {
+                open.pop()?;
+                if open.is_empty() {
+                    return None;
+                }
+            }
+            b',' | b':' => {}
+            b'"' => {
+                let mut reader = Reader::new(text.get(at..)?);
+                let string = reader.string().ok()?;
+                at += reader.position();
+                while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                    at += 1;
+                }
+                // A string before `:` in an object is a member's name.
+                if let (Some(b':'), Some(Some(names))) = (bytes.get(at), open.last_mut()) {
+                    let name = string.into_owned();
+                    if names.insert(name.clone(), Value::Null).is_some() {
+                        return Some(name);
+                    }
+                }
+                continue;
+            }
+            _ => {
+                // A number, `true`, `false` or `null`: no nesting in it.
+                let mut reader = Reader::new(text.get(at..)?);
+                reader.skip().ok()?;
+                at += reader.position();
+                continue;
+            }
+        }
+        at += 1;
     }
-    let mut found = None;
-    let _ = walk(&mut Reader::new(text), &mut found);
-    found
 }
 
 /// A verified playback token: its claims, its scope and entitlement summary.
