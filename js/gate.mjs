@@ -572,13 +572,14 @@ export function gateFactory(raw, CacheClient) {
       // removed before the request goes on.
       let token = null;
       let remembered; // the LRU's entry for a Bearer token in the common form, found here
+      let plain = null;
       const authorization = headers.get('authorization');
       if (authorization !== null) {
         // `Bearer <token>` as players send it: the text after the space is looked up at once. A
         // hit is a token verified before, so it has no white space and is what the pattern below
         // would take; anything else is read by the pattern (a pattern over a 600-character token
         // cost 0.4 us a request in workerd, perf).
-        const plain = plainBearer(authorization);
+        plain = plainBearer(authorization);
         if (plain !== null) remembered = tokens.get(plain);
         if (remembered !== undefined) token = plain;
         else {
@@ -633,7 +634,7 @@ export function gateFactory(raw, CacheClient) {
       const at = now();
       const st = {
         request, env, ctx, method, href, headers, pathname, search, key, isManifestPath, place, folder,
-        authorization, token, remembered, cookie, segmentCookie, segmentFrom, at, atSeconds: Math.floor(at / 1000), scope: null,
+        authorization, token, remembered, lookedUp: plain !== null && token === plain, cookie, segmentCookie, segmentFrom, at, atSeconds: Math.floor(at / 1000), scope: null,
       };
       // The grant: { cap, country, until } from a segment token minted for this folder, or else
       // from the playback token (verified once, then remembered) whose scope allows get on the key.
@@ -656,7 +657,8 @@ export function gateFactory(raw, CacheClient) {
     /** The playback token's grant: a remembered token's at once, without a promise. */
     function fromPlaybackToken(st) {
       const { token, at } = st;
-      const cached = st.remembered ?? tokens.get(token);
+      // Looked up already (a Bearer token in the common form): a miss there is a miss here.
+      const cached = st.lookedUp ? st.remembered : tokens.get(token);
       if (cached === undefined) return verifiedFirst(st);
       if (cached.exp !== null && at >= cached.exp * 1000 + leewayMs) tokens.delete(token); // spent: forgotten
       return withEntry(st, inTime(cached, at));

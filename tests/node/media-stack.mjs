@@ -157,6 +157,7 @@ export function putPreroll(assetUrl) {
   // DATERANGE only once every audio and video playlist is read (it has no program date before),
   // so it reads the one in the playlist it reads last.
   const titleLines = master.filter((line, i) => !isVariant(line, i)).map((line) => line.replace('URI="audio_aac/index.m3u8"', 'URI="audio_aac/preroll.m3u8"'));
+  if (!titleLines.some((line) => line.includes('URI="audio_aac/preroll.m3u8"'))) throw new Error('putPreroll: the demo master names no audio_aac/index.m3u8 rendition');
   emu.put('media', '/demo/preroll.m3u8', [...titleLines, inf480, '480p/preroll.m3u8', ''].join('\n'));
   const start = '2026-01-01T00:00:00.000Z';
   const dated = (file) => readFileSync(path.join(media.dir, 'demo', file), 'utf8').replace('#EXT-X-MAP:', `#EXT-X-PROGRAM-DATE-TIME:${start}\n#EXT-X-MAP:`);
