@@ -122,8 +122,6 @@ export class DueList {
 // How late a watch may wake before the next request presumes it ended and starts another.
 const WATCH_GRACE_MS = 1000;
 
-const timedOutValue = () => TIMED_OUT;
-
 /** One request's deadline in a DueList: open while an origin step races it. */
 export class DueDeadline {
   constructor(list, at) {
@@ -133,26 +131,23 @@ export class DueDeadline {
     this.queued = true;
     this.expired = false;
     this.fire = null; // the running race's resolver
-    this.late = timedOutValue; // what the running race answers if the deadline passes first
     this.controller = null; // the watch's request only: aborts its origin request at its deadline
   }
 
   /** `promise`'s value, or TIMED_OUT if the deadline passes first (a playlist's body read). */
   race(promise) {
-    return this.settle(promise, (value) => value, (error) => { throw error; }, timedOutValue);
+    return this.settle(promise, (value) => value, (error) => { throw error; });
   }
 
   /**
-   * One promise of `then(promise's value)` (or of `otherwise(its error)`), or of `late()` if the
-   * deadline passes first. `late` may run in another request (the watch's, or one whose arrival
-   * swept the list): workerd lets this request answer with a value made there only if it holds
-   * no I/O of that request (a Response without a body, TIMED_OUT for a step of this request's
-   * to answer). A late value's body is cancelled. The first origin step's form of race: two
-   * promises fewer a request than a race and a `then` (1.5 us, measured).
+   * One promise of `then(promise's value)` (or of `otherwise(its error)`), or of TIMED_OUT if the
+   * deadline passes first (the caller's last step answers it: it may come from another request,
+   * and the answer is made in the continuation, in this request). A late value's body is
+   * cancelled. The first origin step's form of race: two promises fewer a request than a race
+   * and a `then` (1.5 us, measured).
    */
-  settle(promise, then, otherwise, late) {
-    if (this.expired) return Promise.resolve(late());
-    this.late = late;
+  settle(promise, then, otherwise) {
+    if (this.expired) return Promise.resolve(TIMED_OUT);
     if (!this.queued) {
       // Dropped while no race ran (a playlist's body read comes after its headers): back in.
       this.queued = true;
@@ -183,7 +178,7 @@ export class DueDeadline {
     this.expired = true;
     const fire = this.fire;
     this.fire = null;
-    if (fire !== null) fire(this.late());
+    if (fire !== null) fire(TIMED_OUT);
   }
 
   clear() {

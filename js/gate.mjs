@@ -776,22 +776,10 @@ export function gateFactory(raw, CacheClient) {
         deadline.clear();
         return originFailed(request, error);
       }
-      const otherwise = (error) => originFailed(request, error);
-      // Without CORS, the origin's answer is made the client's in this one step, and its promise
-      // is what gate.fetch returns (answeredInFull): in workerd each step more costs about 4 us a
-      // request (measured). A deadline passed answers the body-less 502 (timedOutElsewhere).
-      if (corsPolicy === null && (deadline instanceof DueDeadline || deadline === NO_DEADLINE)) {
-        const then = (value) => inFull(st, grant, value, pending, deadline);
-        const answer = deadline === NO_DEADLINE ? Promise.resolve(pending).then(then, otherwise)
-          : deadline.settle(pending, then, otherwise, timedOutElsewhere);
-        // In this request's context (an abort is this request's I/O), whoever saw the deadline pass.
-        if (deadline.controller) answer.then(() => { if (deadline.expired) deadline.controller.abort(); }, () => {});
-        answeredInFull = answer;
-        return answer;
-      }
       const then = (value) => answered(st, grant, value, pending, deadline);
+      const otherwise = (error) => originFailed(request, error);
       if (deadline instanceof DueDeadline) {
-        const answer = deadline.settle(pending, then, otherwise, () => TIMED_OUT); // answered by gate.fetch
+        const answer = deadline.settle(pending, then, otherwise); // TIMED_OUT: answered by gate.fetch
         // In this request's context (an abort is this request's I/O), whoever saw the deadline pass.
         if (deadline.controller !== null) answer.then((value) => { if (value === TIMED_OUT) deadline.controller.abort(); }, () => {});
         return answer;
@@ -808,28 +796,8 @@ export function gateFactory(raw, CacheClient) {
     }
 
     const timedOut = () => refusal(502, 'ORIGIN_UNAVAILABLE', `the origin did not answer within ${timeoutMs} ms`);
-    // The last step of an answer with CORS: a deadline passed in workerd (DueDeadline.settle) is answered here.
+    // The last step of every answer: a deadline passed in workerd (DueDeadline.settle) is answered here.
     const answerOf = (value) => (value === TIMED_OUT ? timedOut() : value);
-    // The 502 of a deadline seen passing by the shared timer (workerd, without CORS), which may run
-    // in another request: there a Response with a body could not be this request's answer
-    // (workerd refuses it, tested), so its code and reason are headers.
-    const TIMED_OUT_HEADERS = Object.freeze({
-      'cache-control': 'no-store', 'x-playgate-code': 'ORIGIN_UNAVAILABLE', 'x-playgate-reason': `the origin did not answer within ${timeoutMs} ms`,
-    });
-    const timedOutElsewhere = () => new Response(null, { status: 502, headers: TIMED_OUT_HEADERS });
-    // The promise forward made for the request being handled when it answers in full (inFull):
-    // gate.fetch returns it as it is.
-    let answeredInFull = null;
-
-    /** answered(...) as the client gets it: a failure of ours made a refusal (gateFailure). */
-    function inFull(st, grant, value, pending, deadline) {
-      try {
-        const out = answered(st, grant, value, pending, deadline);
-        return out instanceof Promise ? out.catch(gateFailure) : out;
-      } catch (error) {
-        return gateFailure(error);
-      }
-    }
 
     /**
      * The origin's answer (`value`: its Response, the cache origin's `{ response }` or refusal,
@@ -950,10 +918,6 @@ export function gateFactory(raw, CacheClient) {
         let answer;
         try {
           answer = handle(request, env, ctx);
-          if (answer === answeredInFull) {
-            answeredInFull = null;
-            return answer;
-          }
           // An answer made at once (a refusal, a preflight): settled as it is, no step more.
           if (!(answer instanceof Promise)) return Promise.resolve(corsPolicy !== null ? withCors(corsPolicy, request, answer) : answer);
         } catch (error) {

@@ -172,9 +172,7 @@ export interface GateOptions {
    * away, and the platform's own limits, still end the origin request; in workerd nothing does).
    * In workerd (compatibility date 2024-10-14 or later) the requests' deadlines share one timer,
    * run in `ctx.waitUntil` of the request that started it: give the gate `ctx` (without it, a
-   * deadline may be met only when the next request arrives). That timer's 502 has no body (it may
-   * be made in another request): its code is the header x-playgate-code, its reason
-   * x-playgate-reason (with `cors`, JSON as the other refusals).
+   * deadline may be met only when the next request arrives).
    */
   timeoutMs?: number | null;
   /** The clock, epoch ms (default Date.now). */
