@@ -34,9 +34,12 @@
 // divided by the responses) and how busy workerd was (CPU over wall: below ~90% something else
 // bounded requests/s: the load generator, the origin, or other work on a shared machine; then
 // "x floor by CPU", the floor's CPU per request over the worker's, is the requests/s ratio a
-// saturated workerd would show, and the target rows print both). Rounds interleave the workers
-// (their order rotated each round); a ratio to the floor or to jose is the median of the per-round
-// ratios (differences for CPU net of the floor), so drift on a shared machine hits both sides.
+// saturated workerd would show, and the target rows print both). Rounds interleave the workers,
+// and within a round their time is cut in BENCH_SLICES slices taken in turn (the order rotated
+// each slice): a worker's round is the sum of its slices. This machine's floor moves by 20%
+// within a minute, and a worker's 5 s taken whole, 10 s from the floor's, made per-round ratios
+// of 0.59-0.92x for code that did not change. A ratio to the floor or to jose is the median of
+// the per-round ratios (differences for CPU net of the floor), so drift hits both sides.
 // Pinning (when taskset exists and there are 2+ cores): workerd on core 1, this process (the load
 // generator) and the origin on core 0. Gzipped size: gzip -9 (Node zlib) of the worker's script
 // and of each wasm module, summed (the proxying bundle: the worker as deployed).
@@ -44,7 +47,8 @@
 // token, a forged and an expired token) with the expected status, code and body, on both origins;
 // a timed run whose statuses are not the expected mix is reported as invalid. Exits 1 on a failed
 // check; a missed target is reported, not an error.
-// Knobs (env): BENCH_ROUNDS (5), BENCH_ROUND_SECONDS (5), BENCH_WARMUP_SECONDS (2),
+// Knobs (env): BENCH_ROUNDS (5), BENCH_ROUND_SECONDS (5, per worker and scenario), BENCH_SLICES (5),
+// BENCH_WARMUP_SECONDS (2),
 // BENCH_CONNECTIONS (16), BENCH_VIEWERS (1000), BENCH_REUSE (50), BENCH_FRESH_TOKENS (tokens
 // minted per round for the never-seen scenario; default 12,000 per round second).
 // Writes bench/results/gate-workerd.md and .json.
@@ -86,6 +90,7 @@ async function main() {
   const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
   const SECONDS = Number(process.env.BENCH_ROUND_SECONDS || 5);
   const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS || 2);
+  const SLICES = Math.max(1, Math.round(Number(process.env.BENCH_SLICES || 5)));
   const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
   const VIEWERS = Number(process.env.BENCH_VIEWERS || 1000);
   const REUSE = Number(process.env.BENCH_REUSE || 50);
@@ -250,7 +255,7 @@ async function main() {
           let code = null;
           if (res.status !== 200) {
             try { code = JSON.parse(body).code; } catch { code = `not JSON: ${body.subarray(0, 80)}`; }
-          } else if (body.length !== (mode === 'stub' ? STUB_BYTES : SEGMENT_BYTES)) code = `a ${body.length}-byte body`;
+          } else if (body.length !== (mode === 'proxy' ? SEGMENT_BYTES : STUB_BYTES)) code = `a ${body.length}-byte body`;
           if (res.status !== want.status || code !== want.code) {
             failures.push(`${w.name}/${mode} ${r.path}: ${res.status} ${code}, expected ${want.status} ${want.code}`);
           }
@@ -264,8 +269,11 @@ async function main() {
     log(`checked: ${sample.length} requests x ${WORKERS.length} workers x ${MODES.length} origins give the expected status, code and body`);
   }
 
-  // ---- one timed run
-  async function run(w, mode, traffic, seconds) {
+  // ---- one timed measurement of a worker: a session, run in slices
+  // A session's requests continue through its slices (request i of the session is traffic.at(i)),
+  // and its figures are the sums over the slices: the rounds interleave the workers slice by slice
+  // (BENCH_SLICES a round), so a spell of other work on the machine falls on all of them alike.
+  function session(w, mode, traffic) {
     let next = 0;
     const used = new Uint8Array(traffic.tokens.length);
     let firstUses = 0;
@@ -274,10 +282,10 @@ async function main() {
     const statuses = new Map();
     let latencies = new Float64Array(1 << 16);
     let count = 0;
+    const sum = { wall: 0, cpu: 0, load: 0, origin: 0, errors: 0, timeouts: 0 };
     const opts = {
       url: `http://127.0.0.1:${w.ports[mode]}`,
       connections: CONNECTIONS,
-      duration: seconds,
       requests: [{
         method: 'GET',
         setupRequest(req) {
@@ -286,55 +294,71 @@ async function main() {
             used[r.t] = 1;
             if (timed) firstUses++;
           }
-          if (!timed) return { ...req, path: r.path, headers: { authorization: `Bearer ${r.token}` } };
-          const status = w.name === 'noop' ? 200 : r.status;
-          expected.set(status, (expected.get(status) ?? 0) + 1);
+          if (timed) {
+            const status = w.name === 'noop' ? 200 : r.status;
+            expected.set(status, (expected.get(status) ?? 0) + 1);
+          }
           return { ...req, path: r.path, headers: { authorization: `Bearer ${r.token}` } };
         },
       }],
     };
-    if (traffic.prime > 0) {
-      await new Promise((resolve, reject) => autocannon({ ...opts, amount: traffic.prime },
-        (error, res) => (error ? reject(error) : res.errors + res.timeouts > 0 ? reject(new Error(`${w.name}: the priming pass failed`)) : resolve())));
-    }
-    timed = true;
-    const cpu0 = cpuSeconds(w.child.pid);
-    const load0 = process.cpuUsage();
-    const origin0 = cpuSeconds(origin.pid);
-    const t0 = process.hrtime.bigint();
-    const result = await new Promise((resolve, reject) => {
-      const instance = autocannon(opts, (error, res) => (error ? reject(error) : resolve(res)));
-      instance.on('response', (client, statusCode, bytes, ms) => {
-        if (count === latencies.length) {
-          const grown = new Float64Array(latencies.length * 2);
-          grown.set(latencies);
-          latencies = grown;
-        }
-        latencies[count++] = ms;
-        statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
-      });
-    });
-    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    const cpu = cpuSeconds(w.child.pid) - cpu0;
-    const load = process.cpuUsage(load0);
-    const sorted = latencies.subarray(0, count).sort();
-    const at = (q) => sorted[Math.min(count - 1, Math.round((count - 1) * q))];
-    const refused = count - (statuses.get(200) ?? 0);
-    // Valid: no errors or timeouts, only the statuses the model gives, refusals within a point
-    // of what the model sent (requests still being set up at the end make the two differ).
-    const sent = [...expected.values()].reduce((a, b) => a + b, 0);
-    const refusedSent = sent - (expected.get(200) ?? 0);
-    const unexpected = [...statuses.keys()].filter((s) => !expected.has(s));
-    const problems = [];
-    if (result.errors > 0 || result.timeouts > 0) problems.push(`${result.errors} errors, ${result.timeouts} timeouts`);
-    if (unexpected.length > 0) problems.push(`unexpected statuses ${unexpected.join(', ')}`);
-    if (Math.abs(refused / count - refusedSent / sent) > 0.01) problems.push(`refused ${refused}/${count}, sent ${refusedSent}/${sent}`);
     return {
-      requests: count, wall, rps: count / wall, p50Ms: at(0.5), p99Ms: at(0.99),
-      cpuUsPerRequest: (cpu / count) * 1e6, workerdBusy: cpu / wall,
-      loadgenBusy: (load.user + load.system) / 1e6 / wall, originBusy: (cpuSeconds(origin.pid) - origin0) / wall,
-      refusedShare: refused / count, newTokenShare: firstUses / sent,
-      statuses: Object.fromEntries(statuses), problems,
+      /** The untimed pass (reuse: the viewers' current tokens). */
+      async prime() {
+        if (traffic.prime === 0) return;
+        await new Promise((resolve, reject) => autocannon({ ...opts, amount: traffic.prime },
+          (error, res) => (error ? reject(error) : res.errors + res.timeouts > 0 ? reject(new Error(`${w.name}: the priming pass failed`)) : resolve())));
+      },
+      /** One timed slice of `seconds`. */
+      async slice(seconds) {
+        timed = true;
+        const cpu0 = cpuSeconds(w.child.pid);
+        const load0 = process.cpuUsage();
+        const origin0 = cpuSeconds(origin.pid);
+        const t0 = process.hrtime.bigint();
+        const result = await new Promise((resolve, reject) => {
+          const instance = autocannon({ ...opts, duration: seconds }, (error, res) => (error ? reject(error) : resolve(res)));
+          instance.on('response', (client, statusCode, bytes, ms) => {
+            if (count === latencies.length) {
+              const grown = new Float64Array(latencies.length * 2);
+              grown.set(latencies);
+              latencies = grown;
+            }
+            latencies[count++] = ms;
+            statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+          });
+        });
+        sum.wall += Number(process.hrtime.bigint() - t0) / 1e9;
+        sum.cpu += cpuSeconds(w.child.pid) - cpu0;
+        const load = process.cpuUsage(load0);
+        sum.load += (load.user + load.system) / 1e6;
+        sum.origin += cpuSeconds(origin.pid) - origin0;
+        sum.errors += result.errors;
+        sum.timeouts += result.timeouts;
+      },
+      /** The session's figures, over all its slices. */
+      result() {
+        const { wall, cpu } = sum;
+        const sorted = latencies.subarray(0, count).sort();
+        const at = (q) => sorted[Math.min(count - 1, Math.round((count - 1) * q))];
+        const refused = count - (statuses.get(200) ?? 0);
+        // Valid: no errors or timeouts, only the statuses the model gives, refusals within a point
+        // of what the model sent (requests still being set up at the end make the two differ).
+        const sent = [...expected.values()].reduce((a, b) => a + b, 0);
+        const refusedSent = sent - (expected.get(200) ?? 0);
+        const unexpected = [...statuses.keys()].filter((s) => !expected.has(s));
+        const problems = [];
+        if (sum.errors > 0 || sum.timeouts > 0) problems.push(`${sum.errors} errors, ${sum.timeouts} timeouts`);
+        if (unexpected.length > 0) problems.push(`unexpected statuses ${unexpected.join(', ')}`);
+        if (Math.abs(refused / count - refusedSent / sent) > 0.01) problems.push(`refused ${refused}/${count}, sent ${refusedSent}/${sent}`);
+        return {
+          requests: count, wall, rps: count / wall, p50Ms: at(0.5), p99Ms: at(0.99),
+          cpuUsPerRequest: (cpu / count) * 1e6, workerdBusy: cpu / wall,
+          loadgenBusy: sum.load / wall, originBusy: sum.origin / wall,
+          refusedShare: refused / count, newTokenShare: firstUses / sent,
+          statuses: Object.fromEntries(statuses), problems,
+        };
+      },
     };
   }
 
@@ -345,7 +369,13 @@ async function main() {
     { key: 'fresh-alone', label: 'gate alone, never-seen tokens', mode: 'stub', fresh: true },
   ];
   log(`warm-up: ${WARMUP} s per worker and origin`);
-  for (const w of WORKERS) for (const mode of MODES) await run(w, mode, reuseTraffic(), WARMUP);
+  for (const w of WORKERS) {
+    for (const mode of MODES) {
+      const warm = session(w, mode, reuseTraffic());
+      await warm.prime();
+      await warm.slice(WARMUP);
+    }
+  }
   const runs = Object.fromEntries(SCENARIOS.map((s) => [s.key, Object.fromEntries(WORKERS.map((w) => [w.name, []]))]));
   for (let round = 0; round < ROUNDS; round++) {
     const order = WORKERS.map((_, i) => WORKERS[(i + round) % WORKERS.length]);
@@ -353,8 +383,14 @@ async function main() {
     for (const s of SCENARIOS) {
       // The pool is shared by the three workers (separate processes: none has seen another's tokens).
       const traffic = s.fresh ? null : reuseTraffic();
+      const sessions = new Map(order.map((w) => [w, session(w, s.mode, s.fresh ? freshTraffic(pool) : traffic)]));
+      for (const w of order) await sessions.get(w).prime();
+      // The slices: every worker in turn, the order rotated each slice.
+      for (let k = 0; k < SLICES; k++) {
+        for (let i = 0; i < order.length; i++) await sessions.get(order[(i + k) % order.length]).slice(SECONDS / SLICES);
+      }
       for (const w of order) {
-        const r = await run(w, s.mode, s.fresh ? freshTraffic(pool) : traffic, SECONDS);
+        const r = sessions.get(w).result();
         runs[s.key][w.name].push(r);
         log(`round ${round + 1}/${ROUNDS} ${s.key} ${w.name}: ${r.rps.toFixed(0)} req/s, ${r.cpuUsPerRequest.toFixed(0)} us CPU/req, `
           + `p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, workerd ${(r.workerdBusy * 100).toFixed(0)}% busy, `
@@ -408,7 +444,7 @@ async function main() {
   const lines = [
     `# The edge gate in workerd (issue 15, point 6), ${new Date().toISOString()}`,
     '',
-    `${ROUNDS} interleaved rounds of ${SECONDS} s per worker and scenario, medians; ${CONNECTIONS} connections (autocannon); `
+    `${ROUNDS} interleaved rounds of ${SECONDS} s per worker and scenario (in ${SLICES} slices taken in turn), medians; ${CONNECTIONS} connections (autocannon); `
       + `${VIEWERS} viewers, ES256 tokens; ${pin ? 'workerd pinned to core 1, load generator and origin to core 0' : 'not pinned'}; `
       + `${CORES} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end. Ratios: medians of per-round ratios.`,
     '',
@@ -441,7 +477,7 @@ async function main() {
   writeFileSync(path.join(RESULTS, 'gate-workerd.md'), `${table}\n`);
   writeFileSync(path.join(RESULTS, 'gate-workerd.json'), `${JSON.stringify({
     date: new Date().toISOString(), cores: CORES, loadavg: os.loadavg(), pinned: pin,
-    knobs: { ROUNDS, SECONDS, WARMUP, CONNECTIONS, VIEWERS, REUSE, FRESH, SEGMENT_BYTES, STUB_BYTES },
+    knobs: { ROUNDS, SECONDS, SLICES, WARMUP, CONNECTIONS, VIEWERS, REUSE, FRESH, SEGMENT_BYTES, STUB_BYTES },
     targets: Object.fromEntries(targets.map(([what, got, want, ok]) => [what, { got, want, ok }])),
     sizes: Object.fromEntries(WORKERS.map((w) => [w.name, w.size])),
     summary, runs,
