@@ -23,6 +23,13 @@ const ALGORITHMS = {
   RS256: { kty: 'RSA', importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verifyParams: { name: 'RSASSA-PKCS1-v1_5' } },
 };
 
+// The signature's length by algorithm where it has one (jwt-compact's Signature::LENGTH): checked
+// before the claims are read, in its order.
+const SIGNATURE_BYTES = { HS256: 32, ES256: 64, EdDSA: 64 };
+
+// The header's certificate thumbprints and their digests' lengths (RFC 7515 4.1.7, 4.1.8).
+const THUMBPRINTS = [['x5t', 20], ['x5t#S256', 32]];
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
@@ -63,6 +70,28 @@ const DUPLICATE = Symbol('a member named twice');
 const MAX_DEPTH = 127;
 
 /**
+ * Whether a header's thumbprint (`x5t`, `x5t#S256`: a digest of `size` bytes) reads as jwt-compact
+ * reads it: absent or null; or a string that, with up to two `=` dropped from its end, is canonical
+ * base64url of `size` bytes, or of more bytes that are UTF-8 (which jwt-compact keeps as text).
+ */
+function thumbprintReads(value, size) {
+  if (value === undefined || value === null) return true;
+  if (typeof value !== 'string') return false;
+  let text = value;
+  for (let i = 0; i < 2 && text.endsWith('='); i++) text = text.slice(0, -1);
+  const bytes = Math.floor((text.length * 3) / 4);
+  const binary = bytes < size ? null : binaryOf(text);
+  if (binary === null) return false;
+  if (bytes === size) return true;
+  try {
+    utf8.decode(bytesOf(binary));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The JSON object in `binary` (binaryOf's: UTF-8 bytes; null: none) as the wasm verifier reads
  * it: the object, DUPLICATE when an object in it names a member twice (at any depth: JSON.parse
  * keeps the last, so `{"item": {...}, "item": {}}` in a scope would drop a restriction), or null
@@ -82,7 +111,7 @@ function jsonObject(binary) {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const fault = serdeFault(text);
-  return fault === null ? value : fault;
+  return fault === null ? value : fault === DUPLICATE ? DUPLICATE : null;
 }
 
 /**
@@ -138,6 +167,55 @@ const P256_B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604
 
 const bigOf = (bytes) => bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n);
 
+// Ed25519 (RFC 8032 5.1): the field's prime, d, and the square root of -1.
+const ED_P = 2n ** 255n - 19n;
+const ED_D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
+const ED_SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752n;
+
+/** b ** e mod m, for BigInts (e >= 0). */
+function powMod(b, e, m) {
+  let result = 1n;
+  let base = b % m;
+  for (let n = e; n > 0n; n >>= 1n) {
+    if (n & 1n) result = (result * base) % m;
+    base = (base * base) % m;
+  }
+  return result;
+}
+
+/**
+ * Why 32 bytes are not a usable Ed25519 public key, or null: not the canonical encoding of a
+ * point (RFC 8032 5.1.3), or a point of small order. WebCrypto imports any 32 bytes, and under a
+ * small-order key (the neutral point, say) it verifies a signature anyone can make for any token
+ * (R the neutral point, S = 0); ed25519-compact refuses all of these (PublicKey::validate), and
+ * so the configuration does.
+ */
+function ed25519Fault(bytes) {
+  const sign = bytes[31] >> 7;
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? bytes[i] & 0x7f : bytes[i]);
+  if (y >= ED_P) return 'is not the canonical encoding of a point';
+  const mod = (n) => ((n % ED_P) + ED_P) % ED_P;
+  const u = mod(y * y - 1n);
+  const v = mod(ED_D * y * y + 1n);
+  let x = mod(u * powMod(v, 3n, ED_P) * powMod(mod(u * powMod(v, 7n, ED_P)), (ED_P - 5n) / 8n, ED_P));
+  const vxx = mod(v * x * x);
+  if (vxx !== u) {
+    if (vxx !== mod(-u)) return 'is not a point of Ed25519';
+    x = mod(x * ED_SQRT_M1);
+  }
+  if (x === 0n && sign === 1) return 'is not the canonical encoding of a point';
+  // Small order: 8P is the neutral point, that is 4P has x = 0 (doubling: 2(x, y) =
+  // (2xy / (y^2 - x^2), (y^2 + x^2) / (2 - y^2 + x^2)) on -x^2 + y^2 = 1 + d x^2 y^2).
+  let [px, py] = [x, y];
+  for (let i = 0; i < 2; i++) {
+    const xx = mod(px * px);
+    const yy = mod(py * py);
+    [px, py] = [mod(2n * px * py * powMod(mod(yy - xx), ED_P - 2n, ED_P)), mod((yy + xx) * powMod(mod(2n - yy + xx), ED_P - 2n, ED_P))];
+  }
+  return px === 0n ? 'is a point of small order (anyone can sign for it)' : null;
+}
+
 /** Whether (x, y) is a point of P-256 (WebCrypto imports any, then fails every verification). */
 function onP256(x, y) {
   if (x >= P256_P || y >= P256_P) return false;
@@ -174,7 +252,8 @@ function readKey(jwk, i) {
     key = { jwk: { kty, crv, x: jwk.x, y: jwk.y } };
   } else if (kty === 'OKP' && crv === 'Ed25519') {
     alg = 'EdDSA';
-    bytes('x', 32);
+    const fault = ed25519Fault(bytes('x', 32));
+    if (fault !== null) throw bad(`unusable key: \`x\` ${fault}`);
     key = { jwk: { kty, crv, x: jwk.x } };
   } else if (kty === 'RSA') {
     alg = 'RS256';
@@ -264,12 +343,12 @@ export function webVerifier(config) {
   }
 
   /**
-   * `exp`, `nbf`, `iat` in ms: absent, or a number of seconds within chrono's years (±262,143),
+   * `exp`, `nbf`, `iat` in ms: absent (not null), or a number of seconds within chrono's years (±262,143),
    * its fraction dropped (as jwt-compact reads it, and as the claims then show it).
    */
   function timestamp(claims, name) {
     const v = claims[name];
-    if (v === undefined || v === null) return null;
+    if (v === undefined) return null; // null is no time: jwt-compact refuses it
     const seconds = typeof v === 'number' ? Math.trunc(v) + 0 : NaN; // + 0: never -0
     if (!(seconds >= MIN_SECONDS && seconds <= MAX_SECONDS)) throw fail('MALFORMED_TOKEN', `claims: \`${name}\` is not a time in seconds`);
     claims[name] = seconds;
@@ -292,9 +371,12 @@ export function webVerifier(config) {
       const v = header[name];
       if (v !== undefined && v !== null && typeof v !== 'string') throw fail('MALFORMED_TOKEN', `header: \`${name}\` is not a string`);
     }
-    // A content type says the payload is something else (`JWT`: a nested token): jwt-compact
-    // reads none, so none is accepted.
-    if (header.cty !== undefined && header.cty !== null) throw fail('MALFORMED_TOKEN', `token: unsupported content type: ${header.cty}`);
+    // A content type other than JSON (any case: jwt-compact's default) says the payload is
+    // something else (`JWT`: a nested token): jwt-compact reads none, so none is accepted.
+    if (header.cty !== undefined && header.cty !== null && !/^json$/i.test(header.cty)) throw fail('MALFORMED_TOKEN', `token: unsupported content type: ${header.cty}`);
+    for (const [name, size] of THUMBPRINTS) {
+      if (!thumbprintReads(header[name], size)) throw fail('MALFORMED_TOKEN', `header: \`${name}\` is not a base64url thumbprint of ${size} bytes`);
+    }
     const signature = fromBase64url(signaturePart);
     const payload = binaryOf(payloadPart); // decoded once: checked here, read below
     if (signature === null || payload === null) throw fail('MALFORMED_TOKEN', 'token: a part is not base64url');
@@ -312,8 +394,13 @@ export function webVerifier(config) {
     if (kidRequired && kid === null) throw fail('UNKNOWN_KEY', 'kid: required');
     const candidates = configured.filter((k) => k.alg === alg && (kid === null || (k.kid === null ? !kidRequired : k.kid === kid)));
     if (candidates.length === 0) throw fail('UNKNOWN_KEY', `no ${alg} key${kid === null ? '' : ` with kid "${kid}"`}`);
-    // The claims are read before the signature is checked, as jwt-compact reads them: a payload
-    // that is not a JSON object with times in seconds is MALFORMED_TOKEN whatever its signature.
+    // The signature's length, then the claims, before the signature is checked, as jwt-compact
+    // reads them: a payload that is not a JSON object with times in seconds is MALFORMED_TOKEN
+    // whatever its signature.
+    const signatureBytes = SIGNATURE_BYTES[alg];
+    if (signatureBytes !== undefined && signature.length !== signatureBytes) {
+      throw fail('BAD_SIGNATURE', `signature: expected ${signatureBytes} bytes, got ${signature.length}`);
+    }
     if (claims === null) throw fail('MALFORMED_TOKEN', 'claims: not a JSON object');
     const exp = timestamp(claims, 'exp');
     const nbf = timestamp(claims, 'nbf');

@@ -518,7 +518,19 @@ fn read_key(jwk: &Value) -> Result<Key, Error> {
             KeyMaterial::Hs256(key)
         }
         ("EC", "P-256") => KeyMaterial::Es256(TryFrom::try_from(&parsed).map_err(|e| bad(&e))?),
-        ("OKP", "Ed25519") => KeyMaterial::EdDsa(TryFrom::try_from(&parsed).map_err(|e| bad(&e))?),
+        ("OKP", "Ed25519") => {
+            let key: <Ed25519 as jwt_compact::Algorithm>::VerifyingKey =
+                TryFrom::try_from(&parsed).map_err(|e| bad(&e))?;
+            // Not a canonical point, or one of small order: no signature verifies here, but
+            // WebCrypto (the async and edge paths) takes a small-order key and verifies a
+            // signature anyone can make under it. Refused here, as js/webjwt.mjs refuses it.
+            key.validate().map_err(|_| {
+                config_error(
+                    "unusable key: `x` is not a canonical Ed25519 point of large order (a small-order key lets anyone sign)",
+                )
+            })?;
+            KeyMaterial::EdDsa(key)
+        }
         ("RSA", _) => {
             let key: <Rsa as jwt_compact::Algorithm>::VerifyingKey =
                 TryFrom::try_from(&parsed).map_err(|e| bad(&e))?;

@@ -320,3 +320,95 @@ test('what serde_json refuses and JSON.parse takes: nesting 128 deep, numbers pa
     else assert.equal(web.code, wasm.code, `${name}: wasm ${wasm.code}, web ${web.code}`);
   }
 });
+
+test('an Ed25519 key of small order (libsodium\'s list, either sign bit) or not a canonical point: INVALID_KEY in both verifiers and both modules\' gates; under one, OpenSSL verifies a signature anyone can make', async () => {
+  const { createPublicKey, verify } = await import('node:crypto');
+  // libsodium's ge25519_has_small_order list (ed25519_ref10.c): the encodings of the points of
+  // order 1, 2, 4 and 8, and the non-canonical ones among them (y = p, y = p + 1).
+  const ff = 'ff'.repeat(30);
+  const SMALL_ORDER = [
+    '00'.repeat(32), `01${'00'.repeat(31)}`,
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+    `ec${ff}7f`, `ed${ff}7f`, `ee${ff}7f`,
+  ];
+  // The danger: the neutral point as the key, R the neutral point and S = 0 as the signature.
+  const neutral = Buffer.from(SMALL_ORDER[1], 'hex');
+  const openssl = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: neutral.toString('base64url') }, format: 'jwk' });
+  assert.equal(verify(null, Buffer.from('any header.any payload'), openssl, Buffer.concat([neutral, Buffer.alloc(32)])), true, 'OpenSSL takes the forgery');
+  const configs = [];
+  for (const hex of SMALL_ORDER) {
+    for (const signBit of [0, 0x80]) {
+      const x = Buffer.from(hex, 'hex');
+      x[31] |= signBit;
+      configs.push([`small order ${x.toString('hex')}`, x]);
+    }
+  }
+  // y = p + 2 (not canonical whether or not it is a point), and the first y that is no point.
+  const P = 2n ** 255n - 19n;
+  const le = (n) => Buffer.from(n.toString(16).padStart(64, '0'), 'hex').reverse();
+  configs.push(['y = p + 2', le(P + 2n)]);
+  const powMod = (b, e) => {
+    let r = 1n;
+    let x = ((b % P) + P) % P;
+    for (let n = e; n > 0n; n >>= 1n) {
+      if (n & 1n) r = (r * x) % P;
+      x = (x * x) % P;
+    }
+    return r;
+  };
+  const d = ((-121665n * powMod(121666n, P - 2n)) % P + P) % P; // RFC 8032 5.1: d = -121665/121666
+  // The first y for which x^2 = (y^2 - 1) / (d y^2 + 1) has no root (Euler's criterion).
+  let y = 2n;
+  while (powMod((y * y - 1n) * powMod(d * y * y + 1n, P - 2n), (P - 1n) / 2n) !== P - 1n) y++;
+  configs.push([`y = ${y}, no point`, le(y)]);
+  const player = await import(path.join(PKG, 'node/index.mjs'));
+  const edgeModule = await import(path.join(PKG, 'edge/node/index.mjs'));
+  for (const [name, x] of configs) {
+    const config = { algorithms: ['EdDSA'], keys: [{ kty: 'OKP', crv: 'Ed25519', x: x.toString('base64url') }] };
+    assert.throws(() => JwtVerifier.fromJson(config), { code: 'INVALID_KEY' }, `${name}: wasm`);
+    assert.throws(() => webVerifier(config), { code: 'INVALID_KEY' }, `${name}: web`);
+    for (const m of [player, edgeModule]) assert.throws(() => m.createGate({ verifier: config, origin: 'https://origin.example' }), { code: 'INVALID_KEY' }, `${name}: a gate`);
+  }
+  // jose's key is taken by both.
+  const good = { algorithms: ['EdDSA'], keys: [await publicJwk('EdDSA')] };
+  JwtVerifier.fromJson(good).free();
+  webVerifier(good);
+});
+
+test('header thumbprints, content types, null times and serde_json\'s refusals read alike, and the signature\'s length is checked before the claims', async () => {
+  const b64 = (n, fill = 7) => Buffer.alloc(n, fill).toString('base64url');
+  const spare = b64(20).slice(0, -1) + 'F'; // the last character's spare bits set (not canonical)
+  const headerCases = [
+    { x5t: b64(20) }, { x5t: `${b64(20)}=` }, { x5t: `${b64(20)}==` }, { x5t: `${b64(20)}===` }, { x5t: b64(19) }, { x5t: spare },
+    { x5t: 'abc' }, { x5t: 5 }, { x5t: null }, { x5t: {} }, { x5t: Buffer.from('a thumbprint written as text').toString('base64url') },
+    { x5t: Buffer.from([0xff, ...Array(25).fill(0x41)]).toString('base64url') }, { x5t: `${b64(20)}!` },
+    { 'x5t#S256': b64(32) }, { 'x5t#S256': b64(20) }, { 'x5t#S256': 'abc' }, { 'x5t#S256': {} }, { 'x5t#S256': Buffer.from('x'.repeat(40)).toString('base64url') },
+    { cty: 'json' }, { cty: 'JSON' }, { cty: 'Json' }, { cty: 'cbor' }, { cty: 'jsonx' }, { cty: 'ſon' },
+  ];
+  for (const header of headerCases) {
+    const { wasm, web } = await both(BASE, hsRaw(header));
+    if (wasm.code === undefined) assert.deepEqual(web, wasm, `${JSON.stringify(header)}: both accept, alike`);
+    else assert.equal(web.code, wasm.code, `${JSON.stringify(header)}: wasm ${wasm.code}, web ${web.code}`);
+  }
+  const lax = { ...BASE, requireExp: false };
+  const nested = `${'['.repeat(127)}${']'.repeat(127)}`;
+  const hs = (payload) => hsText(HEADER, payload);
+  const badSignature = (token) => token.slice(0, -3) + (token.at(-3) === 'A' ? 'B' : 'A') + token.slice(-2);
+  for (const [name, config, token] of [
+    ['exp null, exp not required', lax, await sign('ES256', { exp: null })],
+    ['nbf null', BASE, await sign('ES256', { nbf: null })],
+    ['iat null', BASE, await sign('ES256', { iat: null })],
+    ['nesting 128 deep, exp not required', lax, hs(claimsText(`,"x":${nested}`))],
+    ['1e309, an issuer configured', BASE, hs(claimsText(',"x":1e309'))],
+    ['an escaped lone surrogate, a bad signature', BASE, badSignature(hs(claimsText(',"x":"\\ud800"')))],
+    ...['ES256', 'EdDSA', 'HS256'].map((alg) => [`${alg}: a signature a byte short, claims that are a list`, BASE, (() => {
+      const sig = Buffer.alloc(alg === 'HS256' ? 31 : 63, 1).toString('base64url');
+      return `${part({ alg, kid: alg.toLowerCase() })}.${part([1])}.${sig}`;
+    })()]),
+  ]) {
+    const { wasm, web } = await both(config, token);
+    assert.notEqual(wasm.code, undefined, `${name}: refused`);
+    assert.equal(web.code, wasm.code, `${name}: wasm ${wasm.code}, web ${web.code}`);
+  }
+});
