@@ -270,6 +270,10 @@ function readKey(jwk, i) {
   } else {
     throw bad(`kty "${String(kty)}" / crv "${String(crv)}" is not an HS256, ES256, EdDSA or RS256 key`);
   }
+  // A private key's `d` is not used here, but jwt-compact reads it as base64url (null: absent).
+  if ((kty === 'EC' || kty === 'OKP') && jwk.d !== undefined && jwk.d !== null && fromBase64url(jwk.d) === null) {
+    throw bad('unusable key: `d` is not base64url');
+  }
   if (typeof jwk.alg === 'string' && jwk.alg !== alg) throw bad(`alg "${jwk.alg}" does not fit the key type`);
   return { alg, kid, ...key, imported: null, cryptoKey: null };
 }

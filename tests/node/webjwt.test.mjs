@@ -220,6 +220,12 @@ test('configurations: refused (INVALID_KEY) or accepted alike', async () => {
     // P-256 points: WebCrypto imports any pair, then fails every verification.
     ['an EC point off the curve', { ...BASE, keys: [{ ...es, y: Buffer.alloc(32, 7).toString('base64url') }] }],
     ['an EC x of the field\'s prime', { ...BASE, keys: [{ ...es, x: bigText(2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n) }] }],
+    // A private key's members, as jwt-compact reads them (base64url, or null for none).
+    ['an EC key with d not base64url', { ...BASE, keys: [{ ...es, d: '!!!' }] }],
+    ['an EC key with d a number', { ...BASE, keys: [{ ...es, d: 5 }] }],
+    ['an EC key with d null', { ...BASE, keys: [{ ...es, d: null }] }],
+    ['an EC key with a d', { ...BASE, keys: [{ ...es, d: Buffer.alloc(32, 9).toString('base64url') }] }],
+    ['an Ed25519 key with d not base64url', { ...BASE, keys: [{ ...(await publicJwk('EdDSA')), d: '!!!' }] }],
   ]) {
     let wasm = 'ok';
     try {
