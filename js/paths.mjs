@@ -4,6 +4,8 @@
 // players/paths.js beside the guards (which import nothing of the package's but `playgate`).
 
 const NON_ASCII = /[^\x00-\x7f]/;
+const CONTROL_OR_SPACE = /[\x00-\x20\x7f]/;
+const CONTROL = /[\x00-\x1f\x7f]/;
 const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~!$&'()*+,=:@-][A-Za-z0-9._~!$&'()*+,=:@-]*)+$/;
 
 /** `key.slice(1).split('/')` for a path `key` (it starts with `/`), without split's runtime call (perf: 0.6 us a request in workerd). */
@@ -28,7 +30,13 @@ export const SEPARATOR_FAULT = 'the path has an empty, dot or encoded separator 
  * null. The origin must serve the file whose path was checked, however it reads the path.
  */
 export function pathFault(key, segments) {
-  if (key.includes('\\') || key.includes('\0') || segments.some((s) => s === '' || s === '.' || s === '..')) return SEPARATOR_FAULT;
+  if (key.includes('\\') || segments.some((s) => s === '' || s === '.' || s === '..')) return SEPARATOR_FAULT;
+  if (CONTROL_OR_SPACE.test(key)) {
+    // An origin that decodes the path and then parses it as a URL drops tab, CR and LF, and
+    // trims controls and spaces from the ends: `%09..` is `..` to it; C stops at a NUL.
+    if (CONTROL.test(key)) return 'the path has a control character (an origin may drop it, or stop at it, and read another path)';
+    if (segments.some((s) => { const t = s.trim(); return t === '' || t === '.' || t === '..'; })) return SEPARATOR_FAULT;
+  }
   // A `;` starts a path parameter to some origins (Tomcat, Jetty and Spring drop `;...` from a
   // segment and read `..;` as `..`).
   if (key.includes(';')) return 'the path has a `;` (a path parameter to some origins)';

@@ -2,7 +2,7 @@
 // the path it was sent: the scope's key prefix and the rendition's quality. An origin may read
 // the path it is forwarded differently: decode it once or twice, resolve dot segments, take `\`
 // for `/` (IIS), drop `;params` from a segment (Tomcat, Jetty, Spring), normalise Unicode to NFKC,
-// stop at a NUL (C). Whatever the gate lets through must, under every one of those readings and
+// stop at a NUL (C), decode then parse the path as a URL (which drops tab, CR and LF). Whatever the gate lets through must, under every one of those readings and
 // their combinations, still be a file of the token's title within its cap.
 //
 // The gate runs in real workerd (which hands a worker the path as the client sent it), bundled
@@ -53,7 +53,10 @@ function paths() {
   for (const t of TITLES) for (const f of FILES) out.push(`/${t}/${f}`);
   // A way up out of the title or the rendition, in every form an origin may take for `..`.
   // `..%CD%BE`: U+037E GREEK QUESTION MARK, `;` in NFC as in NFKC (a canonical singleton).
-  for (const up of ['..', '.', '%2e%2e', '%2E%2e', '..;', '%2e%2e;', '.;', '..%3b', '..%CD%BE', '..%00', '..%5c', '..\\', '%EF%BC%8E%EF%BC%8E', '%252e%252e']) {
+  // `%09..`, `..%0A`, `%0D%0A..`: tab, LF and CR, which the WHATWG parser drops (an origin that
+  // decodes, then parses the path as a URL); `%20..`, `..%20`: spaces at the ends of a segment.
+  for (const up of ['..', '.', '%2e%2e', '%2E%2e', '..;', '%2e%2e;', '.;', '..%3b', '..%CD%BE', '..%00', '..%5c', '..\\', '%EF%BC%8E%EF%BC%8E', '%252e%252e',
+    '%09..', '..%0A', '%0D%0A..', '.%09.', '%20..', '..%20', '%1F..']) {
     out.push(`/Movie1/${up}/Movie2/1080p/segment1.ts`, `/Movie1/1080p/${up}/2160p/segment1.ts`, `/Movie1/${up}/2160p/segment1.ts`, `/Movie1/${up}/playlist.m3u8`);
   }
   const next = mulberry32(20261206); // seeded: a failure names a path that a rerun sends again
@@ -84,6 +87,12 @@ function readings(raw) {
   }
   const whatwg = decode(new URL(raw, 'http://origin.example').pathname);
   if (whatwg !== null) bases.add(whatwg);
+  // Decoded, then parsed as a URL (WHATWG: tab, LF and CR dropped, controls and spaces trimmed
+  // from the ends, dot segments resolved), `?` and `#` kept in the path.
+  if (once !== null) {
+    const reparsed = decode(new URL(once.replace(/[?#%]/g, encodeURIComponent), 'http://origin.example').pathname);
+    if (reparsed !== null) bases.add(reparsed);
+  }
   const steps = [
     (s) => s.normalize('NFKC'),
     (s) => s.replace(/\\/g, '/'),
