@@ -114,6 +114,62 @@ function jsonObject(binary) {
   return fault === null ? value : fault === DUPLICATE ? DUPLICATE : null;
 }
 
+const U64_MAX = 2n ** 64n - 1n;
+const I32_MAX = 2 ** 31 - 1;
+const isDigit = (c) => c >= 0x30 && c <= 0x39;
+
+/**
+ * Whether serde_json (without float_roundtrip, as the wasm verifier has it) refuses a JSON number
+ * as out of range: it keeps up to a u64 of digits and multiplies by a power of ten in doubles, so
+ * it refuses some numbers just under the largest double (1.7976931348623158e308) that JSON.parse
+ * rounds to it. Its steps, for the numbers JSON.parse reads over 1e300 (below, it cannot overflow).
+ */
+function serdeOutOfRange(text) {
+  let i = text.charCodeAt(0) === 0x2d ? 1 : 0;
+  let significand = 0n;
+  let exponent = 0;
+  let full = false; // the integer part past a u64: each digit more is a power of ten
+  for (; isDigit(text.charCodeAt(i)); i++) {
+    const next = significand * 10n + BigInt(text.charCodeAt(i) - 0x30);
+    if (full || next > U64_MAX) {
+      full = true;
+      exponent++;
+    } else significand = next;
+  }
+  if (text.charCodeAt(i) === 0x2e) {
+    let stopped = false; // past a u64: the fraction's digits left are dropped
+    for (i++; isDigit(text.charCodeAt(i)); i++) {
+      const next = significand * 10n + BigInt(text.charCodeAt(i) - 0x30);
+      if (stopped || next > U64_MAX) stopped = true;
+      else {
+        significand = next;
+        exponent--;
+      }
+    }
+  }
+  if (i < text.length) { // e or E
+    i++;
+    const sign = text.charCodeAt(i);
+    const up = sign !== 0x2d;
+    if (sign === 0x2b || sign === 0x2d) i++;
+    let exp = 0;
+    for (; i < text.length; i++) {
+      const digit = text.charCodeAt(i) - 0x30;
+      if (exp > (I32_MAX - digit) / 10) return significand !== 0n && up; // zero or a fraction, else out of range
+      exp = exp * 10 + digit;
+    }
+    exponent = up ? Math.min(exponent + exp, I32_MAX) : Math.max(exponent - exp, -I32_MAX - 1);
+  }
+  let f = Number(significand);
+  for (;;) {
+    if (Math.abs(exponent) <= 308) return exponent >= 0 && !Number.isFinite(f * Number(`1e${exponent}`));
+    if (f === 0) return false;
+    if (exponent >= 0) return true;
+    f /= 1e308;
+    exponent += 308;
+  }
+}
+
 /**
  * What serde_json refuses in `text`, JSON that JSON.parse read: DUPLICATE, null (nothing), or
  * false (too deep, a number out of range, a lone surrogate), whichever comes first.
@@ -152,7 +208,8 @@ function serdeFault(text) {
     else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let end = i + 1;
       for (let d = text.charCodeAt(end); (d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d; d = text.charCodeAt(end)) end++;
-      if (!Number.isFinite(Number(text.slice(i, end)))) return false;
+      const number = text.slice(i, end);
+      if (!(Math.abs(Number(number)) < 1e300) && serdeOutOfRange(number)) return false;
       i = end - 1;
     }
   }

@@ -310,6 +310,18 @@ test('what serde_json refuses and JSON.parse takes: nesting 128 deep, numbers pa
     ['1e309 (Infinity to JSON.parse)', HEADER, claimsText(',"x":1e309'), false],
     ['-1e400', HEADER, claimsText(',"x":-1e400'), false],
     ['1e-400 (zero to both)', HEADER, claimsText(',"x":1e-400'), true],
+    // serde_json multiplies up to a u64 of digits by a power of ten in doubles: it refuses some
+    // numbers just under the largest double that JSON.parse rounds to it.
+    ['1.7976931348623157e308 (the largest double)', HEADER, claimsText(',"x":1.7976931348623157e308'), true],
+    ['1.7976931348623158e308', HEADER, claimsText(',"x":1.7976931348623158e308'), false],
+    ['-1.7976931348623158e308', HEADER, claimsText(',"x":-1.7976931348623158e308'), false],
+    ['the largest double\'s 309 digits (serde_json: out of range)', HEADER, claimsText(`,"x":${(2n ** 1024n - 2n ** 971n).toString()}`), false],
+    ['179769313486231580000 x 1e288', HEADER, claimsText(',"x":179769313486231580000e288'), false],
+    ['0.1e309 (a significand of 1)', HEADER, claimsText(',"x":0.1e309'), true],
+    ['1.79769313486231570e308 (a fraction digit more)', HEADER, claimsText(',"x":1.79769313486231570e308'), true],
+    ['1e2147483648 (an exponent past an i32)', HEADER, claimsText(',"x":1e2147483648'), false],
+    ['0e2147483648', HEADER, claimsText(',"x":0e2147483648'), true],
+    ['1e-2147483648', HEADER, claimsText(',"x":1e-2147483648'), true],
     ['an escaped lone surrogate', HEADER, claimsText(',"x":"\\ud800"'), false],
     ['an escaped lone surrogate as a name', HEADER, claimsText(',"\\udc00":1'), false],
     ['an escaped surrogate pair', HEADER, claimsText(',"x":"\\ud83c\\udfac"'), true],
