@@ -103,6 +103,11 @@ impl MomentoIssuer {
         lifetime_seconds: i64,
         now: Millis,
     ) -> Result<String, Error> {
+        if scope.is_super_user() {
+            return Err(Error::request(
+                "scope: a disposable token is never a super user",
+            ));
+        }
         if token_id.is_empty() || token_id.chars().count() > MAX_TOKEN_ID_CHARS {
             return Err(Error::request("tokenId: 1 to 64 characters"));
         }

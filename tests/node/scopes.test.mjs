@@ -174,3 +174,37 @@ test('a scope whose names JS strings would compare differently is checked in was
   scope.free();
   assert.throws(() => scope.allowsTopic('subscribe', 'demo', 'test'), { code: 'INVALID_SCOPE' });
 });
+
+test('a PermissionsType entry that sets its kind twice is INVALID_SCOPE (the SDK\'s own decoder reads one permission there, never two); a SuperUser value outside the schema grants nothing; a disposable token is never minted for a super user', async () => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const { permission_messages: pm } = require('@gomomento/generated-types/dist/permissionmessages.js');
+  for (const [name, p] of [
+    ['readwrite on every cache, then subscribeonly on cache c, in one entry', 'EhUKEwoGCAESACIAEgkIAhoDCgFjIgA='],
+    ['cache_permissions twice: readwrite on every cache, then cache media, prefix /Movie1/', 'Eh8KHQoECAESAAoVGgcKBW1lZGlhKgoSCC9Nb3ZpZTEv'],
+  ]) {
+    const sdk = pm.Permissions.deserializeBinary(Buffer.from(p, 'base64')).toObject();
+    assert.equal(sdk.explicit.permissions.length, 1, `${name}: the SDK reads one permission`);
+    assert.throws(() => PermissionScope.fromProtobuf(p), { code: 'INVALID_SCOPE' }, name);
+    for (const edge of [false, true]) {
+      const { PermissionScope: Scope } = edge ? await import(path.join(PKG, 'edge/node/index.mjs')) : playgate;
+      assert.throws(() => Scope.fromProtobuf(p), { code: 'INVALID_SCOPE' }, `${name} (${edge ? 'edge' : 'player'} module)`);
+    }
+  }
+  // Two entries of one kind each stay two permissions (the SDK's reading too).
+  const two = 'EiMKBgoECAESAAoZChcIABoHCgVtZWRpYSoKEggvTW92aWUxLw==';
+  assert.equal(pm.Permissions.deserializeBinary(Buffer.from(two, 'base64')).toObject().explicit.permissions.length, 2);
+  assert.equal(PermissionScope.fromProtobuf(two).allows('set', 'secret', 'k'), true);
+  // SuperUser's one value is 0 (CAA=, a super user); 7 is outside the schema.
+  assert.equal(PermissionScope.fromProtobuf('CAA=').isSuperUser, true);
+  const seven = PermissionScope.fromProtobuf('CAc=');
+  assert.equal(seven.isSuperUser, false);
+  assert.equal(seven.allows('get', 'media', '/Movie1/a.ts'), false);
+  assert.equal(seven.allowsTopic('subscribe', 'media', 't'), false);
+  // The reference: a disposable token is never a super user.
+  const { MomentoTokenIssuer } = await import(path.join(PKG, 'edge/node/index.mjs'));
+  const { randomBytes } = await import('node:crypto');
+  const issuer = MomentoTokenIssuer.fromJson({ secret: { kty: 'oct', k: randomBytes(32).toString('base64url') }, endpoint: '127.0.0.1' });
+  assert.throws(() => issuer.mint({ scope: { superUser: true }, tokenId: 'root', lifetimeSeconds: 60 }), (e) => typeof e.code === 'string' && /super user/.test(e.message));
+  assert.equal(typeof issuer.mint({ scope: { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] }, tokenId: 'viewer', lifetimeSeconds: 60 }), 'string');
+});

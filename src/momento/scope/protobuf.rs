@@ -176,8 +176,16 @@ impl PermissionScope {
         message_fields(bytes, "Permissions", |n, v| {
             match n {
                 1 => {
-                    varint(v, n)?;
-                    scope = Some(PermissionScope::super_user());
+                    // The SuperUser enum's one value is 0; another is outside the schema and
+                    // grants nothing.
+                    scope = Some(if varint(v, n)? == 0 {
+                        PermissionScope::super_user()
+                    } else {
+                        PermissionScope {
+                            super_user: false,
+                            permissions: Vec::new(),
+                        }
+                    });
                 }
                 2 => {
                     let mut permissions = Vec::new();
@@ -185,15 +193,24 @@ impl PermissionScope {
                         if n != 1 {
                             return Ok(());
                         }
+                        // One entry is one permission: its kind is a oneof. An entry that sets
+                        // it twice is refused: protobuf keeps the last member, or merges two of
+                        // the same, and either reading must not become two permissions.
+                        let mut kind = None;
                         message_fields(embedded(v, n)?, "PermissionsType", |n, v| {
-                            match n {
-                                1 => permissions.push(read_cache_permissions(embedded(v, n)?)?),
-                                2 => permissions.push(read_topic_permissions(embedded(v, n)?)?),
-                                3 => permissions.push(read_function_permissions(embedded(v, n)?)?),
-                                _ => {} // whatever comes later
+                            let permission = match n {
+                                1 => read_cache_permissions(embedded(v, n)?)?,
+                                2 => read_topic_permissions(embedded(v, n)?)?,
+                                3 => read_function_permissions(embedded(v, n)?)?,
+                                _ => return Ok(()), // whatever comes later
+                            };
+                            if kind.replace(permission).is_some() {
+                                return Err("one entry sets its kind twice".to_owned());
                             }
                             Ok(())
-                        })
+                        })?;
+                        permissions.extend(kind);
+                        Ok(())
                     })?;
                     scope = Some(PermissionScope {
                         super_user: false,
