@@ -587,6 +587,8 @@ export function entitlementStoreClass(Entitlement, { Policy }) {
         // Read once: the same fields are decided as were read (a getter is asked once).
         const { entityId, entityType, ancestors, country, device, now, allowPersistence, licenses } = request;
         fields = { entityId, entityType, ancestors, country, device, now, allowPersistence, licenses };
+        // Checked again where it is decided (evaluate), before any read of the cache.
+        for (const name in request) if (!Object.hasOwn(fields, name)) throw invalid(`request: unknown field \`${name.slice(0, 64)}\``);
       } catch (error) {
         return Promise.reject(asCacheError(error, 'request'));
       }

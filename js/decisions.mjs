@@ -9,7 +9,9 @@ import {
   DEFAULT_DOCUMENT_LIMIT, ENTITY_TYPE_SHIFT, FAILED, IDS_AT, MAX_DOCUMENT_LIMIT, MAX_QUALITY_SHIFT, NOT_RESIDENT, NUL_IN_ID,
   PERSISTENCE_BIT, QUALITIES, QUALITY_CLAIMS, QUALITY_CLAIM_SHIFT, REASON_MASK, TYPE_CLAIMS,
 } from './abi.mjs';
-import { coded, fail, guardReceivers, internals, isA, isWellFormed, jsonInput, optionalString, readNow, strictJson } from './checks.mjs';
+import {
+  coded, fail, guardReceivers, internals, isA, isWellFormed, jsonInput, optionalString, readNow, strictJson, unknownContextField, unknownRequestField,
+} from './checks.mjs';
 import { dictionaryFields } from './dictionary.mjs';
 import { inputWriter } from './input.mjs';
 
@@ -253,6 +255,8 @@ export function install(raw) {
     // (One function: split in two, the call measured 10% of a decision.)
     const { entityId: id, country: countryField, device, now, allowPersistence, entityType, ancestors, licenses } = request;
     if (typeof id !== 'string' || id.length === 0) throw fail('INVALID_REQUEST', 'entityId: expected a non-empty string');
+    const unknown = unknownRequestField(request);
+    if (unknown !== null) throw fail('INVALID_REQUEST', `request: unknown field \`${unknown.slice(0, 64)}\``);
     const country = optionalString(countryField, 'country');
     const code = countryCode(country);
     let idLen;
@@ -298,6 +302,8 @@ export function install(raw) {
       let at = i * REQUEST_FIELDS;
       try {
         const { entityId, country, device, now, allowPersistence, entityType, ancestors, licenses } = r;
+        const unknown = unknownRequestField(r);
+        if (unknown !== null) throw fail('INVALID_REQUEST', `request: unknown field \`${unknown.slice(0, 64)}\``);
         fields[at++] = entityId; fields[at++] = country; fields[at++] = device; fields[at++] = now;
         fields[at++] = allowPersistence; fields[at++] = entityType; fields[at++] = ancestors; fields[at] = licenses;
       } catch (error) {
@@ -476,6 +482,10 @@ export function install(raw) {
   function evaluateCatalog(policy, doc, entityIds, context) {
     if (!Array.isArray(entityIds)) throw fail('INVALID_REQUEST', 'entityIds: expected an array of strings');
     if (context === null || typeof context !== 'object') throw fail('INVALID_REQUEST', 'context: expected an object');
+    const unknown = unknownContextField(context);
+    if (unknown !== null) {
+      throw fail('INVALID_REQUEST', `context: unknown field \`${unknown.slice(0, 64)}\` (a catalog's context holds country, device, now and allowPersistence; a title's own fields, licenses among them, go to evaluate or evaluateMany)`);
+    }
     const n = entityIds.length;
     // The page as decided: each id read once into a copy, frozen, which the result keeps (the
     // caller's array may change afterwards; the buffer's page must not change under it).

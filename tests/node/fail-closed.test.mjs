@@ -239,3 +239,27 @@ test('getters and Proxy traps that throw become coded errors; the module keeps w
   rejects(() => scope.toJSON(), 'INVALID_SCOPE', /live/);
   stillWorks();
 });
+
+test('a request field the rules do not name is INVALID_REQUEST on every path (a misspelt `licenses` dropped the license check); a catalog\'s context takes no licenses', async () => {
+  // docs/decision-rules.md: "a policy, a request and a license reject unknown and duplicate
+  // fields (a typo such as `start_time` must not silently widen a window)". The rules: a license
+  // ended in 2020 is not valid now, so the title is denied.
+  const policy = new Policy();
+  const ent = Entitlement.fromBlob(JSON.stringify(SEED));
+  const ended = [{ countries: ['US'], end: Date.parse('2020-01-01T00:00:00Z') }];
+  const base = { entityId: 'movie_id_123', country: 'US', now: NOW };
+  assert.equal(policy.evaluate(ent, { ...base, licenses: ended }).code, 'LICENSE_IS_NOT_VALID');
+  for (const name of ['license', 'licences', 'Licenses', 'entityid', 'start_time', 'toString', '__proto__x']) {
+    assert.throws(() => policy.evaluate(ent, { ...base, [name]: ended }), (e) => e.code === 'INVALID_REQUEST' && e.message.includes(name), `evaluate: ${name}`);
+    assert.throws(() => policy.evaluateMany(ent, [base, { ...base, [name]: ended }]), { code: 'INVALID_REQUEST' }, `evaluateMany: ${name}`);
+  }
+  // An inherited enumerable field is read as the request's own (for-in, as destructuring reads it).
+  assert.throws(() => policy.evaluate(ent, Object.create({ licences: ended }, { entityId: { value: 'movie_id_123', enumerable: true } })), { code: 'INVALID_REQUEST' });
+  assert.throws(() => policy.evaluateCatalog(ent, ['movie_id_123'], { country: 'US', now: NOW, licenses: ended }), { code: 'INVALID_REQUEST' });
+  assert.equal(policy.evaluateCatalog(ent, ['movie_id_123'], { country: 'US', now: NOW }).allowed(0), true);
+  const store = new EntitlementStore({ policy, load: async () => JSON.stringify(SEED) });
+  await assert.rejects(store.decide('viewer', { ...base, licences: ended }), { code: 'INVALID_REQUEST' });
+  assert.equal((await store.decide('viewer', { ...base, licenses: ended })).code, 'LICENSE_IS_NOT_VALID');
+  ent.free();
+  stillWorks();
+});
