@@ -347,8 +347,10 @@ export function install(raw) {
     let { read, written } = encoder.encodeInto(text, view.subarray(IDS_AT));
     if (written !== read) notLoneSurrogates(text); // not ASCII
     if (read < text.length) {
+      // The view filled up (with ASCII, or the check above ran): the whole text, checked again.
       view = ioView(IDS_AT + 3 * text.length);
       ({ written } = encoder.encodeInto(text, view.subarray(IDS_AT)));
+      if (written !== text.length) notLoneSurrogates(text); // not ASCII
     }
     return written;
   }

@@ -263,3 +263,40 @@ test('a request field the rules do not name is INVALID_REQUEST on every path (a 
   ent.free();
   stillWorks();
 });
+
+test('a lone surrogate at the end of a long id (past the end of the I/O area\'s view, with ASCII before it) is INVALID_REQUEST in a catalog page, a shared batch and a request', async () => {
+  // The README: "Text with a lone surrogate (an id, ...) is INVALID_REQUEST: UTF-8 would carry it
+  // as U+FFFD, another id". The document lists that other id, so reading it so would allow. The
+  // I/O area is a power of two from 16 KiB, ids from byte 64: in a fresh process (a fresh area),
+  // for each path, ids whose length crosses the area's end (each sweep grows it for the next).
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    const pg = await import(${JSON.stringify(path.join(PKG, 'node/index.mjs'))});
+    const NOW = ${NOW};
+    const policy = new pg.Policy();
+    const out = { checked: 0, wrong: [] };
+    const sweep = (what, end, decide) => {
+      for (let length = end - 24; length <= end + 8; length++) {
+        const stem = 'movie-' + 'a'.repeat(length - 7); // with the surrogate, length UTF-16 units
+        const ent = pg.Entitlement.fromBlob(JSON.stringify({ allowed_content: [stem + '\\uFFFD'] }));
+        try {
+          const allowed = decide(ent, stem + '\\uD800');
+          out.wrong.push(what + ' ' + length + ': ' + JSON.stringify(allowed));
+        } catch (error) {
+          if (error.code !== 'INVALID_REQUEST') out.wrong.push(what + ' ' + length + ': ' + error.code);
+        }
+        out.checked++;
+        ent.free();
+      }
+    };
+    sweep('catalog', 16384 - 64, (ent, id) => policy.evaluateCatalog(ent, [id], { now: NOW }).allowed(0));
+    sweep('batch', 32768 - 64 - 8, (ent, id) => policy.evaluateMany(ent, [{ entityId: 'movie-2', now: NOW }, { entityId: id, now: NOW }]).map((d) => d.allowed));
+    sweep('request', 65536 - 64, (ent, id) => policy.evaluate(ent, { entityId: id, now: NOW }).allowed);
+    console.log(JSON.stringify(out));
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const { checked, wrong } = JSON.parse(run.stdout);
+  assert.equal(checked, 3 * 33);
+  assert.deepEqual(wrong, []);
+});
