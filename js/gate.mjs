@@ -291,6 +291,11 @@ export function gateFactory(raw, CacheClient) {
       }
       if (originCacheName !== undefined) mediaCacheName = originCacheName;
       if (typeof mediaCacheName !== 'string' || mediaCacheName === '') throw fail('INVALID_ARGUMENT', 'origin.cacheName: expected a non-empty string');
+      // The scope is checked on the cache the media is read from: two names would check one
+      // cache and read another (a token for `media` reading the same keys in `secret`).
+      if (options.cacheName !== undefined && options.cacheName !== mediaCacheName) {
+        throw fail('INVALID_ARGUMENT', `cacheName ${JSON.stringify(String(options.cacheName).slice(0, 100))} and origin.cacheName ${JSON.stringify(mediaCacheName.slice(0, 100))} differ: the scope would be checked on one cache and the media read from the other`);
+      }
     } else {
       if (typeof origin !== 'string') throw fail('INVALID_ARGUMENT', 'origin: expected a base URL such as https://origin.example, or { cache, cacheName }');
       let originUrl;
@@ -380,6 +385,8 @@ export function gateFactory(raw, CacheClient) {
     const forwardedForManifests = forwarded === null ? null : forwarded.filter((h) => !CONDITIONAL.has(h));
     const corsPolicy = readCors(cors);
     if (typeof cacheName !== 'string' || cacheName === '') throw fail('INVALID_ARGUMENT', 'cacheName: expected a non-empty string');
+    // The cache a token's scope must allow `get` in: the one the media is read from.
+    const scopeCache = mediaCache !== null ? mediaCacheName : cacheName;
     if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > 1_000_000) throw fail('INVALID_ARGUMENT', 'maxTokens: expected an integer from 0 to 1000000');
     if (timeoutMs !== null && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 600_000)) {
       throw fail('INVALID_ARGUMENT', 'timeoutMs: expected milliseconds, more than 0, at most 600000 (or null: no deadline of the gate\'s own)');
@@ -670,8 +677,8 @@ export function gateFactory(raw, CacheClient) {
       if (entry instanceof NotVerified) return notVerified(entry);
       const { key } = st;
       st.scope = entry.scope;
-      if (!entry.scope.allows('get', cacheName, key)) {
-        return refusal(403, 'SCOPE_DENIED', `the token's scope does not allow get on ${jsonText(key)} in cache ${jsonText(cacheName)}`);
+      if (!entry.scope.allows('get', scopeCache, key)) {
+        return refusal(403, 'SCOPE_DENIED', `the token's scope does not allow get on ${jsonText(key)} in cache ${jsonText(scopeCache)}`);
       }
       const { grant } = entry;
       if (grant.cap === -1) return refusal(403, 'QUALITY_EXCEEDS_ENTITLEMENT', `the token's cap ${grant.capText} is not a quality`);
@@ -831,7 +838,7 @@ export function gateFactory(raw, CacheClient) {
       // renewed on a segment once its cookie is half spent. From a playback token only when its
       // scope allows get on the whole title folder (a token opens every file in it).
       const mints = segments$ !== null && folder !== null && response.status === 200 && !grant.file // a file token opens its file, no more
-        && (grant.until !== undefined || (scope !== null && coversPrefix(scope, 'get', cacheName, folder)));
+        && (grant.until !== undefined || (scope !== null && coversPrefix(scope, 'get', scopeCache, folder)));
       if (!isManifestPath || method === 'HEAD' || response.status !== 200) {
         const renew = mints && segments$.via === 'cookie' && !isManifestPath
           && (segmentFrom !== 'cookie' || grant.exp === undefined || grant.exp - atSeconds < segments$.lifetime / 2);

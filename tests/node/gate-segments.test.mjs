@@ -441,6 +441,17 @@ test('the cache origin: playlists and segments read from the cache HTTP API (the
     assert.equal(bad.status, 502);
     assert.equal((await bad.json()).code, 'ORIGIN_UNAVAILABLE');
     assert.throws(() => gateOf({}, { origin: { cache: { token: 42 } } }), { code: 'INVALID_ARGUMENT' });
+    // The viewer's scope is checked on the cache the media is read from (seed 000: readonly on
+    // `media`): media read from another cache is refused, and two cache names that differ are a
+    // configuration error, never a check on one cache and a read from the other.
+    const everything = emu.mintToken({ scope: { permissions: [{ role: 'readonly', cache: {} }] } });
+    emu.put('entitlements', '/Movie1/1080p/segment1.ts', 'another cache\'s bytes');
+    const elsewhere = gateOf({}, { origin: { cache: { token: everything, baseUrl: emu.url }, cacheName: 'entitlements' } });
+    const other = await request(elsewhere, `/Movie1/1080p/segment1.ts?token=${playback()}`);
+    assert.equal(other.status, 403);
+    assert.equal((await other.json()).code, 'SCOPE_DENIED');
+    assert.throws(() => gateOf({}, { cacheName: 'media', origin: { cache: { token: everything, baseUrl: emu.url }, cacheName: 'entitlements' } }), { code: 'INVALID_ARGUMENT', message: /differ/ });
+    assert.doesNotThrow(() => gateOf({}, { cacheName: 'media', origin: { cache: { token: everything, baseUrl: emu.url }, cacheName: 'media' } }));
   } finally {
     await emu.close?.();
   }
