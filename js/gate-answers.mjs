@@ -69,11 +69,15 @@ const EXPOSED = 'content-length, content-range, accept-ranges, www-authenticate'
 /** `response` with the CORS headers for the request's Origin (as it is when none is allowed). */
 export function withCors(policy, request, response) {
   const allowed = allowedOrigin(policy, request.headers.get('origin'));
-  if (allowed === null) return response;
+  if (allowed === null && policy.origins === '*') return response;
   const out = new Response(response.body, response); // an origin's headers are immutable in workerd
-  out.headers.set('access-control-allow-origin', allowed);
-  out.headers.set('access-control-expose-headers', EXPOSED);
-  if (policy.credentials) out.headers.set('access-control-allow-credentials', 'true');
+  if (allowed !== null) {
+    out.headers.set('access-control-allow-origin', allowed);
+    out.headers.set('access-control-expose-headers', EXPOSED);
+    if (policy.credentials) out.headers.set('access-control-allow-credentials', 'true');
+  }
+  // A list of origins: the answer depends on the Origin, with or without the headers above (the
+  // Fetch standard, CORS and HTTP caches), so a cache keeps one copy per Origin.
   if (allowed !== '*' && !/\borigin\b/i.test(out.headers.get('vary') ?? '')) out.headers.append('vary', 'Origin');
   return out;
 }

@@ -347,8 +347,10 @@ export function gateFactory(raw, CacheClient) {
         for (const h of countryHeaders) {
           const v = headers.get(h);
           if (v === null) continue;
-          const seen = v.trim().toUpperCase();
-          if (!/^[A-Z]{2}$/.test(seen) || seen === 'XX' || seen === 'T1') return { unknown: `${h}: ${JSON.stringify(seen.slice(0, 8))}` };
+          // Two ASCII letters before any change of case (`ß` upper-cases to `SS`).
+          const trimmed = v.trim();
+          const seen = /^[A-Za-z]{2}$/.test(trimmed) ? trimmed.toUpperCase() : null;
+          if (seen === null || seen === 'XX' || seen === 'T1') return { unknown: `${h}: ${JSON.stringify(trimmed.slice(0, 8))}` };
           return { code: seen };
         }
         if (countryDb === null) return { unknown: 'no country header' };

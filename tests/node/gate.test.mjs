@@ -387,6 +387,12 @@ test('country: the token\'s country against the configured header; XX, T1, missi
   for (const c of ['XX', 'T1', '', 'D', 'DEU']) {
     await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token, headers: { 'CF-IPCountry': c } }), 403, 'COUNTRY_UNKNOWN', `header ${JSON.stringify(c)}`);
   }
+  // Two ASCII letters as they came: `ß` (the byte 0xDF, read as Latin-1) upper-cases to `SS`.
+  const southSudan = mint({ maxQuality: 'HD', country: 'SS' });
+  assert.equal((await get(GATE, '/Movie1/1080p/segment1.ts', { token: southSudan, headers: { 'CF-IPCountry': 'ss' } })).status, 200);
+  for (const c of ['\u00df', ' \u00df ', 'S\u00df']) {
+    await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token: southSudan, headers: { 'CF-IPCountry': c } }), 403, 'COUNTRY_UNKNOWN', `header ${JSON.stringify(c)}`);
+  }
   await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token }), 403, 'COUNTRY_UNKNOWN', 'no header');
   // The first configured header present is the viewer's.
   const two = gateOf({ country: { headers: ['X-Country', 'CF-IPCountry'] } });
@@ -473,12 +479,17 @@ test('CORS (the player on another origin): a preflight for a named origin, the h
   assert.equal(refused$.headers.get('access-control-allow-origin'), 'https://player.example');
   const other = await get(gate, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://evil.example' } });
   assert.equal(other.headers.get('access-control-allow-origin'), null, 'another origin gets no CORS header');
+  // The answer depends on the Origin (the Fetch standard, CORS and HTTP caches): Vary on every one.
+  assert.equal(other.headers.get('vary'), 'Origin', 'another origin');
+  assert.equal((await get(gate, '/Movie1/1080p/segment1.ts', { token })).headers.get('vary'), 'Origin', 'no origin');
+  assert.equal(allowed.headers.get('vary'), 'Origin', 'the named origin');
   // Without the option: no headers, OPTIONS is 405 as every other method.
   assert.equal((await get(GATE, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://player.example' } })).headers.get('access-control-allow-origin'), null);
   assert.equal((await GATE.fetch(new Request('http://gate.example/Movie1/1080p/segment1.ts', { method: 'OPTIONS', headers: { origin: 'https://player.example', 'access-control-request-method': 'GET' } }))).status, 405);
   // '*' for any origin, without credentials; credentials with named origins only.
   const any = gateOf({ cors: { origins: '*' } });
   assert.equal((await get(any, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://x.example' } })).headers.get('access-control-allow-origin'), '*');
+  assert.equal((await get(any, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://x.example' } })).headers.get('vary'), null, '* is the same for every origin');
   const withCookies = gateOf({ cors: { origins: ['https://player.example'], credentials: true } });
   assert.equal((await get(withCookies, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://player.example' } })).headers.get('access-control-allow-credentials'), 'true');
   for (const cors of [{ origins: '*', credentials: true }, { origins: [] }, { origins: ['https://player.example/'] }, { origins: ['player.example'] }, { origins: ['https://p.example'], maxAgeSeconds: -1 }, 'yes']) {
