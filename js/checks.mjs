@@ -65,9 +65,9 @@ export function strictJson(value, code, what, selectors = false) {
       case 'symbol':
         // The SDK's sentinels are `Symbol()`: one with a description is some other value.
         if (selectors && SELECTORS.has(key) && v.description === undefined) return put('{}');
-        throw fail(code, `${path}: a Symbol is not JSON data (only the SDK's AllCaches, AllTopics, AllCacheItems, AllFunctions stand for "all")`);
+        throw fail(code, `${path}: a Symbol is not JSON data (only the SDK's All* selectors stand for "all")`);
       case 'bigint': throw fail(code, `${path}: a BigInt is not a JSON number (pass a Number)`);
-      case 'undefined': throw fail(code, `${path}: undefined (or a hole) where a value is expected`);
+      case 'undefined': throw fail(code, `${path}: undefined where a value is expected`);
       case 'function': throw fail(code, `${path}: a function is not JSON data`);
       default:
     }
@@ -88,7 +88,7 @@ export function strictJson(value, code, what, selectors = false) {
       if (Number.isNaN(time)) throw fail(code, `${path}: an invalid Date`);
       return put(String(time));
     }
-    if (!isPlainObject(v)) throw fail(code, `${path}: expected plain JSON data (an object, array, string, number, boolean or null)`);
+    if (!isPlainObject(v)) throw fail(code, `${path}: expected plain JSON data`);
     put('{');
     let first = true;
     for (const k of Object.keys(v)) {
@@ -181,30 +181,24 @@ export function isA(value, Class) {
 }
 
 /**
- * The name of a field of a request (own or inherited, enumerable, as for-in reads them; no getter
- * is asked) that docs/decision-rules.md does not name, or null: a misspelt field must not
- * silently drop a restriction (`licences` for `licenses` would skip the license check). A
- * switch: a Set's lookups cost about 8% of a decision (Node, measured).
+ * Throws INVALID_REQUEST for a field of a request (or, `context`, of a catalog's context, which
+ * holds no title's own fields: licenses go to evaluate or evaluateMany) that docs/decision-rules.md
+ * does not name: a misspelt field must not silently drop a restriction (`licences` would skip the
+ * license check). Own or inherited enumerable fields, as for-in reads them (no getter is asked);
+ * a switch, as a Set's lookups cost about 8% of a decision (Node, measured).
  */
-export function unknownRequestField(request) {
-  for (const name in request) {
+export function onlyKnownFields(value, what, context) {
+  for (const name in value) {
     switch (name) {
-      case 'entityId': case 'entityType': case 'ancestors': case 'country': case 'device': case 'now': case 'allowPersistence': case 'licenses':
+      case 'country': case 'device': case 'now': case 'allowPersistence':
         break;
+      case 'entityId': case 'entityType': case 'ancestors': case 'licenses':
+        if (!context) break;
+      // falls through: not a field of a context
       default:
-        return name;
+        throw fail('INVALID_REQUEST', `${what}: unknown field ${JSON.stringify(name.slice(0, 64))}`);
     }
   }
-  return null;
-}
-
-// A catalog's context's fields (a title's own, licenses among them, go to evaluate or evaluateMany).
-const CONTEXT_FIELDS = new Set(['country', 'device', 'now', 'allowPersistence']);
-
-/** The name of a field of a catalog's context (as unknownRequestField reads them) that it does not hold, or null. */
-export function unknownContextField(context) {
-  for (const name in context) if (!CONTEXT_FIELDS.has(name)) return name;
-  return null;
 }
 
 export function optionalString(value, name) {
@@ -229,7 +223,7 @@ export function readNow(now, raw) {
     if (Number.isNaN(t)) throw fail('INVALID_REQUEST', 'now: invalid Date');
     return t;
   }
-  throw fail('INVALID_REQUEST', 'now: expected epoch milliseconds, an RFC 3339 string or a Date');
+  throw fail('INVALID_REQUEST', 'now: expected epoch milliseconds, RFC 3339 text or a Date');
 }
 
 // A UTF-16 code unit of a surrogate pair standing alone: text no UTF-8 can carry.

@@ -10,7 +10,7 @@ import {
   PERSISTENCE_BIT, QUALITIES, QUALITY_CLAIMS, QUALITY_CLAIM_SHIFT, REASON_MASK, TYPE_CLAIMS,
 } from './abi.mjs';
 import {
-  coded, fail, guardReceivers, internals, isA, isWellFormed, jsonInput, optionalString, readNow, strictJson, unknownContextField, unknownRequestField,
+  coded, fail, guardReceivers, internals, isA, isWellFormed, jsonInput, onlyKnownFields, optionalString, readNow, strictJson,
 } from './checks.mjs';
 import { dictionaryFields } from './dictionary.mjs';
 import { inputWriter } from './input.mjs';
@@ -64,7 +64,7 @@ const installed = new WeakMap();
  * id would be decided as another (an id of the document's with U+FFFD in its place).
  */
 function notLoneSurrogates(text) {
-  if (!isWellFormed(text)) throw fail('INVALID_REQUEST', 'request: text that is not well-formed (a lone surrogate): UTF-8 cannot carry it');
+  if (!isWellFormed(text)) throw fail('INVALID_REQUEST', 'request: a lone surrogate (UTF-8 cannot carry it)');
 }
 
 // What only fromBlob and fromDictionary pass to the Entitlement constructor.
@@ -152,7 +152,7 @@ export function install(raw) {
   function documentFor(ent) {
     const doc = documentOf(ent);
     if (doc === undefined) {
-      throw fail('INVALID_ENTITLEMENT', 'entitlement: expected an Entitlement (Entitlement.fromBlob or fromDictionary)');
+      throw fail('INVALID_ENTITLEMENT', 'entitlement: expected an Entitlement');
     }
     if (doc.freed) throw fail('INVALID_ENTITLEMENT', 'entitlement: this Entitlement was freed');
     return doc;
@@ -245,7 +245,7 @@ export function install(raw) {
   function checkPolicy(policy) {
     // Plain instanceof: every caller is inside a try that codes what a Proxy's trap throws.
     if (!(policy instanceof Policy) || !(policy.__wbg_ptr > 0)) {
-      throw fail('INVALID_POLICY', 'policy: expected a live Policy (Policy.fromJson or new Policy)');
+      throw fail('INVALID_POLICY', 'policy: expected a live Policy');
     }
   }
 
@@ -255,8 +255,7 @@ export function install(raw) {
     // (One function: split in two, the call measured 10% of a decision.)
     const { entityId: id, country: countryField, device, now, allowPersistence, entityType, ancestors, licenses } = request;
     if (typeof id !== 'string' || id.length === 0) throw fail('INVALID_REQUEST', 'entityId: expected a non-empty string');
-    const unknown = unknownRequestField(request);
-    if (unknown !== null) throw fail('INVALID_REQUEST', `request: unknown field \`${unknown.slice(0, 64)}\``);
+    onlyKnownFields(request, 'request', false);
     const country = optionalString(countryField, 'country');
     const code = countryCode(country);
     let idLen;
@@ -302,8 +301,7 @@ export function install(raw) {
       let at = i * REQUEST_FIELDS;
       try {
         const { entityId, country, device, now, allowPersistence, entityType, ancestors, licenses } = r;
-        const unknown = unknownRequestField(r);
-        if (unknown !== null) throw fail('INVALID_REQUEST', `request: unknown field \`${unknown.slice(0, 64)}\``);
+        onlyKnownFields(r, 'request', false);
         fields[at++] = entityId; fields[at++] = country; fields[at++] = device; fields[at++] = now;
         fields[at++] = allowPersistence; fields[at++] = entityType; fields[at++] = ancestors; fields[at] = licenses;
       } catch (error) {
@@ -345,12 +343,11 @@ export function install(raw) {
     const text = ids.join('\0');
     let view = ioView(IDS_AT + text.length);
     let { read, written } = encoder.encodeInto(text, view.subarray(IDS_AT));
-    if (written !== read) notLoneSurrogates(text); // not ASCII
+    // Not ASCII: bytes beyond the characters, or a view (a byte a character) that filled up.
+    if (written !== read || read < text.length) notLoneSurrogates(text);
     if (read < text.length) {
-      // The view filled up (with ASCII, or the check above ran): the whole text, checked again.
       view = ioView(IDS_AT + 3 * text.length);
       ({ written } = encoder.encodeInto(text, view.subarray(IDS_AT)));
-      if (written !== text.length) notLoneSurrogates(text); // not ASCII
     }
     return written;
   }
@@ -423,7 +420,7 @@ export function install(raw) {
     Entitlement,
     qualityForSize(width, height) {
       if (typeof width !== 'number' || typeof height !== 'number') {
-        throw fail('INVALID_REQUEST', 'qualityForSize(width, height): expected two numbers of pixels');
+        throw fail('INVALID_REQUEST', 'qualityForSize: expected two numbers of pixels');
       }
       return rawQuality(width, height);
     },
@@ -434,7 +431,7 @@ export function install(raw) {
   // decision would write over the first one's bytes, which would then decide another request.
   // So a decision asked while one is being made is refused.
   let deciding = false;
-  const REENTERED = 'a decision was asked while another was being made (from a getter of its request?)';
+  const REENTERED = 'a decision asked for within another (a getter of its request?)';
 
   Object.defineProperties(Policy.prototype, {
     evaluate: {
@@ -484,10 +481,7 @@ export function install(raw) {
   function evaluateCatalog(policy, doc, entityIds, context) {
     if (!Array.isArray(entityIds)) throw fail('INVALID_REQUEST', 'entityIds: expected an array of strings');
     if (context === null || typeof context !== 'object') throw fail('INVALID_REQUEST', 'context: expected an object');
-    const unknown = unknownContextField(context);
-    if (unknown !== null) {
-      throw fail('INVALID_REQUEST', `context: unknown field \`${unknown.slice(0, 64)}\` (a catalog's context holds country, device, now and allowPersistence; a title's own fields, licenses among them, go to evaluate or evaluateMany)`);
-    }
+    onlyKnownFields(context, 'context', true);
     const n = entityIds.length;
     // The page as decided: each id read once into a copy, frozen, which the result keeps (the
     // caller's array may change afterwards; the buffer's page must not change under it).
@@ -555,7 +549,7 @@ function entitlementClass(raw) {
   class Entitlement {
     #doc;
     constructor(make, doc) {
-      if (make !== MAKE) throw fail('INVALID_ENTITLEMENT', 'new Entitlement(): use Entitlement.fromBlob or Entitlement.fromDictionary');
+      if (make !== MAKE) throw fail('INVALID_ENTITLEMENT', 'new Entitlement(): use Entitlement.fromBlob or fromDictionary');
       this.#doc = doc;
     }
 
@@ -602,7 +596,7 @@ function entitlementClass(raw) {
             try {
               source = new Uint8Array(blob);
             } catch {
-              throw fail('INVALID_ENTITLEMENT', 'blob: a detached ArrayBuffer (its bytes were transferred)');
+              throw fail('INVALID_ENTITLEMENT', 'blob: a detached ArrayBuffer');
             }
           } else if (typeof blob !== 'string' && !(blob instanceof Uint8Array)) {
             throw fail('INVALID_ENTITLEMENT', 'blob: expected JSON text, a Uint8Array or an ArrayBuffer');

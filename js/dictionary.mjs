@@ -12,10 +12,10 @@ export function dictionaryFields(fields) {
   if (fields !== null && typeof fields === 'object' && !(fields instanceof Map) && typeof fields.type === 'string'
       && (typeof fields.valueRecord === 'function' || typeof fields.errorCode === 'function' || fields.type === 'Miss')) {
     if (fields.type === 'Hit' && typeof fields.valueRecord === 'function') fields = fields.valueRecord();
-    else if (fields.type === 'Miss') throw fail('ENTITLEMENT_MISSING', 'dictionary: the cache has no such dictionary (Miss)');
+    else if (fields.type === 'Miss') throw fail('ENTITLEMENT_MISSING', 'dictionary: a Miss (no such dictionary)');
     else if (fields.type === 'Error') {
       const detail = typeof fields.message === 'function' ? fields.message() : String(fields);
-      throw fail('ENTITLEMENT_UNAVAILABLE', `dictionary: the cache answered an error: ${detail}`);
+      throw fail('ENTITLEMENT_UNAVAILABLE', `dictionary: an error response: ${detail}`);
     } else throw fail('INVALID_ENTITLEMENT', `dictionary: a "${fields.type}" response is not a dictionary`);
   }
   // Only a Map or a plain record: a Date, a Set, a typed array or a class instance has no
@@ -24,5 +24,5 @@ export function dictionaryFields(fields) {
   if (fields !== null && typeof fields === 'object' && !Array.isArray(fields) && isPlainObject(fields)) {
     return new Map(Object.entries(fields));
   }
-  throw fail('INVALID_ENTITLEMENT', 'dictionary: expected a record or a Map of string fields');
+  throw fail('INVALID_ENTITLEMENT', 'dictionary: expected a record or Map of strings');
 }
