@@ -146,6 +146,11 @@ bundle() {
 # the end): the form Node's entry runs as a function body (js/entries/node.cjs).
 es_module() {
   esbuild "$1" --bundle --format=esm --platform=neutral --target=es2022 --log-level=warning --outfile="$2"
+  # Without the /** */ doc comments esbuild keeps (the README and the types are the package's
+  # documentation; the glue's are wasm-bindgen's copies of the binding layer's Rust docs): about
+  # 12 KB less, 4 KB packed, against the tarball's 450 KB budget.
+  node -e 'const fs = require("fs"); const f = process.argv[1];
+    fs.writeFileSync(f, fs.readFileSync(f, "utf8").replace(/^[ \t]*\/\*\*(?:(?!\*\/)[\s\S])*\*\/[ \t]*\n/gm, ""));' "$2"
 }
 
 build() {
