@@ -282,6 +282,23 @@ export function tokenizeHls(text, base, path, token, fileTokens = new Map()) {
 
 // A Representation id as `$RepresentationID$` may put it into a URL: a path segment's text.
 const PLAIN_ID = /^[A-Za-z0-9_~=+,-][A-Za-z0-9._~=+,-]*$/;
+// One attribute of a tag, read where the last one ended (a quoted value is skipped whole).
+const ATTRIBUTE = /\s+([^\s=/>"'<]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+
+/** A start tag's attributes as `[name, value]` pairs in order, or null when its text is not only those. */
+function tagAttributes(tag) {
+  const open = /^<[^\s/>]+/.exec(tag);
+  if (open === null) return null;
+  const out = [];
+  let at = open[0].length;
+  ATTRIBUTE.lastIndex = at;
+  for (let m = ATTRIBUTE.exec(tag); m !== null; m = ATTRIBUTE.exec(tag)) {
+    out.push([m[1], m[2] ?? m[3]]);
+    at = ATTRIBUTE.lastIndex;
+  }
+  return /^\s*\/?>$/.test(tag.slice(at)) ? out : null;
+}
+
 // The text of a BaseURL, Location or PatchLocation element, up to its end tag.
 const URL_ELEMENTS = /<((?:[A-Za-z_][\w.-]*:)?(?:BaseURL|Location|PatchLocation))\b[^>]*>([\s\S]*?)<\/\1\s*>/g;
 
@@ -303,14 +320,23 @@ function mpdUrlsAreOwn(text, base, path) {
     const value = content.trim();
     if (!PLAIN_URI.test(value) || value.includes('&')) return false;
     if (/BaseURL$/.test(name)) {
-      if (SCHEME.test(value) || value.startsWith('/') || value.split('/').includes('..')) return false;
+      // `%2e%2e` is `..` to a URL parser (WHATWG, Shaka): the segments are read decoded.
+      let decoded;
+      try {
+        decoded = decodeURIComponent(value);
+      } catch {
+        return false;
+      }
+      if (SCHEME.test(value) || decoded.startsWith('/') || decoded.split('/').includes('..')) return false;
     } else if (!ownUri(value, base, path)) return false;
   }
   if (read !== elements) return false; // one that is not written as `<X ...>text</X>`
   if (/\$RepresentationID/.test(text)) {
+    // The id attribute itself, read as an XML parser reads the tag (an ` id="..."` inside another
+    // attribute's value is not it), once.
     for (const m of text.matchAll(/<(?:[A-Za-z_][\w.-]*:)?Representation\b[^>]*>/g)) {
-      const id = /\sid\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(m[0]);
-      if (id === null || !PLAIN_ID.test(id[1] ?? id[2])) return false;
+      const ids = tagAttributes(m[0])?.filter(([name]) => name === 'id');
+      if (ids === undefined || ids.length !== 1 || !PLAIN_ID.test(ids[0][1])) return false;
     }
   }
   return true;

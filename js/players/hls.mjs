@@ -86,7 +86,8 @@ function guardPlayer(hls, core, fail) {
     if (!main) return null;
     const index = context.frag ? context.frag.level : context.level;
     const level = typeof index === 'number' ? hls.levels?.[index] : undefined;
-    if (level && level.height > 0) return qualityForSize(level.width || 0, level.height);
+    // Both sides known, or none is: a width of 0 made any height SD (its shorter side).
+    if (level && level.height > 0 && level.width > 0) return qualityForSize(level.width, level.height);
     return level?.audioCodec && !level.videoCodec ? null : UNKNOWN_VIDEO;
   }
 

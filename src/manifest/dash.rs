@@ -187,14 +187,14 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
         // Under a cap, what the filter cannot see is refused: a document that is not an MPD (an
         // MPD Patch adds Representations to one the player holds), and an element to be fetched
         // from elsewhere (`xlink:href`: Shaka and dash.js load remote Periods and AdaptationSets
-        // and splice them in), unless it resolves to nothing. Any tag whose attributes hold
-        // `href` is taken for one (fail closed: reading each attribute cost the module bytes).
+        // and splice them in), unless it resolves to nothing. Any tag whose text holds `href` is
+        // taken for one (fail closed: reading each attribute cost the module bytes), but a tag
+        // whose one `href` is `href="urn:mpeg:dash:resolve-to-zero:2013"` (the URN elsewhere in
+        // the tag, in another attribute's value, resolved nothing: Shaka fetched the href).
         let root = !root_seen;
         root_seen = true;
         let hidden = cap.is_some()
-            && ((root && local(name) != "MPD")
-                || (find(raw.as_bytes(), b"href").is_some()
-                    && find(raw.as_bytes(), b"urn:mpeg:dash:resolve-to-zero:2013").is_none()));
+            && ((root && local(name) != "MPD") || (has(raw, "href") && !resolves_to_zero(raw)));
         if hidden {
             return Err(invalid(
                 text,
@@ -273,32 +273,28 @@ fn close_period(text: &str, period: Option<Period>) -> Result<(), Error> {
 }
 
 /// The byte range of an element from `start` (its `<`) to `end` (after its `>`), widened to
-/// whole lines when nothing but white space shares them.
+/// whole lines when nothing but white space shares them. Only the white space around the element
+/// is read (a scan to the line's ends made a one-line MPD with many cuts quadratic).
 fn lines_of(text: &str, start: usize, end: usize) -> (usize, usize) {
     let bytes = text.as_bytes();
     let before = bytes.get(..start).unwrap_or_default();
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let lead_blank = before
-        .get(line_start..)
-        .unwrap_or_default()
-        .iter()
-        .all(|b| matches!(b, b' ' | b'\t'));
+    let line_start = match before.iter().rposition(|b| !matches!(b, b' ' | b'\t')) {
+        None => Some(0),
+        Some(i) if before.get(i) == Some(&b'\n') => Some(i + 1),
+        Some(_) => None,
+    };
     let after = bytes.get(end..).unwrap_or_default();
-    let line_end = after
+    let line_end = match after
         .iter()
-        .position(|&b| b == b'\n')
-        .map_or(text.len(), |i| end + i + 1);
-    let rest = bytes.get(end..line_end).unwrap_or_default();
-    let tail_blank = rest
-        .iter()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
-    if lead_blank && tail_blank {
-        (line_start, line_end)
-    } else {
-        (start, end)
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+    {
+        None => Some(text.len()),
+        Some(i) if after.get(i) == Some(&b'\n') => Some(end + i + 1),
+        Some(_) => None,
+    };
+    match (line_start, line_end) {
+        (Some(from), Some(to)) => (from, to),
+        _ => (start, end),
     }
 }
 
@@ -308,4 +304,29 @@ fn invalid(text: &str, at: usize, message: &str) -> Error {
         ErrorCode::InvalidManifest,
         at_line(line_at(text.as_bytes(), at), message),
     )
+}
+
+/// Whether `needle` is in `haystack`.
+fn has(haystack: &str, needle: &str) -> bool {
+    find(haystack.as_bytes(), needle.as_bytes()).is_some()
+}
+
+/// Whether a tag's text holds `href` once, as `href="urn:mpeg:dash:resolve-to-zero:2013"` (either
+/// quote): an element that resolves to nothing (ISO/IEC 23009-1 5.5.3), which players drop.
+fn resolves_to_zero(raw: &str) -> bool {
+    const URN: &str = "urn:mpeg:dash:resolve-to-zero:2013";
+    let Some(at) = find(raw.as_bytes(), b"href") else {
+        return false;
+    };
+    let after = raw.get(at + 4..).unwrap_or_default();
+    let once = find(after.as_bytes(), b"href").is_none();
+    let value = after
+        .strip_prefix("=\"")
+        .and_then(|v| v.strip_prefix(URN))
+        .is_some_and(|v| v.starts_with('"'))
+        || after
+            .strip_prefix("='")
+            .and_then(|v| v.strip_prefix(URN))
+            .is_some_and(|v| v.starts_with('\''));
+    once && value
 }

@@ -125,6 +125,14 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
     let line_text = |l: &Line| text.get(l.start..l.end).unwrap_or_default();
     let number = |l: &Line| line_at(bytes, l.start);
     let head = line_from(bytes, 0)?;
+    // U+2028 and U+2029 end a line to hls.js's attribute pattern (JS's `.` stops there): a quoted
+    // value holding one would hide an attribute from the filter that hls.js reads.
+    if let Some(at) = text.find(['\u{2028}', '\u{2029}']) {
+        return Err(invalid(
+            line_at(bytes, at),
+            "U+2028 or U+2029 (a line end to hls.js's attribute parser)",
+        ));
+    }
     if text.is_empty() || line_text(&head) != "#EXTM3U" {
         return Err(invalid(
             1,
@@ -174,7 +182,7 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
                 let variant = Variant::read(attributes, bytes, line.start)?;
                 if !variant.video || variant.allowed(cap) {
                     kept += u32::from(variant.video);
-                    note_group(&mut groups, variant.group, number(&line))?;
+                    note_group(&mut groups, variant.group, || number(&line))?;
                 } else {
                     removed += 1;
                     dropped.push((line.start, uri.next));
@@ -187,7 +195,7 @@ pub(super) fn filter(source: &str, bom: usize, cap: Option<Quality>) -> Result<C
                 if variant.video && !variant.allowed(cap) {
                     dropped.push((line.start, line.next));
                 } else {
-                    note_group(&mut groups, variant.group, number(&line))?;
+                    note_group(&mut groups, variant.group, || number(&line))?;
                 }
             } else if let Some(attributes) = content.strip_prefix(MEDIA) {
                 let media = Variant::read(attributes, bytes, line.start)?;
@@ -231,12 +239,14 @@ const MAX_VIDEO_GROUPS: usize = 256;
 fn note_group<'a>(
     groups: &mut Vec<&'a str>,
     group: Option<&'a str>,
-    line: usize,
+    line: impl FnOnce() -> usize,
 ) -> Result<(), Error> {
     match group {
         Some(g) if !groups.contains(&g) => {
             if groups.len() >= MAX_VIDEO_GROUPS {
-                return Err(invalid(line, "more than 256 video groups"));
+                // The line's number is counted here, for the error only (counted for every
+                // variant, a long master took quadratic time).
+                return Err(invalid(line(), "more than 256 video groups"));
             }
             groups.push(g);
             Ok(())
@@ -309,7 +319,7 @@ impl<'a> Variant<'a> {
             video,
             quality,
             group,
-            is_video_media: media_type == Some("VIDEO"),
+            is_video_media: media_type.is_some_and(|t| t.eq_ignore_ascii_case("VIDEO")), // Shaka reads TYPE in any case
         })
     }
 

@@ -177,14 +177,14 @@ function dashUrls(url, text) {
 }
 
 const MPD_URL = '/Movie1/manifest.mpd';
-const mpdWith = ({ top = '', base = null, id = '480p', media = '$RepresentationID$/seg-$Number$.m4s' } = {}) => `<?xml version="1.0"?>
+const mpdWith = ({ top = '', base = null, id = '480p', rep = `id="${id}"`, media = '$RepresentationID$/seg-$Number$.m4s' } = {}) => `<?xml version="1.0"?>
 <!-- written by a packager -->
 <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT12S" minBufferTime="PT2S" profiles="urn:mpeg:dash:profile:isoff-live:2011">
   ${top}${base === null ? '' : `<BaseURL>${base}</BaseURL>`}
   <Period>
     <AdaptationSet mimeType="video/mp4">
       <SegmentTemplate initialization="480p/init.mp4" media="${media}" startNumber="1" duration="6" timescale="1"/>
-      <Representation id="${id}" bandwidth="1000000" width="854" height="480" codecs="avc1.4d401e"/>
+      <Representation ${rep} bandwidth="1000000" width="854" height="480" codecs="avc1.4d401e"/>
     </AdaptationSet>
   </Period>
 </MPD>
@@ -201,6 +201,8 @@ const DASH_CASES = {
   'a Location on the gate, another title': { top: `<Location>${GATE}/Movie2/manifest.mpd</Location>\n  ` },
   'a Representation id that is a URL, in $RepresentationID$': { id: 'https://evil.example/480p' },
   'a Representation id climbing out of the folder': { id: '../../Movie2/480p' },
+  'a Representation whose ` id="480p"` is inside another attribute\'s value, its id a URL': { rep: `label=' id="480p"' id="https://evil.example/x"` },
+  'a BaseURL climbing by percent-encoded dots (`%2e%2e`, `..` to a URL parser)': { base: '%2e%2e/Movie2/' },
 };
 
 for (const [name, parts] of Object.entries(DASH_CASES)) {

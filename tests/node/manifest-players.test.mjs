@@ -117,6 +117,14 @@ const CASES = {
   // ISO/IEC 23009-1 5.5: remote elements; Shaka fetches them and splices them in.
   'DASH: a remote Period (xlink:href, Shaka)': ['shaka-dash', mpd('<Period id="p1" xlink:href="https://cdn.example/title/p1.xml" xlink:actuate="onLoad"/>', XLINK),
     { [`${BASE}p1.xml`]: `<Period xmlns="urn:mpeg:dash:schema:mpd:2011" id="p1">${SD_SET}${UHD_SET}</Period>` }],
+  // hls.js's attribute pattern stops at U+2028 (JS's `.`): it reads `X-NOTE` as `"a` and the
+  // RESOLUTION after it as the variant's.
+  'HLS: U+2028 in a quoted value hides a RESOLUTION that hls.js reads': ['hls.js', '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS="avc1.4d401e,mp4a.40.2"\nsd/index.m3u8\n'
+    + '#EXT-X-STREAM-INF:BANDWIDTH=16000000,RESOLUTION=640x360,CODECS="avc1.640033,mp4a.40.2",X-NOTE="a,RESOLUTION=3840x2160,\u2028"\nuhd/index.m3u8\n'],
+  // Shaka drops an element only when its href is the URN itself; elsewhere in the tag it fetches the href.
+  'DASH: a remote Period with the resolve-to-zero URN in another attribute (Shaka fetches the href)': ['shaka-dash',
+    mpd(`<Period id="p1" xlink:href="${BASE}period.xml" xlink:actuate="onLoad" xlink:title="urn:mpeg:dash:resolve-to-zero:2013">\n${SD_SET}\n</Period>`, XLINK),
+    { [`${BASE}period.xml`]: `<Period xmlns="urn:mpeg:dash:schema:mpd:2011" id="p1">${UHD_SET}</Period>` }],
   'DASH: a remote AdaptationSet (xlink:href, Shaka)': ['shaka-dash', mpd(`<Period id="p1">\n${SD_SET}\n<AdaptationSet xlink:href="https://cdn.example/title/as.xml" xlink:actuate="onLoad"/>\n</Period>`, XLINK),
     { [`${BASE}as.xml`]: UHD_SET }],
 };
