@@ -26,6 +26,25 @@ const ALGORITHMS = {
 // The signature's length by algorithm where it has one (jwt-compact's Signature::LENGTH): checked
 // before the claims are read, in its order.
 const SIGNATURE_BYTES = { HS256: 32, ES256: 64, EdDSA: 64 };
+// P-256's group order n: an ES256 signature's r and s are each from 1 to n - 1, read with its
+// length (p256's Signature::try_from, in jwt-compact's order).
+const P256_ORDER = Uint8Array.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'.match(/../g), (h) => parseInt(h, 16));
+
+/** A 32-byte big-endian scalar from 1 to n - 1. */
+function inP256Order(bytes) {
+  let zero = true;
+  for (let i = 0; i < 32; i++) {
+    const b = bytes[i];
+    const n = P256_ORDER[i];
+    if (b !== 0) zero = false;
+    if (b !== n) {
+      if (b > n) return false;
+      for (let j = i + 1; j < 32 && zero; j++) if (bytes[j] !== 0) zero = false;
+      return !zero;
+    }
+  }
+  return false; // equal to n
+}
 
 // The header's certificate thumbprints and their digests' lengths (RFC 7515 4.1.7, 4.1.8).
 const THUMBPRINTS = [['x5t', 20], ['x5t#S256', 32]];
@@ -461,6 +480,9 @@ export function webVerifier(config) {
     const signatureBytes = SIGNATURE_BYTES[alg];
     if (signatureBytes !== undefined && signature.length !== signatureBytes) {
       throw fail('BAD_SIGNATURE', `signature: expected ${signatureBytes} bytes, got ${signature.length}`);
+    }
+    if (alg === 'ES256' && !(inP256Order(signature.subarray(0, 32)) && inP256Order(signature.subarray(32)))) {
+      throw fail('BAD_SIGNATURE', 'signature: r or s is not from 1 to n - 1');
     }
     if (claims === null) throw fail('MALFORMED_TOKEN', 'claims: not a JSON object');
     const exp = timestamp(claims, 'exp');

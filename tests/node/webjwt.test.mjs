@@ -394,6 +394,8 @@ test('an Ed25519 key of small order (libsodium\'s list, either sign bit) or not 
   webVerifier(good);
 });
 
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
 test('header thumbprints, content types, null times and serde_json\'s refusals read alike, and the signature\'s length is checked before the claims', async () => {
   const b64 = (n, fill = 7) => Buffer.alloc(n, fill).toString('base64url');
   const spare = b64(20).slice(0, -1) + 'F'; // the last character's spare bits set (not canonical)
@@ -424,6 +426,11 @@ test('header thumbprints, content types, null times and serde_json\'s refusals r
       const sig = Buffer.alloc(alg === 'HS256' ? 31 : 63, 1).toString('base64url');
       return `${part({ alg, kid: alg.toLowerCase() })}.${part([1])}.${sig}`;
     })()]),
+    // ES256's r and s out of 1..n-1 (p256 reads them with the length), then in range, with
+    // claims that are a list: jwt-compact's order decides the code.
+    ...[['r = 0', 0n, 1n], ['r = n', P256_N, 1n], ['r = 2^256 - 1', 2n ** 256n - 1n, 1n], ['s = 0', 1n, 0n], ['s = n', 1n, P256_N],
+      ['s = n + 1', 1n, P256_N + 1n], ['r = n - 1, s = 1 (in range)', P256_N - 1n, 1n]].map(([what, r, s]) => [`ES256: ${what}, claims that are a list`, BASE,
+      `${part({ alg: 'ES256', kid: 'es256' })}.${part([1])}.${Buffer.from(r.toString(16).padStart(64, '0') + s.toString(16).padStart(64, '0'), 'hex').toString('base64url')}`]),
   ]) {
     const { wasm, web } = await both(config, token);
     assert.notEqual(wasm.code, undefined, `${name}: refused`);
