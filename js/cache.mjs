@@ -100,28 +100,48 @@ function isA(value, Class) {
   }
 }
 
+/** INVALID_REQUEST for an own field of `options` not in `names`: a misspelt option leaves its default unseen. */
+function onlyOptions(options, names, what) {
+  for (const name of Object.keys(options)) {
+    if (!names.includes(name)) throw invalid(`${what}: unknown option \`${name.slice(0, 64)}\` (the options: ${names.join(', ')})`);
+  }
+}
+
 function cacheNameOf(name) {
   if (typeof name !== 'string' || name.trim().length === 0) throw invalid('cacheName: expected a non-empty string');
+  // A dot segment in the URL's path would address another endpoint (`..` the API's root), and a
+  // lone surrogate is read as U+FFFD by the scope check: another name.
+  if (name === '.' || name === '..') throw invalid(`cacheName: "${name}" is a dot segment in the URL, another endpoint`);
+  if (hasLoneSurrogate(name)) throw invalid('cacheName: text that is not well-formed (a lone surrogate) would be read as another name');
   return name;
 }
 
-function wholeNumber(value, name, min, fallback) {
+// The longest wait a timer keeps: a longer delay fires at once (Node, browsers: a 32-bit delay).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function wholeNumber(value, name, min, fallback, max = Number.MAX_SAFE_INTEGER) {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw invalid(`${name}: expected a whole number >= ${min}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`${name}: expected a whole number from ${min} to ${max}`);
   }
   return value;
 }
 
-/** Reads a response body up to `maxBytes`; a longer one is cancelled, not buffered. */
-async function readBody(response, maxBytes) {
+/**
+ * Reads a response body up to `maxBytes`; a longer one is cancelled, not buffered. Each read is
+ * raced with `signal` (the call's deadline): a body that stalls, from a `fetch` that ignores its
+ * signal, ends at the deadline too.
+ */
+async function readBody(response, maxBytes, signal) {
+  const stop = aborted(signal);
+  stop.catch(() => {});
   const declared = Number(response.headers.get('content-length'));
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => {});
     throw new CacheError('RESPONSE_TOO_LARGE', `response: ${declared} bytes, over the ${maxBytes}-byte limit`, { status: response.status });
   }
   if (!response.body || typeof response.body.getReader !== 'function') {
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = new Uint8Array(await Promise.race([response.arrayBuffer(), stop]));
     if (bytes.length > maxBytes) throw new CacheError('RESPONSE_TOO_LARGE', `response: over the ${maxBytes}-byte limit`, { status: response.status });
     return bytes;
   }
@@ -129,7 +149,14 @@ async function readBody(response, maxBytes) {
   const chunks = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let read;
+    try {
+      read = await Promise.race([reader.read(), stop]);
+    } catch (error) {
+      reader.cancel().catch(() => {});
+      throw error;
+    }
+    const { done, value } = read;
     if (done) break;
     total += value.length;
     if (total > maxBytes) {
@@ -152,6 +179,7 @@ async function readBody(response, maxBytes) {
 function callOptions(options) {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object') throw invalid('options: expected an object');
+  onlyOptions(options, ['signal', 'timeoutMs', 'maxBytes', 'ttlSeconds'], 'options');
   const { signal, timeoutMs, maxBytes, ttlSeconds } = options;
   if (signal !== undefined && signal !== null && !isA(signal, AbortSignal)) throw invalid('signal: expected an AbortSignal');
   return { signal: signal ?? undefined, timeoutMs, maxBytes, ttlSeconds };
@@ -211,7 +239,8 @@ function own(self, brand, what) {
  */
 export function cacheClientClass(decodeMomentoToken) {
   const encoder = new TextEncoder();
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  // A byte order mark is bytes of the key: kept, so the scope checks the key's own text.
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   // The instances this constructor made: a method called on anything else is INVALID_REQUEST,
   // never a TypeError from inside.
   const clients = new WeakSet();
@@ -233,6 +262,7 @@ export function cacheClientClass(decodeMomentoToken) {
 
     _configure(options) {
       if (options === null || typeof options !== 'object') throw invalid('options: expected { token, baseUrl?, timeoutMs? }');
+      onlyOptions(options, ['token', 'baseUrl', 'timeoutMs', 'retries', 'retryDelayMs', 'maxResponseBytes', 'defaultTtlSeconds', 'tokenIn', 'checkScope', 'fetch'], 'options');
       const {
         token, baseUrl: givenBaseUrl, timeoutMs, retries, retryDelayMs, maxResponseBytes,
         defaultTtlSeconds, tokenIn, checkScope, fetch,
@@ -257,9 +287,9 @@ export function cacheClientClass(decodeMomentoToken) {
       this.token = token;
       /** What the token says about itself (advisory: Momento signs it), or null if it does not decode. */
       this.tokenInfo = decoded;
-      this.timeoutMs = wholeNumber(timeoutMs, 'timeoutMs', 1, 5000);
+      this.timeoutMs = wholeNumber(timeoutMs, 'timeoutMs', 1, 5000, MAX_TIMER_MS);
       this.retries = wholeNumber(retries, 'retries', 0, 2);
-      this.retryDelayMs = wholeNumber(retryDelayMs, 'retryDelayMs', 0, 100);
+      this.retryDelayMs = wholeNumber(retryDelayMs, 'retryDelayMs', 0, 100, MAX_TIMER_MS);
       this.maxResponseBytes = wholeNumber(maxResponseBytes, 'maxResponseBytes', 1, 5 * MIB);
       this.defaultTtlSeconds = wholeNumber(defaultTtlSeconds, 'defaultTtlSeconds', 1, null);
       if (tokenIn !== undefined && tokenIn !== 'header' && tokenIn !== 'query') {
@@ -361,7 +391,7 @@ export function cacheClientClass(decodeMomentoToken) {
 
       // One deadline for the whole call: retries, back-off and reading the body included.
       const controller = new AbortController();
-      const timeoutMs = wholeNumber(options.timeoutMs, 'timeoutMs', 1, this.timeoutMs);
+      const timeoutMs = wholeNumber(options.timeoutMs, 'timeoutMs', 1, this.timeoutMs, MAX_TIMER_MS);
       const deadline = Date.now() + timeoutMs;
       // The error is built only when the deadline passes: capturing a stack costs ~40 us.
       const timer = setTimeout(() => controller.abort(
@@ -411,7 +441,7 @@ export function cacheClientClass(decodeMomentoToken) {
             }
             // Inside the deadline: a body that stalls is a timeout like a late answer.
             try {
-              return await readBody(response, options.maxBytes ?? this.maxResponseBytes);
+              return await readBody(response, options.maxBytes ?? this.maxResponseBytes, controller.signal);
             } catch (error) {
               if (error instanceof CacheError) throw error;
               if (controller.signal.aborted) throw controller.signal.reason;
@@ -425,7 +455,7 @@ export function cacheClientClass(decodeMomentoToken) {
           }
           let text = '';
           try {
-            text = new TextDecoder().decode(await readBody(response, 4096));
+            text = new TextDecoder().decode(await readBody(response, 4096, controller.signal));
           } catch {
             // An error body that breaks off or is too long says nothing more than its status,
             // but one still coming at the deadline is a timeout.
@@ -531,6 +561,7 @@ export function entitlementStoreClass(Entitlement, { Policy }) {
 
     _configure(options) {
       if (options === null || typeof options !== 'object') throw invalid('options: expected { cache, cacheName, policy }');
+      onlyOptions(options, ['cache', 'cacheName', 'policy', 'load', 'maxBytes', 'maxEntries', 'maxAgeMs', 'missTtlMs', 'loadTimeoutMs', 'clock'], 'options');
       const {
         cache, cacheName, policy, load, maxBytes, maxEntries, maxAgeMs, missTtlMs, loadTimeoutMs, clock,
       } = options;
@@ -555,7 +586,7 @@ export function entitlementStoreClass(Entitlement, { Policy }) {
       this.maxEntries = wholeNumber(maxEntries, 'maxEntries', 1, 1000);
       this.maxAgeMs = wholeNumber(maxAgeMs, 'maxAgeMs', 0, 60_000);
       this.missTtlMs = wholeNumber(missTtlMs, 'missTtlMs', 0, 0);
-      this.loadTimeoutMs = wholeNumber(loadTimeoutMs, 'loadTimeoutMs', 1, 10_000);
+      this.loadTimeoutMs = wholeNumber(loadTimeoutMs, 'loadTimeoutMs', 1, 10_000, MAX_TIMER_MS);
       if (clock !== undefined && typeof clock !== 'function') throw invalid('clock: expected a function returning epoch ms');
       this.clock = clock ?? Date.now;
       this._entries = new Map(); // userKey -> { ent (null: missing), loadedAt, expiresAt }; Map order = recency

@@ -201,6 +201,16 @@ export function onlyKnownFields(value, what, context) {
   }
 }
 
+/**
+ * Throws INVALID_ARGUMENT for an own field of the options `value` that `names` does not list: a
+ * misspelt option (`ipheader`, `scopes`) would leave its default in force unseen.
+ */
+export function onlyOptions(value, names, what) {
+  for (const name of Object.keys(value)) {
+    if (!names.includes(name)) throw fail('INVALID_ARGUMENT', `${what}: unknown option ${JSON.stringify(name.slice(0, 64))} (the options: ${names.join(', ')})`);
+  }
+}
+
 export function optionalString(value, name) {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw fail('INVALID_REQUEST', `${name}: expected a string`);

@@ -7,10 +7,14 @@
 
 import { fail, isPlainObject } from './checks.mjs';
 
+// The SDK's tags: a record carrying one is a response (copied, or made by hand), never a
+// document's fields (an `{ type: 'Error' }` read as fields would be an empty, unrestricted one).
+const SDK_TAGS = ['Hit', 'Miss', 'Error'];
+
 /** The fields of a dictionary response, record or Map, as a fresh Map; throws coded errors. */
 export function dictionaryFields(fields) {
   if (fields !== null && typeof fields === 'object' && !(fields instanceof Map) && typeof fields.type === 'string'
-      && (typeof fields.valueRecord === 'function' || typeof fields.errorCode === 'function' || fields.type === 'Miss')) {
+      && (typeof fields.valueRecord === 'function' || typeof fields.errorCode === 'function' || SDK_TAGS.includes(fields.type))) {
     if (fields.type === 'Hit' && typeof fields.valueRecord === 'function') fields = fields.valueRecord();
     else if (fields.type === 'Miss') throw fail('ENTITLEMENT_MISSING', 'dictionary: a Miss (no such dictionary)');
     else if (fields.type === 'Error') {

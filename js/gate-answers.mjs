@@ -1,7 +1,7 @@
 // The gate's own answers (js/gate.mjs): refusals (JSON { code, reason }, with the headers of
 // their kind) and CORS (the cors option, preflights, and the headers an allowed answer carries).
 
-import { fail } from './checks.mjs';
+import { fail, onlyOptions } from './checks.mjs';
 import { MAX_OPTION_ITEMS } from './gate-request.mjs';
 
 /**
@@ -11,6 +11,7 @@ import { MAX_OPTION_ITEMS } from './gate-request.mjs';
 export function readCors(cors) {
   if (cors === undefined || cors === null) return null;
   if (typeof cors !== 'object') throw fail('INVALID_ARGUMENT', "cors: expected { origins: ['https://player.example'] | '*', credentials?, maxAgeSeconds? }");
+  onlyOptions(cors, ['origins', 'credentials', 'maxAgeSeconds'], 'cors');
   const { origins, credentials = false, maxAgeSeconds = 600 } = cors;
   if (typeof credentials !== 'boolean') throw fail('INVALID_ARGUMENT', 'cors.credentials: expected a boolean');
   if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 0 || maxAgeSeconds > 86_400) throw fail('INVALID_ARGUMENT', 'cors.maxAgeSeconds: expected whole seconds from 0 to 86400');

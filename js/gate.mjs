@@ -17,7 +17,7 @@
 // scopes.mjs's, manifests.mjs's and segments.mjs's; the country database is mmdb.mjs's; the
 // cache origin is the module's CacheClient.
 
-import { coded, fail, isA, jsonInput } from './checks.mjs';
+import { coded, fail, isA, jsonInput, onlyOptions } from './checks.mjs';
 import { SEPARATOR_FAULT, pathFault, pathSegments } from './paths.mjs';
 import { GET_OR_HEAD, INVALID_TOKEN, NO_TOKEN, jsonText, preflight, readCors, refusal, withCors } from './gate-answers.mjs';
 import {
@@ -50,6 +50,7 @@ const TOKEN_CODES = new Set([
 ]);
 // Distinct scopes remembered at most (a catalogue's titles in play at once, roughly).
 const MAX_SCOPES_READ = 1024;
+const GATE_OPTIONS = ['verifier', 'origin', 'country', 'segmentTokens', 'uncappedRenditions', 'cors', 'forwardHeaders', 'forwardQuery', 'layout', 'cacheName', 'maxTokens', 'timeoutMs', 'clock', 'fetch'];
 const COOKIE = 'playgate_token';
 const MAX_TOKEN_CHARS = 16384; // longer is MALFORMED_TOKEN before any verification (and never cached)
 // Not sent for manifests, which are rewritten per viewer: the origin must send the whole body.
@@ -227,6 +228,7 @@ export function gateFactory(raw, CacheClient) {
     if (options === null || typeof options !== 'object') {
       throw fail('INVALID_ARGUMENT', 'options: expected { verifier, origin, country?, segmentTokens?, uncappedRenditions?, cors?, forwardHeaders?, forwardQuery?, layout?, cacheName?, maxTokens?, timeoutMs?, clock?, fetch? }');
     }
+    onlyOptions(options, GATE_OPTIONS, 'createGate');
     const {
       verifier: verifierOption, origin, country, layout = DEFAULT_LAYOUT, cacheName = 'media',
       maxTokens = 1000, timeoutMs = 10_000, clock = Date.now, fetch: fetchOption,
@@ -280,6 +282,7 @@ export function gateFactory(raw, CacheClient) {
     let mediaCache = null;
     let mediaCacheName = cacheName;
     if (origin !== null && typeof origin === 'object') {
+      onlyOptions(origin, ['cache', 'cacheName'], 'origin');
       const { cache, cacheName: originCacheName } = origin;
       if (isA(cache, CacheClient)) mediaCache = cache;
       else {
@@ -320,6 +323,7 @@ export function gateFactory(raw, CacheClient) {
     let ipHeader = null;
     if (country !== undefined && country !== null) {
       if (typeof country !== 'object') throw fail('INVALID_ARGUMENT', 'country: expected { headers: [...] } or { mmdb: bytes, ipHeader? }');
+      onlyOptions(country, ['headers', 'mmdb', 'ipHeader'], 'country');
       const { headers, mmdb, ipHeader: ipHeaderOption } = country;
       const headerName = (h, what) => {
         if (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h)) throw fail('INVALID_ARGUMENT', `${what}: expected a header name`);
@@ -418,8 +422,10 @@ export function gateFactory(raw, CacheClient) {
         return { status: 502, code: 'ORIGIN_UNAVAILABLE', reason: `the cache answered ${String(error?.code ?? 'an error')}: ${String(error?.message).slice(0, 200)}` };
       }
       if (bytes === null) return { status: 404, code: 'NOT_FOUND', reason: `${JSON.stringify(key)} is not in cache ${JSON.stringify(mediaCacheName)}` };
-      const type = MEDIA_TYPES[/\.([A-Za-z0-9]+)$/.exec(key)?.[1]?.toLowerCase()] ?? 'application/octet-stream';
-      const headers = { 'content-type': type, 'content-length': String(bytes.length) };
+      const extension = /\.([A-Za-z0-9]+)$/.exec(key)?.[1]?.toLowerCase();
+      // Own names only (`.constructor` is no type), and never sniffed: an item is served as its name says.
+      const type = extension !== undefined && Object.hasOwn(MEDIA_TYPES, extension) ? MEDIA_TYPES[extension] : 'application/octet-stream';
+      const headers = { 'content-type': type, 'content-length': String(bytes.length), 'x-content-type-options': 'nosniff' };
       return { response: new Response(method === 'HEAD' ? null : bytes, { status: 200, headers }) };
     }
     // Checked segment tokens, by their text: a segment is a cache hit, not a MAC. A grant keeps

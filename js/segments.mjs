@@ -28,7 +28,7 @@
 // network) asked for its init segment with an expired token: 403, the segment skipped, a stall. An
 // init segment holds the codecs' setup, no picture or sound.
 
-import { fail, isA } from './checks.mjs';
+import { fail, isA, onlyOptions } from './checks.mjs';
 
 export const SEGMENT_PARAM = 'segment_token';
 export const SEGMENT_COOKIE = 'playgate_segment';
@@ -56,6 +56,7 @@ export function segmentIssuer(options) {
   if (options === null || typeof options !== 'object') {
     throw fail('INVALID_ARGUMENT', "segmentTokens: expected { secret, lifetimeSeconds?, via?: 'uri' | 'cookie', sessionSeconds? }");
   }
+  onlyOptions(options, ['secret', 'lifetimeSeconds', 'via', 'sessionSeconds'], 'segmentTokens');
   const { secret, lifetimeSeconds = 120, via = 'uri', sessionSeconds = 21_600 } = options;
   let secretBytes;
   if (typeof secret === 'string') secretBytes = encoder.encode(secret);

@@ -47,7 +47,8 @@ const CONTENT_TYPES = { '.m3u8': 'application/vnd.apple.mpegurl', '.mpd': 'appli
 const CORS = { 'Access-Control-Allow-Origin': '*' };
 const PREFLIGHT = { ...CORS, 'Access-Control-Allow-Methods': 'GET, PUT, DELETE',
   'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Max-Age': '600' };
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// A byte order mark is bytes of the key: kept, so the scope checks the key's own text.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** An error that is an HTTP answer: thrown anywhere in a handler, sent by the top level. */
 class HttpError extends Error {

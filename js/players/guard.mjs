@@ -64,8 +64,14 @@ export function tokenExpiry(token) {
  * The shared part of guardHls and guardShaka: the options read and checked, the request check,
  * the request log, the token and its refresh. `fail(error)` surfaces a fatal error in the player.
  */
+const GUARD_OPTIONS = ['decision', 'token', 'scope', 'refresh', 'refreshBeforeSeconds', 'tokenIn', 'cacheName', 'clock', 'origins'];
+
 export function guardCore(options, fail) {
   if (options === null || typeof options !== 'object') throw coded('INVALID_ARGUMENT', 'options: expected { decision, token?, scope?, refresh?, refreshBeforeSeconds? }');
+  for (const name of Object.keys(options)) {
+    // A misspelt option (`scopes`) would leave its check off unseen.
+    if (!GUARD_OPTIONS.includes(name)) throw coded('INVALID_ARGUMENT', `options: unknown option ${JSON.stringify(name.slice(0, 64))} (the options: ${GUARD_OPTIONS.join(', ')})`);
+  }
   const {
     decision: given, token: firstToken = null, scope = null, refresh = null, refreshBeforeSeconds = 60,
     tokenIn = 'header', cacheName = 'media', clock = Date.now, origins = [],

@@ -276,7 +276,58 @@ test('bad arguments are coded errors before any request', async () => {
     await assert.rejects(cache.get('entitlements', key), { code: 'INVALID_REQUEST' }, JSON.stringify(key));
     await assert.rejects(store.decide(key, request), { code: 'INVALID_REQUEST' }, JSON.stringify(key));
   }
+  // A cache name that is a dot segment (`..` resolves to the API's root: another endpoint), or
+  // that has a lone surrogate (the scope would check U+FFFD, another name).
+  for (const name of ['.', '..', 'media\ud800']) {
+    await assert.rejects(cache.get(name, 'k'), (e) => e.code === 'INVALID_REQUEST' && e.local === true, JSON.stringify(name));
+  }
+  // A misspelt option is refused, not left at its default (a `maxAgeMS` would hold documents a
+  // minute after a revocation); a timer longer than 2^31 - 1 ms would fire at once.
+  assert.throws(() => new CacheClient({ token, baseUrl: emu.url, timeoutMS: 100 }), { code: 'INVALID_REQUEST' });
+  assert.throws(() => new CacheClient({ token, baseUrl: emu.url, timeoutMs: 2 ** 31 }), { code: 'INVALID_REQUEST' });
+  assert.throws(() => new EntitlementStore({ cache, cacheName: 'entitlements', policy: new Policy(), maxAgeMS: 1 }), { code: 'INVALID_REQUEST' });
+  assert.throws(() => new EntitlementStore({ cache, cacheName: 'entitlements', policy: new Policy(), loadTimeoutMs: 2 ** 31 }), { code: 'INVALID_REQUEST' });
+  await assert.rejects(cache.get('entitlements', 'k', { timeoutMS: 5 }), { code: 'INVALID_REQUEST' });
+  new CacheClient({ token, baseUrl: emu.url, timeoutMs: 2 ** 31 - 1 }); // the longest a timer keeps
   assert.equal(emu.requests.length, before, 'no request was sent');
   // The default base URL comes from the token's endpoint, as Momento's SDK derives it.
   assert.equal(new CacheClient({ token }).baseUrl, 'https://api.cache.127.0.0.1');
+});
+
+test('a body that stalls is a TIMEOUT at the deadline, from a fetch that ignores its signal too', async () => {
+  // The fetch answers at once; the body never comes, and the signal is not passed on to it.
+  const stalled = (status) => async () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }),
+    { status, headers: { 'content-type': 'application/octet-stream' } });
+  for (const status of [200, 404, 503]) {
+    const cache = new CacheClient({ token, baseUrl: emu.url, timeoutMs: 200, retries: 0, fetch: stalled(status) });
+    const started = Date.now();
+    await assert.rejects(cache.get('entitlements', 'k'), { code: 'TIMEOUT' }, `status ${status}`);
+    assert.ok(Date.now() - started < 2000, `status ${status}: ended at the deadline`);
+  }
+});
+
+test('a byte key is scope-checked as its bytes: a leading byte order mark is not dropped', async () => {
+  // A token that may read /Movie1/ only (the emulator mints it, as Momento's vending would).
+  const scoped = emu.mintToken({ scope: { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] }, tokenId: 'bom' });
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('/Movie1/a')]);
+  const checking = new CacheClient({ token: scoped, baseUrl: emu.url, timeoutMs: 2000 });
+  assert.equal(checking.allows('get', 'media', bom), false, 'the key does not start with /Movie1/');
+  assert.equal(checking.allows('get', 'media', new TextEncoder().encode('/Movie1/a')), true);
+  await assert.rejects(checking.get('media', bom), (e) => e.code === 'PERMISSION_DENIED' && e.local === true);
+  // The emulator (the service's stand-in) refuses it as Momento does: 403.
+  emu.put('media', '\ufeff/Movie1/a', 'x', 60);
+  const unchecked = new CacheClient({ token: scoped, baseUrl: emu.url, timeoutMs: 2000, checkScope: false });
+  await assert.rejects(unchecked.get('media', bom), (e) => e.code === 'PERMISSION_DENIED' && e.local === false);
+});
+
+test('a record tagged as an SDK response is never read as a document\'s fields', async () => {
+  const policy = new Policy();
+  // A hand-made (or copied) Error: the cache failed, not an empty, unrestricted document.
+  const made = await new EntitlementStore({ policy, load: async () => ({ type: 'Error', message: 'cache down' }) }).decide('u', request);
+  assert.deepEqual([made.allowed, made.code], [false, 'ENTITLEMENT_UNAVAILABLE']);
+  assert.throws(() => Entitlement.fromDictionary({ type: 'Error', message: 'cache down' }), { code: 'ENTITLEMENT_UNAVAILABLE' });
+  assert.throws(() => Entitlement.fromDictionary({ type: 'Hit' }), { code: 'INVALID_ENTITLEMENT' });
+  const copied = JSON.parse(JSON.stringify(new CacheDictionaryFetch.Error(new UnknownError('boom'))));
+  const fromCopy = await new EntitlementStore({ policy, load: async () => copied }).decide('u', request);
+  assert.equal(fromCopy.allowed, false);
 });

@@ -425,8 +425,15 @@ test('the cache origin: playlists and segments read from the cache HTTP API (the
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'video/mp2t');
     assert.equal(await res.text(), 'seg one bytes');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff', 'served as its name says, never sniffed');
     const last = emu.requests.at(-1);
     assert.ok(JSON.stringify(last).includes('segment1.ts'), 'the emulator was asked for the segment\'s key');
+    // A name whose extension is a property every object has is no type: bytes, not sniffed.
+    emu.put('media', '/Movie1/1080p/page.constructor', '<html><script>alert(1)</script>');
+    const odd = await request(gate, `/Movie1/1080p/page.constructor?segment_token=${tokenOf(seg)}`);
+    assert.equal(odd.status, 200);
+    assert.deepEqual([odd.headers.get('content-type'), odd.headers.get('x-content-type-options')], ['application/octet-stream', 'nosniff']);
+    await odd.arrayBuffer();
     // A miss is 404 NOT_FOUND; a refusal never reaches the cache.
     const miss = await request(gate, `/Movie1/1080p/segment9.ts?segment_token=${tokenOf(seg)}`);
     assert.equal(miss.status, 404);

@@ -1027,6 +1027,14 @@ test('createGate options: coded errors; the forms not supported yet are refused 
     ['timeoutMs 0', { ...base, timeoutMs: 0 }, 'INVALID_ARGUMENT'],
     ['timeoutMs NaN', { ...base, timeoutMs: NaN }, 'INVALID_ARGUMENT'],
     ['timeoutMs "10"', { ...base, timeoutMs: '10' }, 'INVALID_ARGUMENT'],
+    // A misspelt option is refused, never left at its default unseen: `ipheader` would have the
+    // gate look up the proxy's address (the socket's) for every viewer.
+    ['an unknown option', { ...base, timeoutMS: 5 }, 'INVALID_ARGUMENT'],
+    ['country.ipheader', { ...base, country: { mmdb: new Uint8Array(8), ipheader: 'X-Real-IP' } }, 'INVALID_ARGUMENT'],
+    ['country.header', { ...base, country: { header: 'CF-IPCountry' } }, 'INVALID_ARGUMENT'],
+    ['origin.cachename', { ...base, origin: { cache: {}, cachename: 'media' } }, 'INVALID_ARGUMENT'],
+    ['segmentTokens.lifetime', { ...base, segmentTokens: { secret: 'x'.repeat(32), lifetime: 60 } }, 'INVALID_ARGUMENT'],
+    ['cors.origin', { ...base, cors: { origin: 'https://player.example' } }, 'INVALID_ARGUMENT'],
   ]) {
     assert.throws(() => createGate(options), (e) => e instanceof Error && e.code === code, what);
   }

@@ -33,7 +33,9 @@ test('the request check: the decision, the cap, the scope; the token in the quer
   const denied = guardCore({ decision: { allowed: false, code: 'COUNTRY_NOT_ALLOWED', maxQuality: null } }, () => {});
   assert.deepEqual(denied.check('https://edge.example/demo/480p/seg-1.m4s', 'SD'), { allowed: false, reason: 'COUNTRY_NOT_ALLOWED' });
   for (const options of [null, {}, { decision: { allowed: 'yes' } }, { decision: { allowed: true, maxQuality: 'FHD' } }, { decision: HD, token: 5 },
-    { decision: HD, scope: {} }, { decision: HD, refresh: 'x' }, { decision: HD, refreshBeforeSeconds: -1 }, { decision: HD, tokenIn: 'cookie' }]) {
+    { decision: HD, scope: {} }, { decision: HD, refresh: 'x' }, { decision: HD, refreshBeforeSeconds: -1 }, { decision: HD, tokenIn: 'cookie' },
+    // A misspelt option: `scopes` would leave the scope check off unseen.
+    { decision: HD, scopes: scope }, { decision: HD, token: t, refreshBefore: 30 }]) {
     assert.throws(() => guardCore(options, () => {}), { code: 'INVALID_ARGUMENT' }, JSON.stringify(options));
   }
 });
