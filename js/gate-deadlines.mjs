@@ -5,12 +5,21 @@
 // In workerd `request.signal` costs about 12 us a request (measured) and the client's going away
 // does not end a request's subrequests (measured: the origin's request stays open): not read
 // there, and the gate's deadline (DueList) is the one bound on a hung origin.
-export const WORKERD = globalThis.navigator?.userAgent === 'Cloudflare-Workers';
+// (Read by calls marked pure: an app without the gate leaves them out.)
+export const WORKERD = /* @__PURE__ */ isWorkerd();
 // One timer for every request's deadline (DueList) answers a request from another request's
 // context: workerd runs that continuation in the right request only with this flag (compatibility
 // date 2024-10-14 or later; a worker without it never saw the answer, tested). Without it, and
 // on a workerd too old to say, a deadline is an AbortSignal.timeout per request.
-export const SHARED_DEADLINES = WORKERD && globalThis.Cloudflare?.compatibilityFlags?.handle_cross_request_promise_resolution === true;
+export const SHARED_DEADLINES = /* @__PURE__ */ crossRequestResolution();
+
+function isWorkerd() {
+  return globalThis.navigator?.userAgent === 'Cloudflare-Workers';
+}
+
+function crossRequestResolution() {
+  return WORKERD && globalThis.Cloudflare?.compatibilityFlags?.handle_cross_request_promise_resolution === true;
+}
 
 // What a deadline's race answers when the time is up first.
 export const TIMED_OUT = Symbol('timed out');
@@ -188,4 +197,4 @@ export class DueDeadline {
 }
 
 /** timeoutMs null: no deadline of the gate's own. */
-export const NO_DEADLINE = Object.freeze({ race: (promise) => promise, clear() {} });
+export const NO_DEADLINE = /* @__PURE__ */ Object.freeze({ race: (promise) => promise, clear() {} });

@@ -26,7 +26,8 @@ export function nodeAdapter(fetchHandler) {
       try {
         if (!res.headersSent) {
           const body = JSON.stringify({ code: 'GATE_ERROR', reason: 'the gate failed on this request' });
-          res.writeHead(500, { ...JSON_HEADERS, 'content-length': String(new TextEncoder().encode(body).length) });
+          // The reason given: a statusMessage set before the failure may be what failed.
+          res.writeHead(500, 'Internal Server Error', { ...JSON_HEADERS, 'content-length': String(new TextEncoder().encode(body).length) });
           res.end(body);
         } else res.destroy();
       } catch {
@@ -38,12 +39,20 @@ export function nodeAdapter(fetchHandler) {
   async function serve(req, res, controller) {
     const method = req.method;
     const encrypted = req.socket !== null && typeof req.socket === 'object' && req.socket.encrypted === true;
-    const host = typeof req.headers.host === 'string' && req.headers.host !== '' ? req.headers.host : 'localhost';
+    // HTTP/1's Host, or HTTP/2's :authority (no Host there).
+    const given = req.headers.host || req.headers[':authority'];
+    const host = typeof given === 'string' && given !== '' ? given : 'localhost';
+    // A path (origin-form) is put after the Host as written: `//cdn.example/x` stays a path (with
+    // an empty segment, refused), never another authority. An absolute-form target is its own URL.
+    const target = String(req.url);
     let url;
     try {
-      url = new URL(req.url, `${encrypted ? 'https' : 'http'}://${host}`);
+      url = new URL(target.startsWith('/') ? `${encrypted ? 'https' : 'http'}://${host}${target}` : target);
     } catch {
       return write(res, refusal(400, 'INVALID_PATH', 'the request target or the Host header is not a URL'), method);
+    }
+    if (url.username !== '' || url.password !== '' || !/^[A-Za-z0-9.:[\]_~-]+$/.test(url.host) || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      return write(res, refusal(400, 'INVALID_PATH', 'the request target or the Host header is not a host, a port and a path'), method);
     }
     const headers = new Headers();
     const raw = req.rawHeaders;
@@ -73,7 +82,8 @@ export function nodeAdapter(fetchHandler) {
     const cookies = typeof response.headers.getSetCookie === 'function' ? response.headers.getSetCookie() : [];
     if (cookies.length > 0) out['set-cookie'] = cookies;
     const bodyless = method === 'HEAD' || response.status === 204 || response.status === 304 || response.body === null;
-    res.writeHead(response.status, response.statusText || undefined, out);
+    // No reason phrase: the origin's may hold what Node refuses to write (and HTTP/2 has none).
+    res.writeHead(response.status, out);
     if (bodyless) {
       response.body?.cancel().catch(() => {});
       res.end();

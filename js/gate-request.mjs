@@ -14,7 +14,7 @@ export const MAX_OPTION_ITEMS = 1024;
 const PLACEHOLDERS = ['{content}', '{rendition}', '{file}'];
 
 // takeCookie's answer for no Cookie header (shared: read only).
-const NO_COOKIE = Object.freeze({ value: null, rest: null });
+const NO_COOKIE = /* @__PURE__ */ Object.freeze({ value: null, rest: null });
 
 /**
  * renditionQuality's answers for the names seen, kept in a short list compared with `===`: a Map
@@ -117,6 +117,17 @@ function matches(pattern, segments) {
   return true;
 }
 
+// The characters of a host and port: letters, digits, `-._~`, `:` and the brackets of an IPv6 literal.
+// Made by a call marked pure: an app without the gate leaves it out.
+const AUTHORITY = /* @__PURE__ */ asciiTable('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:[]');
+
+/** A table of the 128 ASCII codes: 1 for each character of `chars`. */
+function asciiTable(chars) {
+  const table = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) table[chars.charCodeAt(i)] = 1;
+  return table;
+}
+
 /**
  * The path and the query (without its `?`) of an absolute http(s) URL's text, as written (the
  * fragment dropped), or null for anything else. `request.url` is always absolute: the platform
@@ -127,11 +138,13 @@ export function urlParts(href) {
   if (href.startsWith('https://')) i = 8;
   else if (href.startsWith('http://')) i = 7;
   else return null;
-  // The authority ends at the first '/', '?' or '#'.
+  // The authority ends at the first '/', '?' or '#'; it is a host and a port, nothing else
+  // (no userinfo, no `%`, no space: a Host header a platform passed on as it came).
   const n = href.length;
   while (i < n) {
     const c = href.charCodeAt(i);
     if (c === 47 || c === 63 || c === 35) break;
+    if (!(AUTHORITY[c] === 1)) return null;
     i++;
   }
   const hash = href.indexOf('#', i);
@@ -188,7 +201,7 @@ export function takeCookie(header, name) {
 // origin request forwards by default. Not Accept (a file is served by its path; every browser
 // sends one, and in workerd any header sent costs, see forward) nor the preconditions of writes
 // (If-Match, If-Unmodified-Since).
-export const DEFAULT_FORWARDED = Object.freeze(['range', 'if-range', 'if-none-match', 'if-modified-since']);
+export const DEFAULT_FORWARDED = /* @__PURE__ */ Object.freeze(['range', 'if-range', 'if-none-match', 'if-modified-since']);
 // Never forwarded, whatever forwardHeaders names: the token carriers, the gate's own hop, and
 // accept-encoding (the gate's to choose: identity in Node and Deno, none in workerd; see forward).
 export const NEVER_FORWARDED = new Set(['authorization', 'cookie', 'host', 'proxy-authorization', 'accept-encoding', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);

@@ -33,7 +33,7 @@ import { mmdbCountryReader } from './mmdb.mjs';
 import { scopeApi } from './scopes.mjs';
 import { webVerifier } from './webjwt.mjs';
 import {
-  SEGMENT_COOKIE, initSegments, mpdSeconds, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
+  SEGMENT_COOKIE, copiesTokens, initSegments, mpdSeconds, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
 } from './segments.mjs';
 
 // What tests read of the gate's parts.
@@ -56,7 +56,7 @@ const MAX_TOKEN_CHARS = 16384; // longer is MALFORMED_TOKEN before any verificat
 // Not sent for manifests, which are rewritten per viewer: the origin must send the whole body.
 const CONDITIONAL = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);
 
-const NO_COOKIE = Object.freeze({ value: null, rest: null });
+const NO_COOKIE = /* @__PURE__ */ Object.freeze({ value: null, rest: null });
 
 /** The path `key` up to its segment `contentIndex` (0: the first after the leading `/`), with a `/` after it. */
 function folderOf(key, contentIndex) {
@@ -167,6 +167,29 @@ function grantOf(entitlement) {
  * Whether `key` ends in `.m3u8` or `.mpd` (any case), as /\.(m3u8|mpd)$/i reads it: without a
  * pattern, which runs over the whole path to find its end (every request asks).
  */
+// The platform's fetch decodes what it asks for (undici, Deno); workerd's passes a body on as it came.
+const DECODING_FETCH = !WORKERD;
+// The codings Node's and Deno's fetch decode.
+const DECODED_CODINGS = /^\s*(?:x-)?(?:gzip|deflate|br|zstd)\s*$/i;
+
+/** `response` without the content-encoding its fetch decoded, nor the length of the encoded body. */
+function withoutEncoding(response) {
+  if (!DECODED_CODINGS.test(response.headers.get('content-encoding'))) return response;
+  const headers = new Headers(response.headers);
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  return new Response(response.body, { status: response.status, headers });
+}
+
+/** `href` as a URL, or null where the URL parser refuses it. */
+function urlOf(href) {
+  try {
+    return new URL(href);
+  } catch {
+    return null;
+  }
+}
+
 function hasManifestExtension(key) {
   const n = key.length;
   const at = (i) => key.charCodeAt(n - i);
@@ -641,6 +664,9 @@ export function gateFactory(raw, CacheClient) {
       const fault = encoded && /%2f|%5c/i.test(pathname) ? SEPARATOR_FAULT : pathFault(key, segments);
       if (fault !== null) return refusal(400, 'INVALID_PATH', fault);
       const isManifestPath = hasManifestExtension(key);
+      // A playlist is rewritten against its URL: one the URL parser refuses (a Host header no
+      // URL has, from a platform that passes it on) is refused before the origin is asked.
+      if (isManifestPath && urlOf(href) === null) return refusal(400, 'INVALID_PATH', 'the request\'s URL is not one a playlist can be read against');
       const place = matchLayout(layoutSegments, segments);
       // The title's folder (the path up to {content}): what a segment token is minted for.
       const folder = place === null || segments$ === null ? null : folderOf(key, place.contentIndex);
@@ -830,6 +856,10 @@ export function gateFactory(raw, CacheClient) {
         response = value.response;
       } else response = value;
       if (!isA(response, Response)) return originFailed(st.request, fail('INVALID_ARGUMENT', 'fetch: did not return a Response'));
+      // Node's and Deno's fetch decode a gzip, deflate or br body the origin sent though the gate
+      // asked for none, and keep its content-encoding and content-length: passed on so, the
+      // bytes would be labelled gzip and their length wrong (a connection's framing with it).
+      if (DECODING_FETCH && fetchOption === undefined && response.headers.has('content-encoding')) response = withoutEncoding(response);
       if (response.status >= 500) {
         response.body?.cancel().catch(() => {});
         return refusal(502, 'ORIGIN_UNAVAILABLE', `the origin answered ${response.status}`);
@@ -867,9 +897,14 @@ export function gateFactory(raw, CacheClient) {
 
     /** A segment's response with a renewed segment cookie. */
     async function withRenewedCookie(st, grant, response) {
+      if (urlOf(st.href) === null) {
+        response.body?.cancel().catch(() => {});
+        return refusal(400, 'INVALID_PATH', 'the request\'s URL is not one a cookie can be set for');
+      }
       const out = new Headers(response.headers);
       await setSegmentCookie(st, grant, out, 0);
-      return new Response(response.body, { status: response.status, statusText: response.statusText, headers: out });
+      // Not the origin's statusText: a reason phrase outside Latin-1 is no Response's (and HTTP/2 has none).
+      return new Response(response.body, { status: response.status, headers: out });
     }
 
     /** A playlist or an MPD: masters and MPDs capped, then segment tokens written in or set. */
@@ -888,6 +923,10 @@ export function gateFactory(raw, CacheClient) {
         return timedOut();
       }
       const isMpd = /\.mpd$/i.test(key);
+      // A playlist that has the player copy its URL's token into URIs would hand it to any host.
+      if (!isMpd && copiesTokens(text)) {
+        return refusal(502, 'INVALID_MANIFEST', 'the origin\'s playlist copies the token parameter into its URIs (EXT-X-DEFINE QUERYPARAM): refused, it would carry the token to any host');
+      }
       // A master lists variants, or I-frame playlists only.
       const isMaster = !isMpd && /#EXT-X-(?:I-FRAME-)?STREAM-INF/.test(text);
       if (isMpd || isMaster) {

@@ -50,9 +50,9 @@ const FLOAT = 15;
 const MAX_PAYLOAD = { [UINT16]: 2, [UINT32]: 4, [INT32]: 4, [UINT64]: 8, [UINT128]: 16 };
 
 const asciiBytes = (text) => Array.from(text, (c) => c.charCodeAt(0));
-const KEY_COUNTRY_CODE = asciiBytes('country_code');
-const KEY_COUNTRY = asciiBytes('country');
-const KEY_ISO_CODE = asciiBytes('iso_code');
+const KEY_COUNTRY_CODE = /* @__PURE__ */ asciiBytes('country_code');
+const KEY_COUNTRY = /* @__PURE__ */ asciiBytes('country');
+const KEY_ISO_CODE = /* @__PURE__ */ asciiBytes('iso_code');
 
 /**
  * A reader of `bytes` (a Uint8Array or ArrayBuffer holding a whole MaxMind DB v2 file): `{

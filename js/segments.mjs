@@ -36,7 +36,7 @@ const FORMAT = /^v1\.(\d{1,11})\.(\d{1,11})\.([0-4])\.([A-Z]{2}|-)\.([A-Za-z0-9_
 const TAG_BYTES = 16; // 128 bits: forging one is 2^128 tries, online, each a request
 const MIN_SECRET_BYTES = 32; // RFC 7518 3.2: an HMAC-SHA256 key of at least 256 bits
 const MAX_PLAYLIST_SECONDS = 86_400; // a VOD playlist's duration counted for its tokens, at most
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 // The first line of what a tag signs: a folder token's, a file token's.
 const FOLDER_LABEL = 'playgate-segment-v1';
 const FILE_LABEL = 'playgate-segment-file-v1';
@@ -173,6 +173,9 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
  */
 function ownUri(uri, base, path) {
   if (!PLAIN_URI.test(uri) || (SCHEME.test(uri) && !uri.startsWith(`${base.origin}/`))) return false;
+  // A relative URI's first segment has no `:` (RFC 3986 4.2): a template's `$RepresentationID$:`
+  // or `a$Number$:` becomes a scheme once the player fills it in.
+  if (!SCHEME.test(uri) && /^[^/?#]*:/.test(uri)) return false;
   let url;
   try {
     url = new URL(uri, base);
@@ -237,22 +240,73 @@ function pathOf(uri, base) {
   }
 }
 
+// One attribute of an HLS attribute list (RFC 8216 4.2), read where the last one ended: a name,
+// then a quoted string (no quote, CR or LF inside) or an unquoted value up to the next comma.
+const HLS_ATTRIBUTE = /([A-Z0-9-]+)=(?:"([^"\r\n]*)"|([^",\r\n]*))(,|$)/y;
+
+/**
+ * A tag line's attributes as `{ name, value, quoted, start, end }` (the value's place in the
+ * line), or null when the line is no tag with an attribute list read whole (`#EXTINF:6,title`,
+ * a stray quote, a CR: hls.js would read such a line otherwise).
+ */
+function hlsAttributes(line) {
+  const colon = line.indexOf(':');
+  if (!line.startsWith('#EXT') || colon < 0) return null;
+  const out = [];
+  let at = colon + 1;
+  while (at < line.length) {
+    HLS_ATTRIBUTE.lastIndex = at;
+    const m = HLS_ATTRIBUTE.exec(line);
+    if (m === null) return null;
+    const quoted = m[2] !== undefined;
+    const start = at + m[1].length + 1 + (quoted ? 1 : 0);
+    const value = quoted ? m[2] : m[3];
+    out.push({ name: m[1], value, quoted, start, end: start + value.length });
+    at = HLS_ATTRIBUTE.lastIndex;
+    if (m[4] === '') break;
+  }
+  return at === line.length ? out : null;
+}
+
+/** The quoted `URI` attribute of a tag line, or undefined (none, or a line not read whole). */
+function tagUri(line) {
+  const uri = hlsAttributes(line)?.find((a) => a.name === 'URI');
+  return uri?.quoted ? uri.value : undefined;
+}
+
+// Line ends as hls.js reads them (a bare CR ends a line too); a playlist is read line by line so.
+const LINE_END = /\r\n|\r|\n/;
+// Line ends to other readers (a Unicode line or paragraph separator, NEL): a playlist holding one
+// gets no token (a line the gate reads as one could be two).
+const OTHER_LINE_END = /[\u2028\u2029\u0085]/;
+
+/**
+ * Whether an HLS playlist copies a token into its URIs by itself: an EXT-X-DEFINE QUERYPARAM
+ * naming `token` or `segment_token` has the player fill the playlist URL's token into any URI,
+ * another host's included (RFC 8216bis 4.4.2.3). Read at every line end hls.js knows.
+ */
+export function copiesTokens(text) {
+  if (!text.includes('EXT-X-DEFINE')) return false;
+  return text.split(LINE_END).some((line) => line.startsWith('#EXT-X-DEFINE') && /QUERYPARAM\s*=\s*"?\s*(?:segment_token|token)\s*"?\s*(?:,|$)/i.test(line));
+}
+
 /**
  * The init segments of a media playlist that get a file token: `{ uri, file }` for each EXT-X-MAP
  * URI that is the gate's own in `path`, is not a playlist, and is no media segment's file too (a
  * single-file stream's byte ranges: a file token there would open the media for the session).
  */
 export function initSegments(text, base, path) {
-  const lines = text.split('\n');
+  if (OTHER_LINE_END.test(text)) return [];
+  const lines = text.split(LINE_END);
   const segmentFiles = new Set();
   for (const line of lines) {
-    const uri = line.startsWith('#EXT-X-PART:') ? /URI="([^"]*)"/.exec(line)?.[1] : line.startsWith('#') ? undefined : line.trim();
+    const uri = line.startsWith('#EXT-X-PART:') ? tagUri(line) : line.startsWith('#') ? undefined : line.trim();
     if (uri !== undefined && uri !== '') segmentFiles.add(pathOf(uri, base));
   }
   const found = new Map();
   for (const line of lines) {
     if (!line.startsWith('#EXT-X-MAP:')) continue;
-    const uri = /URI="([^"]*)"/.exec(line)?.[1];
+    const uri = tagUri(line);
     if (uri === undefined || found.has(uri) || !ownUri(uri, base, path)) continue;
     const file = pathOf(uri, base);
     if (file === null || file.endsWith('/') || /\.(m3u8|mpd)$/i.test(file) || segmentFiles.has(file)) continue;
@@ -270,21 +324,48 @@ export function initSegments(text, base, path) {
 export function tokenizeHls(text, base, path, token, fileTokens = new Map()) {
   // Content steering: the player may move these URIs to another host (a pathway clone).
   if (text.includes('#EXT-X-CONTENT-STEERING')) return text;
+  if (OTHER_LINE_END.test(text)) return text;
   const add = (uri, own = token) => (ownUri(uri, base, path) ? withParam(uri, SEGMENT_PARAM, own, '&') : uri);
-  return text.split('\n').map((line) => {
-    if (line.startsWith('#EXT-X-MAP:')) return line.replace(/URI="([^"]*)"/g, (_, uri) => `URI="${add(uri, fileTokens.get(uri))}"`);
+  // The lines as hls.js reads them, each line end kept as written (at the odd places).
+  return text.split(/(\r\n|\r|\n)/).map((line, i) => {
+    if (i % 2 === 1) return line;
     if (line.startsWith('#')) {
-      return line.includes('URI="') ? line.replace(/URI="([^"]*)"/g, (_, uri) => `URI="${add(uri)}"`) : line;
+      // The attribute named URI, its value quoted, in a tag read whole; nothing else in a tag.
+      if (!line.includes('URI=')) return line;
+      const uri = hlsAttributes(line)?.find((a) => a.name === 'URI' && a.quoted);
+      if (uri === undefined) return line;
+      const own = line.startsWith('#EXT-X-MAP:') ? fileTokens.get(uri.value) : token;
+      return `${line.slice(0, uri.start)}${add(uri.value, own)}${line.slice(uri.end)}`;
     }
     const uri = line.trim();
     return uri === '' ? line : line.replace(uri, () => add(uri)); // a function: `$&` in a URI stays as written
-  }).join('\n');
+  }).join('');
 }
 
 // A Representation id as `$RepresentationID$` may put it into a URL: a path segment's text.
 const PLAIN_ID = /^[A-Za-z0-9_~=+,-][A-Za-z0-9._~=+,-]*$/;
 // One attribute of a tag, read where the last one ended (a quoted value is skipped whole).
 const ATTRIBUTE = /\s+([^\s=/>"'<]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+
+/**
+ * A start tag with `add(value)` (a value with the token, or null: as it is) written into its
+ * media, initialization and sourceURL attributes; null when its text is not only attributes.
+ */
+function withUrlAttributes(tag, add) {
+  const open = /^<[^\s/>]+/.exec(tag);
+  if (open === null) return null;
+  let out = open[0];
+  let at = open[0].length;
+  ATTRIBUTE.lastIndex = at;
+  for (let m = ATTRIBUTE.exec(tag); m !== null; m = ATTRIBUTE.exec(tag)) {
+    const value = m[2] ?? m[3];
+    const added = m[1] === 'media' || m[1] === 'initialization' || m[1] === 'sourceURL' ? add(value) : null;
+    out += added === null ? m[0] : `${m[0].slice(0, m[0].length - value.length - 1)}${added}${m[0].at(-1)}`;
+    at = ATTRIBUTE.lastIndex;
+  }
+  const rest = tag.slice(at);
+  return /^\s*\/?>$/.test(rest) ? out + rest : null;
+}
 
 /** A start tag's attributes as `[name, value]` pairs in order, or null when its text is not only those. */
 function tagAttributes(tag) {
@@ -301,7 +382,9 @@ function tagAttributes(tag) {
 }
 
 // The text of a BaseURL, Location or PatchLocation element, up to its end tag.
-const URL_ELEMENTS = /<((?:[A-Za-z_][\w.-]*:)?(?:BaseURL|Location|PatchLocation))\b[^>]*>([\s\S]*?)<\/\1\s*>/g;
+// Text only (`[^<]*`: linear; a child, CDATA, a comment or a self-closing element is not counted,
+// and the MPD then gets no token).
+const URL_ELEMENTS = /<((?:[A-Za-z_][\w.-]*:)?(?:BaseURL|Location|PatchLocation))\b[^>]*>([^<]*)<\/\1\s*>/g;
 
 /**
  * Whether the MPD's segment URLs resolve where this module reads them to: against the MPD's own
@@ -357,11 +440,17 @@ export function tokenizeMpd(text, base, path, token) {
     if (uri.includes('&') && !value.includes('&amp;')) return null; // not the XML this reads
     return ownUri(uri, base, path) ? withParam(value, SEGMENT_PARAM, token, '&amp;') : null;
   };
-  return text
-    .replace(/\b(media|initialization|sourceURL)="([^"]*)"/g, (whole, name, value) => {
-      const added = add(value);
-      return added === null ? whole : `${name}="${added}"`;
-    })
+  // The URL attributes of each start tag, read as an XML parser reads the tag (a `media="..."`
+  // inside another attribute's single-quoted value is not one); a tag not read whole: no token.
+  let whole = true;
+  const tagged = text.replace(/<[A-Za-z_][^>]*>/g, (tag) => {
+    if (!/\s(?:media|initialization|sourceURL)\s*=/.test(tag)) return tag;
+    const rewritten = withUrlAttributes(tag, add);
+    if (rewritten === null) whole = false;
+    return rewritten ?? tag;
+  });
+  if (!whole) return text;
+  return tagged
     // A BaseURL naming a file (a Representation in one file, or a subtitle track) is itself
     // fetched: it carries the token too. One naming a folder does not: URLs resolve below it.
     .replace(/(<(?:[A-Za-z_][\w.-]*:)?BaseURL\b[^>]*>)([^<]*)</g, (whole, open, value) => {

@@ -28,22 +28,14 @@ const ALGORITHMS = {
 const SIGNATURE_BYTES = { HS256: 32, ES256: 64, EdDSA: 64 };
 // P-256's group order n: an ES256 signature's r and s are each from 1 to n - 1, read with its
 // length (p256's Signature::try_from, in jwt-compact's order).
-const P256_ORDER = Uint8Array.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'.match(/../g), (h) => parseInt(h, 16));
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 
-/** A 32-byte big-endian scalar from 1 to n - 1. */
+/** Whether 32 big-endian bytes are a scalar from 1 to n - 1. */
 function inP256Order(bytes) {
-  let zero = true;
-  for (let i = 0; i < 32; i++) {
-    const b = bytes[i];
-    const n = P256_ORDER[i];
-    if (b !== 0) zero = false;
-    if (b !== n) {
-      if (b > n) return false;
-      for (let j = i + 1; j < 32 && zero; j++) if (bytes[j] !== 0) zero = false;
-      return !zero;
-    }
-  }
-  return false; // equal to n
+  let hex = '0x';
+  for (const b of bytes) hex += (b < 16 ? '0' : '') + b.toString(16);
+  const value = BigInt(hex);
+  return value > 0n && value < P256_ORDER;
 }
 
 // The header's certificate thumbprints and their digests' lengths (RFC 7515 4.1.7, 4.1.8).
@@ -77,9 +69,9 @@ function bytesOf(binary) {
 
 // ignoreBOM: a byte order mark is kept, so JSON.parse refuses it as serde_json does (the wasm
 // verifier's reading): stripped, a token would be accepted here and refused there.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-const utf8Encoder = new TextEncoder();
+const utf8Encoder = /* @__PURE__ */ new TextEncoder();
 
 const NON_ASCII = /[^\x00-\x7f]/;
 

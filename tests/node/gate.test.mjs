@@ -614,6 +614,11 @@ test('the gate reads the path and query from the URL text as the WHATWG URL pars
   assert.deepEqual(urlParts('http://gate.example/Movie1/../Movie2/x.ts?a=1'), { pathname: '/Movie1/../Movie2/x.ts', search: 'a=1' });
   assert.equal(urlParts('file:///etc/passwd'), null);
   assert.equal(urlParts('gate.example/x'), null);
+  // An authority that is not a host and a port (Deno joins a raw Host header to the path; a
+  // Request refuses userinfo): not a URL the gate reads, refused before the origin is asked.
+  for (const href of ['http://u:p@gate.example/x', 'http://u@gate.example/x', 'http://a b/x', 'http://a%zz/x', 'http://a<b/x', 'http://a^b/x', 'http://a|b/x', 'http://a\\b/x']) {
+    assert.equal(urlParts(href), null, href);
+  }
 });
 
 test('the token parameters are read from the query as URLSearchParams reads them; the rest goes on as written', async () => {
