@@ -28,14 +28,25 @@ const ALGORITHMS = {
 const SIGNATURE_BYTES = { HS256: 32, ES256: 64, EdDSA: 64 };
 // P-256's group order n: an ES256 signature's r and s are each from 1 to n - 1, read with its
 // length (p256's Signature::try_from, in jwt-compact's order).
-const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const P256_ORDER = [
+  0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+  0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
 
-/** Whether 32 big-endian bytes are a scalar from 1 to n - 1. */
-function inP256Order(bytes) {
-  let hex = '0x';
-  for (const b of bytes) hex += (b < 16 ? '0' : '') + b.toString(16);
-  const value = BigInt(hex);
-  return value > 0n && value < P256_ORDER;
+/** Whether 32 big-endian bytes (from `at` in `bytes`) are a scalar from 1 to n - 1. */
+function inP256Order(bytes, at) {
+  let zero = true;
+  let below = false;
+  for (let i = 0; i < 32; i++) {
+    const b = bytes[at + i];
+    if (b !== 0) zero = false;
+    if (!below) {
+      const n = P256_ORDER[i];
+      if (b > n) return false;
+      if (b < n) below = true;
+    }
+  }
+  return below && !zero;
 }
 
 // The header's certificate thumbprints and their digests' lengths (RFC 7515 4.1.7, 4.1.8).
@@ -473,7 +484,7 @@ export function webVerifier(config) {
     if (signatureBytes !== undefined && signature.length !== signatureBytes) {
       throw fail('BAD_SIGNATURE', `signature: expected ${signatureBytes} bytes, got ${signature.length}`);
     }
-    if (alg === 'ES256' && !(inP256Order(signature.subarray(0, 32)) && inP256Order(signature.subarray(32)))) {
+    if (alg === 'ES256' && !(inP256Order(signature, 0) && inP256Order(signature, 32))) {
       throw fail('BAD_SIGNATURE', 'signature: r or s is not from 1 to n - 1');
     }
     if (claims === null) throw fail('MALFORMED_TOKEN', 'claims: not a JSON object');
