@@ -93,7 +93,12 @@ export function strictJson(value, code, what, selectors = false) {
     let first = true;
     for (const k of Object.keys(v)) {
       const item = v[k];
-      if (item === undefined) continue;
+      if (item === undefined) {
+        // In a scope an undefined selector is an error, not a member left out: `{ keyPrefix:
+        // undefined }` written as `{}` would be "every key" (the SDK refuses it too).
+        if (selectors) throw fail(code, `${path === '' ? k : `${path}.${k}`}: undefined where a value is expected`);
+        continue;
+      }
       if (!first) put(',');
       first = false;
       put(JSON.stringify(k));
@@ -205,9 +210,9 @@ export function onlyKnownFields(value, what, context) {
  * Throws INVALID_ARGUMENT for an own field of the options `value` that `names` does not list: a
  * misspelt option (`ipheader`, `scopes`) would leave its default in force unseen.
  */
-export function onlyOptions(value, names, what) {
+export function onlyOptions(value, names, what, code = 'INVALID_ARGUMENT') {
   for (const name of Object.keys(value)) {
-    if (!names.includes(name)) throw fail('INVALID_ARGUMENT', `${what}: unknown option ${JSON.stringify(name.slice(0, 64))} (the options: ${names.join(', ')})`);
+    if (!names.includes(name)) throw fail(code, `${what}: unknown option ${JSON.stringify(name.slice(0, 64))} (the options: ${names.join(', ')})`);
   }
 }
 

@@ -666,7 +666,7 @@ export function gateFactory(raw, CacheClient) {
       const isManifestPath = hasManifestExtension(key);
       // A playlist is rewritten against its URL: one the URL parser refuses (a Host header no
       // URL has, from a platform that passes it on) is refused before the origin is asked.
-      if (isManifestPath && urlOf(href) === null) return refusal(400, 'INVALID_PATH', 'the request\'s URL is not one a playlist can be read against');
+      if (isManifestPath && urlOf(href) === null) return refusal(400, 'INVALID_PATH', 'the request\'s URL does not parse');
       const place = matchLayout(layoutSegments, segments);
       // The title's folder (the path up to {content}): what a segment token is minted for.
       const folder = place === null || segments$ === null ? null : folderOf(key, place.contentIndex);
@@ -899,7 +899,7 @@ export function gateFactory(raw, CacheClient) {
     async function withRenewedCookie(st, grant, response) {
       if (urlOf(st.href) === null) {
         response.body?.cancel().catch(() => {});
-        return refusal(400, 'INVALID_PATH', 'the request\'s URL is not one a cookie can be set for');
+        return refusal(400, 'INVALID_PATH', 'the request\'s URL does not parse');
       }
       const out = new Headers(response.headers);
       await setSegmentCookie(st, grant, out, 0);
@@ -925,7 +925,7 @@ export function gateFactory(raw, CacheClient) {
       const isMpd = /\.mpd$/i.test(key);
       // A playlist that has the player copy its URL's token into URIs would hand it to any host.
       if (!isMpd && copiesTokens(text)) {
-        return refusal(502, 'INVALID_MANIFEST', 'the origin\'s playlist copies the token parameter into its URIs (EXT-X-DEFINE QUERYPARAM): refused, it would carry the token to any host');
+        return refusal(502, 'INVALID_MANIFEST', 'the origin\'s playlist has the player copy the token into its URIs (EXT-X-DEFINE QUERYPARAM)');
       }
       // A master lists variants, or I-frame playlists only.
       const isMaster = !isMpd && /#EXT-X-(?:I-FRAME-)?STREAM-INF/.test(text);

@@ -4,9 +4,16 @@
 // checks the claims, the platform checks the signature).
 // Owns the WebCrypto keys imported per verifier.
 
-import { coded, fail, guardReceivers, internals, isA, jsonInput, optionalString, readNow } from './checks.mjs';
+import { coded, fail, guardReceivers, internals, isA, isWellFormed, jsonInput, onlyOptions, optionalString, readNow } from './checks.mjs';
+
 import { SCOPE_JSON, SCOPE_TOKEN } from './abi.mjs';
 import { scopeApi } from './scopes.mjs';
+
+/** `text`, refused (`code`) when it is not well-formed: a lone surrogate would reach wasm as U+FFFD, other text. */
+function wellFormed(text, code, what) {
+  if (typeof text === 'string' && !isWellFormed(text)) throw fail(code, `${what}: text that is not well-formed (a lone surrogate) would be written as U+FFFD`);
+  return text;
+}
 
 // The modules whose JWT classes are installed (keyed by JwtVerifier): installing is once.
 const jwtInstalled = new WeakSet();
@@ -189,17 +196,23 @@ export function installJwt(raw) {
   }
 
   /** The source of a scope given to a minter: a live PermissionScope's, or what PermissionScope.fromJson reads. */
-  const scopeOf = (scope) => sourceOf(scope) ?? sourceOf(PermissionScope.fromJson(scope));
+  const scopeOf = (scope) => sourceOf(scope) ?? sourceOf(PermissionScope.fromJson(wellFormed(scope, 'INVALID_SCOPE', 'scope')));
 
   if (PlaybackTokenMinter) {
     configured(PlaybackTokenMinter, 'fromJson');
     Object.defineProperty(PlaybackTokenMinter.prototype, 'mint', {
       value: method(PlaybackTokenMinter, 'minter', 'INVALID_REQUEST', function mint(options) {
         if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, subject?, entitlement?, now? }');
+        // A misspelt option (`entitlements`, `maxquality`) would mint an uncapped token.
+        onlyOptions(options, ['scope', 'subject', 'entitlement', 'now'], 'options', 'INVALID_REQUEST');
         const { scope, subject, entitlement, now } = options;
         const summary = entitlement ?? {}; // null or undefined: no summary, as everywhere
         if (typeof summary !== 'object') throw fail('INVALID_REQUEST', 'entitlement: expected an object');
+        onlyOptions(summary, ['maxQuality', 'country', 'device'], 'entitlement', 'INVALID_REQUEST');
         const { maxQuality, country, device } = summary;
+        for (const [name, text] of [['subject', subject], ['entitlement.maxQuality', maxQuality], ['entitlement.country', country], ['entitlement.device', device]]) {
+          wellFormed(text, 'INVALID_REQUEST', name);
+        }
         const { kind, source } = scopeOf(scope);
         return minter._mint.call(
           this, kind, source, optionalString(subject, 'subject') ?? undefined,
@@ -218,9 +231,11 @@ export function installJwt(raw) {
       mint: {
         value: method(MomentoTokenIssuer, 'issuer', 'INVALID_REQUEST', function mint(options) {
           if (options === null || typeof options !== 'object') throw fail('INVALID_REQUEST', 'options: expected { scope, tokenId, lifetimeSeconds?, now? }');
+          onlyOptions(options, ['scope', 'tokenId', 'lifetimeSeconds', 'now'], 'options', 'INVALID_REQUEST');
           const { scope, tokenId, lifetimeSeconds, now } = options;
           const lifetime = lifetimeSeconds ?? 3600; // null or undefined: the default
           if (typeof tokenId !== 'string') throw fail('INVALID_REQUEST', 'tokenId: expected a string');
+          wellFormed(tokenId, 'INVALID_REQUEST', 'tokenId');
           if (typeof lifetime !== 'number') throw fail('INVALID_REQUEST', 'lifetimeSeconds: expected a number');
           const { kind, source } = scopeOf(scope);
           return issuer._mint.call(this, kind, source, tokenId, lifetime, readNow(now, raw));
@@ -243,6 +258,9 @@ export function installJwt(raw) {
  * JWT signed with the communication key) for a title's content keys. Checked here, signed in
  * wasm (src/axinom.rs). `policy` defaults to DEFAULT, `allowPersistence` to false.
  */
+// A title has a handful of content keys; the message lists each once (a check per pair).
+const MAX_KEY_IDS = 1024;
+
 export function axinomMessage(raw) {
   const sign = raw._axinomLicenseMessage;
   return function axinomLicenseMessage(options) {
@@ -250,13 +268,17 @@ export function axinomMessage(raw) {
       if (options === null || typeof options !== 'object') {
         throw fail('INVALID_ARGUMENT', 'options: expected { keyIds, comKeyId, comKey, policy?, allowPersistence?, expiresAt? }');
       }
+      // A misspelt `expiresAt` or `policy` would sign a message that never expires, or under DEFAULT.
+      onlyOptions(options, ['keyIds', 'comKeyId', 'comKey', 'policy', 'allowPersistence', 'expiresAt'], 'options');
       const { keyIds, comKeyId, comKey, policy, allowPersistence, expiresAt } = options;
       if (!Array.isArray(keyIds)) throw fail('INVALID_ARGUMENT', 'keyIds: expected an array of content key ids');
+      if (keyIds.length > MAX_KEY_IDS) throw fail('INVALID_ARGUMENT', `keyIds: more than ${MAX_KEY_IDS} content keys`);
       const ids = Array.from(keyIds, (id, i) => {
         if (typeof id !== 'string') throw fail('INVALID_ARGUMENT', `keyIds[${i}]: expected a string`);
-        return id;
+        return wellFormed(id, 'INVALID_ARGUMENT', `keyIds[${i}]`);
       });
       if (typeof comKeyId !== 'string') throw fail('INVALID_ARGUMENT', 'comKeyId: expected a string');
+      wellFormed(comKeyId, 'INVALID_ARGUMENT', 'comKeyId');
       if (typeof comKey !== 'string') throw fail('INVALID_KEY', 'comKey: expected the communication key in base64');
       const preset = policy ?? 'DEFAULT';
       if (typeof preset !== 'string') throw fail('INVALID_ARGUMENT', 'policy: expected DEFAULT, DEV or STRICT');

@@ -91,6 +91,13 @@ test('bad arguments are coded errors, never a default', () => {
     [{ ...BASE, expiresAt: new Date(NaN) }, 'INVALID_ARGUMENT'],
     [{ ...BASE, expiresAt: '2026-12-05' }, 'INVALID_ARGUMENT'],
     [{ ...BASE, expiresAt: 8.64e15 }, 'INVALID_ARGUMENT'],
+    // A misspelt option would sign a message that never expires, or under DEFAULT.
+    [{ ...BASE, expiration: Date.now() + 60_000 }, 'INVALID_ARGUMENT'],
+    [{ ...BASE, polcy: 'STRICT' }, 'INVALID_ARGUMENT'],
+    // Text UTF-8 cannot carry (two ids one), and more keys than a title has (the pairwise de-duplication).
+    [{ ...BASE, keyIds: ['k\ud800', 'k\udbff'] }, 'INVALID_ARGUMENT'],
+    [{ ...BASE, comKeyId: 'c\ud800' }, 'INVALID_ARGUMENT'],
+    [{ ...BASE, keyIds: Array.from({ length: 1025 }, (_, i) => `key-${i}`) }, 'INVALID_ARGUMENT'],
     [{ ...BASE, comKey: '' }, 'INVALID_KEY'],
     [{ ...BASE, comKey: 'not base64!' }, 'INVALID_KEY'],
     [{ ...BASE, comKey: 7 }, 'INVALID_KEY'],

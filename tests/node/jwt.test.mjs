@@ -248,3 +248,39 @@ test('verifyPlayback refuses an ent claim that is not the summary the minter wri
     assert.equal(code(() => verifier.verifyPlayback(token, { now: NOW })), 'MALFORMED_TOKEN', JSON.stringify(ent));
   }
 });
+
+test('minting never widens what was asked: an undefined selector, a misspelt option or a lone surrogate is a coded error, never a token', async () => {
+  const { PlaybackTokenMinter, MomentoTokenIssuer, PermissionScope } = await import(path.join(PKG, 'edge/node/index.mjs'));
+  const { DisposableTokenScopes } = await import('@gomomento/sdk-core');
+  const key = { kty: 'oct', k: Buffer.from(new Uint8Array(32).map((_, i) => (i * 5 + 1) & 0xff)).toString('base64url') };
+  const minter = PlaybackTokenMinter.fromJson({ algorithm: 'HS256', key, kid: 'm', audience: 'edge' });
+  const issuer = MomentoTokenIssuer.fromJson({ secret: key, endpoint: 'cache.example' });
+  const scope = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };
+  // The SDK's own helper with a folder that is missing: JSON.stringify writes `item: {}`, every key.
+  const missing = DisposableTokenScopes.cacheKeyPrefixReadOnly('media', undefined);
+  assert.equal(JSON.stringify(missing.permissions[0].item), '{}', 'JSON would read it as all items');
+  for (const widened of [missing,
+    { permissions: [{ role: 'readonly', cache: 'media', item: { key: undefined } }] },
+    { permissions: [{ role: 'readonly', cache: 'media', item: undefined }] },
+    { permissions: [{ role: 'readonly', cache: { name: undefined } }] },
+    { permissions: [{ role: 'subscribeonly', cache: 'chat', topic: { name: undefined } }] }]) {
+    assert.throws(() => PermissionScope.fromJson(widened), { code: 'INVALID_SCOPE' }, JSON.stringify(widened));
+    assert.throws(() => minter.mint({ scope: widened }), { code: 'INVALID_SCOPE' });
+    assert.throws(() => issuer.mint({ scope: widened, tokenId: 't' }), { code: 'INVALID_SCOPE' });
+  }
+  // A misspelt option would mint a token without its cap, its country lock or its lifetime.
+  for (const options of [{ scope, entitlements: { maxQuality: 'SD' } }, { scope, entitlement: { maxquality: 'SD' } }, { scope, maxQuality: 'SD' },
+    { scope, entitlement: { maxQuality: 'UHD1', contry: 'DE' } }]) {
+    assert.throws(() => minter.mint(options), { code: 'INVALID_REQUEST' }, JSON.stringify(options));
+  }
+  assert.throws(() => issuer.mint({ scope, tokenId: 't', lifetime: 60 }), { code: 'INVALID_REQUEST' });
+  // Text UTF-8 cannot carry would be minted as U+FFFD: two subjects one.
+  for (const options of [{ scope, subject: 'u\ud800' }, { scope, entitlement: { device: 'tv\udc00' } }]) {
+    assert.throws(() => minter.mint(options), { code: 'INVALID_REQUEST' }, JSON.stringify(options));
+  }
+  assert.throws(() => minter.mint({ scope: '{"permissions":[{"role":"readonly","cache":"media","item":{"keyPrefix":"/M\ud800/"}}]}' }), { code: 'INVALID_SCOPE' });
+  assert.throws(() => issuer.mint({ scope, tokenId: 'a\ud800' }), { code: 'INVALID_REQUEST' });
+  // And what is asked is what jose reads.
+  const { payload } = await jose.jwtVerify(minter.mint({ scope, entitlement: { maxQuality: 'SD' } }), Buffer.from(key.k, 'base64url'));
+  assert.deepEqual([payload.scope, payload.ent], [scope, { maxQuality: 'SD' }]);
+});
