@@ -146,11 +146,15 @@ bundle() {
 # the end): the form Node's entry runs as a function body (js/entries/node.cjs).
 es_module() {
   esbuild "$1" --bundle --format=esm --platform=neutral --target=es2022 --log-level=warning --outfile="$2"
-  # Without the /** */ doc comments esbuild keeps (the README and the types are the package's
-  # documentation; the glue's are wasm-bindgen's copies of the binding layer's Rust docs): about
-  # 12 KB less, 4 KB packed, against the tarball's 450 KB budget.
+  strip_doc_comments "$2"
+}
+
+# Without the /** */ doc comments esbuild keeps (the README and the types are the package's
+# documentation; the glue's are wasm-bindgen's copies of the binding layer's Rust docs): about
+# 12 KB less, 4 KB packed, against the tarball's 450 KB budget.
+strip_doc_comments() {
   node -e 'const fs = require("fs"); const f = process.argv[1];
-    fs.writeFileSync(f, fs.readFileSync(f, "utf8").replace(/^[ \t]*\/\*\*(?:(?!\*\/)[\s\S])*\*\/[ \t]*\n/gm, ""));' "$2"
+    fs.writeFileSync(f, fs.readFileSync(f, "utf8").replace(/^[ \t]*\/\*\*(?:(?!\*\/)[\s\S])*\*\/[ \t]*\n/gm, ""));' "$1"
 }
 
 build() {
@@ -184,11 +188,15 @@ build() {
   # by the package's own name (one instance with the app's `playgate`).
   mkdir -p "$PKG/players"
   local player
+  # Each file as esbuild writes it, not bundled (the same modules and imports, without comments).
   for player in guard hls shaka; do
-    sed -e "s#from '\./\([a-z]*\)\.mjs'#from './\1.js'#" -e "s#from '\.\./paths\.mjs'#from './paths.js'#" "js/players/$player.mjs" > "$PKG/players/$player.js"
+    esbuild "js/players/$player.mjs" --format=esm --target=es2022 --log-level=warning \
+      | sed -e "s#from \"\./\([a-z]*\)\.mjs\"#from \"./\1.js\"#" -e "s#from \"\.\./paths\.mjs\"#from \"./paths.js\"#" > "$PKG/players/$player.js"
+    strip_doc_comments "$PKG/players/$player.js"
   done
   # The path checks the guards share with the gate (which api.mjs bundles): a copy beside them.
-  cp js/paths.mjs "$PKG/players/paths.js"
+  esbuild js/paths.mjs --format=esm --target=es2022 --log-level=warning --outfile="$PKG/players/paths.js"
+  strip_doc_comments "$PKG/players/paths.js"
   for player in hls shaka; do
     sed "s#'\.\./web/index\.js'#'playgate'#" "js/players/$player.d.ts" > "$PKG/players/$player.d.ts"
   done

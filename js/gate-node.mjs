@@ -42,6 +42,10 @@ export function nodeAdapter(fetchHandler) {
     // HTTP/1's Host, or HTTP/2's :authority (no Host there).
     const given = req.headers.host || req.headers[':authority'];
     const host = typeof given === 'string' && given !== '' ? given : 'localhost';
+    // A host and a port, nothing more: a path or `\` in it would become part of the path served.
+    if (!/^[A-Za-z0-9.:[\]_~-]+$/.test(host)) {
+      return write(res, refusal(400, 'INVALID_PATH', 'the Host header is not a host and a port'), method);
+    }
     // A path (origin-form) is put after the Host as written: `//cdn.example/x` stays a path (with
     // an empty segment, refused), never another authority. An absolute-form target is its own URL.
     const target = String(req.url);

@@ -33,7 +33,7 @@ import { mmdbCountryReader } from './mmdb.mjs';
 import { scopeApi } from './scopes.mjs';
 import { webVerifier } from './webjwt.mjs';
 import {
-  SEGMENT_COOKIE, copiesTokens, initSegments, mpdSeconds, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
+  SEGMENT_COOKIE, copiesTokens, initSegments, mpdCopiesQuery, mpdSeconds, playlistSeconds, segmentIssuer, tokenizeHls, tokenizeMpd,
 } from './segments.mjs';
 
 // What tests read of the gate's parts.
@@ -307,7 +307,8 @@ export function gateFactory(raw, CacheClient) {
     if (origin !== null && typeof origin === 'object') {
       onlyOptions(origin, ['cache', 'cacheName'], 'origin');
       const { cache, cacheName: originCacheName } = origin;
-      if (isA(cache, CacheClient)) mediaCache = cache;
+      // A CacheClient, this module's or the other's (any object with its get), or its options.
+      if (isA(cache, CacheClient) || typeof cache?.get === 'function') mediaCache = cache;
       else {
         try {
           mediaCache = new CacheClient(cache);
@@ -924,8 +925,8 @@ export function gateFactory(raw, CacheClient) {
       }
       const isMpd = /\.mpd$/i.test(key);
       // A playlist that has the player copy its URL's token into URIs would hand it to any host.
-      if (!isMpd && copiesTokens(text)) {
-        return refusal(502, 'INVALID_MANIFEST', 'the origin\'s playlist has the player copy the token into its URIs (EXT-X-DEFINE QUERYPARAM)');
+      if (isMpd ? mpdCopiesQuery(text) : copiesTokens(text)) {
+        return refusal(502, 'INVALID_MANIFEST', 'the origin\'s manifest has the player copy its URL\'s query (the tokens) into URIs');
       }
       // A master lists variants, or I-frame playlists only.
       const isMaster = !isMpd && /#EXT-X-(?:I-FRAME-)?STREAM-INF/.test(text);

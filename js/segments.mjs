@@ -240,9 +240,10 @@ function pathOf(uri, base) {
   }
 }
 
-// One attribute of an HLS attribute list (RFC 8216 4.2), read where the last one ended: a name,
-// then a quoted string (no quote, CR or LF inside) or an unquoted value up to the next comma.
-const HLS_ATTRIBUTE = /([A-Z0-9-]+)=(?:"([^"\r\n]*)"|([^",\r\n]*))(,|$)/y;
+// One attribute of an HLS attribute list (RFC 8216 4.2), read where the last one ended: spaces
+// (hls.js trims a name, Shaka skips them after a comma), a name, then a quoted string (no quote,
+// CR or LF inside) or an unquoted value up to the next comma.
+const HLS_ATTRIBUTE = /[ \t]*([A-Za-z0-9-]+)=(?:"([^"\r\n]*)"|([^",\r\n]*))(,|$)/y;
 
 /**
  * A tag line's attributes as `{ name, value, quoted, start, end }` (the value's place in the
@@ -259,7 +260,7 @@ function hlsAttributes(line) {
     const m = HLS_ATTRIBUTE.exec(line);
     if (m === null) return null;
     const quoted = m[2] !== undefined;
-    const start = at + m[1].length + 1 + (quoted ? 1 : 0);
+    const start = at + m[0].indexOf('=') + 1 + (quoted ? 1 : 0);
     const value = quoted ? m[2] : m[3];
     out.push({ name: m[1], value, quoted, start, end: start + value.length });
     at = HLS_ATTRIBUTE.lastIndex;
@@ -281,13 +282,22 @@ const LINE_END = /\r\n|\r|\n/;
 const OTHER_LINE_END = /[\u2028\u2029\u0085]/;
 
 /**
- * Whether an HLS playlist copies a token into its URIs by itself: an EXT-X-DEFINE QUERYPARAM
- * naming `token` or `segment_token` has the player fill the playlist URL's token into any URI,
- * another host's included (RFC 8216bis 4.4.2.3). Read at every line end hls.js knows.
+ * Whether an HLS playlist may copy a token into its URIs by itself: an EXT-X-DEFINE QUERYPARAM has
+ * the player fill a parameter of the playlist's URL (where the gate's tokens travel) into any URI,
+ * another host's included (RFC 8216bis 4.4.2.3). hls.js finds a tag inside a line and fills
+ * variables into the parameter's name, so any QUERYPARAM anywhere counts.
  */
 export function copiesTokens(text) {
-  if (!text.includes('EXT-X-DEFINE')) return false;
-  return text.split(LINE_END).some((line) => line.startsWith('#EXT-X-DEFINE') && /QUERYPARAM\s*=\s*"?\s*(?:segment_token|token)\s*"?\s*(?:,|$)/i.test(line));
+  return /QUERYPARAM/i.test(text);
+}
+
+/**
+ * Whether an MPD may copy the MPD URL's query (where the gate's tokens travel) into its segment
+ * URLs: the URL query parameters scheme (ISO/IEC 23009-1 Annex I, `urn:mpeg:dash:urlparam:*`:
+ * UrlQueryInfo, ExtUrlQueryInfo with useMPDUrlQuery or a `$query...$` template), which Shaka follows.
+ */
+export function mpdCopiesQuery(text) {
+  return /urn:mpeg:dash:urlparam|UrlQueryInfo|useMPDUrlQuery|queryTemplate/i.test(text);
 }
 
 /**
@@ -300,7 +310,12 @@ export function initSegments(text, base, path) {
   const lines = text.split(LINE_END);
   const segmentFiles = new Set();
   for (const line of lines) {
-    const uri = line.startsWith('#EXT-X-PART:') ? tagUri(line) : line.startsWith('#') ? undefined : line.trim();
+    if (line.startsWith('#EXT-X-PART:') || line.startsWith('#EXT-X-PRELOAD-HINT:')) {
+      // Every quoted URI, read loosely: a file counted as media too gets no file token.
+      for (const m of line.matchAll(/URI\s*=\s*"([^"]*)"/gi)) segmentFiles.add(pathOf(m[1], base));
+      continue;
+    }
+    const uri = line.startsWith('#') ? undefined : line.trim();
     if (uri !== undefined && uri !== '') segmentFiles.add(pathOf(uri, base));
   }
   const found = new Map();
@@ -436,6 +451,7 @@ function mpdUrlsAreOwn(text, base, path) {
 export function tokenizeMpd(text, base, path, token) {
   if (!mpdUrlsAreOwn(text, base, path)) return text;
   const add = (value) => {
+    if (value.includes('&#')) return null; // a character reference: its `#` is not a fragment's
     const uri = value.replace(/&amp;/g, '&');
     if (uri.includes('&') && !value.includes('&amp;')) return null; // not the XML this reads
     return ownUri(uri, base, path) ? withParam(value, SEGMENT_PARAM, token, '&amp;') : null;

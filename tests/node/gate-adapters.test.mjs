@@ -135,7 +135,9 @@ test('http.createServer(gate.node): the gate in front of the origin, fetch as th
   await t.test('a Host with userinfo or a target naming another authority (`//cdn.example/...`) is 400 INVALID_PATH, the origin not asked', async () => {
     const before = origin.seen.length;
     for (const [target, host] of [['/Movie1/1080p/segment1.ts', 'u:p@gate.example'], ['/Movie1/1080p/segment1.ts', 'u@gate.example'],
-      ['//cdn.example/Movie1/1080p/segment1.ts', 'gate.example'], ['http://u:p@gate.example/Movie1/1080p/segment1.ts', 'gate.example']]) {
+      ['//cdn.example/Movie1/1080p/segment1.ts', 'gate.example'], ['http://u:p@gate.example/Movie1/1080p/segment1.ts', 'gate.example'],
+      // A Host holding a path: it would become part of the path served (a log or WAF in front sees another).
+      ['/1080p/segment1.ts', 'gate.example/Movie1'], ['/segment1.ts', 'gate.example\\Movie1\\1080p']]) {
       const { status, body } = await new Promise((resolve, reject) => {
         const req = http.request({ host: '127.0.0.1', port: server.address().port, path: target, headers: { host, authorization: `Bearer ${hd}` } }, (res) => {
           let data = '';

@@ -448,6 +448,11 @@ test('the cache origin: playlists and segments read from the cache HTTP API (the
     assert.equal(bad.status, 502);
     assert.equal((await bad.json()).code, 'ORIGIN_UNAVAILABLE');
     assert.throws(() => gateOf({}, { origin: { cache: { token: 42 } } }), { code: 'INVALID_ARGUMENT' });
+    // A CacheClient of the other module (the player module's, given to this gate) is a client too.
+    const player = await import(path.join(PKG, 'node/index.mjs'));
+    const across = gateOf({}, { origin: { cache: new player.CacheClient({ token: cacheToken, baseUrl: emu.url }), cacheName: 'media' } });
+    const read = await request(across, `/Movie1/1080p/segment1.ts?token=${playback()}`);
+    assert.deepEqual([read.status, await read.text()], [200, 'seg one bytes']);
     // The viewer's scope is checked on the cache the media is read from (seed 000: readonly on
     // `media`): media read from another cache is refused, and two cache names that differ are a
     // configuration error, never a check on one cache and a read from the other.

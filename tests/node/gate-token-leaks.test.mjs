@@ -116,8 +116,11 @@ test('HLS: a playlist whose EXT-X-DEFINE copies the URL\'s token parameter into 
   // carrying a segment token (as the gate writes a master's variants), sends the token away.
   const urls = await hlsRequests(`${MEDIA_URL}?segment_token=v1.SECRET`, media(lines));
   assert.ok(urls.includes('https://keys.example/k?t=v1.SECRET'), urls.join('\n'));
-  for (const define of ['QUERYPARAM="segment_token"', 'QUERYPARAM="token"', 'QUERYPARAM=token']) {
-    const origin = media(lines.replace('QUERYPARAM="segment_token"', define));
+  // Any QUERYPARAM, wherever hls.js finds it: after a tab, inside another tag's line, its name
+  // filled in from another variable; and one naming another parameter (the URL the gate writes
+  // carries its tokens: no parameter of it goes into a URI the gate did not check).
+  for (const define of ['QUERYPARAM="segment_token"', 'QUERYPARAM="token"', 'QUERYPARAM=token', 'QUERYPARAM="cdn_auth"']) {
+    const origin = media(lines.replace('#EXT-X-DEFINE:QUERYPARAM="segment_token"', `#EXT-X-DEFINE:${define}`));
     const g = createGate({
       verifier: { algorithms: ['HS256'], keys: { keys: [HS_JWK] }, audience: 'edge' }, origin: 'https://origin.example',
       fetch: async () => new Response(origin), segmentTokens: { secret: SECRET },
@@ -126,9 +129,31 @@ test('HLS: a playlist whose EXT-X-DEFINE copies the URL\'s token parameter into 
     assert.equal(res.status, 502, define);
     assert.equal((await res.json()).code, 'INVALID_MANIFEST', define);
   }
-  // Another parameter's QUERYPARAM is the origin's own business: served, tokens written.
-  const fine = await served({ [MEDIA_URL]: media('#EXT-X-DEFINE:QUERYPARAM="cdn_auth"\n#EXTINF:6,\nseg1.ts') }, MEDIA_URL);
-  assert.match(fine, /^seg1\.ts\?segment_token=v1\./m);
+  for (const hidden of ['\t#EXT-X-DEFINE:QUERYPARAM="segment_token"', '#EXTINF:6#EXT-X-DEFINE:QUERYPARAM="segment_token"',
+    '#EXT-X-DEFINE:NAME="q",VALUE="segment_token"\n#EXT-X-DEFINE:QUERYPARAM="{$q}"']) {
+    const text = media(`${hidden}\n#EXT-X-KEY:METHOD=AES-128,URI="https://keys.example/k?t={$segment_token}"\n#EXTINF:6,\nseg1.ts`);
+    const g = createGate({
+      verifier: { algorithms: ['HS256'], keys: { keys: [HS_JWK] }, audience: 'edge' }, origin: 'https://origin.example',
+      fetch: async () => new Response(text), segmentTokens: { secret: SECRET },
+    });
+    const res = await g.fetch(new Request(`${GATE}${MEDIA_URL}?token=${playback()}`), {}, {});
+    assert.equal(res.status, 502, hidden);
+    await res.arrayBuffer();
+  }
+});
+
+test('HLS: own URIs with spaces after the commas (hls.js and Shaka read them) carry the token; a map sharing its file with a part keeps the folder token', async () => {
+  const text = await served({ [MEDIA_URL]: media('#EXT-X-KEY:METHOD=AES-128, URI="key.bin"\n#EXT-X-MAP:URI="init.mp4", byterange="800@0"\n#EXTINF:6,\nseg1.ts') }, MEDIA_URL);
+  const urls = await hlsRequests(MEDIA_URL, text);
+  for (const own of ['key.bin', 'init.mp4', 'seg1.ts']) assert.ok(urls.some((u) => u.startsWith(`${GATE}/Movie1/480p/${own}?segment_token=`)), `${own}\n${text}`);
+  // A single-file stream: the map's file is a part's too, so it gets the folder token, not a
+  // session-long file token (which would open the whole media file).
+  const live = '#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:2\n#EXT-X-PART-INF:PART-TARGET=1.0\n#EXT-X-MAP:URI="main.mp4",BYTERANGE="800@0"\n'
+    + '#EXT-X-PART:DURATION=1.0, URI="main.mp4",BYTERANGE="1000@800"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI="main.mp4",BYTERANGE-START=1800\n';
+  const served$ = await served({ [MEDIA_URL]: live }, MEDIA_URL);
+  const tokens = [...served$.matchAll(/segment_token=([^",\s]+)/g)].map((m) => m[1]);
+  assert.ok(tokens.length >= 2, served$);
+  assert.equal(new Set(tokens).size, 1, `one folder token for the map and the part\n${served$}`);
 });
 
 test('HLS: a URI is written as the origin wrote it, the token added (`$$` stays `$$`)', async () => {
@@ -257,6 +282,20 @@ test('DASH: the plain MPD, a relative BaseURL and a Location that is the MPD\'s 
     assert.equal(tokened.length, urls.length, `${JSON.stringify(parts)}: every segment URL carries the token\n${text}`);
     for (const url of tokened) assert.ok(ownUrl(url), url);
   }
+});
+
+test('DASH: an MPD that copies its URL\'s query into segment URLs (urn:mpeg:dash:urlparam, which Shaka follows) is refused; a character reference in a URL gets no token', async () => {
+  const urlparam = mpdWith({ top: '<EssentialProperty schemeIdUri="urn:mpeg:dash:urlparam:2014"><UrlQueryInfo queryTemplate="$querypart$" useMPDUrlQuery="true"/></EssentialProperty>\n  ' });
+  const gate = createGate({
+    verifier: { algorithms: ['HS256'], keys: { keys: [HS_JWK] }, audience: 'edge' }, origin: 'https://origin.example',
+    fetch: async () => new Response(urlparam), segmentTokens: { secret: SECRET },
+  });
+  const res = await gate.fetch(new Request(`${GATE}${MPD_URL}?token=${playback()}`), {}, {});
+  assert.equal(res.status, 502);
+  assert.equal((await res.json()).code, 'INVALID_MANIFEST');
+  // `&#x41;`: its `#` is no fragment; a token written there would break the XML.
+  const text = await served({ [MPD_URL]: mpdWith({ media: 'seg_$Number$.m4s?cdn=1&amp;tag=&#x41;' }) }, MPD_URL);
+  assert.match(text, /media="seg_\$Number\$\.m4s\?cdn=1&amp;tag=&#x41;"/, text);
 });
 
 test('DASH: ContentSteering (it may move URLs to another host) leaves the MPD without tokens', async () => {
