@@ -5,6 +5,9 @@
 import { GET_OR_HEAD, JSON_HEADERS, refusal } from './gate-answers.mjs';
 
 // Response headers a node:http server writes itself (or that belong to one hop only).
+// A Host header's text, or a URL's host: a host name or address and a port, nothing else.
+const HOST_AND_PORT = /^[A-Za-z0-9.:[\]_~-]+$/;
+
 export const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
 /**
@@ -43,7 +46,7 @@ export function nodeAdapter(fetchHandler) {
     const given = req.headers.host || req.headers[':authority'];
     const host = typeof given === 'string' && given !== '' ? given : 'localhost';
     // A host and a port, nothing more: a path or `\` in it would become part of the path served.
-    if (!/^[A-Za-z0-9.:[\]_~-]+$/.test(host)) {
+    if (!HOST_AND_PORT.test(host)) {
       return write(res, refusal(400, 'INVALID_PATH', 'the Host header is not a host and a port'), method);
     }
     // A path (origin-form) is put after the Host as written: `//cdn.example/x` stays a path (with
@@ -55,7 +58,7 @@ export function nodeAdapter(fetchHandler) {
     } catch {
       return write(res, refusal(400, 'INVALID_PATH', 'the request target or the Host header is not a URL'), method);
     }
-    if (url.username !== '' || url.password !== '' || !/^[A-Za-z0-9.:[\]_~-]+$/.test(url.host) || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    if (url.username !== '' || url.password !== '' || !HOST_AND_PORT.test(url.host) || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       return write(res, refusal(400, 'INVALID_PATH', 'the request target or the Host header is not a host, a port and a path'), method);
     }
     const headers = new Headers();

@@ -163,10 +163,6 @@ function grantOf(entitlement) {
   });
 }
 
-/**
- * Whether `key` ends in `.m3u8` or `.mpd` (any case), as /\.(m3u8|mpd)$/i reads it: without a
- * pattern, which runs over the whole path to find its end (every request asks).
- */
 // The platform's fetch decodes what it asks for (undici, Deno); workerd's passes a body on as it came.
 const DECODING_FETCH = !WORKERD;
 // The codings Node's and Deno's fetch decode.
@@ -190,6 +186,10 @@ function urlOf(href) {
   }
 }
 
+/**
+ * Whether `key` ends in `.m3u8` or `.mpd` (any case), as /\.(m3u8|mpd)$/i reads it: without a
+ * pattern, which runs over the whole path to find its end (every request asks).
+ */
 function hasManifestExtension(key) {
   const n = key.length;
   const at = (i) => key.charCodeAt(n - i);
@@ -886,10 +886,9 @@ export function gateFactory(raw, CacheClient) {
       return rewritten(st, grant, response, deadline, mints);
     }
 
-    /** Sets the folder's segment cookie on `out`: a token minted now, for `seconds` more. */
-    async function setSegmentCookie(st, grant, out, seconds) {
+    /** Sets the folder's segment cookie on `out` (`url`: the request's, parsed): a token minted now, for `seconds` more. */
+    async function setSegmentCookie(st, grant, out, seconds, url) {
       const { place, folder, atSeconds } = st;
-      const url = new URL(st.href);
       const fresh = await segments$.mint(folder, grant, atSeconds, seconds);
       const exp = Number(fresh.split('.')[1]);
       const path = `/${url.pathname.slice(1).split('/').slice(0, place.contentIndex + 1).join('/')}/`;
@@ -898,12 +897,13 @@ export function gateFactory(raw, CacheClient) {
 
     /** A segment's response with a renewed segment cookie. */
     async function withRenewedCookie(st, grant, response) {
-      if (urlOf(st.href) === null) {
+      const url = urlOf(st.href);
+      if (url === null) {
         response.body?.cancel().catch(() => {});
         return refusal(400, 'INVALID_PATH', 'the request\'s URL does not parse');
       }
       const out = new Headers(response.headers);
-      await setSegmentCookie(st, grant, out, 0);
+      await setSegmentCookie(st, grant, out, 0, url);
       // Not the origin's statusText: a reason phrase outside Latin-1 is no Response's (and HTTP/2 has none).
       return new Response(response.body, { status: response.status, headers: out });
     }
@@ -944,7 +944,7 @@ export function gateFactory(raw, CacheClient) {
         // A VOD playlist's or static MPD's segments are asked for as it plays: its token lasts its
         // duration more (a master's tokens only open the media playlists, which mint their own).
         const seconds = isMaster ? 0 : isMpd ? mpdSeconds(text) : playlistSeconds(text);
-        if (segments$.via === 'cookie') await setSegmentCookie(st, grant, out, seconds);
+        if (segments$.via === 'cookie') await setSegmentCookie(st, grant, out, seconds, url);
         else {
           const fresh = await segments$.mint(folder, grant, atSeconds, seconds);
           if (isMpd) text = tokenizeMpd(text, url, folder, fresh);
