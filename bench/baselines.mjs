@@ -20,7 +20,7 @@
 //    as playgate's evaluateCatalog (low 4 bits: 0 allowed, else 1 + code index; high 4 bits:
 //    max quality rank).
 // 3. compileScope(scopeJson).allows(operation, cache, key) / .allowsTopic(operation, cache, topic):
-//    a hand-written Momento permission-scope checker (docs: src/scope.rs), pre-parsed once per
+//    a hand-written Momento permission-scope checker (docs: src/token/momento/scope/mod.rs), pre-parsed once per
 //    scope: a Map from operation name to class, one flat record per permission, `===` for
 //    caches, keys and topic names, `startsWith` for prefixes.
 
@@ -490,7 +490,7 @@ export function compileTuned(policy, doc) {
 // Operation classes as bits; a role is the set of classes it permits.
 const READ = 1, WRITE = 2, READ_WRITE = 4, PUBLISH = 8, SUBSCRIBE = 16;
 
-// The operation table, copied from OPERATIONS in src/scope.rs (same names, same order, same
+// The operation table, copied from OPERATIONS in src/token/momento/scope/mod.rs (same names, same order, same
 // classes; keep the two in sync). An operation not listed is denied.
 const OPERATION_TABLE = [
   ['get', READ], ['getBatch', READ], ['keyExists', READ], ['keysExist', READ], ['itemGetType', READ],

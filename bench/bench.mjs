@@ -146,7 +146,7 @@ const ANCESTOR_CYCLE = Array.from({ length: 300 }, (_, i) => ({
   country: COUNTRIES[i % 3], device: 'web', now: NOW, allowPersistence: false,
 }));
 
-// Momento permission scopes (src/scope.rs). The timed scope: a MediaStore player's token (read
+// Momento permission scopes (src/token/momento/scope/mod.rs). The timed scope: a MediaStore player's token (read
 // segments of Movie1, and of Movie2 in 1080p only), plus the item and topic permissions of the
 // reference's JS example.
 const SCOPE_BENCH = { permissions: [

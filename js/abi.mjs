@@ -33,7 +33,7 @@ export const QUALITY_CLAIM_SHIFT = 19;
 export const PERSISTENCE_BIT = 22;
 export const CATALOG_CODE_MASK = 15; // a catalog byte: 0 allowed, else 1 + the first failed check
 export const CATALOG_QUALITY_SHIFT = 4;
-// Bounds of src/wire/json.rs and src/entitlement.rs, checked while caller data is written as JSON,
+// Bounds of src/wire/json.rs and src/decide/entitlement.rs, checked while caller data is written as JSON,
 // so that deep, cyclic, huge or long values fail here, with a code.
 export const MAX_DEPTH = 64;
 export const MAX_LIST_ITEMS = 65536;

@@ -11,9 +11,9 @@
 // and `Cache Not Found`. Choices are written in the README ("Reading entitlements").
 
 const MIB = 1024 * 1024;
-/** The largest entitlement document read by default (src/entitlement.rs DEFAULT_MAX_DOCUMENT_BYTES); `maxBytes` changes it. */
+/** The largest entitlement document read by default (src/decide/entitlement.rs DEFAULT_MAX_DOCUMENT_BYTES); `maxBytes` changes it. */
 const MAX_DOCUMENT_BYTES = MIB;
-/** The largest `maxBytes` a store accepts (src/entitlement.rs MAX_DOCUMENT_BYTES_LIMIT). */
+/** The largest `maxBytes` a store accepts (src/decide/entitlement.rs MAX_DOCUMENT_BYTES_LIMIT). */
 const MAX_DOCUMENT_LIMIT = 64 * MIB;
 // RFC 3986 unreserved characters plus `/` (MediaStore keys are paths): sent as `key=`.
 const URL_SAFE_KEY = /^[A-Za-z0-9\-._~/]+$/;

@@ -71,9 +71,9 @@ export function installJwt(raw) {
   if (JwtVerifier) {
     configured(JwtVerifier, 'fromJson');
     configured(JwtVerifier, 'mosaicEndUser');
-    // What WebCrypto checks (src/jwt.rs PLATFORM_ALGS), by the configured key's type: only the
+    // What WebCrypto checks (src/token/jwt.rs PLATFORM_ALGS), by the configured key's type: only the
     // public members of a key are imported, so `use`, `key_ops` or private members of a
-    // configured JWK cannot get in the way. (A key's type fixes its algorithm: src/jwt.rs read_key.)
+    // configured JWK cannot get in the way. (A key's type fixes its algorithm: src/token/jwt.rs read_key.)
     const PLATFORM = {
       EC: {
         importParams: { name: 'ECDSA', namedCurve: 'P-256' },
@@ -256,7 +256,7 @@ export function installJwt(raw) {
 /**
  * The edge module's `axinomLicenseMessage(options)`: the Axinom DRM license service message (a
  * JWT signed with the communication key) for a title's content keys. Checked here, signed in
- * wasm (src/axinom.rs). `policy` defaults to DEFAULT, `allowPersistence` to false.
+ * wasm (src/token/axinom.rs). `policy` defaults to DEFAULT, `allowPersistence` to false.
  */
 // A title has a handful of content keys; the message lists each once (a check per pair).
 const MAX_KEY_IDS = 1024;

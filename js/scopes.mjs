@@ -1,6 +1,6 @@
 // Scopes: the PermissionScope class of one module (`installScopes`) and its token decoder
 // (`tokenDecoder`). A check runs the scope's check plan (compiled in wasm when the scope is
-// read, src/momento/scope/plan.rs) here in JS: a call into wasm costs more than the comparisons.
+// read, src/token/momento/scope/plan.rs) here in JS: a call into wasm costs more than the comparisons.
 // Owns the operation table, read once per module, and each scope's source and plan.
 
 import {
@@ -159,7 +159,7 @@ export function scopeApi(raw) {
   }
 
   /**
-   * A scope's check plan (src/momento/scope/plan.rs `check_plan`), parsed once: its grants for
+   * A scope's check plan (src/token/momento/scope/plan.rs `check_plan`), parsed once: its grants for
    * items and for topics, or null when only wasm compares its names alike (then every check is
    * a call).
    */

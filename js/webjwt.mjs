@@ -1,7 +1,7 @@
 // Playback tokens verified on the platform's own WebCrypto, for the edge gate in either module:
 // the signature by `crypto.subtle` (HS256, ES256, RS256, EdDSA: no curve or bignum code in the
 // module), the header and claims by JSON.parse. The rules are the edge module's JwtVerifier's
-// (src/jwt.rs `Verifier::from_json`, `verify`, `verify_playback`), the same codes in the same
+// (src/token/jwt.rs `Verifier::from_json`, `verify`, `verify_playback`), the same codes in the same
 // order; tests/node/webjwt.test.mjs holds the two to the same answers on every token it builds.
 // Owns the verifier options' reading, the keys imported into WebCrypto, and nothing else: the
 // scope a token carries is the scope API's (wasm), read by the gate.

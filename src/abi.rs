@@ -43,7 +43,7 @@
 //!
 //! | bits | field |
 //! |---|---|
-//! | 0-11 ([`REASON_MASK`]) | one bit per failed check, bit i = [`crate::decision::Reason::ALL`]\[i\]; 0 = allowed |
+//! | 0-11 ([`REASON_MASK`]) | one bit per failed check, bit i = [`crate::decide::decision::Reason::ALL`]\[i\]; 0 = allowed |
 //! | 12-14 ([`MAX_QUALITY_SHIFT`]) | the maximum quality's rank (0 none, 1 SD .. 4 UHD2) |
 //! | 15-16 ([`ENTITY_TYPE_SHIFT`]) | the entity-type claim (0 none, 1 movies, 2 episodes, 3 channels) |
 //! | 17 ([`COUNTRY_CLAIM_BIT`]) | the `COUNTRY_<request's country>` claim |
@@ -131,10 +131,10 @@ pub const SHARED_WITH_JS: &[(&str, u64)] = &[
     ("MAX_JSON_BYTES", crate::wire::json::MAX_JSON_BYTES as u64),
     (
         "MAX_DOCUMENT_LIMIT",
-        crate::entitlement::MAX_DOCUMENT_BYTES_LIMIT as u64,
+        crate::decide::entitlement::MAX_DOCUMENT_BYTES_LIMIT as u64,
     ),
     (
         "DEFAULT_DOCUMENT_LIMIT",
-        crate::entitlement::DEFAULT_MAX_DOCUMENT_BYTES as u64,
+        crate::decide::entitlement::DEFAULT_MAX_DOCUMENT_BYTES as u64,
     ),
 ];

@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
-use crate::decision::{evaluate, Decision, Reason};
-use crate::entitlement::Entitlement;
+use crate::decide::decision::{evaluate, Decision, Reason};
+use crate::decide::entitlement::Entitlement;
+use crate::decide::policy::Policy;
+use crate::decide::request::OwnedRequest;
 use crate::error::Error;
-use crate::policy::Policy;
-use crate::request::OwnedRequest;
 use crate::wire::time::Millis;
 
 /// A decision as the JS API returns it.

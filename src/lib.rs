@@ -30,38 +30,31 @@
 //! - The clock is injected: every decision takes `now`.
 //! - No panics on any input: the crate denies `unwrap`, `expect`, `panic` and indexing.
 
-// The decision rooms, flat: each file is one concept of the rules (docs/decision-rules.md).
-mod claims;
+// The rooms, each deciding one thing: `decide/` (may this viewer play this title, at what
+// quality), `token/` (what a token says and may read), `manifest/` (a manifest capped to a
+// quality). At the root, what they share: qualities, countries, errors, the wire formats, and
+// the JS protocol (`abi`, `json_api`).
 mod country;
-mod decision;
-mod entitlement;
+mod decide;
 mod error;
-mod id_hash;
 mod json_api;
-mod license;
-mod policy;
 mod quality;
-mod request;
 
 pub mod abi;
-#[cfg(feature = "jwt")]
-pub mod axinom;
-#[cfg(feature = "jwt")]
-pub mod jwt;
 pub mod manifest;
-pub mod momento;
+pub mod token;
 mod wire;
 
-pub use claims::{Claim, ClaimSet, EntityType};
 pub use country::Country;
-pub use decision::{evaluate, Context, Decision, Reason};
-pub use entitlement::Entitlement;
+pub use decide::claims::{Claim, ClaimSet, EntityType};
+pub use decide::decision::{evaluate, Context, Decision, Reason};
+pub use decide::entitlement::Entitlement;
+pub use decide::license::License;
+pub use decide::policy::Policy;
+pub use decide::request::{OwnedRequest, Request};
 pub use error::{Error, ErrorCode};
 pub use json_api::{evaluate_request_json, DecisionView};
-pub use license::License;
-pub use policy::Policy;
 pub use quality::Quality;
-pub use request::{OwnedRequest, Request};
 pub use wire::time::{parse_rfc3339, Millis, MAX_ABS_MILLIS};
 
 /// What the binding crate (`src/wasm/`) needs beyond the public API: the packed forms and the
@@ -69,10 +62,10 @@ pub use wire::time::{parse_rfc3339, Millis, MAX_ABS_MILLIS};
 /// stable interface.
 #[doc(hidden)]
 pub mod binding {
-    pub use crate::decision::PackedIds;
-    pub use crate::entitlement::{DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_LIMIT};
-    pub use crate::policy::Resolution;
-    pub use crate::request::{check_device, parse_country, EntityExtras};
+    pub use crate::decide::decision::PackedIds;
+    pub use crate::decide::entitlement::{DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_LIMIT};
+    pub use crate::decide::policy::Resolution;
+    pub use crate::decide::request::{check_device, parse_country, EntityExtras};
     pub use crate::wire::{base64, time};
 }
 
@@ -80,6 +73,6 @@ pub mod binding {
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub mod test_support {
-    pub use crate::request::check_entity_id;
+    pub use crate::decide::request::check_entity_id;
     pub use crate::wire::{base64, json, time};
 }

@@ -5,8 +5,8 @@
 #[path = "support/vectors.rs"]
 mod vectors_support;
 
-use playgate::momento::PermissionScope;
 use playgate::test_support::base64::{decode, Alphabet};
+use playgate::token::momento::PermissionScope;
 use serde_json::Value;
 
 #[test]
@@ -46,8 +46,8 @@ fn fuzz_regressions() {
                     "{name}: {op} {cache:?} {key:?}"
                 );
                 // The plan the JS layer runs grants nothing the scope does not.
-                let bit =
-                    playgate::momento::operation(op).map_or(0, |(_, class)| u64::from(class.bit()));
+                let bit = playgate::token::momento::operation(op)
+                    .map_or(0, |(_, class)| u64::from(class.bit()));
                 let granted_by_plan = plan.as_array().unwrap().iter().any(|g| {
                     (g[2] == 1) == topic
                         && g[0].as_u64().unwrap() & bit != 0

@@ -3,7 +3,7 @@
 // Test code: a panic is a failed test, which is what these lints guard library code from.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use playgate::jwt::Verifier;
+use playgate::token::jwt::Verifier;
 
 /// RFC 7515 appendix A.1: the key and the JWS of the example.
 pub const RFC7515_A1_KEY: &str = r#"{"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}"#;
@@ -32,7 +32,7 @@ fn rfc7515_a1_verifies_before_exp() {
 #[test]
 fn rfc7515_a1_expires_and_refuses_tampering_and_other_configurations() {
     let v = verifier("");
-    let code = |r: Result<playgate::jwt::Verified, playgate::Error>| {
+    let code = |r: Result<playgate::token::jwt::Verified, playgate::Error>| {
         r.map(|_| "OK").unwrap_or_else(|e| e.code().as_str())
     };
     assert_eq!(code(v.verify(RFC7515_A1_JWS, EXP_MS)), "TOKEN_EXPIRED");
@@ -55,11 +55,11 @@ fn rfc7515_a1_expires_and_refuses_tampering_and_other_configurations() {
 
 #[test]
 fn minting_at_the_end_of_chronos_calendar_is_an_error_not_a_panic() {
-    let signer = playgate::jwt::Signer::from_json(&format!(
+    let signer = playgate::token::jwt::Signer::from_json(&format!(
         r#"{{"algorithm": "HS256", "key": {RFC7515_A1_KEY}}}"#
     ))
     .unwrap();
-    let scope = playgate::momento::PermissionScope::from_json(
+    let scope = playgate::token::momento::PermissionScope::from_json(
         r#"{"permissions":[{"role":"readonly","cache":"media"}]}"#,
     )
     .unwrap();
@@ -74,8 +74,8 @@ fn minting_at_the_end_of_chronos_calendar_is_an_error_not_a_panic() {
 /// otherwise leave the audience unchecked; a numeric `issuer` was once dropped silently.
 #[test]
 fn configuration_readers_refuse_unknown_fields_and_wrong_types() {
-    use playgate::jwt::Signer;
-    use playgate::momento::MomentoIssuer;
+    use playgate::token::jwt::Signer;
+    use playgate::token::momento::MomentoIssuer;
     use playgate::ErrorCode;
     let key = RFC7515_A1_KEY;
     let refused = |result: Result<(), playgate::Error>, field: &str| {

@@ -8,9 +8,9 @@
 #[path = "support/vectors.rs"]
 mod vectors_support;
 
-use playgate::momento::{decode_momento_token, TokenKind};
-use playgate::momento::{ItemSelector, Permission, PermissionScope};
 use playgate::test_support::base64::{decode, Alphabet};
+use playgate::token::momento::{decode_momento_token, TokenKind};
+use playgate::token::momento::{ItemSelector, Permission, PermissionScope};
 use serde_json::Value;
 use vectors_support::{assert_ran_every_case, cases, load};
 

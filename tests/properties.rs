@@ -24,7 +24,7 @@ mod vectors_support;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use playgate::momento::{OperationClass, PermissionScope, OPERATIONS};
+use playgate::token::momento::{OperationClass, PermissionScope, OPERATIONS};
 use playgate::{evaluate_request_json, DecisionView};
 use playgate::{Entitlement, ErrorCode, Policy};
 use proptest::prelude::*;

@@ -1,4 +1,4 @@
-//! playgate's JSON reader (src/json.rs) against serde_json on arbitrary bytes: both accept or
+//! playgate's JSON reader (src/wire/json.rs) against serde_json on arbitrary bytes: both accept or
 //! both reject, and where both accept, the same value. RFC 8259 decides a disagreement; the
 //! differences that are limits RFC 8259 section 9 allows are the only ones let through, and
 //! only when the text really goes past them (checked on serde_json's value, not taken from our
@@ -83,7 +83,7 @@ fn same(ours: &Json, theirs: &Value) -> bool {
 }
 
 /// Whether a JSON text (one serde_json read) nests containers deeper than `MAX_DEPTH` or holds
-/// a list of more than `MAX_LIST_ITEMS` items: the documented limits of src/json.rs (RFC 8259
+/// a list of more than `MAX_LIST_ITEMS` items: the documented limits of src/wire/json.rs (RFC 8259
 /// section 9). Depth is counted on the text, so that a member serde_json drops as a duplicate
 /// counts too.
 fn beyond_limits(text: &str, value: &Value) -> bool {

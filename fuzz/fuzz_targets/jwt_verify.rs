@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use playgate::ErrorCode;
-use playgate::jwt::{Signer, Verifier};
-use playgate::momento::PermissionScope;
+use playgate::token::jwt::{Signer, Verifier};
+use playgate::token::momento::PermissionScope;
 
 const HS_KEY: &str =
     r#"{"kty":"oct","k":"CzBVep_E6Q4zWH2ix-wRNluApcrvFDleg6jN8hc8YYY","kid":"k1"}"#;

@@ -2,7 +2,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use playgate::ErrorCode;
-use playgate::momento::decode_momento_token;
+use playgate::token::momento::decode_momento_token;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -2,7 +2,7 @@
 //! exactly (playgate_fuzz::check_scope).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use playgate::momento::PermissionScope;
+use playgate::token::momento::PermissionScope;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

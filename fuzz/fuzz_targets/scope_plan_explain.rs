@@ -3,7 +3,7 @@
 //! queries taken from the rest of the input.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use playgate::momento::PermissionScope;
+use playgate::token::momento::PermissionScope;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {

@@ -14,7 +14,7 @@
 )]
 
 use playgate::ErrorCode;
-use playgate::momento::{OperationClass, PermissionScope, OPERATIONS};
+use playgate::token::momento::{OperationClass, PermissionScope, OPERATIONS};
 
 /// Every length-delimited payload of a protobuf message, with its nesting depth, found by
 /// reading the wire format alone (any payload that reads as a message is walked too).
@@ -197,7 +197,7 @@ fn plan_allows(plan: &[Grant], bit: u64, topics: bool, cache: &str, name: &str) 
 fn check_explanation(
     scope: &PermissionScope,
     allowed: bool,
-    e: &playgate::momento::Explanation,
+    e: &playgate::token::momento::Explanation,
     alone: impl Fn(&PermissionScope) -> bool,
 ) {
     assert_eq!(e.allowed, allowed, "explain: {}", e.reason);

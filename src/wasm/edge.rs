@@ -6,11 +6,11 @@ use wasm_bindgen::prelude::*;
 
 use super::scope::{scope_from, scope_summary};
 use super::{js_error, json_text, set};
-use playgate::axinom::LicenseMessage;
 use playgate::binding::time;
 use playgate::binding::{check_device, parse_country};
-use playgate::jwt::{PlaybackEntitlement, Signer, Verifier};
-use playgate::momento::MomentoIssuer;
+use playgate::token::axinom::LicenseMessage;
+use playgate::token::jwt::{PlaybackEntitlement, Signer, Verifier};
+use playgate::token::momento::MomentoIssuer;
 use playgate::Quality;
 use playgate::{Error, ErrorCode};
 
@@ -130,7 +130,7 @@ impl JsJwtVerifier {
 /// playback token (js/jwt.mjs makes the object): the PermissionScope is made from the scope's
 /// summary and its source, the JSON it was read from (one read: no second JSON form written and
 /// read back).
-fn playback_parts(playback: &playgate::jwt::Playback) -> js_sys::Array {
+fn playback_parts(playback: &playgate::token::jwt::Playback) -> js_sys::Array {
     let parts = verified_parts(&playback.verified);
     parts.push(&JsValue::from_str(&scope_summary(&playback.scope)));
     parts.push(&JsValue::from_str(&playback.scope_json));
@@ -404,7 +404,7 @@ pub fn axinom_license_message(
 /// claims}` with the platform's `JSON.parse`, not serde-wasm-bindgen: that measured 8.6 KB more
 /// of the edge module gzipped and HS256 `verify` 22% slower (ARCHITECTURE.md, "Dependencies").
 /// An array of three strings, not an object: each property set from wasm is three calls into JS.
-fn verified_parts(verified: &playgate::jwt::Verified) -> js_sys::Array {
+fn verified_parts(verified: &playgate::token::jwt::Verified) -> js_sys::Array {
     js_sys::Array::of3(
         &JsValue::from_str(verified.alg.name()),
         &verified

@@ -13,8 +13,8 @@ use wasm_bindgen::JsCast;
 use super::{js_error, json_text};
 use playgate::binding::base64::{self, Alphabet};
 #[cfg(feature = "tokens")]
-use playgate::momento::{self, UnverifiedMomentoToken};
-use playgate::momento::{PermissionScope, OPERATIONS};
+use playgate::token::momento::{self, UnverifiedMomentoToken};
+use playgate::token::momento::{PermissionScope, OPERATIONS};
 use playgate::{Error, ErrorCode};
 
 fn scope_error(message: impl Into<String>) -> JsValue {
@@ -103,7 +103,7 @@ pub fn scope_call(
     })
 }
 
-fn explanation(e: playgate::momento::Explanation) -> JsValue {
+fn explanation(e: playgate::token::momento::Explanation) -> JsValue {
     let object = Object::new();
     let set = |k: &str, v: JsValue| {
         let _ = Reflect::set(&object, &JsValue::from_str(k), &v);

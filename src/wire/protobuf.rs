@@ -1,5 +1,5 @@
 //! The protobuf wire format (varints and length-delimited fields), just enough to read and
-//! write Momento's `Permissions` message (see `momento/scope/protobuf.rs` for the schema).
+//! write Momento's `Permissions` message (see `token/momento/scope/protobuf.rs` for the schema).
 //!
 //! Why not prost: with prost's derived messages (and the `bytes` crate it needs) the player
 //! module was 17 KB larger raw; this reader is under 2 KB. Unknown fields are skipped, as

@@ -1,5 +1,5 @@
 // The gate's WebCrypto verifier (js/webjwt.mjs, what createGate uses in both modules) against
-// the edge module's JwtVerifier (jwt-compact in wasm, src/jwt.rs): the same configurations
+// the edge module's JwtVerifier (jwt-compact in wasm, src/token/jwt.rs): the same configurations
 // accepted or refused, and for every token, the same claims, scope and entitlement, or the same
 // error code. Tokens are signed by jose (npm) with keys it generates (HS256, ES256, EdDSA,
 // RS256), then bent one way at a time: times, issuer, audience, headers, claims, signatures.

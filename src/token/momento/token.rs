@@ -3,7 +3,7 @@
 //! (or an edge function holding its own keys) is what enforces it.
 
 use crate::error::{Error, ErrorCode};
-use crate::momento::PermissionScope;
+use crate::token::momento::PermissionScope;
 use crate::wire::base64::{self, Alphabet};
 use crate::wire::json::{self, Kind, Reader};
 use crate::wire::time::Millis;

@@ -1,9 +1,9 @@
 //! Requests: which entity, from where, on what, when.
 
-use crate::claims::EntityType;
 use crate::country::Country;
+use crate::decide::claims::EntityType;
+use crate::decide::license::License;
 use crate::error::Error;
-use crate::license::License;
 use crate::wire::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES};
 use crate::wire::time::Millis;
 

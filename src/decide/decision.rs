@@ -2,14 +2,14 @@
 //! long the answer holds. See `docs/decision-rules.md`.
 
 use crate::abi;
-use crate::claims::{ClaimSet, EntityType};
 use crate::country::Country;
-use crate::entitlement::{Entitlement, IdSet};
+use crate::decide::claims::{ClaimSet, EntityType};
+use crate::decide::entitlement::{Entitlement, IdSet};
+use crate::decide::license::License;
+use crate::decide::policy::{Policy, Resolution};
+use crate::decide::request::{check_entity_id, Request};
 use crate::error::{Error, ErrorCode};
-use crate::license::License;
-use crate::policy::{Policy, Resolution};
 use crate::quality::{lowest_cap, Quality};
-use crate::request::{check_entity_id, Request};
 use crate::wire::time::Millis;
 
 /// A failed check. The discriminant is the check's position: `code` is the lowest one set.

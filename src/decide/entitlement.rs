@@ -1,10 +1,10 @@
 //! Entitlement documents: the per-user record the auth server computes and stores in the cache,
 //! read from a JSON blob or from cache dictionary fields.
 
-use crate::claims::{Claim, ClaimSet};
 use crate::country::{Country, CountrySet};
+use crate::decide::claims::{Claim, ClaimSet};
+use crate::decide::id_hash::StrTable;
 use crate::error::Error;
-use crate::id_hash::StrTable;
 use crate::quality::Quality;
 use crate::wire::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES, MAX_LIST_ITEMS};
 use crate::wire::time::{self, Millis};

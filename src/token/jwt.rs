@@ -657,7 +657,7 @@ impl Signer {
     /// Mints a playback token at `now` for `scope`, with a `jti` of 16 random bytes.
     pub fn mint(
         &self,
-        scope: &crate::momento::PermissionScope,
+        scope: &crate::token::momento::PermissionScope,
         subject: Option<&str>,
         entitlement: Option<&PlaybackEntitlement>,
         now: Millis,
@@ -861,9 +861,9 @@ pub struct Playback {
     /// The verified token.
     pub verified: Verified,
     /// The scope it carries.
-    pub scope: crate::momento::PermissionScope,
+    pub scope: crate::token::momento::PermissionScope,
     /// The JSON text `scope` was read from (the claim as the token carries it, written compactly):
-    /// [`crate::momento::PermissionScope::from_json`] reads it back as `scope`.
+    /// [`crate::token::momento::PermissionScope::from_json`] reads it back as `scope`.
     pub scope_json: String,
     /// The entitlement summary it carries, as JSON text (`null` when absent).
     pub entitlement_json: String,
@@ -886,7 +886,7 @@ fn playback(verified: Verified, claims: &BTreeMap<String, Value>) -> Result<Play
         .get("scope")
         .ok_or_else(|| error(ErrorCode::InvalidScope, "scope: missing"))?;
     let scope_json = scope_value.to_string();
-    let scope = crate::momento::PermissionScope::from_json(&scope_json)?;
+    let scope = crate::token::momento::PermissionScope::from_json(&scope_json)?;
     let entitlement_json = match claims.get("ent") {
         None | Some(Value::Null) => "null".to_owned(),
         Some(ent) => {

@@ -1,9 +1,9 @@
 //! The policy: Mosaic claim sets and plans, and the tiers that `subscription_level` names.
 
-use crate::claims::{Claim, ClaimSet};
-use crate::entitlement::Entitlement;
+use crate::decide::claims::{Claim, ClaimSet};
+use crate::decide::entitlement::Entitlement;
+use crate::decide::id_hash::StrTable;
 use crate::error::Error;
-use crate::id_hash::StrTable;
 use crate::quality::Quality;
 use crate::wire::json::{self, JsonError, Kind, Reader, MAX_JSON_BYTES};
 

@@ -3,7 +3,7 @@
 //! `{sub, ver: 1, p, exp}` whose `p` is the protobuf permission scope, signed with a local
 //! secret; and verifies them. The cache emulator uses it so that a client talks to it with the
 //! same token format, headers and scope checks as to the real service. Momento's own tokens
-//! are signed with Momento's key and cannot be verified here (see [`crate::momento::token`]).
+//! are signed with Momento's key and cannot be verified here (see [`crate::token::momento::token`]).
 
 use std::collections::BTreeMap;
 
@@ -15,9 +15,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
-use crate::jwt::Verifier;
-use crate::momento::PermissionScope;
-use crate::momento::{decode_momento_token, TokenKind};
+use crate::token::jwt::Verifier;
+use crate::token::momento::PermissionScope;
+use crate::token::momento::{decode_momento_token, TokenKind};
 use crate::wire::time::Millis;
 
 /// Momento's limit for a disposable token's lifetime: 25 hours.
