@@ -242,7 +242,9 @@ function pathOf(uri, base) {
 
 // One attribute of an HLS attribute list (RFC 8216 4.2), read where the last one ended: spaces
 // (hls.js trims a name, Shaka skips them after a comma), a name, then a quoted string (no quote,
-// CR or LF inside) or an unquoted value up to the next comma.
+// CR or LF inside) or an unquoted value up to the next comma. No space after a closing quote:
+// hls.js then reads the quotes and the space as part of the value (attr-list.ts), a URI the
+// gate's would not be.
 const HLS_ATTRIBUTE = /[ \t]*([A-Za-z0-9-]+)=(?:"([^"\r\n]*)"|([^",\r\n]*))(,|$)/y;
 
 /**
@@ -363,26 +365,9 @@ const PLAIN_ID = /^[A-Za-z0-9_~=+,-][A-Za-z0-9._~=+,-]*$/;
 const ATTRIBUTE = /\s+([^\s=/>"'<]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
 
 /**
- * A start tag with `add(value)` (a value with the token, or null: as it is) written into its
- * media, initialization and sourceURL attributes; null when its text is not only attributes.
+ * A start tag's attributes in order as `{ name, value, start, end }` (the value's place in the
+ * tag), or null when its text is not only those.
  */
-function withUrlAttributes(tag, add) {
-  const open = /^<[^\s/>]+/.exec(tag);
-  if (open === null) return null;
-  let out = open[0];
-  let at = open[0].length;
-  ATTRIBUTE.lastIndex = at;
-  for (let m = ATTRIBUTE.exec(tag); m !== null; m = ATTRIBUTE.exec(tag)) {
-    const value = m[2] ?? m[3];
-    const added = m[1] === 'media' || m[1] === 'initialization' || m[1] === 'sourceURL' ? add(value) : null;
-    out += added === null ? m[0] : `${m[0].slice(0, m[0].length - value.length - 1)}${added}${m[0].at(-1)}`;
-    at = ATTRIBUTE.lastIndex;
-  }
-  const rest = tag.slice(at);
-  return /^\s*\/?>$/.test(rest) ? out + rest : null;
-}
-
-/** A start tag's attributes as `[name, value]` pairs in order, or null when its text is not only those. */
 function tagAttributes(tag) {
   const open = /^<[^\s/>]+/.exec(tag);
   if (open === null) return null;
@@ -390,10 +375,30 @@ function tagAttributes(tag) {
   let at = open[0].length;
   ATTRIBUTE.lastIndex = at;
   for (let m = ATTRIBUTE.exec(tag); m !== null; m = ATTRIBUTE.exec(tag)) {
-    out.push([m[1], m[2] ?? m[3]]);
+    const value = m[2] ?? m[3];
     at = ATTRIBUTE.lastIndex;
+    out.push({ name: m[1], value, start: at - 1 - value.length, end: at - 1 }); // before the closing quote
   }
   return /^\s*\/?>$/.test(tag.slice(at)) ? out : null;
+}
+
+/**
+ * A start tag with `add(value)` (a value with the token, or null: as it is) written into its
+ * media, initialization and sourceURL attributes; null when its text is not only attributes.
+ */
+function withUrlAttributes(tag, add) {
+  const attributes = tagAttributes(tag);
+  if (attributes === null) return null;
+  let out = '';
+  let at = 0;
+  for (const { name, value, start, end } of attributes) {
+    if (name !== 'media' && name !== 'initialization' && name !== 'sourceURL') continue;
+    const added = add(value);
+    if (added === null) continue;
+    out += `${tag.slice(at, start)}${added}`;
+    at = end;
+  }
+  return out + tag.slice(at);
 }
 
 // The text of a BaseURL, Location or PatchLocation element, up to its end tag.
@@ -434,8 +439,8 @@ function mpdUrlsAreOwn(text, base, path) {
     // The id attribute itself, read as an XML parser reads the tag (an ` id="..."` inside another
     // attribute's value is not it), once.
     for (const m of text.matchAll(/<(?:[A-Za-z_][\w.-]*:)?Representation\b[^>]*>/g)) {
-      const ids = tagAttributes(m[0])?.filter(([name]) => name === 'id');
-      if (ids === undefined || ids.length !== 1 || !PLAIN_ID.test(ids[0][1])) return false;
+      const ids = tagAttributes(m[0])?.filter((a) => a.name === 'id');
+      if (ids === undefined || ids.length !== 1 || !PLAIN_ID.test(ids[0].value)) return false;
     }
   }
   return true;
