@@ -15,7 +15,15 @@ const SDK_TAGS = ['Hit', 'Miss', 'Error'];
 export function dictionaryFields(fields) {
   if (fields !== null && typeof fields === 'object' && !(fields instanceof Map) && typeof fields.type === 'string'
       && (typeof fields.valueRecord === 'function' || typeof fields.errorCode === 'function' || SDK_TAGS.includes(fields.type))) {
-    if (fields.type === 'Hit' && typeof fields.valueRecord === 'function') fields = fields.valueRecord();
+    if (fields.type === 'Hit' && typeof fields.valueRecord === 'function') {
+      // dictionaryGetFields' Hit keeps a result per field, and its valueRecord leaves out a field
+      // the cache failed to read: that field would count as absent (unrestricted).
+      const failed = Array.isArray(fields.responses) ? fields.responses.find((r) => r?.type !== 'Hit' && r?.type !== 'Miss') : undefined;
+      if (failed !== undefined) {
+        throw fail('ENTITLEMENT_UNAVAILABLE', `dictionary: the cache failed to read a field (${typeof failed?.message === 'function' ? failed.message() : String(failed?.type)})`);
+      }
+      fields = fields.valueRecord();
+    }
     else if (fields.type === 'Miss') throw fail('ENTITLEMENT_MISSING', 'dictionary: a Miss (no such dictionary)');
     else if (fields.type === 'Error') {
       const detail = typeof fields.message === 'function' ? fields.message() : String(fields);

@@ -223,6 +223,29 @@ test('dictionary documents: the Momento SDK\'s own dictionaryFetch responses, re
   assert.throws(() => Entitlement.fromDictionary(new CacheDictionaryFetch.Miss()), { code: 'ENTITLEMENT_MISSING' });
 });
 
+test('a dictionaryGetFields Hit with a field the cache failed to read is ENTITLEMENT_UNAVAILABLE (the SDK\'s valueRecord leaves that field out: absent, unrestricted); a field missed is absent', async () => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const { CacheDictionaryGetFields } = require('@gomomento/sdk-core');
+  const { _DictionaryGetResponsePart: Part, _ECacheResult: Result } = require('@gomomento/sdk-core/dist/src/messages/responses/grpc-response-types');
+  const encoder = new TextEncoder();
+  const names = ['region', 'allowed_content', 'valid_until'].map((n) => encoder.encode(n));
+  const hit = (middle) => new CacheDictionaryGetFields.Hit([new Part(Result.Hit, encoder.encode('US')), middle, new Part(Result.Hit, encoder.encode('2030-01-01T00:00:00Z'))], names);
+  const failed = hit(new Part(Result.Invalid, new Uint8Array()));
+  // The SDK's own reading: the failed part is an Error, and valueRecord has no allowed_content.
+  assert.deepEqual(failed.responses.map((r) => r.type), ['Hit', 'Error', 'Hit']);
+  assert.deepEqual(Object.keys(failed.valueRecord()), ['region', 'valid_until']);
+  assert.throws(() => Entitlement.fromDictionary(failed), { code: 'ENTITLEMENT_UNAVAILABLE' });
+  const policy = new Policy();
+  const denied = await new EntitlementStore({ policy, load: async () => failed }).decide('u', { entityId: 'movie-999', country: 'US' });
+  assert.deepEqual([denied.allowed, denied.code], [false, 'ENTITLEMENT_UNAVAILABLE']);
+  // A field that is not stored (a Miss part) is absent, as docs/decision-rules.md reads a missing field.
+  const missed = hit(new Part(Result.Miss, new Uint8Array()));
+  assert.equal(policy.evaluate(Entitlement.fromDictionary(missed), { entityId: 'movie-999', country: 'US', now: '2024-11-15T12:00:00Z' }).allowed, true);
+  const stored = hit(new Part(Result.Hit, encoder.encode('movie-1')));
+  assert.equal(policy.evaluate(Entitlement.fromDictionary(stored), { entityId: 'movie-999', country: 'US', now: '2024-11-15T12:00:00Z' }).code, 'CONTENT_NOT_ALLOWED');
+});
+
 test('a token that does not decode is sent as is when the base URL is given: the service decides', async () => {
   const opaque = new CacheClient({ token: 'opaque-token', baseUrl: emu.url, timeoutMs: 2000 });
   assert.equal(opaque.tokenInfo, null);

@@ -255,6 +255,17 @@ test('a request field the rules do not name is INVALID_REQUEST on every path (a 
   }
   // An inherited enumerable field is read as the request's own (for-in, as destructuring reads it).
   assert.throws(() => policy.evaluate(ent, Object.create({ licences: ended }, { entityId: { value: 'movie_id_123', enumerable: true } })), { code: 'INVALID_REQUEST' });
+  // A class instance's fields are its accessors (not enumerable): a misspelt one is refused too,
+  // and one spelt right is read.
+  class Misspelt { get entityId() { return 'movie_id_123'; } get country() { return 'US'; } get now() { return NOW; } get licences() { return ended; } }
+  class Spelt { get entityId() { return 'movie_id_123'; } get country() { return 'US'; } get now() { return NOW; } get licenses() { return ended; } }
+  assert.throws(() => policy.evaluate(ent, new Misspelt()), (e) => e.code === 'INVALID_REQUEST' && e.message.includes('licences'));
+  assert.throws(() => policy.evaluateMany(ent, [base, new Misspelt()]), { code: 'INVALID_REQUEST' });
+  assert.equal(policy.evaluate(ent, new Spelt()).code, 'LICENSE_IS_NOT_VALID');
+  // A member defined non-enumerable on a null-prototype request.
+  const hidden = Object.defineProperty(Object.assign(Object.create(null), base), 'licences', { value: ended });
+  assert.throws(() => policy.evaluate(ent, hidden), { code: 'INVALID_REQUEST' });
+  assert.throws(() => policy.evaluateCatalog(ent, ['movie_id_123'], new (class { get country() { return 'US'; } get licenses() { return ended; } })()), { code: 'INVALID_REQUEST' }, 'a context takes no licenses');
   assert.throws(() => policy.evaluateCatalog(ent, ['movie_id_123'], { country: 'US', now: NOW, licenses: ended }), { code: 'INVALID_REQUEST' });
   assert.equal(policy.evaluateCatalog(ent, ['movie_id_123'], { country: 'US', now: NOW }).allowed(0), true);
   const store = new EntitlementStore({ policy, load: async () => JSON.stringify(SEED) });

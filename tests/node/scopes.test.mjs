@@ -151,6 +151,80 @@ test('checks run on the scope\'s check plan in JS and answer as wasm does (expla
   assert.ok(checked > 5000, `${checked} checks`);
 });
 
+test('an All selector that is no All message (another wire type, a body that is no message) is INVALID_SCOPE, as the SDK\'s own decoder refuses it; never every key or cache', async () => {
+  const { createRequire } = await import('node:module');
+  const { permission_messages: pm } = createRequire(import.meta.url)('@gomomento/generated-types/dist/permissionmessages.js');
+  const varint = (n) => { const o = []; while (n >= 0x80) { o.push((n & 0x7f) | 0x80); n >>>= 7; } o.push(n); return o; };
+  const bytesField = (num, b) => [...varint((num << 3) | 2), ...varint(b.length), ...b];
+  const varintField = (num, v) => [...varint(num << 3), ...varint(v)];
+  const text = (t) => [...Buffer.from(t)];
+  const entry = (kind, body) => Uint8Array.from(bytesField(2, bytesField(1, bytesField(kind, body))));
+  // readonly on cache media, keys under /Movie1/ (topics: subscribeonly, names under /Movie1/).
+  const head = [...varintField(1, 2), ...bytesField(3, bytesField(1, text('media'))), ...bytesField(5, bytesField(2, text('/Movie1/')))];
+  const control = entry(1, head);
+  assert.doesNotThrow(() => pm.Permissions.deserializeBinary(control));
+  assert.equal(PermissionScope.fromProtobuf(control).allows('get', 'media', '/Movie2/a.ts'), false);
+  const cases = {
+    'all_items as a varint': entry(1, [...head, ...varintField(4, 0)]),
+    'all_items whose body is no message': entry(1, [...head, ...bytesField(4, [0x0f])]),
+    'all_caches whose body is no message': entry(1, [...varintField(1, 2), ...bytesField(3, bytesField(1, text('media'))), ...bytesField(2, text('/Movie1/'))]),
+    'all_caches as a varint': entry(1, [...head, ...varintField(2, 0)]),
+    'a topic permission\'s all_topics whose body is no message': entry(2, [...head, ...bytesField(4, [0x0f])]),
+  };
+  for (const [name, bytes] of Object.entries(cases)) {
+    assert.throws(() => pm.Permissions.deserializeBinary(bytes), undefined, `${name}: the SDK's decoder refuses it`);
+    assert.throws(() => PermissionScope.fromProtobuf(bytes), { code: 'INVALID_SCOPE' }, name);
+    // And in a v1 token's p claim.
+    const b64url = (v) => Buffer.from(v).toString('base64url');
+    const apiKey = `${b64url('{"alg":"HS256"}')}.${b64url(JSON.stringify({ sub: 'u1', ver: 1, p: Buffer.from(bytes).toString('base64'), exp: 4102444800 }))}.c2ln`;
+    const token = Buffer.from(JSON.stringify({ endpoint: 'cell-1.example.com', api_key: apiKey })).toString('base64');
+    assert.throws(() => playgate.decodeMomentoToken(token), (e) => typeof e.code === 'string', name);
+  }
+  // An All message with fields of its own (none are known) is still all, as the SDK reads it.
+  const wide = entry(1, [...varintField(1, 2), ...bytesField(2, varintField(9, 1))]);
+  assert.doesNotThrow(() => pm.Permissions.deserializeBinary(wide));
+  assert.equal(PermissionScope.fromProtobuf(wide).allows('get', 'other', 'k'), true);
+});
+
+test('a scope, a policy or a dictionary with an inherited or non-enumerable member is refused: the SDK reads such an item as a restriction, Object.keys would drop it (every key)', async () => {
+  const { createRequire } = await import('node:module');
+  const { permissionsFromDisposableTokenScope } = createRequire(import.meta.url)('@gomomento/sdk/dist/src/internal/internal-auth-client');
+  const inheritedItem = () => {
+    const defaults = Object.create(null);
+    defaults.item = { keyPrefix: '/Movie1/' };
+    return Object.assign(Object.create(defaults), { role: 'readonly', cache: 'media' });
+  };
+  const hiddenItem = () => Object.defineProperty({ role: 'readonly', cache: 'media' }, 'item', { value: { keyPrefix: '/Movie1/' }, enumerable: false });
+  const inheritedPrefix = () => {
+    const base = Object.create(null);
+    base.keyPrefix = '/Movie1/';
+    return { role: 'readonly', cache: 'media', item: Object.create(base) };
+  };
+  const edge = await import(path.join(PKG, 'edge/node/index.mjs'));
+  const minter = edge.PlaybackTokenMinter.fromJson({ algorithm: 'HS256', key: { kty: 'oct', k: Buffer.alloc(32, 7).toString('base64url') } });
+  for (const [name, make] of Object.entries({ 'an inherited item': inheritedItem, 'a non-enumerable item': hiddenItem, 'an inherited keyPrefix': inheritedPrefix })) {
+    const scope = { permissions: [make()] };
+    // The SDK's own encoding keeps the restriction: /Movie2/ is outside it.
+    const sdk = PermissionScope.fromProtobuf(permissionsFromDisposableTokenScope(scope).serializeBinary());
+    assert.equal(sdk.allows('get', 'media', '/Movie2/x'), false, `${name}: the SDK restricts`);
+    assert.throws(() => PermissionScope.fromJson(scope), { code: 'INVALID_SCOPE' }, name);
+    assert.throws(() => edge.PermissionScope.fromJson(scope), { code: 'INVALID_SCOPE' }, `${name} (edge module)`);
+    assert.throws(() => minter.mint({ scope, subject: 'viewer-1' }), (e) => typeof e.code === 'string', `${name}: never minted`);
+  }
+  // The same plain objects, own and enumerable, are read as the SDK reads them.
+  const plain = { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] };
+  assert.equal(PermissionScope.fromJson(plain).allows('get', 'media', '/Movie1/x'), true);
+  assert.equal(PermissionScope.fromJson(plain).allows('get', 'media', '/Movie2/x'), false);
+  // A document's region or a policy's tier written so would drop a restriction too.
+  const { Entitlement, Policy } = playgate;
+  const regionDefaults = Object.create(null);
+  regionDefaults.region = 'DE';
+  assert.throws(() => Entitlement.fromDictionary(Object.assign(Object.create(regionDefaults), { subscription_level: 'basic' })), { code: 'INVALID_ENTITLEMENT' });
+  assert.throws(() => Entitlement.fromDictionary(Object.defineProperty({ subscription_level: 'basic' }, 'region', { value: 'DE' })), { code: 'INVALID_ENTITLEMENT' });
+  assert.throws(() => Policy.fromJson({ tiers: { basic: Object.defineProperty({}, 'maxQuality', { value: 'SD' }) } }), { code: 'INVALID_POLICY' });
+  assert.equal(Entitlement.fromDictionary(Object.assign(Object.create(null), { region: 'DE' })) instanceof Entitlement, true, 'a null-prototype record of its own fields');
+});
+
 test('a scope whose names JS strings would compare differently is checked in wasm', () => {
   // A JS string with a lone surrogate reaches wasm as U+FFFD (TextEncoder), so '/\uD800/x'
   // is the key '/\uFFFD/x' there. A scope naming U+FFFD has no check plan: every check is a

@@ -44,6 +44,13 @@ fn embedded<'a>(value: Value<'a>, number: u32) -> PbResult<&'a [u8]> {
     }
 }
 
+/// An `All` selector (all caches, items or topics): an embedded message with no known fields, read
+/// whole. A field of another wire type, or a body that is no message, is an error: the SDK's
+/// decoder refuses both, and reading either as "all" would widen the scope.
+fn all_selector(value: Value<'_>, number: u32) -> PbResult<()> {
+    message_fields(embedded(value, number)?, "All", |_, _| Ok(()))
+}
+
 fn varint(value: Value<'_>, number: u32) -> PbResult<u64> {
     match value {
         Value::Varint(v) => Ok(v),
@@ -72,12 +79,15 @@ fn read_cache_permissions(bytes: &[u8]) -> PbResult<Permission> {
         match n {
             1 => role = varint(v, n)?,
             2 => {
-                embedded(v, n)?;
+                all_selector(v, n)?;
                 cache = Some(CacheSelector::All);
             }
             3 => cache = Some(CacheSelector::Named(cache_name(embedded(v, n)?)?)),
             // An unset `items` oneof is all items: that is what the service grants for it.
-            4 => items = ItemSelector::All,
+            4 => {
+                all_selector(v, n)?;
+                items = ItemSelector::All;
+            }
             5 => {
                 // A selector without a key matches nothing (no real key is empty).
                 items = ItemSelector::Key(Vec::new());
@@ -115,12 +125,12 @@ fn read_named_permission(
         match n {
             1 => role = varint(v, n)?,
             2 => {
-                embedded(v, n)?;
+                all_selector(v, n)?;
                 cache = Some(CacheSelector::All);
             }
             3 => cache = Some(CacheSelector::Named(cache_name(embedded(v, n)?)?)),
             4 => {
-                embedded(v, n)?;
+                all_selector(v, n)?;
                 named = Some(NameSelector::All);
             }
             5 => {
