@@ -97,7 +97,7 @@ export function strictJson(value, code, what, selectors = false) {
       if (Number.isNaN(time)) throw fail(code, `${path}: an invalid Date`);
       return put(String(time));
     }
-    if (!isPlainObject(v)) throw fail(code, `${path}: expected plain JSON data (an object's own enumerable members only)`);
+    if (!isPlainObject(v)) throw fail(code, `${path}: expected plain JSON data (own enumerable members)`);
     put('{');
     let first = true;
     for (const k of Object.keys(v)) {
