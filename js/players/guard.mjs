@@ -104,6 +104,14 @@ export function guardCore(options, fail) {
   if (refresh !== null && typeof refresh !== 'function') throw coded('INVALID_ARGUMENT', 'refresh: expected an async function returning the new token');
   if (!Number.isFinite(refreshBeforeSeconds) || refreshBeforeSeconds < 0) throw coded('INVALID_ARGUMENT', 'refreshBeforeSeconds: expected seconds, 0 or more');
   if (tokenIn !== 'header' && tokenIn !== 'query') throw coded('INVALID_ARGUMENT', "tokenIn: expected 'header' or 'query'");
+  if (typeof cacheName !== 'string' || cacheName === '') throw coded('INVALID_ARGUMENT', 'cacheName: expected the name of the cache the scope is checked in');
+  if (typeof clock !== 'function') throw coded('INVALID_ARGUMENT', 'clock: expected a function returning epoch milliseconds');
+  // The time, or NaN when the clock gives no finite number: every comparison below is written so
+  // that NaN is the closed answer (expired), never "not yet".
+  const now = () => {
+    const t = clock();
+    return typeof t === 'number' && Number.isFinite(t) ? t : NaN;
+  };
   // Where the token may go: the origin of the first request (the manifest the app loads) and
   // `origins`; a request to any other host is sent without it (a CDN's, a key server's, an ad's).
   const isOrigin = (o) => {
@@ -150,7 +158,7 @@ export function guardCore(options, fail) {
   function checkAside() {
     if (!decision.allowed) return { allowed: false, reason: decision.code ?? 'DENIED' };
     // The decision holds until its validUntil (docs/decision-rules.md): then a new one is needed.
-    if (validUntil !== null && clock() >= validUntil) return { allowed: false, reason: 'ENTITLEMENT_EXPIRED' };
+    if (validUntil !== null && !(now() < validUntil)) return { allowed: false, reason: 'ENTITLEMENT_EXPIRED' };
     if (stopped && refresh !== null && token === null) return { allowed: false, reason: 'TOKEN_EXPIRED' };
     return ALLOWED;
   }
@@ -186,7 +194,7 @@ export function guardCore(options, fail) {
     if (refresh === null || token === null || stopped) return;
     const exp = tokenExpiry(token);
     if (exp === null) return;
-    const due = exp * 1000 - refreshBeforeSeconds * 1000 - clock();
+    const due = exp * 1000 - refreshBeforeSeconds * 1000 - now();
     let delay = 1000;
     const attempt = async () => {
       timer = null;
@@ -197,18 +205,18 @@ export function guardCore(options, fail) {
         const next = await Promise.race([
           Promise.resolve().then(refresh),
           new Promise((_, reject) => {
-            deadline = setTimeout(() => reject(coded('TOKEN_REFRESH_FAILED', 'refresh: no answer before the token expired')), Math.max(0, exp * 1000 - clock()));
+            deadline = setTimeout(() => reject(coded('TOKEN_REFRESH_FAILED', 'refresh: no answer before the token expired')), Math.max(0, exp * 1000 - now() || 0));
           }),
         ]);
         if (typeof next !== 'string' || next === '') throw coded('TOKEN_REFRESH_FAILED', 'refresh: returned no token');
         const nextExp = tokenExpiry(next);
-        if (nextExp !== null && nextExp * 1000 <= clock()) throw coded('TOKEN_REFRESH_FAILED', 'refresh: returned a token that has expired');
+        if (nextExp !== null && !(nextExp * 1000 > now())) throw coded('TOKEN_REFRESH_FAILED', 'refresh: returned a token that has expired');
         if (stopped) return;
         token = next;
         schedule();
       } catch (error) {
         if (stopped) return;
-        if (clock() + delay >= exp * 1000) {
+        if (!(now() + delay < exp * 1000)) {
           token = null;
           stopped = true;
           fail(coded('TOKEN_REFRESH_FAILED', `the playback token expires and could not be refreshed: ${String(error?.message ?? error)}`));
@@ -220,7 +228,7 @@ export function guardCore(options, fail) {
         if (deadline !== null) clearTimeout(deadline);
       }
     };
-    timer = setTimeout(attempt, Math.max(0, due));
+    timer = setTimeout(attempt, Math.max(0, due || 0));
   }
 
   return {

@@ -186,14 +186,25 @@ function guardPlayer(hls, core, fail) {
   hls.on(ASSET_PLAYER_CREATED, onAssetPlayer);
   undo.push(() => hls.off(ASSET_PLAYER_CREATED, onAssetPlayer));
 
-  // An I-frame player: guarded as it is returned (it loads nothing before loadMediaAt).
+  // An I-frame player: guarded as it is returned, before it loads. hls.js makes it from the app's
+  // own configuration (not the guard's loaders) and announces its playlist inside the call: one
+  // asked to start loading at once (`autoStartLoad` in the override) is made without, and
+  // started once guarded.
   for (const name of IFRAME_PLAYER_MAKERS) {
     const make = hls[name];
     if (typeof make !== 'function') continue;
     const own = Object.hasOwn(hls, name);
-    hls[name] = function guardedMaker(...args) {
-      const child = make.apply(this, args);
+    hls[name] = function guardedMaker(override, ...rest) {
+      let config = override;
+      let start = null;
+      if (override !== null && typeof override === 'object') {
+        config = { ...override }; // read once
+        if (config.autoStartLoad) start = config.startPosition ?? -1;
+        config.autoStartLoad = false;
+      }
+      const child = make.call(this, config, ...rest);
       guardChild(child);
+      if (start !== null && isHls(child)) child.startLoad(start);
       return child;
     };
     undo.push(() => {

@@ -120,6 +120,33 @@ test('the guard holds a decision until its validUntil, as evaluate does (docs/de
   assert.deepEqual(core.check('https://edge.example/demo/480p/seg-1.m4s', 'SD'), { allowed: false, reason: 'ENTITLEMENT_EXPIRED' });
 });
 
+test('a clock that gives no finite time holds no decision: refused ENTITLEMENT_EXPIRED; a clock or a cacheName of the wrong type is INVALID_ARGUMENT', async () => {
+  const policy = new Policy();
+  const until = Date.parse('2026-12-07T13:00:00Z');
+  const ent = Entitlement.fromBlob(JSON.stringify({ valid_until: new Date(until).toISOString(), max_quality: 'HD' }));
+  const decision = policy.evaluate(ent, { entityId: 'demo', now: until - 60_000 });
+  assert.equal(decision.validUntil, until);
+  // A clock that reads past validUntil: evaluate itself then denies (docs/decision-rules.md check 2).
+  assert.equal(policy.evaluate(ent, { entityId: 'demo', now: until + 3_600_000 }).code, 'ENTITLEMENT_EXPIRED');
+  // Clocks whose answer is not a time: `() => Date.now` (a typo), an ISO string, NaN, undefined.
+  for (const clock of [() => Date.now, () => new Date(until + 3_600_000).toISOString(), () => NaN, () => undefined, () => Infinity]) {
+    const core = guardCore({ decision, clock }, () => {});
+    assert.deepEqual(core.check('https://edge.example/demo/480p/seg-1.m4s', 'SD'), { allowed: false, reason: 'ENTITLEMENT_EXPIRED' }, String(clock));
+    assert.deepEqual(core.checkAside(), { allowed: false, reason: 'ENTITLEMENT_EXPIRED' }, String(clock));
+  }
+  for (const options of [{ clock: 5 }, { clock: Date.now() }, { cacheName: 5 }, { cacheName: null }, { cacheName: {} }, { cacheName: '' }]) {
+    assert.throws(() => guardCore({ decision: HD, ...options }, () => {}), { code: 'INVALID_ARGUMENT' }, JSON.stringify(options));
+  }
+  // A refresh with a clock that gives no time fails at once (TOKEN_REFRESH_FAILED), never loops.
+  const failures = [];
+  const t = await token(600);
+  const core = guardCore({ decision: HD, token: t, refresh: async () => token(600), clock: () => NaN }, (e) => failures.push(e.code));
+  core.start();
+  await new Promise((resolve) => { setTimeout(resolve, 100); });
+  core.stop();
+  assert.deepEqual(failures, ['TOKEN_REFRESH_FAILED']);
+});
+
 test('video of no known quality is refused under a cap (as filterManifest refuses it), allowed without one', async () => {
   const { UNKNOWN_VIDEO } = await import('../../js/players/guard.mjs');
   const capped = guardCore({ decision: HD }, () => {});

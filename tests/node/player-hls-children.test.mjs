@@ -104,6 +104,29 @@ test('an I-frame player (createIFramePlayer) is guarded as the player is: its re
   assert.deepEqual(other.errors.filter((e) => e.fatal), [], 'the player itself has no fatal error');
 });
 
+test('an I-frame player asked to start loading at once (autoStartLoad in its configuration) loads nothing unguarded', async (t) => {
+  const other = await parsedPlayer({ iframeUri: '/other/720p/iframes.m3u8' });
+  t.after(() => other.hls.destroy());
+  const outside = other.hls.createIFramePlayer({ autoStartLoad: true });
+  assert.ok(outside, 'hls.js made an I-frame player');
+  t.after(() => outside.destroy());
+  const childErrors = [];
+  outside.on(Hls.Events.ERROR, (_, data) => childErrors.push({ fatal: data.fatal, code: data.error?.code ?? null }));
+  await settle();
+  assert.deepEqual(other.sent.filter((r) => r.url.includes('/other/')), [], 'nothing outside the scope was sent');
+  assert.ok(other.guard.requests.some((r) => r.url.includes('/other/720p/iframes.m3u8') && r.reason === 'SCOPE_DENIED'), 'the guard refused it');
+  assert.ok(childErrors.some((e) => e.fatal && e.code === 'SCOPE_DENIED'), JSON.stringify(childErrors));
+  // In the scope, it starts by itself, through the guard, with the token.
+  const { hls, guard, sent } = await parsedPlayer();
+  t.after(() => hls.destroy());
+  const iframes = hls.createIFramePlayer({ autoStartLoad: true });
+  t.after(() => iframes.destroy());
+  await settle();
+  const loaded = sent.filter((r) => r.url.includes('/iframes.m3u8'));
+  assert.deepEqual(loaded.map((r) => [r.url, r.authorization]), [[`${EDGE}/demo/720p/iframes.m3u8`, `Bearer ${token}`]]);
+  assert.ok(guard.requests.some((r) => r.url === `${EDGE}/demo/720p/iframes.m3u8` && r.allowed));
+});
+
 test('config.loader\'s requests (steering, keys) carry the token to its origins and are refused once the decision no longer holds', async (t) => {
   let now = Date.now();
   const { hls, sent, errors } = await parsedPlayer({ options: { decision: { ...HD, validUntil: now + 60_000 }, clock: () => now } });
