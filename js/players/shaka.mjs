@@ -15,8 +15,14 @@ export { tokenExpiry } from './guard.mjs';
 // The tallest picture of each quality (docs/decision-rules.md: SD below 720 lines, HD up to
 // 1080, UHD1 up to 2160): Shaka's restrictions.maxHeight for a cap.
 const MAX_HEIGHT = { SD: 719, HD: 1080, UHD1: 2160, UHD2: Infinity };
-// shaka.net.NetworkingEngine.RequestType.MANIFEST (stable since Shaka 2).
+// shaka.net.NetworkingEngine.RequestType.MANIFEST and SEGMENT (stable since Shaka 2): the title's
+// media. Other types (LICENSE, KEY, TIMING, ADS, CONTENT_STEERING...) are not: held to the
+// decision and the token only, as guardHls holds what hls.js loads beside the media.
 const MANIFEST = 0;
+const SEGMENT = 1;
+// shaka.net.NetworkingEngine.AdvancedRequestType.MEDIA_PLAYLIST: a variant's playlist, which Shaka
+// asks for after the title's manifest (a master) listed it.
+const MEDIA_PLAYLIST = 2;
 const QUALITY_BY_RANK = Object.keys(RANKS);
 // Requests awaiting their answer's status at most (a stalled request is dropped from this map only).
 const MAX_PENDING = 256;
@@ -62,11 +68,12 @@ export function guardShaka(player, options) {
   const requestFilter = (type, request, context) => {
     // Every URI: Shaka sends the next one on a retry (a BaseURL's fallbacks), each with the token.
     const quality = qualityOfStream(context?.stream);
+    const aside = type !== MANIFEST && type !== SEGMENT;
     let url = request.uris[0];
     let verdict = failure !== null ? { allowed: false, reason: failure.code } : { allowed: true, reason: null };
     for (let i = 0; i < request.uris.length && verdict.allowed; i++) {
       url = request.uris[i];
-      verdict = core.check(url, quality);
+      verdict = aside ? core.checkAside() : core.check(url, quality);
     }
     const entry = core.log(url, verdict);
     if (!verdict.allowed) throw coded(verdict.reason, `playgate refused ${url}: ${verdict.reason}`);
@@ -83,9 +90,11 @@ export function guardShaka(player, options) {
     const uri = error?.data?.[0];
     if (typeof uri === 'string') answered(uri, error.code === 1001 && typeof error.data[1] === 'number' ? error.data[1] : 0);
   };
-  const responseFilter = (type, response) => {
+  const responseFilter = (type, response, context) => {
     answered(response.originalUri ?? response.uri, response.status ?? 200);
     if (type !== MANIFEST || core.cap === null) return;
+    // No body (the HEAD by which Shaka guesses a manifest's type): nothing to cap.
+    if (response.data.byteLength === 0) return;
     // Under a cap a manifest is read as UTF-8 or refused: Shaka itself reads UTF-16 too (by its
     // byte order mark), which this filter would pass uncapped.
     let text;
@@ -98,9 +107,12 @@ export function guardShaka(player, options) {
       response.data = new TextEncoder().encode(filterManifest(text, { maxQuality: core.cap }).text).buffer;
       return;
     }
-    // A media playlist passes; any other XML (an MPD patch, a remote Period) lists
-    // representations this filter cannot cap.
+    // Any other XML (an MPD patch, a remote Period) lists representations this filter cannot cap.
     if (!text.trimStart().startsWith('#EXTM3U')) throw coded('INVALID_MANIFEST', `playgate refused ${response.uri}: a manifest it cannot cap`);
+    // A media playlist passes as a variant's. As the title's own manifest it is video of no known
+    // quality, whose first segments Shaka fetches to learn what they are (with no stream to check
+    // them by): refused under a cap, as guardHls refuses it.
+    if (context?.type !== MEDIA_PLAYLIST) throw coded('RENDITION_UNKNOWN', `playgate refused ${response.uri}: a media playlist without its master, of no known quality, under a cap`);
   };
   engine.registerRequestFilter(requestFilter);
   engine.registerResponseFilter(responseFilter);

@@ -86,3 +86,81 @@ test('under a cap a manifest Shaka would read as UTF-16 is refused (INVALID_MANI
   guard.detach();
   capped.detach();
 });
+
+/** Shaka's own HLS parser over `engine`, started on `uri`: what it made, or the error it threw. */
+async function parseHls(engine, uri) {
+  const config = shaka.util.PlayerConfiguration.createDefault();
+  const parser = new shaka.hls.HlsParser();
+  parser.configure(config.manifest);
+  const playerInterface = {
+    networkingEngine: engine, filter: async () => {}, makeTextStreamsForClosedCaptions() {}, onTimelineRegionAdded() {},
+    onEvent() {}, onError() {}, isLowLatencyMode: () => false, isAutoLowLatencyMode: () => false, enableLowLatencyMode() {},
+    updateDuration() {}, newDrmInfo() {}, onManifestUpdated() {}, getBandwidthEstimate: () => 1e6, onMetadata() {},
+    disableStream() {}, addFont() {}, getStreamingRetryParameters: () => config.streaming.retryParameters,
+  };
+  try {
+    return { manifest: await parser.start(uri, playerInterface) };
+  } catch (error) {
+    return { error };
+  } finally {
+    await parser.stop();
+  }
+}
+
+test('under a cap a media playlist loaded as the title\'s manifest is refused (RENDITION_UNKNOWN) before Shaka fetches its segments to learn what they are; one a master lists plays', async () => {
+  const MEDIA = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:4\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4,\nseg-1.m4s\n#EXT-X-ENDLIST\n';
+  const MASTER = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1280x720,CODECS="avc1.64001f"\n720p/index.m3u8\n'
+    + '#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,CODECS="avc1.640033"\n2160p/index.m3u8\n';
+  const answer = (uri) => ({ status: 200, data: new TextEncoder().encode(uri.endsWith('master.m3u8') ? MASTER : uri.endsWith('.m3u8') ? MEDIA : 'x').buffer });
+  // Without the guard, Shaka's parser asks for the 2160p rendition's own files (its probe).
+  const bare = engineAnswering(answer);
+  const unguarded = await parseHls(bare.engine, 'https://edge.example/Movie1/2160p/index.m3u8');
+  assert.ok(unguarded.manifest, String(unguarded.error));
+  assert.ok(bare.sent.some((s) => /\/2160p\/(init\.mp4|seg-1\.m4s)$/.test(s.uri)), JSON.stringify(bare.sent));
+  // Guarded under HD: the playlist is refused, and nothing of 2160p is fetched.
+  const guarded = engineAnswering(answer);
+  const guard = guardShaka(guarded.player, { decision: HD, token: 'TOKEN', scope });
+  const refused = await parseHls(guarded.engine, 'https://edge.example/Movie1/2160p/index.m3u8');
+  assert.equal(refused.error?.data?.[0]?.code, 'RENDITION_UNKNOWN', String(refused.error));
+  assert.deepEqual(guarded.sent.map((s) => s.uri), ['https://edge.example/Movie1/2160p/index.m3u8']);
+  guard.detach();
+  // The master: capped to 720p, whose media playlist Shaka then reads.
+  const ladder = engineAnswering(answer);
+  const guard2 = guardShaka(ladder.player, { decision: HD, token: 'TOKEN', scope });
+  const parsed = await parseHls(ladder.engine, 'https://edge.example/Movie1/master.m3u8');
+  assert.ok(parsed.manifest, String(parsed.error));
+  assert.deepEqual(parsed.manifest.variants.map((v) => v.video?.height), [720]);
+  assert.deepEqual(ladder.sent.filter((s) => s.uri.includes('2160p')), []);
+  // A variant's media playlist, asked for as Shaka asks for one (its playlists load when chosen).
+  const variant = await ladder.engine.request(NetworkingEngine.RequestType.MANIFEST, NetworkingEngine.makeRequest(['https://edge.example/Movie1/720p/index.m3u8'], RETRY),
+    { type: NetworkingEngine.AdvancedRequestType.MEDIA_PLAYLIST }).promise;
+  assert.equal(new TextDecoder().decode(variant.data), MEDIA);
+  guard2.detach();
+  // A HEAD (Shaka's guess of an extensionless manifest's type) has no body to cap: it passes.
+  const head = engineAnswering(() => ({ status: 200, data: new ArrayBuffer(0) }));
+  const guard3 = guardShaka(head.player, { decision: HD, token: 'TOKEN', scope });
+  const headRequest = NetworkingEngine.makeRequest(['https://edge.example/Movie1/manifest'], RETRY);
+  headRequest.method = 'HEAD';
+  await head.engine.request(NetworkingEngine.RequestType.MANIFEST, headRequest).promise;
+  guard3.detach();
+});
+
+test('what is not the title\'s media (a DRM license, a key server, a time server, an ad) is held to the decision, not to the scope or the media paths', async () => {
+  const { engine, player, sent } = engineAnswering(() => ({ status: 200, data: new ArrayBuffer(4) }));
+  let now = Date.now();
+  const guard = guardShaka(player, { decision: { ...HD, validUntil: now + 60_000 }, token: 'TOKEN', scope, clock: () => now });
+  const { RequestType } = NetworkingEngine;
+  await engine.request(RequestType.MANIFEST, NetworkingEngine.makeRequest(['https://edge.example/Movie1/master.m3u8'], RETRY)).promise.catch(() => {});
+  const aside = [[RequestType.LICENSE, 'https://license.example/widevine'], [RequestType.KEY, 'https://keys.example/k/1'],
+    [RequestType.TIMING, 'https://time.example/?iso'], [RequestType.ADS, 'https://ads.example/vast.xml']];
+  for (const [type, uri] of aside) await engine.request(type, NetworkingEngine.makeRequest([uri], RETRY)).promise;
+  assert.deepEqual(sent.slice(1).map((s) => [s.uri, s.authorization]), aside.map(([, uri]) => [uri, null]), 'sent, without the token (other hosts)');
+  // A segment outside the scope is still refused.
+  await assert.rejects(engine.request(RequestType.SEGMENT, NetworkingEngine.makeRequest(['https://edge.example/Movie2/720p/seg-1.m4s'], RETRY), { stream: { type: 'video', height: 720 } }).promise,
+    (error) => error.data?.[0]?.code === 'SCOPE_DENIED');
+  // Once the decision's validUntil passes, a license is refused too.
+  now += 61_000;
+  await assert.rejects(engine.request(RequestType.LICENSE, NetworkingEngine.makeRequest(['https://license.example/widevine'], RETRY)).promise,
+    (error) => error.data?.[0]?.code === 'ENTITLEMENT_EXPIRED');
+  guard.detach();
+});
