@@ -98,26 +98,17 @@ function guardPlayer(hls, core, fail) {
    */
   const guarded = (Own, aside) => class GuardedLoader extends Own {
     load(context, config, callbacks) {
-      const verdict = aside ? core.checkAside() : core.check(context.url, qualityOf(context));
-      const entry = core.log(context.url, verdict);
-      this.playgateEntry = entry;
-      if (!verdict.allowed) {
-        // Refused before anything is sent: the error carries the code; hls.js does not retry a 403.
-        const { stats } = this;
-        queueMicrotask(() => {
-          callbacks.onError({ code: 403, text: `playgate: ${verdict.reason}` }, context, null, stats);
-          if (verdict.reason !== 'QUALITY_EXCEEDS_ENTITLEMENT') fail(coded(verdict.reason, `playgate refused ${context.url}: ${verdict.reason}`));
-        });
-        return;
-      }
-      context.url = core.withToken(context.url);
-      if (core.tokenIn === 'header' && core.tokenGoesTo(context.url)) context.headers = { ...context.headers, Authorization: `Bearer ${core.token}` };
+      this.playgateUrl = context.url; // as hls.js gave them: a retry puts the token on them again
+      this.playgateHeaders = context.headers;
+      this.playgateCallbacks = callbacks;
+      if (!this.playgateCheck(context, callbacks)) return;
       const capMaster = !aside && context.type === 'manifest' && core.cap !== null;
       const { onSuccess, onError, onTimeout } = callbacks;
+      const loader = this;
       super.load(context, config, {
         ...callbacks,
         onSuccess(response, stats, ctx, details) {
-          entry.status = response.code ?? 200;
+          loader.playgateEntry.status = response.code ?? 200;
           if (capMaster && typeof response.data === 'string' && response.data.includes('#EXT-X-STREAM-INF')) {
             try {
               response.data = filterManifest(response.data, { maxQuality: core.cap }).text;
@@ -129,14 +120,46 @@ function guardPlayer(hls, core, fail) {
           onSuccess(response, stats, ctx, details);
         },
         onError(error, ctx, details, stats) {
-          entry.status = error?.code ?? 0;
+          loader.playgateEntry.status = error?.code ?? 0;
           onError(error, ctx, details, stats);
         },
         onTimeout(stats, ctx, details) {
-          entry.status = 0;
+          loader.playgateEntry.status = 0;
           onTimeout?.(stats, ctx, details);
         },
       });
+    }
+
+    /**
+     * Checks `context` (its URL as hls.js gave it: `playgateUrl`) and logs it; refused, reports
+     * the refusal to `callbacks` and returns false; allowed, puts the token on it.
+     */
+    playgateCheck(context, callbacks) {
+      const verdict = aside ? core.checkAside() : core.check(this.playgateUrl, qualityOf(context));
+      this.playgateEntry = core.log(this.playgateUrl, verdict);
+      if (!verdict.allowed) {
+        // Refused before anything is sent: the error carries the code; hls.js does not retry a 403.
+        const { stats } = this;
+        queueMicrotask(() => {
+          callbacks.onError({ code: 403, text: `playgate: ${verdict.reason}` }, context, null, stats);
+          if (verdict.reason !== 'QUALITY_EXCEEDS_ENTITLEMENT') fail(coded(verdict.reason, `playgate refused ${this.playgateUrl}: ${verdict.reason}`));
+        });
+        return false;
+      }
+      context.url = core.withToken(this.playgateUrl);
+      context.headers = core.tokenIn === 'header' && core.tokenGoesTo(context.url) ? { ...this.playgateHeaders, Authorization: `Bearer ${core.token}` } : this.playgateHeaders;
+      return true;
+    }
+
+    /**
+     * hls.js's own loaders retry inside the loader (a master, a key, a steering manifest), after a
+     * delay, without calling load again: each retry is checked again (the decision may have
+     * ended), with the token as it is then.
+     */
+    loadInternal() {
+      if (this.playgateSent && !this.playgateCheck(this.context, this.playgateCallbacks)) return;
+      this.playgateSent = true;
+      super.loadInternal();
     }
 
     abort() {

@@ -208,3 +208,64 @@ test('a player hls.js reports making that the guard cannot reach is a fatal erro
   third.trigger(Hls.Events.INTERSTITIAL_ASSET_PLAYER_CREATED, { get player() { throw new Error('no'); } });
   assert.ok(thirdErrors.some((e) => e.fatal && e.code === 'UNGUARDED_PLAYER'), 'and one whose player cannot be read');
 });
+
+test('hls.js\'s own loader retries inside the loader (a key, a master): each retry is checked again, and none leaves once the decision no longer holds', async (t) => {
+  // hls.js's default loader (XhrLoader) over a stand-in XMLHttpRequest that records what is sent;
+  // key.bin answers 503 `failures` times, then 200.
+  const sent = [];
+  let failures = 0;
+  const saved = globalThis.XMLHttpRequest;
+  globalThis.status ??= ''; // hls.js's retry log line reads window.status
+  globalThis.XMLHttpRequest = class {
+    constructor() { this.readyState = 0; this.headers = {}; this.status = 0; }
+    open(_method, url) { this.url = url; this.readyState = 1; }
+    setRequestHeader(name, value) { this.headers[name] = value; }
+    send() {
+      sent.push({ url: this.url, authorization: this.headers.Authorization ?? null });
+      const failing = this.url.endsWith('/key.bin') && failures-- > 0;
+      setTimeout(() => {
+        this.readyState = 4;
+        this.status = failing ? 503 : 200;
+        this.response = new ArrayBuffer(16);
+        this.responseURL = this.url;
+        this.onreadystatechange?.();
+      }, 1);
+    }
+    abort() {}
+    getAllResponseHeaders() { return ''; }
+    getResponseHeader() { return null; }
+  };
+  t.after(() => { globalThis.XMLHttpRequest = saved; });
+  let now = Date.now();
+  const hls = new Hls({ enableWorker: false, autoStartLoad: false });
+  t.after(() => hls.destroy());
+  const errors = [];
+  hls.on(Hls.Events.ERROR, (_, data) => errors.push({ fatal: data.fatal, code: data.error?.code ?? null }));
+  const guard = guardHls(hls, { decision: { ...HD, validUntil: now + 60_000 }, token, scope: SCOPE, clock: () => now });
+  // The first request names the token's origin (the manifest's, as an app's loadSource would).
+  guard.requests.length = 0;
+  const policy = { default: { maxTimeToFirstByteMs: 8000, maxLoadTimeMs: 20000, timeoutRetry: null, errorRetry: { maxNumRetry: 3, retryDelayMs: 40, maxRetryDelayMs: 40 } } };
+  const loadKey = () => new Promise((resolve) => {
+    const loader = new hls.config.loader(hls.config); // eslint-disable-line new-cap
+    loader.load({ type: 'key', url: `${EDGE}/demo/key.bin`, responseType: 'arraybuffer' }, { loadPolicy: policy.default, timeout: 8000, maxRetry: 0, retryDelay: 0, maxRetryDelay: 0 }, {
+      onSuccess: () => resolve('loaded'), onError: (e) => resolve(e.code), onTimeout: () => resolve('timeout'),
+    });
+  });
+  // Within the decision: the loader's retry goes out, checked and with the token.
+  failures = 1;
+  assert.equal(await loadKey(), 'loaded');
+  assert.equal(sent.length, 2, 'a first try and its retry');
+  assert.equal(guard.requests.length, 2, 'both checked');
+  // The decision ends while the loader waits to retry: the retry is refused, never sent.
+  sent.length = 0;
+  failures = 3;
+  const pending = loadKey();
+  await settle(10);
+  assert.equal(sent.length, 1, 'the first try');
+  now += 61_000;
+  assert.equal(await pending, 403);
+  await settle(100);
+  assert.equal(sent.length, 1, `no retry after the decision ended: ${JSON.stringify(sent)}`);
+  assert.equal(guard.requests.at(-1).reason, 'ENTITLEMENT_EXPIRED');
+  assert.ok(errors.some((e) => e.fatal && e.code === 'ENTITLEMENT_EXPIRED'), JSON.stringify(errors));
+});
