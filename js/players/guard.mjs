@@ -136,8 +136,8 @@ export function guardCore(options, fail) {
    * Whether `url` may be requested: `{ allowed, reason }`. `quality`: the rendition's, or
    * UNKNOWN_VIDEO, or null for what is not video (playlists, audio, subtitles).
    */
-  function check(url, quality) {
-    const held = checkAside();
+  function check(url, quality, aheadMs = 0) {
+    const held = checkAside(aheadMs);
     if (!held.allowed) return held;
     if (cap !== null && quality !== null && RANKS[quality] > RANKS[cap]) return { allowed: false, reason: 'QUALITY_EXCEEDS_ENTITLEMENT' };
     // Video whose quality the player does not know (a media playlist loaded without its master,
@@ -154,11 +154,14 @@ export function guardCore(options, fail) {
     return ALLOWED;
   }
 
-  /** Whether what is not the title's media (a key, a steering manifest) may be requested. */
-  function checkAside() {
+  /**
+   * Whether what is not the title's media (a key, a steering manifest) may be requested;
+   * `aheadMs`: how long after now it may be sent at the latest (a player's retry delay).
+   */
+  function checkAside(aheadMs = 0) {
     if (!decision.allowed) return { allowed: false, reason: decision.code ?? 'DENIED' };
     // The decision holds until its validUntil (docs/decision-rules.md): then a new one is needed.
-    if (validUntil !== null && !(now() < validUntil)) return { allowed: false, reason: 'ENTITLEMENT_EXPIRED' };
+    if (validUntil !== null && !(now() + aheadMs < validUntil)) return { allowed: false, reason: 'ENTITLEMENT_EXPIRED' };
     if (stopped && refresh !== null && token === null) return { allowed: false, reason: 'TOKEN_EXPIRED' };
     return ALLOWED;
   }

@@ -39,6 +39,19 @@ function qualityOfStream(stream) {
 }
 
 /**
+ * How long after its request filters a retry of `request` may be sent at the latest: Shaka runs
+ * the filters, then waits its back-off (shaka.net.Backoff: none before the first attempt, then
+ * baseDelay x backoffFactor^(n-1), fuzzed by fuzzFactor either way).
+ */
+function retryDelayBound(request) {
+  const attempt = request.attempt;
+  if (!(attempt > 0)) return 0;
+  const given = request.retryParameters ?? {};
+  const bound = (given.baseDelay ?? 1000) * (given.backoffFactor ?? 2) ** (attempt - 1) * (1 + (given.fuzzFactor ?? 0.5));
+  return bound >= 0 ? bound : Infinity; // NaN: not known, so not before any end
+}
+
+/**
  * Guards a Shaka Player (before `load`): `{ requests, detach() }`, the options of guardHls. A
  * denied decision, a refused request or a failed refresh is a CRITICAL Shaka error (NETWORK
  * 1006, a request filter that threw) whose `data[0].code` is the reason's code; `load()` rejects
@@ -69,11 +82,12 @@ export function guardShaka(player, options) {
     // Every URI: Shaka sends the next one on a retry (a BaseURL's fallbacks), each with the token.
     const quality = qualityOfStream(context?.stream);
     const aside = type !== MANIFEST && type !== SEGMENT;
+    const ahead = retryDelayBound(request); // a retry is sent after its back-off: the decision must hold then
     let url = request.uris[0];
     let verdict = failure !== null ? { allowed: false, reason: failure.code } : { allowed: true, reason: null };
     for (let i = 0; i < request.uris.length && verdict.allowed; i++) {
       url = request.uris[i];
-      verdict = aside ? core.checkAside() : core.check(url, quality);
+      verdict = aside ? core.checkAside(ahead) : core.check(url, quality, ahead);
     }
     const entry = core.log(url, verdict);
     if (!verdict.allowed) throw coded(verdict.reason, `playgate refused ${url}: ${verdict.reason}`);

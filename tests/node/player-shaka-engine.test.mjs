@@ -164,3 +164,23 @@ test('what is not the title\'s media (a DRM license, a key server, a time server
     (error) => error.data?.[0]?.code === 'ENTITLEMENT_EXPIRED');
   guard.detach();
 });
+
+test('a retry Shaka sends after its back-off is refused when the decision would end before it leaves (the filters run before the wait)', async () => {
+  const now = Date.now();
+  const decision = { ...HD, validUntil: now + 150 };
+  const retry = { ...RETRY, maxAttempts: 2, baseDelay: 300 }; // Shaka waits 300 ms before its second attempt
+  const failing = engineAnswering((uri, n) => ({ status: n === 1 ? 503 : 200, data: new ArrayBuffer(4) }));
+  const guard = guardShaka(failing.player, { decision, token: 'TOKEN', scope, clock: () => now });
+  const segment = () => NetworkingEngine.makeRequest(['https://edge.example/Movie1/720p/seg-1.m4s'], retry);
+  await assert.rejects(failing.engine.request(NetworkingEngine.RequestType.SEGMENT, segment(), { stream: { type: 'video', height: 720 } }).promise,
+    (error) => error.code === shaka.util.Error.Code.REQUEST_FILTER_ERROR && error.data[0]?.code === 'ENTITLEMENT_EXPIRED');
+  assert.equal(failing.sent.length, 1, 'the first attempt only');
+  assert.deepEqual(guard.requests.map((r) => r.reason), [null, 'ENTITLEMENT_EXPIRED']);
+  guard.detach();
+  // A decision that holds past the back-off: the retry goes out.
+  const ok = engineAnswering((uri, n) => ({ status: n === 1 ? 503 : 200, data: new ArrayBuffer(4) }));
+  const guard2 = guardShaka(ok.player, { decision: { ...HD, validUntil: now + 60_000 }, token: 'TOKEN', scope, clock: () => now });
+  await ok.engine.request(NetworkingEngine.RequestType.SEGMENT, segment(), { stream: { type: 'video', height: 720 } }).promise;
+  assert.equal(ok.sent.length, 2);
+  guard2.detach();
+});
