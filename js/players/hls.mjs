@@ -67,6 +67,26 @@ function fatalIn(hls) {
 }
 
 /**
+ * A content steering manifest (its JSON, as hls.js reads it) whose pathway clones name no URIs of
+ * their own: under a cap. A clone's level keeps its base level's size (RESOLUTION) whatever its
+ * URI names, so a `PER-VARIANT-URIS` entry could put a 2160p playlist behind a 720p level;
+ * `HOST` and `PARAMS` keep each URI's path.
+ */
+function withoutUriReplacements(data) {
+  const clones = data?.['PATHWAY-CLONES'];
+  if (!Array.isArray(clones)) return data;
+  return {
+    ...data,
+    'PATHWAY-CLONES': clones.map((clone) => {
+      const replacement = clone?.['URI-REPLACEMENT'];
+      if (replacement === null || typeof replacement !== 'object') return clone;
+      const { 'PER-VARIANT-URIS': variants, 'PER-RENDITION-URIS': renditions, ...rest } = replacement;
+      return { ...clone, 'URI-REPLACEMENT': rest };
+    }),
+  };
+}
+
+/**
  * Installs the guard's loaders on one hls.js player, and guards the players it makes beside it
  * (each failing on its own: a refused asset is an error of its asset player, which hls.js skips).
  * Returns what puts its loaders back, and those of the players it made that are still alive.
@@ -103,6 +123,7 @@ function guardPlayer(hls, core, fail) {
       this.playgateCallbacks = callbacks;
       if (!this.playgateCheck(context, callbacks)) return;
       const capMaster = !aside && context.type === 'manifest' && core.cap !== null;
+      const capSteering = aside && context.type === 'steering-manifest' && core.cap !== null;
       const { onSuccess, onError, onTimeout } = callbacks;
       const loader = this;
       super.load(context, config, {
@@ -117,6 +138,7 @@ function guardPlayer(hls, core, fail) {
               return;
             }
           }
+          if (capSteering) response.data = withoutUriReplacements(response.data);
           onSuccess(response, stats, ctx, details);
         },
         onError(error, ctx, details, stats) {

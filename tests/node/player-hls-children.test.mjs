@@ -269,3 +269,39 @@ test('hls.js\'s own loader retries inside the loader (a key, a master): each ret
   assert.equal(guard.requests.at(-1).reason, 'ENTITLEMENT_EXPIRED');
   assert.ok(errors.some((e) => e.fatal && e.code === 'ENTITLEMENT_EXPIRED'), JSON.stringify(errors));
 });
+
+test('under a cap a content steering clone cannot name its own URIs: a 720p level is never pointed at the 2160p playlist (hls.js keeps the base level\'s size for a clone)', async (t) => {
+  const steered = ['#EXTM3U', `#EXT-X-CONTENT-STEERING:SERVER-URI="${EDGE}/demo/steering.json",PATHWAY-ID="a"`,
+    `#EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1280x720,STABLE-VARIANT-ID="v720",PATHWAY-ID="a",${CODECS}`, '720p/index.m3u8',
+    `#EXT-X-STREAM-INF:BANDWIDTH=15000000,RESOLUTION=3840x2160,STABLE-VARIANT-ID="v2160",PATHWAY-ID="a",${CODECS}`, '2160p/index.m3u8', ''].join('\n');
+  const steering = { VERSION: 1, TTL: 300, 'PATHWAY-PRIORITY': ['b', 'a'],
+    'PATHWAY-CLONES': [{ ID: 'b', 'BASE-ID': 'a', 'URI-REPLACEMENT': { PARAMS: { cdn: 'b' }, 'PER-VARIANT-URIS': { v720: `${EDGE}/demo/2160p/index.m3u8` } } }] };
+  const run = async (guarded) => {
+    const { RecordingLoader, sent } = recordingLoader({ [`${EDGE}/demo/master.m3u8`]: steered });
+    // The steering manifest as hls.js's loaders hand it over (responseType json: the parsed object).
+    class Loader extends RecordingLoader {
+      load(context, config, callbacks) {
+        if (context.type !== 'steering-manifest') return super.load(context, config, callbacks);
+        sent.push({ type: context.type, url: context.url, authorization: context.headers?.Authorization ?? null });
+        setTimeout(() => callbacks.onSuccess({ url: context.url, data: structuredClone(steering), code: 200 }, this.stats, context, null));
+      }
+    }
+    const hls = new Hls({ loader: Loader, enableWorker: false, autoStartLoad: false });
+    t.after(() => hls.destroy());
+    if (guarded) guardHls(hls, { decision: HD, token, scope: SCOPE });
+    const parsed = new Promise((resolve) => { hls.once(Hls.Events.MANIFEST_PARSED, resolve); });
+    hls.loadSource(`${EDGE}/demo/master.m3u8`);
+    await parsed;
+    hls.startLoad(0);
+    await settle(500);
+    return { levels: hls.levels.map((l) => [l.height, l.uri ?? l.url?.[0]]), sent };
+  };
+  // Unguarded, hls.js puts the 2160p playlist behind the 720p level of pathway b (the danger).
+  const bare = await run(false);
+  assert.ok(bare.levels.some(([height, uri]) => height === 720 && uri.includes('/2160p/')), JSON.stringify(bare.levels));
+  // Guarded under HD: pathway b's 720p level keeps the 720p path (PARAMS still apply).
+  const { levels, sent } = await run(true);
+  assert.ok(levels.length > 0 && levels.every(([height, uri]) => height === 720 && uri.includes('/720p/')), JSON.stringify(levels));
+  assert.ok(levels.some(([, uri]) => uri.includes('cdn=b')), `the clone is there: ${JSON.stringify(levels)}`);
+  assert.deepEqual(sent.filter((r) => r.url.includes('/2160p/')), []);
+});
