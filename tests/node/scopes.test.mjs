@@ -225,6 +225,19 @@ test('a scope, a policy or a dictionary with an inherited or non-enumerable memb
   assert.equal(Entitlement.fromDictionary(Object.assign(Object.create(null), { region: 'DE' })) instanceof Entitlement, true, 'a null-prototype record of its own fields');
 });
 
+test('a token whose api_key names a claim twice is MALFORMED_TOKEN (RFC 7519 section 4: reject, or keep the last; a prefix scope then a super user would be two readings)', () => {
+  const b64url = (v) => Buffer.from(v).toString('base64url');
+  const token = (payload) => Buffer.from(JSON.stringify({ endpoint: 'cell-1.example.com', api_key: `${b64url('{"alg":"HS256"}')}.${b64url(payload)}.c2ln` })).toString('base64');
+  const prefix = 'EhsKGQoXCAIaBwoFbWVkaWEqChIIL01vdmllMS8='; // readonly, media, keys under /Movie1/
+  assert.equal(playgate.decodeMomentoToken(token(`{"sub":"u","p":"${prefix}"}`)).scope.allows('get', 'media', '/Movie2/a'), false);
+  assert.equal(PermissionScope.fromProtobuf('CAA=').isSuperUser, true);
+  for (const payload of [`{"sub":"u","p":"${prefix}","p":"CAA="}`, '{"sub":"u","exp":1,"exp":4102444800}', '{"sub":"a","sub":"b"}']) {
+    assert.throws(() => playgate.decodeMomentoToken(token(payload)), { code: 'MALFORMED_TOKEN' }, payload);
+  }
+  // A member this reader does not read may repeat (it reads none of them).
+  assert.equal(playgate.decodeMomentoToken(token(`{"sub":"u","x":1,"x":2,"p":"${prefix}"}`)).scope.allows('get', 'media', '/Movie1/a'), true);
+});
+
 test('a scope whose names JS strings would compare differently is checked in wasm', () => {
   // A JS string with a lone surrogate reaches wasm as U+FFFD (TextEncoder), so '/\uD800/x'
   // is the key '/\uFFFD/x' there. A scope naming U+FFFD has no check plan: every check is a

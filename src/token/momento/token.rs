@@ -174,11 +174,27 @@ fn jwt_claims(jwt: &str) -> Result<Claims, Error> {
         .map_err(|_| malformed("token: the JWT payload is not UTF-8"))?;
     let mut claims = Claims::default();
     let mut p = None;
+    // A member read here named twice is refused, as the edge verifier refuses it: readers keep
+    // the first or the last, so `{"p": <a prefix>, "p": <super user>}` would be two scopes.
+    let mut read = 0u8;
     json::read_text(text, |r| {
         if r.peek()? != Kind::Object {
             return Err(r.unexpected("a JWT payload object"));
         }
         r.object(|r, key| {
+            let bit = match &*key {
+                "sub" => 1,
+                "exp" => 2,
+                "t" => 4,
+                "c" => 8,
+                "cp" => 16,
+                "p" => 32,
+                _ => 0,
+            };
+            if read & bit != 0 {
+                return Err(r.error("a member is named twice"));
+            }
+            read |= bit;
             if r.null()? {
                 return Ok(());
             }

@@ -48,7 +48,10 @@ fn embedded<'a>(value: Value<'a>, number: u32) -> PbResult<&'a [u8]> {
 /// whole. A field of another wire type, or a body that is no message, is an error: the SDK's
 /// decoder refuses both, and reading either as "all" would widen the scope.
 fn all_selector(value: Value<'_>, number: u32) -> PbResult<()> {
-    message_fields(embedded(value, number)?, "All", |_, _| Ok(()))
+    for f in Fields::new(embedded(value, number)?) {
+        f.map_err(|e| format!("All: {e}"))?;
+    }
+    Ok(())
 }
 
 fn varint(value: Value<'_>, number: u32) -> PbResult<u64> {
