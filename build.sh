@@ -191,12 +191,15 @@ build() {
   # Each file as esbuild writes it, not bundled (the same modules and imports, without comments).
   for player in guard hls shaka; do
     esbuild "js/players/$player.mjs" --format=esm --target=es2022 --log-level=warning \
-      | sed -e "s#from \"\./\([a-z]*\)\.mjs\"#from \"./\1.js\"#" -e "s#from \"\.\./paths\.mjs\"#from \"./paths.js\"#" > "$PKG/players/$player.js"
+      | sed -e "s#from \"\./\([a-z]*\)\.mjs\"#from \"./\1.js\"#" -e "s#from \"\.\./\(paths\|fields\)\.mjs\"#from \"./\1.js\"#" > "$PKG/players/$player.js"
     strip_doc_comments "$PKG/players/$player.js"
   done
-  # The path checks the guards share with the gate (which api.mjs bundles): a copy beside them.
-  esbuild js/paths.mjs --format=esm --target=es2022 --log-level=warning --outfile="$PKG/players/paths.js"
-  strip_doc_comments "$PKG/players/paths.js"
+  # The path checks and the field names the guards share with the gate and the API (which api.mjs
+  # bundles): a copy beside them.
+  for shared in paths fields; do
+    esbuild "js/$shared.mjs" --format=esm --target=es2022 --log-level=warning --outfile="$PKG/players/$shared.js"
+    strip_doc_comments "$PKG/players/$shared.js"
+  done
   for player in hls shaka; do
     sed "s#'\.\./web/index\.js'#'playgate'#" "js/players/$player.d.ts" > "$PKG/players/$player.d.ts"
   done

@@ -10,6 +10,8 @@
 // /cache/{cache}?key=|key_base64=, the token raw in `Authorization`, 404 bodies `Key Not Found`
 // and `Cache Not Found`. Choices are written in the README ("Reading entitlements").
 
+import { fieldNames } from './fields.mjs';
+
 const MIB = 1024 * 1024;
 /** The largest entitlement document read by default (src/decide/entitlement.rs DEFAULT_MAX_DOCUMENT_BYTES); `maxBytes` changes it. */
 const MAX_DOCUMENT_BYTES = MIB;
@@ -102,7 +104,7 @@ function isA(value, Class) {
 
 /** INVALID_REQUEST for an own field of `options` not in `names`: a misspelt option leaves its default unseen. */
 function onlyOptions(options, names, what) {
-  for (const name of Object.keys(options)) {
+  for (const name of fieldNames(options)) {
     if (!names.includes(name)) throw invalid(`${what}: unknown option \`${name.slice(0, 64)}\` (the options: ${names.join(', ')})`);
   }
 }
@@ -618,8 +620,9 @@ export function entitlementStoreClass(Entitlement, { Policy }) {
         // Read once: the same fields are decided as were read (a getter is asked once).
         const { entityId, entityType, ancestors, country, device, now, allowPersistence, licenses } = request;
         fields = { entityId, entityType, ancestors, country, device, now, allowPersistence, licenses };
-        // Checked again where it is decided (evaluate), before any read of the cache.
-        for (const name in request) if (!Object.hasOwn(fields, name)) throw invalid(`request: unknown field \`${name.slice(0, 64)}\``);
+        // Checked here, before any read of the cache (evaluate sees only the copy): every name
+        // destructuring reads (a class's accessors, a member defined non-enumerable).
+        for (const name of fieldNames(request)) if (!Object.hasOwn(fields, name)) throw invalid(`request: unknown field \`${name.slice(0, 64)}\``);
       } catch (error) {
         return Promise.reject(asCacheError(error, 'request'));
       }

@@ -18,9 +18,8 @@ export function dictionaryFields(fields) {
     if (fields.type === 'Hit' && typeof fields.valueRecord === 'function') {
       // dictionaryGetFields' Hit keeps a result per field, and its valueRecord leaves out a field
       // the cache failed to read: that field would count as absent (unrestricted).
-      const failed = Array.isArray(fields.responses) ? fields.responses.find((r) => r?.type !== 'Hit' && r?.type !== 'Miss') : undefined;
-      if (failed !== undefined) {
-        throw fail('ENTITLEMENT_UNAVAILABLE', `dictionary: the cache failed to read a field (${typeof failed?.message === 'function' ? failed.message() : String(failed?.type)})`);
+      if (Array.isArray(fields.responses) && fields.responses.some((r) => r?.type !== 'Hit' && r?.type !== 'Miss')) {
+        throw fail('ENTITLEMENT_UNAVAILABLE', 'dictionary: a field the cache failed to read');
       }
       fields = fields.valueRecord();
     }

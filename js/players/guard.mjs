@@ -2,6 +2,7 @@
 // read and checked, the check of one request (the decision, the cap, the scope), the request
 // log, the playback token and its refresh before `exp`. Owns the refresh timer.
 
+import { fieldNames } from '../fields.mjs';
 import { rawPathFault } from '../paths.mjs';
 
 export const RANKS = { SD: 1, HD: 2, UHD1: 3, UHD2: 4 };
@@ -68,7 +69,7 @@ const GUARD_OPTIONS = ['decision', 'token', 'scope', 'refresh', 'refreshBeforeSe
 
 export function guardCore(options, fail) {
   if (options === null || typeof options !== 'object') throw coded('INVALID_ARGUMENT', 'options: expected { decision, token?, scope?, refresh?, refreshBeforeSeconds? }');
-  for (const name of Object.keys(options)) {
+  for (const name of fieldNames(options)) {
     // A misspelt option (`scopes`) would leave its check off unseen.
     if (!GUARD_OPTIONS.includes(name)) throw coded('INVALID_ARGUMENT', `options: unknown option ${JSON.stringify(name.slice(0, 64))} (the options: ${GUARD_OPTIONS.join(', ')})`);
   }

@@ -107,8 +107,8 @@ export function guardShaka(player, options) {
   const responseFilter = (type, response, context) => {
     answered(response.originalUri ?? response.uri, response.status ?? 200);
     if (type !== MANIFEST || core.cap === null) return;
-    // No body (the HEAD by which Shaka guesses a manifest's type): nothing to cap.
-    if (response.data.byteLength === 0) return;
+    // The HEAD by which Shaka guesses a manifest's type: no body, nothing to cap.
+    if (response.originalRequest?.method === 'HEAD' && response.data.byteLength === 0) return;
     // Under a cap a manifest is read as UTF-8 or refused: Shaka itself reads UTF-16 too (by its
     // byte order mark), which this filter would pass uncapped.
     let text;

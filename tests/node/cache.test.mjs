@@ -309,6 +309,8 @@ test('bad arguments are coded errors before any request', async () => {
   assert.throws(() => new CacheClient({ token, baseUrl: emu.url, timeoutMS: 100 }), { code: 'INVALID_REQUEST' });
   assert.throws(() => new CacheClient({ token, baseUrl: emu.url, timeoutMs: 2 ** 31 }), { code: 'INVALID_REQUEST' });
   assert.throws(() => new EntitlementStore({ cache, cacheName: 'entitlements', policy: new Policy(), maxAgeMS: 1 }), { code: 'INVALID_REQUEST' });
+  assert.throws(() => new EntitlementStore(Object.defineProperty({ cache, cacheName: 'entitlements', policy: new Policy() }, 'maxAgeMS', { value: 1 })), { code: 'INVALID_REQUEST' });
+  assert.throws(() => new CacheClient(Object.assign(Object.create({ timeoutMS: 100 }), { token, baseUrl: emu.url })), { code: 'INVALID_REQUEST' });
   assert.throws(() => new EntitlementStore({ cache, cacheName: 'entitlements', policy: new Policy(), loadTimeoutMs: 2 ** 31 }), { code: 'INVALID_REQUEST' });
   await assert.rejects(cache.get('entitlements', 'k', { timeoutMS: 5 }), { code: 'INVALID_REQUEST' });
   new CacheClient({ token, baseUrl: emu.url, timeoutMs: 2 ** 31 - 1 }); // the longest a timer keeps

@@ -262,14 +262,26 @@ test('a request field the rules do not name is INVALID_REQUEST on every path (a 
   assert.throws(() => policy.evaluate(ent, new Misspelt()), (e) => e.code === 'INVALID_REQUEST' && e.message.includes('licences'));
   assert.throws(() => policy.evaluateMany(ent, [base, new Misspelt()]), { code: 'INVALID_REQUEST' });
   assert.equal(policy.evaluate(ent, new Spelt()).code, 'LICENSE_IS_NOT_VALID');
-  // A member defined non-enumerable on a null-prototype request.
+  // A member defined non-enumerable (on an object literal, on a null-prototype request), or
+  // inherited from a null-prototype object that defines it so; a class's methods are no fields.
   const hidden = Object.defineProperty(Object.assign(Object.create(null), base), 'licences', { value: ended });
   assert.throws(() => policy.evaluate(ent, hidden), { code: 'INVALID_REQUEST' });
+  assert.throws(() => policy.evaluate(ent, Object.defineProperty({ ...base }, 'licences', { value: ended })), { code: 'INVALID_REQUEST' });
+  assert.throws(() => policy.evaluateMany(ent, [Object.defineProperty({ ...base }, 'licences', { value: ended })]), { code: 'INVALID_REQUEST' });
+  assert.throws(() => policy.evaluateCatalog(ent, ['movie_id_123'], Object.defineProperty({ country: 'US', now: NOW }, 'licenses', { value: ended })), { code: 'INVALID_REQUEST' });
+  const defaults = Object.defineProperty(Object.create(null), 'licences', { value: ended });
+  assert.throws(() => policy.evaluate(ent, Object.assign(Object.create(defaults), base)), { code: 'INVALID_REQUEST' });
+  class WithMethods { get entityId() { return 'movie_id_123'; } get country() { return 'US'; } get now() { return NOW; } get licenses() { return ended; } toString() { return 'a request'; } }
+  assert.equal(policy.evaluate(ent, new WithMethods()).code, 'LICENSE_IS_NOT_VALID');
   assert.throws(() => policy.evaluateCatalog(ent, ['movie_id_123'], new (class { get country() { return 'US'; } get licenses() { return ended; } })()), { code: 'INVALID_REQUEST' }, 'a context takes no licenses');
   assert.throws(() => policy.evaluateCatalog(ent, ['movie_id_123'], { country: 'US', now: NOW, licenses: ended }), { code: 'INVALID_REQUEST' });
   assert.equal(policy.evaluateCatalog(ent, ['movie_id_123'], { country: 'US', now: NOW }).allowed(0), true);
   const store = new EntitlementStore({ policy, load: async () => JSON.stringify(SEED) });
   await assert.rejects(store.decide('viewer', { ...base, licences: ended }), { code: 'INVALID_REQUEST' });
+  // The store copies the fields it reads: the names are checked on the caller's object.
+  await assert.rejects(store.decide('viewer', new Misspelt()), { code: 'INVALID_REQUEST' });
+  await assert.rejects(store.decide('viewer', Object.defineProperty({ ...base }, 'licences', { value: ended })), { code: 'INVALID_REQUEST' });
+  assert.equal((await store.decide('viewer', new Spelt())).code, 'LICENSE_IS_NOT_VALID');
   assert.equal((await store.decide('viewer', { ...base, licenses: ended })).code, 'LICENSE_IS_NOT_VALID');
   ent.free();
   stillWorks();

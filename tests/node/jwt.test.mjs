@@ -274,6 +274,12 @@ test('minting never widens what was asked: an undefined selector, a misspelt opt
     assert.throws(() => minter.mint(options), { code: 'INVALID_REQUEST' }, JSON.stringify(options));
   }
   assert.throws(() => issuer.mint({ scope, tokenId: 't', lifetime: 60 }), { code: 'INVALID_REQUEST' });
+  // Misspelt the other ways destructuring reads a name: a class's getter, a member defined
+  // non-enumerable, one inherited.
+  class Misspelt { get maxquality() { return 'SD'; } }
+  for (const entitlement of [new Misspelt(), Object.defineProperty({}, 'maxquality', { value: 'SD' }), Object.create({ maxquality: 'SD' })]) {
+    assert.throws(() => minter.mint({ scope, entitlement }), { code: 'INVALID_REQUEST' }, String(entitlement));
+  }
   // Text UTF-8 cannot carry would be minted as U+FFFD: two subjects one.
   for (const options of [{ scope, subject: 'u\ud800' }, { scope, entitlement: { device: 'tv\udc00' } }]) {
     assert.throws(() => minter.mint(options), { code: 'INVALID_REQUEST' }, JSON.stringify(options));

@@ -35,7 +35,10 @@ test('the request check: the decision, the cap, the scope; the token in the quer
   for (const options of [null, {}, { decision: { allowed: 'yes' } }, { decision: { allowed: true, maxQuality: 'FHD' } }, { decision: HD, token: 5 },
     { decision: HD, scope: {} }, { decision: HD, refresh: 'x' }, { decision: HD, refreshBeforeSeconds: -1 }, { decision: HD, tokenIn: 'cookie' },
     // A misspelt option: `scopes` would leave the scope check off unseen.
-    { decision: HD, scopes: scope }, { decision: HD, token: t, refreshBefore: 30 }]) {
+    { decision: HD, scopes: scope }, { decision: HD, token: t, refreshBefore: 30 },
+    // The same, as destructuring also reads it: non-enumerable, inherited, a class's getter.
+    Object.defineProperty({ decision: HD }, 'scopes', { value: scope }), Object.assign(Object.create({ scopes: scope }), { decision: HD }),
+    new (class { get decision() { return HD; } get scopes() { return scope; } })()]) {
     assert.throws(() => guardCore(options, () => {}), { code: 'INVALID_ARGUMENT' }, JSON.stringify(options));
   }
 });

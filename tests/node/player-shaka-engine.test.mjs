@@ -27,7 +27,7 @@ function engineAnswering(answer) {
   NetworkingEngine.registerScheme('https', (uri, request) => {
     sent.push({ uri, authorization: request.headers.Authorization ?? null });
     const { status, data } = answer(uri, sent.length);
-    return shaka.util.AbortableOperation.completed({ uri, originalUri: uri, data, status, headers: {} }).chain((response) => {
+    return shaka.util.AbortableOperation.completed({ uri, originalUri: uri, data, status, headers: {}, originalRequest: request }).chain((response) => {
       if (status !== 200) throw new shaka.util.Error(1, 1, 1001, uri, status, '', {}, 1); // RECOVERABLE: Shaka retries
       return response;
     });
@@ -142,6 +142,9 @@ test('under a cap a media playlist loaded as the title\'s manifest is refused (R
   const headRequest = NetworkingEngine.makeRequest(['https://edge.example/Movie1/manifest'], RETRY);
   headRequest.method = 'HEAD';
   await head.engine.request(NetworkingEngine.RequestType.MANIFEST, headRequest).promise;
+  // A GET answered with no body (Shaka's offline scheme answers so) is no HEAD: refused under a cap.
+  await assert.rejects(head.engine.request(NetworkingEngine.RequestType.MANIFEST, NetworkingEngine.makeRequest(['https://edge.example/Movie1/manifest'], RETRY)).promise,
+    (error) => error.data?.[0]?.code === 'INVALID_MANIFEST');
   guard3.detach();
 });
 

@@ -202,7 +202,11 @@ test('a scope, a policy or a dictionary with an inherited or non-enumerable memb
   };
   const edge = await import(path.join(PKG, 'edge/node/index.mjs'));
   const minter = edge.PlaybackTokenMinter.fromJson({ algorithm: 'HS256', key: { kty: 'oct', k: Buffer.alloc(32, 7).toString('base64url') } });
-  for (const [name, make] of Object.entries({ 'an inherited item': inheritedItem, 'a non-enumerable item': hiddenItem, 'an inherited keyPrefix': inheritedPrefix })) {
+  const inheritedHiddenItem = () => {
+    const defaults = Object.defineProperty(Object.create(null), 'item', { value: { keyPrefix: '/Movie1/' } });
+    return Object.assign(Object.create(defaults), { role: 'readonly', cache: 'media' });
+  };
+  for (const [name, make] of Object.entries({ 'an inherited item': inheritedItem, 'a non-enumerable item': hiddenItem, 'an inherited keyPrefix': inheritedPrefix, 'an inherited non-enumerable item': inheritedHiddenItem })) {
     const scope = { permissions: [make()] };
     // The SDK's own encoding keeps the restriction: /Movie2/ is outside it.
     const sdk = PermissionScope.fromProtobuf(permissionsFromDisposableTokenScope(scope).serializeBinary());
@@ -222,7 +226,14 @@ test('a scope, a policy or a dictionary with an inherited or non-enumerable memb
   assert.throws(() => Entitlement.fromDictionary(Object.assign(Object.create(regionDefaults), { subscription_level: 'basic' })), { code: 'INVALID_ENTITLEMENT' });
   assert.throws(() => Entitlement.fromDictionary(Object.defineProperty({ subscription_level: 'basic' }, 'region', { value: 'DE' })), { code: 'INVALID_ENTITLEMENT' });
   assert.throws(() => Policy.fromJson({ tiers: { basic: Object.defineProperty({}, 'maxQuality', { value: 'SD' }) } }), { code: 'INVALID_POLICY' });
+  const hiddenRegion = Object.defineProperty(Object.create(null), 'region', { value: 'DE' });
+  assert.throws(() => Entitlement.fromDictionary(Object.assign(Object.create(hiddenRegion), { subscription_level: 'basic' })), { code: 'INVALID_ENTITLEMENT' });
   assert.equal(Entitlement.fromDictionary(Object.assign(Object.create(null), { region: 'DE' })) instanceof Entitlement, true, 'a null-prototype record of its own fields');
+  // Data from another realm (a vm context) is plain data.
+  const { runInNewContext } = await import('node:vm');
+  const foreign = runInNewContext('({ permissions: [{ role: "readonly", cache: "media", item: { keyPrefix: "/Movie1/" } }] })');
+  assert.equal(PermissionScope.fromJson(foreign).allows('get', 'media', '/Movie2/x'), false);
+  assert.equal(PermissionScope.fromJson(structuredClone(plain)).allows('get', 'media', '/Movie1/x'), true);
 });
 
 test('a token whose api_key names a claim twice is MALFORMED_TOKEN (RFC 7519 section 4: reject, or keep the last; a prefix scope then a super user would be two readings)', () => {
