@@ -118,10 +118,20 @@ function guardPlayer(hls, core, fail) {
    */
   const guarded = (Own, aside) => class GuardedLoader extends Own {
     load(context, config, callbacks) {
-      this.playgateUrl = context.url; // as hls.js gave them: a retry puts the token on them again
-      this.playgateHeaders = context.headers;
+      this.playgateUrl = context.url; // as hls.js gave it: what each try is checked by
       this.playgateCallbacks = callbacks;
       if (!this.playgateCheck(context, callbacks)) return;
+      // A loader that holds another (hls.js's CMCD wrappers keep theirs as `loader`): its retries
+      // are that one's, checked the same way.
+      const inner = this.loader;
+      if (inner !== null && typeof inner === 'object' && typeof inner.loadInternal === 'function' && !inner.playgateHeld) {
+        const outer = this;
+        const own = inner.loadInternal;
+        inner.playgateHeld = true;
+        inner.loadInternal = function loadInternal() {
+          if (outer.playgateAgain(this.context)) own.call(this);
+        };
+      }
       const capMaster = !aside && context.type === 'manifest' && core.cap !== null;
       const capSteering = aside && context.type === 'steering-manifest' && core.cap !== null;
       const { onSuccess, onError, onTimeout } = callbacks;
@@ -168,8 +178,9 @@ function guardPlayer(hls, core, fail) {
         });
         return false;
       }
-      context.url = core.withToken(this.playgateUrl);
-      context.headers = core.tokenIn === 'header' && core.tokenGoesTo(context.url) ? { ...this.playgateHeaders, Authorization: `Bearer ${core.token}` } : this.playgateHeaders;
+      // The token as it is now (a retry's replaces the one its first try carried).
+      context.url = core.withToken(context.url);
+      if (core.tokenIn === 'header' && core.tokenGoesTo(context.url)) context.headers = { ...context.headers, Authorization: `Bearer ${core.token}` };
       return true;
     }
 
@@ -179,9 +190,16 @@ function guardPlayer(hls, core, fail) {
      * ended), with the token as it is then.
      */
     loadInternal() {
-      if (this.playgateSent && !this.playgateCheck(this.context, this.playgateCallbacks)) return;
-      this.playgateSent = true;
-      super.loadInternal();
+      if (this.playgateAgain(this.context)) super.loadInternal();
+    }
+
+    /** Whether a try of this loader's request may go: the first was checked by load. */
+    playgateAgain(context) {
+      if (!this.playgateSent) {
+        this.playgateSent = true;
+        return true;
+      }
+      return this.playgateCheck(context, this.playgateCallbacks);
     }
 
     abort() {

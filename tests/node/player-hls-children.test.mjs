@@ -209,11 +209,9 @@ test('a player hls.js reports making that the guard cannot reach is a fatal erro
   assert.ok(thirdErrors.some((e) => e.fatal && e.code === 'UNGUARDED_PLAYER'), 'and one whose player cannot be read');
 });
 
-test('hls.js\'s own loader retries inside the loader (a key, a master): each retry is checked again, and none leaves once the decision no longer holds', async (t) => {
-  // hls.js's default loader (XhrLoader) over a stand-in XMLHttpRequest that records what is sent;
-  // key.bin answers 503 `failures` times, then 200.
+/** hls.js's default loader (XhrLoader) over a stand-in XMLHttpRequest: what is sent; `status(url)` answers each try. */
+function standInXhr(t, status) {
   const sent = [];
-  let failures = 0;
   const saved = globalThis.XMLHttpRequest;
   globalThis.status ??= ''; // hls.js's retry log line reads window.status
   globalThis.XMLHttpRequest = class {
@@ -222,11 +220,12 @@ test('hls.js\'s own loader retries inside the loader (a key, a master): each ret
     setRequestHeader(name, value) { this.headers[name] = value; }
     send() {
       sent.push({ url: this.url, authorization: this.headers.Authorization ?? null });
-      const failing = this.url.endsWith('/key.bin') && failures-- > 0;
+      const code = status(this.url);
       setTimeout(() => {
         this.readyState = 4;
-        this.status = failing ? 503 : 200;
-        this.response = new ArrayBuffer(16);
+        this.status = code;
+        this.response = this.responseType === 'arraybuffer' ? new ArrayBuffer(16) : this.responseType === 'json' ? {} : this.url.includes('.m3u8') ? master('720p/iframes.m3u8') : '';
+        this.responseText = typeof this.response === 'string' ? this.response : '';
         this.responseURL = this.url;
         this.onreadystatechange?.();
       }, 1);
@@ -236,22 +235,26 @@ test('hls.js\'s own loader retries inside the loader (a key, a master): each ret
     getResponseHeader() { return null; }
   };
   t.after(() => { globalThis.XMLHttpRequest = saved; });
+  return sent;
+}
+const FAST_RETRY = { maxTimeToFirstByteMs: 8000, maxLoadTimeMs: 20000, timeoutRetry: null, errorRetry: { maxNumRetry: 3, retryDelayMs: 40, maxRetryDelayMs: 40 } };
+
+test('hls.js\'s own loader retries inside the loader (a key, a master): each retry is checked again, and none leaves once the decision no longer holds', async (t) => {
+  let failures = 0;
+  const sent = standInXhr(t, (url) => (url.includes('/key.bin') && failures-- > 0 ? 503 : 200));
   let now = Date.now();
   const hls = new Hls({ enableWorker: false, autoStartLoad: false });
   t.after(() => hls.destroy());
   const errors = [];
   hls.on(Hls.Events.ERROR, (_, data) => errors.push({ fatal: data.fatal, code: data.error?.code ?? null }));
   const guard = guardHls(hls, { decision: { ...HD, validUntil: now + 60_000 }, token, scope: SCOPE, clock: () => now });
-  // The first request names the token's origin (the manifest's, as an app's loadSource would).
-  guard.requests.length = 0;
-  const policy = { default: { maxTimeToFirstByteMs: 8000, maxLoadTimeMs: 20000, timeoutRetry: null, errorRetry: { maxNumRetry: 3, retryDelayMs: 40, maxRetryDelayMs: 40 } } };
   const loadKey = () => new Promise((resolve) => {
     const loader = new hls.config.loader(hls.config); // eslint-disable-line new-cap
-    loader.load({ type: 'key', url: `${EDGE}/demo/key.bin`, responseType: 'arraybuffer' }, { loadPolicy: policy.default, timeout: 8000, maxRetry: 0, retryDelay: 0, maxRetryDelay: 0 }, {
+    loader.load({ type: 'key', url: `${EDGE}/demo/key.bin`, responseType: 'arraybuffer' }, { loadPolicy: FAST_RETRY, timeout: 8000, maxRetry: 0, retryDelay: 0, maxRetryDelay: 0 }, {
       onSuccess: () => resolve('loaded'), onError: (e) => resolve(e.code), onTimeout: () => resolve('timeout'),
     });
   });
-  // Within the decision: the loader's retry goes out, checked and with the token.
+  // Within the decision: the loader's retry goes out, checked.
   failures = 1;
   assert.equal(await loadKey(), 'loaded');
   assert.equal(sent.length, 2, 'a first try and its retry');
@@ -265,6 +268,26 @@ test('hls.js\'s own loader retries inside the loader (a key, a master): each ret
   now += 61_000;
   assert.equal(await pending, 403);
   await settle(100);
+  assert.equal(sent.length, 1, `no retry after the decision ended: ${JSON.stringify(sent)}`);
+  assert.equal(guard.requests.at(-1).reason, 'ENTITLEMENT_EXPIRED');
+  assert.ok(errors.some((e) => e.fatal && e.code === 'ENTITLEMENT_EXPIRED'), JSON.stringify(errors));
+});
+
+test('with CMCD on (hls.js wraps the playlist and fragment loaders around loaders of its own), a master\'s retry is checked again too', async (t) => {
+  let failures = 3;
+  const sent = standInXhr(t, (url) => (url.includes('master.m3u8') && failures-- > 0 ? 503 : 200));
+  let now = Date.now();
+  const hls = new Hls({ enableWorker: false, autoStartLoad: false, cmcd: {}, manifestLoadPolicy: { default: FAST_RETRY } });
+  t.after(() => hls.destroy());
+  const errors = [];
+  hls.on(Hls.Events.ERROR, (_, data) => errors.push({ fatal: data.fatal, code: data.error?.code ?? null }));
+  const guard = guardHls(hls, { decision: { ...HD, validUntil: now + 60_000 }, token, scope: SCOPE, clock: () => now });
+  hls.loadSource(`${EDGE}/demo/master.m3u8`);
+  await settle(10);
+  assert.equal(sent.length, 1, 'the first try');
+  assert.match(sent[0].url, /CMCD=/, 'through hls.js\'s CMCD wrapper');
+  now += 61_000;
+  await settle(200);
   assert.equal(sent.length, 1, `no retry after the decision ended: ${JSON.stringify(sent)}`);
   assert.equal(guard.requests.at(-1).reason, 'ENTITLEMENT_EXPIRED');
   assert.ok(errors.some((e) => e.fatal && e.code === 'ENTITLEMENT_EXPIRED'), JSON.stringify(errors));
