@@ -191,7 +191,7 @@ build() {
   # Each file as esbuild writes it, not bundled (the same modules and imports, without comments).
   for player in guard hls shaka; do
     esbuild "js/players/$player.mjs" --format=esm --target=es2022 --log-level=warning \
-      | sed -e "s#from \"\./\([a-z]*\)\.mjs\"#from \"./\1.js\"#" -e "s#from \"\.\./\(paths\|fields\)\.mjs\"#from \"./\1.js\"#" > "$PKG/players/$player.js"
+      | sed -E -e 's#from "\./([a-z]*)\.mjs"#from "./\1.js"#' -e 's#from "\.\./(paths|fields)\.mjs"#from "./\1.js"#' > "$PKG/players/$player.js"
     strip_doc_comments "$PKG/players/$player.js"
   done
   # The path checks and the field names the guards share with the gate and the API (which api.mjs

@@ -104,7 +104,7 @@ function isA(value, Class) {
 
 /** INVALID_REQUEST for an own field of `options` not in `names`: a misspelt option leaves its default unseen. */
 function onlyOptions(options, names, what) {
-  for (const name of fieldNames(options)) {
+  for (const name of fieldNames(options, true)) {
     if (!names.includes(name)) throw invalid(`${what}: unknown option \`${name.slice(0, 64)}\` (the options: ${names.join(', ')})`);
   }
 }

@@ -71,8 +71,8 @@ export function strictJson(value, code, what, selectors = false) {
       case 'symbol':
         // The SDK's sentinels are `Symbol()`: one with a description is some other value.
         if (selectors && SELECTORS.has(key) && v.description === undefined) return put('{}');
-        throw fail(code, `${path}: a Symbol is not JSON data (only the SDK's All* selectors stand for "all")`);
-      case 'bigint': throw fail(code, `${path}: a BigInt is not a JSON number (pass a Number)`);
+        throw fail(code, `${path}: a Symbol is not JSON data (but the SDK's All* selectors: "all")`);
+      case 'bigint': throw fail(code, `${path}: a BigInt is not JSON (pass a Number)`);
       case 'undefined': throw fail(code, `${path}: undefined where a value is expected`);
       case 'function': throw fail(code, `${path}: a function is not JSON data`);
       default:
@@ -221,7 +221,7 @@ function knownField(name, what, context) {
  * misspelt option (`ipheader`, `scopes`) would leave its default in force unseen.
  */
 export function onlyOptions(value, names, what, code = 'INVALID_ARGUMENT') {
-  for (const name of fieldNames(value)) {
+  for (const name of fieldNames(value, true)) {
     if (!names.includes(name)) throw fail(code, `${what}: unknown option ${JSON.stringify(name.slice(0, 64))} (the options: ${names.join(', ')})`);
   }
 }

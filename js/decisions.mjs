@@ -431,7 +431,7 @@ export function install(raw) {
   // decision would write over the first one's bytes, which would then decide another request.
   // So a decision asked while one is being made is refused.
   let deciding = false;
-  const REENTERED = 'a decision asked for within another (a getter of its request?)';
+  const REENTERED = 'a decision asked for inside another (from a getter?)';
 
   Object.defineProperties(Policy.prototype, {
     evaluate: {

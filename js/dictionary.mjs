@@ -19,7 +19,7 @@ export function dictionaryFields(fields) {
       // dictionaryGetFields' Hit keeps a result per field, and its valueRecord leaves out a field
       // the cache failed to read: that field would count as absent (unrestricted).
       if (Array.isArray(fields.responses) && fields.responses.some((r) => r?.type !== 'Hit' && r?.type !== 'Miss')) {
-        throw fail('ENTITLEMENT_UNAVAILABLE', 'dictionary: a field the cache failed to read');
+        throw fail('ENTITLEMENT_UNAVAILABLE', 'dictionary: a field failed to read');
       }
       fields = fields.valueRecord();
     }

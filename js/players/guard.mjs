@@ -69,7 +69,7 @@ const GUARD_OPTIONS = ['decision', 'token', 'scope', 'refresh', 'refreshBeforeSe
 
 export function guardCore(options, fail) {
   if (options === null || typeof options !== 'object') throw coded('INVALID_ARGUMENT', 'options: expected { decision, token?, scope?, refresh?, refreshBeforeSeconds? }');
-  for (const name of fieldNames(options)) {
+  for (const name of fieldNames(options, true)) {
     // A misspelt option (`scopes`) would leave its check off unseen.
     if (!GUARD_OPTIONS.includes(name)) throw coded('INVALID_ARGUMENT', `options: unknown option ${JSON.stringify(name.slice(0, 64))} (the options: ${GUARD_OPTIONS.join(', ')})`);
   }

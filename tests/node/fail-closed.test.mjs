@@ -271,6 +271,9 @@ test('a request field the rules do not name is INVALID_REQUEST on every path (a 
   assert.throws(() => policy.evaluateCatalog(ent, ['movie_id_123'], Object.defineProperty({ country: 'US', now: NOW }, 'licenses', { value: ended })), { code: 'INVALID_REQUEST' });
   const defaults = Object.defineProperty(Object.create(null), 'licences', { value: ended });
   assert.throws(() => policy.evaluate(ent, Object.assign(Object.create(defaults), base)), { code: 'INVALID_REQUEST' });
+  // A prototype chain that loops (a Proxy's getPrototypeOf answering itself) is refused, not walked for ever.
+  const looping = new Proxy({ ...base }, { getPrototypeOf: () => looping });
+  assert.throws(() => policy.evaluate(ent, looping), { code: 'INVALID_REQUEST' });
   class WithMethods { get entityId() { return 'movie_id_123'; } get country() { return 'US'; } get now() { return NOW; } get licenses() { return ended; } toString() { return 'a request'; } }
   assert.equal(policy.evaluate(ent, new WithMethods()).code, 'LICENSE_IS_NOT_VALID');
   assert.throws(() => policy.evaluateCatalog(ent, ['movie_id_123'], new (class { get country() { return 'US'; } get licenses() { return ended; } })()), { code: 'INVALID_REQUEST' }, 'a context takes no licenses');

@@ -38,7 +38,10 @@ test('the request check: the decision, the cap, the scope; the token in the quer
     { decision: HD, scopes: scope }, { decision: HD, token: t, refreshBefore: 30 },
     // The same, as destructuring also reads it: non-enumerable, inherited, a class's getter.
     Object.defineProperty({ decision: HD }, 'scopes', { value: scope }), Object.assign(Object.create({ scopes: scope }), { decision: HD }),
-    new (class { get decision() { return HD; } get scopes() { return scope; } })()]) {
+    new (class { get decision() { return HD; } get scopes() { return scope; } })(),
+    // A misspelt function option (`clok`: the guard would run on the device's clock), inherited
+    // or a class's method.
+    Object.assign(Object.create({ clok: () => 0 }), { decision: HD }), new (class { constructor() { this.decision = HD; } clok() { return 0; } })()]) {
     assert.throws(() => guardCore(options, () => {}), { code: 'INVALID_ARGUMENT' }, JSON.stringify(options));
   }
 });
