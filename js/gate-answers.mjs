@@ -67,19 +67,37 @@ export function preflight(policy, headers) {
 // What a player's script may read of an answer (a refusal's JSON is readable by default).
 const EXPOSED = 'content-length, content-range, accept-ranges, www-authenticate';
 
-/** `response` with the CORS headers for the request's Origin (as it is when none is allowed). */
+/**
+ * `response` with the CORS headers for the request's Origin (as it is when none is allowed). With
+ * `'*'` every answer says so, an Origin or not: a cache may serve a copy made for a request
+ * without one to a request with one (the Fetch standard, CORS and HTTP caches).
+ */
 export function withCors(policy, request, response) {
-  const allowed = allowedOrigin(policy, request.headers.get('origin'));
-  if (allowed === null && policy.origins === '*') return response;
+  const allowed = policy.origins === '*' ? '*' : allowedOrigin(policy, request.headers.get('origin'));
   const out = new Response(response.body, response); // an origin's headers are immutable in workerd
   if (allowed !== null) {
     out.headers.set('access-control-allow-origin', allowed);
     out.headers.set('access-control-expose-headers', EXPOSED);
     if (policy.credentials) out.headers.set('access-control-allow-credentials', 'true');
   }
+  // The policy alone says whether credentials go (an origin's `true` is not the gate's).
+  if (!policy.credentials) out.headers.delete('access-control-allow-credentials');
   // A list of origins: the answer depends on the Origin, with or without the headers above (the
   // Fetch standard, CORS and HTTP caches), so a cache keeps one copy per Origin.
   if (allowed !== '*' && !/\borigin\b/i.test(out.headers.get('vary') ?? '')) out.headers.append('vary', 'Origin');
+  return out;
+}
+
+/**
+ * `response` without the origin's CORS headers: the gate's `cors` option alone says which pages
+ * may read an answer (an origin reflecting any Origin with credentials would let every page read
+ * the viewer's media with its cookie). Without `access-control-allow-origin` no browser lets a
+ * page read it, so only then is the answer copied.
+ */
+export function withoutOriginCors(response) {
+  if (!response.headers.has('access-control-allow-origin')) return response;
+  const out = new Response(response.body, response);
+  for (const name of [...out.headers.keys()]) if (name.startsWith('access-control-')) out.headers.delete(name);
   return out;
 }
 

@@ -19,7 +19,7 @@
 
 import { coded, fail, isA, jsonInput, onlyOptions } from './checks.mjs';
 import { SEPARATOR_FAULT, pathFault, pathSegments } from './paths.mjs';
-import { GET_OR_HEAD, INVALID_TOKEN, NO_TOKEN, jsonText, preflight, readCors, refusal, withCors } from './gate-answers.mjs';
+import { GET_OR_HEAD, INVALID_TOKEN, NO_TOKEN, jsonText, preflight, readCors, refusal, withCors, withoutOriginCors } from './gate-answers.mjs';
 import {
   DueDeadline, DueList, Deadline, NO_DEADLINE, SHARED_DEADLINES, TIMED_OUT, WORKERD,
 } from './gate-deadlines.mjs';
@@ -178,6 +178,36 @@ function withoutEncoding(response) {
 }
 
 /** `href` as a URL, or null where the URL parser refuses it. */
+// Headers that describe the origin's body, not one the gate wrote (a capped manifest, none).
+const OF_THE_BODY = /* @__PURE__ */ Object.freeze(['content-length', 'content-encoding', 'etag', 'last-modified', 'accept-ranges', 'content-range', 'content-md5', 'content-digest', 'repr-digest', 'digest']);
+// Cache directives for CDNs only (RFC 9213: a CDN that reads them ignores Cache-Control).
+const CDN_ONLY = /* @__PURE__ */ Object.freeze(['cdn-cache-control', 'cloudflare-cdn-cache-control', 'surrogate-control']);
+
+/** A copy of the origin's `headers` without those describing its body. */
+function withoutBodyHeaders(headers) {
+  const out = new Headers(headers);
+  for (const name of OF_THE_BODY) out.delete(name);
+  return out;
+}
+
+/** `out`, marked as an answer for one viewer (capped, or carrying a token): no cache keeps it for others. */
+function perViewer(out) {
+  for (const name of CDN_ONLY) out.delete(name);
+  out.set('cache-control', 'private, no-store');
+  return out;
+}
+
+/** Whether a redirect's Location (resolved against the request's URL `href`) leaves the gate's origin. */
+function redirectsAway(response, href) {
+  const location = response.headers.get('location');
+  if (location === null) return false;
+  try {
+    return new URL(location, href).origin !== new URL(href).origin;
+  } catch {
+    return true;
+  }
+}
+
 function urlOf(href) {
   try {
     return new URL(href);
@@ -861,16 +891,32 @@ export function gateFactory(raw, CacheClient) {
       // asked for none, and keep its content-encoding and content-length: passed on so, the
       // bytes would be labelled gzip and their length wrong (a connection's framing with it).
       if (DECODING_FETCH && fetchOption === undefined && response.headers.has('content-encoding')) response = withoutEncoding(response);
-      if (response.status >= 500) {
+      const { status } = response;
+      if (status >= 500) {
         response.body?.cancel().catch(() => {});
-        return refusal(502, 'ORIGIN_UNAVAILABLE', `the origin answered ${response.status}`);
+        return refusal(502, 'ORIGIN_UNAVAILABLE', `the origin answered ${status}`);
+      }
+      response = withoutOriginCors(response);
+      // A redirect to another host: the viewer's next request would not come to the gate.
+      if (status >= 300 && status < 400 && redirectsAway(response, st.href)) {
+        response.body?.cancel().catch(() => {});
+        return refusal(502, 'ORIGIN_UNAVAILABLE', 'the origin redirected to another host');
       }
       const { method, isManifestPath, folder, scope, atSeconds, segmentFrom } = st;
-      // A playlist or MPD is capped whole: a part of one (206), or another success with a body,
-      // would reach the viewer as the origin wrote it.
-      if (isManifestPath && method !== 'HEAD' && response.status > 200 && response.status < 300 && response.status !== 204) {
-        response.body?.cancel().catch(() => {});
-        return refusal(502, 'ORIGIN_UNAVAILABLE', `the origin answered ${response.status} for a playlist or MPD: only a whole one (200) can be capped`);
+      if (isManifestPath) {
+        // A playlist or MPD is capped whole: a part of one (206), or another success with a body,
+        // would reach the viewer as the origin wrote it.
+        if (method !== 'HEAD' && status > 200 && status < 300 && status !== 204) {
+          response.body?.cancel().catch(() => {});
+          return refusal(502, 'ORIGIN_UNAVAILABLE', `the origin answered ${status} for a playlist or MPD: only a whole one (200) can be capped`);
+        }
+        // Another answer's body (a 3xx's, a 4xx's) is no capped manifest: not passed on. A HEAD
+        // gets the headers its GET would (RFC 9110 9.3.2): those of a capped manifest.
+        if (status >= 300 && status !== 304) {
+          response.body?.cancel().catch(() => {});
+          return new Response(null, { status, headers: withoutBodyHeaders(response.headers) });
+        }
+        if (method === 'HEAD' && status === 200) return new Response(null, { status, headers: perViewer(withoutBodyHeaders(response.headers)) });
       }
 
       // A segment token for what comes next: minted for a playlist or MPD, and in cookie mode
@@ -878,7 +924,7 @@ export function gateFactory(raw, CacheClient) {
       // scope allows get on the whole title folder (a token opens every file in it).
       const mints = segments$ !== null && folder !== null && response.status === 200 && !grant.file // a file token opens its file, no more
         && (grant.until !== undefined || (scope !== null && coversPrefix(scope, 'get', scopeCache, folder)));
-      if (!isManifestPath || method === 'HEAD' || response.status !== 200) {
+      if (!isManifestPath || method === 'HEAD' || status !== 200) {
         const renew = mints && segments$.via === 'cookie' && !isManifestPath
           && (segmentFrom !== 'cookie' || grant.exp === undefined || grant.exp - atSeconds < segments$.lifetime / 2);
         return renew ? withRenewedCookie(st, grant, response) : response;
@@ -902,7 +948,8 @@ export function gateFactory(raw, CacheClient) {
         response.body?.cancel().catch(() => {});
         return refusal(400, 'INVALID_PATH', 'the request\'s URL does not parse');
       }
-      const out = new Headers(response.headers);
+      // With this viewer's token in it: for this viewer only.
+      const out = perViewer(new Headers(response.headers));
       await setSegmentCookie(st, grant, out, 0, url);
       // Not the origin's statusText: a reason phrase outside Latin-1 is no Response's (and HTTP/2 has none).
       return new Response(response.body, { status: response.status, headers: out });
@@ -938,8 +985,7 @@ export function gateFactory(raw, CacheClient) {
           return refusal(502, code, `the origin's manifest was refused: ${String(error?.message).slice(0, 300)}`);
         }
       }
-      const out = new Headers(response.headers);
-      for (const h of ['content-length', 'content-encoding', 'etag', 'last-modified', 'accept-ranges']) out.delete(h);
+      const out = withoutBodyHeaders(response.headers);
       if (mints) {
         // A VOD playlist's or static MPD's segments are asked for as it plays: its token lasts its
         // duration more (a master's tokens only open the media playlists, which mint their own).
@@ -957,7 +1003,7 @@ export function gateFactory(raw, CacheClient) {
         }
       }
       // Capped, or carrying tokens, for this viewer only.
-      if (isMpd || isMaster || mints) out.set('cache-control', 'private, no-store');
+      if (isMpd || isMaster || mints) perViewer(out);
       return new Response(text, { status: 200, headers: out });
     }
 

@@ -497,6 +497,63 @@ test('CORS (the player on another origin): a preflight for a named origin, the h
   }
 });
 
+test('what the origin says about who may read or keep an answer does not reach the viewer where the gate decides it: its CORS headers, CDN-only cache directives on a per-viewer answer, a redirect to another host, a playlist\'s non-200 body', async () => {
+  const token = mint({ maxQuality: 'HD' });
+  // A stub origin answering every path with `answer(path)`: { status, headers, body }.
+  const stubGate = (answer, extra = {}) => gateOf({ fetch: async (url, init = {}) => {
+    const r = answer(new URL(url).pathname);
+    return new Response(init.method === 'HEAD' || r.status === 304 ? null : r.body ?? 'x', { status: r.status ?? 200, headers: r.headers ?? {} });
+  }, ...extra });
+  const reflecting = { 'access-control-allow-origin': 'https://evil.example', 'access-control-allow-credentials': 'true', 'access-control-expose-headers': 'set-cookie', 'cache-control': 'public, max-age=600' };
+  // 1. The origin reflects any Origin with credentials: not passed on, with or without `cors`
+  // (the Fetch standard: a page reads an answer only with a matching allow-origin).
+  for (const extra of [{}, { cors: { origins: ['https://player.example'] } }]) {
+    const gate = stubGate(() => ({ headers: reflecting, body: 'TS' }), extra);
+    const res = await get(gate, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://evil.example' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual([...res.headers.keys()].filter((h) => h.startsWith('access-control-')), [], JSON.stringify(extra));
+    const master = await get(gate, '/Movie1/playlist.m3u8', { token, headers: { origin: 'https://evil.example' } });
+    assert.equal(master.headers.get('access-control-allow-origin'), null);
+    const player = await get(gate, '/Movie1/1080p/segment1.ts', { token, headers: { origin: 'https://player.example' } });
+    assert.equal(player.headers.get('access-control-allow-origin'), extra.cors ? 'https://player.example' : null);
+    assert.equal(player.headers.get('access-control-allow-credentials'), null, 'credentials only when the policy says so');
+  }
+  // 2. Per-viewer answers (a capped master, a segment with a renewed cookie) lose the CDN-only
+  // directives (RFC 9213: a CDN reading them ignores Cache-Control) and what describes the uncapped body.
+  const cdn = { 'cache-control': 'public, max-age=600', 'cdn-cache-control': 'public, max-age=86400', 'cloudflare-cdn-cache-control': 'max-age=86400', 'surrogate-control': 'max-age=86400',
+    'content-md5': 'x', 'content-digest': 'sha-256=:x:', etag: '"v1"' };
+  const cdnGate = stubGate((p) => ({ headers: { ...cdn, 'content-type': p.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' }, body: p.endsWith('.m3u8') ? MASTER : 'TS' }),
+    { segmentTokens: { secret: new Uint8Array(32).fill(9), via: 'cookie' } });
+  const master = await get(cdnGate, '/Movie1/playlist.m3u8', { token });
+  assert.equal(master.status, 200);
+  assert.equal(master.headers.get('cache-control'), 'private, no-store');
+  for (const h of ['cdn-cache-control', 'cloudflare-cdn-cache-control', 'surrogate-control', 'content-md5', 'content-digest', 'etag']) assert.equal(master.headers.get(h), null, h);
+  const renewed = await get(cdnGate, '/Movie1/1080p/segment1.ts', { token });
+  assert.match(renewed.headers.get('set-cookie') ?? '', /^playgate_segment=/);
+  assert.equal(renewed.headers.get('cache-control'), 'private, no-store', 'a cookie of this viewer\'s: for this viewer only');
+  assert.equal(renewed.headers.get('cdn-cache-control'), null);
+  // 3. HEAD of a master gets the headers its GET gets (RFC 9110 9.3.2).
+  const head = await get(cdnGate, '/Movie1/playlist.m3u8', { token, method: 'HEAD' });
+  assert.equal(head.headers.get('cache-control'), 'private, no-store');
+  assert.equal(head.headers.get('etag'), null);
+  // 4. A playlist's answer other than 200 or 304 passes without its body (the uncapped ladder).
+  for (const status of [300, 301, 400, 404, 451]) {
+    const gate = stubGate(() => ({ status, headers: { location: '/Movie1/other.m3u8', 'content-length': String(MASTER.length) }, body: MASTER }));
+    const res = await get(gate, '/Movie1/playlist.m3u8', { token });
+    assert.equal(res.status, status);
+    assert.equal(await res.text(), '', `${status}: no body`);
+  }
+  // 5. A redirect to another host is refused (the viewer's next request would not come to the gate);
+  // one on the gate's own host goes on.
+  const away = stubGate(() => ({ status: 302, headers: { location: 'https://origin.example/Movie1/2160p/segment1.ts' } }));
+  assert.equal((await (await get(away, '/Movie1/1080p/segment1.ts', { token })).json()).code, 'ORIGIN_UNAVAILABLE');
+  const home = stubGate(() => ({ status: 302, headers: { location: '/Movie1/1080p/segment2.ts' } }));
+  assert.equal((await get(home, '/Movie1/1080p/segment1.ts', { token })).status, 302);
+  // 6. cors '*': every answer says so, an Origin or not (a cache may serve one to the other).
+  const any = stubGate(() => ({ body: 'TS' }), { cors: { origins: '*' } });
+  assert.equal((await get(any, '/Movie1/1080p/segment1.ts', { token })).headers.get('access-control-allow-origin'), '*');
+});
+
 test('methods other than GET and HEAD: 405; paths with dot or encoded separators: 400; neither reaches the origin', async () => {
   const token = mint({ maxQuality: 'HD' });
   for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token, method }), 405, 'METHOD_NOT_ALLOWED', method);
