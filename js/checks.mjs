@@ -30,6 +30,9 @@ export function coded(error, code, what) {
   return wrapped;
 }
 
+// The longest token read (a JWT, a playback token): longer is MALFORMED_TOKEN before any of it is parsed.
+export const MAX_TOKEN_CHARS = 16384;
+
 export const MAX_JSON_UNITS = MAX_JSON_BYTES; // UTF-16 units: over this, the UTF-8 text is over the bytes too
 
 /**

@@ -17,7 +17,7 @@
 // scopes.mjs's, manifests.mjs's and segments.mjs's; the country database is mmdb.mjs's; the
 // cache origin is the module's CacheClient.
 
-import { coded, fail, isA, jsonInput, onlyOptions } from './checks.mjs';
+import { MAX_TOKEN_CHARS, coded, fail, isA, jsonInput, onlyOptions } from './checks.mjs';
 import { SEPARATOR_FAULT, pathFault, pathSegments } from './paths.mjs';
 import { GET_OR_HEAD, INVALID_TOKEN, NO_TOKEN, jsonText, preflight, readCors, refusal, withCors, withoutOriginCors } from './gate-answers.mjs';
 import {
@@ -52,7 +52,6 @@ const TOKEN_CODES = new Set([
 const MAX_SCOPES_READ = 1024;
 const GATE_OPTIONS = ['verifier', 'origin', 'country', 'segmentTokens', 'uncappedRenditions', 'cors', 'forwardHeaders', 'forwardQuery', 'layout', 'cacheName', 'maxTokens', 'timeoutMs', 'clock', 'fetch'];
 const COOKIE = 'playgate_token';
-const MAX_TOKEN_CHARS = 16384; // longer is MALFORMED_TOKEN before any verification (and never cached)
 // Not sent for manifests, which are rewritten per viewer: the origin must send the whole body.
 const CONDITIONAL = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);
 

@@ -4,7 +4,7 @@
 // checks the claims, the platform checks the signature).
 // Owns the WebCrypto keys imported per verifier.
 
-import { coded, fail, guardReceivers, internals, isA, isWellFormed, jsonInput, onlyOptions, optionalString, readNow } from './checks.mjs';
+import { MAX_TOKEN_CHARS, coded, fail, guardReceivers, internals, isA, isWellFormed, jsonInput, onlyOptions, optionalString, readNow } from './checks.mjs';
 
 import { SCOPE_JSON, SCOPE_TOKEN } from './abi.mjs';
 import { scopeApi } from './scopes.mjs';
@@ -57,6 +57,9 @@ export function installJwt(raw) {
 
   function tokenString(token) {
     if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
+    // jwt-compact reads the claims before the signature: an unsigned token of any size would be
+    // parsed whole (a 100 MB one ran wasm out of memory, ending the instance for every call).
+    if (token.length > MAX_TOKEN_CHARS) throw fail('MALFORMED_TOKEN', `token: over ${MAX_TOKEN_CHARS} characters`);
     return token;
   }
 

@@ -125,6 +125,14 @@ test('unusable configurations and malformed tokens are coded errors; the module 
     assert.ok(['MALFORMED_TOKEN', 'ALGORITHM_NOT_ALLOWED'].includes(code(() => verifier.verify(bad, { now: NOW }))), bad);
   }
   assert.equal(code(() => verifier.verify(42)), 'MALFORMED_TOKEN');
+  // A token over 16,384 characters is refused before any of it is parsed (jwt-compact reads the
+  // claims before the signature: a forged 100 MB one ran wasm out of memory, ending the instance).
+  const huge = `${b64u('{"alg":"ES256"}')}.${b64u(`{"x":[${'0,'.repeat(9000)}0]}`)}.${b64u('s')}`;
+  assert.ok(huge.length > 16384);
+  const started = Date.now();
+  for (const call of [() => verifier.verify(huge, { now: NOW }), () => verifier.verifyPlayback(huge, { now: NOW })]) assert.equal(code(call), 'MALFORMED_TOKEN');
+  await assert.rejects(verifier.verifyAsync(huge, { now: NOW }), { code: 'MALFORMED_TOKEN' });
+  assert.ok(Date.now() - started < 1000);
   assert.equal(verifier.verify(await mint('ES256', key), { now: NOW }).claims.sub, 'user-42', 'still working');
 });
 
