@@ -308,14 +308,15 @@ export function gateFactory(raw, CacheClient) {
       }
       return read;
     };
-    if (isA(verifierOption, JwtVerifier)) {
-      // Its leeway is not readable: cached tokens get none (stricter). Its WebCrypto path.
+    if (isA(verifierOption, JwtVerifier) || isForeignVerifier(verifierOption)) {
+      // Its WebCrypto path; remembered tokens held to its leeway, as it holds a fresh one (a
+      // verifier without the getter: none, stricter).
       verify = (token, at) => verifierOption.verifyPlaybackAsync(token, { now: at });
-    } else if (isForeignVerifier(verifierOption)) {
+      const leeway = verifierOption.leewaySeconds;
+      leewayMs = Number.isFinite(leeway) && leeway >= 0 ? leeway * 1000 : 0;
       // The JWT module's verifier given to this module's gate: its scope is that module's, read
       // again here from its JSON form (this module's checks run on this module's scopes).
-      verify = (token, at) => verifierOption.verifyPlaybackAsync(token, { now: at });
-      scopeOf = (scope) => readScope(JSON.stringify(scope));
+      if (!isA(verifierOption, JwtVerifier)) scopeOf = (scope) => readScope(JSON.stringify(scope));
     } else if (verifierOption !== null && typeof verifierOption === 'object') {
       const text = jsonInput(verifierOption, 'INVALID_KEY', 'verifier');
       if (JwtVerifier) JwtVerifier.fromJson(text).free();

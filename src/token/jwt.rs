@@ -171,6 +171,11 @@ struct SignerConfig {
 }
 
 impl Verifier {
+    /// The clock leeway for `exp` and `nbf`, in seconds.
+    pub fn leeway_seconds(&self) -> i64 {
+        self.leeway_seconds
+    }
+
     /// Reads `{algorithms, keys, issuer?, audience?, leewaySeconds?, requireKid?, requireExp?}`:
     /// `keys` is a JWK, a JWKS (`{keys: [...]}`) or a list of JWKs; a key's `kid` and `alg` are
     /// honoured. Errors (`INVALID_KEY`) name the key.

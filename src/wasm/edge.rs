@@ -48,6 +48,14 @@ impl JsJwtVerifier {
             .map_err(|e| js_error(&e))
     }
 
+    /// The clock leeway for `exp` and `nbf`, in seconds (the edge gate holds the tokens it
+    /// remembers to it).
+    #[wasm_bindgen(getter, js_name = leewaySeconds)]
+    pub fn leeway_seconds(&self) -> f64 {
+        // At most 86,400 (from_json): exact as a double.
+        i32::try_from(self.inner.leeway_seconds()).map_or(f64::MAX, f64::from)
+    }
+
     /// Internal: verifies `token` at `now` (epoch ms); the JS layer defaults `now`.
     #[wasm_bindgen(js_name = _verify, skip_typescript)]
     pub fn verify(&self, token: &str, now: f64) -> Result<JsValue, JsValue> {

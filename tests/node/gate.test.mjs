@@ -554,6 +554,29 @@ test('what the origin says about who may read or keep an answer does not reach t
   assert.equal((await get(any, '/Movie1/1080p/segment1.ts', { token })).headers.get('access-control-allow-origin'), '*');
 });
 
+test('a gate given a JwtVerifier holds the tokens it remembers to that verifier\'s leeway: at each instant the answer the verifier gives, request after request', async () => {
+  const verifier = JwtVerifier.fromJson({ ...VERIFIER, leewaySeconds: 60 });
+  assert.equal(verifier.leewaySeconds, 60);
+  let now = Date.now();
+  const gate = gateOf({ verifier, clock: () => now, fetch: async () => new Response('TS') });
+  const exp = Math.floor(now / 1000) + 5;
+  const token = await joseToken({ exp });
+  for (const offset of [-1, 10, 30, 30, 59, 59, 61, 61, 69]) {
+    now = exp * 1000 + offset * 1000;
+    let want;
+    try {
+      verifier.verifyPlayback(token, { now });
+      want = 200;
+    } catch (error) {
+      assert.equal(error.code, 'TOKEN_EXPIRED');
+      want = 401;
+    }
+    const res = await get(gate, '/Movie1/1080p/segment1.ts', { token });
+    assert.equal(res.status, want, `exp ${offset >= 0 ? '+' : ''}${offset} s: ${await res.text()}`);
+  }
+  verifier.free();
+});
+
 test('methods other than GET and HEAD: 405; paths with dot or encoded separators: 400; neither reaches the origin', async () => {
   const token = mint({ maxQuality: 'HD' });
   for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) await refused(get(GATE, '/Movie1/1080p/segment1.ts', { token, method }), 405, 'METHOD_NOT_ALLOWED', method);
