@@ -626,6 +626,8 @@ function bases() {
   add({ entry: 'EntitlementStore#size', name: 'getter', kind: 'getter', self: 'store', cls: 'EntitlementStore', method: 'size', args: [], post: (n) => (Number.isInteger(n) && n >= 0 ? [] : [{ shape: `size ${String(n)}` }]) });
   // -- JwtVerifier (edge) --
   const VERIFIER_CONFIG = { algorithms: ['HS256'], keys: [{ kty: 'oct', k: HS_K, kid: 'k1' }], issuer: 'playgate-auth', audience: 'edge', leewaySeconds: 30, requireKid: true, requireExp: true };
+  // A leeway a verifier may have: whole seconds, 0 to 86,400 (a live verifier of any config).
+  add({ entry: 'JwtVerifier#leewaySeconds', name: 'getter', kind: 'getter', self: 'verifier', cls: 'JwtVerifier', method: 'leewaySeconds', args: [], post: (n) => (Number.isInteger(n) && n >= 0 && n <= 86400 ? [] : [{ shape: `leewaySeconds ${String(n)}` }]) });
   const DENIED = ['tExpired', 'tWrongIss', 'tWrongAud', 'tNoExp', 'tNoKid', 'tNone', 'tOtherKey', 'tBadSig'];
   const verifierPost = (v, ctx) => {
     if (!(v instanceof ctx.M.JwtVerifier)) return [{ shape: 'not a JwtVerifier' }];
