@@ -176,7 +176,6 @@ function withoutEncoding(response) {
   return new Response(response.body, { status: response.status, headers });
 }
 
-/** `href` as a URL, or null where the URL parser refuses it. */
 // Headers that describe the origin's body, not one the gate wrote (a capped manifest, none).
 const OF_THE_BODY = /* @__PURE__ */ Object.freeze(['content-length', 'content-encoding', 'etag', 'last-modified', 'accept-ranges', 'content-range', 'content-md5', 'content-digest', 'repr-digest', 'digest']);
 // Cache directives for CDNs only (RFC 9213: a CDN that reads them ignores Cache-Control).
@@ -207,6 +206,7 @@ function redirectsAway(response, href) {
   }
 }
 
+/** `href` as a URL, or null where the URL parser refuses it. */
 function urlOf(href) {
   try {
     return new URL(href);
