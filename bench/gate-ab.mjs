@@ -21,11 +21,19 @@
 // node:http origin answering 18,800 bytes.
 // Printed per worker: median CPU per request (utime + stime of its workerd over the run), net of
 // the floor, paired difference to the first variant, requests/s and the refused share. Medians
-// move by about +-3 us between runs with 8 rounds; use 16 to see 2 us.
+// move by about +-3 us between runs with 8 rounds, and two copies of one code differ by up to
+// 3 us paired at 16 rounds (measured): what the load runs can tell apart is 3 us and more.
 // --perf: instead of the rounds, each worker sampled by Linux perf (`perf record -g`, V8 naming
 // its JIT code) through one run of --seconds: where its CPU goes a request (the fetch handler,
 // microtasks, GC, the kernel, HTTP), and what each gate's JS spends it in, frame by frame
 // (bench/perf-profile.mjs). Sub-microsecond steps show there that the rounds cannot resolve.
+// PERF_KEEP=<dir> keeps each worker's perf file (<name>.perf) and request count (<name>.n).
+// --loop: no HTTP and no load generator: each variant's gate called N times in a loop inside one
+// request of its workerd (bench/workers/loop-gate.mjs), the same requests as the load runs (the
+// browser-like headers, 10% refused, every token seen before), less the same loop answering the
+// stub without the gate; rounds interleave the variants. It sees the gate's own JS and what it
+// calls, to a few tenths of a microsecond; not what a request costs the platform around it (HTTP,
+// reading an incoming request: under load the gate's net is 4-6 times the loop's).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -59,6 +67,7 @@ function readArgs(argv) {
     fresh: flag('fresh'),
     segmentTokens: flag('segment-tokens'),
     perf: flag('perf'),
+    loop: flag('loop'),
     mode: option('mode', 'stub'),
     headers: option('headers', 'browser'),
     rounds: Number(option('rounds', 8)),
@@ -71,9 +80,9 @@ function readArgs(argv) {
     if (!existsSync(path.join(js, 'api.mjs'))) throw new Error(`${js}: no api.mjs`);
     return { name: a.slice(0, eq), js };
   });
-  if (out.variants.length === 0 || (out.segmentTokens && (out.jose || out.fresh)) || !['stub', 'proxy'].includes(out.mode) || !['browser', 'none'].includes(out.headers)
+  if (out.variants.length === 0 || (out.segmentTokens && (out.jose || out.fresh)) || (out.loop && (out.jose || out.fresh || out.perf || out.segmentTokens || out.mode !== 'stub')) || !['stub', 'proxy'].includes(out.mode) || !['browser', 'none'].includes(out.headers)
     || !(out.rounds > 0) || !(out.seconds > 0)) {
-    throw new Error('usage: node bench/gate-ab.mjs <name>=<js dir> ... [--jose | --fresh | --segment-tokens] [--mode stub|proxy] [--headers browser|none] [--rounds N] [--seconds S] [--perf]');
+    throw new Error('usage: node bench/gate-ab.mjs <name>=<js dir> ... [--jose | --fresh | --segment-tokens] [--mode stub|proxy] [--headers browser|none] [--rounds N] [--seconds S] [--perf | --loop]');
   }
   return out;
 }
@@ -130,7 +139,7 @@ async function main() {
   // over the package's own (the form build.sh writes), then bundled as wrangler bundles.
   log(`installing the packed package; ${opts.variants.length} variant(s), mode ${opts.mode}${opts.fresh ? ', never-seen tokens' : ''}`);
   installPacked(dir);
-  const workers = [
+  const workers = opts.loop ? opts.variants.map((v) => ({ ...v, source: 'loop-gate.mjs' })) : [
     { name: 'noop', source: 'noop.mjs', js: null },
     ...(opts.jose ? [{ name: 'jose', source: 'jose-gate.mjs', js: null }] : []),
     ...opts.variants.map((v) => ({ ...v, source: 'playgate-gate.mjs' })),
@@ -148,6 +157,7 @@ async function main() {
       `export const ORIGIN = ${JSON.stringify(`http://127.0.0.1:${originPort}`)};`,
       `export const MODE = ${JSON.stringify(opts.mode)};`,
       `export const SEGMENT_TOKENS = ${opts.segmentTokens ? JSON.stringify({ secret: SEGMENT_SECRET, lifetimeSeconds: 3600, via: 'uri' }) : 'null'};`,
+      `export const BROWSER = ${JSON.stringify(BROWSER)};`,
       'const STUB = new Uint8Array(188).fill(0x47);',
       'export const stubOrigin = () => new Response(STUB, { headers: { \'content-type\': \'video/mp2t\' } });',
       '',
@@ -163,6 +173,7 @@ async function main() {
     w.child = spawn(cmd, args, { cwd: wd, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(w.child);
   }
+  if (opts.loop) await loops(workers, { cpuSeconds, log, rounds: opts.rounds, seconds: opts.seconds, reused, segment, VIEWERS, stats });
   // Ready, and right: an allowed segment is 200 from every worker.
   for (const w of workers) {
     for (let attempt = 0; ; attempt++) {
@@ -238,6 +249,68 @@ async function main() {
 }
 
 /**
+ * --loop: each variant's gate called in a loop inside one request of its workerd (no HTTP, no
+ * load generator), its CPU read before and after; the same loop with the stub answered without
+ * the gate is the floor, taken just before. What a variant costs a call is (loop - floor) / n,
+ * as a median over rounds that interleave the variants; the requests are the load runs' (1,000
+ * viewers' tokens, all seen before the timing, 10% refused), with the browser-like headers.
+ */
+async function loops(workers, { cpuSeconds, log, rounds, seconds, reused, segment, VIEWERS, stats }) {
+  const requests = Array.from({ length: VIEWERS * 10 }, (_, i) => {
+    const v = i % VIEWERS;
+    return { path: segment(v, Math.floor(i / VIEWERS)).path, token: reused[v], status: segment(v, Math.floor(i / VIEWERS)).status };
+  });
+  const expected = (n) => { let ok = 0; for (let i = 0; i < n; i++) if (requests[i % requests.length].status === 200) ok++; return ok; };
+  const call = async (w, query) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${w.port}${query}`, query === '/__setup' ? { method: 'POST', body: JSON.stringify(requests) } : {});
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`${w.name} ${query}: ${res.status} ${text.slice(0, 200)}`);
+        return text;
+      } catch (error) {
+        if (attempt > 300 || w.child.exitCode !== null) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  };
+  const timed = async (w, n, floor) => {
+    const cpu0 = cpuSeconds(w.child.pid);
+    const allowed = Number(await call(w, `/__loop?n=${n}${floor ? '&floor=1' : ''}`));
+    const us = ((cpuSeconds(w.child.pid) - cpu0) / n) * 1e6;
+    if (!floor && allowed !== expected(n)) throw new Error(`${w.name}: ${allowed} of ${n} allowed, expected ${expected(n)}`);
+    return us;
+  };
+  for (const w of workers) {
+    await call(w, '/__setup');
+    await timed(w, requests.length, false); // every token verified once
+  }
+  // n: about `seconds` of gate calls a loop (calibrated on the first variant, ~30 us a call first).
+  let n = Math.round((seconds * 1e6) / 30);
+  const probe = await timed(workers[0], n, false);
+  n = Math.max(1000, Math.round((seconds * 1e6) / probe));
+  for (const w of workers) await timed(w, n, false); // warm
+  const net = Object.fromEntries(workers.map((w) => [w.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < workers.length; i++) {
+      const w = workers[(i + round) % workers.length];
+      const floor = await timed(w, n, true);
+      net[w.name].push((await timed(w, n, false)) - floor);
+    }
+    log(`loop round ${round + 1}/${rounds}: ${workers.map((w) => `${w.name} ${net[w.name].at(-1).toFixed(2)} us`).join(', ')}`);
+  }
+  const med = (xs) => stats(xs).median;
+  const base = workers[0].name;
+  const lines = [`| variant | gate us a call (loop - floor), median [min-max] | vs ${base} (paired) |`, '|---|---|---|'];
+  for (const w of workers) {
+    const xs = net[w.name];
+    lines.push(`| ${w.name} | ${med(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}] | ${med(xs.map((x, i) => x - net[base][i])).toFixed(2)} |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`, () => process.exit(0));
+  await new Promise(() => {});
+}
+
+/**
  * --perf: each worker sampled by Linux perf through one run under the same load (perf records a
  * second longer; an idle workerd is not sampled), then where its CPU goes a request
  * (bench/perf-profile.mjs): the summary's rows side by side, and what each gate's JS
@@ -254,6 +327,7 @@ async function profiles(workers, run, dir, seconds) {
     const { n } = await run(w, seconds);
     await recording;
     figures.push({ name: w.name, ...perRequest(readStacks(file), n) });
+    if (process.env.PERF_KEEP) { mkdirSync(process.env.PERF_KEEP, { recursive: true }); copyFileSync(file, path.join(process.env.PERF_KEEP, `${w.name}.perf`)); writeFileSync(path.join(process.env.PERF_KEEP, `${w.name}.n`), String(n)); }
     rmSync(`/tmp/perf-${w.child.pid}.map`, { force: true });
   }
   const lines = [];
