@@ -306,10 +306,22 @@ function onP256(x, y) {
 // trim differs on U+0085 and U+FEFF.
 const ALL_WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
 
-/** One configured JWK: `{ alg, kid, jwk (its public members), secret? }`; throws INVALID_KEY. */
+/**
+ * One configured JWK: `{ alg, kid, jwk (its public members), secret? }`, or null for a key not
+ * for verifying signatures (`use` other than `sig`, `key_ops` without `verify`: RFC 7517
+ * 4.2-4.3), left out as jose's key sets leave it out; throws INVALID_KEY. As the wasm verifier.
+ */
 function readKey(jwk, i) {
   const bad = (m) => fail('INVALID_KEY', `keys[${i}]: ${m}`);
   if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw bad('expected a JWK object');
+  // Each of its type (absent or null: none): `kid`, `alg` and `use` strings, `key_ops` a list of
+  // strings without repeats.
+  const ops = jwk.key_ops ?? null;
+  if (['kid', 'alg', 'use'].some((name) => jwk[name] != null && typeof jwk[name] !== 'string')
+    || (ops !== null && !(Array.isArray(ops) && ops.every((op, k) => typeof op === 'string' && ops.indexOf(op) === k)))) {
+    throw bad('`kid`, `alg` and `use` must be strings, `key_ops` a list of strings, each once');
+  }
+  if ((jwk.use ?? 'sig') !== 'sig' || (ops !== null && !ops.includes('verify'))) return null;
   const kid = typeof jwk.kid === 'string' ? jwk.kid : null;
   const { kty, crv } = jwk;
   const bytes = (name, min, max = min) => {
@@ -383,7 +395,7 @@ export function webVerifier(config) {
     list = keys.keys;
   } else if (keys !== null && typeof keys === 'object') list = [keys];
   else throw fail('INVALID_KEY', 'keys: expected a JWK, a JWKS or a list of JWKs');
-  const configured = list.map(readKey);
+  const configured = list.map(readKey).filter((key) => key !== null);
   for (const [name, value] of [['issuer', issuer], ['audience', audience]]) {
     if (value !== null && typeof value !== 'string') throw fail('INVALID_KEY', `verifier: ${name}: expected a string`);
   }

@@ -213,9 +213,9 @@ impl Verifier {
         };
         let mut keys = Vec::with_capacity(jwks.len());
         for (i, jwk) in jwks.into_iter().enumerate() {
-            keys.push(
-                read_key(jwk).map_err(|e| config_error(format!("keys[{i}]: {}", e.message())))?,
-            );
+            let read =
+                read_key(jwk).map_err(|e| config_error(format!("keys[{i}]: {}", e.message())))?;
+            keys.extend(read);
         }
         let leeway_seconds = match config.leeway_seconds {
             None => 60,
@@ -500,12 +500,43 @@ fn claims_error(e: ValidationError) -> Error {
     }
 }
 
-fn read_key(jwk: &Value) -> Result<Key, Error> {
+const MEMBER_TYPE: &str =
+    "`kid`, `alg` and `use` must be strings, `key_ops` a list of strings, each once";
+
+/// A configured JWK, or None for a key that is not for verifying signatures (its `use` is not
+/// `sig`, or its `key_ops` lack `verify`: RFC 7517 4.2-4.3), which is left out as jose's key
+/// sets leave it out. A `kid`, `alg`, `use` or `key_ops` of the wrong type is INVALID_KEY.
+fn read_key(jwk: &Value) -> Result<Option<Key>, Error> {
     let object = jwk
         .as_object()
         .ok_or_else(|| config_error("expected a JWK object"))?;
-    let kid = object.get("kid").and_then(Value::as_str).map(str::to_owned);
-    let declared = object.get("alg").and_then(Value::as_str);
+    // Each read as text once: `kid`, `alg` and `use` are strings (or absent), `key_ops` a list
+    // of strings without repeats.
+    let text = |name: &str| match object.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(config_error(MEMBER_TYPE)),
+    };
+    let kid = text("kid")?.map(str::to_owned);
+    let declared = text("alg")?;
+    let usage = text("use")?;
+    let mut ops: Vec<&str> = Vec::new();
+    let listed = match object.get("key_ops") {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(list)) => {
+            for op in list {
+                match op.as_str() {
+                    Some(o) if !ops.contains(&o) => ops.push(o),
+                    _ => return Err(config_error(MEMBER_TYPE)), // not a string, or named twice
+                }
+            }
+            true
+        }
+        Some(_) => return Err(config_error(MEMBER_TYPE)),
+    };
+    if usage.is_some_and(|u| u != "sig") || (listed && !ops.contains(&"verify")) {
+        return Ok(None);
+    }
     let parsed: JsonWebKey<'_> =
         serde_json::from_value(jwk.clone()).map_err(|e| config_error(format!("not a JWK: {e}")))?;
     let kty = object.get("kty").and_then(Value::as_str).unwrap_or("");
@@ -559,11 +590,11 @@ fn read_key(jwk: &Value) -> Result<Key, Error> {
             )));
         }
     }
-    Ok(Key {
+    Ok(Some(Key {
         kid,
         material,
         jwk: jwk.to_string(),
-    })
+    }))
 }
 
 // ---- playback tokens ------------------------------------------------------------------------

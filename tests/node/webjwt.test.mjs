@@ -24,6 +24,7 @@ const pairs = {
 };
 const other = await jose.generateKeyPair('ES256', { extractable: true });
 const publicJwk = async (alg) => ({ ...(await jose.exportJWK(pairs[alg].publicKey)), kid: alg.toLowerCase() });
+const exportedEs = () => publicJwk('ES256');
 const HS_JWK = { kty: 'oct', k: Buffer.from(hsSecret).toString('base64url'), kid: 'hs256' };
 const JWKS = { keys: [HS_JWK, await publicJwk('ES256'), await publicJwk('EdDSA'), await publicJwk('RS256')] };
 const signingKey = (alg) => (alg === 'HS256' ? hsSecret : pairs[alg].privateKey);
@@ -240,6 +241,77 @@ test('configurations: refused (INVALID_KEY) or accepted alike', async () => {
       web = error.code;
     }
     assert.equal(web, wasm, name);
+  }
+});
+
+test('a JWK\'s use and key_ops (RFC 7517 4.2-4.3): a key not for verifying is left out of the set, as jose\'s key sets leave it out; kid, alg, use and key_ops of the wrong type are INVALID_KEY', async () => {
+  const es = await exportedEs();
+  const otherEs = { ...(await jose.exportJWK(other.publicKey)), kid: 'other' };
+  const config = (keys) => ({ algorithms: ['ES256'], keys: { keys }, audience: 'edge', issuer: 'auth' });
+  const cases = [
+    ['use sig', [{ ...es, use: 'sig' }]],
+    ['use enc', [{ ...es, use: 'enc' }]],
+    ['use enc, the same key again for sig', [{ ...es, use: 'enc' }, { ...es, use: 'sig' }]],
+    ['use enc, another key for sig', [{ ...es, use: 'enc' }, { ...otherEs, use: 'sig' }]],
+    ['key_ops verify', [{ ...es, key_ops: ['verify'] }]],
+    ['key_ops sign', [{ ...es, key_ops: ['sign'] }]],
+    ['key_ops empty', [{ ...es, key_ops: [] }]],
+    ['use sig, key_ops sign', [{ ...es, use: 'sig', key_ops: ['sign'] }]],
+  ];
+  for (const [name, keys] of cases) {
+    for (const kid of ['es256', undefined]) {
+      const token = await sign('ES256', {}, { kid });
+      // The truth: jose with the same set (createLocalJWKSet picks the key as RFC 7517 says).
+      let joseOk = true;
+      let joseCode;
+      try {
+        await jose.jwtVerify(token, jose.createLocalJWKSet({ keys }), { algorithms: ['ES256'], audience: 'edge', issuer: 'auth', currentDate: new Date(NOW) });
+      } catch (error) {
+        joseOk = false;
+        joseCode = { ERR_JWKS_NO_MATCHING_KEY: 'UNKNOWN_KEY', ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'BAD_SIGNATURE' }[error.code] ?? error.code;
+      }
+      const { wasm, web } = await both(config(keys), token);
+      const label = `${name}, token kid ${kid}`;
+      assert.deepEqual(web, wasm, label);
+      assert.equal(wasm.code === undefined, joseOk, `${label}: jose ${joseOk ? 'accepts' : 'refuses'}, playgate ${wasm.code ?? 'accepts'}`);
+      if (!joseOk) assert.equal(wasm.code, joseCode, label);
+      // The edge module's WebCrypto path reads the set as its synchronous one does.
+      const verifier = JwtVerifier.fromJson(config(keys));
+      let async;
+      try {
+        await verifier.verifyAsync(token, { now: NOW });
+        async = 'ok';
+      } catch (error) {
+        async = error.code;
+      } finally {
+        verifier.free();
+      }
+      assert.equal(async, wasm.code ?? 'ok', `${label}: verifyAsync`);
+    }
+  }
+  // `sign` with `verify` is a pair RFC 7517 4.3 allows, and WebCrypto imports such a public key
+  // for verifying: accepted by both (jose refuses it: it imports the key for the listed uses).
+  const pair = await both(config([{ ...es, key_ops: ['sign', 'verify'] }]), await sign('ES256'));
+  assert.equal(pair.wasm.code, undefined);
+  assert.deepEqual(pair.web, pair.wasm);
+  // Members of the wrong type, and an operation listed twice (RFC 7517 4.3: MUST NOT; WebCrypto
+  // refuses to import it): refused when the verifier is made (jose passes over the types).
+  for (const [name, change] of [['kid', 5], ['alg', 5], ['use', true], ['key_ops', 'verify'], ['key_ops', ['verify', 5]], ['kid', {}], ['key_ops', ['verify', 'verify']]]) {
+    const keys = [{ ...es, [name]: change }];
+    let wasm = 'ok';
+    try {
+      JwtVerifier.fromJson(config(keys)).free();
+    } catch (error) {
+      wasm = error.code;
+    }
+    let web = 'ok';
+    try {
+      webVerifier(config(keys));
+    } catch (error) {
+      web = error.code;
+    }
+    assert.equal(wasm, 'INVALID_KEY', `${name}: ${JSON.stringify(change)}`);
+    assert.equal(web, 'INVALID_KEY', `${name}: ${JSON.stringify(change)}`);
   }
 });
 
