@@ -257,6 +257,9 @@ test('a JWK\'s use and key_ops (RFC 7517 4.2-4.3): a key not for verifying is le
     ['key_ops sign', [{ ...es, key_ops: ['sign'] }]],
     ['key_ops empty', [{ ...es, key_ops: [] }]],
     ['use sig, key_ops sign', [{ ...es, use: 'sig', key_ops: ['sign'] }]],
+    // An encryption key published beside the signing key (an RSA-OAEP `alg` fits no signature
+    // algorithm: read as a verification key, it made the whole set INVALID_KEY).
+    ['an RSA-OAEP encryption key beside', [{ ...(await publicJwk('RS256')), kid: 'enc1', alg: 'RSA-OAEP', use: 'enc' }, es]],
   ];
   for (const [name, keys] of cases) {
     for (const kid of ['es256', undefined]) {
