@@ -258,7 +258,8 @@ async function main() {
 async function loops(workers, { cpuSeconds, log, rounds, seconds, reused, segment, VIEWERS, stats }) {
   const requests = Array.from({ length: VIEWERS * 10 }, (_, i) => {
     const v = i % VIEWERS;
-    return { path: segment(v, Math.floor(i / VIEWERS)).path, token: reused[v], status: segment(v, Math.floor(i / VIEWERS)).status };
+    const { path: p, status } = segment(v, Math.floor(i / VIEWERS));
+    return { path: p, token: reused[v], status };
   });
   const expected = (n) => { let ok = 0; for (let i = 0; i < n; i++) if (requests[i % requests.length].status === 200) ok++; return ok; };
   const call = async (w, query) => {

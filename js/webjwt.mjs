@@ -315,11 +315,11 @@ function readKey(jwk, i) {
   const bad = (m) => fail('INVALID_KEY', `keys[${i}]: ${m}`);
   if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw bad('expected a JWK object');
   // Each of its type (absent or null: none): `kid`, `alg` and `use` strings, `key_ops` a list of
-  // strings without repeats.
+  // at most 16 strings without repeats (each compared with those before it; RFC 7517 names 8).
   const ops = jwk.key_ops ?? null;
   if (['kid', 'alg', 'use'].some((name) => jwk[name] != null && typeof jwk[name] !== 'string')
-    || (ops !== null && !(Array.isArray(ops) && ops.every((op, k) => typeof op === 'string' && ops.indexOf(op) === k)))) {
-    throw bad('`kid`, `alg` and `use` must be strings, `key_ops` a list of strings, each once');
+    || (ops !== null && !(Array.isArray(ops) && ops.length <= 16 && ops.every((op, k) => typeof op === 'string' && ops.indexOf(op) === k)))) {
+    throw bad('`kid`, `alg` and `use` must be strings, `key_ops` a list of at most 16 strings, each once');
   }
   if ((jwk.use ?? 'sig') !== 'sig' || (ops !== null && !ops.includes('verify'))) return null;
   const kid = typeof jwk.kid === 'string' ? jwk.kid : null;

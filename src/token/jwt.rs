@@ -501,7 +501,7 @@ fn claims_error(e: ValidationError) -> Error {
 }
 
 const MEMBER_TYPE: &str =
-    "`kid`, `alg` and `use` must be strings, `key_ops` a list of strings, each once";
+    "`kid`, `alg` and `use` must be strings, `key_ops` a list of at most 16 strings, each once";
 
 /// A configured JWK, or None for a key that is not for verifying signatures (its `use` is not
 /// `sig`, or its `key_ops` lack `verify`: RFC 7517 4.2-4.3), which is left out as jose's key
@@ -523,7 +523,8 @@ fn read_key(jwk: &Value) -> Result<Option<Key>, Error> {
     let mut ops: Vec<&str> = Vec::new();
     let listed = match object.get("key_ops") {
         None | Some(Value::Null) => false,
-        Some(Value::Array(list)) => {
+        // Bounded: each is compared with those before it (RFC 7517 names 8 operations).
+        Some(Value::Array(list)) if list.len() <= 16 => {
             for op in list {
                 match op.as_str() {
                     Some(o) if !ops.contains(&o) => ops.push(o),
