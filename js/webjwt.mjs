@@ -23,6 +23,9 @@ const ALGORITHMS = {
   RS256: { kty: 'RSA', importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verifyParams: { name: 'RSASSA-PKCS1-v1_5' } },
 };
 
+// Curves of kinds verified nowhere here: their keys are left out of a set, not refused.
+const OTHER_CURVES = ['EC P-384', 'EC P-521', 'EC secp256k1', 'OKP Ed448', 'OKP X25519', 'OKP X448'];
+
 // The signature's length by algorithm where it has one (jwt-compact's Signature::LENGTH): checked
 // before the claims are read, in its order.
 const SIGNATURE_BYTES = { HS256: 32, ES256: 64, EdDSA: 64 };
@@ -309,7 +312,8 @@ const ALL_WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u202
 /**
  * One configured JWK: `{ alg, kid, jwk (its public members), secret? }`, or null for a key not
  * for verifying signatures (`use` other than `sig`, `key_ops` without `verify`: RFC 7517
- * 4.2-4.3), left out as jose's key sets leave it out; throws INVALID_KEY. As the wasm verifier.
+ * 4.2-4.3) or for another algorithm or curve, left out as jose's key sets leave it out; throws
+ * INVALID_KEY. As the wasm verifier.
  */
 function readKey(jwk, i) {
   const bad = (m) => fail('INVALID_KEY', `keys[${i}]: ${m}`);
@@ -321,9 +325,11 @@ function readKey(jwk, i) {
     || (ops !== null && !(Array.isArray(ops) && ops.length <= 16 && ops.every((op, k) => typeof op === 'string' && ops.indexOf(op) === k)))) {
     throw bad('`kid`, `alg` and `use` must be strings, `key_ops` a list of at most 16 strings, each once');
   }
-  if ((jwk.use ?? 'sig') !== 'sig' || (ops !== null && !ops.includes('verify'))) return null;
-  const kid = typeof jwk.kid === 'string' ? jwk.kid : null;
   const { kty, crv } = jwk;
+  // Not for verifying, or for an algorithm or curve verified nowhere here: left out (as wasm).
+  if ((jwk.use ?? 'sig') !== 'sig' || (ops !== null && !ops.includes('verify'))
+    || (jwk.alg != null && !Object.hasOwn(ALGORITHMS, jwk.alg)) || OTHER_CURVES.includes(`${kty} ${crv}`)) return null;
+  const kid = typeof jwk.kid === 'string' ? jwk.kid : null;
   const bytes = (name, min, max = min) => {
     const b = fromBase64url(jwk[name]);
     if (b === null || b.length < min || b.length > max) throw bad(`unusable key: \`${name}\` is not ${min === max ? `${min} bytes` : 'a valid value'} in base64url`);

@@ -504,8 +504,8 @@ const MEMBER_TYPE: &str =
     "`kid`, `alg` and `use` must be strings, `key_ops` a list of at most 16 strings, each once";
 
 /// A configured JWK, or None for a key that is not for verifying signatures (its `use` is not
-/// `sig`, or its `key_ops` lack `verify`: RFC 7517 4.2-4.3), which is left out as jose's key
-/// sets leave it out. A `kid`, `alg`, `use` or `key_ops` of the wrong type is INVALID_KEY.
+/// `sig`, or its `key_ops` lack `verify`: RFC 7517 4.2-4.3) or for another algorithm or curve,
+/// which is left out as jose's key sets leave it out. A `kid`, `alg`, `use` or `key_ops` of the wrong type is INVALID_KEY.
 fn read_key(jwk: &Value) -> Result<Option<Key>, Error> {
     let object = jwk
         .as_object()
@@ -535,13 +535,23 @@ fn read_key(jwk: &Value) -> Result<Option<Key>, Error> {
         }
         Some(_) => return Err(config_error(MEMBER_TYPE)),
     };
-    if usage.is_some_and(|u| u != "sig") || (listed && !ops.contains(&"verify")) {
+    let kty = object.get("kty").and_then(Value::as_str).unwrap_or("");
+    let crv = object.get("crv").and_then(Value::as_str).unwrap_or("");
+    // Not for verifying, or for an algorithm or curve verified nowhere here (PS256, ES384,
+    // P-384...): left out, as jose's key sets never pick it. An unknown kty or crv (a typo) is
+    // still refused below.
+    if usage.is_some_and(|u| u != "sig")
+        || (listed && !ops.contains(&"verify"))
+        || declared.is_some_and(|a| Alg::parse(a).is_none())
+        || matches!(
+            (kty, crv),
+            ("EC", "P-384" | "P-521" | "secp256k1") | ("OKP", "Ed448" | "X25519" | "X448")
+        )
+    {
         return Ok(None);
     }
     let parsed: JsonWebKey<'_> =
         serde_json::from_value(jwk.clone()).map_err(|e| config_error(format!("not a JWK: {e}")))?;
-    let kty = object.get("kty").and_then(Value::as_str).unwrap_or("");
-    let crv = object.get("crv").and_then(Value::as_str).unwrap_or("");
     let bad = |e: &dyn std::fmt::Display| config_error(format!("unusable key: {e}"));
     let material = match (kty, crv) {
         ("oct", _) => {

@@ -247,6 +247,11 @@ test('configurations: refused (INVALID_KEY) or accepted alike', async () => {
 test('a JWK\'s use and key_ops (RFC 7517 4.2-4.3): a key not for verifying is left out of the set, as jose\'s key sets leave it out; kid, alg, use and key_ops of the wrong type are INVALID_KEY', async () => {
   const es = await exportedEs();
   const otherEs = { ...(await jose.exportJWK(other.publicKey)), kid: 'other' };
+  const { generateKeyPairSync } = await import('node:crypto');
+  const exported = (type, options) => generateKeyPairSync(type, options).publicKey.export({ format: 'jwk' });
+  const p384 = exported('ec', { namedCurve: 'P-384' });
+  const ed448 = exported('ed448');
+  const x25519 = exported('x25519');
   const config = (keys) => ({ algorithms: ['ES256'], keys: { keys }, audience: 'edge', issuer: 'auth' });
   const cases = [
     ['use sig', [{ ...es, use: 'sig' }]],
@@ -260,6 +265,16 @@ test('a JWK\'s use and key_ops (RFC 7517 4.2-4.3): a key not for verifying is le
     // An encryption key published beside the signing key (an RSA-OAEP `alg` fits no signature
     // algorithm: read as a verification key, it made the whole set INVALID_KEY).
     ['an RSA-OAEP encryption key beside', [{ ...(await publicJwk('RS256')), kid: 'enc1', alg: 'RSA-OAEP', use: 'enc' }, es]],
+    // Keys for algorithms or curves verified nowhere here, as identity providers publish them
+    // beside their signing keys: left out (they made the whole set INVALID_KEY).
+    ['an RSA key for PS256 beside', [{ ...(await publicJwk('RS256')), kid: 'ps', alg: 'PS256' }, es]],
+    ['an RSA key for RS384, alone', [{ ...(await publicJwk('RS256')), kid: 'es256', alg: 'RS384' }]],
+    ['an EC key on P-384 beside', [{ ...p384, kid: 'p384' }, es]],
+    ['an EC key on P-384 with the token\'s kid, beside', [{ ...p384, kid: 'es256' }, es]],
+    ['an EC key on P-384 with the token\'s kid, alone', [{ ...p384, kid: 'es256' }]],
+    ['an Ed448 and an X25519 key beside', [ed448, x25519, es]],
+    ['a secret for HS512 beside', [{ kty: 'oct', k: Buffer.alloc(64, 3).toString('base64url'), alg: 'HS512' }, es]],
+    ['this P-256 key declared for ES384', [{ ...es, alg: 'ES384' }]],
   ];
   for (const [name, keys] of cases) {
     for (const kid of ['es256', undefined]) {
@@ -297,6 +312,19 @@ test('a JWK\'s use and key_ops (RFC 7517 4.2-4.3): a key not for verifying is le
   const pair = await both(config([{ ...es, key_ops: ['sign', 'verify'] }]), await sign('ES256'));
   assert.equal(pair.wasm.code, undefined);
   assert.deepEqual(pair.web, pair.wasm);
+  // A key type or curve not known at all (a typo): refused, where jose passes over it.
+  const code = (f) => {
+    try {
+      f();
+      return 'ok';
+    } catch (error) {
+      return error.code;
+    }
+  };
+  for (const key of [{ ...es, kty: 'ec' }, { ...es, crv: 'P256' }, { ...ed448, crv: 'Ed447' }]) {
+    assert.equal(code(() => JwtVerifier.fromJson(config([key])).free()), 'INVALID_KEY', JSON.stringify(key));
+    assert.equal(code(() => webVerifier(config([key]))), 'INVALID_KEY', JSON.stringify(key));
+  }
   // Members of the wrong type, and an operation listed twice (RFC 7517 4.3: MUST NOT; WebCrypto
   // refuses to import it): refused when the verifier is made (jose passes over the types).
   for (const [name, change] of [['kid', 5], ['alg', 5], ['use', true], ['key_ops', 'verify'], ['key_ops', ['verify', 5]], ['kid', {}], ['key_ops', ['verify', 'verify']],
