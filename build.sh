@@ -130,10 +130,11 @@ bundle() {
   local types_sed=(-e '/@edge-begin/d' -e '/@edge-end/d')
   [ "$dir" = edge ] || types_sed=(-e '/@edge-begin/,/@edge-end/d')
   sed "${types_sed[@]}" js/entries/web.d.ts > "$out/web/index.d.ts"
-  # The same types for require() (node16 resolution reads a .d.cts as CommonJS; the ESM .d.ts
-  # would be TS1479 in a .cts file).
-  sed "s#'\./playgate\.js'#'./playgate.cjs'#g" "$out/web/index.d.ts" > "$out/node/index.d.cts"
-  cp "$out/web/playgate.d.ts" "$out/node/playgate.d.cts"
+  # The same types for require(): the same files in a folder whose package.json says CommonJS,
+  # which is how TypeScript reads a .d.ts's format (the ESM ones would be TS1479 in a .cts
+  # file). The same bytes as web/'s, so the packed tarball compresses each twin to almost nothing.
+  cp "$out/web/index.d.ts" "$out/web/playgate.d.ts" "$out/node/"
+  printf '{ "type": "commonjs" }\n' > "$out/node/package.json"
   # Node's entries, index.cjs and index.mjs: one file each, sharing one instance.
   node js/build-node-entries.mjs "$out/node" "..${dir:+/..}"
   local raw gz

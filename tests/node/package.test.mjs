@@ -189,7 +189,7 @@ test('package.json: exports map, version from Cargo.toml, types', () => {
   const cargo = readFileSync(path.join(PKG, '../Cargo.toml'), 'utf8');
   assert.equal(pkg.version, /^version = "([^"]+)"/m.exec(cargo)[1]);
   const root = pkg.exports['.'];
-  assert.deepEqual(root.node, { import: { types: './web/index.d.ts', default: './node/index.mjs' }, require: { types: './node/index.d.cts', default: './node/index.cjs' } });
+  assert.deepEqual(root.node, { import: { types: './web/index.d.ts', default: './node/index.mjs' }, require: { types: './node/index.d.ts', default: './node/index.cjs' } });
   assert.equal(root.browser, './web/index.js');
   assert.equal(root.workerd, './bundler/index.js', 'workerd (wrangler) imports the .wasm as a CompiledWasm module: ready on import');
   assert.equal(root.deno, './bundler/index.js', 'Deno imports the .wasm as a module: no read permission');
