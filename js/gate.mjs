@@ -347,7 +347,7 @@ export function gateFactory(raw, CacheClient) {
         }
       }
       if (originCacheName !== undefined) mediaCacheName = originCacheName;
-      if (typeof mediaCacheName !== 'string' || mediaCacheName === '') throw fail('INVALID_ARGUMENT', 'origin.cacheName: expected a non-empty string');
+      if (typeof mediaCacheName !== 'string' || !mediaCacheName.trim()) throw fail('INVALID_ARGUMENT', 'origin.cacheName: expected a cache name (not blank)');
       // The scope is checked on the cache the media is read from: two names would check one
       // cache and read another (a token for `media` reading the same keys in `secret`).
       if (options.cacheName !== undefined && options.cacheName !== mediaCacheName) {
@@ -444,7 +444,7 @@ export function gateFactory(raw, CacheClient) {
     // conditional or ranged request would not be the rewritten text, so none are asked for.
     const forwardedForManifests = forwarded === null ? null : forwarded.filter((h) => !CONDITIONAL.has(h));
     const corsPolicy = readCors(cors);
-    if (typeof cacheName !== 'string' || cacheName === '') throw fail('INVALID_ARGUMENT', 'cacheName: expected a non-empty string');
+    if (typeof cacheName !== 'string' || !cacheName.trim()) throw fail('INVALID_ARGUMENT', 'cacheName: expected a cache name (not blank)');
     // The cache a token's scope must allow `get` in: the one the media is read from.
     const scopeCache = mediaCache !== null ? mediaCacheName : cacheName;
     if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > 1_000_000) throw fail('INVALID_ARGUMENT', 'maxTokens: expected an integer from 0 to 1000000');

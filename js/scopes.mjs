@@ -133,6 +133,7 @@ export function scopeApi(raw) {
     if (operations === null) loadOperations();
     const op = operation === lastOp ? lastOpIndex : operations.get(operation);
     if (op === undefined) return false; // unknown operations are denied
+    if (!cache.trim()) return false; // a blank cache name names no cache (the SDK's own test)
     lastOp = operation;
     lastOpIndex = op;
     const plan = scope.plan === undefined ? planOf(scope) : scope.plan;

@@ -251,6 +251,10 @@ fn model(scope: &Scope, q: &Query) -> bool {
     let Some(class) = class_of(&q.op) else {
         return false;
     };
+    // A blank cache name is no cache: the SDK sends no request for one.
+    if blank(q.cache.as_bytes()) {
+        return false;
+    }
     if scope.super_user {
         return true;
     }
@@ -640,6 +644,9 @@ fn raw_model(super_user: bool, perms: &[RawPerm], q: &Query) -> bool {
     let Some(class) = class_of(&q.op) else {
         return false;
     };
+    if blank(q.cache.as_bytes()) {
+        return false;
+    }
     if super_user {
         return true;
     }

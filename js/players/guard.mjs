@@ -105,7 +105,7 @@ export function guardCore(options, fail) {
   if (refresh !== null && typeof refresh !== 'function') throw coded('INVALID_ARGUMENT', 'refresh: expected an async function returning the new token');
   if (!Number.isFinite(refreshBeforeSeconds) || refreshBeforeSeconds < 0) throw coded('INVALID_ARGUMENT', 'refreshBeforeSeconds: expected seconds, 0 or more');
   if (tokenIn !== 'header' && tokenIn !== 'query') throw coded('INVALID_ARGUMENT', "tokenIn: expected 'header' or 'query'");
-  if (typeof cacheName !== 'string' || cacheName === '') throw coded('INVALID_ARGUMENT', 'cacheName: expected the name of the cache the scope is checked in');
+  if (typeof cacheName !== 'string' || !cacheName.trim()) throw coded('INVALID_ARGUMENT', 'cacheName: expected the name of the cache the scope is checked in');
   if (typeof clock !== 'function') throw coded('INVALID_ARGUMENT', 'clock: expected a function returning epoch milliseconds');
   // The time, or NaN when the clock gives no finite number: every comparison below is written so
   // that NaN is the closed answer (expired), never "not yet".

@@ -306,3 +306,39 @@ test('a PermissionsType entry that sets its kind twice is INVALID_SCOPE (the SDK
   assert.throws(() => issuer.mint({ scope: { superUser: true }, tokenId: 'root', lifetimeSeconds: 60 }), (e) => typeof e.code === 'string' && /super user/.test(e.message));
   assert.equal(typeof issuer.mint({ scope: { permissions: [{ role: 'readonly', cache: 'media', item: { keyPrefix: '/Movie1/' } }] }, tokenId: 'viewer', lifetimeSeconds: 60 }), 'string');
 });
+
+test('a blank cache name (empty or white space) is allowed nowhere, not by a super user or an all-caches grant: the SDK refuses to send a request for one', async () => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  // The truth: the SDK's own check, which every cache call runs before it sends anything.
+  const { validateCacheName } = require('@gomomento/sdk-core/dist/src/internal/utils/validators');
+  const sdkSends = (cache) => {
+    try {
+      validateCacheName(cache);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const scopes = [
+    PermissionScope.fromJson({ permissions: [{ role: 'readwrite', cache: {} }, { role: 'publishsubscribe', cache: {}, topic: {} }] }), // all caches
+    PermissionScope.fromJson({ permissions: [{ role: 'readonly', cache: {}, item: { keyPrefix: '/Movie1/' } }] }),
+    PermissionScope.fromProtobuf('CAA='), // a super user
+  ];
+  const names = ['', ' ', '\t', '\n', '\u00a0', '\u2003', '\u2028', '\ufeff', ' \t ', 'media', ' media', '\u0085', 'm'];
+  let blanks = 0;
+  for (const scope of scopes) {
+    for (const cache of names) {
+      const sends = sdkSends(cache);
+      if (!sends) blanks++;
+      const label = `${JSON.stringify(cache)} (${scope.isSuperUser ? 'super user' : JSON.stringify(scope)})`;
+      assert.equal(scope.allows('get', cache, '/Movie1/a.ts'), sends, label);
+      assert.equal(scope.allowsTopic('publish', cache, 'news'), sends && !JSON.stringify(scope).includes('keyPrefix'), `${label}: topic`);
+      assert.equal(scope.explainTopic('publish', cache, 'news').allowed, scope.allowsTopic('publish', cache, 'news'), `${label}: explainTopic`);
+      const why = scope.explain('get', cache, '/Movie1/a.ts');
+      assert.equal(why.allowed, sends, `${label}: explain`);
+      if (!sends) assert.match(why.reason, /blank cache name/);
+    }
+  }
+  assert.ok(blanks >= 3 * 9, 'the SDK refuses the blank names');
+});

@@ -49,6 +49,13 @@ impl PermissionScope {
                 reason: format!("denied: \"{operation}\" is not a known operation (unknown operations are denied)"),
             };
         };
+        if target.names_no_cache() {
+            return Explanation {
+                allowed: false,
+                permission: None,
+                reason: "denied: a blank cache name".to_owned(), // the SDK sends no request for one
+            };
+        }
         if self.super_user {
             return Explanation {
                 allowed: true,

@@ -417,6 +417,15 @@ enum Target<'a> {
     Topic { cache: &'a [u8], topic: &'a [u8] },
 }
 
+impl Target<'_> {
+    /// A blank cache name (empty or white space) names no cache: the SDK refuses to send a
+    /// request for one, so no scope allows it, a super user's or an all-caches grant's included.
+    fn names_no_cache(self) -> bool {
+        let (Self::Item { cache, .. } | Self::Topic { cache, .. }) = self;
+        validate::blank(cache)
+    }
+}
+
 impl PermissionScope {
     /// The super-user scope (everything).
     pub fn super_user() -> PermissionScope {
@@ -456,7 +465,7 @@ impl PermissionScope {
     }
 
     /// May `operation` touch `key` (UTF-8 bytes) in `cache`? Unknown operations and topic
-    /// operations are denied.
+    /// operations are denied, and so is a blank cache name (the SDK sends no request for one).
     pub fn allows(&self, operation: &str, cache: &str, key: &[u8]) -> bool {
         self.check(
             operation,
@@ -492,6 +501,9 @@ impl PermissionScope {
     }
 
     fn check(&self, operation: &str, target: Target<'_>) -> (bool, Option<usize>) {
+        if target.names_no_cache() {
+            return (false, None);
+        }
         match operation_class(operation) {
             Some(class) => match self.grants(class, target) {
                 Some(index) => (true, index),

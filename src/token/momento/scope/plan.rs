@@ -50,7 +50,7 @@ impl PermissionScope {
     ///
     /// A permission grants an operation of class `c` on `(cache, name)` when its `classes` has
     /// `c`'s bit, its cache is `null` or equal, and its kind accepts `name`: exactly the rules of
-    /// [`Self::allows`]. For UTF-8 text, comparing JS strings (UTF-16) gives the same answers
+    /// [`Self::allows`], once the caller has denied a blank `cache` (JS's `!cache.trim()`). For UTF-8 text, comparing JS strings (UTF-16) gives the same answers
     /// as comparing bytes, save one case: a JS string with a lone surrogate reaches wasm as
     /// U+FFFD. So there is no plan (`None`: keep asking wasm) when a name is not UTF-8 (a
     /// protobuf key) or contains U+FFFD.

@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorCode};
 /// Whether a name is empty or white space as the SDK's validators see it (`!name.trim()` in
 /// JS: Unicode white space and U+FEFF, but not U+0085, which Rust counts and JS does not);
 /// bytes that are not UTF-8 are not blank.
-fn blank(bytes: &[u8]) -> bool {
+pub(super) fn blank(bytes: &[u8]) -> bool {
     std::str::from_utf8(bytes).is_ok_and(|t| {
         t.chars()
             .all(|c| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}')
