@@ -87,6 +87,61 @@ function withoutUriReplacements(data) {
 }
 
 /**
+ * hls.js's `licenseXhrSetup` under the guard: a DRM licence request (EME) goes on hls.js's own
+ * XMLHttpRequest, through no loader. It is held to the decision and carries the token, as a
+ * key is (a licence proxy at the edge reads the playback token; a licence is no title file: no
+ * scope or cap). The app's own hook runs first; the token goes where the URL the request is
+ * opened with says, and never over an `Authorization` the app set itself.
+ */
+function guardedLicense(appSetup, core, fail) {
+  const refusals = new WeakMap(); // hls.js calls the hook again after a throw: logged once
+  return function playgateLicenseSetup(xhr, url, ...rest) {
+    let error = refusals.get(xhr);
+    const verdict = error === undefined ? core.checkAside() : null;
+    if (error === undefined && !verdict.allowed) {
+      core.log(url, verdict);
+      error = coded(verdict.reason, `playgate refused the licence request ${url}: ${verdict.reason}`);
+      refusals.set(xhr, error);
+    }
+    if (error !== undefined) {
+      fail(error);
+      throw error; // hls.js sends nothing and fails the key
+    }
+    const entry = core.log(url, verdict);
+    xhr.addEventListener('loadend', () => { entry.status = xhr.status; }, { once: true });
+    let opened = null;
+    let ownAuthorization = false;
+    const { open, setRequestHeader } = xhr;
+    const own = Object.getOwnPropertyDescriptors(xhr);
+    const restore = () => {
+      for (const name of ['open', 'setRequestHeader']) {
+        if (own[name]) Object.defineProperty(xhr, name, own[name]);
+        else delete xhr[name];
+      }
+    };
+    xhr.open = function guardedOpen(method, target, ...more) {
+      opened = String(target);
+      return open.call(this, method, core.withToken(opened), ...more);
+    };
+    xhr.setRequestHeader = function guardedHeader(name, value) {
+      if (String(name).toLowerCase() === 'authorization') ownAuthorization = true;
+      return setRequestHeader.call(this, name, value);
+    };
+    const done = (result) => {
+      if (!xhr.readyState) xhr.open('POST', url, true); // as hls.js would, with the token
+      restore();
+      if (core.tokenIn === 'header' && !ownAuthorization && core.tokenGoesTo(opened ?? url)) setRequestHeader.call(xhr, 'Authorization', `Bearer ${core.token}`);
+      return result;
+    };
+    if (typeof appSetup !== 'function') return done(undefined);
+    return Promise.resolve(appSetup.call(this, xhr, url, ...rest)).then(done, (failure) => {
+      restore();
+      throw failure;
+    });
+  };
+}
+
+/**
  * Installs the guard's loaders on one hls.js player, and guards the players it makes beside it
  * (each failing on its own: a refused asset is an error of its asset player, which hls.js skips).
  * Returns what puts its loaders back, and those of the players it made that are still alive.
@@ -214,6 +269,8 @@ function guardPlayer(hls, core, fail) {
   hls.config.pLoader = guarded(saved.pLoader ?? Base, false);
   hls.config.fLoader = guarded(saved.fLoader ?? Base, false);
   hls.config.loader = guarded(Base, true);
+  saved.licenseXhrSetup = hls.config.licenseXhrSetup;
+  hls.config.licenseXhrSetup = guardedLicense(saved.licenseXhrSetup, core, fail);
   const undo = [() => Object.assign(hls.config, saved)];
 
   // The players made beside this one, while alive (a long stream makes an asset player per ad).

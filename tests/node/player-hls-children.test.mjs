@@ -328,3 +328,108 @@ test('under a cap a content steering clone cannot name its own URIs: a 720p leve
   assert.ok(levels.some(([, uri]) => uri.includes('cdn=b')), `the clone is there: ${JSON.stringify(levels)}`);
   assert.deepEqual(sent.filter((r) => r.url.includes('/2160p/')), []);
 });
+
+/**
+ * The browser's XMLHttpRequest as hls.js's EME controller uses it (Node has none): records what
+ * would be sent, answers 200 with a licence's bytes. Headers may be set only once opened (as
+ * the XHR standard says), or it throws as a browser does.
+ */
+function recordingXhr() {
+  const sent = [];
+  class RecordingXhr {
+    static DONE = 4;
+    readyState = 0;
+    status = 0;
+    #headers = [];
+    #listeners = [];
+    open(method, url) {
+      this.readyState = 1;
+      this.method = method;
+      this.url = url;
+      this.#headers = [];
+    }
+    setRequestHeader(name, value) {
+      if (this.readyState !== 1) throw new Error('InvalidStateError: setRequestHeader before open');
+      this.#headers.push([name, value]);
+    }
+    addEventListener(type, listener) {
+      if (type === 'loadend') this.#listeners.push(listener);
+    }
+    send(body) {
+      const authorization = this.#headers.filter(([n]) => n.toLowerCase() === 'authorization').map(([, v]) => v).join(', ');
+      sent.push({ method: this.method, url: this.url, authorization: authorization || null, body });
+      setTimeout(() => {
+        this.readyState = 4;
+        this.status = 200;
+        this.response = new Uint8Array([1, 2, 3]).buffer;
+        this.onreadystatechange?.();
+        for (const listener of this.#listeners) listener();
+      });
+    }
+    abort() {}
+  }
+  return { RecordingXhr, sent };
+}
+
+test('a DRM licence request (hls.js\'s EME controller, its own XHR) is held to the decision and carries the token to its origins; an app\'s licenseXhrSetup runs first, its own Authorization kept', async (t) => {
+  const { RecordingXhr, sent } = recordingXhr();
+  const savedXhr = globalThis.XMLHttpRequest;
+  globalThis.XMLHttpRequest = RecordingXhr;
+  t.after(() => { globalThis.XMLHttpRequest = savedXhr; });
+  const keySystem = 'org.w3.clearkey';
+  /** hls.js's own licence request for one key, as its EME controller makes it on a CDM's message. */
+  const requestLicense = (hls) => {
+    const levelKey = { uri: 'data:text/plain;base64,AAAA' };
+    const context = { keySystem, mediaKeysSession: {}, keyRequests: { [levelKey.uri]: { requestErrors: [] } } };
+    return hls.emeController.requestLicense(context, levelKey, new Uint8Array([9, 9]));
+  };
+  const player = async ({ licenseUrl, options = {}, config = {} }) => {
+    const made = await parsedPlayer({ options, config: { emeEnabled: true, drmSystems: { [keySystem]: { licenseUrl } }, ...config } });
+    t.after(() => made.hls.destroy());
+    return made;
+  };
+  const last = () => sent.at(-1);
+
+  // On the manifest's origin: sent by hls.js with the playback token, logged with its status.
+  const edge = await player({ licenseUrl: `${EDGE}/license` });
+  const licence = await requestLicense(edge.hls);
+  assert.deepEqual(new Uint8Array(licence), new Uint8Array([1, 2, 3]), 'hls.js got the licence');
+  assert.deepEqual(last(), { method: 'POST', url: `${EDGE}/license`, authorization: `Bearer ${token}`, body: new Uint8Array([9, 9]) });
+  assert.deepEqual(edge.guard.requests.at(-1), { url: `${EDGE}/license`, allowed: true, reason: null, status: 200 });
+
+  // With tokenIn 'query': in the URL. On another host (a DRM vendor's): without the token.
+  const query = await player({ licenseUrl: `${EDGE}/license`, options: { tokenIn: 'query' } });
+  await requestLicense(query.hls);
+  assert.equal(last().url, `${EDGE}/license?token=${token}`);
+  assert.equal(last().authorization, null);
+  const vendor = await player({ licenseUrl: 'https://license.example/clearkey' });
+  await requestLicense(vendor.hls);
+  assert.deepEqual([last().url, last().authorization], ['https://license.example/clearkey', null]);
+
+  // An app's own hook (hls.js's documented form: it opens the request and sets headers) runs
+  // first: its Authorization (a DRM vendor's token) is kept, never joined with ours; a request it
+  // opens to another host gets no token, whatever URL hls.js named.
+  const appSetup = function licenseXhrSetup(xhr, url) {
+    xhr.open('POST', url, true);
+    xhr.setRequestHeader('Authorization', 'Bearer vendor');
+  };
+  const app = await player({ licenseUrl: `${EDGE}/license`, config: { licenseXhrSetup: appSetup } });
+  await requestLicense(app.hls);
+  assert.equal(last().authorization, 'Bearer vendor');
+  const moved = await player({ licenseUrl: `${EDGE}/license`, config: { licenseXhrSetup(xhr) { xhr.open('POST', 'https://license.example/moved', true); } } });
+  await requestLicense(moved.hls);
+  assert.deepEqual([last().url, last().authorization], ['https://license.example/moved', null]);
+  app.guard.detach();
+  assert.equal(app.hls.config.licenseXhrSetup, appSetup, 'detach puts the app\'s hook back');
+
+  // Once the decision's validUntil has passed: refused before anything is sent, logged once, a
+  // fatal hls.js error with the code.
+  let now = 1_000;
+  const ending = await player({ licenseUrl: `${EDGE}/license`, options: { decision: { ...HD, validUntil: 2_000 }, clock: () => now } });
+  now = 2_000;
+  const before = sent.length;
+  await assert.rejects(requestLicense(ending.hls));
+  assert.equal(sent.length, before, 'nothing sent');
+  assert.deepEqual(ending.guard.requests.filter((r) => r.url === `${EDGE}/license`), [{ url: `${EDGE}/license`, allowed: false, reason: 'ENTITLEMENT_EXPIRED', status: null }]);
+  assert.ok(ending.errors.some((e) => e.fatal && e.code === 'ENTITLEMENT_EXPIRED'), JSON.stringify(ending.errors));
+});
