@@ -1,7 +1,9 @@
 // The edge gate in real workerd under load (issue 15, point 6): playgate's gate (createGate from
 // `playgate/edge`, bench/workers/playgate-gate.mjs) against the same gate written with jose as a
 // careful user writes it (key imported once, `jwtVerify` per request, bench/workers/jose-gate.mjs)
-// and a worker that decides nothing (bench/workers/noop.mjs), the floor.
+// and a worker that decides nothing (bench/workers/noop.mjs), the floor. For information, a
+// fourth: the floor that first reads the method, the URL and `Authorization`
+// (bench/workers/reader.mjs), what the platform costs any gate before it decides.
 //
 //   node bench/gate-workerd.mjs        # the package in <repo>/pkg (PLAYGATE_PKG=... for another)
 //
@@ -25,7 +27,7 @@
 // without it a run shorter than 50 passes would be mostly first uses). 10% of requests are refused
 // (half out of scope: another title; half above the cap: 2160p), decided the same by both gates.
 // Scenarios: reuse/gate alone, reuse/proxying, and never-seen tokens/gate alone (every request
-// carries a token minted for it: a pool of BENCH_FRESH_TOKENS per round, shared by the three
+// carries a token minted for it: a pool of BENCH_FRESH_TOKENS per round, shared by the four
 // workerd processes, which share nothing). Fresh tokens every round and scenario, so a round never
 // finds the previous round's tokens cached.
 // Measures per worker and scenario: requests/s (responses over the run's wall time), p50/p99
@@ -169,13 +171,15 @@ async function main() {
   }
 
   // ---- workers
-  log(`installing the packed package (${PKG}) and bundling three workers`);
+  log(`installing the packed package (${PKG}) and bundling four workers`);
   installPacked(dir);
   mkdirSync(path.join(dir, 'src'));
   const WORKERS = [
     { name: 'noop', label: 'no-op worker (floor)', source: 'noop.mjs' },
     { name: 'jose', label: 'jose gate', source: 'jose-gate.mjs' },
     { name: 'playgate', label: 'playgate gate', source: 'playgate-gate.mjs' },
+    // For information: the floor plus reading what any gate reads (bench/workers/reader.mjs).
+    { name: 'reader', label: 'reading floor (method, URL, Authorization)', source: 'reader.mjs', floor: true },
   ];
   const MODES = ['stub', 'proxy'];
   for (const w of WORKERS) {
@@ -251,7 +255,7 @@ async function main() {
             headers: r.token === null ? {} : { authorization: `Bearer ${r.token}` }, signal: AbortSignal.timeout(5000),
           });
           const body = Buffer.from(await res.arrayBuffer());
-          const want = w.name === 'noop' ? { status: 200, code: null } : r;
+          const want = w.name === 'noop' || w.floor ? { status: 200, code: null } : r;
           let code = null;
           if (res.status !== 200) {
             try { code = JSON.parse(body).code; } catch { code = `not JSON: ${body.subarray(0, 80)}`; }
@@ -295,7 +299,7 @@ async function main() {
             if (timed) firstUses++;
           }
           if (timed) {
-            const status = w.name === 'noop' ? 200 : r.status;
+            const status = w.name === 'noop' || w.floor ? 200 : r.status;
             expected.set(status, (expected.get(status) ?? 0) + 1);
           }
           return { ...req, path: r.path, headers: { authorization: `Bearer ${r.token}` } };
@@ -381,7 +385,7 @@ async function main() {
     const order = WORKERS.map((_, i) => WORKERS[(i + round) % WORKERS.length]);
     const pool = Array.from({ length: FRESH }, (_, j) => mint(j % VIEWERS));
     for (const s of SCENARIOS) {
-      // The pool is shared by the three workers (separate processes: none has seen another's tokens).
+      // The pool is shared by the workers (separate processes: none has seen another's tokens).
       const traffic = s.fresh ? null : reuseTraffic();
       const sessions = new Map(order.map((w) => [w, session(w, s.mode, s.fresh ? freshTraffic(pool) : traffic)]));
       for (const w of order) await sessions.get(w).prime();
@@ -465,6 +469,9 @@ async function main() {
   }
   lines.push('', '| target | measured | target | verdict |', '|---|---|---|---|');
   for (const [what, got, want, ok] of targets) lines.push(`| ${what} | ${got} | ${want} | ${ok ? 'PASS' : 'MISS'} |`);
+  const overReader = runs['reuse-alone'].playgate.map((r, i) => r.rps / runs['reuse-alone'].reader[i].rps);
+  lines.push('', `For information (no target): the reading floor is ${summary['reuse-alone'].reader.rpsXFloor.toFixed(2)}x the no-op floor's requests/s `
+    + `(${rounds(summary['reuse-alone'].reader.rpsXFloorRounds)}), and the gate alone ${med(overReader).toFixed(2)}x the reading floor's (${rounds(overReader)}).`);
   const invalid = SCENARIOS.flatMap((s) => WORKERS.filter((w) => summary[s.key][w.name].invalidRuns > 0).map((w) => `${s.key}/${w.name}`));
   if (invalid.length > 0) lines.push('', `Runs with errors or an unexpected status mix (see the log): ${invalid.join(', ')}.`);
   const busy = SCENARIOS.flatMap((s) => WORKERS.filter((w) => summary[s.key][w.name].workerdBusy < 0.9).map((w) => `${s.key}/${w.name}`));
