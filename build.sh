@@ -87,9 +87,15 @@ setup() {
 # The release build of the binding crate. Source paths (which panic locations keep in the
 # module) are written relative to the checkout and the cargo home, so the module is the same
 # bytes, and the same size, wherever the repository is cloned.
+# A registry's sources (`registry/src/index.crates.io-<hash>/`) are written as /c/: shorter
+# (the player module's bytes are budgeted).
 release_build() {
-  RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$ROOT=/playgate --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo" \
-    cargo build -p playgate-wasm --release --target "$TARGET" --quiet "$@"
+  local cargo_home="${CARGO_HOME:-$HOME/.cargo}" remaps src
+  remaps="--remap-path-prefix=$ROOT=/playgate --remap-path-prefix=$cargo_home=/cargo"
+  for src in "$cargo_home"/registry/src/*/; do
+    [ -d "$src" ] && remaps+=" --remap-path-prefix=${src%/}=/c"
+  done
+  RUSTFLAGS="${RUSTFLAGS:-} $remaps" cargo build -p playgate-wasm --release --target "$TARGET" --quiet "$@"
 }
 
 # One wasm-bindgen target set for one build of the binding crate. $1 = the module's directory

@@ -20,6 +20,9 @@ use crate::quality::Quality;
 /// What an AdaptationSet passes down to its Representations.
 #[derive(Default, Clone, Copy)]
 struct Traits<'a> {
+    /// A `contentType` or `mimeType` here or above says video: Shaka types a Representation by
+    /// its AdaptationSet, whatever its own `mimeType` says.
+    says_video: bool,
     content_type: Option<&'a str>,
     mime: Option<&'a str>,
     codecs: Option<&'a str>,
@@ -72,6 +75,9 @@ impl<'a> Traits<'a> {
             }
         }
         Ok(Traits {
+            says_video: inherited.says_video
+                || own.content_type == Some("video")
+                || own.mime.is_some_and(|m| m.starts_with("video/")),
             content_type: own.content_type.or(inherited.content_type),
             mime: own.mime.or(inherited.mime),
             codecs: own.codecs.or(inherited.codecs),
@@ -81,10 +87,9 @@ impl<'a> Traits<'a> {
     }
 
     /// Video unless known to be something else (fail closed): a `contentType` or `mimeType` that
-    /// says video wins over any other that says not.
+    /// says video, here or on an element above, wins over any other that says not.
     fn video(&self) -> bool {
-        if self.content_type == Some("video") || self.mime.is_some_and(|m| m.starts_with("video/"))
-        {
+        if self.says_video {
             return true;
         }
         let other_type = self

@@ -124,19 +124,26 @@ fn shifted(mut dropped: Vec<(usize, usize)>, bom: usize) -> Vec<(usize, usize)> 
     dropped
 }
 
-/// Whether a `CODECS` list (RFC 6381, comma-separated) names only audio and text codecs.
-/// Anything else counts as video: unknown means capped, never let through.
+/// Whether a `CODECS` list (RFC 6381, comma-separated) names only audio and text codecs, and
+/// at least one. Anything else counts as video: unknown means capped, never let through. Split
+/// at white space too: hls.js splits at spaces, so `"mp4a.40.2 avc1.640033"` is video to it.
 fn audio_or_text_only(codecs: &str) -> bool {
     // A table walked, not a `matches!` of literals: the same answer in a third of the code.
     const FAMILIES: [&[u8]; 18] = [
         b"mp4a", b"ac-3", b"ec-3", b"ac-4", b"Opus", b"opus", b"fLaC", b"flac", b"alac", b"mhm1",
         b"mhm2", b"dtsc", b"dtse", b"dtsh", b"dtsl", b"dtsx", b"wvtt", b"stpp",
     ];
-    codecs.as_bytes().split(|&b| b == b',').all(|codec| {
-        let codec = codec.trim_ascii();
-        let family = codec.split(|&b| b == b'.').next().unwrap_or(codec);
-        FAMILIES.contains(&family)
-    })
+    let mut named = false;
+    codecs
+        .as_bytes()
+        .split(|&b| b == b',' || b.is_ascii_whitespace())
+        .filter(|codec| !codec.is_empty())
+        .all(|codec| {
+            named = true;
+            let family = codec.split(|&b| b == b'.').next().unwrap_or(codec);
+            FAMILIES.contains(&family)
+        })
+        && named
 }
 
 /// A whole number written in decimal digits only (an HLS decimal-integer, a DASH

@@ -125,6 +125,12 @@ const CASES = {
   'DASH: a remote Period with the resolve-to-zero URN in another attribute (Shaka fetches the href)': ['shaka-dash',
     mpd(`<Period id="p1" xlink:href="${BASE}period.xml" xlink:actuate="onLoad" xlink:title="urn:mpeg:dash:resolve-to-zero:2013">\n${SD_SET}\n</Period>`, XLINK),
     { [`${BASE}period.xml`]: `<Period xmlns="urn:mpeg:dash:schema:mpd:2011" id="p1">${UHD_SET}</Period>` }],
+  // hls.js splits CODECS at spaces as well as commas: a video codec after a space is video
+  // (found by a differential fuzz, session 43; an I-frame variant too).
+  'HLS: CODECS split by a space, audio first (hls.js: video of no known size)': ['hls.js', `#EXTM3U\n${SD_VARIANT}#EXT-X-STREAM-INF:BANDWIDTH=20000000,CODECS="mp4a.40.2 avc1.640033"\nhi/index.m3u8\n`],
+  'HLS: an I-frame variant whose CODECS are split by a space (hls.js)': ['hls.js', `#EXTM3U\n${SD_VARIANT}#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=900000,CODECS="stpp.ttml.im1t avc1.640033",URI="2160p/iframes.m3u8"\n`],
+  // Shaka types a Representation by its AdaptationSet's mimeType, whatever its own says.
+  'DASH: an audio mimeType on a Representation in a video AdaptationSet (Shaka)': ['shaka-dash', mpd(`<Period id="p1">\n${SD_SET}\n<AdaptationSet mimeType="video/mp4" codecs="avc1.640033"><Representation id="2160p" bandwidth="20000000" width="3840" height="2160" mimeType="audio/mp4"><BaseURL>2160p.mp4</BaseURL><SegmentBase indexRange="0-100"/></Representation></AdaptationSet>\n</Period>`)],
   'DASH: a remote AdaptationSet (xlink:href, Shaka)': ['shaka-dash', mpd(`<Period id="p1">\n${SD_SET}\n<AdaptationSet xlink:href="https://cdn.example/title/as.xml" xlink:actuate="onLoad"/>\n</Period>`, XLINK),
     { [`${BASE}as.xml`]: UHD_SET }],
 };
