@@ -318,17 +318,18 @@ const ALL_WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u202
 function readKey(jwk, i) {
   const bad = (m) => fail('INVALID_KEY', `keys[${i}]: ${m}`);
   if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw bad('expected a JWK object');
-  // Each of its type (absent or null: none): `kid`, `alg` and `use` strings, `key_ops` a list of
-  // at most 16 strings without repeats (each compared with those before it; RFC 7517 names 8).
-  const ops = jwk.key_ops ?? null;
-  if (['kid', 'alg', 'use'].some((name) => jwk[name] != null && typeof jwk[name] !== 'string')
-    || (ops !== null && !(Array.isArray(ops) && ops.length <= 16 && ops.every((op, k) => typeof op === 'string' && ops.indexOf(op) === k)))) {
+  // Each of its type, or absent (null too is refused: jose uses no such key): `kid`, `alg` and
+  // `use` strings, `key_ops` a list of at most 16 strings without repeats (each compared with
+  // those before it; RFC 7517 names 8).
+  const ops = jwk.key_ops;
+  if (['kid', 'alg', 'use'].some((name) => jwk[name] !== undefined && typeof jwk[name] !== 'string')
+    || (ops !== undefined && !(Array.isArray(ops) && ops.length <= 16 && ops.every((op, k) => typeof op === 'string' && ops.indexOf(op) === k)))) {
     throw bad('`kid`, `alg` and `use` must be strings, `key_ops` a list of at most 16 strings, each once');
   }
   const { kty, crv } = jwk;
   // Not for verifying, or for an algorithm or curve verified nowhere here: left out (as wasm).
-  if ((jwk.use ?? 'sig') !== 'sig' || (ops !== null && !ops.includes('verify'))
-    || (jwk.alg != null && !Object.hasOwn(ALGORITHMS, jwk.alg)) || OTHER_CURVES.includes(`${kty} ${crv}`)) return null;
+  if ((jwk.use ?? 'sig') !== 'sig' || (ops !== undefined && !ops.includes('verify'))
+    || (jwk.alg !== undefined && !Object.hasOwn(ALGORITHMS, jwk.alg)) || OTHER_CURVES.includes(`${kty} ${crv}`)) return null;
   const kid = typeof jwk.kid === 'string' ? jwk.kid : null;
   const bytes = (name, min, max = min) => {
     const b = fromBase64url(jwk[name]);
@@ -457,6 +458,8 @@ export function webVerifier(config) {
   }
 
   async function verifyPlayback(token, now) {
+    // A time that is no number would pass every exp and nbf comparison (NaN compares false).
+    if (!Number.isFinite(now)) throw fail('INVALID_ARGUMENT', 'now: expected epoch milliseconds');
     if (typeof token !== 'string') throw fail('MALFORMED_TOKEN', 'token: expected a string');
     if (token.length > MAX_TOKEN_CHARS) throw fail('MALFORMED_TOKEN', `token: over ${MAX_TOKEN_CHARS} characters`); // as JwtVerifier
     // The three parts by indexOf: split is a call into V8's runtime (perf: 2 us a token in workerd).
@@ -471,7 +474,9 @@ export function webVerifier(config) {
     if (header === null || typeof header.alg !== 'string') throw fail('MALFORMED_TOKEN', 'header: not a base64url JSON object with `alg`');
     for (const name of ['kid', 'typ', 'cty']) {
       const v = header[name];
-      if (v !== undefined && v !== null && typeof v !== 'string') throw fail('MALFORMED_TOKEN', `header: \`${name}\` is not a string`);
+      // A null `typ` or `cty` is none (jwt-compact's reading); a null `kid` is refused (as wasm):
+      // jose picks no key for it, and it is never "any key".
+      if (v !== undefined && (v !== null || name === 'kid') && typeof v !== 'string') throw fail('MALFORMED_TOKEN', `header: \`${name}\` is not a string`);
     }
     // A content type other than JSON (any case: jwt-compact's default) says the payload is
     // something else (`JWT`: a nested token): jwt-compact reads none, so none is accepted.

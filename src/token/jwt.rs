@@ -513,16 +513,16 @@ fn read_key(jwk: &Value) -> Result<Option<Key>, Error> {
     // Each read as text once: `kid`, `alg` and `use` are strings (or absent), `key_ops` a list
     // of strings without repeats.
     let text = |name: &str| match object.get(name) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(config_error(MEMBER_TYPE)),
+        Some(_) => Err(config_error(MEMBER_TYPE)), // null too: jose uses no such key
     };
     let kid = text("kid")?.map(str::to_owned);
     let declared = text("alg")?;
     let usage = text("use")?;
     let mut ops: Vec<&str> = Vec::new();
     let listed = match object.get("key_ops") {
-        None | Some(Value::Null) => false,
+        None => false,
         // Bounded: each is compared with those before it (RFC 7517 names 8 operations).
         Some(Value::Array(list)) if list.len() <= 16 => {
             for op in list {
@@ -814,6 +814,13 @@ fn parse_untrusted(token: &str) -> Result<UntrustedToken<'_>, Error> {
         return Err(error(
             ErrorCode::MalformedToken,
             "header: crit lists extensions playgate does not understand (RFC 7515 4.1.11)",
+        ));
+    }
+    // A `kid` of null is no key id (jose picks no key for one), never "any key".
+    if fields.get("kid").is_some_and(Value::is_null) {
+        return Err(error(
+            ErrorCode::MalformedToken,
+            "header: `kid` is not a string",
         ));
     }
     // Keys come from the configuration only. A token that carries or points to its own key

@@ -328,6 +328,7 @@ test('a JWK\'s use and key_ops (RFC 7517 4.2-4.3): a key not for verifying is le
   // Members of the wrong type, and an operation listed twice (RFC 7517 4.3: MUST NOT; WebCrypto
   // refuses to import it): refused when the verifier is made (jose passes over the types).
   for (const [name, change] of [['kid', 5], ['alg', 5], ['use', true], ['key_ops', 'verify'], ['key_ops', ['verify', 5]], ['kid', {}], ['key_ops', ['verify', 'verify']],
+    ['kid', null], ['alg', null], ['use', null], ['key_ops', null], // jose uses no key with a null member
     ['key_ops', ['verify', ...Array.from({ length: 16 }, (_, k) => `x-op-${k}`)]], ['key_ops', Array.from({ length: 60_000 }, (_, k) => `op${k}`)]]) {
     const keys = [{ ...es, [name]: change }];
     let wasm = 'ok';
@@ -540,5 +541,29 @@ test('header thumbprints, content types, null times and serde_json\'s refusals r
     const { wasm, web } = await both(config, token);
     assert.notEqual(wasm.code, undefined, `${name}: refused`);
     assert.equal(web.code, wasm.code, `${name}: wasm ${wasm.code}, web ${web.code}`);
+  }
+});
+
+test('a token whose header has `kid: null` is refused (MALFORMED_TOKEN) by every verifier, as jose\'s key set picks no key for it: never "any key"', async () => {
+  const es = await exportedEs();
+  const config = { algorithms: ['ES256'], keys: { keys: [es] }, audience: 'edge', issuer: 'auth' };
+  const signed = `${part({ alg: 'ES256', kid: null })}.${part({ scope: SCOPE, aud: 'edge', iss: 'auth', exp: T + 300 })}`;
+  const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pairs.ES256.privateKey, new TextEncoder().encode(signed));
+  const token = `${signed}.${Buffer.from(signature).toString('base64url')}`;
+  // The truth: jose with the same set refuses it; without the kid member it verifies.
+  await assert.rejects(jose.jwtVerify(token, jose.createLocalJWKSet({ keys: [es] }), { algorithms: ['ES256'], audience: 'edge', issuer: 'auth', currentDate: new Date(NOW) }), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+  const plain = `${part({ alg: 'ES256' })}.${signed.split('.')[1]}`;
+  const plainToken = `${plain}.${Buffer.from(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pairs.ES256.privateKey, new TextEncoder().encode(plain))).toString('base64url')}`;
+  await jose.jwtVerify(plainToken, jose.createLocalJWKSet({ keys: [es] }), { algorithms: ['ES256'], audience: 'edge', issuer: 'auth', currentDate: new Date(NOW) });
+  assert.equal((await both(config, plainToken)).wasm.code, undefined, 'the same token without kid verifies here too');
+  const { wasm, web } = await both(config, token);
+  assert.equal(wasm.code, 'MALFORMED_TOKEN');
+  assert.equal(web.code, 'MALFORMED_TOKEN');
+  const verifier = JwtVerifier.fromJson(config);
+  try {
+    await assert.rejects(verifier.verifyAsync(token, { now: NOW }), { code: 'MALFORMED_TOKEN' });
+    assert.throws(() => verifier.verify(token, { now: NOW }), { code: 'MALFORMED_TOKEN' });
+  } finally {
+    verifier.free();
   }
 });
