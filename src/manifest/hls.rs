@@ -5,10 +5,10 @@
 //! between the two (section 4.1 lets them stand there); an `EXT-X-I-FRAME-STREAM-INF` entry is
 //! its one line (its URI is an attribute). A variant is video if it has a `RESOLUTION`, or
 //! unless its `CODECS` lists only audio or text codecs (split at commas and white space, as
-//! hls.js splits them); its size is the shorter side of `RESOLUTION`. An `EXT-X-MEDIA` line of `TYPE=VIDEO` (an alternative video rendition: a
-//! camera angle, a 3D view) shows at the size of the variants whose `VIDEO` attribute names
-//! its `GROUP-ID` (section 4.3.4.2): under a cap it stays only when a variant kept names its
-//! group. Fail closed: under a cap, a video variant without `RESOLUTION` goes, and what
+//! hls.js splits them); its size is the shorter side of `RESOLUTION`. An `EXT-X-MEDIA` line of
+//! `TYPE=VIDEO` (an alternative video rendition: a camera angle, a 3D view) shows at the size
+//! of the variants whose `VIDEO` attribute names its `GROUP-ID` (section 4.3.4.2): under a cap
+//! it stays only when a variant kept names its group. Fail closed: under a cap, a video variant without `RESOLUTION` goes, and what
 //! players read differently from a reader of lines (a lone CR, a variant tag inside a line, an
 //! attribute named twice or badly quoted) is INVALID_MANIFEST.
 

@@ -505,7 +505,8 @@ const MEMBER_TYPE: &str =
 
 /// A configured JWK, or None for a key that is not for verifying signatures (its `use` is not
 /// `sig`, or its `key_ops` lack `verify`: RFC 7517 4.2-4.3) or for another algorithm or curve,
-/// which is left out as jose's key sets leave it out. A `kid`, `alg`, `use` or `key_ops` of the wrong type is INVALID_KEY.
+/// which is left out as jose's key sets leave it out. A `kid`, `alg`, `use` or `key_ops` of
+/// the wrong type (null too) is INVALID_KEY.
 fn read_key(jwk: &Value) -> Result<Option<Key>, Error> {
     let object = jwk
         .as_object()
