@@ -181,7 +181,12 @@ fn plan_of(scope: &PermissionScope) -> Option<Vec<Grant>> {
 
 /// How `js/api.mjs` runs a plan: a class bit test, `===` and `startsWith`.
 fn plan_allows(plan: &[Grant], bit: u64, topics: bool, cache: &str, name: &str) -> bool {
-    plan.iter().any(|g| {
+    // The JS layer denies a blank cache name first (`!cache.trim()`: JS's white space, which is
+    // Unicode's without U+0085, and U+FEFF): the SDK sends no request for one.
+    let js_blank = cache
+        .chars()
+        .all(|c| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}');
+    !js_blank && plan.iter().any(|g| {
         g.topics == topics
             && g.classes & bit != 0
             && g.cache.as_deref().is_none_or(|c| c == cache)
