@@ -165,9 +165,9 @@ fn read_subscription(r: &mut Reader<'_>, dictionary: bool) -> json::Result<Subsc
                 let at = r.position();
                 period_end = Some(if dictionary && r.peek()? == Kind::String {
                     let text = r.string()?;
-                    text_time(&text).map_err(|m| JsonError::at(at, m))?
+                    text_time(&text, false).map_err(|m| JsonError::at(at, m))?
                 } else {
-                    r.time()?
+                    r.time(false)?
                 });
                 return Ok(());
             }
@@ -310,8 +310,8 @@ impl Entitlement {
             Field::Claims => self.claims = Some(claim_set(&text_list(value)?)),
             Field::Region => self.region = Some(country_set(&text_list(value)?)?),
             Field::DeviceRestriction => self.devices = DeviceRule::from_list(text_list(value)?),
-            Field::ValidFrom => self.valid_from = Some(text_time(value)?),
-            Field::ValidUntil => self.valid_until = Some(text_time(value)?),
+            Field::ValidFrom => self.valid_from = Some(text_time(value, true)?),
+            Field::ValidUntil => self.valid_until = Some(text_time(value, false)?),
             Field::AllowedContent => self.allowed_content = Some(id_set(text_list(value)?)),
             Field::MaxQuality => self.max_quality = Some(quality(value.trim())?),
         }
@@ -352,11 +352,12 @@ fn text_list(value: &str) -> Result<Vec<String>, String> {
     Ok(items)
 }
 
-/// A dictionary time: RFC 3339 text or decimal epoch-milliseconds text.
-fn text_time(value: &str) -> Result<Millis, String> {
+/// A dictionary time: RFC 3339 text or decimal epoch-milliseconds text (`start`: as
+/// [`Reader::time`]).
+fn text_time(value: &str, start: bool) -> Result<Millis, String> {
     let v = value.trim();
     time::from_epoch_text(v)
-        .or_else(|| time::parse_rfc3339(v))
+        .or_else(|| time::parse_rfc3339_rounded(v, start))
         .ok_or_else(|| format!("\"{v}\" is neither an RFC 3339 date-time nor epoch milliseconds"))
 }
 
@@ -394,8 +395,8 @@ impl Entitlement {
             Field::Claims => self.claims = Some(claim_set(&r.string_list()?)),
             Field::Region => self.region = Some(country_set(&r.string_or_list()?).map_err(here)?),
             Field::DeviceRestriction => self.devices = DeviceRule::from_list(r.string_or_list()?),
-            Field::ValidFrom => self.valid_from = Some(r.time()?),
-            Field::ValidUntil => self.valid_until = Some(r.time()?),
+            Field::ValidFrom => self.valid_from = Some(r.time(true)?),
+            Field::ValidUntil => self.valid_until = Some(r.time(false)?),
             Field::AllowedContent => self.allowed_content = Some(id_set(r.string_list()?)),
             Field::MaxQuality => self.max_quality = Some(quality(&r.string()?).map_err(here)?),
         }

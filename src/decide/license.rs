@@ -80,8 +80,8 @@ impl License {
                             license.countries.insert(country);
                         }
                     }
-                    1 => license.start = Some(r.time()?),
-                    _ => license.end = Some(r.time()?),
+                    1 => license.start = Some(r.time(true)?),
+                    _ => license.end = Some(r.time(false)?),
                 }
                 Ok(())
             };

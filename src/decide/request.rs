@@ -226,7 +226,7 @@ fn read_request_field(
             check_device(&device).map_err(here)?;
             request.device = Some(device);
         }
-        "now" => request.now = Some(r.time()?),
+        "now" => request.now = Some(r.time(false)?),
         "allowPersistence" => request.allow_persistence = r.bool()?,
         _ => {
             let mut licenses = Vec::new();

@@ -20,9 +20,6 @@ use crate::quality::Quality;
 /// What an AdaptationSet passes down to its Representations.
 #[derive(Default, Clone, Copy)]
 struct Traits<'a> {
-    /// A `contentType` or `mimeType` here or above says video: Shaka types a Representation by
-    /// its AdaptationSet, whatever its own `mimeType` says.
-    says_video: bool,
     content_type: Option<&'a str>,
     mime: Option<&'a str>,
     codecs: Option<&'a str>,
@@ -75,10 +72,13 @@ impl<'a> Traits<'a> {
             }
         }
         Ok(Traits {
-            says_video: inherited.says_video
-                || own.content_type == Some("video")
-                || own.mime.is_some_and(|m| m.starts_with("video/")),
-            content_type: own.content_type.or(inherited.content_type),
+            // A set that says video makes its Representations video, whatever their own
+            // `mimeType` says: Shaka types a Representation by its AdaptationSet.
+            content_type: if inherited.says_video() {
+                Some("video")
+            } else {
+                own.content_type.or(inherited.content_type)
+            },
             mime: own.mime.or(inherited.mime),
             codecs: own.codecs.or(inherited.codecs),
             width: own.width.or(inherited.width),
@@ -86,10 +86,15 @@ impl<'a> Traits<'a> {
         })
     }
 
+    /// Whether a `contentType` or `mimeType` says video.
+    fn says_video(&self) -> bool {
+        self.content_type == Some("video") || self.mime.is_some_and(|m| m.starts_with("video/"))
+    }
+
     /// Video unless known to be something else (fail closed): a `contentType` or `mimeType` that
     /// says video, here or on an element above, wins over any other that says not.
     fn video(&self) -> bool {
-        if self.says_video {
+        if self.says_video() {
             return true;
         }
         let other_type = self

@@ -479,14 +479,15 @@ impl<'a> Reader<'a> {
         Ok(items)
     }
 
-    /// Reads an instant: RFC 3339 text, or whole epoch milliseconds.
+    /// Reads an instant: RFC 3339 text, or whole epoch milliseconds; `start`: a fraction below
+    /// a millisecond rounded up (see [`time::parse_rfc3339_rounded`]), else down.
     #[inline(never)]
-    pub fn time(&mut self) -> Result<Millis> {
+    pub fn time(&mut self, start: bool) -> Result<Millis> {
         match self.peek()? {
             Kind::String => {
                 let at = self.pos;
                 let text = self.string()?;
-                time::parse_rfc3339(&text).ok_or_else(|| {
+                time::parse_rfc3339_rounded(&text, start).ok_or_else(|| {
                     JsonError::at(at, format!("\"{text}\" is not an RFC 3339 date-time"))
                 })
             }

@@ -38,8 +38,15 @@ pub fn from_epoch_text(text: &str) -> Option<Millis> {
 /// Parses an RFC 3339 date-time (`2024-12-31T23:59:59Z`, `2024-12-31t23:59:59.250+01:00`,
 /// or with a space for `T` as RFC 3339 section 5.6 permits). A leap second (`:60`) is read as
 /// the first instant of the next minute. Anything else, including impossible dates such as
-/// `2023-02-29`, is rejected.
+/// `2023-02-29`, is rejected. A fraction below a millisecond is dropped.
 pub fn parse_rfc3339(text: &str) -> Option<Millis> {
+    parse_rfc3339_rounded(text, false)
+}
+
+/// [`parse_rfc3339`], a fraction below a millisecond rounded up when `up`: for a start
+/// (`valid_from`, a license's `start`), so that no instant before it reads as at or after it.
+/// (An end rounded down ends early at worst: fail closed both ways.)
+pub fn parse_rfc3339_rounded(text: &str, mut up: bool) -> Option<Millis> {
     let b = text.as_bytes();
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
         let digits = b.get(range)?;
@@ -64,9 +71,12 @@ pub fn parse_rfc3339(text: &str) -> Option<Millis> {
     if at(i, b".") {
         i += 1;
         let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
+        while let Some(d) = b.get(i).copied().filter(u8::is_ascii_digit) {
             if i - start < 3 {
-                millis = millis * 10 + i64::from(b.get(i).copied().unwrap_or(b'0') - b'0');
+                millis = millis * 10 + i64::from(d - b'0');
+            } else if up && d != b'0' {
+                up = false;
+                millis += 1; // once: the next millisecond
             }
             i += 1;
         }
@@ -184,6 +194,22 @@ mod tests {
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_start_rounds_a_fraction_below_a_millisecond_up() {
+        let whole = parse_rfc3339("2024-11-15T12:00:00Z");
+        let at = |text, up| {
+            parse_rfc3339_rounded(text, up)
+                .zip(whole)
+                .map(|(t, w)| t - w)
+        };
+        assert_eq!(at("2024-11-15T12:00:00.0000001Z", true), Some(1));
+        assert_eq!(at("2024-11-15T12:00:00.0000001Z", false), Some(0));
+        assert_eq!(at("2024-11-15T12:00:00.999001Z", true), Some(1000));
+        assert_eq!(at("2024-11-15T12:00:00.250000Z", true), Some(250)); // whole: as it is
+        assert_eq!(at("2024-11-15T12:00:00.2500001Z", true), Some(251));
+        assert_eq!(at("2024-11-15T12:00:00.25Z", true), Some(250));
     }
 
     #[test]

@@ -326,3 +326,40 @@ test('a lone surrogate at the end of a long id (past the end of the I/O area\'s 
   assert.equal(checked, 3 * 33);
   assert.deepEqual(wrong, []);
 });
+
+test('a start with a fraction below a millisecond is not reached before it (decision rules: NOT_YET_VALID while now < valid_from; a license is not valid before its start); an end with one ends no later than it', () => {
+  // The instants as the rules read them: 12:00:00.0000001 is after 12:00:00.000 and before
+  // 12:00:00.001 (found by an independent model of the rules, session 43).
+  const at = (ms) => NOW + ms;
+  const decide = (doc, now, request = {}) => {
+    const ent = Entitlement.fromBlob(JSON.stringify({ ...SEED, ...doc }));
+    try {
+      return new Policy().evaluate(ent, { entityId: 'movie_id_123', country: 'US', now, ...request });
+    } finally {
+      ent.free();
+    }
+  };
+  const dictionary = (fields, now) => {
+    const ent = Entitlement.fromDictionary({ subscription_level: 'premium', region: 'US', device_restriction: 'none', allowed_content: 'movie_id_123', ...fields });
+    try {
+      return new Policy().evaluate(ent, { entityId: 'movie_id_123', country: 'US', now });
+    } finally {
+      ent.free();
+    }
+  };
+  for (const fromText of ['2024-11-15T12:00:00.0000001Z', '2024-11-15T12:00:00.000999999Z', '2024-11-15T13:00:00.0005+01:00']) {
+    const early = decide({ valid_from: fromText }, at(0));
+    assert.deepEqual([early.allowed, early.code, early.validUntil], [false, 'ENTITLEMENT_NOT_YET_VALID', at(1)], fromText);
+    assert.equal(decide({ valid_from: fromText }, at(1)).allowed, true, `${fromText}: from the next millisecond`);
+    assert.equal(dictionary({ valid_from: fromText }, at(0)).code, 'ENTITLEMENT_NOT_YET_VALID', `${fromText} (dictionary)`);
+    const licensed = decide({}, at(0), { licenses: [{ start: fromText }] });
+    assert.deepEqual([licensed.allowed, licensed.code], [false, 'LICENSE_IS_NOT_VALID'], `license start ${fromText}`);
+    assert.equal(decide({}, at(1), { licenses: [{ start: fromText }] }).allowed, true);
+  }
+  // Whole milliseconds written with more digits are those milliseconds.
+  assert.equal(decide({ valid_from: '2024-11-15T12:00:00.000000Z' }, at(0)).allowed, true);
+  // An end with a fraction: allowed only before it (up to a millisecond early, never after).
+  const until = decide({ valid_until: '2024-11-15T12:00:00.0009Z' }, at(0));
+  assert.deepEqual([until.allowed, until.code], [false, 'ENTITLEMENT_EXPIRED']);
+  assert.equal(decide({ valid_until: '2024-11-15T12:00:00.0009Z' }, at(-1)).allowed, true);
+});
